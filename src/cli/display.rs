@@ -1,0 +1,46 @@
+//! Messages to the user on stderr, in ansible's `[WARNING]: ...` /
+//! `[ERROR]: ...` form, with a source snippet when the error knows its
+//! file:line:col.
+
+use crate::inventory::data::Notice;
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use std::io::{IsTerminal, Write};
+
+pub fn warning(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "[WARNING]: {msg}");
+}
+
+pub fn deprecation(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "[DEPRECATION WARNING]: {msg}");
+}
+
+pub fn notices(notices: &[Notice]) {
+    for n in notices {
+        match n {
+            Notice::Warning(m) => warning(m),
+            Notice::Deprecation(m) => deprecation(m),
+        }
+    }
+}
+
+/// `[ERROR]: message`, then the annotated source when the error has one.
+pub fn error(report: &miette::Report) {
+    let mut out = format!("[ERROR]: {report}\n");
+    let has_source = report.source_code().is_some() && report.labels().is_some();
+    if has_source || report.help().is_some() {
+        let theme = if std::io::stderr().is_terminal() {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme);
+        let mut rendered = String::new();
+        if handler
+            .render_report(&mut rendered, report.as_ref())
+            .is_ok()
+        {
+            out.push_str(&rendered);
+        }
+    }
+    let _ = std::io::stderr().write_all(out.as_bytes());
+}

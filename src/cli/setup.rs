@@ -1,0 +1,103 @@
+//! What every program does before its real work: read the configuration,
+//! find and load the inventory, prepare host selection.
+
+use crate::config::{Config, Environment};
+use crate::errors::{Exit, Fatal};
+use crate::inventory::patterns::{HostSelector, MismatchPolicy};
+use crate::inventory::sources::{self, LoadOptions, Loaded};
+use std::path::{Path, PathBuf};
+
+pub fn load_config() -> Result<Config, Fatal> {
+    let lookup = |name: &str| std::env::var(name).ok();
+    let env = Environment::from_process(&lookup);
+    let config = Config::load(&env).map_err(|e| Fatal::new(Exit::BadOptions, e))?;
+    for w in &config.warnings {
+        super::display::warning(w);
+    }
+    Ok(config)
+}
+
+pub fn cwd() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+/// `-i` values, or the configured default inventory, as ansible keeps them.
+pub fn inventory_sources(cli: &[String], config: &Config, cwd: &Path) -> Vec<String> {
+    if cli.is_empty() {
+        config
+            .paths("DEFAULT_HOST_LIST")
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()
+    } else {
+        cli.iter()
+            .map(|s| sources::absolute_source(s, cwd))
+            .collect()
+    }
+}
+
+pub fn load_options(config: &Config) -> LoadOptions {
+    LoadOptions {
+        enabled: config.list("INVENTORY_ENABLED"),
+        ignore_extensions: config.list("INVENTORY_IGNORE_EXTS"),
+        ignore_patterns: config.list("INVENTORY_IGNORE_PATTERNS"),
+        yaml_extensions: config.list("YAML_FILENAME_EXTENSIONS"),
+        unparsed_is_failed: config.bool("INVENTORY_UNPARSED_IS_FAILED"),
+        any_unparsed_is_failed: config.bool("INVENTORY_ANY_UNPARSED_IS_FAILED"),
+        unparsed_warning: config.bool("INVENTORY_UNPARSED_WARNING"),
+    }
+}
+
+pub fn load_inventory(sources: &[String], config: &Config) -> Result<Loaded, Fatal> {
+    let mut loaded =
+        sources::load(sources, &load_options(config)).map_err(|e| Fatal::msg(Exit::Error, e))?;
+    super::display::notices(&loaded.data.warnings);
+    loaded.data.warnings.clear();
+    Ok(loaded)
+}
+
+pub fn mismatch_policy(config: &Config) -> MismatchPolicy {
+    match config.str("HOST_PATTERN_MISMATCH") {
+        Some("error") => MismatchPolicy::Error,
+        Some("ignore") => MismatchPolicy::Ignore,
+        _ => MismatchPolicy::Warning,
+    }
+}
+
+pub fn host_selector(config: &Config, limit: Option<&str>) -> Result<HostSelector, Fatal> {
+    let mut selector = HostSelector::new(mismatch_policy(config), controller_python());
+    selector
+        .set_limit(limit)
+        .map_err(|e| Fatal::msg(Exit::Error, e))?;
+    Ok(selector)
+}
+
+/// The implicit localhost's interpreter: ansible uses its own
+/// `sys.executable`; mitorun uses the first python3 on PATH.
+pub fn controller_python() -> String {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join("python3");
+        if candidate.is_file() {
+            return candidate.to_string_lossy().into_owned();
+        }
+    }
+    "/usr/bin/python3".to_string()
+}
+
+/// Print and clear the warnings gathered on the inventory so far.
+pub fn flush_notices(inv: &mut crate::inventory::data::InventoryData) {
+    super::display::notices(&inv.warnings);
+    inv.warnings.clear();
+}
+
+/// `-e` values, warnings printed, errors with ansible's exit codes.
+pub fn extra_vars(items: &[String], cwd: &Path, merge: bool) -> Result<crate::value::Map, Fatal> {
+    let (vars, warnings) =
+        crate::playbook::extra_vars::load_extra_vars_with_warnings(items, cwd, merge)
+            .map_err(|e| Fatal::msg(e.exit(), e.ansible_report()))?;
+    for w in &warnings {
+        super::display::warning(w);
+    }
+    Ok(vars)
+}

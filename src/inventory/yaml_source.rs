@@ -1,0 +1,143 @@
+//! YAML (and JSON) inventory files: top-level keys are groups, each with
+//! optional `hosts`, `children` and `vars` mappings (ansible's yaml plugin).
+
+use super::data::InventoryData;
+use super::error::SourceError;
+use super::ranges::expand_host_pattern;
+use crate::value::{Map, Value};
+use std::path::Path;
+
+pub fn parse_yaml_inventory(inv: &mut InventoryData, path: &Path) -> Result<(), SourceError> {
+    let (data, warnings) = crate::playbook::loader::load_data_file(path).map_err(|e| {
+        let mut err = SourceError::new(e.to_string());
+        err.line = Some(e.line);
+        err.col = Some(e.col);
+        err
+    })?;
+    for w in warnings {
+        inv.warn(&w);
+    }
+    let data = match data {
+        None => return Err(SourceError::new("Parsed empty YAML file")),
+        Some(Value::Map(m)) if m.is_empty() => {
+            return Err(SourceError::new("Parsed empty YAML file"));
+        }
+        Some(Value::Map(m)) => m,
+        Some(Value::Null) => return Err(SourceError::new("Parsed empty YAML file")),
+        Some(other) if !other.is_truthy() => {
+            return Err(SourceError::new("Parsed empty YAML file"));
+        }
+        Some(other) => {
+            return Err(SourceError::new(format!(
+                "YAML inventory has invalid structure, it should be a dictionary, got: <class '{}'>",
+                other.python_type_name()
+            )));
+        }
+    };
+    if data.get("plugin").is_some_and(Value::is_truthy) {
+        return Err(SourceError::new(
+            "Plugin configuration YAML file, not YAML inventory",
+        ));
+    }
+    for (group, group_data) in &data {
+        parse_group(inv, group, group_data)?;
+    }
+    Ok(())
+}
+
+fn graph_err(e: super::data::GraphError) -> SourceError {
+    SourceError::new(e.to_string())
+}
+
+fn parse_group(inv: &mut InventoryData, group: &str, data: &Value) -> Result<String, SourceError> {
+    let sections = match data {
+        Value::Null => None,
+        Value::Map(m) => Some(m),
+        _ => {
+            inv.warn(&format!(
+                "Skipping '{group}' as this is not a valid group definition"
+            ));
+            return Ok(group.to_string());
+        }
+    };
+    inv.add_group(group)
+        .map_err(|e| SourceError::new(format!("Unable to add group {group}: {e}")))?;
+    let Some(sections) = sections else {
+        return Ok(group.to_string());
+    };
+    // A bare string section is shorthand for a one-key mapping.
+    let normalized: Map = sections
+        .iter()
+        .map(|(k, v)| {
+            let v = match (k.as_str(), v) {
+                ("vars" | "children" | "hosts", Value::Str(s)) => {
+                    Value::Map(Map::from_iter([(s.clone(), Value::Null)]))
+                }
+                _ => v.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    for section in ["vars", "children", "hosts"] {
+        if let Some(v) = normalized.get(section)
+            && !matches!(v, Value::Map(_) | Value::Null)
+        {
+            return Err(SourceError::new(format!(
+                "Invalid \"{section}\" entry for \"{group}\" group, requires a dictionary, found \"<class '{}'>\" instead.",
+                v.python_type_name()
+            )));
+        }
+    }
+    for (key, value) in &normalized {
+        let entries = match value {
+            Value::Map(m) => m,
+            Value::Null => continue,
+            other => {
+                inv.warn(&format!(
+                    "Skipping key ({key}) in group ({group}) as it is not a mapping, it is a <class '{}'>",
+                    other.python_type_name()
+                ));
+                continue;
+            }
+        };
+        match key.as_str() {
+            "vars" => {
+                for (name, v) in entries {
+                    inv.set_variable(group, name, v.clone()).map_err(graph_err)?;
+                }
+            }
+            "children" => {
+                for (child, child_data) in entries {
+                    let child = parse_group(inv, child, child_data)?;
+                    inv.add_child(group, &child).map_err(graph_err)?;
+                }
+            }
+            "hosts" => {
+                for (pattern, host_vars) in entries {
+                    let (hosts, port) = expand_host_pattern(pattern)?;
+                    let vars = match host_vars {
+                        Value::Null => Map::new(),
+                        Value::Map(m) => m.clone(),
+                        other if !other.is_truthy() => Map::new(),
+                        other => {
+                            return Err(SourceError::new(format!(
+                                "Invalid data from file, expected dictionary and got:\n\n{}",
+                                other.python_str()
+                            )));
+                        }
+                    };
+                    for host in hosts {
+                        inv.add_host(&host, Some(group), port).map_err(graph_err)?;
+                        for (k, v) in &vars {
+                            inv.set_variable(&host, k, v.clone()).map_err(graph_err)?;
+                        }
+                    }
+                }
+            }
+            _ => inv.warn(&format!(
+                "Skipping unexpected key ({key}) in group ({group}), only \"vars\", \"children\" and \"hosts\" are valid"
+            )),
+        }
+    }
+    Ok(group.to_string())
+}

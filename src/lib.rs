@@ -1,0 +1,8 @@
+//! mitorun: a Rust-native runner for Ansible projects. See ARCHITECTURE.md.
+
+pub mod cli;
+pub mod config;
+pub mod errors;
+pub mod inventory;
+pub mod playbook;
+pub mod value;
