@@ -4,16 +4,13 @@
 use super::data::InventoryData;
 use super::error::SourceError;
 use super::ranges::expand_host_pattern;
+use crate::playbook::pyjson;
+use crate::playbook::yaml::{self, Node, NodeKind};
 use crate::value::{Map, Value};
 use std::path::Path;
 
 pub fn parse_yaml_inventory(inv: &mut InventoryData, path: &Path) -> Result<(), SourceError> {
-    let (data, warnings) = crate::playbook::loader::load_data_file(path).map_err(|e| {
-        let mut err = SourceError::new(e.to_string());
-        err.line = Some(e.line);
-        err.col = Some(e.col);
-        err
-    })?;
+    let (data, warnings) = load(path)?;
     for w in warnings {
         inv.warn(&w);
     }
@@ -41,6 +38,67 @@ pub fn parse_yaml_inventory(inv: &mut InventoryData, path: &Path) -> Result<(), 
     }
     for (group, group_data) in &data {
         parse_group(inv, group, group_data)?;
+    }
+    Ok(())
+}
+
+/// ansible's loader: JSON first, then YAML, whose host keys must be strings
+/// (checked on the node tree, where keys keep their YAML types).
+fn load(path: &Path) -> Result<(Option<Value>, Vec<String>), SourceError> {
+    let yaml_err = |e: yaml::YamlError| {
+        let mut err = SourceError::new(e.to_string());
+        err.line = Some(e.line);
+        err.col = Some(e.col);
+        err
+    };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        // Unreadable or not UTF-8: let the loader word the error.
+        return crate::playbook::loader::load_data_file(path).map_err(yaml_err);
+    };
+    if let Some(value) = pyjson::parse(&text) {
+        return Ok((Some(value), Vec::new()));
+    }
+    let (node, warnings) = yaml::load_node(&text, path).map_err(yaml_err)?;
+    if let Some(root) = &node {
+        check_host_keys(root)?;
+    }
+    Ok((node.map(|n| n.to_value()), warnings))
+}
+
+fn check_host_keys(groups: &Node) -> Result<(), SourceError> {
+    let NodeKind::Map(groups) = &groups.kind else {
+        return Ok(());
+    };
+    for (_, group) in groups {
+        let NodeKind::Map(sections) = &group.kind else {
+            continue;
+        };
+        for (name, section) in sections {
+            let (NodeKind::Scalar(name), NodeKind::Map(entries)) = (&name.kind, &section.kind)
+            else {
+                continue;
+            };
+            match name.as_str() {
+                Some("hosts") => {
+                    for (host, _) in entries {
+                        if let NodeKind::Scalar(key) = &host.kind
+                            && !matches!(key, Value::Str(_) | Value::Unsafe(_))
+                        {
+                            return Err(SourceError::at(
+                                format!(
+                                    "Host pattern {} must be a string. Enclose integers/floats in quotation marks.",
+                                    key.python_str()
+                                ),
+                                host.span.line,
+                                host.span.col,
+                            ));
+                        }
+                    }
+                }
+                Some("children") => check_host_keys(section)?,
+                _ => {}
+            }
+        }
     }
     Ok(())
 }

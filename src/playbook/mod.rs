@@ -5,4 +5,5 @@ pub mod extra_vars;
 pub mod kv;
 pub mod loader;
 pub mod pyjson;
+pub mod unicode_names;
 pub mod yaml;

@@ -187,17 +187,25 @@ fn parse_stream(src: &str, path: &Path) -> Result<Loaded, Failure> {
 /// there is more than one document. Warnings are dropped; see [`load_file`].
 pub fn load_value(src: &str, path: &Path) -> Result<Option<Value>, YamlError> {
     load_single(src, path)
-        .map(|(value, _)| value)
+        .map(|(node, _)| node.map(|n| n.to_value()))
         .map_err(|e| *e)
+}
+
+/// As [`load_value`], but the node tree (keys keep their YAML types, every
+/// node its span) and the warnings.
+pub fn load_node(src: &str, path: &Path) -> Result<(Option<Node>, Vec<String>), YamlError> {
+    load_single(src, path).map_err(|e| *e)
 }
 
 /// Reads and loads a YAML file (single document, like [`load_value`]),
 /// returning the warnings too. Unreadable or non-UTF-8 files are errors.
 pub fn load_file(path: &Path) -> Result<(Option<Value>, Vec<String>), YamlError> {
-    read_and_load(path).map_err(|e| *e)
+    read_and_load(path)
+        .map(|(node, warnings)| (node.map(|n| n.to_value()), warnings))
+        .map_err(|e| *e)
 }
 
-fn read_and_load(path: &Path) -> Result<(Option<Value>, Vec<String>), Failure> {
+fn read_and_load(path: &Path) -> Result<(Option<Node>, Vec<String>), Failure> {
     let bytes = std::fs::read(path)
         .map_err(|e| YamlError::io(path, format!("Could not read file: {e}")))?;
     let text = String::from_utf8(bytes)
@@ -205,7 +213,7 @@ fn read_and_load(path: &Path) -> Result<(Option<Value>, Vec<String>), Failure> {
     load_single(&text, path)
 }
 
-fn load_single(src: &str, path: &Path) -> Result<(Option<Value>, Vec<String>), Failure> {
+fn load_single(src: &str, path: &Path) -> Result<(Option<Node>, Vec<String>), Failure> {
     let source = Source::new(src, path);
     let (composed, error) = compose(&source);
     // PyYAML stops as soon as a second document starts.
@@ -226,7 +234,7 @@ fn load_single(src: &str, path: &Path) -> Result<(Option<Value>, Vec<String>), F
     };
     let mut constructor = Constructor::new(&source, composed.node_count);
     let node = constructor.construct_document(&doc.root)?;
-    Ok((Some(node.to_value()), constructor.warnings))
+    Ok((Some(node), constructor.warnings))
 }
 
 /// How many whitespace fixes (see `patch`) may be tried; each one re-parses
