@@ -270,6 +270,12 @@ fn newline_indent(out: &mut String, depth: usize) {
 /// characters are escaped.
 pub fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
+    // Most strings need no escaping: copy them whole.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

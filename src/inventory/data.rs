@@ -79,6 +79,8 @@ pub struct InventoryData {
     pub localhost: Option<HostId>,
     /// The source being parsed; hosts record the first source that named them.
     pub current_source: Option<String>,
+    /// `(source, its directory)` for the current source.
+    current_source_dir: Option<(String, String)>,
     /// Warnings collected while building, printed by the CLI like ansible's.
     pub warnings: Vec<Notice>,
 }
@@ -98,6 +100,7 @@ impl InventoryData {
             group_index: IndexMap::new(),
             localhost: None,
             current_source: None,
+            current_source_dir: None,
             warnings: Vec::new(),
         };
         inv.insert_group("all");
@@ -214,7 +217,18 @@ impl InventoryData {
                 });
                 self.host_index.insert(name.to_string(), id);
                 let (file, dir) = match &self.current_source {
-                    Some(src) => (Value::Str(src.clone()), Value::Str(source_dir(src))),
+                    Some(src) => {
+                        // One stat per source, not per host.
+                        let dir = match &self.current_source_dir {
+                            Some((for_src, dir)) if for_src == src => dir.clone(),
+                            _ => {
+                                let dir = source_dir(src);
+                                self.current_source_dir = Some((src.clone(), dir.clone()));
+                                dir
+                            }
+                        };
+                        (Value::Str(src.clone()), Value::Str(dir))
+                    }
                     None => (Value::Null, Value::Null),
                 };
                 // By name, as ansible does: a group of the same name takes them.

@@ -13,7 +13,9 @@ use super::data::{GroupId, HostId, InventoryData};
 use super::vars::{HashBehaviour, combine_into};
 use super::vars_files::{EntityKind, VarsFileError, VarsFiles};
 use crate::value::{Map, Value};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Names ansible strips from inventory dumps (`C.INTERNAL_STATIC_VARS`).
 pub const INTERNAL_STATIC_VARS: &[&str] = &[
@@ -78,6 +80,22 @@ pub struct InventoryVars<'a> {
     pub files: VarsFiles,
     /// `-e` values: above everything in merged host vars.
     pub extra_vars: Map,
+    entity_cache: HashMap<(DirSet, usize, Entity), Rc<Map>>,
+    vars_dir_exists: HashMap<(DirSet, usize, EntityKind), bool>,
+    empty: Rc<Map>,
+}
+
+/// Which directories' host_vars/group_vars: the inventory's or the playbook's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum DirSet {
+    Sources,
+    Playbook,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Entity {
+    Group(GroupId),
+    Host(HostId),
 }
 
 impl<'a> InventoryVars<'a> {
@@ -90,6 +108,9 @@ impl<'a> InventoryVars<'a> {
             precedence: DEFAULT_PRECEDENCE.iter().map(|s| s.to_string()).collect(),
             files: VarsFiles::new(yaml_extensions),
             extra_vars: Map::new(),
+            entity_cache: HashMap::new(),
+            vars_dir_exists: HashMap::new(),
+            empty: Rc::new(Map::new()),
         }
     }
 
@@ -115,85 +136,105 @@ impl<'a> InventoryVars<'a> {
         groups
     }
 
-    fn files_for(
+    /// Layer the vars files of `entities` from one set of directories into
+    /// `out`: directories outer, entities inner, as ansible walks them.
+    fn combine_files(
         &mut self,
-        dirs: &[PathBuf],
-        kind: EntityKind,
-        names: &[String],
-    ) -> Result<Map, VarsFileError> {
-        let mut data = Map::new();
-        for dir in dirs {
-            for name in names {
-                let found = self.files.vars_for(dir, kind, name, self.hash)?;
+        out: &mut Map,
+        which: DirSet,
+        entities: &[Entity],
+    ) -> Result<(), VarsFileError> {
+        let dir_count = match which {
+            DirSet::Sources => self.source_dirs.len(),
+            DirSet::Playbook => self.playbook_dirs.len(),
+        };
+        for dir_index in 0..dir_count {
+            for entity in entities {
+                let found = self.entity_files(which, dir_index, *entity)?;
                 if !found.is_empty() {
-                    combine_into(&mut data, &found, self.hash);
+                    combine_into(out, &found, self.hash);
                 }
             }
         }
-        Ok(data)
+        Ok(())
     }
 
-    fn group_names(&self, groups: &[GroupId]) -> Vec<String> {
-        groups
-            .iter()
-            .map(|g| self.inv.group(*g).name.clone())
-            .collect()
+    /// One entity's vars files in one directory, loaded once per run.
+    fn entity_files(
+        &mut self,
+        which: DirSet,
+        dir_index: usize,
+        entity: Entity,
+    ) -> Result<Rc<Map>, VarsFileError> {
+        let key = (which, dir_index, entity);
+        if let Some(found) = self.entity_cache.get(&key) {
+            return Ok(Rc::clone(found));
+        }
+        let dir = match which {
+            DirSet::Sources => &self.source_dirs[dir_index],
+            DirSet::Playbook => &self.playbook_dirs[dir_index],
+        };
+        let (kind, name) = match entity {
+            Entity::Group(g) => (EntityKind::Group, &self.inv.group(g).name),
+            Entity::Host(h) => (EntityKind::Host, &self.inv.host(h).name),
+        };
+        // Most directories have no host_vars/ (or group_vars/): one stat
+        // answers for every entity.
+        let has_vars_dir = *self
+            .vars_dir_exists
+            .entry((which, dir_index, kind))
+            .or_insert_with(|| dir.join(kind.subdir()).exists());
+        if !has_vars_dir {
+            return Ok(Rc::clone(&self.empty));
+        }
+        let found = Rc::new(self.files.vars_for(dir, kind, name, self.hash)?);
+        self.entity_cache.insert(key, Rc::clone(&found));
+        Ok(found)
     }
 
     /// All inventory-derived vars of a host, magic host vars included
     /// (`inventory_hostname`, `group_names`, ...).
     pub fn host_vars(&mut self, hid: HostId) -> Result<Map, VarsFileError> {
         let mut out = Map::new();
-        let all = self.inv.all();
-        let all_names = vec!["all".to_string()];
-        let groups = self.sorted_groups(hid);
-        let group_names = self.group_names(&groups);
-        let source_dirs = self.source_dirs.clone();
-        let playbook_dirs = self.playbook_dirs.clone();
+        let all = [Entity::Group(self.inv.all())];
+        let groups: Vec<Entity> = self
+            .sorted_groups(hid)
+            .into_iter()
+            .map(Entity::Group)
+            .collect();
         for entry in self.precedence.clone() {
-            let layer = match entry.as_str() {
-                "all_inventory" => self.inv.group(all).vars.clone(),
-                "all_plugins_inventory" => {
-                    self.files_for(&source_dirs, EntityKind::Group, &all_names)?
+            match entry.as_str() {
+                "all_inventory" => {
+                    combine_into(&mut out, &self.inv.group(self.inv.all()).vars, self.hash)
                 }
-                "all_plugins_play" => {
-                    self.files_for(&playbook_dirs, EntityKind::Group, &all_names)?
-                }
+                "all_plugins_inventory" => self.combine_files(&mut out, DirSet::Sources, &all)?,
+                "all_plugins_play" => self.combine_files(&mut out, DirSet::Playbook, &all)?,
                 "groups_inventory" => {
-                    let mut m = Map::new();
                     for g in &groups {
-                        combine_into(&mut m, &self.inv.group(*g).vars, self.hash);
+                        if let Entity::Group(gid) = g {
+                            combine_into(&mut out, &self.inv.group(*gid).vars, self.hash);
+                        }
                     }
-                    m
                 }
                 "groups_plugins_inventory" => {
-                    self.files_for(&source_dirs, EntityKind::Group, &group_names)?
+                    self.combine_files(&mut out, DirSet::Sources, &groups)?
                 }
-                "groups_plugins_play" => {
-                    self.files_for(&playbook_dirs, EntityKind::Group, &group_names)?
-                }
+                "groups_plugins_play" => self.combine_files(&mut out, DirSet::Playbook, &groups)?,
                 "plugins_by_groups" => {
-                    let mut m = Map::new();
-                    for name in &group_names {
-                        let names = std::slice::from_ref(name);
-                        let inv_layer = self.files_for(&source_dirs, EntityKind::Group, names)?;
-                        combine_into(&mut m, &inv_layer, self.hash);
-                        let play_layer =
-                            self.files_for(&playbook_dirs, EntityKind::Group, names)?;
-                        combine_into(&mut m, &play_layer, self.hash);
+                    for g in &groups {
+                        let one = std::slice::from_ref(g);
+                        self.combine_files(&mut out, DirSet::Sources, one)?;
+                        self.combine_files(&mut out, DirSet::Playbook, one)?;
                     }
-                    m
                 }
-                _ => Map::new(),
-            };
-            combine_into(&mut out, &layer, self.hash);
+                // ansible warns and ignores unknown entries.
+                _ => {}
+            }
         }
-        let host_names = vec![self.inv.host(hid).name.clone()];
         combine_into(&mut out, &self.host_own_vars(hid), self.hash);
-        let layer = self.files_for(&source_dirs, EntityKind::Host, &host_names)?;
-        combine_into(&mut out, &layer, self.hash);
-        let layer = self.files_for(&playbook_dirs, EntityKind::Host, &host_names)?;
-        combine_into(&mut out, &layer, self.hash);
+        let host = [Entity::Host(hid)];
+        self.combine_files(&mut out, DirSet::Sources, &host)?;
+        self.combine_files(&mut out, DirSet::Playbook, &host)?;
         combine_into(&mut out, &self.extra_vars, self.hash);
         Ok(out)
     }
@@ -228,15 +269,15 @@ impl<'a> InventoryVars<'a> {
         hid: HostId,
         basedir: Option<&Path>,
     ) -> Result<Map, VarsFileError> {
-        let names = vec![self.inv.host(hid).name.clone()];
         let mut out = self.host_own_vars(hid);
-        let source_dirs = self.source_dirs.clone();
-        let layer = self.files_for(&source_dirs, EntityKind::Host, &names)?;
-        combine_into(&mut out, &layer, self.hash);
-        if let Some(dir) = basedir {
-            let layer = self.files_for(&[dir.to_path_buf()], EntityKind::Host, &names)?;
-            combine_into(&mut out, &layer, self.hash);
-        }
+        let name = self.inv.host(hid).name.clone();
+        self.combine_export_files(
+            &mut out,
+            Entity::Host(hid),
+            EntityKind::Host,
+            &name,
+            basedir,
+        )?;
         Ok(out)
     }
 
@@ -249,20 +290,37 @@ impl<'a> InventoryVars<'a> {
         basedir: Option<&Path>,
     ) -> Result<Map, VarsFileError> {
         let group = self.inv.group(gid);
-        let names = vec![group.name.clone()];
-        let priority = group.priority;
+        let (name, priority) = (group.name.clone(), group.priority);
         let mut out = group.vars.clone();
-        let source_dirs = self.source_dirs.clone();
-        let layer = self.files_for(&source_dirs, EntityKind::Group, &names)?;
-        combine_into(&mut out, &layer, self.hash);
-        if let Some(dir) = basedir {
-            let layer = self.files_for(&[dir.to_path_buf()], EntityKind::Group, &names)?;
-            combine_into(&mut out, &layer, self.hash);
-        }
+        self.combine_export_files(
+            &mut out,
+            Entity::Group(gid),
+            EntityKind::Group,
+            &name,
+            basedir,
+        )?;
         if priority != 1 {
             out.insert("ansible_group_priority".into(), Value::Int(priority));
         }
         Ok(out)
+    }
+
+    /// Files beside the sources, then beside an explicit `--playbook-dir`
+    /// (not the implicit cwd, which only merged vars consult).
+    fn combine_export_files(
+        &mut self,
+        out: &mut Map,
+        entity: Entity,
+        kind: EntityKind,
+        name: &str,
+        basedir: Option<&Path>,
+    ) -> Result<(), VarsFileError> {
+        self.combine_files(out, DirSet::Sources, &[entity])?;
+        if let Some(dir) = basedir {
+            let found = self.files.vars_for(dir, kind, name, self.hash)?;
+            combine_into(out, &found, self.hash);
+        }
+        Ok(())
     }
 }
 

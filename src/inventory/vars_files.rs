@@ -16,7 +16,7 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
-    fn subdir(self) -> &'static str {
+    pub fn subdir(self) -> &'static str {
         match self {
             EntityKind::Host => "host_vars",
             EntityKind::Group => "group_vars",
