@@ -1,0 +1,153 @@
+//! The command line as a user meets it: program selection, exit codes,
+//! "not supported yet" refusals, configuration errors with file:line, and
+//! shell completions. Exit codes are ansible-core 2.19's (see src/errors.rs).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn mitorun(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mitorun"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("ANSIBLE_CONFIG")
+        .env("HOME", cwd)
+        .output()
+        .expect("mitorun runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mitorun-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn usage_errors_exit_2_like_argparse() {
+    let dir = scratch("usage");
+    let out = mitorun(&["--no-such-flag", "site.yml"], &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_playbook_exits_1() {
+    let dir = scratch("missing");
+    let out = mitorun(&["site.yml"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the playbook: site.yml could not be found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unimplemented_features_are_refused_with_exit_5() {
+    let dir = scratch("unsupported");
+    std::fs::write(dir.join("site.yml"), "- hosts: all\n  tasks: []\n").unwrap();
+    std::fs::write(dir.join("hosts"), "h1\n").unwrap();
+    for args in [
+        vec!["-i", "hosts", "site.yml"],
+        vec!["-i", "hosts", "all", "-m", "ping"],
+        vec!["inventory", "-i", "hosts", "--list", "--yaml"],
+        vec![
+            "inventory",
+            "-i",
+            "hosts",
+            "--list",
+            "--vault-password-file",
+            "pw",
+        ],
+    ] {
+        let out = mitorun(&args, &dir);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not supported yet"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn adhoc_mode_is_chosen_by_a_non_file_positional() {
+    let dir = scratch("adhoc");
+    std::fs::write(dir.join("hosts"), "[web]\nw1\nw2\n").unwrap();
+    let out = mitorun(&["-i", "hosts", "web", "--list-hosts"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "  hosts (2):\n    w1\n    w2\n"
+    );
+}
+
+#[test]
+fn argv0_selects_the_program() {
+    let dir = scratch("argv0");
+    std::fs::write(dir.join("hosts"), "[web]\nw1\n").unwrap();
+    let link = dir.join("ansible-inventory");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_mitorun"), &link).unwrap();
+    let out = Command::new(&link)
+        .args(["-i", "hosts", "--graph"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "@all:\n  |--@ungrouped:\n  |--@web:\n  |  |--w1\n"
+    );
+}
+
+#[test]
+fn bad_config_value_names_file_and_line_and_exits_5() {
+    let dir = scratch("config");
+    std::fs::write(dir.join("ansible.cfg"), "[defaults]\n\nforks = lots\n").unwrap();
+    std::fs::write(dir.join("hosts"), "h1\n").unwrap();
+    let out = mitorun(&["inventory", "-i", "hosts", "--list"], &dir);
+    assert_eq!(out.status.code(), Some(5));
+    let err = stderr(&out);
+    assert!(err.contains("DEFAULT_FORKS"), "{err}");
+    assert!(err.contains("ansible.cfg:3:1"), "{err}");
+}
+
+#[test]
+fn config_file_settings_apply_and_env_overrides_them() {
+    let dir = scratch("precedence");
+    std::fs::write(
+        dir.join("ansible.cfg"),
+        "[defaults]\ninventory = from_cfg\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("from_cfg"), "cfg_host\n").unwrap();
+    std::fs::write(dir.join("from_env"), "env_host\n").unwrap();
+    let out = mitorun(&["inventory", "--graph"], &dir);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("cfg_host"),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_mitorun"))
+        .args(["inventory", "--graph"])
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .env("ANSIBLE_INVENTORY", "from_env")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("env_host"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn completions_are_generated() {
+    let dir = scratch("completions");
+    let out = mitorun(&["completions", "bash"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--inventory"));
+}
