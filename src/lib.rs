@@ -5,4 +5,5 @@ pub mod config;
 pub mod errors;
 pub mod inventory;
 pub mod playbook;
+pub mod templating;
 pub mod value;

@@ -1,0 +1,27 @@
+//! Templating: a minijinja environment configured like ansible's Jinja2,
+//! with ansible's filters, tests and lookups (written here; no crate has
+//! them). See ARCHITECTURE.md for how undefined values and native results
+//! are handled.
+
+pub mod bridge;
+pub mod filters;
+pub mod tests;
+
+use minijinja::Environment;
+
+/// An environment with ansible's settings and every filter and test.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    // ansible's Jinja2 environment: trim_blocks on, lstrip_blocks off.
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    minijinja_contrib::add_to_environment(&mut env);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    filters::register(&mut env);
+    tests::register(&mut env);
+    env
+}
