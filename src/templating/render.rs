@@ -1,0 +1,188 @@
+//! Rendering a string the way ansible 2.19's Templar does.
+//!
+//! - A string that is exactly one `{{ expression }}` yields the expression's
+//!   native value (list, dict, int, bool, ...); anything else renders to text.
+//! - Undefined values: attribute lookups on an undefined value stay
+//!   undefined (so `foo.bar | default('x')` and `foo is defined` work), but
+//!   printing one is an error naming the variable, as in ansible. minijinja
+//!   has no custom undefined types, so this is `Chainable` plus a formatter
+//!   that refuses undefined output. Known gaps: `{% if undefined %}`,
+//!   `{% for x in undefined %}` and `'a' ~ undefined` are lenient here,
+//!   where ansible errors.
+
+use super::bridge::{from_jinja, to_jinja};
+use crate::value::{Map, Value};
+use minijinja::value::Value as Jv;
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+
+/// A template that failed: ansible's message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateError {
+    pub message: String,
+}
+
+/// An environment plus ansible's rendering rules.
+pub struct Templar {
+    env: Environment<'static>,
+}
+
+impl Default for Templar {
+    fn default() -> Self {
+        Templar::new()
+    }
+}
+
+/// Does this string need templating at all?
+pub fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%") || text.contains("{#")
+}
+
+/// The expression of a string that is exactly `{{ expr }}`.
+fn single_expression(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix("{{")?.strip_suffix("}}")?;
+    // `{{ a }} {{ b }}` also starts and ends with braces: one block only.
+    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then_some(inner)
+}
+
+impl Templar {
+    pub fn new() -> Templar {
+        let mut env = super::environment();
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_formatter(|out, state, value| {
+            if value.is_undefined() {
+                return Err(minijinja::Error::new(
+                    ErrorKind::UndefinedError,
+                    "undefined value printed",
+                ));
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
+        Templar { env }
+    }
+
+    pub fn environment(&self) -> &Environment<'static> {
+        &self.env
+    }
+
+    /// Template `text` with `vars`; strings without template syntax are
+    /// returned as they are.
+    pub fn template(&self, text: &str, vars: &Map) -> Result<Value, TemplateError> {
+        if !is_template(text) {
+            return Ok(Value::str(text));
+        }
+        let context = to_jinja(&Value::Map(vars.clone()));
+        if let Some(expr) = single_expression(text) {
+            let compiled = self
+                .env
+                .compile_expression(expr)
+                .map_err(|e| self.error(e, text, vars))?;
+            let result = compiled
+                .eval(&context)
+                .map_err(|e| self.error(e, text, vars))?;
+            if result.is_undefined() {
+                return Err(self.undefined(text, vars));
+            }
+            return Ok(from_jinja(&result));
+        }
+        let rendered = self
+            .env
+            .render_str(text, &context)
+            .map_err(|e| self.error(e, text, vars))?;
+        Ok(Value::Str(rendered))
+    }
+
+    /// Evaluate a bare expression (as `when:` conditions are) to a value.
+    pub fn evaluate(&self, expr: &str, vars: &Map) -> Result<Jv, TemplateError> {
+        let context = to_jinja(&Value::Map(vars.clone()));
+        let compiled = self
+            .env
+            .compile_expression(expr)
+            .map_err(|e| self.error(e, expr, vars))?;
+        compiled
+            .eval(&context)
+            .map_err(|e| self.error(e, expr, vars))
+    }
+
+    fn error(&self, e: minijinja::Error, text: &str, vars: &Map) -> TemplateError {
+        if e.kind() == ErrorKind::UndefinedError {
+            return self.undefined(text, vars);
+        }
+        TemplateError {
+            message: format!("{e:#}"),
+        }
+    }
+
+    /// ansible's "'NAME' is undefined", naming the first variable the
+    /// template reads that is not defined.
+    fn undefined(&self, text: &str, vars: &Map) -> TemplateError {
+        let names = match single_expression(text) {
+            Some(expr) => self
+                .env
+                .compile_expression(expr)
+                .map(|e| e.undeclared_variables(false))
+                .ok(),
+            None => self
+                .env
+                .template_from_str(text)
+                .map(|t| t.undeclared_variables(false))
+                .ok(),
+        };
+        let mut missing: Vec<String> = names
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| !vars.contains_key(n))
+            .collect();
+        missing.sort();
+        match missing.first() {
+            Some(name) => TemplateError {
+                message: format!("'{name}' is undefined"),
+            },
+            None => TemplateError {
+                message: "an undefined value was used".into(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> Map {
+        let mut m = Map::new();
+        m.insert("d".into(), Value::Map(Map::new()));
+        m.insert("n".into(), Value::Int(1));
+        m.insert("s".into(), Value::str("a b"));
+        m.insert("l".into(), Value::List(vec![Value::Int(1), Value::Int(2)]));
+        m
+    }
+
+    /// Expected results observed from ansible-core 2.19's Templar with the
+    /// same variables (d={}, n=1, s='a b', l=[1, 2]).
+    #[test]
+    fn matches_ansible_native_and_undefined_rules() {
+        let t = Templar::new();
+        let v = vars();
+        let ok = |tpl: &str, want: Value| assert_eq!(t.template(tpl, &v), Ok(want), "{tpl}");
+        ok("{{ foo.bar | default('x') }}", Value::str("x"));
+        ok("{{ foo is defined }}", Value::Bool(false));
+        ok("x {{ n }} y", Value::str("x 1 y"));
+        ok("{{ n }}{{ n }}", Value::str("11"));
+        ok("{{ l }}", Value::List(vec![Value::Int(1), Value::Int(2)]));
+        ok(" {{ l }}", Value::str(" [1, 2]"));
+        ok("{{ d.bar | default(5) }}", Value::Int(5));
+        ok("{{ s }}", Value::str("a b"));
+        ok("{{ n + 1 }}", Value::Int(2));
+        ok("plain", Value::str("plain"));
+        let err = |tpl: &str, want: &str| {
+            assert_eq!(
+                t.template(tpl, &v).map_err(|e| e.message),
+                Err(want.to_string()),
+                "{tpl}"
+            )
+        };
+        err("{{ foo }}", "'foo' is undefined");
+        err("{{ foo.bar.baz }}", "'foo' is undefined");
+    }
+}
