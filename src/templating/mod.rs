@@ -5,6 +5,7 @@
 
 pub mod bridge;
 pub mod filters;
+pub mod lazy;
 pub mod render;
 pub mod tests;
 

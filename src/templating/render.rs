@@ -68,45 +68,66 @@ impl Templar {
     /// Template `text` with `vars`; strings without template syntax are
     /// returned as they are.
     pub fn template(&self, text: &str, vars: &Map) -> Result<Value, TemplateError> {
+        self.template_in(text, &to_jinja(&Value::Map(vars.clone())))
+    }
+
+    /// Template `text` with a ready minijinja context (e.g. lazy host vars).
+    pub fn template_in(&self, text: &str, context: &Jv) -> Result<Value, TemplateError> {
+        self.template_jinja(text, context).map(|v| from_jinja(&v))
+    }
+
+    /// As `template_in`, keeping the minijinja value.
+    pub fn template_jinja(&self, text: &str, context: &Jv) -> Result<Jv, TemplateError> {
         if !is_template(text) {
-            return Ok(Value::str(text));
+            return Ok(Jv::from(text));
         }
-        let context = to_jinja(&Value::Map(vars.clone()));
         if let Some(expr) = single_expression(text) {
             let compiled = self
                 .env
                 .compile_expression(expr)
-                .map_err(|e| self.error(e, text, vars))?;
+                .map_err(|e| self.error(e, text, context))?;
             let result = compiled
-                .eval(&context)
-                .map_err(|e| self.error(e, text, vars))?;
+                .eval(context)
+                .map_err(|e| self.error(e, text, context))?;
             if result.is_undefined() {
-                return Err(self.undefined(text, vars));
+                return Err(self.undefined(text, context));
             }
-            return Ok(from_jinja(&result));
+            return Ok(result);
         }
         let rendered = self
             .env
-            .render_str(text, &context)
-            .map_err(|e| self.error(e, text, vars))?;
-        Ok(Value::Str(rendered))
+            .render_str(text, context)
+            .map_err(|e| self.error(e, text, context))?;
+        Ok(Jv::from(rendered))
     }
 
     /// Evaluate a bare expression (as `when:` conditions are) to a value.
-    pub fn evaluate(&self, expr: &str, vars: &Map) -> Result<Jv, TemplateError> {
-        let context = to_jinja(&Value::Map(vars.clone()));
+    pub fn evaluate(&self, expr: &str, context: &Jv) -> Result<Jv, TemplateError> {
         let compiled = self
             .env
             .compile_expression(expr)
-            .map_err(|e| self.error(e, expr, vars))?;
+            .map_err(|e| self.error(e, expr, context))?;
         compiled
-            .eval(&context)
-            .map_err(|e| self.error(e, expr, vars))
+            .eval(context)
+            .map_err(|e| self.error(e, expr, context))
     }
 
-    fn error(&self, e: minijinja::Error, text: &str, vars: &Map) -> TemplateError {
+    fn error(&self, e: minijinja::Error, text: &str, context: &Jv) -> TemplateError {
         if e.kind() == ErrorKind::UndefinedError {
-            return self.undefined(text, vars);
+            return self.undefined(text, context);
+        }
+        // Errors raised inside lazy variables carry ansible's text already.
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(err) = source {
+            if let Some(inner) = err.downcast_ref::<minijinja::Error>()
+                && let Some(detail) = inner.detail()
+                && detail.starts_with(super::lazy::RECURSION_MESSAGE)
+            {
+                return TemplateError {
+                    message: detail.to_string(),
+                };
+            }
+            source = err.source();
         }
         TemplateError {
             message: format!("{e:#}"),
@@ -115,7 +136,7 @@ impl Templar {
 
     /// ansible's "'NAME' is undefined", naming the first variable the
     /// template reads that is not defined.
-    fn undefined(&self, text: &str, vars: &Map) -> TemplateError {
+    fn undefined(&self, text: &str, context: &Jv) -> TemplateError {
         let names = match single_expression(text) {
             Some(expr) => self
                 .env
@@ -128,10 +149,11 @@ impl Templar {
                 .map(|t| t.undeclared_variables(false))
                 .ok(),
         };
+        let defined = |name: &str| context.get_attr(name).is_ok_and(|v| !v.is_undefined());
         let mut missing: Vec<String> = names
             .unwrap_or_default()
             .into_iter()
-            .filter(|n| !vars.contains_key(n))
+            .filter(|n| !defined(n))
             .collect();
         missing.sort();
         match missing.first() {

@@ -1,0 +1,140 @@
+//! Variables stored unrendered and templated when a template reads them, as
+//! ansible does: `url: "http://{{ host }}:{{ port }}"` in group_vars works
+//! because `host` and `port` are looked up only when `url` is used.
+//!
+//! `LazyVars` is the template context of one host: a minijinja object whose
+//! lookups render the raw value with the same context, cache the result,
+//! and report a variable that needs itself as ansible's recursion error.
+
+use super::bridge::to_jinja;
+use super::render::{Templar, is_template};
+use crate::value::{Map, Value};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value as Jv};
+use minijinja::{Error, ErrorKind};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub const RECURSION_MESSAGE: &str = "Recursive loop detected in template";
+
+pub struct LazyVars {
+    raw: Map,
+    templar: Arc<Templar>,
+    cache: Mutex<HashMap<String, Jv>>,
+    /// Names being resolved right now, to detect self-reference.
+    resolving: Mutex<Vec<String>>,
+}
+
+impl std::fmt::Debug for LazyVars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyVars")
+            .field("vars", &self.raw.len())
+            .finish()
+    }
+}
+
+impl LazyVars {
+    /// The context value for templates of a host with these (raw) vars.
+    pub fn context(raw: Map, templar: Arc<Templar>) -> Jv {
+        Jv::from_object(LazyVars {
+            raw,
+            templar,
+            cache: Mutex::new(HashMap::new()),
+            resolving: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn resolve(self: &Arc<Self>, value: &Value) -> Jv {
+        match value {
+            Value::Str(s) if is_template(s) => {
+                let context = Jv::from_dyn_object(Arc::clone(self));
+                match self.templar.template_jinja(s, &context) {
+                    Ok(v) => v,
+                    Err(e) => Jv::from(Error::new(ErrorKind::InvalidOperation, e.message)),
+                }
+            }
+            Value::List(items) => {
+                Jv::from(items.iter().map(|v| self.resolve(v)).collect::<Vec<_>>())
+            }
+            Value::Map(map) => Jv::from_object(
+                map.iter()
+                    .map(|(k, v)| (Jv::from(k.as_str()), self.resolve(v)))
+                    .collect::<indexmap::IndexMap<Jv, Jv>>(),
+            ),
+            other => to_jinja(other),
+        }
+    }
+}
+
+impl Object for LazyVars {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Jv) -> Option<Jv> {
+        let name = key.as_str()?;
+        if let Some(hit) = self.cache.lock().ok()?.get(name) {
+            return Some(hit.clone());
+        }
+        let raw = self.raw.get(name)?;
+        {
+            let mut resolving = self.resolving.lock().ok()?;
+            if resolving.iter().any(|n| n == name) {
+                return Some(Jv::from(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("{RECURSION_MESSAGE}: maximum recursion depth exceeded"),
+                )));
+            }
+            resolving.push(name.to_string());
+        }
+        let value = self.resolve(raw);
+        if let Ok(mut resolving) = self.resolving.lock() {
+            resolving.retain(|n| n != name);
+        }
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(name.to_string(), value.clone());
+        }
+        Some(value)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.raw.keys().map(|k| Jv::from(k.as_str())).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Observed with ansible-core 2.19's Templar and the same variables.
+    #[test]
+    fn variables_render_on_use_and_recursion_is_an_error() {
+        let mut raw = Map::new();
+        raw.insert("a".into(), Value::str("{{ b }}"));
+        raw.insert("b".into(), Value::str("{{ a }}"));
+        raw.insert("c".into(), Value::str("{{ n + 1 }}"));
+        raw.insert("n".into(), Value::Int(1));
+        raw.insert("url".into(), Value::str("http://{{ host }}:{{ port }}"));
+        raw.insert("host".into(), Value::str("h"));
+        raw.insert("port".into(), Value::Int(80));
+        raw.insert(
+            "lst".into(),
+            Value::List(vec![Value::str("{{ n }}"), Value::str("x{{ n }}")]),
+        );
+        let templar = Arc::new(Templar::new());
+        let ctx = LazyVars::context(raw, Arc::clone(&templar));
+        let t = |s: &str| templar.template_in(s, &ctx).map_err(|e| e.message);
+        assert_eq!(t("{{ c }}"), Ok(Value::Int(2)));
+        assert_eq!(t("{{ c + 1 }}"), Ok(Value::Int(3)));
+        assert_eq!(t("{{ url }}"), Ok(Value::str("http://h:80")));
+        assert_eq!(
+            t("{{ lst }}"),
+            Ok(Value::List(vec![Value::Int(1), Value::str("x1")]))
+        );
+        assert_eq!(
+            t("{{ a }}"),
+            Err(
+                "Recursive loop detected in template: maximum recursion depth exceeded".to_string()
+            )
+        );
+    }
+}
