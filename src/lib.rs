@@ -7,3 +7,4 @@ pub mod inventory;
 pub mod playbook;
 pub mod templating;
 pub mod value;
+pub mod vault;
