@@ -54,14 +54,6 @@ fn unimplemented_features_are_refused_with_exit_5() {
         vec!["-i", "hosts", "site.yml"],
         vec!["-i", "hosts", "all", "-m", "ping"],
         vec!["inventory", "-i", "hosts", "--list", "--yaml"],
-        vec![
-            "inventory",
-            "-i",
-            "hosts",
-            "--list",
-            "--vault-password-file",
-            "pw",
-        ],
     ] {
         let out = mitorun(&args, &dir);
         assert_eq!(out.status.code(), Some(5), "{args:?}: {}", stderr(&out));
@@ -150,4 +142,23 @@ fn completions_are_generated() {
     let out = mitorun(&["completions", "bash"], &dir);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("--inventory"));
+}
+
+#[test]
+fn missing_vault_password_file_is_an_error() {
+    let dir = scratch("vaultpw");
+    std::fs::write(dir.join("hosts"), "h1\n").unwrap();
+    let out = mitorun(
+        &[
+            "inventory",
+            "-i",
+            "hosts",
+            "--list",
+            "--vault-password-file",
+            "nope",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("was not found"), "{}", stderr(&out));
 }

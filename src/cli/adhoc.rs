@@ -18,11 +18,6 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
         eprintln!("ansible: error: the following arguments are required: pattern");
         return Err(Fatal::silent(Exit::HostFailed));
     };
-    if cli.run.vault.is_used() {
-        return Err(Fatal::unsupported(
-            "vault (--vault-id, --vault-password-file, --ask-vault-pass)",
-        ));
-    }
     if cli.run.connection.ask_pass || cli.run.become_.become_ask_pass {
         return Err(Fatal::unsupported("password prompts (-k, -K)"));
     }
@@ -34,7 +29,8 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
     let config = setup::load_config()?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&cli.run.inventory.inventory, &config, &cwd);
-    let mut loaded = setup::load_inventory(&sources, &config)?;
+    let vault = setup::vault(&cli.run.vault, &config, &cwd)?;
+    let mut loaded = setup::load_inventory(&sources, &config, Some(vault))?;
     let inv = &mut loaded.data;
     let limit = cli.run.inventory.limit.as_deref();
     let mut selector =

@@ -6,6 +6,8 @@ use crate::errors::{Exit, Fatal};
 use crate::inventory::hostvars::InventoryVars;
 use crate::inventory::patterns::HostOrder;
 use crate::inventory::render::{self, DumpOptions};
+use crate::vault::Vault;
+use std::sync::Arc;
 
 pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
     if cli.version {
@@ -34,16 +36,12 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
     if cli.toml && !cli.graph {
         return Err(Fatal::unsupported("--toml output"));
     }
-    if cli.vault.is_used() {
-        return Err(Fatal::unsupported(
-            "vault (--vault-id, --vault-password-file, --ask-vault-pass)",
-        ));
-    }
 
     let config = setup::load_config()?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&cli.inventory.inventory, &config, &cwd);
-    let mut loaded = setup::load_inventory(&sources, &config)?;
+    let vault = setup::vault(&cli.vault, &config, &cwd)?;
+    let mut loaded = setup::load_inventory(&sources, &config, Some(Arc::clone(&vault)))?;
     let basedir = cli
         .playbook_dir
         .clone()
@@ -65,7 +63,7 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
                 "You must pass a single valid host to --host parameter",
             ));
         };
-        let mut vars = inventory_vars(&loaded, &config, basedir.as_deref(), &cwd);
+        let mut vars = inventory_vars(&loaded, &config, basedir.as_deref(), &cwd, &vault);
         vars.extra_vars = extra_vars.clone();
         render::host_json(
             &mut vars,
@@ -83,7 +81,7 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
                 "Pattern must be valid group name when using --graph",
             ));
         };
-        let mut vars = inventory_vars(&loaded, &config, basedir.as_deref(), &cwd);
+        let mut vars = inventory_vars(&loaded, &config, basedir.as_deref(), &cwd, &vault);
         vars.extra_vars = extra_vars.clone();
         render::graph(&mut vars, gid, cli.show_vars, basedir.as_deref())
     } else {
@@ -92,7 +90,7 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
             .get_hosts(&mut loaded.data, "all", HostOrder::Inventory, true)
             .map_err(super::adhoc::pattern_fatal)?;
         setup::flush_notices(&mut loaded.data);
-        let mut vars = inventory_vars(&loaded, &config, basedir.as_deref(), &cwd);
+        let mut vars = inventory_vars(&loaded, &config, basedir.as_deref(), &cwd, &vault);
         vars.extra_vars = extra_vars.clone();
         render::list_json(
             &mut vars,
@@ -124,11 +122,13 @@ fn inventory_vars<'a>(
     config: &crate::config::Config,
     basedir: Option<&std::path::Path>,
     cwd: &std::path::Path,
+    vault: &Arc<Vault>,
 ) -> InventoryVars<'a> {
     let mut vars = InventoryVars::new(
         &loaded.data,
         &loaded.sources,
         &config.list("YAML_FILENAME_EXTENSIONS"),
+        Some(Arc::clone(vault)),
     );
     vars.playbook_dirs = vec![
         basedir

@@ -1,11 +1,14 @@
 //! What every program does before its real work: read the configuration,
 //! find and load the inventory, prepare host selection.
 
-use crate::config::{Config, Environment};
+use super::args::VaultOpts;
+use crate::config::{Config, Environment, Origin};
 use crate::errors::{Exit, Fatal};
 use crate::inventory::patterns::{HostSelector, MismatchPolicy};
 use crate::inventory::sources::{self, LoadOptions, Loaded};
+use crate::vault::{SecretOptions, Vault};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub fn load_config() -> Result<Config, Fatal> {
     let lookup = |name: &str| std::env::var(name).ok();
@@ -36,8 +39,9 @@ pub fn inventory_sources(cli: &[String], config: &Config, cwd: &Path) -> Vec<Str
     }
 }
 
-pub fn load_options(config: &Config) -> LoadOptions {
+pub fn load_options(config: &Config, vault: Option<Arc<Vault>>) -> LoadOptions {
     LoadOptions {
+        vault,
         enabled: config.list("INVENTORY_ENABLED"),
         ignore_extensions: config.list("INVENTORY_IGNORE_EXTS"),
         ignore_patterns: config.list("INVENTORY_IGNORE_PATTERNS"),
@@ -48,9 +52,13 @@ pub fn load_options(config: &Config) -> LoadOptions {
     }
 }
 
-pub fn load_inventory(sources: &[String], config: &Config) -> Result<Loaded, Fatal> {
-    let mut loaded =
-        sources::load(sources, &load_options(config)).map_err(|e| Fatal::msg(Exit::Error, e))?;
+pub fn load_inventory(
+    sources: &[String],
+    config: &Config,
+    vault: Option<Arc<Vault>>,
+) -> Result<Loaded, Fatal> {
+    let mut loaded = sources::load(sources, &load_options(config, vault))
+        .map_err(|e| Fatal::msg(Exit::Error, e))?;
     super::display::notices(&loaded.data.warnings);
     loaded.data.warnings.clear();
     Ok(loaded)
@@ -100,4 +108,66 @@ pub fn extra_vars(items: &[String], cwd: &Path, merge: bool) -> Result<crate::va
         super::display::warning(w);
     }
     Ok(vars)
+}
+
+/// The vault secrets of a run, from flags and configuration, in ansible's
+/// order. A run without any still gets a `Vault`, so that encrypted data
+/// fails with ansible's "no vault secrets" error.
+pub fn vault(opts: &VaultOpts, config: &Config, cwd: &Path) -> Result<Arc<Vault>, Fatal> {
+    let id_match = match config.origin("DEFAULT_VAULT_ID_MATCH") {
+        Some(Origin::Default) | None => false,
+        Some(_) => crate::vault::id_match_setting(config.str("DEFAULT_VAULT_ID_MATCH")),
+    };
+    let options = SecretOptions {
+        vault_ids: opts.vault_ids.clone(),
+        password_files: opts.vault_password_files.clone(),
+        ask_vault_pass: opts.ask_vault_pass || config.bool("DEFAULT_ASK_VAULT_PASS"),
+        default_identity_list: config.list("DEFAULT_VAULT_IDENTITY_LIST"),
+        default_password_file: config
+            .path("DEFAULT_VAULT_PASSWORD_FILE")
+            .map(Path::to_path_buf),
+        id_match,
+        cwd: Some(cwd.to_path_buf()),
+        ..SecretOptions::default()
+    };
+    let mut warnings: Vec<String> = Vec::new();
+    let secrets = options
+        .load(&prompt_no_echo, &mut |w: &str| warnings.push(w.to_string()))
+        .map_err(|e| Fatal::msg(Exit::Error, e))?;
+    for w in &warnings {
+        super::display::warning(w);
+    }
+    Ok(Arc::new(Vault::new(secrets).with_id_match(id_match)))
+}
+
+/// Ask on the terminal without echo (`stty -echo`), as getpass does.
+fn prompt_no_echo(prompt: &str) -> std::io::Result<String> {
+    use std::io::{BufRead, Write};
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")?;
+    let stty = |arg: &str| -> std::io::Result<()> {
+        std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(tty.try_clone()?)
+            .status()
+            .map(|_| ())
+    };
+    let mut out = tty.try_clone()?;
+    write!(out, "{prompt}")?;
+    out.flush()?;
+    stty("-echo")?;
+    let mut line = String::new();
+    let read = std::io::BufReader::new(tty.try_clone()?).read_line(&mut line);
+    let _ = stty("echo");
+    writeln!(out)?;
+    read?;
+    if line.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "EOF on prompt",
+        ));
+    }
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }

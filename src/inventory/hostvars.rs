@@ -13,9 +13,11 @@ use super::data::{GroupId, HostId, InventoryData};
 use super::vars::{HashBehaviour, combine_into};
 use super::vars_files::{EntityKind, VarsFileError, VarsFiles};
 use crate::value::{Map, Value};
+use crate::vault::Vault;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Names ansible strips from inventory dumps (`C.INTERNAL_STATIC_VARS`).
 pub const INTERNAL_STATIC_VARS: &[&str] = &[
@@ -78,6 +80,8 @@ pub struct InventoryVars<'a> {
     pub hash: HashBehaviour,
     pub precedence: Vec<String>,
     pub files: VarsFiles,
+    /// Secrets for vaulted values and files.
+    pub vault: Option<Arc<Vault>>,
     /// `-e` values: above everything in merged host vars.
     pub extra_vars: Map,
     entity_cache: HashMap<(DirSet, usize, Entity), Rc<Map>>,
@@ -99,14 +103,20 @@ enum Entity {
 }
 
 impl<'a> InventoryVars<'a> {
-    pub fn new(inv: &'a InventoryData, sources: &[String], yaml_extensions: &[String]) -> Self {
+    pub fn new(
+        inv: &'a InventoryData,
+        sources: &[String],
+        yaml_extensions: &[String],
+        vault: Option<Arc<Vault>>,
+    ) -> Self {
         InventoryVars {
             inv,
             source_dirs: sources.iter().filter_map(|s| source_vars_dir(s)).collect(),
             playbook_dirs: Vec::new(),
             hash: HashBehaviour::Replace,
             precedence: DEFAULT_PRECEDENCE.iter().map(|s| s.to_string()).collect(),
-            files: VarsFiles::new(yaml_extensions),
+            files: VarsFiles::new(yaml_extensions, vault.clone()),
+            vault,
             extra_vars: Map::new(),
             entity_cache: HashMap::new(),
             vars_dir_exists: HashMap::new(),

@@ -4,6 +4,7 @@ use super::data::{GroupId, HostId};
 use super::hostvars::{InventoryVars, remove_internal};
 use super::vars_files::VarsFileError;
 use crate::value::{Map, Value};
+use crate::vault::Vault;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -133,12 +134,18 @@ fn graph_name(name: &str, depth: usize) -> String {
     }
 }
 
-fn show_vars(vars: &Map, depth: usize, lines: &mut Vec<String>) {
+/// `{name = str(value)}` lines; `str()` of vaulted text is its plaintext.
+fn show_vars(vars: &Map, vault: Option<&Vault>, depth: usize, lines: &mut Vec<String>) {
     let mut keys: Vec<&String> = vars.keys().collect();
     keys.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     for k in keys {
+        let value = &vars[k];
+        let shown = match vault {
+            Some(vault) => vault.decrypt_value(value).unwrap_or_else(|_| value.clone()),
+            None => value.clone(),
+        };
         lines.push(graph_name(
-            &format!("{{{k} = {}}}", vars[k].python_str()),
+            &format!("{{{k} = {}}}", shown.python_str()),
             depth,
         ));
     }
@@ -163,13 +170,13 @@ fn graph_group(
             lines.push(graph_name(&inv.host(*hid).name, depth + 1));
             if with_vars {
                 let hv = host_vars_for_dump(vars, *hid, opts)?;
-                show_vars(&hv, depth + 2, lines);
+                show_vars(&hv, vars.vault.as_deref(), depth + 2, lines);
             }
         }
     }
     if with_vars {
         let gv = group_vars_for_dump(vars, gid, opts)?;
-        show_vars(&gv, depth + 1, lines);
+        show_vars(&gv, vars.vault.as_deref(), depth + 1, lines);
     }
     Ok(())
 }

@@ -7,8 +7,10 @@
 use super::data::InventoryData;
 use super::error::SourceError;
 use super::{ini, script, yaml_source};
+use crate::vault::Vault;
 use regex::Regex;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Settings that shape source loading (from ansible.cfg / env).
 #[derive(Debug, Clone)]
@@ -20,6 +22,8 @@ pub struct LoadOptions {
     pub unparsed_is_failed: bool,
     pub any_unparsed_is_failed: bool,
     pub unparsed_warning: bool,
+    /// Secrets for vault-encrypted sources.
+    pub vault: Option<Arc<Vault>>,
 }
 
 impl Default for LoadOptions {
@@ -39,6 +43,7 @@ impl Default for LoadOptions {
             unparsed_is_failed: false,
             any_unparsed_is_failed: false,
             unparsed_warning: true,
+            vault: None,
         }
     }
 }
@@ -225,13 +230,14 @@ fn try_kind(
         }
         "script" => (readable_file && is_executable(path)).then(|| script::parse_script(inv, path)),
         "auto" => (readable_file && (source.ends_with(".yml") || source.ends_with(".yaml")))
-            .then(|| auto_plugin(path)),
+            .then(|| auto_plugin(path, opts.vault.as_deref())),
         "yaml" => {
             let wants = readable_file && (ext.is_empty() || opts.yaml_extensions.contains(&ext));
-            wants.then(|| yaml_source::parse_yaml_inventory(inv, path))
+            wants.then(|| yaml_source::parse_yaml_inventory(inv, path, opts.vault.as_deref()))
         }
-        "ini" => (readable_file && ext != ".toml")
-            .then(|| read_text(path).and_then(|t| ini::parse_ini(inv, path, &t))),
+        "ini" => (readable_file && ext != ".toml").then(|| {
+            read_text(path, opts.vault.as_deref()).and_then(|t| ini::parse_ini(inv, path, &t))
+        }),
         "toml" => (readable_file && ext == ".toml").then(|| {
             Err(SourceError::new(
                 "TOML inventory sources are not supported yet by mitorun",
@@ -252,11 +258,17 @@ fn extension(source: &str) -> String {
     }
 }
 
-/// The file as text. Bytes that are not UTF-8 become `?`, which is how they
-/// reach ansible's output (decoded with surrogateescape, printed replaced).
-pub fn read_text(path: &Path) -> Result<String, SourceError> {
+/// The file as text, decrypted when vault-encrypted. Bytes that are not
+/// UTF-8 become `?`, which is how they reach ansible's output (decoded with
+/// surrogateescape, printed replaced).
+pub fn read_text(path: &Path, vault: Option<&Vault>) -> Result<String, SourceError> {
     let bytes = std::fs::read(path)
         .map_err(|e| SourceError::new(format!("Unable to read {}: {e}", path.display())))?;
+    if crate::vault::is_encrypted(&bytes) {
+        return crate::playbook::loader::read_data_text(path, vault)
+            .map_err(yaml_source::data_error)
+            .map(Option::unwrap_or_default);
+    }
     Ok(decode_lossy_per_byte(&bytes))
 }
 
@@ -295,8 +307,8 @@ fn is_executable(_path: &Path) -> bool {
 /// ansible's `auto` plugin loads the named inventory plugin from a YAML
 /// config. mitorun has none of those plugins yet, so it always declines with
 /// the reason; the yaml kind then gets its turn, as in ansible.
-fn auto_plugin(path: &Path) -> Result<(), SourceError> {
-    let loaded = crate::playbook::loader::load_data_file(path)
+fn auto_plugin(path: &Path, vault: Option<&Vault>) -> Result<(), SourceError> {
+    let loaded = crate::playbook::loader::load_data_file(path, vault)
         .map_err(|e| SourceError::new(e.to_string()))?;
     let plugin = loaded
         .0

@@ -6,8 +6,10 @@
 
 use super::vars::{HashBehaviour, combine_into};
 use crate::value::{Map, Value};
+use crate::vault::Vault;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntityKind {
@@ -29,7 +31,7 @@ impl EntityKind {
 pub enum VarsFileError {
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Yaml(#[from] Box<crate::playbook::yaml::YamlError>),
+    Data(#[from] crate::playbook::loader::DataError),
     #[error("Could not process '{path}': {reason}")]
     Invalid { path: String, reason: String },
 }
@@ -45,12 +47,14 @@ pub struct VarsFiles {
     /// Canonical base directories.
     canonical: HashMap<PathBuf, PathBuf>,
     pub warnings: Vec<String>,
+    vault: Option<Arc<Vault>>,
 }
 
 impl VarsFiles {
-    pub fn new(yaml_extensions: &[String]) -> Self {
+    pub fn new(yaml_extensions: &[String], vault: Option<Arc<Vault>>) -> Self {
         VarsFiles {
             extensions: yaml_extensions.to_vec(),
+            vault,
             ..Default::default()
         }
     }
@@ -156,17 +160,13 @@ impl VarsFiles {
         if let Some(cached) = self.content.get(file) {
             return Ok(cached.clone());
         }
-        let (value, warnings) = crate::playbook::loader::load_data_file(file).map_err(Box::new)?;
+        let (value, warnings) =
+            crate::playbook::loader::load_data_file(file, self.vault.as_deref())?;
         self.warnings.extend(warnings);
         let map = match value {
             None | Some(Value::Null) => None,
             Some(Value::Map(m)) if m.is_empty() => None,
             Some(Value::Map(m)) => Some(m),
-            Some(Value::Vault(_)) => return Err(vault_unsupported(file)),
-            Some(Value::Str(s)) if s.starts_with("$ANSIBLE_VAULT") => {
-                return Err(vault_unsupported(file));
-            }
-            Some(Value::Bool(false)) => None,
             Some(other) if !other.is_truthy() => None,
             Some(other) => {
                 return Err(VarsFileError::Invalid {
@@ -180,12 +180,5 @@ impl VarsFiles {
         };
         self.content.insert(file.to_path_buf(), map.clone());
         Ok(map)
-    }
-}
-
-fn vault_unsupported(file: &Path) -> VarsFileError {
-    VarsFileError::Invalid {
-        path: file.display().to_string(),
-        reason: "vault-encrypted vars files are not supported yet by mitorun".into(),
     }
 }

@@ -4,13 +4,18 @@
 use super::data::InventoryData;
 use super::error::SourceError;
 use super::ranges::expand_host_pattern;
-use crate::playbook::pyjson;
-use crate::playbook::yaml::{self, Node, NodeKind};
+use crate::playbook::loader::{DataError, Loaded, load_data_node};
+use crate::playbook::yaml::{Node, NodeKind};
 use crate::value::{Map, Value};
+use crate::vault::Vault;
 use std::path::Path;
 
-pub fn parse_yaml_inventory(inv: &mut InventoryData, path: &Path) -> Result<(), SourceError> {
-    let (data, warnings) = load(path)?;
+pub fn parse_yaml_inventory(
+    inv: &mut InventoryData,
+    path: &Path,
+    vault: Option<&Vault>,
+) -> Result<(), SourceError> {
+    let (data, warnings) = load(path, vault)?;
     for w in warnings {
         inv.warn(&w);
     }
@@ -44,25 +49,26 @@ pub fn parse_yaml_inventory(inv: &mut InventoryData, path: &Path) -> Result<(), 
 
 /// ansible's loader: JSON first, then YAML, whose host keys must be strings
 /// (checked on the node tree, where keys keep their YAML types).
-fn load(path: &Path) -> Result<(Option<Value>, Vec<String>), SourceError> {
-    let yaml_err = |e: yaml::YamlError| {
-        let mut err = SourceError::new(e.to_string());
-        err.line = Some(e.line);
-        err.col = Some(e.col);
-        err
-    };
-    let Ok(text) = std::fs::read_to_string(path) else {
-        // Unreadable or not UTF-8: let the loader word the error.
-        return crate::playbook::loader::load_data_file(path).map_err(yaml_err);
-    };
-    if let Some(value) = pyjson::parse(&text) {
-        return Ok((Some(value), Vec::new()));
+fn load(path: &Path, vault: Option<&Vault>) -> Result<(Option<Value>, Vec<String>), SourceError> {
+    match load_data_node(path, vault).map_err(data_error)? {
+        Loaded::Value(value, warnings) => Ok((value, warnings)),
+        Loaded::Yaml(node, warnings) => {
+            if let Some(root) = &node {
+                check_host_keys(root)?;
+            }
+            Ok((node.map(|n| n.to_value()), warnings))
+        }
     }
-    let (node, warnings) = yaml::load_node(&text, path).map_err(yaml_err)?;
-    if let Some(root) = &node {
-        check_host_keys(root)?;
+}
+
+/// A data file error as a source error, keeping its position.
+pub fn data_error(e: DataError) -> SourceError {
+    let mut err = SourceError::new(e.to_string());
+    if let Some((line, col)) = e.position() {
+        err.line = Some(line);
+        err.col = Some(col);
     }
-    Ok((node.map(|n| n.to_value()), warnings))
+    err
 }
 
 fn check_host_keys(groups: &Node) -> Result<(), SourceError> {
