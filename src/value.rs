@@ -379,16 +379,9 @@ pub fn python_float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    // `{:e}` gives the shortest round-trip digits as d.ddde[-]N.
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = match sci.split_once('e') {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (sci.as_str(), 0),
-    };
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let (digits, exp) = shortest_digits(f.abs());
     let mut out = String::new();
-    if negative {
+    if f.is_sign_negative() {
         out.push('-');
     }
     if !(-4..16).contains(&exp) {
@@ -397,7 +390,12 @@ pub fn python_float_repr(f: f64) -> String {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+        let _ = write!(
+            out,
+            "e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.unsigned_abs()
+        );
     } else if exp < 0 {
         out.push_str("0.");
         for _ in 0..(-exp - 1) {
@@ -405,12 +403,10 @@ pub fn python_float_repr(f: f64) -> String {
         }
         out.push_str(&digits);
     } else {
-        let int_len = exp as usize + 1;
+        let int_len = exp.unsigned_abs() as usize + 1;
         if digits.len() <= int_len {
             out.push_str(&digits);
-            for _ in digits.len()..int_len {
-                out.push('0');
-            }
+            out.extend(std::iter::repeat_n('0', int_len - digits.len()));
             out.push_str(".0");
         } else {
             out.push_str(&digits[..int_len]);
@@ -419,6 +415,42 @@ pub fn python_float_repr(f: f64) -> String {
         }
     }
     out
+}
+
+/// The shortest round-trip decimal digits of a finite, non-negative `f` and
+/// its decimal exponent. When two shortest candidates are equally close,
+/// Python picks the even last digit while Rust's formatting rounds up, so an
+/// odd last digit is checked against the exact expansion.
+fn shortest_digits(f: f64) -> (String, i32) {
+    let shortest = format!("{f:e}");
+    let (mantissa, exp) = match shortest.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (shortest.as_str(), 0),
+    };
+    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    if let Some(last) = digits.last().copied()
+        && (last - b'0') % 2 == 1
+        && digits.len() > 1
+    {
+        // Every double's exact decimal expansion fits in 800 digits.
+        let exact = format!("{f:.800e}");
+        if let Some((exact_mantissa, exact_exp)) = exact.split_once('e')
+            && exact_exp.parse::<i32>() == Ok(exp)
+        {
+            let exact_digits: Vec<u8> = exact_mantissa.bytes().filter(u8::is_ascii_digit).collect();
+            let n = digits.len();
+            let mut halfway = digits.clone();
+            halfway[n - 1] = last - 1;
+            halfway.push(b'5');
+            let tie = exact_digits.len() >= halfway.len()
+                && exact_digits[..halfway.len()] == halfway[..]
+                && exact_digits[halfway.len()..].iter().all(|&d| d == b'0');
+            if tie {
+                digits[n - 1] = last - 1;
+            }
+        }
+    }
+    (String::from_utf8(digits).unwrap_or_default(), exp)
 }
 
 /// Python's json module writes floats with `float.__repr__`, and the
@@ -454,10 +486,14 @@ mod tests {
             (-2.25, "-2.25"),
             (123456789.125, "123456789.125"),
             (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (-0.0, "-0.0"),
         ];
         for (f, want) in cases {
             assert_eq!(python_float_repr(f), want, "repr of {f}");
         }
+        // A tie between two shortest candidates: Python picks the even digit.
+        let tie: f64 = "1682801408316077.25".parse().unwrap_or_default();
+        assert_eq!(python_float_repr(tie), "1682801408316077.2");
     }
 
     #[test]

@@ -53,7 +53,7 @@ fn unimplemented_features_are_refused_with_exit_5() {
     for args in [
         vec!["-i", "hosts", "site.yml"],
         vec!["-i", "hosts", "all", "-m", "ping"],
-        vec!["inventory", "-i", "hosts", "--list", "--yaml"],
+        vec!["inventory", "-i", "hosts", "--list", "--toml"],
     ] {
         let out = mitorun(&args, &dir);
         assert_eq!(out.status.code(), Some(5), "{args:?}: {}", stderr(&out));

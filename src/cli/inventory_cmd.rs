@@ -30,9 +30,6 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
             "Conflicting options used, only one of --host, --graph or --list can be used at the same time.",
         ));
     }
-    if cli.yaml && !cli.graph {
-        return Err(Fatal::unsupported("--yaml output"));
-    }
     if cli.toml && !cli.graph {
         return Err(Fatal::unsupported("--toml output"));
     }
@@ -65,14 +62,15 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
         };
         let mut vars = inventory_vars(&loaded, &config, basedir.as_deref(), &cwd, &vault);
         vars.extra_vars = extra_vars.clone();
-        render::host_json(
-            &mut vars,
-            *hid,
-            &DumpOptions {
-                export,
-                basedir: basedir.as_deref(),
-            },
-        )
+        let opts = DumpOptions {
+            export,
+            basedir: basedir.as_deref(),
+        };
+        if cli.yaml {
+            render::host_yaml(&mut vars, *hid, &opts)
+        } else {
+            render::host_json(&mut vars, *hid, &opts)
+        }
     } else if cli.graph {
         let group = cli.group.as_deref().unwrap_or("all");
         let Some(gid) = loaded.data.group_id(group) else {
@@ -92,14 +90,15 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
         setup::flush_notices(&mut loaded.data);
         let mut vars = inventory_vars(&loaded, &config, basedir.as_deref(), &cwd, &vault);
         vars.extra_vars = extra_vars.clone();
-        render::list_json(
-            &mut vars,
-            &hosts,
-            &DumpOptions {
-                export,
-                basedir: basedir.as_deref(),
-            },
-        )
+        let opts = DumpOptions {
+            export,
+            basedir: basedir.as_deref(),
+        };
+        if cli.yaml {
+            render::list_yaml(&mut vars, &hosts, &opts)
+        } else {
+            render::list_json(&mut vars, &hosts, &opts)
+        }
     };
     let output = output.map_err(|e| Fatal::new(Exit::Error, e))?;
     match &cli.output {
@@ -112,6 +111,8 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
                 ),
             )
         })?,
+        // ansible's display adds a newline unless the text ends with one.
+        None if output.ends_with('\n') => print!("{output}"),
         None => println!("{output}"),
     }
     Ok(Exit::Ok)

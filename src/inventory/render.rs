@@ -110,6 +110,84 @@ fn format_group(
     Ok(())
 }
 
+/// `--list --yaml`: groups nest their children; each host shows its vars the
+/// first time it appears and `{}` after that.
+pub fn list_yaml(
+    vars: &mut InventoryVars,
+    hosts: &[HostId],
+    opts: &DumpOptions,
+) -> Result<String, VarsFileError> {
+    let available: HashSet<HostId> = hosts.iter().copied().collect();
+    let mut seen_groups = HashSet::new();
+    let mut seen_hosts = HashSet::new();
+    let mut walk = YamlWalk {
+        available: &available,
+        seen_groups: &mut seen_groups,
+        seen_hosts: &mut seen_hosts,
+        opts,
+    };
+    let top = walk.group(vars, vars.inv.all())?;
+    Ok(crate::playbook::yaml_dump::dump(
+        &Value::Map(top),
+        &crate::playbook::yaml_dump::DumpOptions::inventory(),
+    ))
+}
+
+struct YamlWalk<'w, 'p> {
+    available: &'w HashSet<HostId>,
+    seen_groups: &'w mut HashSet<GroupId>,
+    seen_hosts: &'w mut HashSet<HostId>,
+    opts: &'w DumpOptions<'p>,
+}
+
+impl YamlWalk<'_, '_> {
+    fn group(&mut self, vars: &mut InventoryVars, gid: GroupId) -> Result<Map, VarsFileError> {
+        let inv = vars.inv;
+        let group = inv.group(gid);
+        let mut entry = Map::new();
+        let mut children = Map::new();
+        for child in &group.children {
+            if *child == inv.all() {
+                continue;
+            }
+            if self.seen_groups.contains(child) {
+                children.insert(inv.group(*child).name.clone(), Value::Map(Map::new()));
+            } else {
+                children.extend(self.group(vars, *child)?);
+                self.seen_groups.insert(*child);
+            }
+        }
+        if !children.is_empty() {
+            entry.insert("children".into(), Value::Map(children));
+        }
+        if gid != inv.all() {
+            let mut hosts = Map::new();
+            for hid in group.hosts.iter().filter(|h| self.available.contains(h)) {
+                let host_vars = if self.seen_hosts.insert(*hid) {
+                    host_vars_for_dump(vars, *hid, self.opts)?
+                } else {
+                    Map::new()
+                };
+                hosts.insert(inv.host(*hid).name.clone(), Value::Map(host_vars));
+            }
+            if !hosts.is_empty() {
+                entry.insert("hosts".into(), Value::Map(hosts));
+            }
+        }
+        if self.opts.export {
+            let gv = group_vars_for_dump(vars, gid, self.opts)?;
+            if !gv.is_empty() {
+                entry.insert("vars".into(), Value::Map(gv));
+            }
+        }
+        let mut out = Map::new();
+        if !entry.is_empty() {
+            out.insert(group.name.clone(), Value::Map(entry));
+        }
+        Ok(out)
+    }
+}
+
 /// `--graph [--vars]` starting at `gid`.
 pub fn graph(
     vars: &mut InventoryVars,
@@ -188,4 +266,17 @@ pub fn host_json(
     opts: &DumpOptions,
 ) -> Result<String, VarsFileError> {
     Ok(Value::Map(host_vars_for_dump(vars, hid, opts)?).to_python_json())
+}
+
+/// `--host H --yaml`.
+pub fn host_yaml(
+    vars: &mut InventoryVars,
+    hid: HostId,
+    opts: &DumpOptions,
+) -> Result<String, VarsFileError> {
+    let host_vars = Value::Map(host_vars_for_dump(vars, hid, opts)?);
+    Ok(crate::playbook::yaml_dump::dump(
+        &host_vars,
+        &crate::playbook::yaml_dump::DumpOptions::inventory(),
+    ))
 }

@@ -7,3 +7,4 @@ pub mod loader;
 pub mod pyjson;
 pub mod unicode_names;
 pub mod yaml;
+pub mod yaml_dump;
