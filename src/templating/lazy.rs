@@ -9,6 +9,7 @@
 use super::bridge::to_jinja;
 use super::render::{Templar, is_template};
 use crate::value::{Map, Value};
+use crate::vault::Vault;
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value as Jv};
 use minijinja::{Error, ErrorKind};
 use std::collections::HashMap;
@@ -19,6 +20,8 @@ pub const RECURSION_MESSAGE: &str = "Recursive loop detected in template";
 pub struct LazyVars {
     raw: Map,
     templar: Arc<Templar>,
+    /// Decrypts `!vault` values when a template reads them.
+    vault: Option<Arc<Vault>>,
     cache: Mutex<HashMap<String, Jv>>,
     /// Names being resolved right now, to detect self-reference.
     resolving: Mutex<Vec<String>>,
@@ -34,10 +37,11 @@ impl std::fmt::Debug for LazyVars {
 
 impl LazyVars {
     /// The context value for templates of a host with these (raw) vars.
-    pub fn context(raw: Map, templar: Arc<Templar>) -> Jv {
+    pub fn context(raw: Map, templar: Arc<Templar>, vault: Option<Arc<Vault>>) -> Jv {
         Jv::from_object(LazyVars {
             raw,
             templar,
+            vault,
             cache: Mutex::new(HashMap::new()),
             resolving: Mutex::new(Vec::new()),
         })
@@ -60,6 +64,16 @@ impl LazyVars {
                     .map(|(k, v)| (Jv::from(k.as_str()), self.resolve(v)))
                     .collect::<indexmap::IndexMap<Jv, Jv>>(),
             ),
+            // Vaulted text is plaintext to templates (never templated further,
+            // as ansible treats decrypted values as unsafe).
+            Value::Vault(ciphertext) => {
+                let no_secrets = Vault::new(Vec::new());
+                let vault = self.vault.as_deref().unwrap_or(&no_secrets);
+                match vault.decrypt_to_string(ciphertext, "") {
+                    Ok(plain) => Jv::from(plain),
+                    Err(e) => Jv::from(Error::new(ErrorKind::InvalidOperation, e.to_string())),
+                }
+            }
             other => to_jinja(other),
         }
     }
@@ -105,6 +119,26 @@ impl Object for LazyVars {
 mod tests {
     use super::*;
 
+    #[test]
+    fn vaulted_values_are_decrypted_when_read() {
+        let secret = crate::vault::VaultSecret::new("default", b"pw".to_vec());
+        let Ok(ciphertext) = crate::vault::encrypt(b"tok-123", b"pw", None) else {
+            panic!("encrypt failed");
+        };
+        let mut raw = Map::new();
+        raw.insert("token".into(), Value::Vault(ciphertext));
+        raw.insert("url".into(), Value::str("https://x/?t={{ token }}"));
+        let templar = Arc::new(Templar::new());
+        let vault = Arc::new(Vault::new(vec![secret]));
+        let ctx = LazyVars::context(raw.clone(), Arc::clone(&templar), Some(vault));
+        assert_eq!(
+            templar.template_in("{{ url }}", &ctx),
+            Ok(Value::str("https://x/?t=tok-123"))
+        );
+        let locked = LazyVars::context(raw, Arc::clone(&templar), None);
+        assert!(templar.template_in("{{ token }}", &locked).is_err());
+    }
+
     /// Observed with ansible-core 2.19's Templar and the same variables.
     #[test]
     fn variables_render_on_use_and_recursion_is_an_error() {
@@ -121,7 +155,7 @@ mod tests {
             Value::List(vec![Value::str("{{ n }}"), Value::str("x{{ n }}")]),
         );
         let templar = Arc::new(Templar::new());
-        let ctx = LazyVars::context(raw, Arc::clone(&templar));
+        let ctx = LazyVars::context(raw, Arc::clone(&templar), None);
         let t = |s: &str| templar.template_in(s, &ctx).map_err(|e| e.message);
         assert_eq!(t("{{ c }}"), Ok(Value::Int(2)));
         assert_eq!(t("{{ c + 1 }}"), Ok(Value::Int(3)));
