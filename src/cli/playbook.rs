@@ -1,8 +1,17 @@
-//! Playbook mode (`ansible-playbook`). Arrives with the playbook and executor
-//! layers; until then it says so instead of pretending.
+//! Playbook mode (`ansible-playbook`). Playbooks are read and checked
+//! (`--syntax-check`) and listed (`--list-tasks`, `--list-tags`,
+//! `--list-hosts`) exactly as ansible-core 2.19 prints them; running them
+//! arrives with the executor, until then it says so instead of pretending.
+
+use std::collections::BTreeSet;
+use std::path::Path;
 
 use super::args::PlaybookCli;
+use super::setup;
 use crate::errors::{Exit, Fatal};
+use crate::inventory::patterns::HostOrder;
+use crate::playbook::model::{self, ActionResolver, Item, LoadOptions, Playbook};
+use crate::value::Value;
 
 pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     if cli.version {
@@ -15,7 +24,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
         return Err(Fatal::silent(Exit::HostFailed));
     }
     for pb in &cli.playbooks {
-        let path = std::path::Path::new(pb);
+        let path = Path::new(pb);
         if !path.exists() {
             return Err(Fatal::msg(
                 Exit::Error,
@@ -29,5 +38,225 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
             ));
         }
     }
-    Err(Fatal::unsupported("running playbooks"))
+    let run = &cli.run;
+    let listing = run.syntax_check || run.list_hosts || cli.list_tasks || cli.list_tags;
+    if !listing {
+        return Err(Fatal::unsupported("running playbooks"));
+    }
+    let config = setup::load_config()?;
+    let cwd = setup::cwd();
+    let sources = setup::inventory_sources(&run.inventory.inventory, &config, &cwd);
+    let vault = setup::vault(&run.vault, &config, &cwd)?;
+    let mut loaded = setup::load_inventory(&sources, &config, Some(vault))?;
+    let inv = &mut loaded.data;
+    setup::extra_vars(
+        &run.extra.extra_vars,
+        &cwd,
+        config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge"),
+    )?;
+    let limit = run.inventory.limit.as_deref();
+    let mut selector = setup::host_selector(&config, None)?;
+    // ansible's `CLI.get_host_list(inventory, subset)`: only a limit that
+    // leaves no hosts is an error here.
+    let selected = selector.get_host_list(inv, limit, "all", config.bool("LOCALHOST_WARNING"));
+    setup::flush_notices(inv);
+    if let Err(e) = selected
+        && limit.is_some_and(|l| !l.is_empty())
+    {
+        return Err(super::adhoc::pattern_fatal(e));
+    }
+
+    let opts = load_options(&config, &run.module_path);
+    let mut playbooks: Vec<Playbook> = Vec::new();
+    for pb in &cli.playbooks {
+        let (playbook, warnings) = model::load_playbook(Path::new(pb), &opts)?;
+        for w in &warnings {
+            super::display::warning(w);
+        }
+        // Selecting each play's hosts (ansible does it for the play's magic
+        // variables) reports unmatched patterns even in a syntax check.
+        for play in &playbook.plays {
+            let patterns = play.host_patterns();
+            let hosts = selector.get_hosts_from(inv, &patterns, HostOrder::Inventory, true, false);
+            setup::flush_notices(inv);
+            hosts.map_err(super::adhoc::pattern_fatal)?;
+        }
+        playbooks.push(playbook);
+    }
+
+    let mut only = tag_list(&config.list("TAGS_RUN"), &cli.tags, true);
+    let skip = tag_list(&config.list("TAGS_SKIP"), &cli.skip_tags, false);
+    let have_tags = !config.list("TAGS_RUN").is_empty()
+        || !cli.tags.is_empty()
+        || !config.list("TAGS_SKIP").is_empty()
+        || !cli.skip_tags.is_empty();
+    // As ansible: `--list-tags` without any tag selection lists `never`
+    // tasks too.
+    if cli.list_tags && !have_tags {
+        only = vec!["never".into(), "all".into()];
+    }
+    let mut out = String::new();
+    for playbook in &playbooks {
+        out.push_str(&format!("\nplaybook: {}\n", playbook.path.display()));
+        if run.syntax_check {
+            continue;
+        }
+        for (idx, play) in playbook.plays.iter().enumerate() {
+            let patterns = play.host_patterns();
+            let play_tags = unique_tags(&play.tags);
+            out.push_str(&format!(
+                "\n  play #{} ({}): {}\tTAGS: [{}]",
+                idx + 1,
+                patterns.join(","),
+                play.name.python_str(),
+                play_tags.join(",")
+            ));
+            if run.list_hosts {
+                let hosts = selector
+                    .get_hosts_from(inv, &patterns, HostOrder::Inventory, true, true)
+                    .map_err(super::adhoc::pattern_fatal)?;
+                setup::flush_notices(inv);
+                let pattern =
+                    Value::List(patterns.iter().map(|p| Value::str(p.as_str())).collect());
+                out.push_str(&format!(
+                    "\n    pattern: {}\n    hosts ({}):",
+                    pattern.python_repr(),
+                    hosts.len()
+                ));
+                for h in hosts {
+                    out.push_str(&format!("\n      {}", inv.host(h).name));
+                }
+            }
+            out.push('\n');
+            if cli.list_tags || cli.list_tasks {
+                let mut taskmsg = String::new();
+                if cli.list_tasks {
+                    taskmsg.push_str("    tasks:\n");
+                }
+                let mut lister = Lister {
+                    only: &only,
+                    skip: &skip,
+                    list_tasks: cli.list_tasks,
+                    all_tags: BTreeSet::new(),
+                    out: String::new(),
+                };
+                let base: BTreeSet<String> = play_tags.iter().cloned().collect();
+                lister.items(&play.compile(), &base);
+                taskmsg.push_str(&lister.out);
+                if cli.list_tags {
+                    let mut all: BTreeSet<String> = base.clone();
+                    all.extend(lister.all_tags.iter().cloned());
+                    taskmsg.push_str(&format!(
+                        "      TASK TAGS: [{}]\n",
+                        all.into_iter().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                // ansible's display adds a newline only when missing.
+                out.push_str(&taskmsg);
+                if !taskmsg.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    print!("{out}");
+    Ok(Exit::Ok)
+}
+
+fn load_options(config: &crate::config::Config, module_path: &[String]) -> LoadOptions {
+    let mut modules: Vec<std::path::PathBuf> = Vec::new();
+    for entry in module_path {
+        for p in entry.split(':').filter(|p| !p.is_empty()) {
+            modules.push(crate::config::expand_user(
+                p,
+                std::env::home_dir().as_deref(),
+            ));
+        }
+    }
+    modules.extend(config.paths("DEFAULT_MODULE_PATH"));
+    LoadOptions {
+        roles_path: config.paths("DEFAULT_ROLES_PATH"),
+        resolver: ActionResolver::new(
+            &modules,
+            &config.paths("DEFAULT_ACTION_PLUGIN_PATH"),
+            &config.paths("COLLECTIONS_PATHS"),
+        ),
+        invalid_task_attribute_failed: config.bool("INVALID_TASK_ATTRIBUTE_FAILED"),
+    }
+}
+
+/// `--tags`/`--skip-tags` values after the configured defaults, each split
+/// on `,`; `--tags` defaults to `all`.
+fn tag_list(defaults: &[String], cli: &[String], default_all: bool) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for set in defaults.iter().chain(cli) {
+        for t in set.split(',') {
+            let t = t.trim().to_string();
+            if !all.contains(&t) {
+                all.push(t);
+            }
+        }
+    }
+    if all.is_empty() && default_all {
+        all.push("all".into());
+    }
+    all
+}
+
+/// A play's tags without repeats. ansible prints them from a Python set,
+/// whose order is not stable across runs; we keep the written order.
+fn unique_tags(tags: &[Value]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = model::tags::tag_text(t);
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Walks a play's compiled blocks as ansible's `--list-tasks`/`--list-tags`
+/// do: only the `block` section of each block, tasks filtered by tags.
+struct Lister<'a> {
+    only: &'a [String],
+    skip: &'a [String],
+    list_tasks: bool,
+    all_tags: BTreeSet<String>,
+    out: String,
+}
+
+impl Lister<'_> {
+    fn items(&mut self, items: &[Item], inherited: &BTreeSet<String>) {
+        for item in items {
+            match item {
+                Item::Block(b) => {
+                    let mut tags = inherited.clone();
+                    tags.extend(b.tags.iter().map(model::tags::tag_text));
+                    self.items(&b.block, &tags);
+                }
+                Item::Task(t) => {
+                    let mut tags = inherited.clone();
+                    tags.extend(t.tags.iter().map(model::tags::tag_text));
+                    if !model::tags::should_run(&tags, self.only, self.skip) {
+                        continue;
+                    }
+                    let own: BTreeSet<String> = tags;
+                    self.all_tags.extend(own.iter().cloned());
+                    if self.list_tasks {
+                        let named = t.name.as_ref().is_some_and(Value::is_truthy);
+                        let label = if named {
+                            t.display_name()
+                        } else {
+                            t.action.clone()
+                        };
+                        self.out.push_str(&format!(
+                            "      {label}\tTAGS: [{}]\n",
+                            own.into_iter().collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                }
+            }
+        }
+    }
 }

@@ -4,6 +4,7 @@
 pub mod extra_vars;
 pub mod kv;
 pub mod loader;
+pub mod model;
 pub mod pyjson;
 pub mod unicode_names;
 pub mod yaml;

@@ -1,0 +1,1444 @@
+//! Reading playbooks, task files and roles into the model, with ansible's
+//! validation and messages.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::action::{ArgsParser, python_class};
+use super::error::{Origin, ParseError, Result, SourceFile};
+use super::keywords;
+use super::modules::{self, ActionResolver};
+use super::{Attr, Block, BlockKind, Item, Keywords, Play, Playbook, Role, Task, TaskKind};
+use crate::errors::Exit;
+use crate::playbook::yaml::{self, Node, NodeKind};
+use crate::value::Value;
+
+/// What loading needs from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `DEFAULT_ROLES_PATH`.
+    pub roles_path: Vec<PathBuf>,
+    pub resolver: ActionResolver,
+    /// `INVALID_TASK_ATTRIBUTE_FAILED`.
+    pub invalid_task_attribute_failed: bool,
+}
+
+/// Loads the playbook `path` (as named on the command line). Returns the
+/// playbook and the warnings ansible would print while loading it.
+pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<(Playbook, Vec<String>)> {
+    let mut loader = Loader {
+        opts: opts.clone(),
+        resolver: opts.resolver.clone(),
+        warnings: Vec::new(),
+        role_cache: HashMap::new(),
+        role_depth: 0,
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let abs = normalize(&cwd.join(path));
+    if let Some(dir) = abs.parent() {
+        loader.resolver.add_plugin_dirs(dir);
+        loader
+            .resolver
+            .add_collection_path(&dir.join("collections"));
+    }
+    let plays = loader.load_playbook_file(&abs)?;
+    Ok((
+        Playbook {
+            path: path.to_path_buf(),
+            plays,
+        },
+        loader.warnings,
+    ))
+}
+
+/// `os.path.normpath` of an absolute path.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+struct Loader {
+    opts: LoadOptions,
+    resolver: ActionResolver,
+    warnings: Vec<String>,
+    role_cache: HashMap<String, Role>,
+    role_depth: usize,
+}
+
+/// Where a list of tasks is being read.
+#[derive(Clone)]
+struct Ctx {
+    basedir: PathBuf,
+    file: Arc<SourceFile>,
+    /// Directory of the file being read (for nested imports).
+    file_dir: PathBuf,
+    role: Option<RoleCtx>,
+    collections: Vec<String>,
+    handlers: bool,
+}
+
+#[derive(Clone)]
+struct RoleCtx {
+    display: String,
+    path: PathBuf,
+}
+
+fn key_string(node: &Node) -> String {
+    match &node.kind {
+        NodeKind::Scalar(v) => match v {
+            Value::Null => "None".into(),
+            Value::Bool(true) => "True".into(),
+            Value::Bool(false) => "False".into(),
+            other => other.python_str(),
+        },
+        _ => node.to_value().python_str(),
+    }
+}
+
+fn pairs(node: &Node) -> Vec<(String, &Node, &Node)> {
+    match &node.kind {
+        NodeKind::Map(p) => p.iter().map(|(k, v)| (key_string(k), k, v)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn str_of(node: &Node) -> Option<&str> {
+    match &node.kind {
+        NodeKind::Scalar(Value::Str(s) | Value::Unsafe(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// The class name ansible 2.19 prints for a loaded YAML value.
+fn tagged_class(node: &Node) -> &'static str {
+    match &node.kind {
+        NodeKind::Map(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedDict'>",
+        NodeKind::Seq(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedList'>",
+        NodeKind::Scalar(Value::Str(_) | Value::Unsafe(_)) => {
+            "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedStr'>"
+        }
+        _ => python_class(node),
+    }
+}
+
+fn is_null(node: &Node) -> bool {
+    matches!(node.kind, NodeKind::Scalar(Value::Null))
+}
+
+const IMPORT_PLAYBOOK: &[&str] = &[
+    "import_playbook",
+    "ansible.builtin.import_playbook",
+    "ansible.legacy.import_playbook",
+];
+
+impl Loader {
+    fn read_yaml(&mut self, path: &Path) -> Result<(Arc<SourceFile>, Option<Node>)> {
+        let bytes = std::fs::read(path).map_err(|e| ParseError::unreadable(path, &e))?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let (node, warnings) = yaml::load_node(&text, path).map_err(ParseError::yaml)?;
+        self.warnings.extend(warnings);
+        Ok((
+            Arc::new(SourceFile {
+                path: path.to_path_buf(),
+                text,
+            }),
+            node,
+        ))
+    }
+
+    // -- playbooks ---------------------------------------------------------
+
+    fn load_playbook_file(&mut self, abs: &Path) -> Result<Vec<Play>> {
+        let basedir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let (file, node) = self.read_yaml(abs)?;
+        let Some(node) = node else {
+            return Err(ParseError::parser(format!(
+                "Empty playbook, nothing to do: {}",
+                abs.display()
+            )));
+        };
+        let NodeKind::Seq(entries) = &node.kind else {
+            return Err(ParseError::parser_at(
+                format!(
+                    "A playbook must be a list of plays, got a {} instead: {}",
+                    tagged_class(&node),
+                    abs.display()
+                ),
+                &Origin::new(&file, node.span),
+            ));
+        };
+        if entries.is_empty() {
+            return Err(ParseError::parser(format!(
+                "A playbook must contain at least one play: {}",
+                abs.display()
+            )));
+        }
+        let mut plays = Vec::new();
+        for entry in entries {
+            let origin = Origin::new(&file, entry.span);
+            if !matches!(entry.kind, NodeKind::Map(_)) {
+                return Err(ParseError::parser_at(
+                    "playbook entries must be either valid plays or 'import_playbook' statements",
+                    &origin,
+                ));
+            }
+            let keys = pairs(entry);
+            if keys
+                .iter()
+                .any(|(k, _, _)| IMPORT_PLAYBOOK.contains(&k.as_str()))
+            {
+                plays.extend(self.import_playbook(entry, &file, &basedir)?);
+            } else {
+                plays.push(self.load_play(entry, &file, &basedir)?);
+            }
+        }
+        Ok(plays)
+    }
+
+    fn import_playbook(
+        &mut self,
+        entry: &Node,
+        file: &Arc<SourceFile>,
+        basedir: &Path,
+    ) -> Result<Vec<Play>> {
+        let mut kw = Keywords::new();
+        let mut target: Option<&Node> = None;
+        for (k, key, value) in pairs(entry) {
+            if IMPORT_PLAYBOOK.contains(&k.as_str()) {
+                target = Some(value);
+                continue;
+            }
+            if !keywords::PLAYBOOK_INCLUDE.contains(&k.as_str()) {
+                return Err(ParseError::parser_at(
+                    format!("'{k}' is not a valid attribute for a PlaybookInclude"),
+                    &Origin::new(file, key.span),
+                ));
+            }
+            kw.insert(k, attr(key, value));
+        }
+        let origin = Origin::new(file, entry.span);
+        let target = target.expect("checked by the caller");
+        let Some(name) = str_of(target).map(str::trim).filter(|s| !s.is_empty()) else {
+            return Err(ParseError::parser_at(
+                "import_playbook statements must specify the file name to import",
+                &origin,
+            ));
+        };
+        let path = self
+            .collection_playbook(name)
+            .unwrap_or_else(|| normalize(&basedir.join(name)));
+        let tags = match kw.get("tags") {
+            Some(a) => load_tags(&a.value, &Origin::new(file, a.span))?,
+            None => Vec::new(),
+        };
+        let when: Vec<Value> = match kw.get("when").map(|a| &a.value) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::List(l)) => l.clone(),
+            Some(v) => vec![v.clone()],
+        };
+        if !path.exists() {
+            return Err(ParseError::general_at(
+                format!("the playbook: {} could not be found", path.display()),
+                &origin,
+            ));
+        }
+        let mut plays = self.load_playbook_file(&path)?;
+        let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        for play in &mut plays {
+            if !when.is_empty() {
+                play.included_conditional = when.clone();
+            }
+            if let Some(vars) = kw.get("vars") {
+                if let Some(Value::Str(param_tags)) =
+                    vars.value.as_map().and_then(|m| m.get("tags"))
+                {
+                    for t in param_tags.split(',') {
+                        play.tags.push(Value::str(t));
+                    }
+                }
+                merge_vars(&mut play.keywords, vars);
+            }
+            for t in &tags {
+                if !play.tags.contains(t) {
+                    play.tags.push(t.clone());
+                }
+            }
+            if play.included_path.is_none() {
+                play.included_path = Some(dir.clone());
+            }
+        }
+        Ok(plays)
+    }
+
+    /// `ns.coll.name` naming a playbook of an installed collection.
+    fn collection_playbook(&self, name: &str) -> Option<PathBuf> {
+        let parts: Vec<&str> = name.split('.').collect();
+        if parts.len() < 3 || name.contains('/') {
+            return None;
+        }
+        let rest = parts[2..].join("/");
+        for root in self.resolver.collection_roots() {
+            let dir = root.join(parts[0]).join(parts[1]).join("playbooks");
+            for ext in ["", ".yml", ".yaml"] {
+                let p = dir.join(format!("{rest}{ext}"));
+                if p.is_file() {
+                    return Some(p);
+                }
+            }
+        }
+        None
+    }
+
+    // -- plays -------------------------------------------------------------
+
+    fn load_play(&mut self, node: &Node, file: &Arc<SourceFile>, basedir: &Path) -> Result<Play> {
+        let origin = Origin::new(file, node.span);
+        let mut kw = Keywords::new();
+        let entries = pairs(node);
+        let has_user = entries.iter().any(|(k, _, _)| k == "user");
+        let has_remote_user = entries.iter().any(|(k, _, _)| k == "remote_user");
+        if has_user && has_remote_user {
+            return Err(ParseError::parser_at(
+                "both 'user' and 'remote_user' are set for this play. The use of 'user' is deprecated, and should be removed",
+                &origin,
+            ));
+        }
+        for (k, key, value) in &entries {
+            let k = if k == "user" {
+                "remote_user".to_string()
+            } else {
+                k.clone()
+            };
+            if !keywords::PLAY.contains(&k.as_str()) {
+                return Err(ParseError::parser_at(
+                    format!("'{k}' is not a valid attribute for a Play"),
+                    &Origin::new(file, key.span),
+                ));
+            }
+            kw.insert(k, attr(key, value));
+        }
+        let get = |k: &str| {
+            entries
+                .iter()
+                .rev()
+                .find(|(n, _, _)| n == k)
+                .map(|(_, _, v)| *v)
+        };
+        let hosts = match get("hosts") {
+            Some(h) if !is_null(h) => h.to_value(),
+            _ => {
+                return Err(ParseError::parser_at(
+                    "The field 'hosts' is required but was not set.",
+                    &origin,
+                ));
+            }
+        };
+        let name = match get("name") {
+            Some(n) => n.to_value(),
+            None => match &hosts {
+                Value::List(items) => Value::str(
+                    items
+                        .iter()
+                        .map(Value::python_str)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+                other => other.clone(),
+            },
+        };
+        let tags = match get("tags") {
+            Some(t) => load_tags(&t.to_value(), &Origin::new(file, t.span))?,
+            None => Vec::new(),
+        };
+        let collections = match get("collections") {
+            Some(c) => string_list(c),
+            None => Vec::new(),
+        };
+        let ctx = Ctx {
+            basedir: basedir.to_path_buf(),
+            file: file.clone(),
+            file_dir: basedir.to_path_buf(),
+            role: None,
+            collections: with_legacy(collections),
+            handlers: false,
+        };
+        let roles = match get("roles") {
+            None => Vec::new(),
+            Some(r) if is_null(r) => Vec::new(),
+            Some(r) => {
+                let NodeKind::Seq(items) = &r.kind else {
+                    return Err(ParseError::parser_at(
+                        "A malformed role declaration was encountered.",
+                        &Origin::new(file, r.span),
+                    ));
+                };
+                let mut roles = Vec::new();
+                for item in items {
+                    roles.push(self.load_role_definition(
+                        item,
+                        &ctx,
+                        None,
+                        &RoleFiles::default(),
+                    )?);
+                }
+                roles
+            }
+        };
+        let mut lists: [Vec<Item>; 4] = Default::default();
+        for (i, section) in ["pre_tasks", "tasks", "post_tasks", "handlers"]
+            .iter()
+            .enumerate()
+        {
+            if let Some(list) = get(section) {
+                let mut c = ctx.clone();
+                c.handlers = *section == "handlers";
+                lists[i] = self.load_section(list, &c, &origin, "tasks")?;
+            }
+        }
+        let [pre_tasks, tasks, post_tasks, handlers] = lists;
+        Ok(Play {
+            name,
+            hosts,
+            keywords: kw,
+            tags,
+            roles,
+            pre_tasks,
+            tasks,
+            post_tasks,
+            handlers,
+            included_conditional: Vec::new(),
+            included_path: None,
+            basedir: basedir.to_path_buf(),
+            origin,
+        })
+    }
+
+    /// A task list keyword's value: a list of blocks/tasks or null.
+    fn load_section(
+        &mut self,
+        list: &Node,
+        ctx: &Ctx,
+        owner: &Origin,
+        what: &str,
+    ) -> Result<Vec<Item>> {
+        match &list.kind {
+            NodeKind::Scalar(Value::Null) => Ok(Vec::new()),
+            NodeKind::Seq(items) => self.load_list_of_blocks(items, ctx),
+            _ => Err(ParseError::parser_at(
+                format!(
+                    "A malformed block was encountered while loading {what}: {} should be a list or None but is {}",
+                    list.to_value().python_repr(),
+                    tagged_class(list)
+                ),
+                owner,
+            )),
+        }
+    }
+
+    // -- blocks and tasks --------------------------------------------------
+
+    fn load_list_of_blocks(&mut self, items: &[Node], ctx: &Ctx) -> Result<Vec<Item>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < items.len() {
+            let item = &items[i];
+            if is_block(item) {
+                out.push(Item::Block(self.load_block(item, ctx)?));
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < items.len() && !is_block(&items[i]) {
+                i += 1;
+            }
+            let run = &items[start..i];
+            let tasks = self.load_list_of_tasks(run, ctx)?;
+            out.push(Item::Block(Block {
+                kind: BlockKind::Implicit,
+                keywords: Keywords::new(),
+                tags: Vec::new(),
+                block: tasks,
+                rescue: Vec::new(),
+                always: Vec::new(),
+                origin: None,
+            }));
+        }
+        Ok(out)
+    }
+
+    fn load_block(&mut self, node: &Node, ctx: &Ctx) -> Result<Block> {
+        let origin = Origin::new(&ctx.file, node.span);
+        let mut kw = Keywords::new();
+        let mut sections: [Vec<Item>; 3] = Default::default();
+        let mut tags = Vec::new();
+        let mut ctx = ctx.clone();
+        let entries = pairs(node);
+        let truthy = |k: &str| node.get(k).is_some_and(|v| v.to_value().is_truthy());
+        if !truthy("block") {
+            for section in ["rescue", "always"] {
+                if truthy(section) {
+                    return Err(ParseError::parser_at(
+                        format!("'{section}' keyword cannot be used without 'block'"),
+                        &origin,
+                    ));
+                }
+            }
+        }
+        for (k, key, value) in &entries {
+            if !keywords::BLOCK.contains(&k.as_str()) {
+                return Err(ParseError::parser_at(
+                    format!("'{k}' is not a valid attribute for a Block"),
+                    &Origin::new(&ctx.file, key.span),
+                ));
+            }
+            if k == "collections" {
+                ctx.collections = with_legacy(string_list(value));
+            }
+        }
+        for (k, key, value) in &entries {
+            match k.as_str() {
+                "block" | "rescue" | "always" => {
+                    let idx = ["block", "rescue", "always"]
+                        .iter()
+                        .position(|s| s == k)
+                        .unwrap_or(0);
+                    sections[idx] = match &value.kind {
+                        NodeKind::Scalar(Value::Null) => Vec::new(),
+                        NodeKind::Seq(items) => self.load_list_of_tasks(items, &ctx)?,
+                        _ => {
+                            return Err(ParseError::parser_at(
+                                format!(
+                                    "A malformed block was encountered while loading a block: {} should be a list or None but is {}",
+                                    value.to_value().python_repr(),
+                                    tagged_class(value)
+                                ),
+                                &origin,
+                            ));
+                        }
+                    };
+                }
+                "tags" => {
+                    tags = load_tags(&value.to_value(), &Origin::new(&ctx.file, value.span))?;
+                    kw.insert(k.clone(), attr(key, value));
+                }
+                _ => {
+                    kw.insert(k.clone(), attr(key, value));
+                }
+            }
+        }
+        let [block, rescue, always] = sections;
+        Ok(Block {
+            kind: BlockKind::Explicit,
+            keywords: kw,
+            tags,
+            block,
+            rescue,
+            always,
+            origin: Some(origin),
+        })
+    }
+
+    fn load_list_of_tasks(&mut self, items: &[Node], ctx: &Ctx) -> Result<Vec<Item>> {
+        let mut out = Vec::new();
+        for item in items {
+            if !matches!(item.kind, NodeKind::Map(_)) {
+                let list = Value::List(items.iter().map(Node::to_value).collect());
+                return Err(ParseError::parser(format!(
+                    "A malformed block was encountered while loading a block: The ds ({}) should be a dict but was a <class 'list'>",
+                    list.python_repr()
+                )));
+            }
+            if item.get("block").is_some() {
+                if ctx.handlers {
+                    return Err(ParseError::parser_at(
+                        "Using a block as a handler is not supported.",
+                        &Origin::new(&ctx.file, item.span),
+                    ));
+                }
+                out.push(Item::Block(self.load_block(item, ctx)?));
+                continue;
+            }
+            let origin = Origin::new(&ctx.file, item.span);
+            let entries = pairs(item);
+            let kv: Vec<(String, &Node)> =
+                entries.iter().map(|(k, _, v)| (k.clone(), *v)).collect();
+            let parser = ArgsParser {
+                pairs: &kv,
+                origin: &origin,
+                file: &ctx.file,
+            };
+            let pre = parser.parse(None)?;
+            let short = modules::short_builtin(&pre.action).unwrap_or("");
+            match short {
+                "import_tasks" | "include_tasks" => {
+                    let task = self.load_task(item, ctx, TaskKind::IncludeTasks)?;
+                    if short == "include_tasks" {
+                        out.push(Item::Task(task));
+                    } else {
+                        out.extend(self.import_tasks(task, ctx)?);
+                    }
+                }
+                "import_role" | "include_role" => {
+                    if ctx.handlers {
+                        return Err(ParseError::parser_at(
+                            format!("Using '{}' as a handler is not supported.", pre.action),
+                            &origin,
+                        ));
+                    }
+                    let task = self.load_task(item, ctx, TaskKind::IncludeRole)?;
+                    if short == "include_role" {
+                        out.push(Item::Task(task));
+                    } else {
+                        out.push(Item::Block(self.import_role(task, ctx)?));
+                    }
+                }
+                _ => {
+                    let kind = if ctx.handlers {
+                        TaskKind::Handler
+                    } else {
+                        TaskKind::Task
+                    };
+                    let task = self.load_task(item, ctx, kind)?;
+                    if short == "meta"
+                        && task.args.get("_raw_params").and_then(Value::as_str) == Some("end_role")
+                    {
+                        if ctx.handlers {
+                            return Err(ParseError::parser_at(
+                                "Cannot execute 'end_role' from a handler",
+                                &origin,
+                            ));
+                        }
+                        if ctx.role.is_none() {
+                            return Err(ParseError::parser_at(
+                                "Cannot execute 'end_role' from outside of a role",
+                                &origin,
+                            ));
+                        }
+                    }
+                    out.push(Item::Task(task));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// ansible's `Task.load` (and its include/handler variants).
+    fn load_task(&mut self, node: &Node, ctx: &Ctx, kind: TaskKind) -> Result<Task> {
+        let origin = Origin::new(&ctx.file, node.span);
+        let entries = pairs(node);
+        let collections = match node.get("collections") {
+            Some(c) => with_legacy(string_list(c)),
+            None => ctx.collections.clone(),
+        };
+        let kv: Vec<(String, &Node)> = entries.iter().map(|(k, _, v)| (k.clone(), *v)).collect();
+        let parser = ArgsParser {
+            pairs: &kv,
+            origin: &origin,
+            file: &ctx.file,
+        };
+        let parsed = parser.parse(Some((&self.resolver, &collections)))?;
+        let class = match kind {
+            TaskKind::Task => "Task",
+            TaskKind::Handler => "Handler",
+            TaskKind::IncludeTasks if ctx.handlers => "HandlerTaskInclude",
+            TaskKind::IncludeTasks => "TaskInclude",
+            TaskKind::IncludeRole => "IncludeRole",
+        };
+        let valid: &[&str] = match kind {
+            TaskKind::IncludeTasks if ctx.handlers => keywords::HANDLER,
+            TaskKind::Task | TaskKind::IncludeTasks => keywords::TASK,
+            TaskKind::Handler => keywords::HANDLER,
+            TaskKind::IncludeRole => keywords::INCLUDE_ROLE,
+        };
+        let mut kw = Keywords::new();
+        let mut loop_with = None;
+        let mut has_loop = false;
+        for (k, key, value) in &entries {
+            if matches!(
+                k.as_str(),
+                "action" | "local_action" | "args" | "delegate_to" | "shell"
+            ) || *k == parsed.action
+            {
+                continue;
+            }
+            if let Some(lookup) = k.strip_prefix("with_")
+                && self.is_lookup(lookup)
+            {
+                if has_loop || loop_with.is_some() {
+                    return Err(ParseError::general_at(
+                        format!("duplicate loop in task: {lookup}"),
+                        &origin,
+                    ));
+                }
+                if is_null(value) {
+                    return Err(ParseError::general_at(
+                        format!("you must specify a value when using {k}"),
+                        &origin,
+                    ));
+                }
+                loop_with = Some(lookup.to_string());
+                kw.insert("loop".into(), attr(key, value));
+                continue;
+            }
+            if k == "loop" {
+                has_loop = true;
+            }
+            kw.insert(k.clone(), attr(key, value));
+        }
+        let is_include = matches!(kind, TaskKind::IncludeTasks | TaskKind::IncludeRole);
+        let dynamic =
+            modules::is_builtin_one_of(&parsed.action, &["include_tasks", "include_role"]);
+        if is_include && dynamic {
+            let delegate = entries.iter().any(|(k, _, _)| k == "delegate_to");
+            let mut keys: Vec<&str> = kw.keys().map(String::as_str).collect();
+            if delegate {
+                keys.push("delegate_to");
+            }
+            let listen_ok = |k: &&str| ctx.handlers && *k == "listen";
+            if let Some(bad) = keys
+                .iter()
+                .find(|k| !keywords::INCLUDE.contains(k) && !listen_ok(k))
+            {
+                let key_origin = entries
+                    .iter()
+                    .find(|(k, _, _)| k == bad)
+                    .map(|(_, key, _)| Origin::new(&ctx.file, key.span))
+                    .unwrap_or_else(|| origin.clone());
+                return Err(ParseError::parser_at(
+                    format!("'{bad}' is not a valid attribute for a {class}"),
+                    &key_origin,
+                ));
+            }
+        }
+        for (k, a) in &kw {
+            if !valid.contains(&k.as_str()) {
+                if self.opts.invalid_task_attribute_failed {
+                    let o = Origin::new(&ctx.file, a.key_span);
+                    return Err(ParseError::parser_at(
+                        format!("'{k}' is not a valid attribute for a {class}"),
+                        &o,
+                    ));
+                }
+                self.warnings
+                    .push(format!("Ignoring invalid attribute: {k}"));
+            }
+        }
+        if !self.opts.invalid_task_attribute_failed {
+            kw.retain(|k, _| valid.contains(&k.as_str()));
+        }
+        let tags = match kw.get("tags") {
+            Some(a) => load_tags(&a.value, &Origin::new(&ctx.file, a.span))?,
+            None => Vec::new(),
+        };
+        if let Some(lc) = kw.get("loop_control")
+            && let Value::Map(m) = &lc.value
+            && let Some(bad) = m
+                .keys()
+                .find(|k| !keywords::LOOP_CONTROL.contains(&k.as_str()))
+        {
+            return Err(ParseError::parser_at(
+                format!("'{bad}' is not a valid attribute for a LoopControl"),
+                &Origin::new(&ctx.file, lc.span),
+            ));
+        }
+        let name = kw.get("name").map(|a| a.value.clone());
+        let mut args = parsed.args;
+        match kind {
+            TaskKind::IncludeTasks => {
+                let bad: Vec<&str> = args
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| !matches!(*k, "file" | "_raw_params" | "apply"))
+                    .collect();
+                if !bad.is_empty() {
+                    return Err(ParseError::parser_at(
+                        format!("Invalid options for {}: {}", parsed.action, bad.join(",")),
+                        &origin,
+                    ));
+                }
+                let raw_empty = args.get("_raw_params").is_none_or(|v| !v.is_truthy());
+                if raw_empty {
+                    let file = args.shift_remove("file").unwrap_or(Value::Null);
+                    if !file.is_truthy() {
+                        return Err(ParseError::parser_at(
+                            format!("No file specified for {}", parsed.action),
+                            &origin,
+                        ));
+                    }
+                    args.insert("_raw_params".into(), file);
+                }
+                check_apply(&args, &parsed.action, "include_tasks", &origin)?;
+            }
+            TaskKind::IncludeRole => {
+                if args.get("name").or_else(|| args.get("role")).is_none() {
+                    return Err(ParseError::parser_at(
+                        format!("'name' is a required field for {}.", parsed.action),
+                        &origin,
+                    ));
+                }
+                let bad: Vec<&str> = args
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| {
+                        !matches!(
+                            *k,
+                            "name"
+                                | "role"
+                                | "tasks_from"
+                                | "vars_from"
+                                | "defaults_from"
+                                | "handlers_from"
+                                | "apply"
+                                | "public"
+                                | "allow_duplicates"
+                                | "rolespec_validate"
+                        )
+                    })
+                    .collect();
+                if !bad.is_empty() {
+                    return Err(ParseError::parser_at(
+                        format!("Invalid options for {}: {}", parsed.action, bad.join(",")),
+                        &origin,
+                    ));
+                }
+                for key in ["tasks_from", "vars_from", "defaults_from", "handlers_from"] {
+                    if let Some(v) = args.get(key)
+                        && v.as_str().is_none()
+                    {
+                        return Err(ParseError::parser(format!(
+                            "Expected a string for {key} but got <class '{}'> instead",
+                            v.python_type_name()
+                        )));
+                    }
+                }
+                check_apply(&args, &parsed.action, "include_role", &origin)?;
+            }
+            _ => {}
+        }
+        Ok(Task {
+            kind,
+            name,
+            action: parsed.action,
+            resolved_action: parsed.resolved,
+            args,
+            delegate_to: parsed.delegate_to,
+            loop_with,
+            keywords: kw,
+            tags,
+            role: ctx.role.as_ref().map(|r| r.display.clone()),
+            origin,
+        })
+    }
+
+    fn is_lookup(&self, name: &str) -> bool {
+        keywords::BUILTIN_LOOKUPS.contains(&name)
+            || modules::short_builtin(name).is_some_and(|s| keywords::BUILTIN_LOOKUPS.contains(&s))
+            || name.split('.').count() >= 3
+    }
+
+    /// Expands `import_tasks` into a block carrying the import's keywords.
+    fn import_tasks(&mut self, task: Task, ctx: &Ctx) -> Result<Vec<Item>> {
+        if task
+            .keywords
+            .get("loop")
+            .is_some_and(|a| !matches!(a.value, Value::Null))
+        {
+            return Err(ParseError::parser_at(
+                "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead.",
+                &task.origin,
+            ));
+        }
+        let target = task
+            .args
+            .get("_raw_params")
+            .map(Value::python_str)
+            .unwrap_or_default();
+        if target.contains("{{") || target.contains("{%") {
+            return Err(ParseError::plain(
+                Exit::BadOptions,
+                format!(
+                    "import_tasks of a templated path ({target:?}) is not supported yet by mitorun"
+                ),
+            ));
+        }
+        let subdir = if ctx.handlers { "handlers" } else { "tasks" };
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        let t = Path::new(&target);
+        if t.is_absolute() {
+            candidates.push(t.to_path_buf());
+        } else {
+            candidates.push(ctx.file_dir.join(t));
+            match &ctx.role {
+                Some(role) => {
+                    // ansible's `path_dwim_relative(role, subdir, target)`.
+                    candidates.push(role.path.join(subdir).join(t));
+                    candidates.push(role.path.join("tasks").join(t));
+                    candidates.push(role.path.join(t));
+                    candidates.push(ctx.basedir.join(subdir).join(t));
+                    candidates.push(ctx.basedir.join(t));
+                }
+                None => candidates.push(ctx.basedir.join(t)),
+            }
+        }
+        let path = candidates
+            .iter()
+            .find(|p| p.exists())
+            .cloned()
+            .unwrap_or_else(|| candidates.last().cloned().unwrap_or_default());
+        let path = normalize(&path);
+        let (file, node) = self.read_yaml(&path)?;
+        let items = match node {
+            None => {
+                self.warnings.push(format!(
+                    "file {} is empty and had no tasks to include",
+                    path.display()
+                ));
+                return Ok(Vec::new());
+            }
+            Some(n) => n,
+        };
+        let NodeKind::Seq(list) = &items.kind else {
+            return Err(ParseError::parser_at(
+                "included task files must contain a list of tasks",
+                &Origin::new(&file, items.span),
+            ));
+        };
+        let mut inner = ctx.clone();
+        inner.file = file;
+        inner.file_dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let blocks = self.load_list_of_blocks(list, &inner)?;
+        Ok(vec![Item::Block(Block {
+            kind: BlockKind::ImportTasks { file: path },
+            keywords: task.keywords,
+            tags: task.tags,
+            block: blocks,
+            rescue: Vec::new(),
+            always: Vec::new(),
+            origin: Some(task.origin),
+        })])
+    }
+
+    /// Expands `import_role` into a block carrying the import's keywords.
+    fn import_role(&mut self, task: Task, ctx: &Ctx) -> Result<Block> {
+        if task
+            .keywords
+            .get("loop")
+            .is_some_and(|a| !matches!(a.value, Value::Null))
+        {
+            return Err(ParseError::parser_at(
+                "You cannot use loops on 'import_role' statements. You should use 'include_role' instead.",
+                &task.origin,
+            ));
+        }
+        let name = task
+            .args
+            .get("name")
+            .or_else(|| task.args.get("role"))
+            .map(Value::python_str)
+            .unwrap_or_default();
+        let from = RoleFiles {
+            tasks: task.args.get("tasks_from").map(Value::python_str),
+            handlers: task.args.get("handlers_from").map(Value::python_str),
+            vars: task.args.get("vars_from").map(Value::python_str),
+            defaults: task.args.get("defaults_from").map(Value::python_str),
+        };
+        let name_node = Node {
+            kind: NodeKind::Scalar(Value::Str(name)),
+            span: task.origin.span,
+        };
+        let mut c = ctx.clone();
+        c.file = task.origin.file.clone();
+        if let Some(Value::List(l)) = task.keyword("collections") {
+            c.collections = with_legacy(l.iter().map(Value::python_str).collect());
+        }
+        let role_basedir = ctx
+            .role
+            .as_ref()
+            .and_then(|r| r.path.parent().map(Path::to_path_buf));
+        let role = self.load_role_definition(&name_node, &c, role_basedir, &from)?;
+        let content = role.compile();
+        Ok(Block {
+            kind: BlockKind::Role {
+                name: role.display_name.clone(),
+            },
+            keywords: task.keywords,
+            tags: task.tags,
+            block: content,
+            rescue: Vec::new(),
+            always: Vec::new(),
+            origin: Some(task.origin),
+        })
+    }
+
+    // -- roles -------------------------------------------------------------
+
+    fn load_role_definition(
+        &mut self,
+        def: &Node,
+        ctx: &Ctx,
+        role_basedir: Option<PathBuf>,
+        from: &RoleFiles,
+    ) -> Result<Role> {
+        let origin = Origin::new(&ctx.file, def.span);
+        let mut kw = Keywords::new();
+        let mut params = IndexMap::new();
+        let name = match &def.kind {
+            NodeKind::Scalar(Value::Str(s) | Value::Unsafe(s)) => s.clone(),
+            NodeKind::Map(_) => {
+                let n = def.get("role").or_else(|| def.get("name"));
+                let name = n.and_then(str_of).filter(|s| !s.is_empty());
+                let Some(name) = name else {
+                    return Err(ParseError::general_at(
+                        "role definitions must contain a role name",
+                        &origin,
+                    ));
+                };
+                for (k, key, value) in pairs(def) {
+                    if keywords::ROLE_DEFINITION.contains(&k.as_str()) {
+                        kw.insert(k, attr(key, value));
+                    } else {
+                        params.insert(k, value.to_value());
+                    }
+                }
+                name.to_string()
+            }
+            NodeKind::Scalar(Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
+                def.to_value().python_str()
+            }
+            _ => {
+                return Err(ParseError::general_at(
+                    "role definitions must contain a role name",
+                    &origin,
+                ));
+            }
+        };
+        let tags = match kw.get("tags") {
+            Some(a) => load_tags(&a.value, &Origin::new(&ctx.file, a.span))?,
+            None => Vec::new(),
+        };
+        let collections: Vec<String> = match kw.get("collections") {
+            Some(a) => match &a.value {
+                Value::List(l) => l.iter().map(Value::python_str).collect(),
+                _ => Vec::new(),
+            },
+            None => ctx.collections.clone(),
+        };
+        let (display, path) =
+            self.find_role(&name, ctx, role_basedir.as_deref(), &collections, &origin)?;
+        let cache_key = format!(
+            "{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            display,
+            path.display(),
+            Value::Map(params.clone().into_iter().collect()).python_repr(),
+            from.tasks,
+            from.handlers,
+            from.vars,
+            from.defaults
+        );
+        let mut role = match self.role_cache.get(&cache_key) {
+            Some(r) => r.clone(),
+            None => {
+                if self.role_depth > 64 {
+                    return Err(ParseError::general_at(
+                        format!("role dependency loop involving '{name}'"),
+                        &origin,
+                    ));
+                }
+                self.role_depth += 1;
+                let loaded = self.load_role_content(&name, &display, &path, ctx, from);
+                self.role_depth -= 1;
+                let loaded = loaded?;
+                self.role_cache.insert(cache_key, loaded.clone());
+                loaded
+            }
+        };
+        role.params = params;
+        role.keywords = kw;
+        role.tags = tags;
+        role.origin = Some(origin);
+        Ok(role)
+    }
+
+    fn find_role(
+        &self,
+        name: &str,
+        ctx: &Ctx,
+        role_basedir: Option<&Path>,
+        collections: &[String],
+        origin: &Origin,
+    ) -> Result<(String, PathBuf)> {
+        // Collection roles: `ns.coll.role`, or a short name in `collections`.
+        let parts: Vec<&str> = name.split('.').collect();
+        let fq = parts.len() == 3 && parts.iter().all(|p| is_identifier(p));
+        let mut coll_candidates: Vec<(String, String)> = Vec::new();
+        if fq {
+            coll_candidates.push((format!("{}.{}", parts[0], parts[1]), parts[2].to_string()));
+        } else if !name.contains('/') && !name.contains('.') {
+            for c in collections {
+                if c != "ansible.legacy" && c != "ansible.builtin" {
+                    coll_candidates.push((c.clone(), name.to_string()));
+                }
+            }
+        }
+        for (coll, role) in &coll_candidates {
+            let Some((ns, cn)) = coll.split_once('.') else {
+                continue;
+            };
+            for root in self.resolver.collection_roots() {
+                let p = root.join(ns).join(cn).join("roles").join(role);
+                if p.is_dir() {
+                    return Ok((format!("{coll}.{role}"), p));
+                }
+            }
+        }
+        let mut search: Vec<PathBuf> = vec![ctx.basedir.join("roles")];
+        search.extend(self.opts.roles_path.iter().cloned());
+        if let Some(b) = role_basedir {
+            search.push(b.to_path_buf());
+        }
+        search.push(ctx.basedir.clone());
+        {
+            for dir in &search {
+                let p = normalize(&dir.join(name));
+                if p.exists() {
+                    return Ok((name.to_string(), p));
+                }
+            }
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let p = normalize(&cwd.join(name));
+            if p.exists() {
+                let base = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                return Ok((base, p));
+            }
+        }
+        let mut listed: Vec<String> = collections
+            .iter()
+            .filter(|c| fq || !c.is_empty())
+            .cloned()
+            .collect();
+        if collections.is_empty() || fq {
+            listed.clear();
+            listed.extend(collections.iter().cloned());
+        }
+        listed.extend(search.iter().map(|p| p.display().to_string()));
+        Err(ParseError::general_at(
+            format!("the role '{name}' was not found in {}", listed.join(":")),
+            origin,
+        ))
+    }
+
+    fn load_role_content(
+        &mut self,
+        name: &str,
+        display: &str,
+        path: &Path,
+        ctx: &Ctx,
+        from: &RoleFiles,
+    ) -> Result<Role> {
+        self.resolver.add_plugin_dirs(path);
+        let mut role = Role {
+            name: name.to_string(),
+            display_name: display.to_string(),
+            path: path.to_path_buf(),
+            params: IndexMap::new(),
+            keywords: Keywords::new(),
+            tags: Vec::new(),
+            dependencies: Vec::new(),
+            allow_duplicates: false,
+            tasks: Vec::new(),
+            handlers: Vec::new(),
+            defaults: None,
+            vars: None,
+            origin: None,
+        };
+        let mut role_collections: Vec<String> = Vec::new();
+        if display.split('.').count() == 3 && display != name || display.split('.').count() == 3 {
+            let parts: Vec<&str> = display.split('.').collect();
+            if parts.len() == 3
+                && path
+                    .components()
+                    .any(|c| c.as_os_str() == "ansible_collections")
+            {
+                role_collections.push(format!("{}.{}", parts[0], parts[1]));
+            }
+        }
+        // meta/main: dependencies and role keywords.
+        if let Some(meta_path) = find_main(&path.join("meta"), "main") {
+            let (file, node) = self.read_yaml(&meta_path)?;
+            if let Some(node) = node {
+                let origin = Origin::new(&file, node.span);
+                if !matches!(node.kind, NodeKind::Map(_)) {
+                    return Err(ParseError::parser_at(
+                        format!("the 'meta/main.yml' for role {name} is not a dictionary"),
+                        &origin,
+                    ));
+                }
+                for (k, key, _) in pairs(&node) {
+                    if !keywords::ROLE_METADATA.contains(&k.as_str()) {
+                        return Err(ParseError::parser_at(
+                            format!("'{k}' is not a valid attribute for a RoleMetadata"),
+                            &Origin::new(&file, key.span),
+                        ));
+                    }
+                }
+                if let Some(c) = node.get("collections") {
+                    role_collections.extend(string_list(c));
+                }
+                role.allow_duplicates = node
+                    .get("allow_duplicates")
+                    .is_some_and(|v| v.to_value().is_truthy());
+                let mut dep_ctx = ctx.clone();
+                dep_ctx.file = file.clone();
+                dep_ctx.collections = with_legacy(role_collections.clone());
+                if let Some(deps) = node.get("dependencies") {
+                    match &deps.kind {
+                        NodeKind::Seq(items) => {
+                            let parent = path.parent().map(Path::to_path_buf);
+                            for d in items {
+                                let d = if let Some(s) = str_of(d)
+                                    && s.contains(',')
+                                {
+                                    // Old `src,version,name` requirement strings.
+                                    let first =
+                                        s.split(',').next().unwrap_or("").trim().to_string();
+                                    Node {
+                                        kind: NodeKind::Scalar(Value::Str(first)),
+                                        span: d.span,
+                                    }
+                                } else {
+                                    d.clone()
+                                };
+                                let dep = self.load_role_definition(
+                                    &d,
+                                    &dep_ctx,
+                                    parent.clone(),
+                                    &RoleFiles::default(),
+                                )?;
+                                role.dependencies.push(dep);
+                            }
+                        }
+                        NodeKind::Scalar(Value::Null) => {}
+                        _ => {
+                            return Err(ParseError::parser_at(
+                                "Expected role dependencies to be a list.",
+                                &Origin::new(&file, deps.span),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        let role_ctx = Ctx {
+            basedir: ctx.basedir.clone(),
+            file: ctx.file.clone(),
+            file_dir: path.join("tasks"),
+            role: Some(RoleCtx {
+                display: display.to_string(),
+                path: path.to_path_buf(),
+            }),
+            collections: with_legacy(role_collections),
+            handlers: false,
+        };
+        for (subdir, wanted) in [("tasks", &from.tasks), ("handlers", &from.handlers)] {
+            let dir = path.join(subdir);
+            let main = wanted.as_deref().unwrap_or("main");
+            let found = find_main(&dir, main);
+            let Some(file_path) = found else {
+                if wanted.is_some() {
+                    return Err(ParseError::general(format!(
+                        "Could not find specified file in role: {subdir}/{main}"
+                    )));
+                }
+                continue;
+            };
+            let (file, node) = self.read_yaml(&file_path)?;
+            let Some(node) = node else { continue };
+            let mut c = role_ctx.clone();
+            c.file = file.clone();
+            c.file_dir = file_path.parent().unwrap_or(Path::new("/")).to_path_buf();
+            c.handlers = subdir == "handlers";
+            let items = match &node.kind {
+                NodeKind::Seq(items) => self.load_list_of_blocks(items, &c)?,
+                _ => {
+                    return Err(ParseError::parser_at(
+                        format!(
+                            "The {subdir}/{main}.yml file for role '{name}' must contain a list of tasks"
+                        ),
+                        &Origin::new(&file, node.span),
+                    ));
+                }
+            };
+            if subdir == "tasks" {
+                role.tasks = items;
+            } else {
+                role.handlers = items;
+            }
+        }
+        for (subdir, wanted) in [("defaults", &from.defaults), ("vars", &from.vars)] {
+            let main = wanted.as_deref().unwrap_or("main");
+            let Some(file_path) = find_main(&path.join(subdir), main) else {
+                if wanted.is_some() {
+                    return Err(ParseError::general(format!(
+                        "Could not find specified file in role: {subdir}/{main}"
+                    )));
+                }
+                continue;
+            };
+            if file_path.is_dir() {
+                continue;
+            }
+            let (_, node) = self.read_yaml(&file_path)?;
+            let value = node.map(|n| n.to_value());
+            if subdir == "defaults" {
+                role.defaults = value;
+            } else {
+                role.vars = value;
+            }
+        }
+        Ok(role)
+    }
+}
+
+/// Which files of a role to read instead of `main` (`tasks_from`, ...).
+#[derive(Debug, Clone, Default)]
+struct RoleFiles {
+    tasks: Option<String>,
+    handlers: Option<String>,
+    vars: Option<String>,
+    defaults: Option<String>,
+}
+
+/// `main`, `main.yml`, `main.yaml` or `main.json` in `dir`.
+fn find_main(dir: &Path, name: &str) -> Option<PathBuf> {
+    for ext in ["", ".yml", ".yaml", ".json"] {
+        let p = dir.join(format!("{name}{ext}"));
+        if p.is_file() || (ext.is_empty() && p.is_dir() && dir.ends_with("vars")) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+fn is_block(node: &Node) -> bool {
+    matches!(node.kind, NodeKind::Map(_))
+        && (node.get("block").is_some()
+            || node.get("rescue").is_some()
+            || node.get("always").is_some())
+}
+
+fn attr(key: &Node, value: &Node) -> Attr {
+    Attr {
+        value: value.to_value(),
+        span: value.span,
+        key_span: key.span,
+    }
+}
+
+fn string_list(node: &Node) -> Vec<String> {
+    match node.to_value() {
+        Value::List(l) => l.iter().map(Value::python_str).collect(),
+        Value::Null => Vec::new(),
+        other => vec![other.python_str()],
+    }
+}
+
+/// ansible appends `ansible.legacy` to a non-empty `collections` list that
+/// names neither `ansible.builtin` nor `ansible.legacy`.
+fn with_legacy(mut list: Vec<String>) -> Vec<String> {
+    if !list.is_empty()
+        && !list
+            .iter()
+            .any(|c| c == "ansible.builtin" || c == "ansible.legacy")
+    {
+        list.push("ansible.legacy".into());
+    }
+    list
+}
+
+/// ansible's `_load_tags`: a list as is, a string split on `,`.
+fn load_tags(value: &Value, origin: &Origin) -> Result<Vec<Value>> {
+    match value {
+        Value::List(l) => Ok(l.clone()),
+        Value::Str(s) | Value::Unsafe(s) => {
+            Ok(s.split(',').map(|t| Value::str(t.trim())).collect())
+        }
+        _ => Err(ParseError::general_at(
+            "tags must be specified as a list",
+            origin,
+        )),
+    }
+}
+
+fn check_apply(
+    args: &IndexMap<String, Value>,
+    action: &str,
+    dynamic: &str,
+    origin: &Origin,
+) -> Result<()> {
+    let Some(apply) = args.get("apply") else {
+        return Ok(());
+    };
+    if apply.is_truthy() && modules::short_builtin(action) != Some(dynamic) {
+        return Err(ParseError::parser_at(
+            format!("Invalid options for {action}: apply"),
+            origin,
+        ));
+    }
+    if !matches!(apply, Value::Map(_)) && apply.is_truthy() {
+        return Err(ParseError::parser_at(
+            format!(
+                "Expected a dict for apply but got <class '{}'> instead",
+                apply.python_type_name()
+            ),
+            origin,
+        ));
+    }
+    Ok(())
+}
+
+/// `play.vars | import_vars` for an imported play.
+fn merge_vars(keywords: &mut Keywords, vars: &Attr) {
+    let Value::Map(extra) = &vars.value else {
+        return;
+    };
+    let mut extra = extra.clone();
+    extra.shift_remove("tags");
+    match keywords.get_mut("vars") {
+        Some(existing) => {
+            if let Value::Map(m) = &mut existing.value {
+                m.extend(extra);
+            }
+        }
+        None => {
+            keywords.insert(
+                "vars".into(),
+                Attr {
+                    value: Value::Map(extra),
+                    span: vars.span,
+                    key_span: vars.key_span,
+                },
+            );
+        }
+    }
+}

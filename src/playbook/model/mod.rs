@@ -1,0 +1,243 @@
+//! The playbook model: what ansible-core 2.19 builds from a playbook file
+//! before running it. Plays, blocks, tasks, handlers and roles keep their
+//! keywords raw (untemplated [`Value`]s) with the position they came from;
+//! static imports (`import_playbook`, `import_tasks`, `import_role`) are
+//! expanded while loading, dynamic includes stay tasks.
+//!
+//! - `load` reads files and builds the tree, validating keywords as
+//!   ansible does;
+//! - `action` finds a task's action and arguments (ansible's
+//!   `ModuleArgsParser`);
+//! - `modules` knows which names are modules or actions;
+//! - `keywords` lists the keywords each object accepts;
+//! - `tags` selects tasks by `--tags`/`--skip-tags`.
+
+pub mod action;
+pub mod error;
+pub mod keywords;
+pub mod load;
+pub mod modules;
+pub mod tags;
+
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+
+use crate::playbook::yaml::Span;
+use crate::value::Value;
+
+pub use error::{Origin, ParseError, SourceFile};
+pub use load::{LoadOptions, load_playbook};
+pub use modules::ActionResolver;
+
+/// A keyword's raw value and where it was written.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    pub value: Value,
+    /// Span of the value.
+    pub span: Span,
+    /// Span of the key.
+    pub key_span: Span,
+}
+
+/// Keywords in the order they were written (values untemplated).
+pub type Keywords = IndexMap<String, Attr>;
+
+#[derive(Debug, Clone)]
+pub struct Playbook {
+    /// The playbook as named on the command line.
+    pub path: PathBuf,
+    pub plays: Vec<Play>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Play {
+    /// The `name` keyword, or the host patterns joined with `,`.
+    pub name: Value,
+    /// The `hosts` keyword as written (a string, a list, a template).
+    pub hosts: Value,
+    /// Every keyword of the play as written, including `hosts`, `name`,
+    /// `vars`, `tags` (but the task lists and roles are below).
+    pub keywords: Keywords,
+    pub tags: Vec<Value>,
+    pub roles: Vec<Role>,
+    pub pre_tasks: Vec<Item>,
+    pub tasks: Vec<Item>,
+    pub post_tasks: Vec<Item>,
+    pub handlers: Vec<Item>,
+    /// `when` of the `import_playbook` that brought this play in.
+    pub included_conditional: Vec<Value>,
+    /// Directory of the imported playbook file this play came from.
+    pub included_path: Option<PathBuf>,
+    /// The directory relative paths of this play resolve against.
+    pub basedir: PathBuf,
+    pub origin: Origin,
+}
+
+/// An entry of a task list.
+// Both variants are large; lists of them are short-lived and few.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Item {
+    Block(Block),
+    Task(Task),
+}
+
+/// Why a block exists.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BlockKind {
+    /// `block:` written in the file.
+    Explicit,
+    /// Consecutive plain tasks, grouped as ansible groups them.
+    Implicit,
+    /// The content of an `import_tasks` (its keywords are those of the
+    /// import task).
+    ImportTasks { file: PathBuf },
+    /// A role's compiled content: `import_role` (keywords of the import
+    /// task) or an entry of `roles:`.
+    Role { name: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub keywords: Keywords,
+    /// Tags of this block alone (not inherited ones).
+    pub tags: Vec<Value>,
+    pub block: Vec<Item>,
+    pub rescue: Vec<Item>,
+    pub always: Vec<Item>,
+    pub origin: Option<Origin>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    Task,
+    Handler,
+    /// `include_tasks` (dynamic).
+    IncludeTasks,
+    /// `include_role` (dynamic).
+    IncludeRole,
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub kind: TaskKind,
+    /// The `name` keyword, untemplated.
+    pub name: Option<Value>,
+    /// The action as written (`copy`, `ansible.builtin.copy`, ...).
+    pub action: String,
+    /// The fully qualified name it resolved to, when known.
+    pub resolved_action: Option<String>,
+    pub args: IndexMap<String, Value>,
+    /// `delegate_to` (`localhost` for `local_action`).
+    pub delegate_to: Option<Value>,
+    /// The lookup of a `with_<lookup>` loop (its items are in `loop`).
+    pub loop_with: Option<String>,
+    /// The other keywords as written (`when`, `loop`, `register`, ...).
+    pub keywords: Keywords,
+    pub tags: Vec<Value>,
+    /// The role the task belongs to, as ansible names it in output.
+    pub role: Option<String>,
+    pub origin: Origin,
+}
+
+impl Task {
+    /// The name ansible prints for the task: `role : name`, or the action
+    /// when unnamed.
+    pub fn display_name(&self) -> String {
+        if self.kind == TaskKind::IncludeRole
+            && let Some(name) = &self.name
+        {
+            return name.python_str();
+        }
+        match (&self.role, &self.name) {
+            (Some(role), Some(name)) => format!("{role} : {}", name.python_str()),
+            (None, Some(name)) => name.python_str(),
+            (Some(role), None) => format!("{role} : {}", self.action),
+            (None, None) => self.action.clone(),
+        }
+    }
+
+    pub fn keyword(&self, name: &str) -> Option<&Value> {
+        self.keywords.get(name).map(|a| &a.value)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    /// The name as written (or the basename of a path).
+    pub name: String,
+    /// The name ansible shows (`ns.coll.role` for collection roles).
+    pub display_name: String,
+    pub path: PathBuf,
+    /// Role parameters (keys of the definition that are not keywords).
+    pub params: IndexMap<String, Value>,
+    /// Keywords of the role definition (`tags`, `when`, `become`, ...).
+    pub keywords: Keywords,
+    pub tags: Vec<Value>,
+    pub dependencies: Vec<Role>,
+    pub allow_duplicates: bool,
+    pub tasks: Vec<Item>,
+    pub handlers: Vec<Item>,
+    pub defaults: Option<Value>,
+    pub vars: Option<Value>,
+    pub origin: Option<Origin>,
+}
+
+impl Role {
+    /// Dependencies' content first (depth first), then the role's tasks,
+    /// each wrapped in a block carrying the role's keywords, as ansible's
+    /// `Role.compile` orders them.
+    pub fn compile(&self) -> Vec<Item> {
+        let mut out = Vec::new();
+        for dep in &self.dependencies {
+            out.push(Item::Block(dep.wrapped(dep.compile_chain())));
+        }
+        out.extend(self.tasks.iter().cloned());
+        out
+    }
+
+    fn compile_chain(&self) -> Vec<Item> {
+        self.compile()
+    }
+
+    /// The role's compiled content in a block that carries its keywords.
+    pub fn wrapped(&self, content: Vec<Item>) -> Block {
+        Block {
+            kind: BlockKind::Role {
+                name: self.display_name.clone(),
+            },
+            keywords: self.keywords.clone(),
+            tags: self.tags.clone(),
+            block: content,
+            rescue: Vec::new(),
+            always: Vec::new(),
+            origin: self.origin.clone(),
+        }
+    }
+}
+
+impl Play {
+    /// ansible's `Play.compile` without the implicit meta tasks:
+    /// pre_tasks, roles, tasks, post_tasks.
+    pub fn compile(&self) -> Vec<Item> {
+        let mut out = self.pre_tasks.clone();
+        for role in &self.roles {
+            out.push(Item::Block(role.wrapped(role.compile())));
+        }
+        out.extend(self.tasks.iter().cloned());
+        out.extend(self.post_tasks.iter().cloned());
+        out
+    }
+
+    /// The host patterns of `hosts`, as ansible stores them (a string is
+    /// one pattern; it is split on `,` and `:` only when hosts are selected).
+    pub fn host_patterns(&self) -> Vec<String> {
+        match &self.hosts {
+            Value::List(items) => items.iter().map(Value::python_str).collect(),
+            Value::Null => Vec::new(),
+            other => vec![other.python_str()],
+        }
+    }
+}

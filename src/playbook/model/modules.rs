@@ -1,0 +1,297 @@
+//! Which names are modules or actions: ansible.builtin's own (a table of
+//! names), modules in `library/` directories (beside the playbook, in roles,
+//! configured paths), action plugins in `action_plugins/` directories, and
+//! collections installed on disk.
+
+use std::path::{Path, PathBuf};
+
+/// ansible-core 2.19's `ansible/modules/*.py` and `ansible/plugins/action/*.py`
+/// file names (`ansible.builtin.NAME`).
+pub const BUILTIN_ACTIONS: &[&str] = &[
+    "add_host",
+    "apt",
+    "apt_key",
+    "apt_repository",
+    "assemble",
+    "assert",
+    "async_status",
+    "async_wrapper",
+    "blockinfile",
+    "command",
+    "copy",
+    "cron",
+    "deb822_repository",
+    "debconf",
+    "debug",
+    "dnf",
+    "dnf5",
+    "dpkg_selections",
+    "expect",
+    "fail",
+    "fetch",
+    "file",
+    "find",
+    "gather_facts",
+    "get_url",
+    "getent",
+    "git",
+    "group",
+    "group_by",
+    "hostname",
+    "import_playbook",
+    "import_role",
+    "import_tasks",
+    "include_role",
+    "include_tasks",
+    "include_vars",
+    "iptables",
+    "known_hosts",
+    "lineinfile",
+    "meta",
+    "mount_facts",
+    "normal",
+    "package",
+    "package_facts",
+    "pause",
+    "ping",
+    "pip",
+    "raw",
+    "reboot",
+    "replace",
+    "rpm_key",
+    "script",
+    "service",
+    "service_facts",
+    "set_fact",
+    "set_stats",
+    "setup",
+    "shell",
+    "slurp",
+    "stat",
+    "subversion",
+    "systemd",
+    "systemd_service",
+    "sysvinit",
+    "tempfile",
+    "template",
+    "unarchive",
+    "uri",
+    "user",
+    "validate_argument_spec",
+    "wait_for",
+    "wait_for_connection",
+    "yum_repository",
+];
+
+/// Actions whose free-form string is kept whole (`check_raw`).
+pub const FREEFORM_ACTIONS: &[&str] = &[
+    "command",
+    "raw",
+    "script",
+    "shell",
+    "win_command",
+    "win_shell",
+];
+
+/// Short names (any of `X`, `ansible.builtin.X`, `ansible.legacy.X`) of `name`.
+pub fn short_builtin(name: &str) -> Option<&str> {
+    name.strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .or(if name.contains('.') { None } else { Some(name) })
+}
+
+/// Whether `name` is one of `names` spelled short, `ansible.builtin.` or
+/// `ansible.legacy.`.
+pub fn is_builtin_one_of(name: &str, names: &[&str]) -> bool {
+    short_builtin(name).is_some_and(|s| names.contains(&s))
+}
+
+pub fn is_freeform(action: &str) -> bool {
+    is_builtin_one_of(action, FREEFORM_ACTIONS)
+        || matches!(
+            action,
+            "ansible.windows.win_command" | "ansible.windows.win_shell"
+        )
+}
+
+/// Looks modules and actions up as ansible's plugin loaders would.
+#[derive(Debug, Clone, Default)]
+pub struct ActionResolver {
+    module_dirs: Vec<PathBuf>,
+    action_dirs: Vec<PathBuf>,
+    /// Directories named `ansible_collections`.
+    collection_roots: Vec<PathBuf>,
+}
+
+impl ActionResolver {
+    pub fn new(
+        module_paths: &[PathBuf],
+        action_paths: &[PathBuf],
+        collection_paths: &[PathBuf],
+    ) -> Self {
+        let mut r = ActionResolver::default();
+        for p in module_paths {
+            r.push_unique_module(p.clone());
+        }
+        for p in action_paths {
+            r.push_unique_action(p.clone());
+        }
+        for p in collection_paths {
+            r.add_collection_path(p);
+        }
+        r
+    }
+
+    fn push_unique_module(&mut self, p: PathBuf) {
+        if !self.module_dirs.contains(&p) {
+            self.module_dirs.push(p);
+        }
+    }
+
+    fn push_unique_action(&mut self, p: PathBuf) {
+        if !self.action_dirs.contains(&p) {
+            self.action_dirs.push(p);
+        }
+    }
+
+    /// A collections path entry: the `ansible_collections` directory itself
+    /// or its parent.
+    pub fn add_collection_path(&mut self, p: &Path) {
+        let root = if p.file_name().is_some_and(|n| n == "ansible_collections") {
+            p.to_path_buf()
+        } else {
+            p.join("ansible_collections")
+        };
+        if !self.collection_roots.contains(&root) {
+            self.collection_roots.push(root);
+        }
+    }
+
+    /// ansible's `add_all_plugin_dirs`: `library/` and `action_plugins/`
+    /// below `dir` (a playbook directory or a role).
+    pub fn add_plugin_dirs(&mut self, dir: &Path) {
+        let lib = dir.join("library");
+        if lib.is_dir() {
+            self.push_unique_module(lib);
+        }
+        let act = dir.join("action_plugins");
+        if act.is_dir() {
+            self.push_unique_action(act);
+        }
+    }
+
+    pub fn collection_roots(&self) -> &[PathBuf] {
+        &self.collection_roots
+    }
+
+    /// The fully qualified name `name` resolves to, trying the collections
+    /// of the `collections` keyword for short names, or `None`.
+    pub fn resolve(&self, name: &str, collections: &[String]) -> Option<String> {
+        let parts: Vec<&str> = name.split('.').collect();
+        if parts.len() >= 3 {
+            let coll = format!("{}.{}", parts[0], parts[1]);
+            let rest = parts[2..].join(".");
+            return self.resolve_in(&coll, &rest);
+        }
+        if parts.len() != 1 {
+            return None;
+        }
+        for coll in collections {
+            if let Some(found) = self.resolve_in(coll, name) {
+                return Some(found);
+            }
+        }
+        self.resolve_in("ansible.legacy", name)
+    }
+
+    fn resolve_in(&self, collection: &str, name: &str) -> Option<String> {
+        match collection {
+            "ansible.builtin" => BUILTIN_ACTIONS
+                .contains(&name)
+                .then(|| format!("ansible.builtin.{name}")),
+            "ansible.legacy" => {
+                if self
+                    .module_dirs
+                    .iter()
+                    .chain(&self.action_dirs)
+                    .any(|d| has_plugin_file(d, name))
+                {
+                    return Some(format!("ansible.legacy.{name}"));
+                }
+                BUILTIN_ACTIONS
+                    .contains(&name)
+                    .then(|| format!("ansible.builtin.{name}"))
+            }
+            _ => {
+                let (ns, coll) = collection.split_once('.')?;
+                let rel: PathBuf = name.split('.').collect();
+                for root in &self.collection_roots {
+                    let base = root.join(ns).join(coll).join("plugins");
+                    for kind in ["modules", "action"] {
+                        let dir = base.join(kind).join(rel.parent().unwrap_or(Path::new("")));
+                        let stem = rel.file_name()?.to_string_lossy();
+                        if has_plugin_file(&dir, &stem) {
+                            return Some(format!("{collection}.{name}"));
+                        }
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+/// A file `name` or `name.EXT` in `dir` (not a compiled Python file).
+fn has_plugin_file(dir: &Path, name: &str) -> bool {
+    if dir.join(name).is_file() {
+        return true;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let file = e.file_name();
+        let file = file.to_string_lossy();
+        match file.rsplit_once('.') {
+            Some((stem, ext)) => {
+                stem == name
+                    && !matches!(
+                        ext,
+                        "pyc" | "pyo" | "swp" | "bak" | "orig" | "md" | "txt" | "rst"
+                    )
+            }
+            None => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_names_resolve_in_every_spelling() {
+        let r = ActionResolver::default();
+        assert_eq!(
+            r.resolve("copy", &[]).as_deref(),
+            Some("ansible.builtin.copy")
+        );
+        assert_eq!(
+            r.resolve("ansible.builtin.copy", &[]).as_deref(),
+            Some("ansible.builtin.copy")
+        );
+        assert_eq!(
+            r.resolve("ansible.legacy.copy", &[]).as_deref(),
+            Some("ansible.builtin.copy")
+        );
+        assert_eq!(r.resolve("nosuchmodule", &[]), None);
+        assert_eq!(r.resolve("ns.coll.thing", &[]), None);
+    }
+
+    #[test]
+    fn freeform() {
+        assert!(is_freeform("shell"));
+        assert!(is_freeform("ansible.builtin.command"));
+        assert!(!is_freeform("copy"));
+    }
+}
