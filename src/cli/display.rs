@@ -39,7 +39,16 @@ pub fn error(report: &miette::Report) {
             .render_report(&mut rendered, report.as_ref())
             .is_ok()
         {
-            out.push_str(&rendered);
+            // The message is already on the [ERROR] line: keep the snippet
+            // and help, drop the handler's own copy of the message.
+            let snippet: Vec<&str> = rendered
+                .lines()
+                .skip_while(|l| !l.contains("╭─["))
+                .collect();
+            for line in snippet {
+                out.push_str(line);
+                out.push('\n');
+            }
         }
     }
     let _ = std::io::stderr().write_all(out.as_bytes());
