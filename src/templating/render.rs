@@ -38,11 +38,12 @@ pub fn is_template(text: &str) -> bool {
     text.contains("{{") || text.contains("{%") || text.contains("{#")
 }
 
-/// The expression of a string that is exactly `{{ expr }}`.
-fn single_expression(text: &str) -> Option<&str> {
+/// The expression of a string that is exactly `{{ expr }}`: what is
+/// between the outer braces must parse as one expression, which rules out
+/// `{{ a }} {{ b }}` but keeps `{{ {'a': {'b': 1}} }}`.
+fn single_expression<'t>(env: &Environment<'static>, text: &'t str) -> Option<&'t str> {
     let inner = text.strip_prefix("{{")?.strip_suffix("}}")?;
-    // `{{ a }} {{ b }}` also starts and ends with braces: one block only.
-    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then_some(inner)
+    env.compile_expression(inner).is_ok().then_some(inner)
 }
 
 impl Templar {
@@ -81,7 +82,7 @@ impl Templar {
         if !is_template(text) {
             return Ok(Jv::from(text));
         }
-        if let Some(expr) = single_expression(text) {
+        if let Some(expr) = single_expression(&self.env, text) {
             let compiled = self
                 .env
                 .compile_expression(expr)
@@ -137,7 +138,7 @@ impl Templar {
     /// ansible's "'NAME' is undefined", naming the first variable the
     /// template reads that is not defined.
     fn undefined(&self, text: &str, context: &Jv) -> TemplateError {
-        let names = match single_expression(text) {
+        let names = match single_expression(&self.env, text) {
             Some(expr) => self
                 .env
                 .compile_expression(expr)
@@ -197,6 +198,10 @@ mod tests {
         ok("{{ s }}", Value::str("a b"));
         ok("{{ n + 1 }}", Value::Int(2));
         ok("plain", Value::str("plain"));
+        ok(
+            "{{ {'a': {'b': 1}}['a'] }}",
+            Value::Map(Map::from_iter([("b".to_string(), Value::Int(1))])),
+        );
         let err = |tpl: &str, want: &str| {
             assert_eq!(
                 t.template(tpl, &v).map_err(|e| e.message),
