@@ -24,7 +24,8 @@
 //! string. Text that is not such JSON goes to the YAML loader.
 
 use super::pyjson;
-use std::path::{Component, Path, PathBuf};
+use crate::pypath;
+use std::path::Path;
 
 use super::kv::{KvError, parse_kv};
 use super::yaml::{self, YamlError, YamlErrorKind};
@@ -332,130 +333,13 @@ fn os_error_reason(e: &std::io::Error) -> String {
 /// applies to `-e @PATH`: `$VARS`, then `~`, then absolute against `cwd`,
 /// symlinks resolved, normalised.
 pub fn unfrack_path(path: &str, cwd: &Path) -> String {
-    let expanded = expand_user(&expand_vars(path));
+    let expanded = pypath::expanduser(&pypath::expandvars(path));
     let absolute = if expanded.starts_with('/') {
-        PathBuf::from(expanded)
+        expanded
     } else {
-        cwd.join(expanded)
+        pypath::join(&[&cwd.to_string_lossy(), &expanded])
     };
-    real_path(&absolute).to_string_lossy().into_owned()
-}
-
-/// Python's `os.path.expandvars`: `$NAME` and `${NAME}` (NAME made of
-/// ASCII letters, digits and `_` for the bare form) replaced when set.
-fn expand_vars(path: &str) -> String {
-    if !path.contains('$') {
-        return path.to_string();
-    }
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let (name, len) = if let Some(braced) = after.strip_prefix('{') {
-            match braced.find('}') {
-                Some(end) => (&braced[..end], end + 2),
-                None => ("", 0),
-            }
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], end)
-        };
-        if len == 0 {
-            out.push('$');
-            rest = after;
-            continue;
-        }
-        let usable = !name.is_empty() && !name.contains(['=', '\0']);
-        match usable.then(|| std::env::var(name).ok()).flatten() {
-            Some(value) => out.push_str(&value),
-            None => {
-                out.push('$');
-                out.push_str(&after[..len]);
-            }
-        }
-        rest = &after[len..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Python's `os.path.expanduser`: `~` from `$HOME`, `~user` from the
-/// password database; unchanged when unknown.
-fn expand_user(path: &str) -> String {
-    let Some(after) = path.strip_prefix('~') else {
-        return path.to_string();
-    };
-    let end = after.find('/').unwrap_or(after.len());
-    let (user, rest) = after.split_at(end);
-    let home = if user.is_empty() {
-        std::env::var("HOME")
-            .ok()
-            .or_else(|| current_uid().and_then(|uid| passwd_home(|_, u| u == uid)))
-    } else {
-        passwd_home(|name, _| name == user)
-    };
-    match home {
-        Some(home) => {
-            let joined = format!("{}{rest}", home.trim_end_matches('/'));
-            if joined.is_empty() {
-                "/".to_string()
-            } else {
-                joined
-            }
-        }
-        None => path.to_string(),
-    }
-}
-
-fn current_uid() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(1).map(str::to_string)
-}
-
-/// The home directory of the first `/etc/passwd` entry `matches` accepts
-/// (given name and uid).
-fn passwd_home(matches: impl Fn(&str, &str) -> bool) -> Option<String> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let fields: Vec<&str> = line.split(':').collect();
-        (fields.len() >= 6 && matches(fields[0], fields[2])).then(|| fields[5].to_string())
-    })
-}
-
-/// Python's `os.path.realpath` (non-strict): symlinks of existing
-/// components resolved, missing components kept, `..` applied to the
-/// resolved prefix.
-fn real_path(path: &Path) -> PathBuf {
-    let mut resolved = PathBuf::from("/");
-    let mut budget = 40;
-    resolve_into(&mut resolved, path, &mut budget);
-    resolved
-}
-
-fn resolve_into(resolved: &mut PathBuf, path: &Path, budget: &mut usize) {
-    for part in path.components() {
-        match part {
-            Component::RootDir => *resolved = PathBuf::from("/"),
-            Component::CurDir | Component::Prefix(_) => {}
-            Component::ParentDir => {
-                resolved.pop();
-            }
-            Component::Normal(name) => {
-                let candidate = resolved.join(name);
-                match std::fs::read_link(&candidate) {
-                    Ok(target) if *budget > 0 => {
-                        *budget -= 1;
-                        resolve_into(resolved, &target, budget);
-                    }
-                    _ => *resolved = candidate,
-                }
-            }
-        }
-    }
+    pypath::realpath(&absolute)
 }
 
 #[cfg(test)]
@@ -465,7 +349,7 @@ mod tests {
     use super::*;
 
     /// A scratch directory, removed when dropped.
-    struct Scratch(PathBuf);
+    struct Scratch(std::path::PathBuf);
 
     impl Scratch {
         fn new(name: &str) -> Scratch {

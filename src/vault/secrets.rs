@@ -14,6 +14,7 @@
 
 use super::VaultError;
 use super::format::{is_encrypted, trim_ascii_ws, trim_with};
+use crate::pypath;
 use crate::value::python_str_repr;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -510,7 +511,7 @@ pub fn python_bytes_repr(data: &[u8]) -> String {
 /// ansible's `unfrackpath(path, follow=False)`: `$VARS`, then `~`, then
 /// absolute against `cwd`, then normalised without touching the disk.
 pub fn unfrack_path(path: &str, cwd: &Path) -> PathBuf {
-    let expanded = expand_user(&expand_vars(path));
+    let expanded = pypath::expanduser(&pypath::expandvars(path));
     let joined = if expanded.starts_with('/') {
         expanded
     } else {
@@ -521,116 +522,5 @@ pub fn unfrack_path(path: &str, cwd: &Path) -> PathBuf {
             format!("{base}/{expanded}")
         }
     };
-    PathBuf::from(normpath(&joined))
-}
-
-/// Python's `posixpath.normpath`.
-fn normpath(path: &str) -> String {
-    if path.is_empty() {
-        return ".".into();
-    }
-    let leading = if path.starts_with("//") && !path.starts_with("///") {
-        "//"
-    } else if path.starts_with('/') {
-        "/"
-    } else {
-        ""
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|p| *p != "..") {
-                    parts.pop();
-                } else if leading.is_empty() {
-                    parts.push(part);
-                }
-            }
-            _ => parts.push(part),
-        }
-    }
-    let out = format!("{leading}{}", parts.join("/"));
-    if out.is_empty() { ".".into() } else { out }
-}
-
-/// Python's `os.path.expandvars`: `$NAME` and `${NAME}` replaced when set,
-/// left as written otherwise.
-fn expand_vars(path: &str) -> String {
-    if !path.contains('$') {
-        return path.to_string();
-    }
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let (name, used) = match after.strip_prefix('{') {
-            Some(braced) => match braced.find('}') {
-                Some(end) => (&braced[..end], end + 2),
-                None => ("", 0),
-            },
-            None => {
-                let end = after
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(after.len());
-                (&after[..end], end)
-            }
-        };
-        let value = (!name.is_empty() && !name.contains(['=', '\0']))
-            .then(|| std::env::var(name).ok())
-            .flatten();
-        match value {
-            Some(value) => out.push_str(&value),
-            None => {
-                out.push('$');
-                out.push_str(&after[..used]);
-            }
-        }
-        rest = &after[used..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Python's `os.path.expanduser`.
-fn expand_user(path: &str) -> String {
-    let Some(after) = path.strip_prefix('~') else {
-        return path.to_string();
-    };
-    let end = after.find('/').unwrap_or(after.len());
-    let (user, rest) = after.split_at(end);
-    let home = if user.is_empty() {
-        std::env::var("HOME").ok().or_else(|| {
-            let uid = own_uid()?;
-            passwd_home(|_, entry_uid| entry_uid == uid)
-        })
-    } else {
-        passwd_home(|name, _| name == user)
-    };
-    match home {
-        Some(home) => {
-            let joined = format!("{}{rest}", home.trim_end_matches('/'));
-            if joined.is_empty() {
-                "/".into()
-            } else {
-                joined
-            }
-        }
-        None => path.to_string(),
-    }
-}
-
-fn own_uid() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(1).map(str::to_string)
-}
-
-fn passwd_home(matches: impl Fn(&str, &str) -> bool) -> Option<String> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let fields: Vec<&str> = line.split(':').collect();
-        (fields.len() >= 6 && matches(fields[0], fields[2])).then(|| fields[5].to_string())
-    })
+    PathBuf::from(pypath::normpath(&joined))
 }
