@@ -41,7 +41,9 @@ pub fn is_template(text: &str) -> bool {
 /// The expression of a string that is exactly `{{ expr }}`: what is
 /// between the outer braces must parse as one expression, which rules out
 /// `{{ a }} {{ b }}` but keeps `{{ {'a': {'b': 1}} }}`.
+/// Comments around the block produce no output, so they do not count.
 fn single_expression<'t>(env: &Environment<'static>, text: &'t str) -> Option<&'t str> {
+    let text = strip_outer_comments(text);
     let inner = text.strip_prefix("{{")?.strip_suffix("}}")?;
     env.compile_expression(inner).is_ok().then_some(inner)
 }
@@ -82,6 +84,10 @@ impl Templar {
         if !is_template(text) {
             return Ok(Jv::from(text));
         }
+        // ansible keeps backslashes in string literals of templates as
+        // written ('x\nabc' is 6 characters); minijinja would decode them.
+        let escaped = keep_literal_backslashes(text);
+        let text = escaped.as_ref();
         if let Some(expr) = single_expression(&self.env, text) {
             let compiled = self
                 .env
@@ -168,6 +174,125 @@ impl Templar {
     }
 }
 
+/// `text` without `{# ... #}` comments at its start and end.
+fn strip_outer_comments(mut text: &str) -> &str {
+    while let Some(rest) = text.strip_prefix("{#") {
+        match rest.find("#}") {
+            Some(end) => text = &rest[end + 2..],
+            None => break,
+        }
+    }
+    while let Some(body) = text.strip_suffix("#}") {
+        match body.rfind("{#") {
+            Some(start) => text = &body[..start],
+            None => break,
+        }
+    }
+    text
+}
+
+/// Rewrite the string literals inside `{{ }}` and `{% %}` blocks so that
+/// minijinja's escape decoding yields the backslashes as written: each `\`
+/// becomes `\\`, and an escaped quote stays escaped. Text outside blocks,
+/// comments and `{% raw %}` sections are left alone. Conditionals
+/// (`Templar::evaluate`) do not get this: ansible decodes escapes there.
+pub fn keep_literal_backslashes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\\') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let opens = |c: char| chars.get(i) == Some(&'{') && chars.get(i + 1) == Some(&c);
+        if opens('#') {
+            let end = find_seq(&chars, i + 2, &['#', '}']).map_or(chars.len(), |e| e + 2);
+            out.extend(&chars[i..end]);
+            i = end;
+        } else if opens('%') && is_raw_start(&chars, i) {
+            let end = find_endraw(&chars, i + 2).unwrap_or(chars.len());
+            out.extend(&chars[i..end]);
+            i = end;
+        } else if opens('{') || opens('%') {
+            let close = if chars[i + 1] == '{' { '}' } else { '%' };
+            out.push(chars[i]);
+            out.push(chars[i + 1]);
+            i += 2;
+            i = copy_block(&chars, i, close, &mut out);
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Copy a block's body up to and including its closing delimiter, doubling
+/// backslashes inside string literals.
+fn copy_block(chars: &[char], mut i: usize, close: char, out: &mut String) -> usize {
+    while i < chars.len() {
+        let c = chars[i];
+        if c == close && chars.get(i + 1) == Some(&'}') {
+            out.push(c);
+            out.push('}');
+            return i + 2;
+        }
+        if c == '\'' || c == '"' {
+            out.push(c);
+            i += 1;
+            while i < chars.len() && chars[i] != c {
+                if chars[i] == '\\' {
+                    out.push_str("\\\\");
+                    if chars.get(i + 1) == Some(&c) {
+                        out.push('\\');
+                        out.push(c);
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    continue;
+                }
+                out.push(chars[i]);
+                i += 1;
+            }
+            if i < chars.len() {
+                out.push(c);
+                i += 1;
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    i
+}
+
+fn find_seq(chars: &[char], from: usize, seq: &[char]) -> Option<usize> {
+    (from..chars.len()).find(|&k| chars[k..].starts_with(seq))
+}
+
+/// `{% raw %}` (with optional `-`/`+` whitespace control).
+fn is_raw_start(chars: &[char], i: usize) -> bool {
+    let Some(end) = find_seq(chars, i + 2, &['%', '}']) else {
+        return false;
+    };
+    let body: String = chars[i + 2..end].iter().collect();
+    body.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace()) == "raw"
+}
+
+/// The index just past the `{% endraw %}` that closes a raw section.
+fn find_endraw(chars: &[char], mut from: usize) -> Option<usize> {
+    while let Some(start) = find_seq(chars, from, &['{', '%']) {
+        let end = find_seq(chars, start + 2, &['%', '}'])?;
+        let body: String = chars[start + 2..end].iter().collect();
+        if body.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace()) == "endraw" {
+            return Some(end + 2);
+        }
+        from = end + 2;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +334,23 @@ mod tests {
                 "{tpl}"
             )
         };
+        // Backslashes in literals stay as written (observed with ansible).
+        ok(r"{{ 'x\nabc' | length }}", Value::Int(6));
+        ok(r"{{ 'a\\b' }}", Value::str(r"a\\b"));
+        ok(r"{{ 'it\'s' }}", Value::str(r"it\'s"));
+        ok(r#"{{ "q\"q" }}"#, Value::str(r#"q\"q"#));
+        ok(r"x{{ 'a\\nb' }}y", Value::str(r"xa\\nby"));
+        ok(
+            r"{% raw %}{{ 'a\nb' }}{% endraw %}",
+            Value::str(r"{{ 'a\nb' }}"),
+        );
+        ok(r"{# 'c\n' #}{{ 'd\n' | length }}", Value::Int(3));
+        let ctx = to_jinja(&Value::Map(v.clone()));
+        assert_eq!(
+            t.evaluate(r"('x\nabc' | length) == 5", &ctx)
+                .map(|r| r.is_true()),
+            Ok(true)
+        );
         err("{{ foo }}", "'foo' is undefined");
         err("{{ foo.bar.baz }}", "'foo' is undefined");
     }
