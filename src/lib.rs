@@ -5,6 +5,7 @@ pub mod config;
 pub mod errors;
 pub mod inventory;
 pub mod playbook;
+pub mod pyhash;
 pub mod pypath;
 pub mod templating;
 pub mod value;

@@ -12,6 +12,7 @@
 //! each case): integers beyond `i64` become floats, `\N{...}` escapes and lone
 //! surrogates are treated as "not a literal".
 
+use crate::pyhash::{fix_minus_one, hash_int};
 use crate::value::{Map, Value, python_float_repr, python_str_repr};
 
 /// Why a text is not turned into a typed value.
@@ -1109,11 +1110,13 @@ fn float_equals_int(f: f64, i: i128) -> bool {
     f.fract() == 0.0 && f.abs() < 1.7e38 && f as i128 == i
 }
 
-/// 2**61 - 1, the modulus of CPython's numeric hash.
-const HASH_MODULUS: u64 = (1 << 61) - 1;
-const HASH_BITS: u32 = 61;
-const HASH_INF: i64 = 314_159;
 const HASH_IMAG: u64 = 1_000_003;
+
+/// `_Py_HashDouble`; NaN hashes by identity in CPython, which literals
+/// cannot produce.
+fn hash_float(v: f64) -> i64 {
+    crate::pyhash::hash_float(v).unwrap_or(0)
+}
 
 /// CPython's `hash()`: `Err(type name)` for unhashable values, `Ok(None)`
 /// when the hash is not reproducible (randomised text hashes, identity
@@ -1134,70 +1137,6 @@ fn py_hash(obj: &PyObj) -> Result<Option<i64>, &'static str> {
         PyObj::Tuple(items) => hash_tuple(items)?,
         PyObj::BigInt(_) | PyObj::None | PyObj::Ellipsis | PyObj::Str(_) | PyObj::Bytes(_) => None,
     })
-}
-
-/// -1 is CPython's error marker, so a hash of -1 becomes -2.
-fn fix_minus_one(h: i64) -> i64 {
-    if h == -1 { -2 } else { h }
-}
-
-fn hash_int(i: i128) -> i64 {
-    let magnitude = (i.unsigned_abs() % u128::from(HASH_MODULUS)) as i64;
-    fix_minus_one(if i < 0 { -magnitude } else { magnitude })
-}
-
-/// CPython's `_Py_HashDouble` (integral floats hash like the equal int).
-fn hash_float(v: f64) -> i64 {
-    if v.is_nan() {
-        // NaN hashes by identity in CPython; literals cannot produce one.
-        return 0;
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { HASH_INF } else { -HASH_INF };
-    }
-    let (mut m, mut e) = frexp(v);
-    let sign: i64 = if m < 0.0 {
-        m = -m;
-        -1
-    } else {
-        1
-    };
-    let mut x: u64 = 0;
-    while m != 0.0 {
-        x = ((x << 28) & HASH_MODULUS) | (x >> (HASH_BITS - 28));
-        m *= 268_435_456.0;
-        e -= 28;
-        let y = m as u64;
-        m -= y as f64;
-        x += y;
-        if x >= HASH_MODULUS {
-            x -= HASH_MODULUS;
-        }
-    }
-    let bits = HASH_BITS as i32;
-    let e = if e >= 0 {
-        e % bits
-    } else {
-        bits - 1 - ((-1 - e) % bits)
-    } as u32;
-    x = ((x << e) & HASH_MODULUS) | (x >> (HASH_BITS - e));
-    fix_minus_one((x as i64).wrapping_mul(sign))
-}
-
-/// C's `frexp`: `v = m * 2**e` with `0.5 <= |m| < 1`.
-fn frexp(v: f64) -> (f64, i32) {
-    if v == 0.0 {
-        return (v, 0);
-    }
-    let bits = v.to_bits();
-    let exponent = ((bits >> 52) & 0x7ff) as i32;
-    if exponent == 0 {
-        // Subnormal: scale into the normal range first.
-        let (m, e) = frexp(v * 2f64.powi(64));
-        return (m, e - 64);
-    }
-    let mantissa_bits = (bits & !(0x7ff << 52)) | (1022 << 52);
-    (f64::from_bits(mantissa_bits), exponent - 1022)
 }
 
 /// CPython 3.8+ tuple hash (an xxHash variant).
