@@ -26,7 +26,7 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             "running ad hoc tasks (only --list-hosts works so far)",
         ));
     }
-    let config = setup::load_config()?;
+    let config = setup::load_config_verbose(cli.run.verbosity)?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&cli.run.inventory.inventory, &config, &cwd);
     let vault = setup::vault(&cli.run.vault, &config, &cwd)?;

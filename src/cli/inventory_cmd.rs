@@ -34,7 +34,7 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
         return Err(Fatal::unsupported("--toml output"));
     }
 
-    let config = setup::load_config()?;
+    let config = setup::load_config_verbose(cli.verbosity)?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&cli.inventory.inventory, &config, &cwd);
     let vault = setup::vault(&cli.vault, &config, &cwd)?;

@@ -43,7 +43,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     if !listing {
         return Err(Fatal::unsupported("running playbooks"));
     }
-    let config = setup::load_config()?;
+    let config = setup::load_config_verbose(cli.run.verbosity)?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&run.inventory.inventory, &config, &cwd);
     let vault = setup::vault(&run.vault, &config, &cwd)?;

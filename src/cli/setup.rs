@@ -10,6 +10,19 @@ use crate::vault::{SecretOptions, Vault};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Read the configuration; with `-v` or more, say which file is used on
+/// stdout, as ansible does.
+pub fn load_config_verbose(verbosity: u8) -> Result<Config, Fatal> {
+    let config = load_config()?;
+    if verbosity > 0 {
+        match config.file_path() {
+            Some(path) => println!("Using {} as config file", path.display()),
+            None => println!("No config file found; using defaults"),
+        }
+    }
+    Ok(config)
+}
+
 pub fn load_config() -> Result<Config, Fatal> {
     let lookup = |name: &str| std::env::var(name).ok();
     let env = Environment::from_process(&lookup);
