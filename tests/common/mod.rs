@@ -33,6 +33,8 @@
 
 #![allow(dead_code)]
 
+pub mod sshd;
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
