@@ -9,4 +9,5 @@ pub mod pyhash;
 pub mod pypath;
 pub mod templating;
 pub mod value;
+pub mod vars;
 pub mod vault;

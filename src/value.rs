@@ -83,6 +83,39 @@ impl Value {
     }
 
     /// Python truthiness (`bool(v)`).
+    /// ansible's `boolean(value, strict=True)` (keywords such as
+    /// `ignore_errors`, `become`, `public`): `None` for anything that is
+    /// neither a true nor a false spelling.
+    pub fn ansible_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Int(1) => Some(true),
+            Value::Int(0) => Some(false),
+            Value::Float(f) if *f == 1.0 => Some(true),
+            Value::Float(f) if *f == 0.0 => Some(false),
+            Value::Str(s) | Value::Unsafe(s) => match s.to_lowercase().as_str() {
+                "y" | "yes" | "on" | "1" | "true" | "t" => Some(true),
+                "n" | "no" | "off" | "0" | "false" | "f" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The same value with every string marked as data (`Unsafe`), so that
+    /// it is never templated again: results of tasks, facts and decrypted
+    /// text are data in ansible 2.19, not templates.
+    pub fn into_data(self) -> Value {
+        match self {
+            Value::Str(s) => Value::Unsafe(s),
+            Value::List(items) => Value::List(items.into_iter().map(Value::into_data).collect()),
+            Value::Map(map) => {
+                Value::Map(map.into_iter().map(|(k, v)| (k, v.into_data())).collect())
+            }
+            other => other,
+        }
+    }
+
     pub fn is_truthy(&self) -> bool {
         match self {
             Value::Null => false,

@@ -19,6 +19,9 @@ pub const RECURSION_MESSAGE: &str = "Recursive loop detected in template";
 
 pub struct LazyVars {
     raw: Map,
+    /// Ready values that shadow `raw` and are never templated (`hostvars`,
+    /// `omit`, ...).
+    objects: Vec<(String, Jv)>,
     templar: Arc<Templar>,
     /// Decrypts `!vault` values when a template reads them.
     vault: Option<Arc<Vault>>,
@@ -38,8 +41,21 @@ impl std::fmt::Debug for LazyVars {
 impl LazyVars {
     /// The context value for templates of a host with these (raw) vars.
     pub fn context(raw: Map, templar: Arc<Templar>, vault: Option<Arc<Vault>>) -> Jv {
+        LazyVars::context_with(raw, Vec::new(), templar, vault)
+    }
+
+    /// As `context`, with ready values (objects) next to the raw vars. The
+    /// name `vars` is the context itself unless `raw` has it, as ansible's
+    /// `vars` variable holds all variables.
+    pub fn context_with(
+        raw: Map,
+        objects: Vec<(String, Jv)>,
+        templar: Arc<Templar>,
+        vault: Option<Arc<Vault>>,
+    ) -> Jv {
         Jv::from_object(LazyVars {
             raw,
+            objects,
             templar,
             vault,
             cache: Mutex::new(HashMap::new()),
@@ -86,10 +102,15 @@ impl Object for LazyVars {
 
     fn get_value(self: &Arc<Self>, key: &Jv) -> Option<Jv> {
         let name = key.as_str()?;
+        if let Some((_, object)) = self.objects.iter().find(|(n, _)| n == name) {
+            return Some(object.clone());
+        }
         if let Some(hit) = self.cache.lock().ok()?.get(name) {
             return Some(hit.clone());
         }
-        let raw = self.raw.get(name)?;
+        let Some(raw) = self.raw.get(name) else {
+            return (name == "vars").then(|| Jv::from_dyn_object(Arc::clone(self)));
+        };
         {
             let mut resolving = self.resolving.lock().ok()?;
             if resolving.iter().any(|n| n == name) {
@@ -111,7 +132,13 @@ impl Object for LazyVars {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.raw.keys().map(|k| Jv::from(k.as_str())).collect())
+        let mut names: Vec<Jv> = self.raw.keys().map(|k| Jv::from(k.as_str())).collect();
+        for (name, _) in &self.objects {
+            if !self.raw.contains_key(name) {
+                names.push(Jv::from(name.as_str()));
+            }
+        }
+        Enumerator::Values(names)
     }
 }
 

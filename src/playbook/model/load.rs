@@ -11,7 +11,9 @@ use super::action::{ArgsParser, python_class};
 use super::error::{Origin, ParseError, Result, SourceFile};
 use super::keywords;
 use super::modules::{self, ActionResolver};
-use super::{Attr, Block, BlockKind, Item, Keywords, Play, Playbook, Role, Task, TaskKind};
+use super::{
+    Attr, Block, BlockKind, Item, Keywords, Play, Playbook, Role, RoleSource, Task, TaskKind,
+};
 use crate::errors::Exit;
 use crate::playbook::yaml::{self, Node, NodeKind};
 use crate::value::Value;
@@ -967,12 +969,12 @@ impl Loader {
             .role
             .as_ref()
             .and_then(|r| r.path.parent().map(Path::to_path_buf));
-        let role = self.load_role_definition(&name_node, &c, role_basedir, &from)?;
+        let mut role = self.load_role_definition(&name_node, &c, role_basedir, &from)?;
+        role.source = RoleSource::Import;
+        role.public = task.args.get("public").and_then(Value::ansible_bool);
         let content = role.compile();
         Ok(Block {
-            kind: BlockKind::Role {
-                name: role.display_name.clone(),
-            },
+            kind: BlockKind::Role(role.info()),
             keywords: task.keywords,
             tags: task.tags,
             block: content,
@@ -1160,6 +1162,8 @@ impl Loader {
             tags: Vec::new(),
             dependencies: Vec::new(),
             allow_duplicates: false,
+            source: RoleSource::PlayRoles,
+            public: None,
             tasks: Vec::new(),
             handlers: Vec::new(),
             defaults: None,
@@ -1223,12 +1227,13 @@ impl Loader {
                                 } else {
                                     d.clone()
                                 };
-                                let dep = self.load_role_definition(
+                                let mut dep = self.load_role_definition(
                                     &d,
                                     &dep_ctx,
                                     parent.clone(),
                                     &RoleFiles::default(),
                                 )?;
+                                dep.source = RoleSource::Dependency;
                                 role.dependencies.push(dep);
                             }
                         }

@@ -20,6 +20,7 @@ pub mod modules;
 pub mod tags;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -84,7 +85,7 @@ pub enum Item {
 }
 
 /// Why a block exists.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum BlockKind {
     /// `block:` written in the file.
     Explicit,
@@ -94,8 +95,40 @@ pub enum BlockKind {
     /// import task).
     ImportTasks { file: PathBuf },
     /// A role's compiled content: `import_role` (keywords of the import
-    /// task) or an entry of `roles:`.
-    Role { name: String },
+    /// task), an entry of `roles:` or a dependency of another role.
+    Role(Arc<RoleInfo>),
+}
+
+/// How a role got into the play: decides whether its defaults and vars are
+/// visible outside it (ansible's `public`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleSource {
+    /// An entry of the play's `roles:`.
+    PlayRoles,
+    /// `import_role` (static).
+    Import,
+    /// A `meta/main.yml` dependency of another role.
+    Dependency,
+}
+
+/// What the variable manager needs of a role: its variables and where it
+/// lives, without its task lists.
+#[derive(Debug, Clone)]
+pub struct RoleInfo {
+    pub name: String,
+    pub display_name: String,
+    pub path: PathBuf,
+    pub params: IndexMap<String, Value>,
+    /// `defaults/main` as loaded (a mapping, or `Null` when absent).
+    pub defaults: Value,
+    /// `vars/main` as loaded.
+    pub vars: Value,
+    /// The `vars:` keyword of the role's entry in `roles:`.
+    pub keyword_vars: Value,
+    pub dependencies: Vec<Arc<RoleInfo>>,
+    pub source: RoleSource,
+    /// The `public` keyword of an import, when given.
+    pub public: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -178,6 +211,8 @@ pub struct Role {
     pub tags: Vec<Value>,
     pub dependencies: Vec<Role>,
     pub allow_duplicates: bool,
+    pub source: RoleSource,
+    pub public: Option<bool>,
     pub tasks: Vec<Item>,
     pub handlers: Vec<Item>,
     pub defaults: Option<Value>,
@@ -202,12 +237,31 @@ impl Role {
         self.compile()
     }
 
+    /// The role's variables and identity, shared by the blocks of its
+    /// content.
+    pub fn info(&self) -> Arc<RoleInfo> {
+        Arc::new(RoleInfo {
+            name: self.name.clone(),
+            display_name: self.display_name.clone(),
+            path: self.path.clone(),
+            params: self.params.clone(),
+            defaults: self.defaults.clone().unwrap_or(Value::Null),
+            vars: self.vars.clone().unwrap_or(Value::Null),
+            keyword_vars: self
+                .keywords
+                .get("vars")
+                .map(|a| a.value.clone())
+                .unwrap_or(Value::Null),
+            dependencies: self.dependencies.iter().map(Role::info).collect(),
+            source: self.source,
+            public: self.public,
+        })
+    }
+
     /// The role's compiled content in a block that carries its keywords.
     pub fn wrapped(&self, content: Vec<Item>) -> Block {
         Block {
-            kind: BlockKind::Role {
-                name: self.display_name.clone(),
-            },
+            kind: BlockKind::Role(self.info()),
             keywords: self.keywords.clone(),
             tags: self.tags.clone(),
             block: content,

@@ -1,0 +1,260 @@
+//! The variable manager: every variable a task sees, in ansible-core 2.19's
+//! precedence order (`VariableManager.get_vars`), stored unrendered.
+//!
+//! Layers, lowest first:
+//! 1. role defaults (public roles of the play, then the task's role and its
+//!    dependency chain);
+//! 2. inventory: group vars, host vars, group_vars/ and host_vars/ files
+//!    (precomputed per host by `inventory::hostvars`);
+//! 3. facts (`ansible_facts` and, with INJECT_FACTS_AS_VARS, `ansible_*`);
+//! 4. play `vars`, then `vars_files`, then exported vars of public roles;
+//! 5. the task's role vars (dependency chain, dependencies, own), then the
+//!    block and task `vars`;
+//! 6. `include_vars` results, then `set_fact`/`register` results;
+//! 7. role params, include params;
+//! 8. extra vars (`-e`);
+//! 9. magic variables (`hostvars`, `groups`, `inventory_hostname`, ...).
+//!
+//! The result is a raw map: templates inside it render when a template
+//! reads them (`templating::lazy`). Results of tasks and facts are stored as
+//! data (`Value::into_data`) so they are never templated again.
+
+pub mod hostvars;
+pub mod magic;
+pub mod roles;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::inventory::vars::{HashBehaviour, combine_into};
+use crate::playbook::model::RoleInfo;
+use crate::value::{Map, Value};
+
+/// Per-host variables that tasks add while a run goes on.
+#[derive(Debug, Default, Clone)]
+struct HostRuntime {
+    /// Gathered or set facts (`ansible_facts`), keys without `ansible_`.
+    facts: Map,
+    /// `set_fact` (not cacheable) and `register` results.
+    nonpersistent: Map,
+    /// `include_vars` results.
+    included: Map,
+}
+
+/// Everything a run knows about variables; shared by all tasks and hosts.
+pub struct VarsStore {
+    hash: HashBehaviour,
+    inject_facts_as_vars: bool,
+    extra_vars: Map,
+    /// Inventory-level vars of each host (magic host vars included),
+    /// by inventory hostname.
+    inventory: RwLock<HashMap<String, Arc<Map>>>,
+    /// `groups`: group name → host names.
+    groups: RwLock<Value>,
+    runtime: Mutex<HashMap<String, HostRuntime>>,
+    /// Run-wide magic variables (`ansible_version`, `ansible_check_mode`,
+    /// `playbook_dir`, ...).
+    pub options_vars: Map,
+}
+
+/// What a play contributes to the variables of its tasks.
+#[derive(Debug, Clone, Default)]
+pub struct PlayScope {
+    pub name: String,
+    /// The play's `vars` keyword.
+    pub vars: Map,
+    /// `vars_files` already loaded for this play (in order).
+    pub vars_files: Vec<Map>,
+    /// Roles of the play whose defaults and vars everyone sees.
+    pub public_roles: Vec<Arc<RoleInfo>>,
+    /// Every role of the play (for `ansible_role_names`).
+    pub roles: Vec<Arc<RoleInfo>>,
+    pub hosts_all: Vec<String>,
+    pub hosts: Vec<String>,
+    pub batch: Vec<String>,
+}
+
+/// Where a task sits: its role (with the roles that depend on it) and the
+/// merged `vars` of its blocks and itself.
+#[derive(Debug, Clone, Default)]
+pub struct TaskScope {
+    /// The task's role, if any.
+    pub role: Option<Arc<RoleInfo>>,
+    /// Roles above `role` in the dependency chain, outermost first.
+    pub dep_chain: Vec<Arc<RoleInfo>>,
+    /// Block vars (outermost first) and the task's own vars, merged.
+    pub vars: Map,
+    /// Parameters of the dynamic include the task came from.
+    pub include_params: Map,
+    /// `ansible_search_path`: where relative files of the task are looked
+    /// up (role dir, then the including files' dirs, then the playbook dir).
+    pub search_path: Vec<PathBuf>,
+}
+
+impl VarsStore {
+    pub fn new(
+        hash: HashBehaviour,
+        inject_facts_as_vars: bool,
+        extra_vars: Map,
+        options_vars: Map,
+    ) -> VarsStore {
+        VarsStore {
+            hash,
+            inject_facts_as_vars,
+            extra_vars,
+            inventory: RwLock::new(HashMap::new()),
+            groups: RwLock::new(Value::Map(Map::new())),
+            runtime: Mutex::new(HashMap::new()),
+            options_vars,
+        }
+    }
+
+    pub fn hash_behaviour(&self) -> HashBehaviour {
+        self.hash
+    }
+
+    /// Replace the inventory snapshot (at start and after add_host/group_by).
+    pub fn set_inventory(&self, hosts: HashMap<String, Arc<Map>>, groups: Value) {
+        if let Ok(mut inv) = self.inventory.write() {
+            *inv = hosts;
+        }
+        if let Ok(mut g) = self.groups.write() {
+            *g = groups;
+        }
+    }
+
+    pub fn inventory_vars(&self, host: &str) -> Option<Arc<Map>> {
+        self.inventory.read().ok()?.get(host).cloned()
+    }
+
+    pub fn groups(&self) -> Value {
+        self.groups.read().map(|g| g.clone()).unwrap_or(Value::Null)
+    }
+
+    pub fn host_names(&self) -> Vec<String> {
+        self.inventory
+            .read()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn with_runtime<R>(&self, host: &str, f: impl FnOnce(&mut HostRuntime) -> R) -> Option<R> {
+        let mut all = self.runtime.lock().ok()?;
+        Some(f(all.entry(host.to_string()).or_default()))
+    }
+
+    /// `set_fact` without `cacheable`, and `register`.
+    pub fn set_nonpersistent(&self, host: &str, vars: Map) {
+        let hash = self.hash;
+        self.with_runtime(host, |rt| {
+            combine_into(&mut rt.nonpersistent, &data_map(vars), hash)
+        });
+    }
+
+    /// Facts (from setup, `set_fact: cacheable=yes`, `ansible_facts` of a
+    /// module result). Keys are stored without the `ansible_` prefix, as
+    /// ansible's fact cache does.
+    pub fn set_facts(&self, host: &str, facts: Map) {
+        self.with_runtime(host, |rt| {
+            for (k, v) in facts {
+                let key = k.strip_prefix("ansible_").unwrap_or(&k).to_string();
+                rt.facts.insert(key, v.into_data());
+            }
+        });
+    }
+
+    pub fn facts(&self, host: &str) -> Map {
+        self.with_runtime(host, |rt| rt.facts.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn clear_facts(&self, host: &str) {
+        self.with_runtime(host, |rt| rt.facts.clear());
+    }
+
+    /// `include_vars` results.
+    pub fn set_included(&self, host: &str, vars: Map) {
+        let hash = self.hash;
+        self.with_runtime(host, |rt| combine_into(&mut rt.included, &vars, hash));
+    }
+
+    /// The raw variables of `host` for a task (`task = None`: play level,
+    /// as `hostvars` sees them).
+    pub fn get_vars(&self, play: Option<&PlayScope>, host: &str, task: Option<&TaskScope>) -> Map {
+        let mut all = Map::new();
+        let mut add = |layer: &Map| combine_into(&mut all, layer, self.hash);
+
+        if let Some(play) = play {
+            for role in &play.public_roles {
+                add(&roles::default_vars(role, &[], self.hash));
+            }
+        }
+        if let Some(task) = task
+            && let Some(role) = &task.role
+        {
+            add(&roles::default_vars(role, &task.dep_chain, self.hash));
+        }
+        if let Some(inventory) = self.inventory_vars(host) {
+            add(&inventory);
+        }
+        let runtime = self.with_runtime(host, |rt| rt.clone()).unwrap_or_default();
+        add(&self.fact_vars(&runtime.facts));
+        if let Some(play) = play {
+            add(&play.vars);
+            for file in &play.vars_files {
+                add(file);
+            }
+            for role in &play.public_roles {
+                add(&roles::role_vars(role, &[], true, self.hash));
+            }
+        }
+        if let Some(task) = task {
+            if let Some(role) = &task.role {
+                add(&roles::role_vars(role, &task.dep_chain, false, self.hash));
+            }
+            add(&task.vars);
+        }
+        add(&runtime.included);
+        add(&runtime.nonpersistent);
+        if let Some(task) = task {
+            if let Some(role) = &task.role {
+                add(&roles::role_params(role, &task.dep_chain, self.hash));
+            }
+            add(&task.include_params);
+        }
+        add(&self.extra_vars);
+        let magic = magic::variables(self, play, host, task);
+        for (k, v) in magic {
+            all.insert(k, v);
+        }
+        all
+    }
+
+    /// `ansible_facts` plus, when INJECT_FACTS_AS_VARS, each fact as a
+    /// top-level `ansible_<name>` variable.
+    fn fact_vars(&self, facts: &Map) -> Map {
+        let mut out = Map::new();
+        out.insert("ansible_facts".into(), Value::Map(facts.clone()));
+        if self.inject_facts_as_vars {
+            for (k, v) in facts {
+                let name = if k == "local" {
+                    "ansible_local".to_string()
+                } else {
+                    format!("ansible_{k}")
+                };
+                out.insert(name, v.clone());
+            }
+        } else if let Some(local) = facts.get("local") {
+            out.insert("ansible_local".into(), local.clone());
+        }
+        out
+    }
+}
+
+fn data_map(vars: Map) -> Map {
+    vars.into_iter().map(|(k, v)| (k, v.into_data())).collect()
+}
+
+#[cfg(test)]
+mod tests;

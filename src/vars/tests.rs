@@ -1,0 +1,88 @@
+use super::*;
+use crate::playbook::model::RoleSource;
+
+fn map(pairs: &[(&str, i64)]) -> Map {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::Int(*v)))
+        .collect()
+}
+
+fn role(name: &str, defaults: Map, vars: Map, deps: Vec<Arc<RoleInfo>>) -> Arc<RoleInfo> {
+    Arc::new(RoleInfo {
+        name: name.into(),
+        display_name: name.into(),
+        path: PathBuf::from(format!("/roles/{name}")),
+        params: Default::default(),
+        defaults: Value::Map(defaults),
+        vars: Value::Map(vars),
+        keyword_vars: Value::Null,
+        dependencies: deps,
+        source: RoleSource::PlayRoles,
+        public: None,
+    })
+}
+
+fn store() -> VarsStore {
+    let store = VarsStore::new(
+        HashBehaviour::Replace,
+        true,
+        map(&[("x_extra", 9)]),
+        Map::new(),
+    );
+    let mut hosts = HashMap::new();
+    hosts.insert(
+        "h1".to_string(),
+        Arc::new(map(&[("a", 2), ("b", 2), ("x_extra", 2)])),
+    );
+    store.set_inventory(hosts, Value::Map(Map::new()));
+    store
+}
+
+#[test]
+fn layers_apply_in_ansible_order() {
+    let store = store();
+    let dep = role("dep", map(&[("a", 0), ("d", 0)]), map(&[("dv", 1)]), vec![]);
+    let r = role("r", map(&[("a", 1), ("c", 1)]), map(&[("c", 5)]), vec![dep]);
+    let play = PlayScope {
+        vars: map(&[("b", 3)]),
+        public_roles: vec![Arc::clone(&r)],
+        ..Default::default()
+    };
+    let task = TaskScope {
+        role: Some(r),
+        vars: map(&[("t", 4)]),
+        ..Default::default()
+    };
+    store.set_nonpersistent("h1", map(&[("t", 6)]));
+    let vars = store.get_vars(Some(&play), "h1", Some(&task));
+    // inventory beats role defaults; play vars beat inventory; role vars
+    // beat play vars; set_fact beats task vars; extra vars beat everything.
+    assert_eq!(vars.get("a"), Some(&Value::Int(2)));
+    assert_eq!(vars.get("b"), Some(&Value::Int(3)));
+    assert_eq!(vars.get("c"), Some(&Value::Int(5)));
+    assert_eq!(vars.get("d"), Some(&Value::Int(0)));
+    assert_eq!(vars.get("dv"), Some(&Value::Int(1)));
+    assert_eq!(vars.get("t"), Some(&Value::Int(6)));
+    assert_eq!(vars.get("x_extra"), Some(&Value::Int(9)));
+}
+
+#[test]
+fn facts_are_data_and_injected_with_prefix() {
+    let store = store();
+    let mut facts = Map::new();
+    facts.insert(
+        "ansible_os_family".into(),
+        Value::str("{{ not_a_template }}"),
+    );
+    store.set_facts("h1", facts);
+    let vars = store.get_vars(None, "h1", None);
+    assert_eq!(
+        vars.get("ansible_os_family"),
+        Some(&Value::Unsafe("{{ not_a_template }}".into()))
+    );
+    let Some(Value::Map(ns)) = vars.get("ansible_facts") else {
+        panic!("ansible_facts missing");
+    };
+    assert!(ns.contains_key("os_family"));
+}
