@@ -3,7 +3,9 @@
 pub mod cli;
 pub mod config;
 pub mod errors;
+pub mod exec;
 pub mod inventory;
+pub mod output;
 pub mod playbook;
 pub mod pyhash;
 pub mod pypath;

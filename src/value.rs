@@ -186,7 +186,15 @@ impl Value {
     /// `!unsafe` text as plain strings.
     pub fn to_python_json(&self) -> String {
         let mut out = String::new();
-        self.write_json(&mut out, 0, false);
+        self.write_json(&mut out, Some(0), false);
+        out
+    }
+
+    /// `json.dumps(v, sort_keys=True, ensure_ascii=False)`: one line, with
+    /// Python's default `, ` and `: ` separators.
+    pub fn to_python_json_compact(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out, None, false);
         out
     }
 
@@ -194,11 +202,13 @@ impl Value {
     /// objects, as ansible's legacy inventory profile writes it in `--list`.
     pub fn to_python_json_tagged(&self) -> String {
         let mut out = String::new();
-        self.write_json(&mut out, 0, true);
+        self.write_json(&mut out, Some(0), true);
         out
     }
 
-    fn write_json(&self, out: &mut String, depth: usize, tag_unsafe: bool) {
+    /// `depth` is the indentation level, or `None` for one-line output.
+    fn write_json(&self, out: &mut String, depth: Option<usize>, tag_unsafe: bool) {
+        let inner = depth.map(|d| d + 1);
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -223,13 +233,12 @@ impl Value {
                 }
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    newline_indent(out, depth + 1);
-                    item.write_json(out, depth + 1, tag_unsafe);
+                    separate(out, i, inner);
+                    item.write_json(out, inner, tag_unsafe);
                 }
-                newline_indent(out, depth);
+                if let Some(d) = depth {
+                    newline_indent(out, d);
+                }
                 out.push(']');
             }
             Value::Map(map) => {
@@ -241,15 +250,14 @@ impl Value {
                 keys.sort_by(|a, b| python_str_cmp(a, b));
                 out.push('{');
                 for (i, k) in keys.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    newline_indent(out, depth + 1);
+                    separate(out, i, inner);
                     write_json_string(out, k);
                     out.push_str(": ");
-                    map[*k].write_json(out, depth + 1, tag_unsafe);
+                    map[*k].write_json(out, inner, tag_unsafe);
                 }
-                newline_indent(out, depth);
+                if let Some(d) = depth {
+                    newline_indent(out, d);
+                }
                 out.push('}');
             }
         }
@@ -289,6 +297,20 @@ fn tagged_json(marker: &str, text: &str) -> Value {
 /// Python compares `str` by code point, which for UTF-8 is byte order.
 fn python_str_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     a.as_bytes().cmp(b.as_bytes())
+}
+
+/// What goes before the `i`th element of a JSON container.
+fn separate(out: &mut String, i: usize, depth: Option<usize>) {
+    match depth {
+        Some(d) => {
+            if i > 0 {
+                out.push(',');
+            }
+            newline_indent(out, d);
+        }
+        None if i > 0 => out.push_str(", "),
+        None => {}
+    }
 }
 
 fn newline_indent(out: &mut String, depth: usize) {

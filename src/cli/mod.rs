@@ -15,6 +15,7 @@ pub mod args;
 pub mod display;
 pub mod inventory_cmd;
 pub mod playbook;
+pub mod run;
 pub mod setup;
 
 use crate::errors::{Exit, Fatal};

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::args::PlaybookCli;
 use super::setup;
@@ -40,16 +41,13 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     }
     let run = &cli.run;
     let listing = run.syntax_check || run.list_hosts || cli.list_tasks || cli.list_tags;
-    if !listing {
-        return Err(Fatal::unsupported("running playbooks"));
-    }
     let config = setup::load_config_verbose(cli.run.verbosity)?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&run.inventory.inventory, &config, &cwd);
     let vault = setup::vault(&run.vault, &config, &cwd)?;
-    let mut loaded = setup::load_inventory(&sources, &config, Some(vault))?;
+    let mut loaded = setup::load_inventory(&sources, &config, Some(Arc::clone(&vault)))?;
     let inv = &mut loaded.data;
-    setup::extra_vars(
+    let extra_vars = setup::extra_vars(
         &run.extra.extra_vars,
         &cwd,
         config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge"),
@@ -84,6 +82,25 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
         playbooks.push(playbook);
     }
 
+    if !listing {
+        let only = tag_list(&config.list("TAGS_RUN"), &cli.tags, true);
+        let skip = tag_list(&config.list("TAGS_SKIP"), &cli.skip_tags, false);
+        let context = super::run::RunContext {
+            config: &config,
+            cwd: &cwd,
+            vault: &vault,
+            sources: &loaded.sources,
+            extra_vars,
+            verbosity: run.verbosity,
+            check: run.check,
+            diff: run.diff,
+            force_handlers: cli.force_handlers,
+            only_tags: only,
+            skip_tags: skip,
+            limit: limit.map(str::to_string),
+        };
+        return super::run::run_playbooks(&playbooks, inv, &mut selector, context);
+    }
     let mut only = tag_list(&config.list("TAGS_RUN"), &cli.tags, true);
     let skip = tag_list(&config.list("TAGS_SKIP"), &cli.skip_tags, false);
     let have_tags = !config.list("TAGS_RUN").is_empty()

@@ -10,12 +10,14 @@ use super::keywords;
 use super::modules::{self, ActionResolver};
 use crate::errors::Exit;
 use crate::playbook::kv::{self, KvError};
-use crate::playbook::yaml::{Node, NodeKind};
+use crate::playbook::yaml::{Node, NodeKind, Span};
 use crate::value::Value;
 
 /// The outcome of parsing a task's keys.
 #[derive(Debug, Clone)]
 pub struct ParsedAction {
+    /// Where each argument's value was written (for error origins).
+    pub arg_spans: IndexMap<String, Span>,
     pub action: String,
     pub args: IndexMap<String, Value>,
     pub delegate_to: Option<Value>,
@@ -99,6 +101,42 @@ pub struct ArgsParser<'a> {
     pub file: &'a std::sync::Arc<super::error::SourceFile>,
 }
 
+/// Spans of the arguments written in `node`: the value of each key of a
+/// mapping, or the `key=` token of a one-line `k=v` string.
+fn arg_spans(node: &Node) -> IndexMap<String, Span> {
+    arg_spans_of(node)
+}
+
+fn arg_spans_of(node: &Node) -> IndexMap<String, Span> {
+    let mut out = IndexMap::new();
+    match &node.kind {
+        NodeKind::Map(pairs) => {
+            for (k, v) in pairs {
+                if let NodeKind::Scalar(key) = &k.kind {
+                    out.insert(key.python_str(), v.span);
+                }
+            }
+        }
+        NodeKind::Scalar(Value::Str(s) | Value::Unsafe(s)) if !s.contains('\n') => {
+            for token in kv::split_args(s).unwrap_or_default() {
+                let Some((key, _)) = token.split_once('=') else {
+                    continue;
+                };
+                if let Some(offset) = s.find(&token) {
+                    let chars = s[..offset].chars().count();
+                    let mut span = node.span;
+                    span.col += chars;
+                    span.start += offset;
+                    span.len = token.len();
+                    out.insert(key.to_string(), span);
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 impl ArgsParser<'_> {
     fn get(&self, key: &str) -> Option<&Node> {
         self.pairs
@@ -118,12 +156,14 @@ impl ArgsParser<'_> {
         let mut action: Option<String> = None;
         let mut args = IndexMap::new();
         let mut resolved = None;
+        let mut args_node: Option<&Node> = None;
         let mut delegate_to = self.get("delegate_to").map(Node::to_value);
         let additional = self.get("args");
         if let Some(thing) = self.get("action") {
             let (a, r) = self.normalize(thing, None, additional)?;
             action = a;
             args = r;
+            args_node = Some(thing);
         }
         if let Some(thing) = self.get("local_action") {
             if action.is_some() {
@@ -136,6 +176,7 @@ impl ArgsParser<'_> {
             let (a, r) = self.normalize(thing, None, additional)?;
             action = a;
             args = r;
+            args_node = Some(thing);
         }
         let non_task: Vec<&(String, &Node)> = self
             .pairs
@@ -173,6 +214,7 @@ impl ArgsParser<'_> {
                 let (_, r) = self.normalize(value, Some(item), additional)?;
                 action = Some(item.clone());
                 args = r;
+                args_node = Some(value);
             }
         }
         let Some(action) = action else {
@@ -192,7 +234,14 @@ impl ArgsParser<'_> {
         {
             resolved = resolver.resolve(&action, collections);
         }
+        let mut arg_spans = args_node.map(arg_spans).unwrap_or_default();
+        if let Some(extra) = additional {
+            for (k, span) in arg_spans_of(extra) {
+                arg_spans.entry(k).or_insert(span);
+            }
+        }
         Ok(ParsedAction {
+            arg_spans,
             action,
             args,
             delegate_to,

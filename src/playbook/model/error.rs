@@ -33,6 +33,13 @@ impl Origin {
         }
     }
 
+    /// `Origin: path:line:col` and the annotated source lines, as ansible
+    /// prints them under an error.
+    pub fn context(&self) -> String {
+        crate::playbook::yaml::Source::new(&self.file.text, &self.file.path)
+            .context(self.span.line, self.span.col)
+    }
+
     /// `path:line:col` as ansible prints it after `Origin: `.
     pub fn location(&self) -> String {
         format!(

@@ -835,6 +835,7 @@ impl Loader {
             action: parsed.action,
             resolved_action: parsed.resolved,
             args,
+            arg_spans: parsed.arg_spans,
             delegate_to: parsed.delegate_to,
             loop_with,
             keywords: kw,

@@ -163,6 +163,8 @@ pub struct Task {
     /// The fully qualified name it resolved to, when known.
     pub resolved_action: Option<String>,
     pub args: IndexMap<String, Value>,
+    /// Where each argument's value was written.
+    pub arg_spans: IndexMap<String, Span>,
     /// `delegate_to` (`localhost` for `local_action`).
     pub delegate_to: Option<Value>,
     /// The lookup of a `with_<lookup>` loop (its items are in `loop`).

@@ -55,7 +55,7 @@ use construct::Constructor;
 use error::Failure;
 pub use error::{YamlError, YamlErrorKind};
 use patch::Patches;
-use source::Source;
+pub use source::Source;
 
 /// A region of the loaded text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -13,7 +13,7 @@ use saphyr_parser::Marker;
 
 use super::Span;
 
-pub(super) struct Source<'a> {
+pub struct Source<'a> {
     pub text: &'a str,
     /// The path as ansible prints it in `Origin:` lines.
     pub path: String,

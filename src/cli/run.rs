@@ -1,0 +1,161 @@
+//! Running playbooks from the command line: builds the variable store,
+//! the templar, the output callback and the executor from the parsed
+//! flags and configuration.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::config::Config;
+use crate::errors::{Exit, Fatal};
+use crate::exec::playbook::{InventoryVarsSpec, PlaybookRunner};
+use crate::exec::{NoTransport, RunOptions, Shared};
+use crate::inventory::data::InventoryData;
+use crate::inventory::patterns::HostSelector;
+use crate::inventory::vars::HashBehaviour;
+use crate::output::default::DefaultCallback;
+use crate::output::{Display, Stats};
+use crate::playbook::model::Playbook;
+use crate::templating::render::Templar;
+use crate::value::{Map, Value};
+use crate::vars::VarsStore;
+use crate::vars::hostvars::ContextFactory;
+use crate::vault::Vault;
+
+pub struct RunContext<'a> {
+    pub config: &'a Config,
+    pub cwd: &'a Path,
+    pub vault: &'a Arc<Vault>,
+    pub sources: &'a [String],
+    pub extra_vars: Map,
+    pub verbosity: u8,
+    pub check: bool,
+    pub diff: bool,
+    pub force_handlers: bool,
+    pub only_tags: Vec<String>,
+    pub skip_tags: Vec<String>,
+    pub limit: Option<String>,
+}
+
+/// ansible's `load_options_vars` plus the run-wide magic variables.
+fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
+    let mut vars = Map::new();
+    let strs =
+        |items: &[String]| Value::List(items.iter().map(|s| Value::str(s.as_str())).collect());
+    let mut version = Map::new();
+    version.insert("full".into(), Value::str("2.19.0"));
+    version.insert("major".into(), Value::Int(2));
+    version.insert("minor".into(), Value::Int(19));
+    version.insert("revision".into(), Value::Int(0));
+    version.insert("string".into(), Value::str("2.19.0"));
+    vars.insert("ansible_version".into(), Value::Map(version));
+    vars.insert("ansible_check_mode".into(), Value::Bool(ctx.check));
+    vars.insert("ansible_diff_mode".into(), Value::Bool(ctx.diff));
+    vars.insert(
+        "ansible_forks".into(),
+        Value::Int(ctx.config.int("DEFAULT_FORKS").unwrap_or(5)),
+    );
+    vars.insert("ansible_inventory_sources".into(), strs(ctx.sources));
+    vars.insert("ansible_skip_tags".into(), strs(&ctx.skip_tags));
+    vars.insert("ansible_run_tags".into(), strs(&ctx.only_tags));
+    if let Some(limit) = &ctx.limit {
+        vars.insert("ansible_limit".into(), Value::str(limit.as_str()));
+    }
+    vars.insert(
+        "ansible_verbosity".into(),
+        Value::Int(i64::from(ctx.verbosity)),
+    );
+    vars.insert(
+        "playbook_dir".into(),
+        Value::str(playbook_dir.to_string_lossy().as_ref()),
+    );
+    vars.insert(
+        "ansible_playbook_python".into(),
+        Value::str(super::setup::controller_python()),
+    );
+    vars.insert(
+        "ansible_config_file".into(),
+        match ctx.config.file_path() {
+            Some(p) => Value::str(p.to_string_lossy().as_ref()),
+            None => Value::Null,
+        },
+    );
+    vars
+}
+
+pub fn run_playbooks(
+    playbooks: &[Playbook],
+    inventory: &mut InventoryData,
+    selector: &mut HostSelector,
+    ctx: RunContext,
+) -> Result<Exit, Fatal> {
+    let config = ctx.config;
+    let hash = if config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge") {
+        HashBehaviour::Merge
+    } else {
+        HashBehaviour::Replace
+    };
+    let playbook_dir = playbooks
+        .first()
+        .and_then(|p| p.path.parent().map(Path::to_path_buf))
+        .map(|p| crate::pypath::abspath(&p.to_string_lossy()))
+        .unwrap_or_else(|| ctx.cwd.to_string_lossy().into_owned());
+    let playbook_dir = std::path::PathBuf::from(playbook_dir);
+    let store = Arc::new(VarsStore::new(
+        hash,
+        config.bool("INJECT_FACTS_AS_VARS"),
+        ctx.extra_vars.clone(),
+        options_vars(&ctx, &playbook_dir),
+    ));
+    let templar = Arc::new(Templar::new());
+    let factory = ContextFactory {
+        store,
+        templar: Arc::clone(&templar),
+        vault: Some(Arc::clone(ctx.vault)),
+    };
+    let display = Display::new(ctx.verbosity);
+    let callback = DefaultCallback::new(
+        display,
+        config.bool("DISPLAY_SKIPPED_HOSTS"),
+        config.bool("DISPLAY_OK_HOSTS"),
+    );
+    let shared = Shared {
+        templar,
+        factory,
+        verbosity: ctx.verbosity,
+        modules: Box::new(NoTransport),
+        callback: Mutex::new(callback),
+        current: Mutex::new(None),
+    };
+    let options = RunOptions {
+        verbosity: ctx.verbosity,
+        check: ctx.check,
+        diff: ctx.diff,
+        only_tags: ctx.only_tags.clone(),
+        skip_tags: ctx.skip_tags.clone(),
+        force_handlers: ctx.force_handlers || config.bool("DEFAULT_FORCE_HANDLERS"),
+        gathering: config
+            .str("DEFAULT_GATHERING")
+            .unwrap_or("implicit")
+            .to_string(),
+        private_role_vars: config.bool("DEFAULT_PRIVATE_ROLE_VARS"),
+        display_skipped_hosts: config.bool("DISPLAY_SKIPPED_HOSTS"),
+        display_ok_hosts: config.bool("DISPLAY_OK_HOSTS"),
+    };
+    let inventory_vars = InventoryVarsSpec {
+        sources: ctx.sources.to_vec(),
+        yaml_extensions: config.list("YAML_FILENAME_EXTENSIONS"),
+        precedence: config.list("VARIABLE_PRECEDENCE"),
+        vault: Some(Arc::clone(ctx.vault)),
+        playbook_dirs: vec![playbook_dir.clone()],
+        hash,
+    };
+    let mut runner = PlaybookRunner {
+        shared,
+        options,
+        inventory,
+        selector,
+        inventory_vars,
+        stats: Stats::default(),
+    };
+    runner.run(playbooks)
+}

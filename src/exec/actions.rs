@@ -1,0 +1,226 @@
+//! Actions that run on the controller (ansible's action plugins that never
+//! reach a target): debug, set_fact, assert, fail, include_vars, set_stats.
+//! Each takes templated arguments and returns ansible's result mapping.
+
+use super::conditional;
+use super::report::TaskError;
+use crate::playbook::model::Origin;
+use crate::templating::bridge::from_jinja;
+use crate::templating::render::Templar;
+use crate::value::{Map, Value};
+use minijinja::value::Value as Jv;
+
+pub struct ActionInput<'a> {
+    pub templar: &'a Templar,
+    pub context: &'a Jv,
+    pub verbosity: u8,
+    /// Arguments after templating.
+    pub args: Map,
+    /// Arguments as written (debug's `var`, assert's `that` are
+    /// expressions, not templates).
+    pub raw_args: &'a indexmap::IndexMap<String, Value>,
+    pub origin: &'a Origin,
+}
+
+/// The short name of a builtin action (`ansible.builtin.debug` → `debug`).
+pub fn short_name(action: &str) -> &str {
+    action
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| action.strip_prefix("ansible.legacy."))
+        .unwrap_or(action)
+}
+
+/// Is this action handled on the controller?
+pub fn is_controller_action(action: &str) -> bool {
+    matches!(
+        short_name(action),
+        "debug" | "set_fact" | "assert" | "fail" | "set_stats"
+    )
+}
+
+pub fn run(action: &str, input: ActionInput) -> Result<Map, TaskError> {
+    match short_name(action) {
+        "debug" => debug(input),
+        "set_fact" => set_fact(input),
+        "assert" => assert(input),
+        "fail" => fail(input),
+        "set_stats" => Ok(Map::from_iter([("changed".into(), Value::Bool(false))])),
+        other => Err(TaskError::new(format!(
+            "the action '{other}' is not a controller action"
+        ))),
+    }
+}
+
+fn unsupported_params(args: &Map, allowed: &[&str], action: &str) -> Result<(), TaskError> {
+    let mut bad: Vec<&String> = args
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    bad.sort();
+    let names: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
+    let mut supported: Vec<&str> = allowed.to_vec();
+    supported.sort();
+    Err(TaskError::new(format!(
+        "Finalization of task args for 'ansible.builtin.{action}' failed: Unsupported parameters for (ansible.builtin.{action}) module: {}. Supported parameters include: {}.",
+        names.join(", "),
+        supported.join(", ")
+    )))
+}
+
+fn debug(input: ActionInput) -> Result<Map, TaskError> {
+    unsupported_params(&input.args, &["msg", "var", "verbosity"], "debug")?;
+    if input.args.contains_key("msg") && input.args.contains_key("var") {
+        return Err(TaskError::new(
+            "Finalization of task args for 'ansible.builtin.debug' failed: parameters are mutually exclusive: msg|var",
+        ));
+    }
+    let verbosity = match input.args.get("verbosity") {
+        None => 0,
+        Some(Value::Int(i)) => *i,
+        Some(Value::Str(s) | Value::Unsafe(s)) => s.trim().parse::<i64>().unwrap_or(0),
+        Some(_) => 0,
+    };
+    let mut result = Map::new();
+    if verbosity <= i64::from(input.verbosity) {
+        if let Some(var) = input.args.get("var") {
+            let expr = var.python_str();
+            let value = match input.templar.evaluate(&expr, input.context) {
+                Ok(v) if v.is_undefined() => Value::str("VARIABLE IS NOT DEFINED!"),
+                Ok(v) => from_jinja(&v),
+                Err(e) if e.message.contains("is undefined") => {
+                    Value::str("VARIABLE IS NOT DEFINED!")
+                }
+                Err(e) => {
+                    return Err(TaskError::new(format!(
+                        "Error while resolving `var` expression.: {}",
+                        e.message
+                    )));
+                }
+            };
+            result.insert(expr, value);
+        } else {
+            let msg = input
+                .args
+                .get("msg")
+                .cloned()
+                .unwrap_or_else(|| Value::str("Hello world!"));
+            result.insert("msg".into(), msg);
+        }
+        result.insert("_ansible_verbose_always".into(), Value::Bool(true));
+    } else {
+        result.insert(
+            "skipped_reason".into(),
+            Value::str("Verbosity threshold not met."),
+        );
+        result.insert("skipped".into(), Value::Bool(true));
+    }
+    result.insert("failed".into(), Value::Bool(false));
+    Ok(result)
+}
+
+/// ansible's `validate_variable_name`: an ASCII identifier that Jinja
+/// does not reserve.
+pub fn valid_variable_name(name: &str) -> bool {
+    const JINJA_KEYWORDS: &[&str] = &["true", "false", "none", "True", "False", "None", "not"];
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && !JINJA_KEYWORDS.contains(&name)
+}
+
+pub fn invalid_variable_name(name: &str) -> TaskError {
+    TaskError {
+        message: format!("Invalid variable name {}.", Value::str(name).python_repr()),
+        stage: None,
+        origin: None,
+        help: Some("Variable names must be strings starting with a letter or underscore character, and contain only letters, numbers and underscores.".into()),
+    }
+}
+
+fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
+    let mut args = input.args;
+    let cacheable = args
+        .shift_remove("cacheable")
+        .map(|v| v.ansible_bool().unwrap_or(false))
+        .unwrap_or(false);
+    if args.is_empty() {
+        return Err(TaskError::new(
+            "Action failed: No key/value pairs provided, at least one is required for this action to succeed",
+        ));
+    }
+    let mut facts = Map::new();
+    for (k, v) in args {
+        if !valid_variable_name(&k) {
+            return Err(invalid_variable_name(&k));
+        }
+        facts.insert(k, v);
+    }
+    let mut result = Map::new();
+    result.insert("ansible_facts".into(), Value::Map(facts));
+    result.insert("_ansible_facts_cacheable".into(), Value::Bool(cacheable));
+    result.insert("changed".into(), Value::Bool(false));
+    Ok(result)
+}
+
+fn string_or_list(value: Option<&Value>, default: &str) -> Value {
+    match value {
+        None | Some(Value::Null) => Value::str(default),
+        Some(v) => v.clone(),
+    }
+}
+
+fn assert(input: ActionInput) -> Result<Map, TaskError> {
+    let quiet = input
+        .args
+        .get("quiet")
+        .and_then(Value::ansible_bool)
+        .unwrap_or(false);
+    let fail_msg = string_or_list(
+        input.args.get("fail_msg").or_else(|| input.args.get("msg")),
+        "Assertion failed",
+    );
+    let success_msg = string_or_list(input.args.get("success_msg"), "All assertions passed");
+    let that = match input.raw_args.get("that") {
+        Some(Value::List(items)) => items.clone(),
+        Some(Value::Null) | None => {
+            return Err(TaskError::new(
+                "Finalization of task args for 'ansible.builtin.assert' failed: missing required arguments: that",
+            ));
+        }
+        Some(other) => vec![other.clone()],
+    };
+    let mut result = Map::new();
+    if !quiet {
+        result.insert("_ansible_verbose_always".into(), Value::Bool(true));
+    }
+    for condition in &that {
+        let ok = conditional::holds(input.templar, condition, input.context, None)?;
+        if !ok {
+            result.insert("failed".into(), Value::Bool(true));
+            result.insert("evaluated_to".into(), Value::Bool(false));
+            result.insert("assertion".into(), condition.clone());
+            result.insert("msg".into(), fail_msg);
+            return Ok(result);
+        }
+    }
+    result.insert("changed".into(), Value::Bool(false));
+    result.insert("msg".into(), success_msg);
+    Ok(result)
+}
+
+fn fail(input: ActionInput) -> Result<Map, TaskError> {
+    let msg = input
+        .args
+        .get("msg")
+        .cloned()
+        .unwrap_or_else(|| Value::str("Failed as requested from task"));
+    let mut result = Map::new();
+    result.insert("failed".into(), Value::Bool(true));
+    result.insert("msg".into(), msg);
+    Ok(result)
+}

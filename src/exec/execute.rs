@@ -1,0 +1,700 @@
+//! One task on one host (ansible's `TaskExecutor`): loop items, `when`,
+//! argument templating, the action, then `failed`/`changed` defaults,
+//! `changed_when`/`failed_when` and `until` retries.
+
+use super::actions::{self, ActionInput};
+use super::conditional;
+use super::report::{TaskError, failed_result_report};
+use super::scope::Scope;
+use super::{ModuleRequest, Shared};
+use crate::playbook::model::{Origin, Task};
+use crate::templating::bridge::from_jinja;
+use crate::value::{Map, Value};
+use crate::vars::hostvars::OMIT_TOKEN;
+use crate::vars::{PlayScope, TaskScope};
+use minijinja::value::Value as Jv;
+use std::sync::Arc;
+
+/// The outcome of a task (or of one loop item) on a host.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub result: Map,
+    /// ansible's `[ERROR]:` text for a failure, printed before the result.
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    fn from_error(e: &TaskError, origin: &Origin) -> Outcome {
+        let mut result = Map::new();
+        result.insert("failed".into(), Value::Bool(true));
+        result.insert("msg".into(), Value::str(e.result_message()));
+        result.insert("exception".into(), Value::str("(traceback unavailable)"));
+        Outcome {
+            result,
+            error: Some(e.report(origin)),
+        }
+    }
+
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.result.get(key), Some(Value::Bool(true)))
+    }
+}
+
+/// A task with everything needed to run it on one host.
+pub struct TaskRun<'a> {
+    pub shared: &'a Shared,
+    pub play: &'a Arc<PlayScope>,
+    pub task: &'a Task,
+    pub scope: &'a Scope,
+    pub host: &'a str,
+}
+
+/// Loop items and the per-item outcomes, reported one by one.
+pub struct LoopRun {
+    pub items: Vec<Outcome>,
+    pub overall: Outcome,
+}
+
+pub enum TaskOutcome {
+    Single(Outcome),
+    Loop(LoopRun),
+}
+
+impl TaskRun<'_> {
+    fn task_scope(&self) -> TaskScope {
+        TaskScope {
+            role: self.scope.role.clone(),
+            dep_chain: self.scope.dep_chain.clone(),
+            vars: self.scope.task_vars(self.task),
+            include_params: self.scope.include_params.clone(),
+            search_path: self.scope.search_path.clone(),
+        }
+    }
+
+    fn context(&self, extra: Map) -> Jv {
+        self.shared
+            .factory
+            .context(self.play, self.host, Some(&self.task_scope()), extra)
+    }
+
+    fn keyword(&self, name: &str) -> Option<&Value> {
+        self.scope.keyword(self.task, name)
+    }
+
+    fn keyword_origin(&self, name: &str) -> Option<Origin> {
+        self.task
+            .keywords
+            .get(name)
+            .map(|a| Origin::new(&self.task.origin.file, a.span))
+    }
+
+    pub fn run(&self) -> TaskOutcome {
+        let has_loop = self.task.keyword("loop").is_some() || self.task.loop_with.is_some();
+        if !has_loop {
+            return TaskOutcome::Single(self.run_once(Map::new()));
+        }
+        let context = self.context(Map::new());
+        let items = match self.loop_items(&context) {
+            Ok(items) => items,
+            Err(e) => {
+                // A loop that cannot be evaluated still lets `when` skip
+                // the task, as ansible does.
+                if let Ok(Some(cond)) = conditional::first_false(
+                    &self.shared.templar,
+                    &self.scope.conditions(self.task),
+                    &context,
+                    self.keyword_origin("when").as_ref(),
+                ) {
+                    return TaskOutcome::Single(skipped(cond));
+                }
+                return TaskOutcome::Single(Outcome::from_error(&e, &self.task.origin));
+            }
+        };
+        if items.is_empty() {
+            let mut result = Map::new();
+            result.insert("changed".into(), Value::Bool(false));
+            result.insert("skipped".into(), Value::Bool(true));
+            result.insert("skipped_reason".into(), Value::str("No items in the list"));
+            result.insert("results".into(), Value::List(Vec::new()));
+            return TaskOutcome::Single(Outcome {
+                result,
+                error: None,
+            });
+        }
+        TaskOutcome::Loop(self.run_loop(items))
+    }
+
+    fn loop_control(&self) -> Map {
+        match self.task.keyword("loop_control") {
+            Some(Value::Map(m)) => m.clone(),
+            _ => Map::new(),
+        }
+    }
+
+    fn loop_items(&self, context: &Jv) -> Result<Vec<Value>, TaskError> {
+        let origin = self.keyword_origin("loop");
+        let raw = self.task.keyword("loop").cloned().unwrap_or(Value::Null);
+        let value = self
+            .template_value(&raw, context)
+            .map_err(|m| TaskError::at(m, origin.clone()))?;
+        match self.task.loop_with.as_deref() {
+            None => match value {
+                Value::List(items) => Ok(items),
+                other => Err(TaskError::at(
+                    format!(
+                        "Invalid data passed to 'loop', it requires a list, got this instead: {}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.",
+                        other.python_str()
+                    ),
+                    origin,
+                )),
+            },
+            Some(lookup) => with_lookup(lookup, value).map_err(|m| TaskError::at(m, origin)),
+        }
+    }
+
+    fn run_loop(&self, items: Vec<Value>) -> LoopRun {
+        let control = self.loop_control();
+        let text = |k: &str| control.get(k).map(Value::python_str);
+        let loop_var = text("loop_var").unwrap_or_else(|| "item".into());
+        let index_var = text("index_var");
+        let extended = control
+            .get("extended")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(false);
+        let label = control.get("label").cloned();
+        let count = items.len();
+        let mut outcomes = Vec::with_capacity(count);
+        for (index, item) in items.iter().enumerate() {
+            let mut extra = Map::new();
+            extra.insert("ansible_loop_var".into(), Value::str(loop_var.as_str()));
+            extra.insert(loop_var.clone(), item.clone());
+            if let Some(index_var) = &index_var {
+                extra.insert("ansible_index_var".into(), Value::str(index_var.as_str()));
+                extra.insert(index_var.clone(), Value::Int(index as i64));
+            }
+            let loop_info = extended.then(|| loop_info(&items, index));
+            if let Some(info) = &loop_info {
+                extra.insert("ansible_loop".into(), info.clone());
+            }
+            let mut outcome = self.run_once(extra.clone());
+            let result = &mut outcome.result;
+            result.insert(loop_var.clone(), item.clone());
+            result.insert("ansible_loop_var".into(), Value::str(loop_var.as_str()));
+            if let Some(index_var) = &index_var {
+                result.insert(index_var.clone(), Value::Int(index as i64));
+                result.insert("ansible_index_var".into(), Value::str(index_var.as_str()));
+            }
+            if let Some(info) = loop_info {
+                result.insert("ansible_loop".into(), info);
+            }
+            result.insert("_ansible_item_result".into(), Value::Bool(true));
+            result.insert(
+                "_ansible_ignore_errors".into(),
+                self.keyword("ignore_errors")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            );
+            let label_template = label
+                .clone()
+                .unwrap_or_else(|| Value::str(format!("{{{{{loop_var}}}}}")));
+            let context = self.context(extra);
+            match self.template_value(&label_template, &context) {
+                Ok(l) => {
+                    result.insert("_ansible_item_label".into(), l);
+                }
+                Err(e) => {
+                    result.insert("failed".into(), Value::Bool(true));
+                    result.insert(
+                        "msg".into(),
+                        Value::str(format!("Failed to template loop_control.label: {e}")),
+                    );
+                }
+            }
+            outcomes.push(outcome);
+        }
+        let overall = loop_overall(&outcomes);
+        LoopRun {
+            items: outcomes,
+            overall,
+        }
+    }
+
+    /// Template a raw value: strings through the templar, containers
+    /// element by element.
+    pub fn template_value(&self, value: &Value, context: &Jv) -> Result<Value, String> {
+        match value {
+            Value::Str(s) => self
+                .shared
+                .templar
+                .template_jinja(s, context)
+                .map(|v| from_jinja(&v))
+                .map_err(|e| e.message),
+            Value::List(items) => items
+                .iter()
+                .map(|v| self.template_value(v, context))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::List),
+            Value::Map(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    out.insert(k.clone(), self.template_value(v, context)?);
+                }
+                Ok(Value::Map(out))
+            }
+            other => Ok(other.clone()),
+        }
+    }
+
+    fn action_name(&self) -> String {
+        self.task
+            .resolved_action
+            .clone()
+            .unwrap_or_else(|| self.task.action.clone())
+    }
+
+    /// The task (or one item) once: `when`, arguments, action, results.
+    fn run_once(&self, extra: Map) -> Outcome {
+        let context = self.context(extra.clone());
+        match conditional::first_false(
+            &self.shared.templar,
+            &self.scope.conditions(self.task),
+            &context,
+            self.keyword_origin("when").as_ref(),
+        ) {
+            Ok(Some(cond)) => return skipped(cond),
+            Ok(None) => {}
+            Err(e) => return Outcome::from_error(&e, &self.task.origin),
+        }
+        let action = self.action_name();
+        let args = match self.template_args(&action, &context) {
+            Ok(args) => args,
+            Err(e) => return Outcome::from_error(&e, &self.task.origin),
+        };
+        let register = self.task.keyword("register").map(Value::python_str);
+        let retries = self.retries();
+        let delay = self
+            .keyword("delay")
+            .and_then(|v| self.template_value(v, &context).ok())
+            .and_then(|v| match v {
+                Value::Int(i) => Some(i),
+                Value::Str(s) => s.trim().parse().ok(),
+                _ => None,
+            })
+            .unwrap_or(5)
+            .max(0);
+        let mut attempt = 1;
+        loop {
+            let mut outcome = self.run_action(&action, args.clone(), &context);
+            let result = &mut outcome.result;
+            if !result.contains_key("failed") {
+                let rc_failed = match result.get("rc") {
+                    Some(Value::Int(rc)) => *rc != 0,
+                    Some(Value::Str(s)) => s != "0",
+                    Some(_) => true,
+                    None => false,
+                };
+                result.insert("failed".into(), Value::Bool(rc_failed));
+            }
+            if retries > 1 {
+                result.insert("attempts".into(), Value::Int(attempt));
+            }
+            if !result.contains_key("changed") {
+                result.insert("changed".into(), Value::Bool(false));
+            }
+            if !result.contains_key("skipped")
+                && let Err(e) =
+                    self.apply_changed_failed_when(&mut outcome, register.as_deref(), &extra)
+            {
+                return Outcome::from_error(&e, &self.task.origin);
+            }
+            if retries > 1 {
+                let done = self.until_holds(&outcome, register.as_deref(), &extra);
+                if done {
+                    break self.finish(outcome, &action);
+                }
+                if attempt < retries {
+                    outcome
+                        .result
+                        .insert("_ansible_retry".into(), Value::Bool(true));
+                    outcome.result.insert("retries".into(), Value::Int(retries));
+                    self.shared.report_retry(
+                        self.host,
+                        self.task,
+                        &outcome.result,
+                        retries - attempt,
+                    );
+                    std::thread::sleep(std::time::Duration::from_secs(delay as u64));
+                    attempt += 1;
+                    continue;
+                }
+                outcome
+                    .result
+                    .insert("attempts".into(), Value::Int(retries - 1));
+                outcome.result.insert("failed".into(), Value::Bool(true));
+                break self.finish(outcome, &action);
+            }
+            break self.finish(outcome, &action);
+        }
+    }
+
+    /// The failure report of a failed result that carries none yet.
+    fn finish(&self, mut outcome: Outcome, action: &str) -> Outcome {
+        if outcome.flag("failed") && outcome.error.is_none() {
+            let kind = if actions::is_controller_action(action) {
+                "Action"
+            } else {
+                "Module"
+            };
+            let msg = outcome
+                .result
+                .get("msg")
+                .map(Value::python_str)
+                .unwrap_or_else(|| "unknown error".into());
+            outcome.error = Some(failed_result_report(kind, &msg, &self.task.origin));
+            outcome
+                .result
+                .entry("exception".into())
+                .or_insert_with(|| Value::str("(traceback unavailable)"));
+        }
+        outcome
+    }
+
+    fn retries(&self) -> i64 {
+        let until = self.task.keyword("until").is_some();
+        match self.task.keyword("retries") {
+            Some(Value::Int(n)) => 1 + (*n).max(0),
+            Some(Value::Str(s)) => 1 + s.trim().parse::<i64>().unwrap_or(0).max(0),
+            _ if until => 4,
+            _ => 1,
+        }
+    }
+
+    fn context_with_result(&self, outcome: &Outcome, register: Option<&str>, extra: &Map) -> Jv {
+        let mut extra = extra.clone();
+        if let Some(name) = register {
+            extra.insert(
+                name.to_string(),
+                Value::Map(crate::output::strip_internal_keys(&outcome.result)).into_data(),
+            );
+        }
+        self.context(extra)
+    }
+
+    fn apply_changed_failed_when(
+        &self,
+        outcome: &mut Outcome,
+        register: Option<&str>,
+        extra: &Map,
+    ) -> Result<(), TaskError> {
+        let changed_when = self.task.keyword("changed_when").cloned();
+        let failed_when = self.task.keyword("failed_when").cloned();
+        if changed_when.is_none() && failed_when.is_none() {
+            return Ok(());
+        }
+        let templar = &self.shared.templar;
+        if let Some(cond) = changed_when.filter(|c| !matches!(c, Value::Null)) {
+            let context = self.context_with_result(outcome, register, extra);
+            let conds = as_list(&cond);
+            let all = conditional::first_false(
+                templar,
+                &conds,
+                &context,
+                self.keyword_origin("changed_when").as_ref(),
+            );
+            match all {
+                Ok(false_cond) => {
+                    outcome
+                        .result
+                        .insert("changed".into(), Value::Bool(false_cond.is_none()));
+                }
+                Err(e) => {
+                    outcome.result.insert("failed".into(), Value::Bool(true));
+                    outcome
+                        .result
+                        .insert("changed_when_result".into(), Value::str(e.message));
+                    return Ok(());
+                }
+            }
+        }
+        if let Some(cond) = failed_when.filter(|c| !matches!(c, Value::Null)) {
+            let context = self.context_with_result(outcome, register, extra);
+            // failed_when is true when any condition holds.
+            let conds = as_list(&cond);
+            let mut failed = false;
+            for c in &conds {
+                match conditional::holds(
+                    templar,
+                    c,
+                    &context,
+                    self.keyword_origin("failed_when").as_ref(),
+                ) {
+                    Ok(true) => {
+                        failed = true;
+                        break;
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        outcome.result.insert("failed".into(), Value::Bool(true));
+                        outcome
+                            .result
+                            .insert("failed_when_result".into(), Value::str(e.message));
+                        return Ok(());
+                    }
+                }
+            }
+            outcome
+                .result
+                .insert("failed_when_result".into(), Value::Bool(failed));
+            outcome.result.insert("failed".into(), Value::Bool(failed));
+            if !failed && let Some(exception) = outcome.result.shift_remove("exception") {
+                outcome
+                    .result
+                    .insert("failed_when_suppressed_exception".into(), exception);
+                outcome.error = None;
+            }
+        }
+        Ok(())
+    }
+
+    fn until_holds(&self, outcome: &Outcome, register: Option<&str>, extra: &Map) -> bool {
+        let context = self.context_with_result(outcome, register, extra);
+        let conds = match self.task.keyword("until") {
+            Some(c) => as_list(c),
+            None => vec![Value::Bool(!outcome.flag("failed"))],
+        };
+        matches!(
+            conditional::first_false(&self.shared.templar, &conds, &context, None),
+            Ok(None)
+        )
+    }
+
+    /// The task's arguments, templated, with `omit` values dropped.
+    fn template_args(&self, action: &str, context: &Jv) -> Result<Map, TaskError> {
+        let short = actions::short_name(action);
+        let mut out = Map::new();
+        for (name, raw) in &self.task.args {
+            // Expressions that the action evaluates itself.
+            let keep_raw = (short == "debug"
+                && name == "var"
+                && !matches!(raw, Value::Str(s) if crate::templating::render::is_template(s)))
+                || (short == "assert" && name == "that");
+            if keep_raw {
+                out.insert(name.clone(), raw.clone());
+                continue;
+            }
+            let value = self.template_value(raw, context).map_err(|message| {
+                TaskError::in_stage(
+                    format!(
+                        "Finalization of task args for '{}' failed",
+                        full_action_name(action)
+                    ),
+                    format!("Error while resolving value for '{name}': {message}"),
+                    self.arg_origin(name),
+                )
+            })?;
+            if matches!(&value, Value::Str(s) if s == OMIT_TOKEN) {
+                continue;
+            }
+            out.insert(name.clone(), strip_omitted(value));
+        }
+        Ok(out)
+    }
+
+    /// Where an argument's value was written.
+    fn arg_origin(&self, name: &str) -> Option<Origin> {
+        self.task
+            .arg_spans
+            .get(name)
+            .map(|span| Origin::new(&self.task.origin.file, *span))
+    }
+
+    fn run_action(&self, action: &str, args: Map, context: &Jv) -> Outcome {
+        if actions::is_controller_action(action) {
+            let input = ActionInput {
+                templar: &self.shared.templar,
+                context,
+                verbosity: self.shared.verbosity,
+                args,
+                raw_args: &self.task.args,
+                origin: &self.task.origin,
+            };
+            return match actions::run(action, input) {
+                Ok(result) => Outcome {
+                    result,
+                    error: None,
+                },
+                Err(e) => Outcome::from_error(&e, &self.task.origin),
+            };
+        }
+        let request = ModuleRequest {
+            host: self.host.to_string(),
+            action: full_action_name(action),
+            args,
+            host_vars: from_jinja(context),
+        };
+        Outcome {
+            result: self.shared.modules.run(request),
+            error: None,
+        }
+    }
+}
+
+/// `ansible.builtin.X` for short builtin names, as ansible names actions in
+/// messages.
+pub fn full_action_name(action: &str) -> String {
+    if action.contains('.') {
+        action.to_string()
+    } else {
+        format!("ansible.builtin.{action}")
+    }
+}
+
+fn strip_omitted(value: Value) -> Value {
+    match value {
+        Value::Map(map) => Value::Map(
+            map.into_iter()
+                .filter(|(_, v)| !matches!(v, Value::Str(s) if s == OMIT_TOKEN))
+                .map(|(k, v)| (k, strip_omitted(v)))
+                .collect(),
+        ),
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .filter(|v| !matches!(v, Value::Str(s) if s == OMIT_TOKEN))
+                .map(strip_omitted)
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn as_list(value: &Value) -> Vec<Value> {
+    match value {
+        Value::List(items) => items.clone(),
+        other => vec![other.clone()],
+    }
+}
+
+fn skipped(condition: Value) -> Outcome {
+    let mut result = Map::new();
+    result.insert("changed".into(), Value::Bool(false));
+    result.insert("skipped".into(), Value::Bool(true));
+    result.insert(
+        "skip_reason".into(),
+        Value::str("Conditional result was False"),
+    );
+    result.insert("false_condition".into(), condition);
+    Outcome {
+        result,
+        error: None,
+    }
+}
+
+fn loop_info(items: &[Value], index: usize) -> Value {
+    let len = items.len() as i64;
+    let i = index as i64;
+    let mut info = Map::new();
+    info.insert("index".into(), Value::Int(i + 1));
+    info.insert("index0".into(), Value::Int(i));
+    info.insert("first".into(), Value::Bool(index == 0));
+    info.insert("last".into(), Value::Bool(i + 1 == len));
+    info.insert("length".into(), Value::Int(len));
+    info.insert("revindex".into(), Value::Int(len - i));
+    info.insert("revindex0".into(), Value::Int(len - i - 1));
+    info.insert("allitems".into(), Value::List(items.to_vec()));
+    if let Some(next) = items.get(index + 1) {
+        info.insert("nextitem".into(), next.clone());
+    }
+    if index > 0 {
+        info.insert("previtem".into(), items[index - 1].clone());
+    }
+    Value::Map(info)
+}
+
+/// The task result of a loop (`TaskExecutor.run`): `changed` if any item
+/// changed, `failed` if any failed, `skipped` if all were skipped.
+fn loop_overall(items: &[Outcome]) -> Outcome {
+    let mut result = Map::new();
+    let mut skipped = true;
+    let mut failed = false;
+    let mut changed = false;
+    let mut no_log = false;
+    for item in items {
+        no_log |= item.flag("_ansible_no_log");
+        changed |= item.flag("changed");
+        if !item.flag("skipped") {
+            skipped = false;
+        }
+        failed |= item.flag("failed");
+    }
+    if no_log {
+        result.insert("_ansible_no_log".into(), Value::Bool(true));
+    }
+    if changed {
+        result.insert("changed".into(), Value::Bool(true));
+    }
+    if failed {
+        result.insert("failed".into(), Value::Bool(true));
+        result.insert("msg".into(), Value::str("One or more items failed"));
+    } else {
+        result.insert("msg".into(), Value::str("All items completed"));
+    }
+    if skipped {
+        result.insert("msg".into(), Value::str("All items skipped"));
+    }
+    result.insert(
+        "results".into(),
+        Value::List(items.iter().map(|o| Value::Map(o.result.clone())).collect()),
+    );
+    result.insert("skipped".into(), Value::Bool(skipped));
+    if !result.contains_key("changed") {
+        result.insert("changed".into(), Value::Bool(false));
+    }
+    Outcome {
+        result,
+        error: None,
+    }
+}
+
+/// Items of a `with_<lookup>` loop for the lookups that need no plugin
+/// machinery; the others arrive with the lookup plugins.
+fn with_lookup(lookup: &str, terms: Value) -> Result<Vec<Value>, String> {
+    let list = |v: Value| match v {
+        Value::List(items) => items,
+        other => vec![other],
+    };
+    match lookup {
+        "items" => {
+            let mut out = Vec::new();
+            for term in list(terms) {
+                match term {
+                    Value::List(inner) => out.extend(inner),
+                    other => out.push(other),
+                }
+            }
+            Ok(out)
+        }
+        "list" => Ok(list(terms)),
+        "indexed_items" => Ok(list(terms)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| Value::List(vec![Value::Int(i as i64), v]))
+            .collect()),
+        "dict" => {
+            let mut out = Vec::new();
+            for term in list(terms) {
+                let Value::Map(map) = term else {
+                    return Err("with_dict expects a dict".into());
+                };
+                for (k, v) in map {
+                    let mut pair = Map::new();
+                    pair.insert("key".into(), Value::Str(k));
+                    pair.insert("value".into(), v);
+                    out.push(Value::Map(pair));
+                }
+            }
+            Ok(out)
+        }
+        other => Err(format!("with_{other} loops are not supported yet")),
+    }
+}

@@ -1,0 +1,247 @@
+//! Playbooks to plays to sections (`PlaybookExecutor`): host selection per
+//! play, the play's variable scope, fact gathering, pre_tasks / roles +
+//! tasks / post_tasks each followed by a handler flush, then the recap.
+
+use super::scope::Scope;
+use super::walk::PlayRun;
+use super::{RunOptions, Shared, exit_code};
+use crate::errors::{Exit, Fatal};
+use crate::inventory::data::InventoryData;
+use crate::inventory::hostvars::InventoryVars;
+use crate::inventory::patterns::{HostOrder, HostSelector};
+use crate::output::Stats;
+use crate::playbook::model::{
+    BlockKind, Item, Keywords, Play, Playbook, RoleInfo, RoleSource, Task, TaskKind,
+};
+use crate::value::{Map, Value};
+use crate::vars::PlayScope;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How to compute hosts' inventory variables: what `InventoryVars` needs
+/// besides the inventory itself.
+pub struct InventoryVarsSpec {
+    pub sources: Vec<String>,
+    pub yaml_extensions: Vec<String>,
+    pub precedence: Vec<String>,
+    pub vault: Option<Arc<crate::vault::Vault>>,
+    pub playbook_dirs: Vec<std::path::PathBuf>,
+    pub hash: crate::inventory::vars::HashBehaviour,
+}
+
+impl InventoryVarsSpec {
+    pub fn make<'i>(&self, inv: &'i InventoryData) -> InventoryVars<'i> {
+        let mut vars = InventoryVars::new(
+            inv,
+            &self.sources,
+            &self.yaml_extensions,
+            self.vault.clone(),
+        );
+        vars.playbook_dirs = self.playbook_dirs.clone();
+        vars.hash = self.hash;
+        vars.precedence = self.precedence.clone();
+        vars
+    }
+}
+
+pub struct PlaybookRunner<'a> {
+    pub shared: Shared,
+    pub options: RunOptions,
+    pub inventory: &'a mut InventoryData,
+    pub selector: &'a mut HostSelector,
+    pub inventory_vars: InventoryVarsSpec,
+    pub stats: Stats,
+}
+
+impl PlaybookRunner<'_> {
+    pub fn run(&mut self, playbooks: &[Playbook]) -> Result<Exit, Fatal> {
+        for playbook in playbooks {
+            if let Ok(mut cb) = self.shared.callback.lock() {
+                cb.playbook_start(&playbook.path.to_string_lossy());
+            }
+            for play in &playbook.plays {
+                self.run_play(play)?;
+            }
+        }
+        if let Ok(mut cb) = self.shared.callback.lock() {
+            cb.stats(&self.stats);
+        }
+        Ok(exit_code(&self.stats))
+    }
+
+    /// Snapshot the inventory variables of every host for the vars store.
+    fn snapshot_inventory(&mut self) -> Result<(), Fatal> {
+        let inv: &InventoryData = self.inventory;
+        let mut vars = self.inventory_vars.make(inv);
+        let mut hosts = HashMap::new();
+        let ids: Vec<_> = inv.host_ids().collect();
+        for id in ids {
+            let map = vars
+                .host_vars(id)
+                .map_err(|e| Fatal::msg(Exit::Error, e.to_string()))?;
+            hosts.insert(inv.host(id).name.clone(), Arc::new(map));
+        }
+        let groups: Map = inv
+            .groups_dict()
+            .into_iter()
+            .map(|(g, hs)| (g, Value::List(hs.into_iter().map(Value::Str).collect())))
+            .collect();
+        self.shared
+            .factory
+            .store
+            .set_inventory(hosts, Value::Map(groups));
+        Ok(())
+    }
+
+    fn run_play(&mut self, play: &Play) -> Result<(), Fatal> {
+        let patterns = play.host_patterns();
+        let order = match play.keywords.get("order").map(|a| a.value.python_str()) {
+            Some(o) => HostOrder::parse(&o).map_err(|e| Fatal::msg(Exit::Error, e.to_string()))?,
+            None => HostOrder::Inventory,
+        };
+        let ids = self
+            .selector
+            .get_hosts_from(self.inventory, &patterns, order, true, true)
+            .map_err(crate::cli::adhoc::pattern_fatal)?;
+        crate::cli::setup::flush_notices(self.inventory);
+        let hosts: Vec<String> = ids
+            .iter()
+            .map(|id| self.inventory.host(*id).name.clone())
+            .collect();
+        self.snapshot_inventory()?;
+
+        let name = play.name.python_str();
+        if let Ok(mut cb) = self.shared.callback.lock() {
+            cb.play_start(&name);
+        }
+        if hosts.is_empty() {
+            if let Ok(mut cb) = self.shared.callback.lock() {
+                cb.no_hosts_matched();
+            }
+            return Ok(());
+        }
+
+        let compiled = play.compile();
+        let scope_data = self.play_scope(play, &name, &hosts, &compiled);
+        let play_scope = Arc::new(scope_data);
+        let mut base = Scope::default().with_keywords(&play.keywords, &play.tags, true);
+        base.search_path = vec![play.basedir.clone()];
+
+        let shared = &self.shared;
+        let options = &self.options;
+        let mut run = PlayRun::new(shared, options, &mut self.stats, Arc::clone(&play_scope));
+        run.add_handlers(&play.roles, &play.handlers, &base);
+
+        if gather_facts(play, options) {
+            let gather = gathering_task(play);
+            let items = vec![Item::Task(gather)];
+            run.run_items(&items, &base, &hosts);
+        }
+        let mut sections: Vec<Vec<Item>> = vec![play.pre_tasks.clone()];
+        let mut main: Vec<Item> = Vec::new();
+        for role in &play.roles {
+            main.push(Item::Block(role.wrapped(role.compile())));
+        }
+        main.extend(play.tasks.iter().cloned());
+        sections.push(main);
+        sections.push(play.post_tasks.clone());
+        for section in sections {
+            if run.is_ended() {
+                break;
+            }
+            run.run_items(&section, &base, &hosts);
+            let active = run.active(&hosts);
+            if !options.force_handlers && active.is_empty() {
+                continue;
+            }
+            run.flush_handlers(&hosts);
+        }
+        Ok(())
+    }
+
+    fn play_scope(
+        &self,
+        play: &Play,
+        name: &str,
+        hosts: &[String],
+        compiled: &[Item],
+    ) -> PlayScope {
+        let vars = match play.keywords.get("vars").map(|a| &a.value) {
+            Some(Value::Map(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        let mut roles: Vec<Arc<RoleInfo>> = play.roles.iter().map(|r| r.info()).collect();
+        collect_imported_roles(compiled, &mut roles);
+        let public_roles = roles
+            .iter()
+            .filter(|r| match r.source {
+                RoleSource::PlayRoles => !self.options.private_role_vars,
+                RoleSource::Import => r.public.unwrap_or(!self.options.private_role_vars),
+                RoleSource::Dependency => false,
+            })
+            .cloned()
+            .collect();
+        PlayScope {
+            name: name.to_string(),
+            vars,
+            vars_files: Vec::new(),
+            public_roles,
+            roles,
+            hosts_all: hosts.to_vec(),
+            hosts: hosts.to_vec(),
+            batch: hosts.to_vec(),
+        }
+    }
+}
+
+/// Roles brought in by `import_role` anywhere in the play.
+fn collect_imported_roles(items: &[Item], out: &mut Vec<Arc<RoleInfo>>) {
+    for item in items {
+        if let Item::Block(block) = item {
+            if let BlockKind::Role(info) = &block.kind
+                && info.source == RoleSource::Import
+            {
+                out.push(Arc::clone(info));
+            }
+            collect_imported_roles(&block.block, out);
+            collect_imported_roles(&block.rescue, out);
+            collect_imported_roles(&block.always, out);
+        }
+    }
+}
+
+fn gather_facts(play: &Play, options: &RunOptions) -> bool {
+    match play.keywords.get("gather_facts").map(|a| &a.value) {
+        Some(v) => v.ansible_bool().unwrap_or(true),
+        None => options.gathering != "explicit",
+    }
+}
+
+/// ansible's implicit `Gathering Facts` task (`gather_facts` action).
+fn gathering_task(play: &Play) -> Task {
+    let origin = play.origin.clone();
+    let mut keywords = Keywords::new();
+    for name in ["gather_subset", "gather_timeout", "fact_path"] {
+        if let Some(attr) = play.keywords.get(name) {
+            keywords.insert(name.to_string(), attr.clone());
+        }
+    }
+    let mut args = indexmap::IndexMap::new();
+    for (k, attr) in &keywords {
+        args.insert(k.clone(), attr.value.clone());
+    }
+    Task {
+        kind: TaskKind::Task,
+        name: Some(Value::str("Gathering Facts")),
+        action: "gather_facts".into(),
+        resolved_action: Some("ansible.builtin.gather_facts".into()),
+        args,
+        arg_spans: Default::default(),
+        delegate_to: None,
+        loop_with: None,
+        keywords: Keywords::new(),
+        tags: vec![Value::str("always")],
+        role: None,
+        origin,
+    }
+}

@@ -1,0 +1,161 @@
+//! What a task inherits from the blocks, roles and includes around it:
+//! keywords (a task's own value wins, `when` conditions accumulate), tags,
+//! block `vars`, its role and dependency chain, and where its relative
+//! files are found.
+
+use crate::inventory::vars::combine_into;
+use crate::playbook::model::{Block, BlockKind, Keywords, RoleInfo, RoleSource, Task};
+use crate::value::{Map, Value};
+use indexmap::IndexMap;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Keywords that flow from a play or block down to its tasks.
+const INHERITED: &[&str] = &[
+    "any_errors_fatal",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "check_mode",
+    "collections",
+    "connection",
+    "debugger",
+    "delegate_facts",
+    "delegate_to",
+    "diff",
+    "environment",
+    "ignore_errors",
+    "ignore_unreachable",
+    "module_defaults",
+    "no_log",
+    "port",
+    "remote_user",
+    "run_once",
+    "throttle",
+    "timeout",
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Inherited keyword values (raw).
+    pub keywords: IndexMap<String, Value>,
+    /// `when` conditions of the enclosing blocks/roles/includes, outermost
+    /// first.
+    pub when: Vec<Value>,
+    pub tags: BTreeSet<String>,
+    /// Block `vars`, outermost first, merged.
+    pub vars: Map,
+    pub role: Option<Arc<RoleInfo>>,
+    pub dep_chain: Vec<Arc<RoleInfo>>,
+    /// Directories for relative paths, most specific first.
+    pub search_path: Vec<PathBuf>,
+    /// A failure here is caught by the `rescue` of an enclosing block.
+    pub rescuable: bool,
+    /// Parameters of the dynamic include this content came from.
+    pub include_params: Map,
+    /// Handlers section (prefix `RUNNING HANDLER`).
+    pub handlers: bool,
+}
+
+fn when_list(value: &Value) -> Vec<Value> {
+    match value {
+        Value::Null => Vec::new(),
+        Value::List(items) => items.clone(),
+        other => vec![other.clone()],
+    }
+}
+
+impl Scope {
+    /// Apply the keywords of a play, block or role entry.
+    pub fn with_keywords(&self, keywords: &Keywords, tags: &[Value], skip_vars: bool) -> Scope {
+        let mut scope = self.clone();
+        for (name, attr) in keywords {
+            if INHERITED.contains(&name.as_str()) {
+                scope.keywords.insert(name.clone(), attr.value.clone());
+            }
+        }
+        if let Some(when) = keywords.get("when") {
+            scope.when.extend(when_list(&when.value));
+        }
+        for t in tags {
+            scope.tags.insert(crate::playbook::model::tags::tag_text(t));
+        }
+        if !skip_vars && let Some(Value::Map(vars)) = keywords.get("vars").map(|a| &a.value) {
+            combine_into(
+                &mut scope.vars,
+                vars,
+                crate::inventory::vars::HashBehaviour::Replace,
+            );
+        }
+        scope
+    }
+
+    /// The scope inside `block`.
+    pub fn enter_block(&self, block: &Block) -> Scope {
+        match &block.kind {
+            BlockKind::Role(role) => {
+                // `vars:` of a `roles:` entry belong to the role (role vars
+                // level); an import's `vars:` are block vars.
+                let skip_vars = role.source != RoleSource::Import;
+                let mut scope = self.with_keywords(&block.keywords, &block.tags, skip_vars);
+                scope.enter_role(role);
+                scope
+            }
+            _ => self.with_keywords(&block.keywords, &block.tags, false),
+        }
+    }
+
+    fn enter_role(&mut self, role: &Arc<RoleInfo>) {
+        if role.source == RoleSource::Dependency
+            && let Some(parent) = self.role.take()
+        {
+            self.dep_chain.push(parent);
+        } else {
+            self.role = None;
+            self.dep_chain.clear();
+        }
+        self.role = Some(Arc::clone(role));
+        self.search_path.insert(0, role.path.clone());
+    }
+
+    /// Keyword of a task, falling back to the inherited value.
+    pub fn keyword<'a>(&'a self, task: &'a Task, name: &str) -> Option<&'a Value> {
+        task.keyword(name)
+            .filter(|v| !matches!(v, Value::Null))
+            .or_else(|| self.keywords.get(name))
+    }
+
+    /// Conditions of a task: inherited ones first.
+    pub fn conditions(&self, task: &Task) -> Vec<Value> {
+        let mut all = self.when.clone();
+        if let Some(when) = task.keyword("when") {
+            all.extend(when_list(when));
+        }
+        all
+    }
+
+    /// Tags of a task with those it inherits.
+    pub fn task_tags(&self, task: &Task) -> BTreeSet<String> {
+        let mut tags = self.tags.clone();
+        for t in &task.tags {
+            tags.insert(crate::playbook::model::tags::tag_text(t));
+        }
+        tags
+    }
+
+    /// Block vars plus the task's own `vars`.
+    pub fn task_vars(&self, task: &Task) -> Map {
+        let mut vars = self.vars.clone();
+        if let Some(Value::Map(own)) = task.keyword("vars") {
+            for (k, v) in own {
+                vars.insert(k.clone(), v.clone());
+            }
+        }
+        vars.shift_remove("tags");
+        vars.shift_remove("when");
+        vars
+    }
+}

@@ -1,0 +1,345 @@
+//! ansible-core 2.19's `default` stdout callback, event by event, with the
+//! same text so that logs and people's habits keep working.
+
+use super::{Display, Stats, strip_internal_keys};
+use crate::value::{Map, Value};
+
+/// What the callback needs to know about a task.
+#[derive(Debug, Clone)]
+pub struct TaskInfo {
+    /// Identity of the task in this run (banner de-duplication).
+    pub uuid: usize,
+    /// `TASK`, `RUNNING HANDLER`.
+    pub prefix: &'static str,
+    pub name: String,
+    /// The action as ansible reports it (`debug`, `ansible.builtin.copy`).
+    pub action: String,
+    pub is_loop: bool,
+    pub is_include: bool,
+    pub delegate_to: Option<String>,
+    /// `file:line` for `task path:` lines.
+    pub path: String,
+}
+
+const DEBUG_ACTIONS: &[&str] = &["debug", "ansible.builtin.debug", "ansible.legacy.debug"];
+const DEBUG_ALLOWED_KEYS: &[&str] = &["msg", "exception", "warnings", "deprecations"];
+const HIDE_IN_DEBUG: &[&str] = &[
+    "changed",
+    "failed",
+    "skipped",
+    "invocation",
+    "skip_reason",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "ansible_loop",
+];
+
+pub struct DefaultCallback {
+    pub display: Display,
+    last_task_banner: Option<usize>,
+    display_skipped_hosts: bool,
+    display_ok_hosts: bool,
+}
+
+fn flag(result: &Map, key: &str) -> bool {
+    matches!(result.get(key), Some(Value::Bool(true)))
+}
+
+impl DefaultCallback {
+    pub fn new(display: Display, display_skipped_hosts: bool, display_ok_hosts: bool) -> Self {
+        DefaultCallback {
+            display,
+            last_task_banner: None,
+            display_skipped_hosts,
+            display_ok_hosts,
+        }
+    }
+
+    pub fn playbook_start(&mut self, file_name: &str) {
+        if self.display.verbosity > 1 {
+            let base = file_name.rsplit('/').next().unwrap_or(file_name);
+            self.display.banner(&format!("PLAYBOOK: {base}"));
+        }
+    }
+
+    pub fn play_start(&mut self, name: &str) {
+        let name = name.trim();
+        if name.is_empty() {
+            self.display.banner("PLAY");
+        } else {
+            self.display.banner(&format!("PLAY [{name}]"));
+        }
+    }
+
+    pub fn no_hosts_matched(&mut self) {
+        self.display.display("skipping: no hosts matched");
+    }
+
+    pub fn no_hosts_remaining(&mut self) {
+        self.display.banner("NO MORE HOSTS LEFT");
+    }
+
+    pub fn task_start(&mut self, task: &TaskInfo) {
+        if self.display_skipped_hosts && self.display_ok_hosts {
+            self.print_task_banner(task);
+        }
+    }
+
+    fn print_task_banner(&mut self, task: &TaskInfo) {
+        self.display
+            .banner(&format!("{} [{}]", task.prefix, task.name.trim()));
+        if self.display.verbosity >= 2 {
+            self.display.display(&format!("task path: {}", task.path));
+        }
+        self.last_task_banner = Some(task.uuid);
+    }
+
+    fn ensure_banner(&mut self, task: &TaskInfo) {
+        if self.last_task_banner != Some(task.uuid) {
+            self.print_task_banner(task);
+        }
+    }
+
+    fn host_label(host: &str, task: &TaskInfo) -> String {
+        match &task.delegate_to {
+            Some(d) if d != host => format!("{host} -> {d}"),
+            _ => host.to_string(),
+        }
+    }
+
+    fn is_verbose(&self, result: &Map, verbosity: u8) -> bool {
+        (self.display.verbosity > verbosity || flag(result, "_ansible_verbose_always"))
+            && !flag(result, "_ansible_verbose_override")
+    }
+
+    /// `_dump_results`: the result without internal keys, as JSON.
+    pub fn dump_results(&self, result: &Map) -> String {
+        let indent = flag(result, "_ansible_verbose_always") || self.display.verbosity > 2;
+        let mut abridged = strip_internal_keys(result);
+        if self.display.verbosity < 3 {
+            abridged.shift_remove("invocation");
+            abridged.shift_remove("diff");
+        }
+        for key in ["exception", "warnings", "deprecations"] {
+            abridged.shift_remove(key);
+        }
+        let value = Value::Map(abridged);
+        if indent {
+            value.to_python_json()
+        } else {
+            value.to_python_json_compact()
+        }
+    }
+
+    fn clean_results(result: &mut Map, action: &str) {
+        if !DEBUG_ACTIONS.contains(&action) {
+            return;
+        }
+        if result.contains_key("msg") {
+            result.retain(|k, _| DEBUG_ALLOWED_KEYS.contains(&k.as_str()) || k.starts_with('_'));
+        } else {
+            for key in HIDE_IN_DEBUG {
+                result.shift_remove(*key);
+            }
+        }
+    }
+
+    /// Warnings and the exception of a result (`_handle_warnings_and_exception`).
+    fn handle_warnings_and_exception(&self, result: &mut Map) {
+        if let Some(Value::List(warnings)) = result.shift_remove("warnings") {
+            for w in warnings {
+                self.display.warning(&w.python_str());
+            }
+        }
+        if let Some(Value::List(deprecations)) = result.shift_remove("deprecations") {
+            for d in deprecations {
+                let text = match &d {
+                    Value::Map(m) => m.get("msg").map(Value::python_str).unwrap_or_default(),
+                    other => other.python_str(),
+                };
+                crate::cli::display::deprecation(&text);
+            }
+        }
+        // The executor prints the error report of a failed task itself
+        // (it knows the task's origin); the key is only dropped here.
+        result.shift_remove("exception");
+    }
+
+    pub fn runner_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        let label = Self::host_label(host, task);
+        if task.is_include {
+            self.ensure_banner(task);
+            return;
+        }
+        let changed = flag(&result, "changed");
+        let mut msg = if changed {
+            self.ensure_banner(task);
+            format!("changed: [{label}]")
+        } else {
+            if !self.display_ok_hosts {
+                return;
+            }
+            self.ensure_banner(task);
+            format!("ok: [{label}]")
+        };
+        self.handle_warnings_and_exception(&mut result);
+        if task.is_loop && result.contains_key("results") {
+            return;
+        }
+        Self::clean_results(&mut result, &task.action);
+        if self.is_verbose(&result, 0) {
+            msg.push_str(&format!(" => {}", self.dump_results(&result)));
+        }
+        self.display.display(&msg);
+    }
+
+    pub fn runner_on_failed(
+        &mut self,
+        host: &str,
+        task: &TaskInfo,
+        mut result: Map,
+        ignore_errors: bool,
+    ) {
+        let label = Self::host_label(host, task);
+        self.ensure_banner(task);
+        self.handle_warnings_and_exception(&mut result);
+        Self::clean_results(&mut result, &task.action);
+        if !(task.is_loop && result.contains_key("results")) {
+            self.display.display(&format!(
+                "fatal: [{label}]: FAILED! => {}",
+                self.dump_results(&result)
+            ));
+        }
+        if ignore_errors {
+            self.display.display("...ignoring");
+        }
+    }
+
+    pub fn runner_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if !self.display_skipped_hosts {
+            return;
+        }
+        Self::clean_results(&mut result, &task.action);
+        self.ensure_banner(task);
+        self.handle_warnings_and_exception(&mut result);
+        let mut msg = format!("skipping: [{host}]");
+        if self.is_verbose(&result, 0) {
+            msg.push_str(&format!(" => {}", self.dump_results(&result)));
+        }
+        self.display.display(&msg);
+    }
+
+    pub fn runner_on_unreachable(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        self.ensure_banner(task);
+        self.handle_warnings_and_exception(&mut result);
+        let label = Self::host_label(host, task);
+        self.display.display(&format!(
+            "fatal: [{label}]: UNREACHABLE! => {}",
+            self.dump_results(&result)
+        ));
+    }
+
+    fn item_label(result: &Map) -> String {
+        if flag(result, "_ansible_no_log") {
+            return "(censored due to no_log)".into();
+        }
+        result
+            .get("_ansible_item_label")
+            .or_else(|| result.get("item"))
+            .map(Value::python_str)
+            .unwrap_or_else(|| "None".into())
+    }
+
+    pub fn item_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if task.is_include {
+            return;
+        }
+        let label = Self::host_label(host, task);
+        let status = if flag(&result, "changed") {
+            "changed"
+        } else {
+            if !self.display_ok_hosts {
+                return;
+            }
+            "ok"
+        };
+        self.ensure_banner(task);
+        self.handle_warnings_and_exception(&mut result);
+        let mut msg = format!(
+            "{status}: [{label}] => (item={})",
+            Self::item_label(&result)
+        );
+        Self::clean_results(&mut result, &task.action);
+        if self.is_verbose(&result, 0) {
+            msg.push_str(&format!(" => {}", self.dump_results(&result)));
+        }
+        self.display.display(&msg);
+    }
+
+    pub fn item_on_failed(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        self.ensure_banner(task);
+        self.handle_warnings_and_exception(&mut result);
+        let label = Self::host_label(host, task);
+        Self::clean_results(&mut result, &task.action);
+        self.display.display(&format!(
+            "failed: [{label}] (item={}) => {}",
+            Self::item_label(&result),
+            self.dump_results(&result)
+        ));
+    }
+
+    pub fn item_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if !self.display_skipped_hosts {
+            return;
+        }
+        self.ensure_banner(task);
+        self.handle_warnings_and_exception(&mut result);
+        Self::clean_results(&mut result, &task.action);
+        let mut msg = format!(
+            "skipping: [{host}] => (item={}) ",
+            Self::item_label(&result)
+        );
+        if self.is_verbose(&result, 0) {
+            msg.push_str(&format!(" => {}", self.dump_results(&result)));
+        }
+        self.display.display(&msg);
+    }
+
+    pub fn on_include(&mut self, file: &str, hosts: &[String], label: Option<String>) {
+        let mut msg = format!("included: {file} for {}", hosts.join(", "));
+        if let Some(label) = label {
+            msg.push_str(&format!(" => (item={label})"));
+        }
+        self.display.display(&msg);
+    }
+
+    pub fn retry(&mut self, host: &str, task: &TaskInfo, result: &Map, retries_left: i64) {
+        let label = Self::host_label(host, task);
+        let mut msg = format!(
+            "FAILED - RETRYING: [{label}]: {} ({retries_left} retries left).",
+            task.name
+        );
+        if self.is_verbose(result, 2) {
+            msg.push_str(&format!("Result was: {}", self.dump_results(result)));
+        }
+        self.display.display(&msg);
+    }
+
+    pub fn stats(&mut self, stats: &Stats) {
+        self.display.banner("PLAY RECAP");
+        for (host, t) in &stats.hosts {
+            let col = |lead: &str, n: u64| format!("{lead}={n:<4}");
+            self.display.display(&format!(
+                "{host:<26} : {} {} {} {} {} {} {}",
+                col("ok", t.ok),
+                col("changed", t.changed),
+                col("unreachable", t.unreachable),
+                col("failed", t.failures),
+                col("skipped", t.skipped),
+                col("rescued", t.rescued),
+                col("ignored", t.ignored),
+            ));
+        }
+        self.display.display("");
+    }
+}

@@ -1,0 +1,159 @@
+//! What a run prints: ansible's default stdout callback, byte for byte
+//! (`default.rs`), and the per-host counters of the PLAY RECAP (`Stats`).
+
+pub mod default;
+
+use crate::value::{Map, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// ansible's `Display`: stdout lines and `[WARNING]`s on stderr. Banners
+/// are padded to the terminal width minus one, 79 when not a terminal.
+pub struct Display {
+    pub verbosity: u8,
+    pub columns: usize,
+}
+
+impl Display {
+    pub fn new(verbosity: u8) -> Display {
+        Display {
+            verbosity,
+            columns: 79,
+        }
+    }
+
+    pub fn display(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    pub fn banner(&self, msg: &str) {
+        let msg = msg.trim();
+        let stars = self.columns.saturating_sub(msg.chars().count()).max(3);
+        self.display(&format!("\n{msg} {}", "*".repeat(stars)));
+    }
+
+    pub fn warning(&self, msg: &str) {
+        crate::cli::display::warning(msg);
+    }
+}
+
+/// Per-host counters (`AggregateStats`).
+#[derive(Debug, Default, Clone)]
+pub struct HostStats {
+    pub ok: u64,
+    pub changed: u64,
+    pub unreachable: u64,
+    pub failures: u64,
+    pub skipped: u64,
+    pub rescued: u64,
+    pub ignored: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// By host name; sorted like Python sorts the names.
+    pub hosts: BTreeMap<String, HostStats>,
+}
+
+impl Stats {
+    pub fn host(&mut self, name: &str) -> &mut HostStats {
+        self.hosts.entry(name.to_string()).or_default()
+    }
+}
+
+/// ansible's `strip_internal_keys`: every `_ansible_*` key, at any depth.
+pub fn strip_internal_keys(result: &Map) -> Map {
+    result
+        .iter()
+        .filter(|(k, _)| !k.starts_with("_ansible_"))
+        .map(|(k, v)| (k.clone(), strip_value(v)))
+        .collect()
+}
+
+fn strip_value(value: &Value) -> Value {
+    match value {
+        Value::Map(m) => Value::Map(strip_internal_keys(m)),
+        Value::List(items) => Value::List(items.iter().map(strip_value).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Internal keys callbacks still need (`CLEAN_EXCEPTIONS`).
+const CALLBACK_KEYS: &[&str] = &[
+    "_ansible_verbose_always",
+    "_ansible_item_label",
+    "_ansible_no_log",
+    "_ansible_verbose_override",
+];
+
+/// Keys a `no_log` result keeps (`_PRESERVE`).
+const NO_LOG_KEYS: &[&str] = &[
+    "attempts",
+    "changed",
+    "retries",
+    "_ansible_no_log",
+    "exception",
+    "warnings",
+    "deprecations",
+];
+
+pub const CENSORED: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+fn censor(result: &Map) -> Map {
+    let mut out: Map = NO_LOG_KEYS
+        .iter()
+        .filter_map(|k| result.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    out.insert("censored".into(), Value::str(CENSORED));
+    out
+}
+
+fn strip_except_callback_keys(value: &Value) -> Value {
+    match value {
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .filter(|(k, _)| !k.starts_with("_ansible_") || CALLBACK_KEYS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), strip_except_callback_keys(v)))
+                .collect(),
+        ),
+        Value::List(items) => Value::List(items.iter().map(strip_except_callback_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// What a callback sees of a task result (`as_callback_task_result`): no
+/// `failed`/`skipped` (the event says it), internal keys stripped, and
+/// everything but a few keys hidden under `no_log`.
+pub fn callback_view(result: &Map, is_debug: bool, no_log: bool) -> Map {
+    if no_log || matches!(result.get("_ansible_no_log"), Some(Value::Bool(true))) {
+        let mut censored = censor(result);
+        if let Some(Value::List(items)) = result.get("results") {
+            let items = items
+                .iter()
+                .map(|item| match item {
+                    Value::Map(m)
+                        if matches!(m.get("_ansible_no_log"), Some(Value::Bool(true))) =>
+                    {
+                        Value::Map(censor(m))
+                    }
+                    other => other.clone(),
+                })
+                .collect();
+            censored.insert("results".into(), Value::List(items));
+        }
+        return censored;
+    }
+    let kept: Map = result
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "failed" | "skipped"))
+        .filter(|(k, _)| !(is_debug && k.as_str() == "invocation"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    match strip_except_callback_keys(&Value::Map(kept)) {
+        Value::Map(m) => m,
+        _ => Map::new(),
+    }
+}
