@@ -73,7 +73,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
         }
         // Selecting each play's hosts (ansible does it for the play's magic
         // variables) reports unmatched patterns even in a syntax check.
-        for play in &playbook.plays {
+        for play in playbook.plays.iter().filter(|_| listing) {
             let patterns = play.host_patterns();
             let hosts = selector.get_hosts_from(inv, &patterns, HostOrder::Inventory, true, false);
             setup::flush_notices(inv);

@@ -156,6 +156,7 @@ pub fn run_playbooks(
         selector,
         inventory_vars,
         stats: Stats::default(),
+        failed_hosts: Default::default(),
     };
     runner.run(playbooks)
 }

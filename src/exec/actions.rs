@@ -87,12 +87,20 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
     if verbosity <= i64::from(input.verbosity) {
         if let Some(var) = input.args.get("var") {
             let expr = var.python_str();
+            // ansible 2.19 shows an undefined value as an error marker.
+            let undefined = |message: String| Value::str(format!("<< error 1 - {message} >>"));
             let value = match input.templar.evaluate(&expr, input.context) {
-                Ok(v) if v.is_undefined() => Value::str("VARIABLE IS NOT DEFINED!"),
-                Ok(v) => from_jinja(&v),
-                Err(e) if e.message.contains("is undefined") => {
-                    Value::str("VARIABLE IS NOT DEFINED!")
+                Ok(v) if v.is_undefined() => {
+                    match input
+                        .templar
+                        .template_jinja(&format!("{{{{ {expr} }}}}"), input.context)
+                    {
+                        Err(e) => undefined(e.message),
+                        Ok(_) => undefined(format!("'{expr}' is undefined")),
+                    }
                 }
+                Ok(v) => from_jinja(&v),
+                Err(e) if e.message.contains("is undefined") => undefined(e.message),
                 Err(e) => {
                     return Err(TaskError::new(format!(
                         "Error while resolving `var` expression.: {}",

@@ -45,7 +45,7 @@ pub fn holds(
     let result = if is_template(&text) {
         let rendered = templar
             .template_jinja(&text, context)
-            .map_err(|e| TaskError::at(e.message, origin.cloned()))?;
+            .map_err(|e| evaluation_error(e.message, origin))?;
         match rendered.kind() {
             ValueKind::Bool => rendered,
             ValueKind::String => {
@@ -75,16 +75,23 @@ fn evaluate(
 ) -> Result<Jv, TaskError> {
     let value = templar
         .evaluate(expr, context)
-        .map_err(|e| TaskError::at(e.message, origin.cloned()))?;
+        .map_err(|e| evaluation_error(e.message, origin))?;
     if value.is_undefined() {
         // Let the templar name the undefined variable.
         let message = match templar.template_jinja(&format!("{{{{ {expr} }}}}"), context) {
             Err(e) => e.message,
             Ok(_) => format!("'{expr}' is undefined"),
         };
-        return Err(TaskError::at(message, origin.cloned()));
+        return Err(evaluation_error(message, origin));
     }
     Ok(value)
+}
+
+fn evaluation_error(message: String, origin: Option<&Origin>) -> TaskError {
+    TaskError::at(
+        format!("Error while evaluating conditional: {message}"),
+        origin.cloned(),
+    )
 }
 
 fn broken(truth: String, type_name: &str, origin: Option<&Origin>) -> TaskError {

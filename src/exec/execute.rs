@@ -124,6 +124,15 @@ impl TaskRun<'_> {
         TaskOutcome::Loop(self.run_loop(items))
     }
 
+    /// Do these conditions hold for this host (errors count as false)?
+    pub fn conditions_hold(&self, conditions: &[Value]) -> bool {
+        let context = self.context(Map::new());
+        matches!(
+            conditional::first_false(&self.shared.templar, conditions, &context, None),
+            Ok(None)
+        )
+    }
+
     fn loop_control(&self) -> Map {
         match self.task.keyword("loop_control") {
             Some(Value::Map(m)) => m.clone(),
@@ -164,8 +173,11 @@ impl TaskRun<'_> {
         let label = control.get("label").cloned();
         let count = items.len();
         let mut outcomes = Vec::with_capacity(count);
+        // Facts set by earlier items (set_fact in a loop) are visible to
+        // later ones, as ansible updates the loop's variables.
+        let mut facts_so_far = Map::new();
         for (index, item) in items.iter().enumerate() {
-            let mut extra = Map::new();
+            let mut extra = facts_so_far.clone();
             extra.insert("ansible_loop_var".into(), Value::str(loop_var.as_str()));
             extra.insert(loop_var.clone(), item.clone());
             if let Some(index_var) = &index_var {
@@ -177,6 +189,13 @@ impl TaskRun<'_> {
                 extra.insert("ansible_loop".into(), info.clone());
             }
             let mut outcome = self.run_once(extra.clone());
+            if let Some(Value::Map(facts)) = outcome.result.get("ansible_facts")
+                && !outcome.flag("failed")
+            {
+                for (k, v) in facts {
+                    facts_so_far.insert(k.clone(), v.clone().into_data());
+                }
+            }
             let result = &mut outcome.result;
             result.insert(loop_var.clone(), item.clone());
             result.insert("ansible_loop_var".into(), Value::str(loop_var.as_str()));
@@ -337,8 +356,18 @@ impl TaskRun<'_> {
         }
     }
 
-    /// The failure report of a failed result that carries none yet.
+    /// The failure report of a failed result that carries none yet, and
+    /// the `no_log` mark.
     fn finish(&self, mut outcome: Outcome, action: &str) -> Outcome {
+        if self
+            .keyword("no_log")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(false)
+        {
+            outcome
+                .result
+                .insert("_ansible_no_log".into(), Value::Bool(true));
+        }
         if outcome.flag("failed") && outcome.error.is_none() {
             let kind = if actions::is_controller_action(action) {
                 "Action"
@@ -510,6 +539,13 @@ impl TaskRun<'_> {
 
     fn run_action(&self, action: &str, args: Map, context: &Jv) -> Outcome {
         if actions::is_controller_action(action) {
+            if args.contains_key("_raw_params") {
+                let e = TaskError::new(format!(
+                    "Action '{}' does not support raw params.",
+                    full_action_name(action)
+                ));
+                return Outcome::from_error(&e, &self.task.origin);
+            }
             let input = ActionInput {
                 templar: &self.shared.templar,
                 context,

@@ -51,6 +51,8 @@ pub struct PlaybookRunner<'a> {
     pub selector: &'a mut HostSelector,
     pub inventory_vars: InventoryVarsSpec,
     pub stats: Stats,
+    /// Hosts that failed in earlier plays: later plays leave them out.
+    pub failed_hosts: std::collections::HashSet<String>,
 }
 
 impl PlaybookRunner<'_> {
@@ -107,10 +109,11 @@ impl PlaybookRunner<'_> {
         let hosts: Vec<String> = ids
             .iter()
             .map(|id| self.inventory.host(*id).name.clone())
+            .filter(|h| !self.failed_hosts.contains(h))
             .collect();
         self.snapshot_inventory()?;
 
-        let name = play.name.python_str();
+        let name = self.play_name(play)?;
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.play_start(&name);
         }
@@ -156,7 +159,42 @@ impl PlaybookRunner<'_> {
             }
             run.flush_handlers(&hosts);
         }
+        let failed = std::mem::take(&mut run.failed_for_run);
+        self.failed_hosts.extend(failed);
         Ok(())
+    }
+
+    /// The play's name, templated with the play's own vars and extra vars
+    /// (inventory vars are not available at this point, as in ansible).
+    fn play_name(&self, play: &Play) -> Result<String, Fatal> {
+        let raw = play.name.python_str();
+        if !crate::templating::render::is_template(&raw) {
+            return Ok(raw);
+        }
+        let mut vars = match play.keywords.get("vars").map(|a| &a.value) {
+            Some(Value::Map(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        for (k, v) in self.shared.factory.store.extra_vars() {
+            vars.insert(k.clone(), v.clone());
+        }
+        let context = crate::templating::lazy::LazyVars::context(
+            vars,
+            Arc::clone(&self.shared.templar),
+            self.shared.factory.vault.clone(),
+        );
+        match self.shared.templar.template_in(&raw, &context) {
+            Ok(v) => Ok(v.python_str()),
+            Err(e) => {
+                let mut text = format!("Error processing keyword 'name': {}", e.message);
+                if let Some(attr) = play.keywords.get("name") {
+                    let origin = crate::playbook::model::Origin::new(&play.origin.file, attr.span);
+                    text.push('\n');
+                    text.push_str(&origin.context());
+                }
+                Err(Fatal::msg(Exit::PARSE_ERROR, text))
+            }
+        }
     }
 
     fn play_scope(

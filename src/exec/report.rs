@@ -61,6 +61,9 @@ impl TaskError {
     /// The `[ERROR]:` text (without the prefix), as ansible prints it for
     /// an error raised while running a task on a host.
     pub fn report(&self, task_origin: &Origin) -> String {
+        if self.stage.is_none() && self.origin.is_none() && self.help.is_none() {
+            return format!("Task failed: {}\n{}", self.message, task_origin.context());
+        }
         let (heading, cause) = match &self.stage {
             Some(stage) => (
                 format!("Task failed: {stage}."),

@@ -33,6 +33,9 @@ pub struct PlayRun<'a> {
     handlers: Vec<Handler>,
     /// Hosts out of the play (failed or `end_host`).
     removed: HashSet<String>,
+    /// Hosts that failed (or were unreachable) and stay failed for the
+    /// rest of the run.
+    pub failed_for_run: HashSet<String>,
     /// `meta: end_play` was run.
     ended: bool,
     next_uuid: usize,
@@ -73,6 +76,7 @@ impl<'a> PlayRun<'a> {
             play,
             handlers: Vec::new(),
             removed: HashSet::new(),
+            failed_for_run: HashSet::new(),
             ended: false,
             next_uuid: 0,
         }
@@ -282,6 +286,9 @@ impl<'a> PlayRun<'a> {
         }
         for host in &failed {
             self.removed.insert(host.clone());
+            if !scope.rescuable {
+                self.failed_for_run.insert(host.clone());
+            }
         }
         failed
     }
@@ -326,18 +333,34 @@ impl<'a> PlayRun<'a> {
                 self.shared.factory.store.set_nonpersistent(target, vars);
             }
         }
-        if !failed
-            && !skipped
-            && let Some(Value::Map(facts)) = result.get("ansible_facts")
-        {
-            let short = super::actions::short_name(&action);
+        // Facts of the task, or of each item of a loop.
+        let mut fact_sets: Vec<(Map, bool)> = Vec::new();
+        let collect = |r: &Map, out: &mut Vec<(Map, bool)>| {
+            let ok = !matches!(r.get("failed"), Some(Value::Bool(true)))
+                && !matches!(r.get("skipped"), Some(Value::Bool(true)));
+            if ok && let Some(Value::Map(facts)) = r.get("ansible_facts") {
+                out.push((facts.clone(), is_true(r.get("_ansible_facts_cacheable"))));
+            }
+        };
+        match result.get("results") {
+            Some(Value::List(items)) => {
+                for item in items {
+                    if let Value::Map(m) = item {
+                        collect(m, &mut fact_sets);
+                    }
+                }
+            }
+            _ => collect(result, &mut fact_sets),
+        }
+        let short = super::actions::short_name(&action);
+        for (facts, cacheable) in fact_sets {
             for target in applies_to {
                 if short == "set_fact" {
                     self.shared
                         .factory
                         .store
                         .set_nonpersistent(target, facts.clone());
-                    if is_true(result.get("_ansible_facts_cacheable")) {
+                    if cacheable {
                         self.shared.factory.store.set_facts(target, facts.clone());
                     }
                 } else if short != "debug" {
@@ -352,9 +375,7 @@ impl<'a> PlayRun<'a> {
             Ok(cb) => cb,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Some(error) = &overall.error
-            && !no_log
-        {
+        if let Some(error) = &overall.error {
             cb.display.display(&format!("[ERROR]: {error}\n"));
         }
         if unreachable {
@@ -417,9 +438,7 @@ impl<'a> PlayRun<'a> {
             Ok(cb) => cb,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Some(error) = &item.error
-            && !no_log
-        {
+        if let Some(error) = &item.error {
             cb.display.display(&format!("[ERROR]: {error}\n"));
         }
         if item.flag("failed") {
@@ -496,36 +515,108 @@ impl<'a> PlayRun<'a> {
         }
     }
 
-    fn run_meta(&mut self, task: &Task, _scope: &Scope, hosts: &[String]) -> Vec<String> {
+    /// `meta:` tasks (`StrategyBase._execute_meta` under the linear
+    /// strategy): some run per host, the others once for all hosts; each
+    /// run shows the task banner, and a false `when` reports a skip.
+    fn run_meta(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
         let what = task
             .args
             .get("_raw_params")
             .map(Value::python_str)
             .unwrap_or_default();
-        match what.trim() {
-            "flush_handlers" => self.flush_handlers(hosts),
-            "end_play" => {
-                self.ended = true;
+        let what = what.trim().to_string();
+        let per_host = matches!(
+            what.as_str(),
+            "noop"
+                | "reset_connection"
+                | "end_host"
+                | "role_complete"
+                | "flush_handlers"
+                | "end_role"
+        );
+        let targets: Vec<String> = if per_host {
+            hosts.to_vec()
+        } else {
+            hosts.iter().take(1).cloned().collect()
+        };
+        let uuid = self.next_uuid();
+        let prefix = if scope.handlers {
+            "RUNNING HANDLER"
+        } else {
+            "TASK"
+        };
+        let name = self.display_name(task, scope, hosts.first());
+        let info = task_info(task, uuid, prefix, name);
+        let mut flush_for: Vec<String> = Vec::new();
+        for host in &targets {
+            if let Ok(mut cb) = self.shared.callback.lock() {
+                cb.task_start(&info);
             }
-            "end_host" | "end_batch" => {
-                for host in hosts {
-                    self.removed.insert(host.clone());
+            let conditions = scope.conditions(task);
+            let supports_when = !matches!(
+                what.as_str(),
+                "noop" | "refresh_inventory" | "reset_connection"
+            );
+            let holds = if conditions.is_empty() || !supports_when {
+                true
+            } else {
+                let run = TaskRun {
+                    shared: self.shared,
+                    play: &self.play,
+                    task,
+                    scope,
+                    host,
+                };
+                run.conditions_hold(&conditions)
+            };
+            if !holds {
+                let mut result = Map::new();
+                result.insert("msg".into(), Value::str(what.as_str()));
+                result.insert("skipped".into(), Value::Bool(true));
+                result.insert(
+                    "skip_reason".into(),
+                    Value::str(format!("{what} conditional evaluated to False")),
+                );
+                // Reported, but not counted in the recap (as ansible).
+                let view = callback_view(&result, false, false);
+                if let Ok(mut cb) = self.shared.callback.lock() {
+                    cb.runner_on_skipped(host, &info, view);
                 }
-                if what.trim() == "end_batch" {
+                continue;
+            }
+            match what.as_str() {
+                "flush_handlers" => flush_for.push(host.clone()),
+                "end_play" => {
+                    self.ended = true;
+                    for h in hosts {
+                        self.removed.insert(h.clone());
+                    }
+                }
+                "end_batch" => {
+                    for h in hosts {
+                        self.removed.insert(h.clone());
+                    }
                     self.ended = true;
                 }
-            }
-            "clear_facts" => {
-                for host in hosts {
-                    self.shared.factory.store.clear_facts(host);
+                "end_host" => {
+                    self.removed.insert(host.clone());
                 }
+                "clear_facts" => {
+                    for h in hosts {
+                        self.shared.factory.store.clear_facts(h);
+                    }
+                }
+                "clear_host_errors" => {
+                    self.removed.clear();
+                }
+                // noop, refresh_inventory, reset_connection, end_role:
+                // nothing observable to do without a transport or inventory
+                // plugins.
+                _ => {}
             }
-            "clear_host_errors" => {
-                self.removed.clear();
-            }
-            // noop, refresh_inventory, reset_connection, end_role: nothing
-            // observable to do without a transport or inventory plugins.
-            _ => {}
+        }
+        if !flush_for.is_empty() {
+            self.flush_handlers(&flush_for);
         }
         Vec::new()
     }

@@ -110,6 +110,10 @@ impl VarsStore {
         }
     }
 
+    pub fn extra_vars(&self) -> &Map {
+        &self.extra_vars
+    }
+
     pub fn hash_behaviour(&self) -> HashBehaviour {
         self.hash
     }

@@ -1,0 +1,220 @@
+//! Golden-output parity of running playbooks: every `*.yml` in
+//! `tests/fixtures/run/` is run by ansible-playbook 2.19 (from
+//! `MITORUN_REF_BIN`) and by mitorun, in that directory, with
+//! `-i inventory.ini`; stdout must be byte-identical and the exit codes
+//! equal. A first line `# args: ...` adds command-line arguments (split on
+//! whitespace).
+//!
+//! `expressions.txt` is the templating differential corpus: one Jinja
+//! expression per line, each becomes a `debug: msg="{{ expr }}"` task
+//! (errors included: the tasks ignore errors) of a generated playbook.
+//!
+//! Knob: `MITORUN_RUN_FILTER` — only playbooks whose name contains it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run")
+}
+
+fn ref_playbook() -> PathBuf {
+    let bin = common::ref_bin_dir().join("ansible-playbook");
+    assert!(
+        bin.is_file(),
+        "{} is missing: MITORUN_REF_BIN must hold ansible-playbook",
+        bin.display()
+    );
+    bin
+}
+
+fn header_args(playbook: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(playbook).unwrap_or_default();
+    text.lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# args:"))
+        .map(|rest| rest.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+struct Case {
+    name: String,
+    dir: PathBuf,
+    args: Vec<String>,
+}
+
+fn compare(case: &Case) -> Option<String> {
+    // One fork: ansible then reports hosts in inventory order, as mitorun
+    // does; with more forks ansible's own order varies from run to run.
+    let env = BTreeMap::from([
+        ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+        ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+    ]);
+    let reference = common::run_controlled(&ref_playbook(), &case.args, &case.dir, &env);
+    let ours = common::run_controlled(&common::mitorun_bin(), &case.args, &case.dir, &env);
+    let mut problems = Vec::new();
+    if let Some(f) = &reference.failure {
+        problems.push(format!("reference did not run: {f}"));
+    }
+    if let Some(f) = &ours.failure {
+        problems.push(format!("mitorun did not run: {f}"));
+    }
+    if reference.code != ours.code {
+        problems.push(format!(
+            "exit code: ansible {:?}, mitorun {:?}\n  mitorun stderr: {}",
+            reference.code,
+            ours.code,
+            String::from_utf8_lossy(&ours.stderr)
+        ));
+    }
+    if reference.stdout != ours.stdout {
+        problems.push(format!(
+            "stdout differs (- ansible, + mitorun):\n{}",
+            common::line_diff(&reference.stdout, &ours.stdout, 60)
+        ));
+    }
+    if problems.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "FAIL {}: ansible-playbook {}\n  {}",
+            case.name,
+            case.args.join(" "),
+            problems.join("\n  ")
+        ))
+    }
+}
+
+fn run_cases(cases: Vec<Case>) {
+    let total = cases.len();
+    let queue = Mutex::new(cases);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                loop {
+                    let case = match queue.lock() {
+                        Ok(mut q) => q.pop(),
+                        Err(_) => None,
+                    };
+                    let Some(case) = case else { break };
+                    if let Some(problem) = compare(&case)
+                        && let Ok(mut f) = failures.lock()
+                    {
+                        f.push(problem);
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap_or_default();
+    eprintln!(
+        "{} of {total} playbooks print what ansible-playbook prints",
+        total - failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {total} playbooks differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn filter() -> Option<String> {
+    std::env::var("MITORUN_RUN_FILTER").ok()
+}
+
+#[test]
+fn playbooks_print_what_ansible_prints() {
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(fixtures())
+        .expect("fixtures/run")
+        .flatten()
+    {
+        let path = entry.path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if !name.ends_with(".yml") || filter().is_some_and(|f| !name.contains(&f)) {
+            continue;
+        }
+        let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
+        args.extend(header_args(&path));
+        args.push(name.clone());
+        cases.push(Case {
+            name,
+            dir: fixtures(),
+            args,
+        });
+    }
+    cases.sort_by(|a, b| b.name.cmp(&a.name));
+    assert!(
+        cases.len() >= 30,
+        "the corpus should have at least 30 playbooks"
+    );
+    run_cases(cases);
+}
+
+/// A YAML double-quoted scalar holding `text`.
+fn yaml_quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[test]
+fn template_expressions_evaluate_as_in_ansible() {
+    if filter().is_some() {
+        return;
+    }
+    let corpus = std::fs::read_to_string(fixtures().join("expressions.txt")).expect("corpus");
+    let expressions: Vec<&str> = corpus
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .collect();
+    assert!(
+        expressions.len() >= 300,
+        "the corpus should have at least 300 expressions"
+    );
+    // Chunks keep each playbook small enough to read when it differs.
+    let scratch = std::env::temp_dir().join(format!("mitorun-expr-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&scratch);
+    let mut cases = Vec::new();
+    for (n, chunk) in expressions.chunks(60).enumerate() {
+        let mut playbook = String::from(
+            "- hosts: h1\n  gather_facts: false\n  vars:\n    n: 3\n    s: 'Hello World'\n    lst: [3, 1, 2]\n    d: {b: 2, a: 1}\n    nested: {x: {y: [1, {z: 'deep'}]}}\n    empty: ''\n    none_value: null\n  tasks:\n",
+        );
+        for expr in chunk {
+            let msg = format!("{{{{ {expr} }}}}");
+            playbook.push_str(&format!(
+                "    - debug:\n        msg: {}\n      ignore_errors: true\n",
+                yaml_quoted(&msg)
+            ));
+        }
+        let dir = scratch.join(format!("chunk{n:02}"));
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join("site.yml"), playbook);
+        let _ = std::fs::copy(fixtures().join("inventory.ini"), dir.join("inventory.ini"));
+        cases.push(Case {
+            name: format!("expressions chunk {n} ({})", dir.display()),
+            dir,
+            args: vec!["-i".into(), "inventory.ini".into(), "site.yml".into()],
+        });
+    }
+    run_cases(cases);
+    let _ = std::fs::remove_dir_all(&scratch);
+}
