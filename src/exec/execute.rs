@@ -517,6 +517,9 @@ impl TaskRun<'_> {
                         "Finalization of task args for '{}' failed",
                         full_action_name(action)
                     ),
+                    self.task
+                        .args_span
+                        .map(|span| Origin::new(&self.task.origin.file, span)),
                     format!("Error while resolving value for '{name}': {message}"),
                     self.arg_origin(name),
                 )

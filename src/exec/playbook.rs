@@ -274,6 +274,7 @@ fn gathering_task(play: &Play) -> Task {
         action: "gather_facts".into(),
         resolved_action: Some("ansible.builtin.gather_facts".into()),
         args,
+        args_span: None,
         arg_spans: Default::default(),
         delegate_to: None,
         loop_with: None,

@@ -4,16 +4,14 @@
 
 use crate::playbook::model::Origin;
 
-/// Why a task failed before or while its action ran.
+/// Why a task failed before or while its action ran: the cause, where
+/// the offending value was written, and optionally the stage it failed in
+/// (e.g. "Finalization of task args for 'ansible.builtin.debug' failed")
+/// with the origin of that stage's data.
 #[derive(Debug, Clone)]
 pub struct TaskError {
     pub message: String,
-    /// What failed, when the message is "what failed: why" (e.g.
-    /// "Finalization of task args for 'ansible.builtin.debug' failed"):
-    /// ansible shows it under the task's origin and the cause under the
-    /// value's origin.
-    pub stage: Option<String>,
-    /// Where the offending value was written (a `when`, an argument).
+    pub stage: Option<(String, Option<Origin>)>,
     pub origin: Option<Origin>,
     pub help: Option<String>,
 }
@@ -31,14 +29,13 @@ impl TaskError {
     /// An error of a stage of the task (`stage: cause`).
     pub fn in_stage(
         stage: impl Into<String>,
+        stage_origin: Option<Origin>,
         cause: impl Into<String>,
         origin: Option<Origin>,
     ) -> TaskError {
-        let stage = stage.into();
-        let cause = cause.into();
         TaskError {
-            message: format!("{stage}: {cause}"),
-            stage: Some(stage),
+            message: cause.into(),
+            stage: Some((stage.into(), stage_origin)),
             origin,
             help: None,
         }
@@ -53,35 +50,66 @@ impl TaskError {
         }
     }
 
-    /// The result's `msg`.
+    /// The chain of messages ansible prints, outermost first.
+    fn chain(&self) -> Vec<(String, Option<Origin>)> {
+        let mut chain = vec![("Task failed".to_string(), None)];
+        if let Some((stage, origin)) = &self.stage {
+            chain.push((stage.clone(), origin.clone()));
+        }
+        chain.push((self.message.clone(), self.origin.clone()));
+        chain
+    }
+
+    /// The one-line message (the result's `msg`).
     pub fn result_message(&self) -> String {
-        format!("Task failed: {}", self.message)
+        self.chain()
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect::<Vec<_>>()
+            .join(": ")
     }
 
     /// The `[ERROR]:` text (without the prefix), as ansible prints it for
-    /// an error raised while running a task on a host.
+    /// an error raised while running a task on a host: the joined message,
+    /// then each level with its origin, "<<< caused by >>>" between them.
+    /// A level whose data has no origin of its own is merged into the level
+    /// above it.
     pub fn report(&self, task_origin: &Origin) -> String {
-        if self.stage.is_none() && self.origin.is_none() && self.help.is_none() {
-            return format!("Task failed: {}\n{}", self.message, task_origin.context());
+        let mut sections: Vec<(String, Origin)> = Vec::new();
+        for (index, (message, origin)) in self.chain().into_iter().enumerate() {
+            let origin = if index == 0 {
+                Some(task_origin.clone())
+            } else {
+                origin
+            };
+            match (origin, sections.last_mut()) {
+                (Some(origin), _) => sections.push((message, origin)),
+                (None, Some(last)) => last.0 = format!("{}: {message}", last.0),
+                (None, None) => {}
+            }
         }
-        let (heading, cause) = match &self.stage {
-            Some(stage) => (
-                format!("Task failed: {stage}."),
-                self.message
-                    .strip_prefix(&format!("{stage}: "))
-                    .unwrap_or(&self.message)
-                    .to_string(),
-            ),
-            None => ("Task failed.".to_string(), self.message.clone()),
-        };
-        let mut out = format!(
-            "Task failed: {}\n\n{heading}\n{}\n\n<<< caused by >>>\n\n{cause}",
-            self.message,
-            task_origin.context(),
-        );
-        if let Some(origin) = &self.origin {
+        let joined = self.result_message();
+        if sections.len() == 1 {
+            let mut out = format!("{joined}\n{}", task_origin.context());
+            if let Some(help) = &self.help {
+                out.push_str("\n\n");
+                out.push_str(help);
+            }
+            return out;
+        }
+        let mut out = format!("{joined}\n");
+        let last = sections.len() - 1;
+        for (index, (message, origin)) in sections.iter().enumerate() {
             out.push('\n');
-            out.push_str(&origin.context());
+            if index < last {
+                let period = if message.ends_with('.') { "" } else { "." };
+                out.push_str(&format!(
+                    "{message}{period}\n{}\n\n<<< caused by >>>\n",
+                    origin.context()
+                ));
+            } else {
+                out.push_str(&format!("{message}\n{}", origin.context()));
+            }
         }
         if let Some(help) = &self.help {
             out.push_str("\n\n");

@@ -16,6 +16,8 @@ use crate::value::Value;
 /// The outcome of parsing a task's keys.
 #[derive(Debug, Clone)]
 pub struct ParsedAction {
+    /// Where the arguments mapping was written (none for `k=v` strings).
+    pub args_span: Option<Span>,
     /// Where each argument's value was written (for error origins).
     pub arg_spans: IndexMap<String, Span>,
     pub action: String,
@@ -240,7 +242,11 @@ impl ArgsParser<'_> {
                 arg_spans.entry(k).or_insert(span);
             }
         }
+        let args_span = args_node
+            .filter(|n| matches!(n.kind, NodeKind::Map(_)))
+            .map(|n| n.span);
         Ok(ParsedAction {
+            args_span,
             arg_spans,
             action,
             args,

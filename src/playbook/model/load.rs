@@ -650,7 +650,16 @@ impl Loader {
             origin: &origin,
             file: &ctx.file,
         };
-        let parsed = parser.parse(Some((&self.resolver, &collections)))?;
+        let mut parsed = parser.parse(Some((&self.resolver, &collections)))?;
+        // ansible points at the action's key when its arguments mapping
+        // fails to finalize.
+        if parsed.args_span.is_some() {
+            parsed.args_span = entries
+                .iter()
+                .rev()
+                .find(|(k, _, _)| *k == parsed.action || k == "action" || k == "local_action")
+                .map(|(_, key, _)| key.span);
+        }
         let class = match kind {
             TaskKind::Task => "Task",
             TaskKind::Handler => "Handler",
@@ -835,6 +844,7 @@ impl Loader {
             action: parsed.action,
             resolved_action: parsed.resolved,
             args,
+            args_span: parsed.args_span,
             arg_spans: parsed.arg_spans,
             delegate_to: parsed.delegate_to,
             loop_with,

@@ -163,6 +163,8 @@ pub struct Task {
     /// The fully qualified name it resolved to, when known.
     pub resolved_action: Option<String>,
     pub args: IndexMap<String, Value>,
+    /// Where the arguments mapping was written (none for `k=v`).
+    pub args_span: Option<Span>,
     /// Where each argument's value was written.
     pub arg_spans: IndexMap<String, Span>,
     /// `delegate_to` (`localhost` for `local_action`).
