@@ -11,7 +11,7 @@ use crate::playbook::model::Origin;
 #[derive(Debug, Clone)]
 pub struct TaskError {
     pub message: String,
-    pub stage: Option<(String, Option<Origin>)>,
+    pub stage: Option<Box<(String, Option<Origin>)>>,
     pub origin: Option<Origin>,
     pub help: Option<String>,
 }
@@ -35,7 +35,7 @@ impl TaskError {
     ) -> TaskError {
         TaskError {
             message: cause.into(),
-            stage: Some((stage.into(), stage_origin)),
+            stage: Some(Box::new((stage.into(), stage_origin))),
             origin,
             help: None,
         }
@@ -53,8 +53,8 @@ impl TaskError {
     /// The chain of messages ansible prints, outermost first.
     fn chain(&self) -> Vec<(String, Option<Origin>)> {
         let mut chain = vec![("Task failed".to_string(), None)];
-        if let Some((stage, origin)) = &self.stage {
-            chain.push((stage.clone(), origin.clone()));
+        if let Some(stage) = &self.stage {
+            chain.push((stage.0.clone(), stage.1.clone()));
         }
         chain.push((self.message.clone(), self.origin.clone()));
         chain
