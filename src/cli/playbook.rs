@@ -98,6 +98,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
             only_tags: only,
             skip_tags: skip,
             limit: limit.map(str::to_string),
+            load_options: opts.clone(),
         };
         return super::run::run_playbooks(&playbooks, inv, &mut selector, context);
     }

@@ -34,6 +34,7 @@ pub struct RunContext<'a> {
     pub only_tags: Vec<String>,
     pub skip_tags: Vec<String>,
     pub limit: Option<String>,
+    pub load_options: crate::playbook::model::LoadOptions,
 }
 
 /// ansible's `load_options_vars` plus the run-wide magic variables.
@@ -125,6 +126,7 @@ pub fn run_playbooks(
         modules: Box::new(NoTransport),
         callback: Mutex::new(callback),
         current: Mutex::new(None),
+        load_options: ctx.load_options,
     };
     let options = RunOptions {
         verbosity: ctx.verbosity,

@@ -124,6 +124,106 @@ impl TaskRun<'_> {
         TaskOutcome::Loop(self.run_loop(items))
     }
 
+    /// The includes this host asks for (one per loop item).
+    pub fn include_targets(&self) -> super::include::IncludeOutcome {
+        use super::include::IncludeOutcome;
+        let has_loop = self.task.keyword("loop").is_some() || self.task.loop_with.is_some();
+        let base = self.context(Map::new());
+        let items: Vec<Option<Value>> = if has_loop {
+            match self.loop_items(&base) {
+                Ok(items) => items.into_iter().map(Some).collect(),
+                Err(e) => {
+                    return IncludeOutcome::Failed(Outcome::from_error(&e, &self.task.origin));
+                }
+            }
+        } else {
+            vec![None]
+        };
+        let control = self.loop_control();
+        let loop_var = control
+            .get("loop_var")
+            .map(Value::python_str)
+            .unwrap_or_else(|| "item".into());
+        let mut targets = Vec::new();
+        for item in items {
+            let mut params = Map::new();
+            if let Some(item) = &item {
+                params.insert(loop_var.clone(), item.clone());
+                params.insert("ansible_loop_var".into(), Value::str(loop_var.as_str()));
+            }
+            let context = self.context(params.clone());
+            match conditional::first_false(
+                &self.shared.templar,
+                &self.scope.conditions(self.task),
+                &context,
+                self.keyword_origin("when").as_ref(),
+            ) {
+                Ok(Some(cond)) => {
+                    if item.is_none() {
+                        return IncludeOutcome::Skipped(skipped(cond).result);
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    return IncludeOutcome::Failed(Outcome::from_error(&e, &self.task.origin));
+                }
+            }
+            let arg = |name: &str| -> Result<Option<String>, TaskError> {
+                match self.task.args.get(name) {
+                    None => Ok(None),
+                    Some(raw) => self
+                        .template_value(raw, &context)
+                        .map(|v| Some(v.python_str()))
+                        .map_err(TaskError::new),
+                }
+            };
+            let target = if self.task.kind == crate::playbook::model::TaskKind::IncludeRole {
+                arg("name").and_then(|n| match n {
+                    Some(n) => Ok(Some(n)),
+                    None => arg("role"),
+                })
+            } else {
+                arg("_raw_params").and_then(|n| match n {
+                    Some(n) => Ok(Some(n)),
+                    None => arg("file"),
+                })
+            };
+            let from = ["tasks_from", "handlers_from", "vars_from", "defaults_from"].map(arg);
+            let target = match target {
+                Ok(Some(t)) => t,
+                Ok(None) => String::new(),
+                Err(e) => {
+                    return IncludeOutcome::Failed(Outcome::from_error(&e, &self.task.origin));
+                }
+            };
+            let mut from_values: [Option<String>; 4] = Default::default();
+            for (slot, value) in from_values.iter_mut().zip(from) {
+                match value {
+                    Ok(v) => *slot = v,
+                    Err(e) => {
+                        return IncludeOutcome::Failed(Outcome::from_error(&e, &self.task.origin));
+                    }
+                }
+            }
+            let label = match (&item, control.get("label")) {
+                (None, _) => None,
+                (Some(_), Some(label)) => self
+                    .template_value(label, &context)
+                    .ok()
+                    .map(|v| v.python_str()),
+                (Some(item), None) => Some(item.python_str()),
+            };
+            targets.push(super::include::IncludeTarget {
+                target,
+                from: from_values,
+                params,
+                label,
+            });
+        }
+        IncludeOutcome::Targets(targets)
+    }
+
     /// Do these conditions hold for this host (errors count as false)?
     pub fn conditions_hold(&self, conditions: &[Value]) -> bool {
         let context = self.context(Map::new());
@@ -542,7 +642,7 @@ impl TaskRun<'_> {
 
     fn run_action(&self, action: &str, args: Map, context: &Jv) -> Outcome {
         if actions::is_controller_action(action) {
-            if args.contains_key("_raw_params") {
+            if args.contains_key("_raw_params") && actions::short_name(action) != "include_vars" {
                 let e = TaskError::new(format!(
                     "Action '{}' does not support raw params.",
                     full_action_name(action)
@@ -556,6 +656,8 @@ impl TaskRun<'_> {
                 args,
                 raw_args: &self.task.args,
                 origin: &self.task.origin,
+                search_path: &self.scope.search_path,
+                vault: self.shared.factory.vault.as_deref(),
             };
             return match actions::run(action, input) {
                 Ok(result) => Outcome {

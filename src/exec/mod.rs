@@ -16,6 +16,7 @@
 pub mod actions;
 pub mod conditional;
 pub mod execute;
+pub mod include;
 pub mod playbook;
 pub mod report;
 pub mod scope;
@@ -89,6 +90,8 @@ pub struct Shared {
     pub callback: Mutex<DefaultCallback>,
     /// The task being reported (for retry lines).
     pub current: Mutex<Option<TaskInfo>>,
+    /// How task files and roles are read (dynamic includes).
+    pub load_options: crate::playbook::model::LoadOptions,
 }
 
 impl Shared {

@@ -125,7 +125,8 @@ impl PlaybookRunner<'_> {
         }
 
         let compiled = play.compile();
-        let scope_data = self.play_scope(play, &name, &hosts, &compiled);
+        let mut scope_data = self.play_scope(play, &name, &hosts, &compiled);
+        scope_data.vars_files = self.load_vars_files(play, &scope_data, &hosts)?;
         let play_scope = Arc::new(scope_data);
         let mut base = Scope::default().with_keywords(&play.keywords, &play.tags, true);
         base.search_path = vec![play.basedir.clone()];
@@ -162,6 +163,109 @@ impl PlaybookRunner<'_> {
         let failed = std::mem::take(&mut run.failed_for_run);
         self.failed_hosts.extend(failed);
         Ok(())
+    }
+
+    /// `vars_files` for each host: every entry (or the first existing file
+    /// of a list of alternatives) templated with the host's variables and
+    /// looked up under `vars/` and beside the playbook. Entries that cannot
+    /// be templated are skipped with ansible's warning; missing files are
+    /// skipped silently, as ansible does.
+    fn load_vars_files(
+        &self,
+        play: &Play,
+        scope: &PlayScope,
+        hosts: &[String],
+    ) -> Result<HashMap<String, Vec<Map>>, Fatal> {
+        let entries: Vec<Value> = match play.keywords.get("vars_files").map(|a| &a.value) {
+            None | Some(Value::Null) => return Ok(HashMap::new()),
+            Some(Value::List(items)) => items.clone(),
+            Some(other) => vec![other.clone()],
+        };
+        let store = &self.shared.factory.store;
+        let templar = &self.shared.templar;
+        let vault = self.shared.factory.vault.clone();
+        // Without a host (as ansible first evaluates them): warn about
+        // entries that need host variables.
+        let mut play_only = scope.vars.clone();
+        for (k, v) in store.extra_vars() {
+            play_only.insert(k.clone(), v.clone());
+        }
+        let play_context = crate::templating::lazy::LazyVars::context(
+            play_only,
+            Arc::clone(templar),
+            vault.clone(),
+        );
+        for entry in &entries {
+            let names = match entry {
+                Value::List(alternatives) => alternatives.clone(),
+                other => vec![other.clone()],
+            };
+            if names
+                .iter()
+                .any(|n| templar.template_in(&n.python_str(), &play_context).is_err())
+            {
+                crate::cli::display::warning(
+                    "skipping vars_files item due to an undefined variable",
+                );
+            }
+        }
+        let mut cache: HashMap<std::path::PathBuf, Map> = HashMap::new();
+        let mut out = HashMap::new();
+        for host in hosts {
+            let context =
+                self.shared
+                    .factory
+                    .context(&Arc::new(scope.clone()), host, None, Map::new());
+            let mut files = Vec::new();
+            for entry in &entries {
+                let names = match entry {
+                    Value::List(alternatives) => alternatives.clone(),
+                    other => vec![other.clone()],
+                };
+                for name in names {
+                    let Ok(rendered) = templar.template_in(&name.python_str(), &context) else {
+                        break;
+                    };
+                    let Value::Str(rendered) = rendered else {
+                        return Err(Fatal::msg(
+                            Exit::PARSE_ERROR,
+                            format!(
+                                "Invalid `vars_files` value of type {:?}.",
+                                rendered.python_type_name()
+                            ),
+                        ));
+                    };
+                    let Some(path) = find_vars_file(&play.basedir, &rendered) else {
+                        continue;
+                    };
+                    if let Some(vars) = cache.get(&path) {
+                        files.push(vars.clone());
+                        break;
+                    }
+                    let (value, warnings) =
+                        crate::playbook::loader::load_data_file(&path, vault.as_deref())
+                            .map_err(|e| Fatal::msg(Exit::Error, e.to_string()))?;
+                    for w in &warnings {
+                        crate::cli::display::warning(w);
+                    }
+                    let vars = match value {
+                        Some(Value::Map(m)) => m,
+                        None | Some(Value::Null) => Map::new(),
+                        Some(_) => {
+                            return Err(Fatal::msg(
+                                Exit::Error,
+                                format!("Invalid vars_files file '{}'.", path.display()),
+                            ));
+                        }
+                    };
+                    cache.insert(path, vars.clone());
+                    files.push(vars);
+                    break;
+                }
+            }
+            out.insert(host.clone(), files);
+        }
+        Ok(out)
     }
 
     /// The play's name, templated with the play's own vars and extra vars
@@ -215,14 +319,14 @@ impl PlaybookRunner<'_> {
             .filter(|r| match r.source {
                 RoleSource::PlayRoles => !self.options.private_role_vars,
                 RoleSource::Import => r.public.unwrap_or(!self.options.private_role_vars),
-                RoleSource::Dependency => false,
+                RoleSource::Dependency | RoleSource::Include => false,
             })
             .cloned()
             .collect();
         PlayScope {
             name: name.to_string(),
             vars,
-            vars_files: Vec::new(),
+            vars_files: HashMap::new(),
             public_roles,
             roles,
             hosts_all: hosts.to_vec(),
@@ -246,6 +350,18 @@ fn collect_imported_roles(items: &[Item], out: &mut Vec<Arc<RoleInfo>>) {
             collect_imported_roles(&block.always, out);
         }
     }
+}
+
+/// `path_dwim_relative_stack(..., 'vars', name)` for a play: absolute
+/// paths as they are, else `vars/NAME` then `NAME` under the play's dir.
+fn find_vars_file(basedir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(name);
+    if path.is_absolute() {
+        return path.is_file().then(|| path.to_path_buf());
+    }
+    [basedir.join("vars").join(name), basedir.join(name)]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 fn gather_facts(play: &Play, options: &RunOptions) -> bool {

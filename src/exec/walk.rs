@@ -28,7 +28,7 @@ struct Handler {
 pub struct PlayRun<'a> {
     pub shared: &'a Shared,
     pub options: &'a RunOptions,
-    pub stats: &'a mut Stats,
+    pub(super) stats: &'a mut Stats,
     pub play: Arc<PlayScope>,
     handlers: Vec<Handler>,
     /// Hosts out of the play (failed or `end_host`).
@@ -119,6 +119,11 @@ impl<'a> PlayRun<'a> {
                 }
             }
         }
+    }
+
+    /// Take a host out of the rest of the play.
+    pub(super) fn remove_host(&mut self, host: &str) {
+        self.removed.insert(host.to_string());
     }
 
     pub fn is_ended(&self) -> bool {
@@ -255,6 +260,9 @@ impl<'a> PlayRun<'a> {
         if let Ok(mut current) = self.shared.current.lock() {
             *current = Some(info.clone());
         }
+        if matches!(task.kind, TaskKind::IncludeTasks | TaskKind::IncludeRole) {
+            return self.run_include(task, scope, hosts, &info);
+        }
         let run_once = is_true(scope.keyword(task, "run_once"));
         let targets: Vec<String> = if run_once {
             hosts.iter().take(1).cloned().collect()
@@ -355,7 +363,12 @@ impl<'a> PlayRun<'a> {
         let short = super::actions::short_name(&action);
         for (facts, cacheable) in fact_sets {
             for target in applies_to {
-                if short == "set_fact" {
+                if short == "include_vars" {
+                    self.shared
+                        .factory
+                        .store
+                        .set_included(target, facts.clone());
+                } else if short == "set_fact" {
                     self.shared
                         .factory
                         .store

@@ -64,8 +64,9 @@ pub struct PlayScope {
     pub name: String,
     /// The play's `vars` keyword.
     pub vars: Map,
-    /// `vars_files` already loaded for this play (in order).
-    pub vars_files: Vec<Map>,
+    /// `vars_files` loaded for each host (their names may use the host's
+    /// variables), in order.
+    pub vars_files: HashMap<String, Vec<Map>>,
     /// Roles of the play whose defaults and vars everyone sees.
     pub public_roles: Vec<Arc<RoleInfo>>,
     /// Every role of the play (for `ansible_role_names`).
@@ -206,7 +207,7 @@ impl VarsStore {
         add(&self.fact_vars(&runtime.facts));
         if let Some(play) = play {
             add(&play.vars);
-            for file in &play.vars_files {
+            for file in play.vars_files.get(host).into_iter().flatten() {
                 add(file);
             }
             for role in &play.public_roles {

@@ -56,6 +56,94 @@ pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<(Playbook, Vec<S
     ))
 }
 
+/// Where a dynamic include (`include_tasks`, `include_role`) was written:
+/// what relative names are resolved against.
+#[derive(Debug, Clone)]
+pub struct IncludeSite {
+    /// The play's directory.
+    pub basedir: PathBuf,
+    /// The file holding the include task.
+    pub file: PathBuf,
+    /// The role the include task belongs to: (display name, path).
+    pub role: Option<(String, PathBuf)>,
+    pub handlers: bool,
+}
+
+fn loader_for(opts: &LoadOptions) -> Loader {
+    Loader {
+        opts: opts.clone(),
+        resolver: opts.resolver.clone(),
+        warnings: Vec::new(),
+        role_cache: HashMap::new(),
+        role_depth: 0,
+    }
+}
+
+fn site_ctx(site: &IncludeSite) -> Ctx {
+    Ctx {
+        basedir: site.basedir.clone(),
+        file: Arc::new(SourceFile {
+            path: site.file.clone(),
+            text: String::new(),
+        }),
+        file_dir: site.file.parent().unwrap_or(Path::new("/")).to_path_buf(),
+        role: site.role.as_ref().map(|(display, path)| RoleCtx {
+            display: display.clone(),
+            path: path.clone(),
+        }),
+        collections: with_legacy(Vec::new()),
+        handlers: site.handlers,
+    }
+}
+
+/// `include_tasks` at run time: the tasks of `target` (resolved like
+/// `import_tasks`), the file's path, and loading warnings.
+pub fn load_included_tasks(
+    target: &str,
+    site: &IncludeSite,
+    opts: &LoadOptions,
+) -> Result<(PathBuf, Vec<Item>, Vec<String>)> {
+    let mut loader = loader_for(opts);
+    let ctx = site_ctx(site);
+    let path = loader.task_file_path(target, &ctx);
+    let items = loader.task_file_items(&path, &ctx)?;
+    Ok((path, items, loader.warnings))
+}
+
+/// Where `include_tasks` of `target` is read from.
+pub fn resolve_task_file(target: &str, site: &IncludeSite) -> PathBuf {
+    let loader = loader_for(&LoadOptions::default());
+    loader.task_file_path(target, &site_ctx(site))
+}
+
+/// `include_role` at run time: the role `name` with `*_from` files.
+pub fn load_included_role(
+    name: &str,
+    from: [Option<String>; 4],
+    site: &IncludeSite,
+    opts: &LoadOptions,
+) -> Result<(Role, Vec<String>)> {
+    let mut loader = loader_for(opts);
+    let ctx = site_ctx(site);
+    let [tasks, handlers, vars, defaults] = from;
+    let files = RoleFiles {
+        tasks,
+        handlers,
+        vars,
+        defaults,
+    };
+    let name_node = Node {
+        kind: NodeKind::Scalar(Value::Str(name.to_string())),
+        span: crate::playbook::yaml::Span::default(),
+    };
+    let role_basedir = site
+        .role
+        .as_ref()
+        .and_then(|(_, path)| path.parent().map(Path::to_path_buf));
+    let role = loader.load_role_definition(&name_node, &ctx, role_basedir, &files)?;
+    Ok((role, loader.warnings))
+}
+
 /// `os.path.normpath` of an absolute path.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -886,9 +974,24 @@ impl Loader {
                 ),
             ));
         }
+        let path = self.task_file_path(&target, ctx);
+        let blocks = self.task_file_items(&path, ctx)?;
+        Ok(vec![Item::Block(Block {
+            kind: BlockKind::ImportTasks { file: path },
+            keywords: task.keywords,
+            tags: task.tags,
+            block: blocks,
+            rescue: Vec::new(),
+            always: Vec::new(),
+            origin: Some(task.origin),
+        })])
+    }
+
+    /// Where `import_tasks`/`include_tasks` of `target` is found.
+    fn task_file_path(&self, target: &str, ctx: &Ctx) -> PathBuf {
         let subdir = if ctx.handlers { "handlers" } else { "tasks" };
         let mut candidates: Vec<PathBuf> = Vec::new();
-        let t = Path::new(&target);
+        let t = Path::new(target);
         if t.is_absolute() {
             candidates.push(t.to_path_buf());
         } else {
@@ -910,8 +1013,13 @@ impl Loader {
             .find(|p| p.exists())
             .cloned()
             .unwrap_or_else(|| candidates.last().cloned().unwrap_or_default());
-        let path = normalize(&path);
-        let (file, node) = self.read_yaml(&path)?;
+        normalize(&path)
+    }
+
+    /// The tasks of a task file (empty, with ansible's warning, when the
+    /// file is empty).
+    fn task_file_items(&mut self, path: &Path, ctx: &Ctx) -> Result<Vec<Item>> {
+        let (file, node) = self.read_yaml(path)?;
         let items = match node {
             None => {
                 self.warnings.push(format!(
@@ -931,16 +1039,7 @@ impl Loader {
         let mut inner = ctx.clone();
         inner.file = file;
         inner.file_dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let blocks = self.load_list_of_blocks(list, &inner)?;
-        Ok(vec![Item::Block(Block {
-            kind: BlockKind::ImportTasks { file: path },
-            keywords: task.keywords,
-            tags: task.tags,
-            block: blocks,
-            rescue: Vec::new(),
-            always: Vec::new(),
-            origin: Some(task.origin),
-        })])
+        self.load_list_of_blocks(list, &inner)
     }
 
     /// Expands `import_role` into a block carrying the import's keywords.

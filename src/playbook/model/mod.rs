@@ -28,7 +28,7 @@ use crate::playbook::yaml::Span;
 use crate::value::Value;
 
 pub use error::{Origin, ParseError, SourceFile};
-pub use load::{LoadOptions, load_playbook};
+pub use load::{IncludeSite, LoadOptions, load_included_role, load_included_tasks, load_playbook};
 pub use modules::ActionResolver;
 
 /// A keyword's raw value and where it was written.
@@ -109,6 +109,8 @@ pub enum RoleSource {
     Import,
     /// A `meta/main.yml` dependency of another role.
     Dependency,
+    /// `include_role` (dynamic).
+    Include,
 }
 
 /// What the variable manager needs of a role: its variables and where it
@@ -183,10 +185,14 @@ impl Task {
     /// The name ansible prints for the task: `role : name`, or the action
     /// when unnamed.
     pub fn display_name(&self) -> String {
-        if self.kind == TaskKind::IncludeRole
-            && let Some(name) = &self.name
-        {
-            return name.python_str();
+        if self.kind == TaskKind::IncludeRole {
+            if let Some(name) = &self.name {
+                return name.python_str();
+            }
+            // `IncludeRole.get_name`: "action : role".
+            if let Some(role) = self.args.get("name").or_else(|| self.args.get("role")) {
+                return format!("{} : {}", self.action, role.python_str());
+            }
         }
         match (&self.role, &self.name) {
             (Some(role), Some(name)) => format!("{role} : {}", name.python_str()),
