@@ -675,3 +675,59 @@ async fn dropping_the_exec_closes_the_connection() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Every process below `pid` (sshd's per-connection processes).
+fn descendants(pid: u32) -> Vec<String> {
+    let out = Command::new("pgrep")
+        .args(["-P", &pid.to_string()])
+        .output()
+        .expect("pgrep runs");
+    let mut all = Vec::new();
+    for child in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+        if let Ok(child_pid) = child.parse::<u32>() {
+            all.push(child.to_string());
+            all.extend(descendants(child_pid));
+        }
+    }
+    all
+}
+
+fn signal_all(signal: &str, pids: &[String]) {
+    if !pids.is_empty() {
+        let _ = Command::new("kill").arg(signal).args(pids).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_keepalives_end_the_connection() {
+    let sshd = Sshd::start();
+    let mut t = target(&sshd, &current_user());
+    t.keepalive_interval = Some(Duration::from_secs(1));
+    t.keepalive_count_max = 2;
+    let mut exec = ssh::exec(&t, "echo ready; cat").await.expect("exec");
+    let mut first = [0u8; 6];
+    exec.stdout.read_exact(&mut first).await.expect("read");
+    // Idle but answering: keepalives must not end a healthy connection.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(exec.exit.try_status(), None);
+
+    // Freeze the server side of this connection: keepalives go unanswered.
+    let frozen = descendants(sshd.pid());
+    assert!(!frozen.is_empty(), "no per-connection sshd processes");
+    signal_all("-STOP", &frozen);
+    let started = Instant::now();
+    let status = tokio::time::timeout(Duration::from_secs(10), exec.wait()).await;
+    signal_all("-CONT", &frozen);
+    match status {
+        Ok(SshExitStatus::ConnectionLost(reason)) => {
+            assert!(reason.to_lowercase().contains("keepalive"), "{reason}")
+        }
+        other => panic!("expected ConnectionLost after unanswered keepalives, got {other:?}"),
+    }
+    // interval × (count + 1), give or take a tick.
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}
