@@ -56,7 +56,12 @@ async fn main() -> Result<(), String> {
         let started = Instant::now();
         let status = Command::new("ssh")
             .args(["-o", "ControlMaster=no", "-o", "BatchMode=yes"])
-            .args(["-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=yes"])
+            .args([
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "StrictHostKeyChecking=yes",
+            ])
             .args(["-o", &format!("UserKnownHostsFile={known_hosts}")])
             .args(["-i", key, "-p", &port.to_string(), "-l", user, host, "true"])
             .stdin(Stdio::null())
@@ -69,7 +74,13 @@ async fn main() -> Result<(), String> {
     }
 
     println!("runs: {runs}");
-    println!("mitorun (russh) connect+auth+exec true: median {}", ms(median(ours)));
-    println!("ssh -o ControlMaster=no ... true:        median {}", ms(median(theirs)));
+    println!(
+        "mitorun (russh) connect+auth+exec true: median {}",
+        ms(median(ours))
+    );
+    println!(
+        "ssh -o ControlMaster=no ... true:        median {}",
+        ms(median(theirs))
+    );
     Ok(())
 }

@@ -731,3 +731,54 @@ async fn unanswered_keepalives_end_the_connection() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_ssh_binary_the_command_line_alone_is_used() {
+    let sshd = Sshd::start();
+    let vars = AnsibleSshVars {
+        inventory_hostname: "127.0.0.1".into(),
+        remote_user: Some(current_user()),
+        private_key_file: Some(sshd.client_key.display().to_string()),
+        ssh_common_args: Some(format!(
+            "-p {} -o UserKnownHostsFile={} -o GlobalKnownHostsFile=none -o IdentityAgent=none",
+            sshd.port,
+            sshd.known_hosts.display()
+        )),
+        ssh_executable: Some("/nonexistent/ssh".into()),
+        ..AnsibleSshVars::default()
+    };
+    let t = SshTarget::from_ansible(&vars).await.expect("resolves");
+    assert_eq!(t.port, sshd.port);
+    assert_eq!(t.identity_files, vec![sshd.client_key.clone()]);
+    assert_eq!(t.identity_agent, None);
+    let ran = run_ok(&t, "echo no-ssh-binary", b"").await;
+    assert_eq!(ran.stdout, b"no-ssh-binary\n");
+
+    // -F cannot be honoured without ssh: an error, not a silent ignore.
+    let vars = AnsibleSshVars {
+        ssh_common_args: Some("-F /some/config".into()),
+        ..vars
+    };
+    assert!(SshTarget::from_ansible(&vars).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_stdin_sends_eof() {
+    let sshd = Sshd::start();
+    let t = target(&sshd, &current_user());
+    let SshExec {
+        mut stdin,
+        mut stdout,
+        mut exit,
+        ..
+    } = ssh::exec(&t, "cat; echo done").await.expect("exec");
+    stdin.write_all(b"x").await.expect("write");
+    drop(stdin);
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stdout.read_to_end(&mut out))
+        .await
+        .expect("cat saw EOF")
+        .expect("read");
+    assert_eq!(out, b"xdone\n");
+    assert_eq!(exit.wait().await, SshExitStatus::Exited(0));
+}

@@ -3,7 +3,7 @@
 //! keyboard-interactive and password with the configured password. Every
 //! attempt is recorded so a refusal says what was tried.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use russh::MethodSet;
@@ -14,6 +14,7 @@ use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 
 use super::connect::ClientHandler;
 use super::error::SshError;
+use super::keyfile;
 use super::known_hosts::{fingerprint, key_type_name};
 use super::target::SshTarget;
 
@@ -117,41 +118,9 @@ fn enabled(target: &SshTarget, method: &str) -> bool {
 enum Candidate {
     Agent(PublicKey),
     Private {
-        key: Box<PrivateKey>,
+        key: Arc<PrivateKey>,
         origin: String,
     },
-}
-
-/// A key file's public half, read without decrypting it: from `FILE.pub`,
-/// else from the OpenSSH private key file (its public part is clear text).
-fn identity_public_key(file: &Path) -> Option<PublicKey> {
-    let public_file = PathBuf::from(format!("{}.pub", file.display()));
-    if let Ok(key) = russh::keys::load_public_key(&public_file) {
-        return Some(key);
-    }
-    let text = std::fs::read_to_string(file).ok()?;
-    PrivateKey::from_openssh(&text)
-        .ok()
-        .map(|k| k.public_key().clone())
-}
-
-/// Decodes a private key (any format russh reads), decrypting it with the
-/// passphrase when it is encrypted. Err says why the key was skipped.
-fn unlock_key(text: &str, passphrase: Option<&str>) -> Result<PrivateKey, String> {
-    match russh::keys::decode_secret_key(text, passphrase) {
-        Ok(key) => Ok(key),
-        Err(russh::keys::Error::KeyIsEncrypted) => {
-            Err("encrypted and no passphrase was given".to_string())
-        }
-        Err(e) if passphrase.is_some() && is_encrypted_openssh(text) => {
-            Err(format!("wrong passphrase or unreadable key ({e})"))
-        }
-        Err(e) => Err(format!("cannot be read: {e}")),
-    }
-}
-
-fn is_encrypted_openssh(text: &str) -> bool {
-    PrivateKey::from_openssh(text).is_ok_and(|k| k.is_encrypted())
 }
 
 fn describe(key: &PublicKey) -> String {
@@ -170,9 +139,9 @@ async fn publickey(
     let passphrase = target.passphrase.as_deref();
     let mut candidates: Vec<Candidate> = Vec::new();
     for (index, text) in target.private_keys.iter().enumerate() {
-        match unlock_key(text, passphrase) {
+        match keyfile::unlock_key(text, passphrase) {
             Ok(key) => candidates.push(Candidate::Private {
-                key: Box::new(key),
+                key: Arc::new(key),
                 origin: format!("ansible_private_key #{}", index + 1),
             }),
             Err(why) => progress
@@ -192,7 +161,7 @@ async fn publickey(
             }
             continue;
         }
-        files.push((file.clone(), identity_public_key(file)));
+        files.push((file.clone(), keyfile::public_key(file)));
     }
 
     let mut agent = None;
@@ -243,23 +212,18 @@ async fn publickey(
     for queued in queue {
         let candidate = match queued {
             QueuedKey::Ready(c) => c,
-            QueuedKey::File(file) => {
-                let loaded = std::fs::read_to_string(&file)
-                    .map_err(|e| format!("cannot be read: {e}"))
-                    .and_then(|text| unlock_key(&text, passphrase));
-                match loaded {
-                    Ok(key) => Candidate::Private {
-                        key: Box::new(key),
-                        origin: file.display().to_string(),
-                    },
-                    Err(why) => {
-                        progress
-                            .tried
-                            .push(format!("skipped key {}: {why}", file.display()));
-                        continue;
-                    }
+            QueuedKey::File(file) => match keyfile::load_private_key(&file, passphrase).await {
+                Ok(key) => Candidate::Private {
+                    key,
+                    origin: file.display().to_string(),
+                },
+                Err(why) => {
+                    progress
+                        .tried
+                        .push(format!("skipped key {}: {why}", file.display()));
+                    continue;
                 }
-            }
+            },
         };
         if !progress.allows("publickey") {
             break;
@@ -295,7 +259,7 @@ async fn publickey(
                     "publickey {origin} ({})",
                     describe(key.public_key())
                 ));
-                let key = PrivateKeyWithHashAlg::new(Arc::new(*key), rsa_hash);
+                let key = PrivateKeyWithHashAlg::new(key, rsa_hash);
                 handle.authenticate_publickey(user, key).await?
             }
         };
@@ -412,10 +376,5 @@ mod tests {
     fn method_kinds_have_openssh_names() {
         let set = MethodSet::from(&[MethodKind::PublicKey, MethodKind::Password][..]);
         assert_eq!(method_names(&set), vec!["publickey", "password"]);
-    }
-
-    #[test]
-    fn unreadable_keys_say_why() {
-        assert!(unlock_key("not a key", None).is_err());
     }
 }

@@ -8,6 +8,7 @@
 //! - `known_hosts` — OpenSSH's known_hosts matching and recording.
 //! - `connect` — resolve, TCP, handshake, host key check, under one deadline.
 //! - `auth` — none → publickey (agent, files) → keyboard-interactive → password.
+//! - `keyfile` — key files: public half, unlocking (off the async workers, cached).
 //! - `exec` — [`SshExec`]: the command's streams and exit status.
 //! - `error` — [`SshError`], classified and worded like ssh.
 
@@ -16,6 +17,7 @@ mod auth;
 mod connect;
 mod error;
 mod exec;
+mod keyfile;
 mod known_hosts;
 mod target;
 
