@@ -260,6 +260,30 @@ async fn password_and_keyboard_interactive_authentication() {
             other => panic!("{method} with a wrong password: {other}"),
         }
     }
+
+    // A changed host key with checking off: ssh sends no password then.
+    let other = sshd.dir.join("other_host_key");
+    keygen(&other, "ed25519", "");
+    let other_public = std::fs::read_to_string(other.with_extension("pub")).expect("read");
+    let other_public: Vec<&str> = other_public.split_whitespace().take(2).collect();
+    let known = sshd.dir.join("known_hosts_changed");
+    std::fs::write(
+        &known,
+        format!("[127.0.0.1]:{} {}\n", sshd.port, other_public.join(" ")),
+    )
+    .expect("write");
+    let mut t = target(&sshd, TEST_USER);
+    t.identity_files = vec![];
+    t.password = Some(TEST_PASSWORD.to_string());
+    t.user_known_hosts_files = vec![known];
+    t.host_key_checking = HostKeyChecking::Off;
+    match exec_err(&t).await {
+        SshError::AuthFailed { tried, .. } => assert!(
+            tried.iter().any(|m| m.contains("host key changed")),
+            "{tried:?}"
+        ),
+        other => panic!("password sent to a changed host: {other}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,6 +445,14 @@ async fn changed_host_key_is_refused_naming_file_and_line() {
     assert!(message.starts_with("Failed to connect to the host via ssh: @@@"));
     assert!(message.contains("REMOTE HOST IDENTIFICATION HAS CHANGED"));
     assert!(message.contains(&format!("{}:2", known.display())));
+
+    // Checking off (ansible's host_key_checking=False): ssh still connects
+    // with keys, and does not replace the recorded key.
+    t.host_key_checking = HostKeyChecking::Off;
+    let ran = run_ok(&t, "echo changed-but-off", b"").await;
+    assert_eq!(ran.stdout, b"changed-but-off\n");
+    let text = std::fs::read_to_string(&known).expect("read");
+    assert_eq!(text.lines().count(), 2, "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -54,15 +54,25 @@ enum Outcome {
     Continue,
 }
 
+/// `passwords_allowed` is false when the host key changed and checking is
+/// off: like ssh, we then only use keys.
 pub(crate) async fn authenticate(
     handle: &mut Handle<ClientHandler>,
     target: &SshTarget,
+    passwords_allowed: bool,
 ) -> Result<(), SshError> {
     let user = target.user.as_str();
     let mut progress = Progress {
         server_methods: None,
         tried: Vec::new(),
     };
+    if !passwords_allowed && target.password.is_some() {
+        progress.tried.push(
+            "password and keyboard-interactive disabled: the host key changed \
+             (as ssh does, to avoid man-in-the-middle attacks)"
+                .to_string(),
+        );
+    }
     match handle.authenticate_none(user).await? {
         AuthResult::Success => return Ok(()),
         AuthResult::Failure {
@@ -80,7 +90,11 @@ pub(crate) async fn authenticate(
             .preferred_authentications
             .iter()
             .map(String::as_str)
-            .find(|m| !done_methods.contains(m) && progress.allows(m) && enabled(target, m));
+            .find(|m| {
+                !done_methods.contains(m)
+                    && progress.allows(m)
+                    && enabled(target, m, passwords_allowed)
+            });
         let Some(method) = next else { break };
         done_methods.push(method);
         let outcome = match method {
@@ -102,13 +116,12 @@ pub(crate) async fn authenticate(
 }
 
 /// Methods this client can use with this configuration.
-fn enabled(target: &SshTarget, method: &str) -> bool {
+fn enabled(target: &SshTarget, method: &str, passwords_allowed: bool) -> bool {
+    let has_password = passwords_allowed && target.password.is_some();
     match method {
         "publickey" => target.pubkey_authentication,
-        "keyboard-interactive" => {
-            target.kbd_interactive_authentication && target.password.is_some()
-        }
-        "password" => target.password_authentication && target.password.is_some(),
+        "keyboard-interactive" => target.kbd_interactive_authentication && has_password,
+        "password" => target.password_authentication && has_password,
         // gssapi-with-mic, hostbased: not implemented (see needs_system_ssh).
         _ => false,
     }

@@ -40,6 +40,9 @@ struct HostKeyPolicy {
     /// Where a new key is recorded (the first UserKnownHostsFile).
     record_in: Option<PathBuf>,
     hash_names: bool,
+    /// Set when checking is off and a changed key was accepted: ssh then
+    /// refuses to send passwords (they could go to a man in the middle).
+    changed_key_accepted: Arc<AtomicBool>,
 }
 
 impl HostKeyPolicy {
@@ -66,7 +69,10 @@ impl HostKeyPolicy {
             }
             // ssh with StrictHostKeyChecking=no connects to a changed host
             // too (ansible's host_key_checking=False relies on it).
-            (Verdict::Changed { .. }, HostKeyChecking::Off) => Ok(true),
+            (Verdict::Changed { .. }, HostKeyChecking::Off) => {
+                self.changed_key_accepted.store(true, Ordering::Relaxed);
+                Ok(true)
+            }
             (Verdict::Changed { file, line }, _) => {
                 let (host, key_type, fingerprint) = details();
                 Err(SshError::HostKeyChanged {
@@ -162,6 +168,7 @@ pub(crate) async fn connect(target: &SshTarget) -> Result<Connection, SshError> 
     let lookup_name = known_hosts::lookup_name(host, port, target.host_key_alias.as_deref());
     let known = KnownHosts::load(&target.known_hosts_files());
     let disconnect: DisconnectNote = Arc::new(Mutex::new(None));
+    let changed_key_accepted = Arc::new(AtomicBool::new(false));
     let handler = ClientHandler {
         host_key: HostKeyPolicy {
             known_hosts: known.clone(),
@@ -169,6 +176,7 @@ pub(crate) async fn connect(target: &SshTarget) -> Result<Connection, SshError> 
             checking: target.host_key_checking,
             record_in: target.user_known_hosts_files.first().cloned(),
             hash_names: target.hash_known_hosts,
+            changed_key_accepted: changed_key_accepted.clone(),
         },
         disconnect: disconnect.clone(),
     };
@@ -186,7 +194,9 @@ pub(crate) async fn connect(target: &SshTarget) -> Result<Connection, SshError> 
         Some(Err(e)) => return Err(handshake_error(e, host, port)),
         Some(Ok(handle)) => handle,
     };
-    match within(deadline, auth::authenticate(&mut handle, target)).await {
+    let passwords_allowed = !changed_key_accepted.load(Ordering::Relaxed);
+    let authentication = auth::authenticate(&mut handle, target, passwords_allowed);
+    match within(deadline, authentication).await {
         None => return Err(timeout(TimeoutPhase::Authentication)),
         Some(Err(SshError::Protocol { message })) => {
             return Err(SshError::Protocol {
