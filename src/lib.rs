@@ -10,6 +10,7 @@ pub mod playbook;
 pub mod pyhash;
 pub mod pypath;
 pub mod templating;
+pub mod transport;
 pub mod value;
 pub mod vars;
 pub mod vault;

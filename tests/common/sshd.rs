@@ -185,6 +185,11 @@ impl Sshd {
         }
     }
 
+    /// The listening sshd's process id (its children serve the connections).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's log so far (for failure messages).
     pub fn log(&self) -> String {
         let mut text = String::new();
