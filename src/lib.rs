@@ -8,5 +8,6 @@ pub mod playbook;
 pub mod pyhash;
 pub mod pypath;
 pub mod templating;
+pub mod transport;
 pub mod value;
 pub mod vault;
