@@ -148,3 +148,34 @@ pub fn rss_kib() -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// A pool that finds ansible-core in the reference venv (required: CI
+/// provides MITORUN_REF_BIN).
+pub fn ref_pool() -> mitorun::transport::Pool {
+    let bin =
+        ref_bin().expect("MITORUN_REF_BIN must point at the ansible-core 2.19 venv's bin dir");
+    let core = mitorun::transport::modules::ansible_dir_of(&format!("{bin}/python"))
+        .expect("ansible-core importable");
+    mitorun::transport::Pool::new(mitorun::transport::PoolOptions {
+        ansible_core: Some(core),
+        ..Default::default()
+    })
+}
+
+pub fn tempdir(tag: &str) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let d = std::env::temp_dir().join(format!("mitorun-tr-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    d
+}
+
+pub fn args(pairs: &[(&str, Value)]) -> Map {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}

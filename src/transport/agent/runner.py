@@ -111,8 +111,9 @@ class ModuleSandbox(object):
         self.out = io.BytesIO()
         self.err = io.BytesIO()
         sys.stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
-        sys.stdout = io.TextIOWrapper(self.out, encoding="utf-8", write_through=True)
-        sys.stderr = io.TextIOWrapper(self.err, encoding="utf-8", write_through=True)
+        self.wrappers = (io.TextIOWrapper(self.out, encoding="utf-8", write_through=True),
+                         io.TextIOWrapper(self.err, encoding="utf-8", write_through=True))
+        sys.stdout, sys.stderr = self.wrappers
         atexit.register = self._register
 
     def _register(self, func, *args, **kwargs):
@@ -125,11 +126,13 @@ class ModuleSandbox(object):
                 func(*args, **kwargs)
             except BaseException:
                 pass
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except Exception:
-            pass
+        # Detach, so collecting the wrappers does not close the buffers.
+        for w in self.wrappers:
+            try:
+                w.flush()
+                w.detach()
+            except Exception:
+                pass
         atexit.register = self.saved_register
         sys.stdin, sys.stdout, sys.stderr = self.saved_io
         sys.excepthook = self.saved_hook
