@@ -375,6 +375,7 @@ impl Connection {
     }
 
     fn on_disconnect(&self, ctx: u32) {
+        let tail = self.stderr_excerpt();
         let mut st = self.lock();
         // The context and everything reached through it are gone.
         let mut gone = vec![ctx];
@@ -392,11 +393,25 @@ impl Connection {
             st.dead_ctx.entry(*c).or_insert_with(|| {
                 Unreachable::new(
                     UnreachableKind::Disconnected,
-                    format!("interpreter {c} on {} exited", self.name),
+                    format!("interpreter {c} on {} exited{tail}", self.name),
                 )
             });
         }
         st.pending.retain(|_, p| !gone.contains(&p.ctx));
+    }
+
+    /// The end of the transport's stderr (where agents log), for messages.
+    fn stderr_excerpt(&self) -> String {
+        let text = self
+            .stderr_tail
+            .lock()
+            .map(|v| String::from_utf8_lossy(&v).trim().to_string())
+            .unwrap_or_default();
+        if text.is_empty() {
+            return String::new();
+        }
+        let start = text.char_indices().rev().nth(600).map_or(0, |(i, _)| i);
+        format!(": {}", &text[start..])
     }
 
     fn on_closed(&self, why: String) {

@@ -361,9 +361,10 @@ fn become_failure(b: &super::spec::BecomeSpec, u: Unreachable) -> Unreachable {
         super::spec::BecomeMethod::Su => "su",
         super::spec::BecomeMethod::Doas => "doas",
     };
-    let msg = if u.msg.starts_with("a password is required") {
+    let lower = u.msg.to_ascii_lowercase();
+    let msg = if lower.contains("a password is required") {
         format!("Missing {method} password")
-    } else if u.msg.starts_with("incorrect password") {
+    } else if lower.starts_with("incorrect password") || lower.contains("sorry, try again") {
         format!("Incorrect {method} password")
     } else {
         format!("{method} to {} failed: {}", b.user, u.msg)

@@ -159,6 +159,7 @@ class Child(object):
         self.lock = threading.Lock()
         self.subtree = set([ctx_id])
         self.hello = None
+        self.master = None
 
     def send(self, frame):
         with self.lock:
@@ -426,7 +427,9 @@ class Agent(object):
 
 
 def reap(child):
-    for fd in (child.rfd, child.wfd):
+    for fd in (child.rfd, child.wfd, child.master):
+        if fd is None:
+            continue
         try:
             os.close(fd)
         except OSError:

@@ -73,6 +73,9 @@ def spawn_child(agent, header):
     set_cloexec(child.rfd)
     proc.stdin.close()
     proc.stdout.close()
+    # The pty master stays open as long as the child lives: closing it
+    # would hang up the child's controlling terminal and kill it.
+    child.master = master
     try:
         hello = handshake(agent, child, proc, master, password, config, timeout)
     except Exception:
@@ -82,9 +85,6 @@ def spawn_child(agent, header):
             pass
         reap(child)
         raise
-    finally:
-        if master is not None:
-            os.close(master)
     # stderr of a running child goes to ours, so it ends up in the log.
     t = threading.Thread(target=drain, args=(proc.stderr,))
     t.daemon = True
@@ -128,6 +128,7 @@ def handshake(agent, child, proc, master, password, config, timeout):
                 watch.remove(fd)
                 if fd == child.rfd:
                     proc.wait()
+                    err_buf += drain_now(errfd)
                     raise CallFailed(child_failure(err_buf + pty_buf, out_buf, proc.returncode))
                 continue
             if fd == child.rfd:
@@ -185,6 +186,24 @@ def handshake(agent, child, proc, master, password, config, timeout):
     if frame is None or frame[3] != HELLO:
         raise CallFailed("child did not send HELLO")
     return frame[4]
+
+
+def drain_now(fd, wait=1.0):
+    """What is left on an exited child's stderr."""
+    out = b""
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(0, deadline - time.time()))
+        if not ready:
+            break
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    return out
 
 
 def read_frame_prefixed(fd, prefix):
