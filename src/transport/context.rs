@@ -595,10 +595,19 @@ pub fn value_to_json(v: &Value) -> Json {
 /// starting a JSON object and after the last one ending it, parse with
 /// Python's json rules; otherwise a MODULE FAILURE result.
 pub fn parse_module_output(stdout: &str, stderr: &str, rc: i64, interpreter: Option<&str>) -> Map {
-    if let Some(Value::Map(m)) =
-        filter_non_json_lines(stdout).and_then(|j| crate::playbook::pyjson::parse(&j))
-    {
-        return m;
+    if let Some(json) = filter_non_json_lines(stdout) {
+        // Python's rules first (NaN, big ints); module results may also
+        // carry 2.19's serialized objects (`__ansible_type`: error
+        // summaries), which the data-file decoder refuses, so then plain
+        // JSON (the executor renders those objects).
+        if let Some(Value::Map(m)) = crate::playbook::pyjson::parse(&json) {
+            return m;
+        }
+        if let Ok(v @ Json::Object(_)) = serde_json::from_str::<Json>(&json)
+            && let Value::Map(m) = Value::from_json(&v)
+        {
+            return m;
+        }
     }
     let mut m = Map::new();
     m.insert("failed".into(), Value::Bool(true));

@@ -195,9 +195,16 @@ pub fn prepare(
             return Ok(Prepared::Native { name: n });
         }
         if let Some(core) = &paths.ansible_core {
-            let path = core.join("modules").join(format!("{short}.py"));
+            // `shell` is an action that runs the command module with
+            // `_uses_shell` (set by the caller); modules/shell.py is docs.
+            let module = if short == "shell" {
+                "command"
+            } else {
+                short.as_str()
+            };
+            let path = core.join("modules").join(format!("{module}.py"));
             if path.is_file() {
-                return prepare_file(&path, &format!("ansible.modules.{short}"), &short, paths);
+                return prepare_file(&path, &format!("ansible.modules.{module}"), module, paths);
             }
         }
         if let Some(n) = NATIVE.iter().find(|n| **n == short) {

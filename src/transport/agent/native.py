@@ -72,6 +72,10 @@ def validate(module, spec, args):
             elif kind == "int":
                 value = int(value)
         params[name] = value
+        # AnsibleModule keeps an alias the caller used beside the name.
+        for a in aliases:
+            if a in args:
+                params[a] = value
     return params
 
 
@@ -203,8 +207,23 @@ def native_command(agent, args, header):
     return run_native("command", COMMAND_SPEC, args, body)
 
 
-class RunFailed(Exception):
-    pass
+def error_summary(msg, cause):
+    """2.19's serialized ErrorSummary for an error with one cause (what
+    fail_json(exception=...) prints when tracebacks are off)."""
+    return {
+        "event": {
+            "msg": msg,
+            "chain": {
+                "msg_reason": "<<< caused by >>>",
+                "traceback_reason": "The above exception was the direct cause of the following error:",
+                "event": {"msg": cause, "__ansible_type": "Event"},
+                "follow": True,
+                "__ansible_type": "EventChain",
+            },
+            "__ansible_type": "Event",
+        },
+        "__ansible_type": "ErrorSummary",
+    }
 
 
 def run_command(cmd, shell, executable, shell_exe, stdin, add_newline, expand, cwd, env):
@@ -235,8 +254,12 @@ def run_command(cmd, shell, executable, shell_exe, stdin, add_newline, expand, c
             clean = " ".join(shlex.quote(a) for a in argv)
         else:
             clean = argv
-        raise ModuleFail(rc=e.errno, stdout="", stderr="", msg=str(e).replace(
-            repr(e.filename), repr(str(e.filename).encode())) if e.filename else str(e), cmd=clean)
+        cause = str(e)
+        if e.filename:
+            # ansible runs commands with bytes argv, so the path is bytes.
+            cause = cause.replace(repr(e.filename), repr(str(e.filename).encode()))
+        raise ModuleFail(rc=e.errno, stdout="", stderr="", msg="Error executing command.",
+                         exception=error_summary("Error executing command.", cause), cmd=clean)
     out, err = proc.communicate(data.encode("utf-8") if data else None)
     return (proc.returncode, out.decode("utf-8", "surrogateescape"),
             err.decode("utf-8", "surrogateescape"))
