@@ -84,6 +84,8 @@ pub struct Connection {
     next_ctx: AtomicU32,
     stderr_tail: Arc<Mutex<Vec<u8>>>,
     guard: Mutex<Option<Box<dyn Send + Sync>>>,
+    /// Becomes true when the reader sees the end of the stream.
+    closed: tokio::sync::watch::Sender<bool>,
 }
 
 type Reader = Box<dyn AsyncRead + Send + Unpin>;
@@ -174,6 +176,7 @@ impl Connection {
             next_ctx: AtomicU32::new(ROOT + 1),
             stderr_tail,
             guard: Mutex::new(Some(guard)),
+            closed: tokio::sync::watch::channel(false).0,
         });
         tokio::spawn(write_loop(stdin, wrx));
         tokio::spawn(read_loop(Arc::downgrade(&conn), reader));
@@ -368,8 +371,10 @@ impl Connection {
                 ));
             }
         }
-        // Give the agent a moment to clean up before the transport dies.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Let the agent stop its children and remove its temp dir (it then
+        // closes the stream) before the transport is killed.
+        let mut closed = self.closed.subscribe();
+        let _ = tokio::time::timeout(Duration::from_secs(3), closed.wait_for(|c| *c)).await;
         let guard = self.guard.lock().map(|mut g| g.take()).unwrap_or(None);
         drop(guard);
     }
@@ -415,6 +420,7 @@ impl Connection {
     }
 
     fn on_closed(&self, why: String) {
+        self.closed.send_replace(true);
         let tail = self
             .stderr_tail
             .lock()
