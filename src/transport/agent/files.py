@@ -1,0 +1,132 @@
+# mitorun agent: file transfer. Data travels as raw DATA frames with a
+# window of WINDOW unacknowledged chunks in each direction; a destination
+# is written to a hidden temp file beside it, fsync'd and renamed over.
+
+STREAM_TIMEOUT = 300
+
+
+def atomic_target(path):
+    d = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".mitorun", dir=d)
+    return fd, tmp
+
+
+def final_mode(path, mode):
+    if mode is not None:
+        return int(mode)
+    try:
+        return _stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def commit(fd, tmp, path, mode):
+    os.fchmod(fd, final_mode(path, mode))
+    os.fsync(fd)
+    os.close(fd)
+    os.rename(tmp, path)
+    try:
+        dfd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+@call("put_file")
+def call_put_file(agent, src, req, header, payload):
+    path = os.path.expanduser(str(header["path"]))
+    mode = header.get("mode")
+    digest = hashlib.sha1()
+    size = 0
+    try:
+        fd, tmp = atomic_target(path)
+    except OSError as e:
+        raise CallFailed("could not write %s: %s" % (path, e))
+    ok = False
+    try:
+        if header.get("inline"):
+            write_all(fd, payload)
+            digest.update(payload)
+            size = len(payload)
+        else:
+            q = agent.streams.get(req)
+            if q is None:
+                raise CallFailed("stream not open")
+            while True:
+                try:
+                    kind, h, data = q.get(timeout=STREAM_TIMEOUT)
+                except queue.Empty:
+                    raise CallFailed("timeout waiting for file data")
+                if kind != DATA:
+                    continue
+                if h.get("abort"):
+                    raise CallFailed("transfer aborted by the controller")
+                if data:
+                    write_all(fd, data)
+                    digest.update(data)
+                    size += len(data)
+                    agent.send_to(src, req, ACK, {"n": 1})
+                if h.get("eof"):
+                    break
+        commit(fd, tmp, path, mode)
+        fd = None
+        ok = True
+    except OSError as e:
+        raise CallFailed("could not write %s: %s" % (path, e))
+    finally:
+        agent.close_stream(req)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if not ok:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return {"sha1": digest.hexdigest(), "size": size}, b""
+
+
+@call("fetch_file")
+def call_fetch_file(agent, src, req, header, payload):
+    path = os.path.expanduser(str(header["path"]))
+    q = agent.streams.get(req)
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        agent.close_stream(req)
+        raise CallFailed("could not read %s: %s" % (path, e))
+    digest = hashlib.sha1()
+    size = 0
+    credit = WINDOW
+    try:
+        with f:
+            while True:
+                while credit <= 0:
+                    try:
+                        kind, h, _ = q.get(timeout=STREAM_TIMEOUT)
+                    except queue.Empty:
+                        raise CallFailed("timeout waiting for the controller")
+                    if kind == ACK:
+                        credit += int(h.get("n", 1))
+                    if h.get("abort"):
+                        raise CallFailed("transfer aborted by the controller")
+                data = f.read(CHUNK)
+                if not data:
+                    break
+                digest.update(data)
+                size += len(data)
+                agent.send_to(src, req, DATA, {}, data)
+                credit -= 1
+    finally:
+        agent.close_stream(req)
+    return {"sha1": digest.hexdigest(), "size": size}, b""
+
+
+STREAM_CALLS = set(["put_file", "fetch_file"])

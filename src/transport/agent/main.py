@@ -1,0 +1,94 @@
+# mitorun agent: startup and shutdown. Concatenated last.
+
+import pwd
+import shutil
+import tempfile
+
+ST_NOEXEC = getattr(os, "ST_NOEXEC", 8)
+
+
+def read_config():
+    raw = read_exact(0, 10)
+    if raw is None:
+        sys.exit(1)
+    data = read_exact(0, int(raw))
+    if data is None:
+        sys.exit(1)
+    return json.loads(data.decode("utf-8"))
+
+
+def tmpdir_candidates(config):
+    for d in config.get("remote_tmp") or []:
+        yield os.path.expanduser(os.path.expandvars(d)), True
+    for d in config.get("system_tmpdirs") or []:
+        yield os.path.expanduser(os.path.expandvars(d)), False
+    for var in ("TMPDIR", "TEMP", "TMP"):
+        if os.environ.get(var):
+            yield os.environ[var], False
+    for d in ("/tmp", "/var/tmp", "/usr/tmp"):
+        yield d, False
+    try:
+        yield os.getcwd(), False
+    except OSError:
+        pass
+
+
+def make_tmpdir(config):
+    """The interpreter's private temp dir: the first candidate that is
+    writable and not on a noexec filesystem."""
+    for base, create in tmpdir_candidates(config):
+        try:
+            if create and not os.path.isdir(base):
+                os.makedirs(base, mode=0o700)
+            if not os.access(base, os.W_OK | os.X_OK):
+                continue
+            if os.statvfs(base).f_flag & ST_NOEXEC:
+                continue
+            return tempfile.mkdtemp(prefix="mitorun_", dir=base)
+        except OSError:
+            continue
+    return None
+
+
+def remove_tmpdir(path):
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def hello(agent, config):
+    try:
+        user = pwd.getpwuid(os.geteuid())
+        name, home = user.pw_name, user.pw_dir
+    except KeyError:
+        name, home = str(os.geteuid()), os.environ.get("HOME", "/")
+    return {
+        "pid": os.getpid(),
+        "uid": os.getuid(),
+        "euid": os.geteuid(),
+        "user": name,
+        "home": home,
+        "python": sys.executable,
+        "version": list(sys.version_info[:3]),
+        "discovered": sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None,
+        "tmpdir": agent.tmpdir,
+    }
+
+
+def main():
+    config = read_config()
+    rfd, wfd = take_stdio()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    agent = Agent(config, rfd, wfd)
+    agent.tmpdir = make_tmpdir(config)
+    install_importer(agent)
+    with agent.up_lock:
+        write_all(wfd, HELLO_MAGIC + encode_frame(agent.parent_id, agent.my_id, 0, HELLO,
+                                                  hello(agent, config)))
+    try:
+        agent.serve()
+    finally:
+        agent.shutdown()
+    os._exit(0)
+
+
+main()

@@ -1,0 +1,352 @@
+# mitorun agent: running Ansible modules (all styles) from the code cache.
+
+import atexit
+import importlib
+import importlib.abc
+import importlib.util
+import io
+import shlex
+import shutil as _shutil
+
+
+class CacheImporter(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
+    """Serves module and module_utils sources the controller shipped.
+
+    `names` maps a dotted module name to the digest of its current source;
+    a call updates it before the module runs, and a name whose digest
+    changed is dropped from sys.modules so the new source is used.
+    """
+
+    def __init__(self, agent):
+        self.agent = agent
+        self.names = {}
+        self.lock = threading.Lock()
+
+    def update(self, digests):
+        with self.lock:
+            for d in digests:
+                entry = self.agent.code.get(d)
+                if entry is None:
+                    continue
+                name, is_pkg, _ = entry
+                if self.names.get(name) != d:
+                    if name in self.names:
+                        sys.modules.pop(name, None)
+                    self.names[name] = d
+
+    def _entry(self, fullname):
+        with self.lock:
+            d = self.names.get(fullname)
+        return self.agent.code.get(d) if d else None
+
+    def find_spec(self, fullname, path=None, target=None):
+        entry = self._entry(fullname)
+        if entry is None:
+            return None
+        _, is_pkg, _ = entry
+        spec = importlib.util.spec_from_loader(fullname, self, origin=self._filename(fullname, is_pkg),
+                                               is_package=is_pkg)
+        spec.has_location = True
+        if is_pkg:
+            spec.submodule_search_locations = [os.path.dirname(spec.origin)]
+        return spec
+
+    def _filename(self, fullname, is_pkg):
+        base = os.path.join(self.agent.tmpdir or "/tmp", "mitorun_modlib", *fullname.split("."))
+        return os.path.join(base, "__init__.py") if is_pkg else base + ".py"
+
+    def is_package(self, fullname):
+        entry = self._entry(fullname)
+        if entry is None:
+            raise ImportError(fullname)
+        return entry[1]
+
+    def get_source(self, fullname):
+        entry = self._entry(fullname)
+        if entry is None:
+            raise ImportError(fullname)
+        return entry[2].decode("utf-8")
+
+    def get_code(self, fullname):
+        entry = self._entry(fullname)
+        if entry is None:
+            raise ImportError(fullname)
+        return compile(entry[2], self._filename(fullname, entry[1]), "exec", dont_inherit=True)
+
+    def exec_module(self, module):
+        module.__file__ = module.__spec__.origin
+        exec(self.get_code(module.__name__), module.__dict__)
+
+
+IMPORTER = None
+
+
+def install_importer(agent):
+    global IMPORTER
+    IMPORTER = CacheImporter(agent)
+    sys.meta_path.insert(0, IMPORTER)
+
+
+class ModuleSandbox(object):
+    """Process state a module may change, saved before and restored after,
+    so the next module in this interpreter starts as in a fresh process."""
+
+    def __init__(self, env, argv0):
+        self.saved_env = dict(os.environ)
+        self.saved_argv = sys.argv[:]
+        self.saved_io = (sys.stdin, sys.stdout, sys.stderr)
+        self.saved_hook = sys.excepthook
+        try:
+            self.saved_cwd = os.getcwd()
+        except OSError:
+            self.saved_cwd = None
+        self.exit_funcs = []
+        self.saved_register = atexit.register
+        for k, v in (env or {}).items():
+            if v is None:
+                os.environ.pop(str(k), None)
+            else:
+                os.environ[str(k)] = str(v)
+        sys.argv[:] = [argv0]
+        self.out = io.BytesIO()
+        self.err = io.BytesIO()
+        sys.stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
+        self.wrappers = (io.TextIOWrapper(self.out, encoding="utf-8", write_through=True),
+                         io.TextIOWrapper(self.err, encoding="utf-8", write_through=True))
+        sys.stdout, sys.stderr = self.wrappers
+        atexit.register = self._register
+
+    def _register(self, func, *args, **kwargs):
+        self.exit_funcs.append((func, args, kwargs))
+        return func
+
+    def restore(self):
+        for func, args, kwargs in reversed(self.exit_funcs):
+            try:
+                func(*args, **kwargs)
+            except BaseException:
+                pass
+        # Detach, so collecting the wrappers does not close the buffers.
+        for w in self.wrappers:
+            try:
+                w.flush()
+                w.detach()
+            except Exception:
+                pass
+        atexit.register = self.saved_register
+        sys.stdin, sys.stdout, sys.stderr = self.saved_io
+        sys.excepthook = self.saved_hook
+        sys.argv[:] = self.saved_argv
+        os.environ.clear()
+        os.environ.update(self.saved_env)
+        if self.saved_cwd:
+            try:
+                os.chdir(self.saved_cwd)
+            except OSError:
+                pass
+
+
+def clear_module_utils_globals():
+    w = sys.modules.get("ansible.module_utils.common.warnings")
+    if w is None:
+        return
+    for name in ("_global_warnings", "_global_deprecations"):
+        g = getattr(w, name, None)
+        if isinstance(g, list):
+            del g[:]
+        elif isinstance(g, dict):
+            g.clear()
+
+
+def run_new_style(agent, header, call_tmp):
+    """Run an AnsibleModule-based module in this interpreter; returns
+    (rc, stdout bytes, stderr bytes)."""
+    fqn = str(header["fqn"])
+    args = header.get("args") or {}
+    json_params = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
+    box = ModuleSandbox(header.get("env"), IMPORTER._filename(fqn, False))
+    rc = 0
+    try:
+        os.chdir(header.get("cwd") or agent.cwd)
+    except OSError:
+        pass
+    try:
+        clear_module_utils_globals()
+        try:
+            loader = importlib.import_module("ansible.module_utils._internal._ansiballz._loader")
+        except ImportError:
+            loader = None
+        if loader is not None and hasattr(loader, "run_module"):
+            loader.run_module(json_params=json_params, profile="legacy", module_fqn=fqn,
+                              modlib_path=os.path.dirname(IMPORTER._filename("ansible", True)),
+                              extensions={})
+        else:
+            basic = importlib.import_module("ansible.module_utils.basic")
+            basic._ANSIBLE_ARGS = json_params
+            import runpy
+            runpy.run_module(fqn, run_name="__main__", alter_sys=True)
+        raise CallFailed("module %s did not exit" % fqn)
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            rc = 0
+        elif isinstance(code, int):
+            rc = code
+        else:
+            try:
+                sys.stderr.write(str(code) + "\n")
+            except Exception:
+                pass
+            rc = 1
+    except CallFailed:
+        raise
+    except BaseException:
+        try:
+            sys.stderr.write(traceback.format_exc())
+        except Exception:
+            pass
+        rc = 1
+    finally:
+        box.restore()
+        b = sys.modules.get("ansible.module_utils.basic")
+        if b is not None:
+            b._ANSIBLE_ARGS = None
+    return rc, box.out.getvalue(), box.err.getvalue()
+
+
+def old_style_args(args):
+    return "".join("%s=%s " % (k, shlex.quote(str(v))) for k, v in args.items())
+
+
+def run_program(agent, header, call_tmp):
+    """Modules run as programs: binary, WANT_JSON, JSON_ARGS, old-style and
+    scripts with any interpreter."""
+    style = header["style"]
+    name = str(header.get("short") or "module")
+    entry = agent.code.get(header["module"])
+    if entry is None:
+        raise CallFailed("module source missing from cache")
+    source = entry[2]
+    args = header.get("args") or {}
+    shebang = header.get("shebang")
+    if shebang and source.startswith(b"#!"):
+        nl = source.find(b"\n")
+        source = shebang.encode("utf-8") + (source[nl:] if nl >= 0 else b"\n")
+    if style == "json_args":
+        source = source.replace(b"<<INCLUDE_ANSIBLE_MODULE_JSON_ARGS>>",
+                                json.dumps(args).encode("utf-8"))
+    path = os.path.join(call_tmp, name)
+    with open(path, "wb") as f:
+        f.write(source)
+    os.chmod(path, 0o700)
+    argv = []
+    if source.startswith(b"#!"):
+        line = source[2:source.find(b"\n")].decode("utf-8", "replace").strip()
+        argv = shlex.split(line)
+    argv.append(path)
+    if style in ("want_json", "binary"):
+        args_path = os.path.join(call_tmp, "args")
+        with open(args_path, "w") as f:
+            json.dump(args, f)
+        argv.append(args_path)
+    elif style == "old":
+        args_path = os.path.join(call_tmp, "args")
+        with open(args_path, "w") as f:
+            f.write(old_style_args(args))
+        argv.append(args_path)
+    env = dict(os.environ)
+    for k, v in (header.get("env") or {}).items():
+        if v is None:
+            env.pop(str(k), None)
+        else:
+            env[str(k)] = str(v)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, close_fds=True,
+                            cwd=header.get("cwd") or agent.cwd)
+    out, err = proc.communicate()
+    return proc.returncode, out, err
+
+
+def new_call_tmp(agent):
+    base = agent.tmpdir or tempfile.gettempdir()
+    return tempfile.mkdtemp(prefix="ansible-tmp-", dir=base)
+
+
+def run_isolated(fn, agent, header, call_tmp):
+    """Run fn in a forked child so nothing it does stays in this process."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            agent.code.lock = threading.Lock()
+            rc, out, err = fn(agent, header, call_tmp)
+            blob = json.dumps({"rc": rc, "stderr": err.decode("utf-8", "replace")}).encode("utf-8")
+            write_all(w, struct.pack(">I", len(blob)) + blob + out)
+            os._exit(0)
+        except BaseException:
+            try:
+                write_all(w, struct.pack(">I", 0) + traceback.format_exc().encode("utf-8"))
+            finally:
+                os._exit(1)
+    os.close(w)
+    chunks = []
+    while True:
+        c = os.read(r, 1 << 16)
+        if not c:
+            break
+        chunks.append(c)
+    os.close(r)
+    os.waitpid(pid, 0)
+    data = b"".join(chunks)
+    if len(data) < 4:
+        raise CallFailed("forked module runner died")
+    n = struct.unpack(">I", data[:4])[0]
+    if n == 0:
+        raise CallFailed("forked module runner failed: " + data[4:].decode("utf-8", "replace"))
+    meta = json.loads(data[4:4 + n].decode("utf-8"))
+    return meta["rc"], data[4 + n:], meta["stderr"].encode("utf-8")
+
+
+@call("run_module")
+def call_run_module(agent, src, req, header, payload):
+    style = header.get("style")
+    if style == "native":
+        fn = NATIVE.get(header.get("native"))
+        if fn is None:
+            raise CallFailed("no native module %r" % header.get("native"))
+        result = fn(agent, header.get("args") or {}, header)
+        return {"rc": 0, "stderr": ""}, json.dumps(result).encode("utf-8")
+    digests = list(header.get("code") or [])
+    if header.get("module"):
+        digests.append(header["module"])
+    agent.fetch_code(digests)
+    call_tmp = new_call_tmp(agent)
+    args = header.get("args") or {}
+    if "_ansible_tmpdir" in args and args["_ansible_tmpdir"] is None:
+        args["_ansible_tmpdir"] = call_tmp
+    try:
+        if style == "new":
+            IMPORTER.update(digests)
+            if header.get("fork"):
+                rc, out, err = run_isolated(run_new_style, agent, header, call_tmp)
+            else:
+                with agent.module_lock:
+                    rc, out, err = run_new_style(agent, header, call_tmp)
+        elif style in ("json_args", "want_json", "old", "binary"):
+            rc, out, err = run_program(agent, header, call_tmp)
+        else:
+            raise CallFailed("unknown module style %r" % (style,))
+    finally:
+        _shutil.rmtree(call_tmp, ignore_errors=True)
+    return {"rc": rc, "stderr": err.decode("utf-8", "replace")}, out
+
+
+NATIVE = {}
+
+
+def native(name):
+    def register(fn):
+        NATIVE[name] = fn
+        return fn
+    return register

@@ -1,0 +1,206 @@
+//! Starting an agent: the command line that runs a tiny first stage under
+//! the target's Python (found by `ansible_python_interpreter` or by
+//! discovery in the same round trip), and the bytes that follow it on
+//! stdin (the compressed agent source, then the agent's configuration).
+
+use std::sync::OnceLock;
+
+/// The agent's Python source files, concatenated in this order. Each file
+/// may use names from the files before it at import time, and any name at
+/// call time.
+const AGENT_FILES: [&str; 6] = [
+    include_str!("agent/core.py"),
+    include_str!("agent/spawn.py"),
+    include_str!("agent/runner.py"),
+    include_str!("agent/native.py"),
+    include_str!("agent/files.py"),
+    include_str!("agent/main.py"),
+];
+
+/// Written by the first stage before it reads anything: parents wait for it
+/// before they send the agent (a password prompt may come first).
+pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
+/// Written by the first stage instead of S1_MARKER on a Python older than 3.6.
+pub const PY_OLD_MARKER: &[u8] = b"MITORUN-PY-OLD";
+/// Precedes the agent's HELLO frame, so noise printed by login scripts
+/// before it can be skipped.
+pub const HELLO_MAGIC: &[u8] = b"\x00MITORUN-HELLO\x00";
+
+/// The first stage, passed with `python -c`. It must stay free of single
+/// quotes (it is single-quoted inside the discovery script) and valid
+/// Python 2 up to the version check, so old interpreters are reported.
+/// It reads `%010d` length + zlib(agent) from stdin, keeps the compressed
+/// bytes as `Z` (re-sent to children) and executes the agent.
+pub const STAGE1: &str = "import os,sys,zlib
+if sys.version_info<(3,6):
+ os.write(1,(\"MITORUN-PY-OLD %d.%d\\n\"%sys.version_info[:2]).encode());sys.exit(1)
+os.write(1,b\"MITORUN-S1\\n\")
+def R(n):
+ b=b\"\"
+ while len(b)<n:
+  c=os.read(0,n-len(b))
+  if not c:sys.exit(1)
+  b+=c
+ return b
+Z=R(int(R(10)))
+exec(compile(zlib.decompress(Z),\"<mitorun-agent>\",\"exec\"))
+";
+
+/// ansible-core 2.19's INTERPRETER_PYTHON_FALLBACK.
+pub const PYTHON_FALLBACK: [&str; 8] = [
+    "python3.13",
+    "python3.12",
+    "python3.11",
+    "python3.10",
+    "python3.9",
+    "python3.8",
+    "/usr/bin/python3",
+    "python3",
+];
+
+/// What ansible uses when discovery finds nothing.
+pub const DISCOVERY_DEFAULT: &str = "/usr/bin/python3";
+
+/// The agent source, for tests and `python -c` debugging.
+pub fn agent_source() -> String {
+    AGENT_FILES.concat()
+}
+
+/// zlib(agent source), computed once per process.
+pub fn agent_blob() -> &'static [u8] {
+    static BLOB: OnceLock<Vec<u8>> = OnceLock::new();
+    BLOB.get_or_init(|| miniz_oxide::deflate::compress_to_vec_zlib(agent_source().as_bytes(), 9))
+}
+
+/// How the interpreter is chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interpreter {
+    /// `ansible_python_interpreter` as an argv (shlex-split, never given
+    /// to a shell unquoted).
+    Explicit(Vec<String>),
+    /// `auto`, `auto_silent`, `auto_legacy`, `auto_legacy_silent`: try the
+    /// candidates with `command -v` in order, as ansible does.
+    Discover {
+        mode: String,
+        candidates: Vec<String>,
+    },
+}
+
+impl Interpreter {
+    pub fn parse(
+        value: Option<&str>,
+        fallback: Option<Vec<String>>,
+    ) -> Result<Interpreter, String> {
+        let value = value.map(str::trim).unwrap_or("auto");
+        if value.starts_with("auto") {
+            if !matches!(
+                value,
+                "auto" | "auto_silent" | "auto_legacy" | "auto_legacy_silent"
+            ) {
+                return Err(format!("unknown interpreter discovery mode {value:?}"));
+            }
+            let candidates =
+                fallback.unwrap_or_else(|| PYTHON_FALLBACK.iter().map(|s| s.to_string()).collect());
+            return Ok(Interpreter::Discover {
+                mode: value.to_string(),
+                candidates,
+            });
+        }
+        match shlex::split(value) {
+            Some(argv) if !argv.is_empty() => Ok(Interpreter::Explicit(argv)),
+            _ => Err(format!("cannot parse ansible_python_interpreter {value:?}")),
+        }
+    }
+
+    /// The command (argv) that starts the first stage.
+    pub fn boot_argv(&self) -> Vec<String> {
+        match self {
+            Interpreter::Explicit(argv) => {
+                let mut v = argv.clone();
+                v.push("-c".into());
+                v.push(STAGE1.into());
+                v
+            }
+            Interpreter::Discover { candidates, .. } => {
+                vec!["/bin/sh".into(), "-c".into(), discovery_script(candidates)]
+            }
+        }
+    }
+}
+
+/// A POSIX sh script that execs the first candidate `command -v` finds as
+/// an absolute path, passing that path as argv[1] so the agent reports it.
+fn discovery_script(candidates: &[String]) -> String {
+    let quoted: Vec<String> = candidates
+        .iter()
+        .map(|c| {
+            shlex::try_quote(c)
+                .map(|q| q.into_owned())
+                .unwrap_or_default()
+        })
+        .filter(|q| !q.is_empty())
+        .collect();
+    format!(
+        "for p in {list}; do x=$(command -v \"$p\" 2>/dev/null) || continue; \
+         case \"$x\" in /*) exec \"$x\" -c '{s1}' \"$x\";; esac; done; \
+         exec {def} -c '{s1}' {def}",
+        list = quoted.join(" "),
+        s1 = STAGE1,
+        def = DISCOVERY_DEFAULT,
+    )
+}
+
+/// Quote an argv for a remote POSIX shell (ssh passes one string).
+pub fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            shlex::try_quote(a)
+                .map(|q| q.into_owned())
+                .unwrap_or_else(|_| format!("'{}'", a.replace('\0', "").replace('\'', "'\\''")))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The bytes written to a new agent's stdin: the compressed source and the
+/// JSON configuration, each with a 10-digit decimal length.
+pub fn boot_payload(config: &serde_json::Value) -> Vec<u8> {
+    let blob = agent_blob();
+    let cfg = config.to_string();
+    let mut out = Vec::with_capacity(blob.len() + cfg.len() + 20);
+    out.extend_from_slice(format!("{:010}", blob.len()).as_bytes());
+    out.extend_from_slice(blob);
+    out.extend_from_slice(format!("{:010}", cfg.len()).as_bytes());
+    out.extend_from_slice(cfg.as_bytes());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage1_has_no_single_quote() {
+        assert!(!STAGE1.contains('\''));
+    }
+
+    #[test]
+    fn interpreter_is_shlex_split_not_shell() {
+        let i = Interpreter::parse(Some("/usr/bin/env FOO='a b' python3"), None).unwrap();
+        assert_eq!(
+            i,
+            Interpreter::Explicit(vec![
+                "/usr/bin/env".into(),
+                "FOO=a b".into(),
+                "python3".into()
+            ])
+        );
+        let argv = i.boot_argv();
+        assert_eq!(argv[3], "-c");
+        assert!(matches!(
+            Interpreter::parse(None, None),
+            Ok(Interpreter::Discover { .. })
+        ));
+        assert!(Interpreter::parse(Some("auto_bogus"), None).is_err());
+    }
+}

@@ -1,0 +1,373 @@
+//! The connection pool: one connection per (transport, host, port, user,
+//! via chain), child interpreters per become user on it, at most
+//! `max_interpreters` per target (the youngest is recycled), setup bounded
+//! by `forks`.
+
+use super::backend::{Backend, CommandBackend, transport_argv};
+use super::become_::become_argv;
+use super::bootstrap::Interpreter;
+use super::connection::{Connection, ROOT};
+use super::context::{Context, ControllerPaths};
+use super::error::{Unreachable, UnreachableKind};
+use super::modules::{SearchPaths, ansible_version, default_collections_paths, find_ansible_core};
+use super::spec::ConnectionSpec;
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OnceCell, Semaphore};
+
+pub struct PoolOptions {
+    /// Connections set up in parallel (ansible's `forks`).
+    pub forks: usize,
+    /// Interpreters per target (MITOGEN_MAX_INTERPRETERS, default 20).
+    pub max_interpreters: usize,
+    /// ansible-core's package dir; found with `find_ansible_core` if unset.
+    pub ansible_core: Option<PathBuf>,
+    /// Dirs holding `ansible_collections/`; ansible's defaults if unset.
+    pub collections_paths: Option<Vec<PathBuf>>,
+    /// ANSIBLE_LIBRARY (searched after the call's own library dirs).
+    pub library: Vec<PathBuf>,
+    /// `remote_tmp` / `system_tmpdirs` for the private temp dir search.
+    pub remote_tmp: Option<String>,
+    pub system_tmpdirs: Vec<String>,
+    /// How the first hop is reached; the russh client plugs in here.
+    pub backend: Arc<dyn Backend>,
+}
+
+impl Default for PoolOptions {
+    fn default() -> PoolOptions {
+        let max_interpreters = std::env::var("MITOGEN_MAX_INTERPRETERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n: &usize| *n > 0)
+            .unwrap_or(20);
+        let library = std::env::var("ANSIBLE_LIBRARY")
+            .map(|v| {
+                v.split(':')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| PathBuf::from(crate::pypath::expanduser(s)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        PoolOptions {
+            forks: 5,
+            max_interpreters,
+            ansible_core: None,
+            collections_paths: None,
+            library,
+            remote_tmp: None,
+            system_tmpdirs: Vec::new(),
+            backend: Arc::new(CommandBackend),
+        }
+    }
+}
+
+type Slot = Arc<OnceCell<Result<Context, Unreachable>>>;
+
+pub struct Pool {
+    options: PoolOptions,
+    setup: Semaphore,
+    slots: Mutex<HashMap<String, Slot>>,
+    /// Become children per target key, oldest first, for recycling.
+    children: Mutex<HashMap<String, Vec<(String, Context)>>>,
+    paths: OnceCell<Arc<ControllerPaths>>,
+}
+
+impl Pool {
+    pub fn new(options: PoolOptions) -> Pool {
+        Pool {
+            setup: Semaphore::new(options.forks.max(1)),
+            options,
+            slots: Mutex::new(HashMap::new()),
+            children: Mutex::new(HashMap::new()),
+            paths: OnceCell::new(),
+        }
+    }
+
+    async fn controller_paths(&self) -> Arc<ControllerPaths> {
+        self.paths
+            .get_or_init(|| async {
+                let explicit = self.options.ansible_core.clone();
+                let collections = self.options.collections_paths.clone();
+                let library = self.options.library.clone();
+                tokio::task::spawn_blocking(move || {
+                    let core = explicit.or_else(find_ansible_core);
+                    let collections =
+                        collections.unwrap_or_else(|| default_collections_paths(core.as_deref()));
+                    Arc::new(ControllerPaths {
+                        ansible_version: ansible_version(core.as_deref()),
+                        search: SearchPaths {
+                            library,
+                            module_utils: Vec::new(),
+                            collections,
+                            ansible_core: core,
+                        },
+                    })
+                })
+                .await
+                .unwrap_or_default()
+            })
+            .await
+            .clone()
+    }
+
+    /// The interpreter for `spec` (through its via hops, then become),
+    /// started on first use and reused after.
+    pub async fn context(&self, spec: &ConnectionSpec) -> Result<Context, Unreachable> {
+        let mut parent: Option<Context> = None;
+        let mut key = String::new();
+        for hop in spec.via.iter().chain(std::iter::once(spec)) {
+            key.push_str(&hop.hop_key());
+            let hop_ctx = self
+                .slot(&key, || self.connect_hop(hop, parent.clone()))
+                .await?;
+            parent = Some(match &hop.become_ {
+                Some(b) => {
+                    let target_key = key.clone();
+                    key.push_str(&format!("+become:{:?}:{}:{:?}", b.method, b.user, b.flags));
+                    self.slot(&key, || {
+                        self.become_child(hop, hop_ctx.clone(), target_key.clone(), key.clone())
+                    })
+                    .await?
+                }
+                None => hop_ctx,
+            });
+            key.push_str(" -> ");
+        }
+        parent.ok_or_else(|| Unreachable::new(UnreachableKind::Other, "empty connection chain"))
+    }
+
+    /// Single-flight get-or-create; a failed or dead entry is replaced on
+    /// the next request.
+    async fn slot<F, Fut>(&self, key: &str, make: F) -> Result<Context, Unreachable>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Context, Unreachable>>,
+    {
+        let cell = {
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            let stale = slots
+                .get(key)
+                .and_then(|c| c.get())
+                .is_some_and(|r| r.as_ref().map_or(true, |c| !c.is_alive()));
+            if stale {
+                slots.remove(key);
+            }
+            slots.entry(key.to_string()).or_default().clone()
+        };
+        let result = cell.get_or_init(make).await.clone();
+        if result.is_err() {
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            if slots.get(key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+                slots.remove(key);
+            }
+        }
+        result
+    }
+
+    fn agent_config(&self, spec: &ConnectionSpec) -> serde_json::Value {
+        let remote_tmp: Vec<String> = spec
+            .remote_tmp
+            .iter()
+            .chain(self.options.remote_tmp.iter())
+            .cloned()
+            .collect();
+        json!({
+            "remote_tmp": remote_tmp,
+            "system_tmpdirs": self.options.system_tmpdirs,
+        })
+    }
+
+    fn explicit_python(spec: &ConnectionSpec) -> Option<Vec<String>> {
+        match &spec.interpreter {
+            Interpreter::Explicit(argv) => Some(argv.clone()),
+            Interpreter::Discover { .. } => None,
+        }
+    }
+
+    async fn connect_hop(
+        &self,
+        spec: &ConnectionSpec,
+        parent: Option<Context>,
+    ) -> Result<Context, Unreachable> {
+        let _permit = self
+            .setup
+            .acquire()
+            .await
+            .map_err(|_| Unreachable::new(UnreachableKind::Other, "pool closed"))?;
+        let paths = self.controller_paths().await;
+        let boot = spec.interpreter.boot_argv();
+        let mut config = self.agent_config(spec);
+        match parent {
+            None => {
+                let spawned = self.options.backend.spawn(spec, &boot).await?;
+                config["id"] = json!(ROOT);
+                config["parent"] = json!(0);
+                let (conn, hello) = Connection::boot(spawned, config, spec.timeout).await?;
+                Ok(Context::new(
+                    conn,
+                    ROOT,
+                    hello,
+                    paths,
+                    Self::explicit_python(spec),
+                ))
+            }
+            Some(parent) => {
+                if spec.password.is_some() {
+                    return Err(Unreachable::new(
+                        UnreachableKind::Auth,
+                        format!(
+                            "{}: password authentication is not supported for a via hop",
+                            spec.inventory_hostname
+                        ),
+                    ));
+                }
+                let argv = transport_argv(spec, &boot)
+                    .map_err(|e| Unreachable::new(UnreachableKind::Other, e.0))?;
+                let conn = parent.connection().clone();
+                let header =
+                    json!({"argv": argv, "timeout": spec.timeout.as_secs_f64(), "config": config});
+                let (id, hello) = conn.spawn_child(parent.id(), header).await.map_err(|u| {
+                    let kind = if u.msg.contains("Permission denied") {
+                        UnreachableKind::Auth
+                    } else {
+                        u.kind
+                    };
+                    Unreachable::new(
+                        kind,
+                        format!("{} via {}: {}", spec.inventory_hostname, conn.name, u.msg),
+                    )
+                })?;
+                Ok(Context::new(
+                    conn,
+                    id,
+                    hello,
+                    paths,
+                    Self::explicit_python(spec),
+                ))
+            }
+        }
+    }
+
+    async fn become_child(
+        &self,
+        spec: &ConnectionSpec,
+        parent: Context,
+        target_key: String,
+        key: String,
+    ) -> Result<Context, Unreachable> {
+        let Some(b) = &spec.become_ else {
+            return Ok(parent);
+        };
+        self.recycle(&target_key).await;
+        let python = parent.python_argv();
+        let mut boot = python.clone();
+        boot.push("-c".into());
+        boot.push(super::bootstrap::STAGE1.into());
+        let argv =
+            become_argv(b, &boot).map_err(|e| Unreachable::new(UnreachableKind::Other, e.0))?;
+        let conn = parent.connection().clone();
+        let header = json!({
+            "argv": argv,
+            "password": b.password,
+            "timeout": spec.timeout.as_secs_f64(),
+            "config": self.agent_config(spec),
+        });
+        let (id, hello) = conn
+            .spawn_child(parent.id(), header)
+            .await
+            .map_err(|u| become_failure(b, u))?;
+        let ctx = Context::new(conn, id, hello, parent_paths(&parent), Some(python));
+        self.children
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(target_key)
+            .or_default()
+            .push((key, ctx.clone()));
+        Ok(ctx)
+    }
+
+    /// Before a new interpreter on a target: if the limit is reached, stop
+    /// the youngest (keeping early, long-lived accounts like root).
+    async fn recycle(&self, target_key: &str) {
+        let victim = {
+            let mut children = self.children.lock().unwrap_or_else(|p| p.into_inner());
+            let list = children.entry(target_key.to_string()).or_default();
+            list.retain(|(_, c)| c.is_alive());
+            // The target's own interpreter counts too.
+            if list.len() + 1 >= self.options.max_interpreters {
+                list.pop()
+            } else {
+                None
+            }
+        };
+        if let Some((key, ctx)) = victim {
+            self.slots
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&key);
+            ctx.connection().shutdown_context(ctx.id()).await;
+        }
+    }
+
+    /// `reset_connection`: drop the connection of `spec` (and everything on
+    /// it); the next `context` call connects again.
+    pub async fn reset(&self, spec: &ConnectionSpec) {
+        let Ok(ctx) = self.context(spec).await else {
+            return;
+        };
+        let conn = ctx.connection().clone();
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).retain(
+            |_, cell| !matches!(cell.get(), Some(Ok(c)) if Arc::ptr_eq(c.connection(), &conn)),
+        );
+        conn.shutdown().await;
+    }
+
+    /// Stop every agent (they remove their temp dirs) and transport.
+    pub async fn shutdown(&self) {
+        let conns: Vec<Arc<Connection>> = {
+            let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            let mut v: Vec<Arc<Connection>> = Vec::new();
+            for cell in slots.values() {
+                if let Some(Ok(c)) = cell.get()
+                    && c.id() == ROOT
+                    && !v.iter().any(|x| Arc::ptr_eq(x, c.connection()))
+                {
+                    v.push(c.connection().clone());
+                }
+            }
+            v
+        };
+        for c in conns {
+            c.shutdown().await;
+        }
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+fn parent_paths(parent: &Context) -> Arc<ControllerPaths> {
+    parent.paths()
+}
+
+/// ansible's wording for become failures ("Missing sudo password",
+/// "Incorrect sudo password"), other causes verbatim.
+fn become_failure(b: &super::spec::BecomeSpec, u: Unreachable) -> Unreachable {
+    if u.kind == UnreachableKind::Disconnected {
+        return u;
+    }
+    let method = match b.method {
+        super::spec::BecomeMethod::Sudo => "sudo",
+        super::spec::BecomeMethod::Su => "su",
+        super::spec::BecomeMethod::Doas => "doas",
+    };
+    let lower = u.msg.to_ascii_lowercase();
+    let msg = if lower.contains("a password is required") {
+        format!("Missing {method} password")
+    } else if lower.starts_with("incorrect password") || lower.contains("sorry, try again") {
+        format!("Incorrect {method} password")
+    } else {
+        format!("{method} to {} failed: {}", b.user, u.msg)
+    };
+    Unreachable::new(UnreachableKind::Become, msg)
+}

@@ -1,0 +1,432 @@
+//! The transport against real sshd fixtures: login as root and as an
+//! unprivileged user, failure classification, a target dying mid-call,
+//! become (sudo with and without password, su), and via hops.
+
+#[path = "common/sshd.rs"]
+mod sshd;
+#[path = "common/transport.rs"]
+mod tr;
+
+use mitorun::transport::{CallError, ConnectionSpec, Pool, PoolOptions, UnreachableKind};
+use mitorun::value::Value;
+use sshd::Sshd;
+use std::time::{Duration, Instant};
+use tr::*;
+
+const USER: &str = "mitorun-tr-u";
+const OTHER: &str = "mitorun-tr-o";
+const PWUSER: &str = "mitorun-tr-p";
+
+fn whoami() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "root".into())
+}
+
+/// Test users and sudo rules (root only; CI runs as root).
+fn setup_users() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        assert!(
+            is_root(),
+            "the ssh transport tests create users and need root (CI runs as root)"
+        );
+        ensure_user(USER, "unused-pw-1");
+        ensure_user(OTHER, "other-secret");
+        ensure_user(PWUSER, "pw-secret");
+        sudoers("nopasswd", &format!("{USER} ALL=(ALL) NOPASSWD: ALL"));
+        sudoers("passwd", &format!("{PWUSER} ALL=(ALL) ALL"));
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_as_root_and_as_an_unprivileged_user() {
+    setup_users();
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    let root = pool
+        .context(&ssh_spec(&sshd, &whoami(), &[]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", sshd.log()));
+    let r = root.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(whoami()));
+    let user = pool
+        .context(&ssh_spec(&sshd, USER, &[]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", sshd.log()));
+    let r = user.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(USER));
+    assert_eq!(user.hello().user, USER);
+    // The private temp dir belongs to the user and goes away at shutdown.
+    let tmp = user.hello().tmpdir.clone().expect("tmpdir");
+    let r = user
+        .run_module(shell(&format!("stat -c %U:%a {tmp}")))
+        .await
+        .unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(format!("{USER}:700")));
+    // Discovery over ssh reports the remote path.
+    let disc = pool
+        .context(&ssh_spec(
+            &sshd,
+            USER,
+            &[
+                ("ansible_python_interpreter", "auto"),
+                ("ansible_port", &sshd.port.to_string()),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert!(
+        disc.discovered_interpreter()
+            .is_some_and(|p| p.starts_with('/'))
+    );
+    pool.shutdown().await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&tmp).exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!std::path::Path::new(&tmp).exists(), "{tmp} left behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_failures_are_classified() {
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    let user = whoami();
+
+    // Nothing listens on this port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = pool
+        .context(&ssh_spec(
+            &sshd,
+            &user,
+            &[("ansible_port", &port.to_string())],
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Refused, "{err}");
+
+    // A key the server does not know.
+    let dir = tempdir("wrongkey");
+    let key = dir.join("id");
+    assert!(
+        std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let err = pool
+        .context(&ssh_spec(
+            &sshd,
+            &user,
+            &[("ansible_ssh_private_key_file", key.to_str().unwrap())],
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Auth, "{err}");
+
+    // known_hosts lists another key for this server.
+    let other = Sshd::start();
+    let mut v = ssh_vars(&sshd, &user);
+    v.insert(
+        "ansible_ssh_common_args".into(),
+        Value::str(format!(
+            "-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes",
+            wrong_known_hosts(&sshd, &other).display()
+        )),
+    );
+    let err = pool
+        .context(&ConnectionSpec::from_vars("t", &v).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::HostKey, "{err}");
+
+    // No python at that path on the target.
+    let err = pool
+        .context(&ssh_spec(
+            &sshd,
+            &user,
+            &[("ansible_python_interpreter", "/nonexistent/bin/python3")],
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::NoPython, "{err}");
+
+    // A server that accepts the TCP connection and never speaks: timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let sport = silent.local_addr().unwrap().port();
+    let t = Instant::now();
+    let err = pool
+        .context(&ssh_spec(
+            &sshd,
+            &user,
+            &[
+                ("ansible_port", &sport.to_string()),
+                ("ansible_timeout", "2"),
+            ],
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Timeout, "{err}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    drop(silent);
+}
+
+fn wrong_known_hosts(sshd: &Sshd, other: &Sshd) -> std::path::PathBuf {
+    let path = sshd.dir.join("wrong_known_hosts");
+    std::fs::write(
+        &path,
+        format!("[127.0.0.1]:{} {}\n", sshd.port, other.host_public_key),
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn target_killed_mid_call_fails_that_call_only() {
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    let victim = pool
+        .context(&ssh_spec(&sshd, &whoami(), &[]))
+        .await
+        .unwrap();
+    let survivor = pool.context(&local_spec(&[])).await.unwrap();
+    let pid = victim.hello().pid;
+    let long = {
+        let v = victim.clone();
+        tokio::spawn(async move { v.run_module(command("sleep 30")).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Kill the agent and its session on the target.
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let t = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(10), long)
+        .await
+        .expect("no hang")
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, CallError::Unreachable(_)), "{err:?}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    // Later calls on the dead context fail the same way, at once.
+    assert!(matches!(
+        victim.run_module(command("true")).await,
+        Err(CallError::Unreachable(_))
+    ));
+    // Another connection is unaffected.
+    let r = survivor.run_module(command("echo alive")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("alive"));
+    // The pool reconnects the dead target on the next request.
+    let again = pool
+        .context(&ssh_spec(&sshd, &whoami(), &[]))
+        .await
+        .unwrap();
+    assert_ne!(again.hello().pid, pid);
+    pool.shutdown().await;
+}
+
+fn become_spec(
+    sshd: &Sshd,
+    login: &str,
+    method: &str,
+    user: &str,
+    password: Option<&str>,
+) -> ConnectionSpec {
+    let mut v = ssh_vars(sshd, login);
+    v.insert("ansible_become".into(), Value::Bool(true));
+    v.insert("ansible_become_method".into(), Value::str(method));
+    v.insert("ansible_become_user".into(), Value::str(user));
+    if let Some(p) = password {
+        v.insert("ansible_become_password".into(), Value::str(p));
+    }
+    ConnectionSpec::from_vars("target", &v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sudo_and_su_start_child_interpreters() {
+    setup_users();
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    // sudo to root and to another user, no password needed.
+    for target in ["root", OTHER] {
+        let ctx = pool
+            .context(&become_spec(&sshd, USER, "sudo", target, None))
+            .await
+            .unwrap_or_else(|e| panic!("sudo {target}: {e}"));
+        let r = ctx.run_module(command("id -un")).await.unwrap();
+        assert_eq!(field(&r, "stdout"), &Value::str(target));
+        assert_ne!(ctx.id(), 1, "a child of the login interpreter");
+    }
+    // The login interpreter is shared: both children hang off it.
+    let login = pool.context(&ssh_spec(&sshd, USER, &[])).await.unwrap();
+    let r = login.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(USER));
+
+    // sudo with a password typed on a pty.
+    let ctx = pool
+        .context(&become_spec(
+            &sshd,
+            PWUSER,
+            "sudo",
+            "root",
+            Some("pw-secret"),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = ctx.run_module(command("id -u")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("0"));
+    // Wrong password: a clear failure, quickly.
+    let t = Instant::now();
+    let err = pool
+        .context(&become_spec(&sshd, PWUSER, "sudo", OTHER, Some("wrong")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Become, "{err}");
+    assert_eq!(err.msg, "Incorrect sudo password");
+    assert!(t.elapsed() < Duration::from_secs(15));
+    // Password needed, none given.
+    let err = pool
+        .context(&become_spec(&sshd, PWUSER, "sudo", OTHER, None))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.msg.as_str()),
+        (UnreachableKind::Become, "Missing sudo password"),
+        "{err}"
+    );
+    // No sudo rights at all.
+    let err = pool
+        .context(&become_spec(&sshd, OTHER, "sudo", "root", None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Become, "{err}");
+
+    // su with a password.
+    let ctx = pool
+        .context(&become_spec(&sshd, USER, "su", OTHER, Some("other-secret")))
+        .await
+        .unwrap_or_else(|e| panic!("su: {e}"));
+    let r = ctx.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(OTHER));
+    let err = pool
+        .context(&become_spec(&sshd, USER, "su", PWUSER, Some("nope")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Become, "{err}");
+    pool.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interpreters_per_target_are_capped_youngest_recycled() {
+    setup_users();
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions {
+        max_interpreters: 3,
+        ..Default::default()
+    });
+    let first = pool
+        .context(&become_spec(&sshd, USER, "sudo", "root", None))
+        .await
+        .unwrap();
+    let second = pool
+        .context(&become_spec(&sshd, USER, "sudo", OTHER, None))
+        .await
+        .unwrap();
+    // A third become user exceeds 3 interpreters (login + 2): the
+    // youngest (OTHER) is stopped, root survives.
+    let third = pool
+        .context(&become_spec(&sshd, USER, "sudo", PWUSER, None))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(first.run_module(command("true")).await.is_ok());
+    assert!(matches!(
+        second.run_module(command("true")).await,
+        Err(CallError::Unreachable(_))
+    ));
+    assert!(third.run_module(command("true")).await.is_ok());
+    pool.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn via_one_sshd_to_another() {
+    setup_users();
+    let bastion = Sshd::start();
+    let target = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    let hop = ssh_spec(&bastion, USER, &[]);
+    // The hop runs ssh itself: the key and known_hosts must be readable by
+    // the hop user.
+    let keydir = tempdir("viakeys");
+    let key = keydir.join("id");
+    std::fs::copy(&target.client_key, &key).unwrap();
+    let kh = keydir.join("known_hosts");
+    std::fs::copy(&target.known_hosts, &kh).unwrap();
+    assert!(
+        std::process::Command::new("chown")
+            .args(["-R", USER])
+            .arg(&keydir)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut v = ssh_vars(&target, &whoami());
+    v.insert(
+        "ansible_ssh_private_key_file".into(),
+        Value::str(key.to_str().unwrap()),
+    );
+    v.insert(
+        "ansible_ssh_common_args".into(),
+        Value::str(format!(
+            "-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes",
+            kh.display()
+        )),
+    );
+    v.insert("mitogen_via".into(), Value::str(format!("{USER}@bastion")));
+    let spec = ConnectionSpec::from_vars("target", &v).unwrap();
+    assert_eq!(
+        spec.via_target(),
+        Some((Some(USER.into()), "bastion".into()))
+    );
+    let spec = spec.with_via(vec![hop.clone()]);
+    let ctx = pool
+        .context(&spec)
+        .await
+        .unwrap_or_else(|e| panic!("via: {e}\n{}", target.log()));
+    let r = ctx.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(whoami()));
+    let hop_ctx = pool.context(&hop).await.unwrap();
+    assert_ne!(ctx.hello().pid, hop_ctx.hello().pid);
+    // Files stream through the hop too.
+    let dest = tempdir("viafile").join("f");
+    let data: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
+    let st = ctx
+        .put_bytes(data.clone(), dest.to_str().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(st.size, data.len() as u64);
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+    // Become on top of a via chain.
+    let mut bv = v.clone();
+    bv.insert("ansible_become".into(), Value::Bool(true));
+    bv.insert("ansible_become_user".into(), Value::str(OTHER));
+    let bspec = ConnectionSpec::from_vars("target", &bv)
+        .unwrap()
+        .with_via(vec![hop]);
+    let b = pool
+        .context(&bspec)
+        .await
+        .unwrap_or_else(|e| panic!("via+become: {e}"));
+    let r = b.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(OTHER));
+    pool.shutdown().await;
+}
