@@ -120,6 +120,15 @@ pub(crate) fn template_in_env(
     text: &str,
     context: &Jv,
 ) -> Result<Jv, TemplateError> {
+    template_in_env_kind(env, text, context).map_err(|(e, _)| e)
+}
+
+/// [`template_in_env`], the error saying whether it is an undefined value.
+pub(crate) fn template_in_env_kind(
+    env: &Environment,
+    text: &str,
+    context: &Jv,
+) -> Result<Jv, (TemplateError, bool)> {
     if !is_template(text) {
         return Ok(Jv::from(text));
     }
@@ -127,7 +136,7 @@ pub(crate) fn template_in_env(
     // ansible keeps backslashes in string literals of templates as
     // written ('x\nabc' is 6 characters); minijinja would decode them.
     let escaped = keep_literal_backslashes(text);
-    render_native(env, escaped.as_ref(), context)
+    render_native_kind(env, escaped.as_ref(), context)
 }
 
 /// Render a template file's text as ansible's template engine does for
@@ -141,10 +150,6 @@ pub(crate) fn template_file_text(
 ) -> Result<Jv, (TemplateError, bool)> {
     let _render = ContextGuard::enter_template(context, text);
     render_native_kind(env, text, context)
-}
-
-fn render_native(env: &Environment, text: &str, context: &Jv) -> Result<Jv, TemplateError> {
-    render_native_kind(env, text, context).map_err(|(e, _)| e)
 }
 
 fn render_native_kind(

@@ -46,6 +46,9 @@ mod search;
 mod sequence;
 mod template;
 
+#[cfg(test)]
+mod tests;
+
 pub use context::{ContextGuard, take_undefined_reason};
 
 use crate::config::Config;
@@ -414,10 +417,13 @@ pub fn run_lookup(
     };
     let terms = match terms {
         Value::Str(text) => {
-            let templated = templar
-                .template_in(&text, context)
-                .map_err(|e| failed(e.message))?;
-            match templated {
+            let templated =
+                super::render::template_in_env_kind(templar.environment(), &text, context)
+                    .map_err(|(e, undefined)| match undefined {
+                        true => LookupError::Undefined { message: e.message },
+                        false => failed(e.message),
+                    })?;
+            match from_jinja(&templated) {
                 Value::List(items) => items,
                 other => vec![other],
             }
@@ -463,7 +469,16 @@ pub fn run_lookup(
 fn template_value(templar: &Templar, value: &Value, context: &Jv) -> Result<Jv, String> {
     match value {
         Value::Str(text) if super::render::is_template(text) => {
-            templar.template_jinja(text, context).map_err(|e| e.message)
+            match super::render::template_in_env_kind(templar.environment(), text, context) {
+                Ok(v) => Ok(v),
+                // Undefined terms stay undefined: `with_first_found` drops
+                // them, other lookups report them.
+                Err((e, true)) => {
+                    context::set_undefined_reason(&e.message);
+                    Ok(Jv::UNDEFINED)
+                }
+                Err((e, false)) => Err(e.message),
+            }
         }
         Value::List(items) => items
             .iter()
