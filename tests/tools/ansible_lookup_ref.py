@@ -451,6 +451,7 @@ CASES = [
     "lookup('password', '/dev/null seed=1 length=x')",
     "lookup('password', 'files/pw_ident ident=2a')",
     "lookup('password', 1)",
+    "lookup('password', '/dev/null seed=1 length=6 encrypt=sha512_crypt')",
     # inventory_hostnames
     "query('inventory_hostnames', 'all')",
     "query('inventory_hostnames', 'web')",
