@@ -40,9 +40,13 @@ impl ContextGuard {
         ContextGuard::push(context, None)
     }
 
-    /// A render of `source` with this context starts.
+    /// A render of `source` with this context starts. The text is kept
+    /// only when it may call a lookup (it is only needed then).
     pub fn enter_template(context: &Jv, source: &str) -> ContextGuard {
-        ContextGuard::push(context, Some(source.to_string()))
+        let calls_lookup = ["lookup(", "query(", "q("]
+            .iter()
+            .any(|call| source.contains(call));
+        ContextGuard::push(context, calls_lookup.then(|| source.to_string()))
     }
 
     fn push(context: &Jv, source: Option<String>) -> ContextGuard {

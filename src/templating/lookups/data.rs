@@ -62,15 +62,12 @@ fn items_of_map(v: &Jv) -> Vec<(Jv, Jv)> {
         .unwrap_or_default()
 }
 
-fn no_options(_: &IndexMap<String, Jv>) {}
-
 /// `items`: the terms, lists flattened one level.
 pub(crate) fn items(
     _: &Call,
     terms: Vec<Jv>,
-    kwargs: &IndexMap<String, Jv>,
+    _: &IndexMap<String, Jv>,
 ) -> Result<Vec<Jv>, Failure> {
-    no_options(kwargs);
     Ok(flatten(&terms))
 }
 

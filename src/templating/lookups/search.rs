@@ -42,6 +42,7 @@ pub(crate) enum NotFound {
 pub(crate) fn search_paths(call: &Call) -> Vec<String> {
     match call.vars.get("ansible_search_path").map(|v| from_jinja(&v)) {
         Some(Value::List(items)) => items.iter().map(Value::python_str).collect(),
+        // ansible iterates whatever it is given: a string, by character.
         Some(Value::Str(s)) => s.chars().map(String::from).collect(),
         _ => vec![call.basedir()],
     }

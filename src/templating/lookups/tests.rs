@@ -375,6 +375,22 @@ fn hostile_inputs_do_not_panic() {
     let _ = templar.template("{{ query('inventory_hostnames', 'all') }}", &vars);
 }
 
+/// Observed with `ansible localhost -m debug` (no vault options) in
+/// `tests/fixtures/lookups`.
+#[test]
+fn vaulted_files_without_secrets_fail_like_ansible() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lookups");
+    let out = templar_in(&fixture).template("{{ lookup('file', 'vaulted.txt') }}", &Map::new());
+    assert_eq!(
+        out.map_err(|e| e.message),
+        Err(
+            "The lookup plugin 'file' failed: Unable to access the file 'vaulted.txt': \
+             Attempting to decrypt but no vault secrets found."
+                .to_string()
+        )
+    );
+}
+
 #[test]
 fn url_is_reported_as_not_supported() {
     let out = Templar::new().template("{{ lookup('url', 'https://example.com') }}", &Map::new());
