@@ -25,6 +25,7 @@ struct Frame {
 
 thread_local! {
     static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    static TEMPLATE_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     static UNDEFINED_REASON: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
@@ -69,6 +70,35 @@ impl Drop for ContextGuard {
         FRAMES.with(|f| {
             f.borrow_mut().pop();
         });
+    }
+}
+
+/// How deeply `template` lookups may nest (a template that looks itself
+/// up would otherwise exhaust the stack; ansible stops at Python's
+/// recursion limit).
+const MAX_TEMPLATE_DEPTH: usize = 16;
+
+/// Marks one `template` lookup render in progress.
+pub(crate) struct TemplateDepth {
+    _private: (),
+}
+
+impl TemplateDepth {
+    /// `None` when templates are nested too deeply.
+    pub fn enter() -> Option<TemplateDepth> {
+        TEMPLATE_DEPTH.with(|d| {
+            if d.get() >= MAX_TEMPLATE_DEPTH {
+                return None;
+            }
+            d.set(d.get() + 1);
+            Some(TemplateDepth { _private: () })
+        })
+    }
+}
+
+impl Drop for TemplateDepth {
+    fn drop(&mut self) {
+        TEMPLATE_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
     }
 }
 

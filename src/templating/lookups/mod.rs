@@ -132,6 +132,10 @@ pub enum LookupError {
     /// `env` with an undefined default); `message` says why.
     #[error("{message}")]
     Undefined { message: String },
+    /// Templates nested without end (ansible reports the recursion as it
+    /// is, not as the lookup's failure).
+    #[error("{message}")]
+    Recursion { message: String },
 }
 
 /// A lookup's own failure (before ansible wraps it with the plugin name).
@@ -333,6 +337,9 @@ fn invoke(
         Err(message) => {
             // ansible's messages never end in whitespace.
             let message = message.trim_end().to_string();
+            if message.starts_with(super::lazy::RECURSION_MESSAGE) {
+                return Err(LookupError::Recursion { message });
+            }
             match errors.as_str() {
                 "warn" => services.warn(format!(
                     "An error occurred while running the lookup plugin {shown_name}: {message}"

@@ -11,12 +11,13 @@
 //! `template_mtime` and `template_run_date` are text in UTC here, where
 //! ansible gives local `datetime` objects.
 
-use super::context::set_undefined_reason;
+use super::context::{TemplateDepth, set_undefined_reason};
 use super::options::{BOOL, DICT, Default, OptionDef, Options, STR, opt};
 use super::search::{find_file, read_text, search_paths};
 use super::{Call, Failure};
 use crate::pypath;
 use crate::templating::filters::math::py;
+use crate::templating::lazy::RECURSION_MESSAGE;
 use crate::templating::render::template_file_text;
 use indexmap::IndexMap;
 use minijinja::value::{Value as Jv, ValueKind};
@@ -77,6 +78,11 @@ pub(crate) fn template(
             }
         }
         let context = call.vars.context_with(extra);
+        let Some(_depth) = TemplateDepth::enter() else {
+            return Err(format!(
+                "{RECURSION_MESSAGE}: maximum recursion depth exceeded"
+            ));
+        };
         match template_file_text(&env, &source, &context) {
             Ok(result) => out.push(result),
             // An undefined value is the lookup's result (ansible reports it

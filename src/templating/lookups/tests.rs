@@ -391,6 +391,20 @@ fn vaulted_files_without_secrets_fail_like_ansible() {
     );
 }
 
+/// Observed with ansible-core 2.19's Templar: a template that looks
+/// itself up ends in "Recursive loop detected in template: maximum
+/// recursion depth exceeded".
+#[test]
+fn self_including_templates_stop() {
+    let dir = Scratch::new("selftpl");
+    dir.write("templates/self.j2", "{{ lookup('template', 'self.j2') }}");
+    let out = templar_in(&dir.0).template("{{ lookup('template', 'self.j2') }}", &Map::new());
+    assert_eq!(
+        out.map_err(|e| e.message),
+        Err("Recursive loop detected in template: maximum recursion depth exceeded".to_string())
+    );
+}
+
 #[test]
 fn url_is_reported_as_not_supported() {
     let out = Templar::new().template("{{ lookup('url', 'https://example.com') }}", &Map::new());
