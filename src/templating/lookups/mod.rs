@@ -1,6 +1,6 @@
 //! ansible-core's lookup plugins, written in Rust, and the template globals
 //! that call them: `lookup(name, *terms, **kwargs)`, `query(...)` and its
-//! alias `q(...)`, with ansible 2.19's rules (see [`invoke`]).
+//! alias `q(...)`, with ansible 2.19's rules (see `invoke`).
 //!
 //! # Layout
 //! - here: [`LookupServices`] (what lookups need from the run: vault,
@@ -29,8 +29,11 @@
 //! search subdirectory from it), `context` the host's template variables
 //! (usually a [`LazyVars`](super::lazy::LazyVars) context, holding
 //! `ansible_search_path`). The result is the lookup's list, unmodified
-//! (`wantlist=True`). Warnings lookups raise (`errors='warn'`, missing
-//! files) are collected in [`LookupServices::take_warnings`].
+//! (`wantlist=True`). Errors are [`LookupError`]s worded as ansible words
+//! them (an undefined term or result is `LookupError::Undefined` with
+//! ansible's reason, e.g. "'x' is undefined"). Warnings lookups raise
+//! (`errors='warn'`, missing files) are collected in
+//! [`LookupServices::take_warnings`]; the caller prints them.
 
 mod commands;
 mod config;
