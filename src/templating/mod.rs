@@ -6,12 +6,16 @@
 pub mod bridge;
 pub mod filters;
 pub mod lazy;
+pub mod lookups;
 pub mod render;
 pub mod tests;
 
 use minijinja::Environment;
+use std::sync::Arc;
 
-/// An environment with ansible's settings and every filter and test.
+/// An environment with ansible's settings and every filter, test and
+/// lookup (the lookups without vault, searching the current directory;
+/// `Templar::with_services` gives them the run's services).
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     // ansible's Jinja2 environment: trim_blocks on, lstrip_blocks off.
@@ -25,5 +29,6 @@ pub fn environment() -> Environment<'static> {
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     filters::register(&mut env);
     tests::register(&mut env);
+    lookups::register(&mut env, Arc::new(lookups::LookupServices::default()));
     env
 }

@@ -41,6 +41,7 @@ use std::cmp::Ordering;
 
 use crate::value::{python_float_repr, python_str_repr};
 
+pub(crate) use random::Mt;
 pub(crate) use time::DateTime;
 
 /// Register the filters of ansible's `core.py` plus the Jinja2 overrides.
