@@ -107,7 +107,12 @@ pub fn run_playbooks(
         ctx.extra_vars.clone(),
         options_vars(&ctx, &playbook_dir),
     ));
-    let templar = Arc::new(Templar::new());
+    let services = crate::templating::lookups::LookupServices::new(
+        Some(Arc::clone(ctx.vault)),
+        Some(Arc::new(config.clone())),
+        playbook_dir.clone(),
+    );
+    let templar = Arc::new(Templar::with_services(Arc::new(services)));
     let factory = ContextFactory {
         store,
         templar: Arc::clone(&templar),

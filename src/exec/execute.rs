@@ -243,21 +243,31 @@ impl TaskRun<'_> {
     fn loop_items(&self, context: &Jv) -> Result<Vec<Value>, TaskError> {
         let origin = self.keyword_origin("loop");
         let raw = self.task.keyword("loop").cloned().unwrap_or(Value::Null);
+        if let Some(lookup) = self.task.loop_with.as_deref() {
+            // `with_<lookup>`: the lookup plugin turns the terms into items.
+            let action = self.action_name();
+            return crate::templating::lookups::run_lookup(
+                &self.shared.templar,
+                lookup,
+                raw,
+                &Map::new(),
+                context,
+                Some(actions::short_name(&action)),
+            )
+            .map_err(|e| TaskError::at(e.to_string(), origin));
+        }
         let value = self
             .template_value(&raw, context)
             .map_err(|m| TaskError::at(m, origin.clone()))?;
-        match self.task.loop_with.as_deref() {
-            None => match value {
-                Value::List(items) => Ok(items),
-                other => Err(TaskError::at(
-                    format!(
-                        "Invalid data passed to 'loop', it requires a list, got this instead: {}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.",
-                        other.python_str()
-                    ),
-                    origin,
-                )),
-            },
-            Some(lookup) => with_lookup(lookup, value).map_err(|m| TaskError::at(m, origin)),
+        match value {
+            Value::List(items) => Ok(items),
+            other => Err(TaskError::at(
+                format!(
+                    "Invalid data passed to 'loop', it requires a list, got this instead: {}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.",
+                    other.python_str()
+                ),
+                origin,
+            )),
         }
     }
 
@@ -794,48 +804,5 @@ fn loop_overall(items: &[Outcome]) -> Outcome {
     Outcome {
         result,
         error: None,
-    }
-}
-
-/// Items of a `with_<lookup>` loop for the lookups that need no plugin
-/// machinery; the others arrive with the lookup plugins.
-fn with_lookup(lookup: &str, terms: Value) -> Result<Vec<Value>, String> {
-    let list = |v: Value| match v {
-        Value::List(items) => items,
-        other => vec![other],
-    };
-    match lookup {
-        "items" => {
-            let mut out = Vec::new();
-            for term in list(terms) {
-                match term {
-                    Value::List(inner) => out.extend(inner),
-                    other => out.push(other),
-                }
-            }
-            Ok(out)
-        }
-        "list" => Ok(list(terms)),
-        "indexed_items" => Ok(list(terms)
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| Value::List(vec![Value::Int(i as i64), v]))
-            .collect()),
-        "dict" => {
-            let mut out = Vec::new();
-            for term in list(terms) {
-                let Value::Map(map) = term else {
-                    return Err("with_dict expects a dict".into());
-                };
-                for (k, v) in map {
-                    let mut pair = Map::new();
-                    pair.insert("key".into(), Value::Str(k));
-                    pair.insert("value".into(), v);
-                    out.push(Value::Map(pair));
-                }
-            }
-            Ok(out)
-        }
-        other => Err(format!("with_{other} loops are not supported yet")),
     }
 }

@@ -312,6 +312,9 @@ impl<'a> PlayRun<'a> {
         info: &TaskInfo,
         outcome: TaskOutcome,
     ) -> bool {
+        for warning in self.shared.templar.services().take_warnings() {
+            crate::cli::display::warning(&warning);
+        }
         let action = info.action.clone();
         let is_debug = super::actions::short_name(&action) == "debug";
         let no_log = is_true(scope.keyword(task, "no_log"));
