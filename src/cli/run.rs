@@ -83,6 +83,27 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
     vars
 }
 
+/// Modules run through the transport's connection pool; without a tokio
+/// runtime (which cannot really fail here) they are refused plainly.
+fn module_runner(config: &Config) -> Box<dyn crate::exec::ModuleRunner> {
+    let mut options = crate::transport::PoolOptions::default();
+    if let Some(forks) = config.int("DEFAULT_FORKS").filter(|f| *f > 0) {
+        options.forks = forks as usize;
+    }
+    for dir in config.paths("DEFAULT_MODULE_PATH") {
+        if !options.library.contains(&dir) {
+            options.library.push(dir);
+        }
+    }
+    match crate::exec::remote::TransportRunner::new(options) {
+        Ok(runner) => Box::new(runner),
+        Err(e) => {
+            super::display::warning(&format!("cannot start the transport: {e}"));
+            Box::new(NoTransport)
+        }
+    }
+}
+
 pub fn run_playbooks(
     playbooks: &[Playbook],
     inventory: &mut InventoryData,
@@ -128,7 +149,9 @@ pub fn run_playbooks(
         templar,
         factory,
         verbosity: ctx.verbosity,
-        modules: Box::new(NoTransport),
+        check_mode: ctx.check,
+        diff: ctx.diff,
+        modules: module_runner(config),
         callback: Mutex::new(callback),
         current: Mutex::new(None),
         load_options: ctx.load_options,

@@ -18,6 +18,7 @@ pub mod conditional;
 pub mod execute;
 pub mod include;
 pub mod playbook;
+pub mod remote;
 pub mod report;
 pub mod scope;
 pub mod walk;
@@ -32,18 +33,39 @@ use crate::vars::hostvars::ContextFactory;
 use std::sync::{Arc, Mutex};
 
 /// A module call for a host: the action's full name, templated arguments
-/// and the host's variables (connection settings live there).
-#[derive(Debug, Clone)]
+/// and everything that decides where and how it runs.
+#[derive(Debug, Clone, Default)]
 pub struct ModuleRequest {
+    /// The inventory name of the host the module runs on (the delegate
+    /// when delegated).
     pub host: String,
     pub action: String,
     pub args: Map,
-    pub host_vars: Value,
+    /// Connection settings: `ansible_*`/`mitogen_*` variables over the
+    /// connection keywords, templated.
+    pub connection: Map,
+    /// `mitogen_via` hops, nearest to the controller first: (host, vars).
+    pub via: Vec<(String, Map)>,
+    pub check_mode: bool,
+    pub diff: bool,
+    pub no_log: bool,
+    pub verbosity: u8,
+    pub environment: Map,
+    pub library_dirs: Vec<std::path::PathBuf>,
+    pub module_utils_dirs: Vec<std::path::PathBuf>,
+    /// `mitogen_task_isolation=fork`.
+    pub fork: bool,
+    /// `ansible_<name>_interpreter` values other than python.
+    pub interpreters: Vec<(String, String)>,
+    /// Add `discovered_interpreter_python` to the result's facts.
+    pub report_interpreter: bool,
 }
 
 /// Runs modules on targets and returns the module's result mapping.
 pub trait ModuleRunner: Send + Sync {
     fn run(&self, request: ModuleRequest) -> Map;
+    /// Close connections at the end of the run.
+    fn shutdown(&self) {}
 }
 
 /// The runner used while no transport is configured: every module call
@@ -86,6 +108,9 @@ pub struct Shared {
     pub templar: Arc<Templar>,
     pub factory: ContextFactory,
     pub verbosity: u8,
+    /// `--check` / `--diff` (task keywords override them).
+    pub check_mode: bool,
+    pub diff: bool,
     pub modules: Box<dyn ModuleRunner>,
     pub callback: Mutex<DefaultCallback>,
     /// The task being reported (for retry lines).

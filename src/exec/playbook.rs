@@ -65,6 +65,7 @@ impl PlaybookRunner<'_> {
                 self.run_play(play)?;
             }
         }
+        self.shared.modules.shutdown();
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.stats(&self.stats);
         }
@@ -72,11 +73,21 @@ impl PlaybookRunner<'_> {
     }
 
     /// Snapshot the inventory variables of every host for the vars store.
-    fn snapshot_inventory(&mut self) -> Result<(), Fatal> {
+    /// `extra` are hosts the inventory does not list (the implicit
+    /// localhost) but the play runs on.
+    fn snapshot_inventory(
+        &mut self,
+        extra: &[crate::inventory::data::HostId],
+    ) -> Result<(), Fatal> {
         let inv: &InventoryData = self.inventory;
         let mut vars = self.inventory_vars.make(inv);
         let mut hosts = HashMap::new();
-        let ids: Vec<_> = inv.host_ids().collect();
+        let mut ids: Vec<_> = inv.host_ids().collect();
+        for id in extra {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
         for id in ids {
             let map = vars
                 .host_vars(id)
@@ -111,7 +122,7 @@ impl PlaybookRunner<'_> {
             .map(|id| self.inventory.host(*id).name.clone())
             .filter(|h| !self.failed_hosts.contains(h))
             .collect();
-        self.snapshot_inventory()?;
+        self.snapshot_inventory(&ids)?;
 
         let name = self.play_name(play)?;
         if let Ok(mut cb) = self.shared.callback.lock() {
