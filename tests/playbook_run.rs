@@ -46,6 +46,17 @@ struct Case {
     args: Vec<String>,
 }
 
+/// Timing values of module results (`start`, `end`, `delta`) differ from run
+/// to run: both outputs get them masked.
+fn mask_timings(stdout: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(stdout);
+    let pattern = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).expect("valid regex");
+    pattern
+        .replace_all(&text, "\"$1\": \"<masked>\"")
+        .into_owned()
+        .into_bytes()
+}
+
 fn compare(case: &Case) -> Option<String> {
     // One fork: ansible then reports hosts in inventory order, as mitorun
     // does; with more forks ansible's own order varies from run to run.
@@ -54,7 +65,17 @@ fn compare(case: &Case) -> Option<String> {
         ("ANSIBLE_FORKS".to_string(), "1".to_string()),
     ]);
     let reference = common::run_controlled(&ref_playbook(), &case.args, &case.dir, &env);
-    let ours = common::run_controlled(&common::mitorun_bin(), &case.args, &case.dir, &env);
+    // mitorun runs ansible-core's modules from the reference venv when it
+    // has no native one (e.g. setup).
+    let mut our_env = env.clone();
+    our_env.insert(
+        "MITORUN_ANSIBLE_PYTHON".to_string(),
+        common::ref_bin_dir().join("python").display().to_string(),
+    );
+    let mut ours = common::run_controlled(&common::mitorun_bin(), &case.args, &case.dir, &our_env);
+    let mut reference = reference;
+    reference.stdout = mask_timings(&reference.stdout);
+    ours.stdout = mask_timings(&ours.stdout);
     let mut problems = Vec::new();
     if let Some(f) = &reference.failure {
         problems.push(format!("reference did not run: {f}"));

@@ -677,8 +677,17 @@ impl TaskRun<'_> {
                 Err(e) => Outcome::from_error(&e, &self.task.origin),
             };
         }
-        let request = self.module_request(action, args, context);
+        // `gather_facts` is an action that runs the facts module (`setup`).
+        let module = if actions::short_name(action) == "gather_facts" {
+            "ansible.builtin.setup"
+        } else {
+            action
+        };
+        let request = self.module_request(module, args, context);
         let mut result = self.shared.modules.run(request);
+        if module != action {
+            result.insert("_ansible_verbose_override".into(), Value::Bool(true));
+        }
         add_output_lines(&mut result);
         Outcome {
             result,

@@ -392,7 +392,7 @@ impl<'a> PlayRun<'a> {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(error) = &overall.error {
-            cb.display.display(&format!("[ERROR]: {error}\n"));
+            cb.error(error);
         }
         if unreachable {
             stats.unreachable += 1;
@@ -455,7 +455,7 @@ impl<'a> PlayRun<'a> {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(error) = &item.error {
-            cb.display.display(&format!("[ERROR]: {error}\n"));
+            cb.error(error);
         }
         if item.flag("failed") {
             cb.item_on_failed(host, info, view);

@@ -39,6 +39,8 @@ pub struct DefaultCallback {
     last_task_banner: Option<usize>,
     display_skipped_hosts: bool,
     display_ok_hosts: bool,
+    /// `[ERROR]` texts already shown: ansible's Display prints each once.
+    errors_shown: std::collections::HashSet<String>,
 }
 
 fn flag(result: &Map, key: &str) -> bool {
@@ -52,6 +54,7 @@ impl DefaultCallback {
             last_task_banner: None,
             display_skipped_hosts,
             display_ok_hosts,
+            errors_shown: std::collections::HashSet::new(),
         }
     }
 
@@ -68,6 +71,13 @@ impl DefaultCallback {
             self.display.banner("PLAY");
         } else {
             self.display.banner(&format!("PLAY [{name}]"));
+        }
+    }
+
+    /// An `[ERROR]:` report, unless the same text was already shown.
+    pub fn error(&mut self, text: &str) {
+        if self.errors_shown.insert(text.to_string()) {
+            self.display.display(&format!("[ERROR]: {text}\n"));
         }
     }
 
