@@ -6,6 +6,8 @@
 pub mod bridge;
 pub mod filters;
 pub mod lazy;
+pub mod percent;
+pub mod printf;
 pub mod render;
 pub mod tests;
 
@@ -25,5 +27,6 @@ pub fn environment() -> Environment<'static> {
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     filters::register(&mut env);
     tests::register(&mut env);
+    printf::register(&mut env);
     env
 }

@@ -87,7 +87,9 @@ impl Templar {
         // ansible keeps backslashes in string literals of templates as
         // written ('x\nabc' is 6 characters); minijinja would decode them.
         let escaped = keep_literal_backslashes(text);
-        let text = escaped.as_ref();
+        // Python's `%` (string formatting) as a filter call; see percent.rs.
+        let rewritten = super::percent::rewrite_template(escaped.as_ref());
+        let text = rewritten.as_ref();
         if let Some(expr) = single_expression(&self.env, text) {
             let compiled = self
                 .env
@@ -110,6 +112,8 @@ impl Templar {
 
     /// Evaluate a bare expression (as `when:` conditions are) to a value.
     pub fn evaluate(&self, expr: &str, context: &Jv) -> Result<Jv, TemplateError> {
+        let rewritten = super::percent::rewrite_expression(expr);
+        let expr = rewritten.as_ref();
         let compiled = self
             .env
             .compile_expression(expr)

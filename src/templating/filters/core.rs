@@ -200,7 +200,7 @@ fn type_error(message: String) -> Error {
 
 /// A number as Python sees it (`bool` is an `int`).
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Num {
+pub(crate) enum Num {
     Int(i128),
     Float(f64),
 }
@@ -250,7 +250,7 @@ pub(super) fn is_map(v: &Jv) -> bool {
 }
 
 /// Python `type(v).__name__` for the types templates can hold.
-pub(super) fn type_name(v: &Jv) -> &'static str {
+pub(crate) fn type_name(v: &Jv) -> &'static str {
     match v.kind() {
         ValueKind::Undefined => "UndefinedMarker",
         ValueKind::None => "NoneType",
@@ -269,7 +269,7 @@ pub(super) fn type_name(v: &Jv) -> &'static str {
 }
 
 /// Python `str(v)`.
-pub(super) fn py_str(v: &Jv) -> String {
+pub(crate) fn py_str(v: &Jv) -> String {
     match v.kind() {
         ValueKind::String => v.as_str().unwrap_or_default().to_string(),
         ValueKind::Undefined => String::new(),
@@ -281,7 +281,7 @@ pub(super) fn py_str(v: &Jv) -> String {
 }
 
 /// Python `repr(v)`.
-pub(super) fn py_repr(v: &Jv) -> String {
+pub(crate) fn py_repr(v: &Jv) -> String {
     let mut out = String::new();
     write_repr(v, &mut out, 0);
     out
