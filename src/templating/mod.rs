@@ -4,8 +4,12 @@
 //! are handled.
 
 pub mod bridge;
+pub mod errors;
 pub mod filters;
 pub mod lazy;
+pub mod methods;
+pub mod omit;
+pub mod passthrough;
 pub mod percent;
 pub mod printf;
 pub mod render;
@@ -24,9 +28,11 @@ pub fn environment() -> Environment<'static> {
         env.set_syntax(syntax);
     }
     minijinja_contrib::add_to_environment(&mut env);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    methods::register(&mut env);
+    passthrough::register(&mut env);
     filters::register(&mut env);
     tests::register(&mut env);
     printf::register(&mut env);
+    env.add_global("omit", omit::value());
     env
 }

@@ -52,12 +52,16 @@ impl Templar {
     pub fn new() -> Templar {
         let mut env = super::environment();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        // Debug mode makes minijinja name the expression that produced an
+        // undefined value, which ansible's messages need (errors.rs).
+        env.set_debug(true);
         env.set_formatter(|out, state, value| {
             if value.is_undefined() {
-                return Err(minijinja::Error::new(
-                    ErrorKind::UndefinedError,
-                    "undefined value printed",
-                ));
+                // An attribute of an undefined value is the public way to
+                // get an error that remembers where the value came from.
+                return Err(value.get_attr("__undefined__").err().unwrap_or_else(|| {
+                    minijinja::Error::new(ErrorKind::UndefinedError, "undefined value printed")
+                }));
             }
             minijinja::escape_formatter(out, state, value)
         });
@@ -94,19 +98,23 @@ impl Templar {
             let compiled = self
                 .env
                 .compile_expression(expr)
-                .map_err(|e| self.error(e, text, context))?;
+                .map_err(|e| self.error(e, expr, text, context))?;
             let result = compiled
                 .eval(context)
-                .map_err(|e| self.error(e, text, context))?;
+                .map_err(|e| self.error(e, expr, text, context))?;
             if result.is_undefined() {
-                return Err(self.undefined(text, context));
+                // Printing it names where the undefined value came from.
+                return Err(match self.env.render_str(text, context) {
+                    Err(e) => self.error(e, text, text, context),
+                    Ok(_) => self.undefined(text, context),
+                });
             }
             return Ok(result);
         }
         let rendered = self
             .env
             .render_str(text, context)
-            .map_err(|e| self.error(e, text, context))?;
+            .map_err(|e| self.error(e, text, text, context))?;
         Ok(Jv::from(rendered))
     }
 
@@ -117,19 +125,18 @@ impl Templar {
         let compiled = self
             .env
             .compile_expression(expr)
-            .map_err(|e| self.error(e, expr, context))?;
+            .map_err(|e| self.error(e, expr, expr, context))?;
         compiled
             .eval(context)
-            .map_err(|e| self.error(e, expr, context))
+            .map_err(|e| self.error(e, expr, expr, context))
     }
 
-    fn error(&self, e: minijinja::Error, text: &str, context: &Jv) -> TemplateError {
-        if e.kind() == ErrorKind::UndefinedError {
-            return self.undefined(text, context);
-        }
+    /// ansible's message for `e`, raised by `source` (what was compiled)
+    /// while templating `text`.
+    fn error(&self, e: minijinja::Error, source: &str, text: &str, context: &Jv) -> TemplateError {
         // Errors raised inside lazy variables carry ansible's text already.
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-        while let Some(err) = source {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(err) = cause {
             if let Some(inner) = err.downcast_ref::<minijinja::Error>()
                 && let Some(detail) = inner.detail()
                 && detail.starts_with(super::lazy::RECURSION_MESSAGE)
@@ -138,10 +145,11 @@ impl Templar {
                     message: detail.to_string(),
                 };
             }
-            source = err.source();
+            cause = err.source();
         }
-        TemplateError {
-            message: format!("{e:#}"),
+        match super::errors::message(&self.env, &e, source, context) {
+            Some(message) => TemplateError { message },
+            None => self.undefined(text, context),
         }
     }
 

@@ -41,6 +41,7 @@ use std::cmp::Ordering;
 
 use crate::value::{python_float_repr, python_str_repr};
 
+pub(crate) use jinja::py_center;
 pub(crate) use time::DateTime;
 
 /// Register the filters of ansible's `core.py` plus the Jinja2 overrides.
@@ -60,13 +61,27 @@ pub fn register(env: &mut Environment<'static>) {
 /// positional and keyword arguments.
 pub(super) type Filter = fn(Jv, &mut Args) -> Result<Jv, Error>;
 
+/// Filters that ansible calls with undefined arguments
+/// (`@accept_args_markers`).
+const ACCEPTS_UNDEFINED: &[&str] = &["default", "d", "mandatory", "ternary", "type_debug"];
+
 /// Registers `f` as filter `name`: arguments are collected into [`Args`],
 /// and keyword arguments nobody asked for are rejected as Python would.
 pub(super) fn add(env: &mut Environment<'static>, name: &'static str, f: Filter) {
     env.add_filter(
         name,
         move |value: Jv, rest: Rest<ValueOrKwargs>| -> Result<Jv, Error> {
-            let mut args = Args::new(name, rest.into_values());
+            let values = rest.into_values();
+            // ansible passes an undefined argument on without calling the
+            // filter, except to those that handle undefined values.
+            if !ACCEPTS_UNDEFINED.contains(&name)
+                && let Some(undefined) = std::iter::once(&value)
+                    .chain(values.iter().filter(|v| !v.is_kwargs()))
+                    .find(|v| v.is_undefined())
+            {
+                return Ok(undefined.clone());
+            }
+            let mut args = Args::new(name, values);
             let out = f(value, &mut args)?;
             args.finish()?;
             Ok(out)
@@ -264,6 +279,7 @@ pub(crate) fn type_name(v: &Jv) -> &'static str {
         ValueKind::Iterable => "generator",
         ValueKind::Map => "dict",
         _ if v.downcast_object_ref::<DateTime>().is_some() => "datetime",
+        _ if crate::templating::omit::is_omit(v) => "_OmitType",
         _ => "object",
     }
 }
