@@ -33,3 +33,33 @@ pub fn value() -> Jv {
 pub fn is_omit(value: &Jv) -> bool {
     value.downcast_object_ref::<Omit>().is_some()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::templating::bridge::from_jinja;
+    use crate::templating::render::Templar;
+    use crate::value::{Map, Value};
+
+    /// Templates see an object (observed in ansible: `omit is string` is
+    /// false, `omit ~ 'x'` is `<<Omit>>x`); results carry the token the
+    /// executor drops.
+    #[test]
+    fn omit_is_an_object_in_templates_and_the_token_outside() {
+        let t = Templar::new();
+        let vars = Map::new();
+        assert_eq!(
+            t.template("{{ omit is string }}", &vars),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            t.template("{{ omit ~ 'x' }}", &vars),
+            Ok(Value::str("<<Omit>>x"))
+        );
+        assert_eq!(
+            t.template("{{ nothing | default(omit) }}", &vars),
+            Ok(Value::str(OMIT_TOKEN))
+        );
+        assert_eq!(from_jinja(&value()), Value::str(OMIT_TOKEN));
+    }
+}
