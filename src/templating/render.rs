@@ -63,13 +63,17 @@ impl Templar {
     pub fn with_services(services: Arc<LookupServices>) -> Templar {
         let mut env = super::environment();
         lookups::register(&mut env, Arc::clone(&services));
+        // Debug mode makes minijinja name the expression that produced an
+        // undefined value, which ansible's messages need (errors.rs).
+        env.set_debug(true);
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_formatter(|out, state, value| {
             if value.is_undefined() {
-                return Err(minijinja::Error::new(
-                    ErrorKind::UndefinedError,
-                    "undefined value printed",
-                ));
+                // An attribute of an undefined value is the public way to
+                // get an error that remembers where the value came from.
+                return Err(value.get_attr("__undefined__").err().unwrap_or_else(|| {
+                    minijinja::Error::new(ErrorKind::UndefinedError, "undefined value printed")
+                }));
             }
             minijinja::escape_formatter(out, state, value)
         });
@@ -104,12 +108,15 @@ impl Templar {
     pub fn evaluate(&self, expr: &str, context: &Jv) -> Result<Jv, TemplateError> {
         let env = &self.env;
         let _render = ContextGuard::enter_template(context, expr);
+        // Python's `%` (string formatting) as a filter call; see percent.rs.
+        let rewritten = super::percent::rewrite_expression(expr);
+        let expr = rewritten.as_ref();
         let compiled = env
             .compile_expression(expr)
-            .map_err(|e| error(env, e, expr, context))?;
+            .map_err(|e| error(env, e, expr, expr, context))?;
         compiled
             .eval(context)
-            .map_err(|e| error(env, e, expr, context))
+            .map_err(|e| error(env, e, expr, expr, context))
     }
 }
 
@@ -136,7 +143,9 @@ pub(crate) fn template_in_env_kind(
     // ansible keeps backslashes in string literals of templates as
     // written ('x\nabc' is 6 characters); minijinja would decode them.
     let escaped = keep_literal_backslashes(text);
-    render_native_kind(env, escaped.as_ref(), context)
+    // Python's `%` (string formatting) as a filter call; see percent.rs.
+    let rewritten = super::percent::rewrite_template(escaped.as_ref());
+    render_native_kind(env, rewritten.as_ref(), context)
 }
 
 /// Render a template file's text as ansible's template engine does for
@@ -157,19 +166,23 @@ fn render_native_kind(
     text: &str,
     context: &Jv,
 ) -> Result<Jv, (TemplateError, bool)> {
-    let fail = |e: minijinja::Error| {
+    let fail = |e: minijinja::Error, source: &str| {
         let is_undefined = e.kind() == ErrorKind::UndefinedError;
-        (error(env, e, text, context), is_undefined)
+        (error(env, e, source, text, context), is_undefined)
     };
     if let Some(expr) = single_expression(env, text) {
-        let compiled = env.compile_expression(expr).map_err(fail)?;
-        let result = compiled.eval(context).map_err(fail)?;
+        let compiled = env.compile_expression(expr).map_err(|e| fail(e, expr))?;
+        let result = compiled.eval(context).map_err(|e| fail(e, expr))?;
         if result.is_undefined() {
-            return Err((undefined(env, text, context), true));
+            // Printing it names where the undefined value came from.
+            return Err(match env.render_str(text, context) {
+                Err(e) => (error(env, e, text, text, context), true),
+                Ok(_) => (undefined(env, text, context), true),
+            });
         }
         return Ok(result);
     }
-    let rendered = env.render_str(text, context).map_err(fail)?;
+    let rendered = env.render_str(text, context).map_err(|e| fail(e, text))?;
     Ok(Jv::from(keep_trailing_newlines(text, rendered)))
 }
 
@@ -182,14 +195,19 @@ fn keep_trailing_newlines(template: &str, mut rendered: String) -> String {
     rendered
 }
 
-fn error(env: &Environment, e: minijinja::Error, text: &str, context: &Jv) -> TemplateError {
-    if e.kind() == ErrorKind::UndefinedError {
-        return undefined(env, text, context);
-    }
-    // Errors raised inside lazy variables and by plugins carry
-    // ansible's text already.
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-    while let Some(err) = source {
+/// ansible's message for `e`, raised by `source` (what was compiled)
+/// while templating `text`.
+fn error(
+    env: &Environment,
+    e: minijinja::Error,
+    source: &str,
+    text: &str,
+    context: &Jv,
+) -> TemplateError {
+    // Errors raised inside lazy variables and by plugins carry ansible's
+    // text already.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = cause {
         if let Some(inner) = err.downcast_ref::<minijinja::Error>()
             && let Some(detail) = inner.detail()
             && (detail.starts_with(super::lazy::RECURSION_MESSAGE) || is_plugin_error(detail))
@@ -198,10 +216,14 @@ fn error(env: &Environment, e: minijinja::Error, text: &str, context: &Jv) -> Te
                 message: detail.to_string(),
             };
         }
-        source = err.source();
+        cause = err.source();
     }
-    TemplateError {
-        message: format!("{e:#}"),
+    if let Some(message) = lookups::take_undefined_reason() {
+        return TemplateError { message };
+    }
+    match super::errors::message(env, &e, source, context) {
+        Some(message) => TemplateError { message },
+        None => undefined(env, text, context),
     }
 }
 
