@@ -91,14 +91,13 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
             vault: &vault,
             sources: &loaded.sources,
             extra_vars,
-            verbosity: run.verbosity,
-            check: run.check,
-            diff: run.diff,
+            options: run,
             force_handlers: cli.force_handlers,
             only_tags: only,
             skip_tags: skip,
             limit: limit.map(str::to_string),
             load_options: opts.clone(),
+            style: crate::output::default::Style::Default,
         };
         return super::run::run_playbooks(&playbooks, inv, &mut selector, context);
     }
@@ -181,7 +180,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     Ok(Exit::Ok)
 }
 
-fn load_options(config: &crate::config::Config, module_path: &[String]) -> LoadOptions {
+pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> LoadOptions {
     let mut modules: Vec<std::path::PathBuf> = Vec::new();
     for entry in module_path {
         for p in entry.split(':').filter(|p| !p.is_empty()) {

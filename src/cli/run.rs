@@ -27,14 +27,76 @@ pub struct RunContext<'a> {
     pub vault: &'a Arc<Vault>,
     pub sources: &'a [String],
     pub extra_vars: Map,
-    pub verbosity: u8,
-    pub check: bool,
-    pub diff: bool,
+    /// The common run flags (verbosity, check, diff, forks, connection
+    /// and become options).
+    pub options: &'a super::args::RunOpts,
     pub force_handlers: bool,
     pub only_tags: Vec<String>,
     pub skip_tags: Vec<String>,
     pub limit: Option<String>,
     pub load_options: crate::playbook::model::LoadOptions,
+    pub style: crate::output::default::Style,
+}
+
+/// Connection settings from the command line and configuration: the
+/// lowest layer under keywords and variables (`ansible_*` names).
+fn connection_defaults(ctx: &RunContext) -> Map {
+    let config = ctx.config;
+    let opts = ctx.options;
+    let mut out = Map::new();
+    let mut set = |name: &str, value: Option<Value>| {
+        if let Some(v) = value {
+            out.insert(name.to_string(), v);
+        }
+    };
+    let text = |flag: &Option<String>, setting: &str| {
+        flag.clone()
+            .or_else(|| config.str(setting).map(str::to_string))
+            .map(Value::Str)
+    };
+    set(
+        "ansible_user",
+        text(&opts.connection.remote_user, "DEFAULT_REMOTE_USER"),
+    );
+    set(
+        "ansible_connection",
+        text(&opts.connection.connection, "DEFAULT_TRANSPORT"),
+    );
+    set(
+        "ansible_ssh_private_key_file",
+        opts.connection
+            .private_key_file
+            .as_ref()
+            .map(|p| Value::str(p.to_string_lossy().as_ref()))
+            .or_else(|| config.str("DEFAULT_PRIVATE_KEY_FILE").map(Value::str)),
+    );
+    set(
+        "ansible_ssh_common_args",
+        opts.connection.ssh_common_args.clone().map(Value::Str),
+    );
+    set(
+        "ansible_ssh_extra_args",
+        opts.connection.ssh_extra_args.clone().map(Value::Str),
+    );
+    set(
+        "ansible_timeout",
+        opts.connection
+            .timeout
+            .or_else(|| config.int("DEFAULT_TIMEOUT"))
+            .map(Value::Int),
+    );
+    if opts.become_.become_ || config.bool("DEFAULT_BECOME") {
+        set("ansible_become", Some(Value::Bool(true)));
+    }
+    set(
+        "ansible_become_method",
+        text(&opts.become_.become_method, "DEFAULT_BECOME_METHOD"),
+    );
+    set(
+        "ansible_become_user",
+        text(&opts.become_.become_user, "DEFAULT_BECOME_USER"),
+    );
+    out
 }
 
 /// ansible's `load_options_vars` plus the run-wide magic variables.
@@ -49,12 +111,9 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
     version.insert("revision".into(), Value::Int(0));
     version.insert("string".into(), Value::str("2.19.0"));
     vars.insert("ansible_version".into(), Value::Map(version));
-    vars.insert("ansible_check_mode".into(), Value::Bool(ctx.check));
-    vars.insert("ansible_diff_mode".into(), Value::Bool(ctx.diff));
-    vars.insert(
-        "ansible_forks".into(),
-        Value::Int(ctx.config.int("DEFAULT_FORKS").unwrap_or(5)),
-    );
+    vars.insert("ansible_check_mode".into(), Value::Bool(ctx.options.check));
+    vars.insert("ansible_diff_mode".into(), Value::Bool(ctx.options.diff));
+    vars.insert("ansible_forks".into(), Value::Int(forks(&ctx) as i64));
     vars.insert("ansible_inventory_sources".into(), strs(ctx.sources));
     vars.insert("ansible_skip_tags".into(), strs(&ctx.skip_tags));
     vars.insert("ansible_run_tags".into(), strs(&ctx.only_tags));
@@ -63,7 +122,7 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
     }
     vars.insert(
         "ansible_verbosity".into(),
-        Value::Int(i64::from(ctx.verbosity)),
+        Value::Int(i64::from(ctx.options.verbosity)),
     );
     vars.insert(
         "playbook_dir".into(),
@@ -83,13 +142,21 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
     vars
 }
 
+/// `-f` or DEFAULT_FORKS.
+fn forks(ctx: &RunContext) -> usize {
+    ctx.options
+        .forks
+        .or_else(|| ctx.config.int("DEFAULT_FORKS"))
+        .filter(|f| *f > 0)
+        .map(|f| f as usize)
+        .unwrap_or(5)
+}
+
 /// Modules run through the transport's connection pool; without a tokio
 /// runtime (which cannot really fail here) they are refused plainly.
-fn module_runner(config: &Config) -> Box<dyn crate::exec::ModuleRunner> {
+fn module_runner(config: &Config, forks: usize) -> Box<dyn crate::exec::ModuleRunner> {
     let mut options = crate::transport::PoolOptions::default();
-    if let Some(forks) = config.int("DEFAULT_FORKS").filter(|f| *f > 0) {
-        options.forks = forks as usize;
-    }
+    options.forks = forks;
     for dir in config.paths("DEFAULT_MODULE_PATH") {
         if !options.library.contains(&dir) {
             options.library.push(dir);
@@ -139,27 +206,30 @@ pub fn run_playbooks(
         templar: Arc::clone(&templar),
         vault: Some(Arc::clone(ctx.vault)),
     };
-    let display = Display::new(ctx.verbosity);
-    let callback = DefaultCallback::new(
+    let display = Display::new(ctx.options.verbosity);
+    let mut callback = DefaultCallback::new(
         display,
         config.bool("DISPLAY_SKIPPED_HOSTS"),
         config.bool("DISPLAY_OK_HOSTS"),
     );
+    callback.style = ctx.style;
     let shared = Shared {
         templar,
         factory,
-        verbosity: ctx.verbosity,
-        check_mode: ctx.check,
-        diff: ctx.diff,
-        modules: module_runner(config),
+        verbosity: ctx.options.verbosity,
+        check_mode: ctx.options.check,
+        diff: ctx.options.diff,
+        forks: forks(&ctx),
+        connection_defaults: connection_defaults(&ctx),
+        modules: module_runner(config, forks(&ctx)),
         callback: Mutex::new(callback),
         current: Mutex::new(None),
         load_options: ctx.load_options,
     };
     let options = RunOptions {
-        verbosity: ctx.verbosity,
-        check: ctx.check,
-        diff: ctx.diff,
+        verbosity: ctx.options.verbosity,
+        check: ctx.options.check,
+        diff: ctx.options.diff,
         only_tags: ctx.only_tags.clone(),
         skip_tags: ctx.skip_tags.clone(),
         force_handlers: ctx.force_handlers || config.bool("DEFAULT_FORCE_HANDLERS"),

@@ -708,7 +708,7 @@ impl TaskRun<'_> {
             Some(d) => (d.clone(), hostvars_of(context, d)),
             None => (self.host.to_string(), Some(context.clone())),
         };
-        let mut connection = Map::new();
+        let mut connection = self.shared.connection_defaults.clone();
         for (keyword, var) in [
             ("connection", "ansible_connection"),
             ("remote_user", "ansible_user"),

@@ -111,6 +111,11 @@ pub struct Shared {
     /// `--check` / `--diff` (task keywords override them).
     pub check_mode: bool,
     pub diff: bool,
+    /// Hosts a task runs on at once.
+    pub forks: usize,
+    /// Connection settings from flags and configuration (`ansible_*`
+    /// names), under keywords and variables.
+    pub connection_defaults: Map,
     pub modules: Box<dyn ModuleRunner>,
     pub callback: Mutex<DefaultCallback>,
     /// The task being reported (for retry lines).

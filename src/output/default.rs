@@ -34,8 +34,30 @@ const HIDE_IN_DEBUG: &[&str] = &[
     "ansible_loop",
 ];
 
+/// Which of ansible's stdout callbacks this is: `default` for playbooks,
+/// `minimal` and `oneline` (`-o`) for ad hoc runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Default,
+    Minimal,
+    Oneline,
+}
+
+/// Modules whose results `minimal`/`oneline` print as command output.
+const NO_JSON_MODULES: &[&str] = &["command", "win_command", "shell", "win_shell", "raw"];
+
+fn is_no_json(action: &str) -> bool {
+    let short = action
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| action.strip_prefix("ansible.legacy."))
+        .or_else(|| action.strip_prefix("ansible.windows."))
+        .unwrap_or(action);
+    NO_JSON_MODULES.contains(&short)
+}
+
 pub struct DefaultCallback {
     pub display: Display,
+    pub style: Style,
     last_task_banner: Option<usize>,
     display_skipped_hosts: bool,
     display_ok_hosts: bool,
@@ -51,6 +73,7 @@ impl DefaultCallback {
     pub fn new(display: Display, display_skipped_hosts: bool, display_ok_hosts: bool) -> Self {
         DefaultCallback {
             display,
+            style: Style::Default,
             last_task_banner: None,
             display_skipped_hosts,
             display_ok_hosts,
@@ -66,6 +89,9 @@ impl DefaultCallback {
     }
 
     pub fn play_start(&mut self, name: &str) {
+        if self.style != Style::Default {
+            return;
+        }
         let name = name.trim();
         if name.is_empty() {
             self.display.banner("PLAY");
@@ -90,6 +116,9 @@ impl DefaultCallback {
     }
 
     pub fn task_start(&mut self, task: &TaskInfo) {
+        if self.style != Style::Default {
+            return;
+        }
         if self.display_skipped_hosts && self.display_ok_hosts {
             self.print_task_banner(task);
         }
@@ -105,6 +134,9 @@ impl DefaultCallback {
     }
 
     fn ensure_banner(&mut self, task: &TaskInfo) {
+        if self.style != Style::Default {
+            return;
+        }
         if self.last_task_banner != Some(task.uuid) {
             self.print_task_banner(task);
         }
@@ -175,7 +207,93 @@ impl DefaultCallback {
         result.shift_remove("exception");
     }
 
+    /// `_command_generic_msg` of the minimal and oneline callbacks.
+    fn command_message(&self, host: &str, result: &Map, caption: &str) -> String {
+        let text = |k: &str| result.get(k).map(Value::python_str).unwrap_or_default();
+        let rc = result
+            .get("rc")
+            .map(Value::python_str)
+            .unwrap_or_else(|| "-1".into());
+        if self.style == Style::Oneline {
+            let escape = |s: String| s.replace('\n', "\\n").replace('\r', "\\r");
+            let stderr = text("stderr");
+            if stderr.is_empty() {
+                format!(
+                    "{host} | {caption} | rc={rc} | (stdout) {}",
+                    escape(text("stdout"))
+                )
+            } else {
+                format!(
+                    "{host} | {caption} | rc={rc} | (stdout) {} (stderr) {}",
+                    escape(text("stdout")),
+                    escape(stderr)
+                )
+            }
+        } else {
+            format!(
+                "{host} | {caption} | rc={rc} >>\n{}{}{}\n",
+                text("stdout"),
+                text("stderr"),
+                text("msg")
+            )
+        }
+    }
+
+    /// The result as the minimal (indent 4) or oneline (indent 0, joined)
+    /// callback dumps it.
+    fn adhoc_dump(&self, result: &Map) -> String {
+        let mut abridged = strip_internal_keys(result);
+        if self.display.verbosity < 3 {
+            abridged.shift_remove("invocation");
+            abridged.shift_remove("diff");
+        }
+        for key in ["exception", "warnings", "deprecations"] {
+            abridged.shift_remove(key);
+        }
+        let pretty = Value::Map(abridged).to_python_json();
+        if self.style == Style::Oneline {
+            pretty
+                .lines()
+                .map(str::trim_start)
+                .collect::<Vec<_>>()
+                .join("")
+        } else {
+            pretty
+        }
+    }
+
+    fn adhoc_result(&mut self, host: &str, task: &TaskInfo, mut result: Map, state: &str) {
+        self.handle_warnings_and_exception(&mut result);
+        if state != "FAILED" {
+            Self::clean_results(&mut result, &task.action);
+        }
+        let no_json = is_no_json(&task.action);
+        // ansible's Display adds no newline to text that ends with one.
+        let line = match state {
+            "SKIPPED" => format!("{host} | SKIPPED"),
+            "UNREACHABLE" => format!("{host} | UNREACHABLE! => {}", self.adhoc_dump(&result)),
+            "FAILED" if no_json && !result.contains_key("module_stderr") => {
+                self.command_message(host, &result, "FAILED")
+            }
+            "FAILED" => format!("{host} | FAILED! => {}", self.adhoc_dump(&result)),
+            _ if no_json && !result.contains_key("ansible_job_id") => {
+                self.command_message(host, &result, state)
+            }
+            _ => format!("{host} | {state} => {}", self.adhoc_dump(&result)),
+        };
+        self.display
+            .display(line.strip_suffix('\n').unwrap_or(&line));
+    }
+
     pub fn runner_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if self.style != Style::Default {
+            let state = if flag(&result, "changed") {
+                "CHANGED"
+            } else {
+                "SUCCESS"
+            };
+            return self.adhoc_result(host, task, result, state);
+        }
         let label = Self::host_label(host, task);
         if task.is_include {
             self.ensure_banner(task);
@@ -210,6 +328,9 @@ impl DefaultCallback {
         mut result: Map,
         ignore_errors: bool,
     ) {
+        if self.style != Style::Default {
+            return self.adhoc_result(host, task, result, "FAILED");
+        }
         let label = Self::host_label(host, task);
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
@@ -226,6 +347,9 @@ impl DefaultCallback {
     }
 
     pub fn runner_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if self.style != Style::Default {
+            return self.adhoc_result(host, task, result, "SKIPPED");
+        }
         if !self.display_skipped_hosts {
             return;
         }
@@ -240,6 +364,9 @@ impl DefaultCallback {
     }
 
     pub fn runner_on_unreachable(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if self.style != Style::Default {
+            return self.adhoc_result(host, task, result, "UNREACHABLE");
+        }
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, task);
@@ -336,6 +463,9 @@ impl DefaultCallback {
     }
 
     pub fn stats(&mut self, stats: &Stats) {
+        if self.style != Style::Default {
+            return;
+        }
         self.display.banner("PLAY RECAP");
         for (host, t) in &stats.hosts {
             let col = |lead: &str, n: u64| format!("{lead}={n:<4}");
