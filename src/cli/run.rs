@@ -113,7 +113,7 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
     vars.insert("ansible_version".into(), Value::Map(version));
     vars.insert("ansible_check_mode".into(), Value::Bool(ctx.options.check));
     vars.insert("ansible_diff_mode".into(), Value::Bool(ctx.options.diff));
-    vars.insert("ansible_forks".into(), Value::Int(forks(&ctx) as i64));
+    vars.insert("ansible_forks".into(), Value::Int(forks(ctx) as i64));
     vars.insert("ansible_inventory_sources".into(), strs(ctx.sources));
     vars.insert("ansible_skip_tags".into(), strs(&ctx.skip_tags));
     vars.insert("ansible_run_tags".into(), strs(&ctx.only_tags));
