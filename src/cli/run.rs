@@ -155,8 +155,10 @@ fn forks(ctx: &RunContext) -> usize {
 /// Modules run through the transport's connection pool; without a tokio
 /// runtime (which cannot really fail here) they are refused plainly.
 fn module_runner(config: &Config, forks: usize) -> Box<dyn crate::exec::ModuleRunner> {
-    let mut options = crate::transport::PoolOptions::default();
-    options.forks = forks;
+    let mut options = crate::transport::PoolOptions {
+        forks,
+        ..Default::default()
+    };
     for dir in config.paths("DEFAULT_MODULE_PATH") {
         if !options.library.contains(&dir) {
             options.library.push(dir);
