@@ -270,15 +270,8 @@ impl<'a> PlayRun<'a> {
             hosts.to_vec()
         };
         let mut failed = Vec::new();
-        for host in &targets {
-            let run = TaskRun {
-                shared: self.shared,
-                play: &self.play,
-                task,
-                scope,
-                host,
-            };
-            let outcome = run.run();
+        let outcomes = self.run_on_hosts(task, scope, &targets);
+        for (host, outcome) in targets.iter().zip(outcomes) {
             let applies_to: Vec<String> = if run_once {
                 hosts.to_vec()
             } else {
@@ -299,6 +292,62 @@ impl<'a> PlayRun<'a> {
             }
         }
         failed
+    }
+
+    /// Run `task` on every host, up to `forks` at once; outcomes come back
+    /// in host order (so output is stable).
+    fn run_on_hosts(&self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<TaskOutcome> {
+        let run_one = |host: &String| {
+            TaskRun {
+                shared: self.shared,
+                play: &self.play,
+                task,
+                scope,
+                host,
+            }
+            .run()
+        };
+        let workers = self.shared.forks.min(hosts.len());
+        if workers <= 1 {
+            return hosts.iter().map(run_one).collect();
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<TaskOutcome>>> =
+            hosts.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(host) = hosts.get(i) else { break };
+                        let outcome = run_one(host);
+                        if let Ok(mut slot) = slots[i].lock() {
+                            *slot = Some(outcome);
+                        }
+                    }
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .zip(hosts)
+            .map(|(slot, host)| {
+                slot.into_inner().ok().flatten().unwrap_or_else(|| {
+                    // A worker that panicked leaves its host failed rather
+                    // than the run hung.
+                    let mut result = Map::new();
+                    result.insert("failed".into(), Value::Bool(true));
+                    result.insert(
+                        "msg".into(),
+                        Value::str(format!("internal error while running the task on {host}")),
+                    );
+                    TaskOutcome::Single(super::execute::Outcome {
+                        result,
+                        error: None,
+                    })
+                })
+            })
+            .collect()
     }
 
     /// Report an outcome, update stats and variables; true when the host
@@ -337,7 +386,9 @@ impl<'a> PlayRun<'a> {
         // Variables first: later tasks (and handlers) see them.
         if let Some(register) = task.keyword("register") {
             let name = register.python_str();
-            let clean = crate::output::strip_internal_keys(result);
+            // As ansible registers it: internal keys and `invocation` removed.
+            let mut clean = crate::output::strip_internal_keys(result);
+            clean.shift_remove("invocation");
             for target in applies_to {
                 let mut vars = Map::new();
                 vars.insert(name.clone(), Value::Map(clean.clone()));
