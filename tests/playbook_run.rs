@@ -308,3 +308,53 @@ fn template_expressions_evaluate_as_in_ansible() {
         problems.join("\n")
     );
 }
+
+/// The README's example project (`examples/site`) prints what
+/// ansible-playbook prints, and mitorun runs it with no ansible-core
+/// anywhere (only native modules).
+#[test]
+fn example_project_runs_like_ansible_without_ansible_core() {
+    if filter().is_some() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
+    let args: Vec<String> = [
+        "-i",
+        "inventory.ini",
+        "site.yml",
+        "--vault-password-file",
+        "vault_pass.txt",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let env = BTreeMap::from([
+        ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+        ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+    ]);
+    let app_root = Path::new("/tmp/mitorun-example");
+    let _ = std::fs::remove_dir_all(app_root);
+    let reference = common::run_controlled(&ref_playbook(), &args, &dir, &env);
+    let _ = std::fs::remove_dir_all(app_root);
+    // No MITORUN_ANSIBLE_PYTHON: the python3 on PATH has no ansible.
+    let ours = common::run_controlled(&common::mitorun_bin(), &args, &dir, &env);
+    let _ = std::fs::remove_dir_all(app_root);
+    assert_eq!(
+        reference.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&reference.stderr)
+    );
+    assert_eq!(
+        ours.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let (want, got) = (mask_timings(&reference.stdout), mask_timings(&ours.stdout));
+    assert!(
+        want == got,
+        "stdout differs (- ansible, + mitorun):\n{}",
+        common::line_diff(&want, &got, 60)
+    );
+}
