@@ -107,7 +107,7 @@ impl PlaybookRunner<'_> {
     }
 
     fn run_play(&mut self, play: &Play) -> Result<(), Fatal> {
-        let patterns = play.host_patterns();
+        let patterns = self.play_patterns(play)?;
         let order = match play.keywords.get("order").map(|a| a.value.python_str()) {
             Some(o) => HostOrder::parse(&o).map_err(|e| Fatal::msg(Exit::Error, e.to_string()))?,
             None => HostOrder::Inventory,
@@ -279,6 +279,25 @@ impl PlaybookRunner<'_> {
         Ok(out)
     }
 
+    /// The play's host patterns, templated like its name.
+    fn play_patterns(&self, play: &Play) -> Result<Vec<String>, Fatal> {
+        let patterns = play.host_patterns();
+        if !patterns
+            .iter()
+            .any(|p| crate::templating::render::is_template(p))
+        {
+            return Ok(patterns);
+        }
+        let mut out = Vec::new();
+        for pattern in patterns {
+            match self.template_play_keyword(play, "hosts", &pattern)? {
+                Value::List(items) => out.extend(items.iter().map(Value::python_str)),
+                other => out.push(other.python_str()),
+            }
+        }
+        Ok(out)
+    }
+
     /// The play's name, templated with the play's own vars and extra vars
     /// (inventory vars are not available at this point, as in ansible).
     fn play_name(&self, play: &Play) -> Result<String, Fatal> {
@@ -286,6 +305,13 @@ impl PlaybookRunner<'_> {
         if !crate::templating::render::is_template(&raw) {
             return Ok(raw);
         }
+        self.template_play_keyword(play, "name", &raw)
+            .map(|v| v.python_str())
+    }
+
+    /// A play keyword templated with the play's vars and extra vars;
+    /// failures are ansible's "Error processing keyword" (exit 4).
+    fn template_play_keyword(&self, play: &Play, keyword: &str, raw: &str) -> Result<Value, Fatal> {
         let mut vars = match play.keywords.get("vars").map(|a| &a.value) {
             Some(Value::Map(m)) => m.clone(),
             _ => Map::new(),
@@ -298,11 +324,11 @@ impl PlaybookRunner<'_> {
             Arc::clone(&self.shared.templar),
             self.shared.factory.vault.clone(),
         );
-        match self.shared.templar.template_in(&raw, &context) {
-            Ok(v) => Ok(v.python_str()),
+        match self.shared.templar.template_in(raw, &context) {
+            Ok(v) => Ok(v),
             Err(e) => {
-                let mut text = format!("Error processing keyword 'name': {}", e.message);
-                if let Some(attr) = play.keywords.get("name") {
+                let mut text = format!("Error processing keyword '{keyword}': {}", e.message);
+                if let Some(attr) = play.keywords.get(keyword) {
                     let origin = crate::playbook::model::Origin::new(&play.origin.file, attr.span);
                     text.push('\n');
                     text.push_str(&origin.context());
