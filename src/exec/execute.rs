@@ -24,6 +24,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    pub(super) fn from_error_pub(e: &TaskError, origin: &Origin) -> Outcome {
+        Outcome::from_error(e, origin)
+    }
+
     fn from_error(e: &TaskError, origin: &Origin) -> Outcome {
         let mut result = Map::new();
         result.insert("failed".into(), Value::Bool(true));
@@ -69,6 +73,10 @@ impl TaskRun<'_> {
             include_params: self.scope.include_params.clone(),
             search_path: self.scope.search_path.clone(),
         }
+    }
+
+    pub(super) fn context_with(&self, extra: Map) -> Jv {
+        self.context(extra)
     }
 
     fn context(&self, extra: Map) -> Jv {
@@ -677,6 +685,11 @@ impl TaskRun<'_> {
                 Err(e) => Outcome::from_error(&e, &self.task.origin),
             };
         }
+        if matches!(actions::short_name(action), "copy" | "template") {
+            let mut outcome = self.transfer_action(action, args, context);
+            add_output_lines(&mut outcome.result);
+            return outcome;
+        }
         // `gather_facts` is an action that runs the facts module (`setup`).
         let module = if actions::short_name(action) == "gather_facts" {
             "ansible.builtin.setup"
@@ -697,7 +710,7 @@ impl TaskRun<'_> {
 
     /// Where and how a module call runs: connection settings (variables over
     /// keywords, as ansible ranks them), via hops, environment, library dirs.
-    fn module_request(&self, action: &str, args: Map, context: &Jv) -> ModuleRequest {
+    pub(super) fn module_request(&self, action: &str, args: Map, context: &Jv) -> ModuleRequest {
         let delegate = self
             .keyword("delegate_to")
             .or(self.task.delegate_to.as_ref())
@@ -821,6 +834,7 @@ impl TaskRun<'_> {
             fork,
             interpreters,
             report_interpreter,
+            uploads: Vec::new(),
         }
     }
 }

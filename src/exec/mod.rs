@@ -21,6 +21,7 @@ pub mod playbook;
 pub mod remote;
 pub mod report;
 pub mod scope;
+pub mod transfer;
 pub mod walk;
 
 use crate::errors::Exit;
@@ -59,6 +60,19 @@ pub struct ModuleRequest {
     pub interpreters: Vec<(String, String)>,
     /// Add `discovered_interpreter_python` to the result's facts.
     pub report_interpreter: bool,
+    /// Controller data put into the interpreter's temp dir before the
+    /// module runs; each sets a module argument to the remote path.
+    pub uploads: Vec<Upload>,
+}
+
+/// A file the module needs on the target (`copy`'s source).
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    /// The module argument that receives the remote path.
+    pub arg: String,
+    /// File name inside the temp dir.
+    pub name: String,
+    pub data: Vec<u8>,
 }
 
 /// Runs modules on targets and returns the module's result mapping.

@@ -70,7 +70,21 @@ impl TransportRunner {
             Ok(c) => c,
             Err(u) => return unreachable(&u),
         };
-        let mut call = ModuleCall::new(&request.action, request.args);
+        let mut args = request.args;
+        for upload in request.uploads {
+            let Some(tmpdir) = context.hello().tmpdir.clone() else {
+                return failed("the target has no private temp dir for the transfer");
+            };
+            let remote = format!("{}/{}", tmpdir.trim_end_matches('/'), upload.name);
+            if let Err(e) = context.put_bytes(upload.data, &remote, Some(0o600)).await {
+                return match e {
+                    CallError::Unreachable(u) => unreachable(&u),
+                    other => failed(format!("failed to transfer file to {remote}: {other}")),
+                };
+            }
+            args.insert(upload.arg, Value::str(remote));
+        }
+        let mut call = ModuleCall::new(&request.action, args);
         call.check_mode = request.check_mode;
         call.diff = request.diff;
         call.no_log = request.no_log;

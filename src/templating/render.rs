@@ -396,6 +396,35 @@ fn find_endraw(chars: &[char], mut from: usize) -> Option<usize> {
     None
 }
 
+/// The `template` action's rendering of a template file: text out (a lone
+/// expression gives its value as text), trailing newlines kept. `trim_blocks`
+/// and friends in `options` are the action's arguments; only the defaults
+/// (trim_blocks on, lstrip_blocks off, `\n` newlines) are supported yet.
+pub fn render_template_file(
+    templar: &Templar,
+    text: &str,
+    context: &Jv,
+    options: &crate::value::Map,
+) -> Result<String, TemplateError> {
+    for (key, default) in [("trim_blocks", true), ("lstrip_blocks", false)] {
+        if let Some(v) = options.get(key).and_then(crate::value::Value::ansible_bool)
+            && v != default
+        {
+            return Err(TemplateError {
+                message: format!("{key}={v} is not supported yet by mitorun"),
+            });
+        }
+    }
+    let value = template_file_text(templar.environment(), text, context).map_err(|(e, _)| e)?;
+    let rendered = from_jinja(&value).python_str();
+    Ok(
+        match options.get("newline_sequence").map(|v| v.python_str()) {
+            Some(seq) if seq == "\\r\\n" || seq == "\r\n" => rendered.replace('\n', "\r\n"),
+            _ => rendered,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
