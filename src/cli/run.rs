@@ -259,6 +259,7 @@ pub fn run_playbooks(
         inventory_vars,
         stats: Stats::default(),
         failed_hosts: Default::default(),
+        stop_run: false,
     };
     runner.run(playbooks)
 }

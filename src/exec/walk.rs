@@ -36,8 +36,13 @@ pub struct PlayRun<'a> {
     /// Hosts that failed (or were unreachable) and stay failed for the
     /// rest of the run.
     pub failed_for_run: HashSet<String>,
-    /// `meta: end_play` was run.
+    /// Hosts stopped by another host's any_errors_fatal failure: left out
+    /// of later plays, but not failed themselves.
+    pub stopped_for_run: HashSet<String>,
+    /// `meta: end_play`/`end_batch` was run: nothing more in this batch.
     ended: bool,
+    /// `meta: end_play` was run: no later batch either.
+    play_ended: bool,
     next_uuid: usize,
 }
 
@@ -77,7 +82,9 @@ impl<'a> PlayRun<'a> {
             handlers: Vec::new(),
             removed: HashSet::new(),
             failed_for_run: HashSet::new(),
+            stopped_for_run: HashSet::new(),
             ended: false,
+            play_ended: false,
             next_uuid: 0,
         }
     }
@@ -124,6 +131,11 @@ impl<'a> PlayRun<'a> {
     /// Take a host out of the rest of the play.
     pub(super) fn remove_host(&mut self, host: &str) {
         self.removed.insert(host.to_string());
+    }
+
+    /// `meta: end_play` ends every batch of the play, `end_batch` only this one.
+    pub fn is_play_ended(&self) -> bool {
+        self.play_ended
     }
 
     pub fn is_ended(&self) -> bool {
@@ -289,6 +301,22 @@ impl<'a> PlayRun<'a> {
             self.removed.insert(host.clone());
             if !scope.rescuable {
                 self.failed_for_run.insert(host.clone());
+            }
+        }
+        // any_errors_fatal: one unrescued failure ends the play for every
+        // host (they are not counted as failed, but the play and the run's
+        // later batches stop).
+        if !failed.is_empty()
+            && !scope.rescuable
+            && is_true(scope.keyword(task, "any_errors_fatal"))
+        {
+            self.ended = true;
+            self.play_ended = true;
+            for host in hosts {
+                self.removed.insert(host.clone());
+                if !self.failed_for_run.contains(host) {
+                    self.stopped_for_run.insert(host.clone());
+                }
             }
         }
         failed
@@ -655,6 +683,7 @@ impl<'a> PlayRun<'a> {
                 "flush_handlers" => flush_for.push(host.clone()),
                 "end_play" => {
                     self.ended = true;
+                    self.play_ended = true;
                     for h in hosts {
                         self.removed.insert(h.clone());
                     }
