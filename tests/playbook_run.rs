@@ -32,10 +32,15 @@ fn ref_playbook() -> PathBuf {
 }
 
 fn header_args(playbook: &Path) -> Vec<String> {
+    header(playbook, "# args:")
+}
+
+/// Words of a `# NAME:` line among the first lines of a playbook.
+fn header(playbook: &Path, prefix: &str) -> Vec<String> {
     let text = std::fs::read_to_string(playbook).unwrap_or_default();
     text.lines()
-        .next()
-        .and_then(|l| l.strip_prefix("# args:"))
+        .take(3)
+        .find_map(|l| l.strip_prefix(prefix))
         .map(|rest| rest.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default()
 }
@@ -44,6 +49,8 @@ struct Case {
     name: String,
     dir: PathBuf,
     args: Vec<String>,
+    /// `# env: K=V ...` of the playbook.
+    env: Vec<(String, String)>,
 }
 
 /// Timing values of module results (`start`, `end`, `delta`) differ from run
@@ -60,10 +67,11 @@ fn mask_timings(stdout: &[u8]) -> Vec<u8> {
 fn compare(case: &Case) -> Option<String> {
     // One fork: ansible then reports hosts in inventory order, as mitorun
     // does; with more forks ansible's own order varies from run to run.
-    let env = BTreeMap::from([
+    let mut env = BTreeMap::from([
         ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
         ("ANSIBLE_FORKS".to_string(), "1".to_string()),
     ]);
+    env.extend(case.env.iter().cloned());
     let reference = common::run_controlled(&ref_playbook(), &case.args, &case.dir, &env);
     // mitorun runs ansible-core's modules from the reference venv when it
     // has no native one (e.g. setup).
@@ -169,10 +177,18 @@ fn playbooks_print_what_ansible_prints() {
         let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
         args.extend(header_args(&path));
         args.push(name.clone());
+        let env = header(&path, "# env:")
+            .into_iter()
+            .filter_map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect();
         cases.push(Case {
             name,
             dir: fixtures(),
             args,
+            env,
         });
     }
     cases.sort_by(|a, b| b.name.cmp(&a.name));

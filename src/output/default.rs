@@ -1,7 +1,7 @@
 //! ansible-core 2.19's `default` stdout callback, event by event, with the
 //! same text so that logs and people's habits keep working.
 
-use super::{Display, Stats, strip_internal_keys};
+use super::{Color, Display, Stats, stringc, strip_internal_keys};
 use crate::value::{Map, Value};
 
 /// What the callback needs to know about a task.
@@ -103,12 +103,14 @@ impl DefaultCallback {
     /// An `[ERROR]:` report, unless the same text was already shown.
     pub fn error(&mut self, text: &str) {
         if self.errors_shown.insert(text.to_string()) {
-            self.display.display(&format!("[ERROR]: {text}\n"));
+            self.display
+                .colored(&format!("[ERROR]: {text}\n"), Color::Red);
         }
     }
 
     pub fn no_hosts_matched(&mut self) {
-        self.display.display("skipping: no hosts matched");
+        self.display
+            .colored("skipping: no hosts matched", Color::Cyan);
     }
 
     pub fn no_hosts_remaining(&mut self) {
@@ -128,7 +130,8 @@ impl DefaultCallback {
         self.display
             .banner(&format!("{} [{}]", task.prefix, task.name.trim()));
         if self.display.verbosity >= 2 {
-            self.display.display(&format!("task path: {}", task.path));
+            self.display
+                .colored(&format!("task path: {}", task.path), Color::DarkGray);
         }
         self.last_task_banner = Some(task.uuid);
     }
@@ -318,7 +321,8 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.display(&msg);
+        self.display
+            .colored(&msg, if changed { Color::Yellow } else { Color::Green });
     }
 
     pub fn runner_on_failed(
@@ -336,13 +340,16 @@ impl DefaultCallback {
         self.handle_warnings_and_exception(&mut result);
         Self::clean_results(&mut result, &task.action);
         if !(task.is_loop && result.contains_key("results")) {
-            self.display.display(&format!(
-                "fatal: [{label}]: FAILED! => {}",
-                self.dump_results(&result)
-            ));
+            self.display.colored(
+                &format!(
+                    "fatal: [{label}]: FAILED! => {}",
+                    self.dump_results(&result)
+                ),
+                Color::Red,
+            );
         }
         if ignore_errors {
-            self.display.display("...ignoring");
+            self.display.colored("...ignoring", Color::Cyan);
         }
     }
 
@@ -360,7 +367,7 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.display(&msg);
+        self.display.colored(&msg, Color::Cyan);
     }
 
     pub fn runner_on_unreachable(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
@@ -370,10 +377,13 @@ impl DefaultCallback {
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, task);
-        self.display.display(&format!(
-            "fatal: [{label}]: UNREACHABLE! => {}",
-            self.dump_results(&result)
-        ));
+        self.display.colored(
+            &format!(
+                "fatal: [{label}]: UNREACHABLE! => {}",
+                self.dump_results(&result)
+            ),
+            Color::BrightRed,
+        );
     }
 
     fn item_label(result: &Map) -> String {
@@ -410,7 +420,12 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.display(&msg);
+        let color = if status == "changed" {
+            Color::Yellow
+        } else {
+            Color::Green
+        };
+        self.display.colored(&msg, color);
     }
 
     pub fn item_on_failed(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
@@ -418,11 +433,14 @@ impl DefaultCallback {
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, task);
         Self::clean_results(&mut result, &task.action);
-        self.display.display(&format!(
-            "failed: [{label}] (item={}) => {}",
-            Self::item_label(&result),
-            self.dump_results(&result)
-        ));
+        self.display.colored(
+            &format!(
+                "failed: [{label}] (item={}) => {}",
+                Self::item_label(&result),
+                self.dump_results(&result)
+            ),
+            Color::Red,
+        );
     }
 
     pub fn item_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
@@ -439,7 +457,7 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.display(&msg);
+        self.display.colored(&msg, Color::Cyan);
     }
 
     pub fn on_include(&mut self, file: &str, hosts: &[String], label: Option<String>) {
@@ -447,7 +465,7 @@ impl DefaultCallback {
         if let Some(label) = label {
             msg.push_str(&format!(" => (item={label})"));
         }
-        self.display.display(&msg);
+        self.display.colored(&msg, Color::Cyan);
     }
 
     pub fn retry(&mut self, host: &str, task: &TaskInfo, result: &Map, retries_left: i64) {
@@ -459,7 +477,7 @@ impl DefaultCallback {
         if self.is_verbose(result, 2) {
             msg.push_str(&format!("Result was: {}", self.dump_results(result)));
         }
-        self.display.display(&msg);
+        self.display.colored(&msg, Color::DarkGray);
     }
 
     pub fn stats(&mut self, stats: &Stats) {
@@ -467,17 +485,38 @@ impl DefaultCallback {
             return;
         }
         self.display.banner("PLAY RECAP");
+        let color = self.display.color;
         for (host, t) in &stats.hosts {
-            let col = |lead: &str, n: u64| format!("{lead}={n:<4}");
+            // ansible's `colorize` and `hostcolor`.
+            let col = |lead: &str, n: u64, c: Color| {
+                let text = format!("{lead}={n:<4}");
+                if color && n != 0 {
+                    stringc(&text, c)
+                } else {
+                    text
+                }
+            };
+            let host_text = if color {
+                let c = if t.failures != 0 || t.unreachable != 0 {
+                    Color::Red
+                } else if t.changed != 0 {
+                    Color::Yellow
+                } else {
+                    Color::Green
+                };
+                format!("{:<37}", stringc(host, c))
+            } else {
+                format!("{host:<26}")
+            };
             self.display.display(&format!(
-                "{host:<26} : {} {} {} {} {} {} {}",
-                col("ok", t.ok),
-                col("changed", t.changed),
-                col("unreachable", t.unreachable),
-                col("failed", t.failures),
-                col("skipped", t.skipped),
-                col("rescued", t.rescued),
-                col("ignored", t.ignored),
+                "{host_text} : {} {} {} {} {} {} {}",
+                col("ok", t.ok, Color::Green),
+                col("changed", t.changed, Color::Yellow),
+                col("unreachable", t.unreachable, Color::BrightRed),
+                col("failed", t.failures, Color::Red),
+                col("skipped", t.skipped, Color::Cyan),
+                col("rescued", t.rescued, Color::Green),
+                col("ignored", t.ignored, Color::BrightPurple),
             ));
         }
         self.display.display("");
