@@ -193,7 +193,7 @@ fn playbooks_print_what_ansible_prints() {
     }
     cases.sort_by(|a, b| b.name.cmp(&a.name));
     assert!(
-        cases.len() >= 30,
+        filter().is_some() || cases.len() >= 30,
         "the corpus should have at least 30 playbooks"
     );
     run_cases(cases);
