@@ -374,3 +374,62 @@ fn example_project_runs_like_ansible_without_ansible_core() {
         common::line_diff(&want, &got, 60)
     );
 }
+
+/// The junit callback's XML report equals ansible's (times masked).
+#[test]
+fn junit_reports_match_ansible() {
+    if filter().is_some() {
+        return;
+    }
+    let mask = |xml: &str| -> String {
+        let time = regex::Regex::new(r#"time="[^"]*""#).expect("valid regex");
+        let stamp = regex::Regex::new(r#"&quot;(start|end|delta)&quot;: &quot;[^&]*&quot;"#)
+            .expect("valid regex");
+        stamp
+            .replace_all(&time.replace_all(xml, "time=\"\""), "")
+            .into_owned()
+    };
+    let read_report = |dir: &Path| -> String {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .first()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .unwrap_or_default()
+    };
+    let scratch = std::env::temp_dir().join(format!("mitorun-junit-{}", std::process::id()));
+    for playbook in ["50_colors.yml", "06_blocks.yml", "43_modules.yml"] {
+        let (ref_dir, our_dir) = (scratch.join("ref"), scratch.join("ours"));
+        let _ = std::fs::remove_dir_all(&scratch);
+        let env = |dir: &Path| {
+            BTreeMap::from([
+                ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+                ("ANSIBLE_CALLBACKS_ENABLED".to_string(), "junit".to_string()),
+                ("JUNIT_OUTPUT_DIR".to_string(), dir.display().to_string()),
+                (
+                    "MITORUN_ANSIBLE_PYTHON".to_string(),
+                    common::ref_bin_dir().join("python").display().to_string(),
+                ),
+            ])
+        };
+        let args: Vec<String> = ["-i", "inventory.ini", playbook]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        common::run_controlled(&ref_playbook(), &args, &fixtures(), &env(&ref_dir));
+        common::run_controlled(&common::mitorun_bin(), &args, &fixtures(), &env(&our_dir));
+        let (want, got) = (mask(&read_report(&ref_dir)), mask(&read_report(&our_dir)));
+        assert!(
+            !want.is_empty(),
+            "{playbook}: ansible wrote no junit report"
+        );
+        assert!(
+            want == got,
+            "{playbook}: junit report differs (- ansible, + mitorun):\n{}",
+            common::line_diff(want.as_bytes(), got.as_bytes(), 40)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}

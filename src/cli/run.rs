@@ -215,6 +215,9 @@ pub fn run_playbooks(
         config.bool("DISPLAY_OK_HOSTS"),
     );
     callback.style = ctx.style;
+    if crate::output::junit::enabled(&config.list("CALLBACKS_ENABLED")) {
+        callback.junit = Some(crate::output::junit::Junit::new());
+    }
     let shared = Shared {
         templar,
         factory,
@@ -227,6 +230,7 @@ pub fn run_playbooks(
         callback: Mutex::new(callback),
         current: Mutex::new(None),
         load_options: ctx.load_options,
+        task_counter: Default::default(),
     };
     let options = RunOptions {
         verbosity: ctx.options.verbosity,

@@ -422,6 +422,14 @@ impl TaskRun<'_> {
         let mut attempt = 1;
         loop {
             let mut outcome = self.run_action(&action, args.clone(), &context);
+            // ansible normalises a failed result's error right away, so
+            // failed_when can suppress it (failed_when_suppressed_exception).
+            if outcome.flag("failed") {
+                outcome
+                    .result
+                    .entry("exception".to_string())
+                    .or_insert_with(|| Value::str("(traceback unavailable)"));
+            }
             let result = &mut outcome.result;
             if !result.contains_key("failed") {
                 let rc_failed = match result.get("rc") {

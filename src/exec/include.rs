@@ -134,7 +134,7 @@ impl PlayRun<'_> {
                     .into_owned()
             };
             if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.on_include(&shown, &group.hosts, group.label.clone());
+                cb.on_include(info, &shown, &group.hosts, group.label.clone());
             }
         }
         for group in groups {

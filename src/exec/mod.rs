@@ -136,6 +136,8 @@ pub struct Shared {
     pub current: Mutex<Option<TaskInfo>>,
     /// How task files and roles are read (dynamic includes).
     pub load_options: crate::playbook::model::LoadOptions,
+    /// Counter behind task identities.
+    pub task_counter: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {

@@ -43,7 +43,6 @@ pub struct PlayRun<'a> {
     ended: bool,
     /// `meta: end_play` was run: no later batch either.
     play_ended: bool,
-    next_uuid: usize,
 }
 
 fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> TaskInfo {
@@ -60,6 +59,13 @@ fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> Ta
             task.origin.file.path.display(),
             task.origin.span.line
         ),
+        args_text: task
+            .args
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.python_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        no_log: is_true(task.keyword("no_log")),
     }
 }
 
@@ -85,7 +91,6 @@ impl<'a> PlayRun<'a> {
             stopped_for_run: HashSet::new(),
             ended: false,
             play_ended: false,
-            next_uuid: 0,
         }
     }
 
@@ -206,9 +211,12 @@ impl<'a> PlayRun<'a> {
         still_failed
     }
 
+    /// A task identity unique in the whole run (callbacks key on it).
     fn next_uuid(&mut self) -> usize {
-        self.next_uuid += 1;
-        self.next_uuid
+        self.shared
+            .task_counter
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1
     }
 
     fn selected(&self, task: &Task, scope: &Scope) -> bool {

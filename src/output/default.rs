@@ -19,6 +19,9 @@ pub struct TaskInfo {
     pub delegate_to: Option<String>,
     /// `file:line` for `task path:` lines.
     pub path: String,
+    /// The task's arguments as `k=v, k=v` (the junit test name).
+    pub args_text: String,
+    pub no_log: bool,
 }
 
 const DEBUG_ACTIONS: &[&str] = &["debug", "ansible.builtin.debug", "ansible.legacy.debug"];
@@ -63,6 +66,10 @@ pub struct DefaultCallback {
     display_ok_hosts: bool,
     /// `[ERROR]` texts already shown: ansible's Display prints each once.
     errors_shown: std::collections::HashSet<String>,
+    /// The junit callback, when enabled.
+    pub junit: Option<super::junit::Junit>,
+    /// The error reported just before a failed result (junit's message).
+    pending_error: Option<String>,
 }
 
 fn flag(result: &Map, key: &str) -> bool {
@@ -78,10 +85,15 @@ impl DefaultCallback {
             display_skipped_hosts,
             display_ok_hosts,
             errors_shown: std::collections::HashSet::new(),
+            junit: None,
+            pending_error: None,
         }
     }
 
     pub fn playbook_start(&mut self, file_name: &str) {
+        if let Some(junit) = &mut self.junit {
+            junit.playbook_start(file_name);
+        }
         if self.display.verbosity > 1 {
             let base = file_name.rsplit('/').next().unwrap_or(file_name);
             self.display.banner(&format!("PLAYBOOK: {base}"));
@@ -89,6 +101,9 @@ impl DefaultCallback {
     }
 
     pub fn play_start(&mut self, name: &str) {
+        if let Some(junit) = &mut self.junit {
+            junit.play_start(name.trim());
+        }
         if self.style != Style::Default {
             return;
         }
@@ -102,6 +117,7 @@ impl DefaultCallback {
 
     /// An `[ERROR]:` report, unless the same text was already shown.
     pub fn error(&mut self, text: &str) {
+        self.pending_error = text.lines().next().map(str::to_string);
         if self.errors_shown.insert(text.to_string()) {
             self.display
                 .colored(&format!("[ERROR]: {text}\n"), Color::Red);
@@ -118,6 +134,9 @@ impl DefaultCallback {
     }
 
     pub fn task_start(&mut self, task: &TaskInfo) {
+        if let Some(junit) = &mut self.junit {
+            junit.task_start(task);
+        }
         if self.style != Style::Default {
             return;
         }
@@ -289,6 +308,11 @@ impl DefaultCallback {
     }
 
     pub fn runner_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if let Some(junit) = &mut self.junit
+            && !task.is_include
+        {
+            junit.on_ok(task, host, result.clone());
+        }
         if self.style != Style::Default {
             let state = if flag(&result, "changed") {
                 "CHANGED"
@@ -332,6 +356,11 @@ impl DefaultCallback {
         mut result: Map,
         ignore_errors: bool,
     ) {
+        let error = self.pending_error.take();
+        if let Some(junit) = &mut self.junit {
+            let error = result.contains_key("exception").then_some(error).flatten();
+            junit.on_failed(task, host, result.clone(), ignore_errors, error);
+        }
         if self.style != Style::Default {
             return self.adhoc_result(host, task, result, "FAILED");
         }
@@ -354,6 +383,9 @@ impl DefaultCallback {
     }
 
     pub fn runner_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if let Some(junit) = &mut self.junit {
+            junit.on_skipped(task, host, result.clone());
+        }
         if self.style != Style::Default {
             return self.adhoc_result(host, task, result, "SKIPPED");
         }
@@ -460,7 +492,16 @@ impl DefaultCallback {
         self.display.colored(&msg, Color::Cyan);
     }
 
-    pub fn on_include(&mut self, file: &str, hosts: &[String], label: Option<String>) {
+    pub fn on_include(
+        &mut self,
+        task: &TaskInfo,
+        file: &str,
+        hosts: &[String],
+        label: Option<String>,
+    ) {
+        if let Some(junit) = &mut self.junit {
+            junit.on_include(task, file);
+        }
         let mut msg = format!("included: {file} for {}", hosts.join(", "));
         if let Some(label) = label {
             msg.push_str(&format!(" => (item={label})"));
@@ -480,7 +521,33 @@ impl DefaultCallback {
         self.display.colored(&msg, Color::DarkGray);
     }
 
+    /// `_dump_results(result, indent=0)` as junit's system-out holds it.
+    fn junit_dump(&self, result: &Map) -> String {
+        let verbose = flag(result, "_ansible_verbose_always");
+        let mut abridged = strip_internal_keys(result);
+        if self.display.verbosity < 3 {
+            abridged.shift_remove("invocation");
+            abridged.shift_remove("diff");
+        }
+        for key in ["exception", "warnings", "deprecations"] {
+            abridged.shift_remove(key);
+        }
+        let pretty = Value::Map(abridged).to_python_json();
+        if verbose || self.display.verbosity > 2 {
+            pretty
+        } else {
+            pretty
+                .lines()
+                .map(str::trim_start)
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    }
+
     pub fn stats(&mut self, stats: &Stats) {
+        if let Some(junit) = &self.junit {
+            junit.write(&|r| self.junit_dump(r));
+        }
         if self.style != Style::Default {
             return;
         }
