@@ -41,6 +41,9 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     }
     let run = &cli.run;
     let listing = run.syntax_check || run.list_hosts || cli.list_tasks || cli.list_tags;
+    if cli.step && !listing {
+        return Err(Fatal::unsupported("--step (interactive confirmation)"));
+    }
     let config = setup::load_config_verbose(cli.run.verbosity)?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&run.inventory.inventory, &config, &cwd);
@@ -98,6 +101,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
             limit: limit.map(str::to_string),
             load_options: opts.clone(),
             style: crate::output::default::Style::Default,
+            start_at_task: cli.start_at_task.clone(),
         };
         return super::run::run_playbooks(&playbooks, inv, &mut selector, context);
     }

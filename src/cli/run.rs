@@ -36,6 +36,7 @@ pub struct RunContext<'a> {
     pub limit: Option<String>,
     pub load_options: crate::playbook::model::LoadOptions,
     pub style: crate::output::default::Style,
+    pub start_at_task: Option<String>,
 }
 
 /// Connection settings from the command line and configuration: the
@@ -231,6 +232,7 @@ pub fn run_playbooks(
         current: Mutex::new(None),
         load_options: ctx.load_options,
         task_counter: Default::default(),
+        start_found: Default::default(),
     };
     let options = RunOptions {
         verbosity: ctx.options.verbosity,
@@ -244,6 +246,7 @@ pub fn run_playbooks(
             .unwrap_or("implicit")
             .to_string(),
         private_role_vars: config.bool("DEFAULT_PRIVATE_ROLE_VARS"),
+        start_at_task: ctx.start_at_task.clone(),
         display_skipped_hosts: config.bool("DISPLAY_SKIPPED_HOSTS"),
         display_ok_hosts: config.bool("DISPLAY_OK_HOSTS"),
     };

@@ -113,6 +113,9 @@ pub struct RunOptions {
     /// DEFAULT_GATHERING: implicit, explicit or smart.
     pub gathering: String,
     pub private_role_vars: bool,
+    /// `--start-at-task`: tasks are skipped until one matches (name or
+    /// glob); it stays found for the rest of the run.
+    pub start_at_task: Option<String>,
     pub display_skipped_hosts: bool,
     pub display_ok_hosts: bool,
 }
@@ -138,6 +141,8 @@ pub struct Shared {
     pub load_options: crate::playbook::model::LoadOptions,
     /// Counter behind task identities.
     pub task_counter: std::sync::atomic::AtomicUsize,
+    /// `--start-at-task` has matched.
+    pub start_found: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {

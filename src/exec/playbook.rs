@@ -71,6 +71,16 @@ impl PlaybookRunner<'_> {
             }
         }
         self.shared.modules.shutdown();
+        if let Some(wanted) = &self.options.start_at_task
+            && !self
+                .shared
+                .start_found
+                .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            crate::cli::display::error_text(&format!(
+                "No matching task \"{wanted}\" found. Note: --start-at-task can only follow static includes."
+            ));
+        }
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.stats(&self.stats);
         }

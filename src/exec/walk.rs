@@ -258,8 +258,33 @@ impl<'a> PlayRun<'a> {
         }
     }
 
+    /// `--start-at-task`: has the run reached the named task?
+    fn started(&self, task: &Task) -> bool {
+        use std::sync::atomic::Ordering;
+        let Some(wanted) = &self.options.start_at_task else {
+            return true;
+        };
+        if self.shared.start_found.load(Ordering::SeqCst) {
+            return true;
+        }
+        let raw = task
+            .name
+            .as_ref()
+            .map(Value::python_str)
+            .unwrap_or_default();
+        let full = task.display_name();
+        let glob = globset::Glob::new(wanted).ok().map(|g| g.compile_matcher());
+        let matches =
+            |name: &str| name == wanted.as_str() || glob.as_ref().is_some_and(|g| g.is_match(name));
+        if matches(&raw) || matches(&full) {
+            self.shared.start_found.store(true, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
     fn run_task(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
-        if !self.selected(task, scope) {
+        if !self.selected(task, scope) || !self.started(task) {
             return Vec::new();
         }
         let short = super::actions::short_name(&task.action);
