@@ -247,6 +247,11 @@ pub fn run_playbooks(
             .to_string(),
         private_role_vars: config.bool("DEFAULT_PRIVATE_ROLE_VARS"),
         start_at_task: ctx.start_at_task.clone(),
+        diff_context: config
+            .int("DIFF_CONTEXT")
+            .filter(|n| *n >= 0)
+            .map(|n| n as usize)
+            .unwrap_or(3),
         display_skipped_hosts: config.bool("DISPLAY_SKIPPED_HOSTS"),
         display_ok_hosts: config.bool("DISPLAY_OK_HOSTS"),
     };

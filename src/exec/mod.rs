@@ -116,6 +116,8 @@ pub struct RunOptions {
     /// `--start-at-task`: tasks are skipped until one matches (name or
     /// glob); it stays found for the rest of the run.
     pub start_at_task: Option<String>,
+    /// DIFF_CONTEXT: lines of context around diff hunks.
+    pub diff_context: usize,
     pub display_skipped_hosts: bool,
     pub display_ok_hosts: bool,
 }

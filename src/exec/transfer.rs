@@ -117,9 +117,9 @@ impl TaskRun<'_> {
             Some(d) if !d.python_str().is_empty() => d.python_str(),
             _ => return failed("dest is required"),
         };
-        let (data, source_rel, source_mode) = if short == "template" {
+        let (data, source_rel, source_mode, source_path) = if short == "template" {
             match self.render_template(&args, context) {
-                Ok((data, name)) => (data, name, None),
+                Ok((data, name, path)) => (data, name, None, Some(path)),
                 Err(e) => return Outcome::from_error_pub(&e, &self.task.origin),
             }
         } else {
@@ -137,7 +137,7 @@ impl TaskRun<'_> {
                         other => other.python_str(),
                     };
                     // ansible names the content's temp file `.source...`.
-                    (text.into_bytes(), ".".to_string(), None)
+                    (text.into_bytes(), ".".to_string(), None, None)
                 }
                 (Some(src), None) => {
                     let Some(path) = find_needle(self, "files", &src) else {
@@ -170,25 +170,89 @@ impl TaskRun<'_> {
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    (data, rel, mode)
+                    (data, rel, mode, Some(path))
                 }
             }
         };
-        self.copy_bytes(short, args, dest, data, source_rel, source_mode, context)
+        let source = Source {
+            data,
+            rel: source_rel,
+            mode: source_mode,
+            path: source_path,
+        };
+        self.copy_bytes(short, args, dest, source, context)
+    }
+
+    /// `_get_diff_data`: the destination's current text (slurped) and the
+    /// new text, with ansible's headers and size/binary limits.
+    fn diff_data(&self, dest_file: &str, status: &Map, source: &Source, context: &Jv) -> Map {
+        const MAX_FILE_SIZE_FOR_DIFF: i64 = 104448;
+        let mut diff = Map::new();
+        let exists = matches!(status.get("exists"), Some(Value::Bool(true)));
+        let size = match status.get("size") {
+            Some(Value::Int(n)) => *n,
+            _ => 0,
+        };
+        if !exists {
+            diff.insert("before".into(), Value::str(""));
+        } else if size > MAX_FILE_SIZE_FOR_DIFF {
+            diff.insert("dst_larger".into(), Value::Int(MAX_FILE_SIZE_FOR_DIFF));
+        } else {
+            let mut args = Map::new();
+            args.insert("path".into(), Value::str(dest_file));
+            let request = self.module_request("ansible.legacy.slurp", args, context);
+            let result = self.shared.modules.run(request);
+            if let Some(content) = result.get("content").map(Value::python_str) {
+                let bytes = crate::templating::filters::core::base64_decode(content.as_bytes())
+                    .unwrap_or_default();
+                if bytes.contains(&0) {
+                    diff.insert("dst_binary".into(), Value::Int(1));
+                } else {
+                    diff.insert("before_header".into(), Value::str(dest_file));
+                    diff.insert(
+                        "before".into(),
+                        Value::str(String::from_utf8_lossy(&bytes).as_ref()),
+                    );
+                }
+            }
+        }
+        if source.data.len() as i64 > MAX_FILE_SIZE_FOR_DIFF {
+            diff.insert("src_larger".into(), Value::Int(MAX_FILE_SIZE_FOR_DIFF));
+        } else if source.data.contains(&0) {
+            diff.insert("src_binary".into(), Value::Int(1));
+        } else {
+            // Content is shown under the destination's name, a file under
+            // its own path (ansible shows a rendered template's temp file
+            // there; mitorun shows the template).
+            let header = match &source.path {
+                Some(p) => p.to_string_lossy().into_owned(),
+                None => dest_file.to_string(),
+            };
+            diff.insert("after_header".into(), Value::str(header));
+            diff.insert(
+                "after".into(),
+                Value::str(String::from_utf8_lossy(&source.data).as_ref()),
+            );
+        }
+        diff
     }
 
     /// `_copy_file` for one file.
-    #[allow(clippy::too_many_arguments)]
     fn copy_bytes(
         &self,
         action: &str,
         args: Map,
         dest: String,
-        data: Vec<u8>,
-        source_rel: String,
-        source_mode: Option<u32>,
+        source: Source,
         context: &Jv,
     ) -> Outcome {
+        let diff_mode = self
+            .scope
+            .keyword(self.task, "diff")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(self.shared.diff);
+        let source_rel = source.rel.clone();
+        let source_mode = source.mode;
         let force = truthy(&args, "force", true);
         let follow = truthy(&args, "follow", false);
         let lmode = (args.get("mode").map(Value::python_str).as_deref() == Some("preserve"))
@@ -222,7 +286,7 @@ impl TaskRun<'_> {
                 error: None,
             };
         }
-        let local_checksum = sha1_hex(&data);
+        let local_checksum = sha1_hex(&source.data);
         let remote_checksum = status
             .get("checksum")
             .map(Value::python_str)
@@ -232,10 +296,20 @@ impl TaskRun<'_> {
         } else {
             Value::str(source_rel.as_str())
         };
+        let diffs = if diff_mode && local_checksum != remote_checksum {
+            vec![Value::Map(
+                self.diff_data(&dest_file, &status, &source, context),
+            )]
+        } else {
+            Vec::new()
+        };
         let mut result = if local_checksum != remote_checksum {
             if self.check_mode() {
                 let mut result = Map::new();
                 result.insert("changed".into(), Value::Bool(true));
+                if !diffs.is_empty() {
+                    result.insert("diff".into(), Value::List(diffs));
+                }
                 return Outcome {
                     result,
                     error: None,
@@ -263,7 +337,7 @@ impl TaskRun<'_> {
             request.uploads.push(Upload {
                 arg: "src".into(),
                 name: format!(".source{suffix}"),
-                data,
+                data: source.data,
             });
             self.shared.modules.run(request)
         } else {
@@ -284,6 +358,9 @@ impl TaskRun<'_> {
         };
         if !result.contains_key("checksum") {
             result.insert("checksum".into(), Value::str(local_checksum.as_str()));
+        }
+        if !diffs.is_empty() {
+            result.insert("diff".into(), Value::List(diffs));
         }
         if let Some(path) = result.get("path").cloned()
             && !result.contains_key("dest")
@@ -336,7 +413,11 @@ impl TaskRun<'_> {
     /// The `template` action's text: the template file found under
     /// `templates/`, rendered with the task's variables plus ansible's
     /// template variables.
-    fn render_template(&self, args: &Map, context: &Jv) -> Result<(Vec<u8>, String), TaskError> {
+    fn render_template(
+        &self,
+        args: &Map,
+        context: &Jv,
+    ) -> Result<(Vec<u8>, String, std::path::PathBuf), TaskError> {
         let Some(src) = args.get("src").map(Value::python_str) else {
             return Err(TaskError::new("Action failed: src and dest are required"));
         };
@@ -384,8 +465,17 @@ impl TaskRun<'_> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok((rendered.into_bytes(), name))
+        Ok((rendered.into_bytes(), name, path))
     }
+}
+
+/// What a transfer sends: the bytes, the name the destination gets in a
+/// directory, the local mode (`mode: preserve`) and the local file.
+struct Source {
+    data: Vec<u8>,
+    rel: String,
+    mode: Option<u32>,
+    path: Option<std::path::PathBuf>,
 }
 
 fn whoami() -> String {

@@ -545,6 +545,13 @@ impl<'a> PlayRun<'a> {
         if changed {
             stats.changed += 1;
         }
+        let diff_mode = scope
+            .keyword(task, "diff")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(self.shared.diff);
+        if diff_mode && (result.contains_key("diff") || result.contains_key("results")) {
+            cb.on_file_diff(info, result, self.options.diff_context);
+        }
         cb.runner_on_ok(host, info, view);
         drop(cb);
         if changed {

@@ -307,6 +307,40 @@ impl DefaultCallback {
             .display(line.strip_suffix('\n').unwrap_or(&line));
     }
 
+    /// `v2_on_file_diff`: the diff of a changed result (or of each changed
+    /// item of a loop), after the task banner.
+    pub fn on_file_diff(&mut self, task: &TaskInfo, result: &Map, context: usize) {
+        let mut diffs: Vec<&Value> = Vec::new();
+        match result.get("results") {
+            Some(Value::List(items)) if task.is_loop => {
+                for item in items {
+                    if let Value::Map(m) = item
+                        && flag(m, "changed")
+                        && let Some(d) = m.get("diff").filter(|d| d.is_truthy())
+                    {
+                        diffs.push(d);
+                    }
+                }
+            }
+            _ => {
+                if flag(result, "changed")
+                    && let Some(d) = result.get("diff").filter(|d| d.is_truthy())
+                {
+                    diffs.push(d);
+                }
+            }
+        }
+        for d in diffs {
+            let text = super::diff::render(d, self.display.color, context);
+            if !text.is_empty() {
+                self.ensure_banner(task);
+                // ansible's Display adds no newline to text ending in one.
+                self.display
+                    .display(text.strip_suffix('\n').unwrap_or(&text));
+            }
+        }
+    }
+
     pub fn runner_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
         if let Some(junit) = &mut self.junit
             && !task.is_include

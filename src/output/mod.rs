@@ -2,6 +2,7 @@
 //! (`default.rs`), and the per-host counters of the PLAY RECAP (`Stats`).
 
 pub mod default;
+pub mod diff;
 pub mod junit;
 
 use crate::value::{Map, Value};

@@ -41,6 +41,7 @@ use std::cmp::Ordering;
 
 use crate::value::{python_float_repr, python_str_repr};
 
+pub(crate) use encoding::base64_decode;
 pub(crate) use jinja::py_center;
 pub(crate) use random::Mt;
 pub(crate) use time::DateTime;
