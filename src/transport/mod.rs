@@ -16,7 +16,8 @@
 //!
 //! Modules: `frame` (wire format), `bootstrap` (first stage, interpreter
 //! discovery, agent source), `backend` (command lines per transport and the
-//! `Backend` trait), `become_` (sudo/su/doas command lines), `connection`
+//! `Backend` trait), `ssh_backend` (the default backend: russh for ssh,
+//! `mitorun_ssh_backend=auto|russh|binary`), `ssh` (the russh client), `become_` (sudo/su/doas command lines), `connection`
 //! (reader/writer tasks and request demultiplexing), `context` (calls),
 //! `modules` (finding and preparing modules), `pool`, `spec`, `error`.
 //! The agent's Python is in `agent/`.
@@ -32,10 +33,12 @@ pub mod modules;
 pub mod pool;
 pub mod spec;
 pub mod ssh;
+pub mod ssh_backend;
 
 pub use backend::{Backend, Spawned};
 pub use connection::Hello;
 pub use context::{Context, ExecResult, FileStat, ModuleCall};
 pub use error::{CallError, SpecError, Unreachable, UnreachableKind};
 pub use pool::{Pool, PoolOptions};
-pub use spec::{BecomeMethod, BecomeSpec, ConnectionSpec, TransportKind};
+pub use spec::{BecomeMethod, BecomeSpec, ConnectionSpec, SshBackend, TransportKind};
+pub use ssh_backend::DefaultBackend;
