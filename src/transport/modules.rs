@@ -64,7 +64,9 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 4] = ["ping", "command", "shell", "slurp"];
+pub const NATIVE: [&str; 7] = [
+    "ping", "command", "shell", "slurp", "stat", "file", "tempfile",
+];
 
 /// A module ready to send.
 #[derive(Debug, Clone)]
