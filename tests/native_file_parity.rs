@@ -415,6 +415,208 @@ fn tempfile_cases() -> Vec<Case> {
     ]
 }
 
+/// The copy module as ansible's copy action calls it: `src` is the file
+/// the action uploaded (here `up/tmpsrc`, consumed by the move), with
+/// `_original_basename` and the controller's checksum; or `remote_src`.
+fn copy_cases() -> Vec<Case> {
+    const UP: &str = "mkdir up; printf 'hello\\n' > up/tmpsrc";
+    const HELLO_SHA1: &str = "f572d396fae9206628714fb2ce00f72e94f2258f";
+    let up = |extra: Vec<(&'static str, Value)>| {
+        let mut a = vec![
+            ("src", s("@/up/tmpsrc")),
+            ("_original_basename", s("foo.txt")),
+        ];
+        a.extend(extra);
+        a
+    };
+    vec![
+        Case::new("copy", UP, up(vec![("dest", s("@/out.txt"))])),
+        Case::new(
+            "copy",
+            UP,
+            up(vec![("dest", s("@/out.txt")), ("checksum", s(HELLO_SHA1))]),
+        ),
+        Case::new(
+            "copy",
+            UP,
+            up(vec![("dest", s("@/out.txt")), ("checksum", s("0000"))]),
+        ),
+        Case::new(
+            "copy",
+            "mkdir up; printf 'hello\\n' > up/tmpsrc; printf 'hello\\n' > out.txt; chmod 640 out.txt",
+            up(vec![("dest", s("@/out.txt"))]),
+        ),
+        Case::new(
+            "copy",
+            "mkdir up; printf 'hello\\n' > up/tmpsrc; echo old > out.txt; chmod 640 out.txt",
+            up(vec![("dest", s("@/out.txt"))]),
+        ),
+        Case::new(
+            "copy",
+            "mkdir up; printf 'hello\\n' > up/tmpsrc; echo old > out.txt",
+            up(vec![
+                ("dest", s("@/out.txt")),
+                ("backup", Value::Bool(true)),
+            ]),
+        ),
+        Case::new(
+            "copy",
+            "mkdir up; printf 'hello\\n' > up/tmpsrc; echo old > out.txt",
+            up(vec![
+                ("dest", s("@/out.txt")),
+                ("force", Value::Bool(false)),
+            ]),
+        ),
+        Case::new(
+            "copy",
+            UP,
+            up(vec![("dest", s("@/out.txt")), ("mode", s("0600"))]),
+        ),
+        Case::new(
+            "copy",
+            UP,
+            up(vec![("dest", s("@/out.txt")), ("mode", s("u=rw,g=r,o="))]),
+        ),
+        Case::new(
+            "copy",
+            "mkdir up; printf 'hello\\n' > up/tmpsrc; chmod 751 up/tmpsrc",
+            up(vec![("dest", s("@/out.txt")), ("mode", s("preserve"))]),
+        ),
+        Case::new(
+            "copy",
+            UP,
+            up(vec![
+                ("dest", s("@/out.txt")),
+                ("owner", s("root")),
+                ("group", s("root")),
+            ]),
+        ),
+        // dest is a directory: with and without the trailing slash.
+        Case::new(
+            "copy",
+            "mkdir up d; printf 'hello\\n' > up/tmpsrc",
+            up(vec![("dest", s("@/d"))]),
+        ),
+        Case::new(
+            "copy",
+            UP,
+            up(vec![
+                ("dest", s("@/new/deeper/")),
+                ("directory_mode", s("0750")),
+            ]),
+        ),
+        Case::new("copy", UP, up(vec![("dest", s("@/new/deeper/"))])).check(),
+        Case::new("copy", UP, up(vec![("dest", s("@/missing/out.txt"))])),
+        Case::new("copy", UP, up(vec![("dest", s("@/out.txt"))])).check(),
+        Case::new(
+            "copy",
+            "mkdir up; printf 'hello\\n' > up/tmpsrc; echo old > out.txt",
+            up(vec![("dest", s("@/out.txt"))]),
+        )
+        .check(),
+        // validate (integration: "validate with %s").
+        Case::new(
+            "copy",
+            UP,
+            up(vec![
+                ("dest", s("@/out.txt")),
+                ("validate", s("grep -q hello %s")),
+            ]),
+        ),
+        Case::new(
+            "copy",
+            UP,
+            up(vec![
+                ("dest", s("@/out.txt")),
+                ("validate", s("grep -q nothere %s")),
+            ]),
+        ),
+        Case::new(
+            "copy",
+            UP,
+            up(vec![("dest", s("@/out.txt")), ("validate", s("true"))]),
+        ),
+        // dest is a symlink.
+        Case::new(
+            "copy",
+            "mkdir up; printf 'hello\\n' > up/tmpsrc; echo old > real; ln -s real link",
+            up(vec![("dest", s("@/link"))]),
+        ),
+        Case::new(
+            "copy",
+            "mkdir up; printf 'hello\\n' > up/tmpsrc; echo old > real; ln -s real link",
+            up(vec![("dest", s("@/link")), ("follow", Value::Bool(true))]),
+        ),
+        Case::new("copy", "", vec![("src", s("@/nope")), ("dest", s("@/x"))]),
+        // remote_src: a file, a directory (with and without trailing
+        // slash), into an existing tree.
+        Case::new(
+            "copy",
+            "echo data > orig; chmod 604 orig",
+            vec![
+                ("src", s("@/orig")),
+                ("dest", s("@/copy")),
+                ("remote_src", Value::Bool(true)),
+            ],
+        ),
+        Case::new(
+            "copy",
+            "mkdir -p sd/sub; echo a > sd/a; echo b > sd/sub/b; ln -s a sd/la",
+            vec![
+                ("src", s("@/sd")),
+                ("dest", s("@/dd")),
+                ("remote_src", Value::Bool(true)),
+            ],
+        ),
+        Case::new(
+            "copy",
+            "mkdir -p sd/sub dd/sub; echo a > sd/a; echo b > sd/sub/b; echo c > sd/sub/c; echo old > dd/a; echo b > dd/sub/b",
+            vec![
+                ("src", s("@/sd/")),
+                ("dest", s("@/dd")),
+                ("remote_src", Value::Bool(true)),
+            ],
+        ),
+        Case::new(
+            "copy",
+            "mkdir -p sd; echo a > sd/a",
+            vec![
+                ("src", s("@/sd/")),
+                ("dest", s("@/dd")),
+                ("remote_src", Value::Bool(true)),
+            ],
+        )
+        .check(),
+        Case::new(
+            "copy",
+            "mkfifo f",
+            vec![
+                ("src", s("@/f")),
+                ("dest", s("@/g")),
+                ("remote_src", Value::Bool(true)),
+            ],
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_matches_ansible_core() {
+    let pool = ref_pool();
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let dir = tempdir("native-copy");
+    let cases = copy_cases();
+    let failures = compare(&ctx, &dir.join("s"), &cases).await;
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stat_file_tempfile_match_ansible_core() {
     let pool = ref_pool();

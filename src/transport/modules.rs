@@ -64,9 +64,13 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 7] = [
-    "ping", "command", "shell", "slurp", "stat", "file", "tempfile",
+pub const NATIVE: [&str; 10] = [
+    "ping", "command", "shell", "slurp", "stat", "file", "tempfile", "copy", "raw", "script",
 ];
+
+/// Modules that exist in ansible-core only as action plugins (the module
+/// file is documentation): always the native implementation.
+pub const ACTION_ONLY: [&str; 2] = ["raw", "script"];
 
 /// A module ready to send.
 #[derive(Debug, Clone)]
@@ -193,7 +197,10 @@ pub fn prepare(
         }
     }
     if builtin {
-        if let Some(n) = NATIVE.iter().find(|n| prefer_native && **n == short) {
+        if let Some(n) = NATIVE
+            .iter()
+            .find(|n| (prefer_native || ACTION_ONLY.contains(n)) && **n == short)
+        {
             return Ok(Prepared::Native { name: n });
         }
         if let Some(core) = &paths.ansible_core {

@@ -66,12 +66,19 @@ fn substitute(v: &Value, dir: &str) -> Value {
     }
 }
 
+/// Names made up at run time: tempfile's `tmpX...` (the tests' prefix),
+/// mkstemp's `tmp........`, backups' `.PID.DATE@TIME~`.
+fn random_names() -> regex::Regex {
+    regex::Regex::new(r"tmpX[A-Za-z0-9_]+|tmp[a-z0-9_]{8}$|\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~")
+        .expect("regex")
+}
+
 /// Drops volatile keys everywhere and names made up at random
 /// (`tmpX...`, ansible's link temp names) so two runs compare.
 fn scrub(v: &Value, volatile: &[&str]) -> Value {
-    let random = regex::Regex::new(r"tmpX[A-Za-z0-9_]+").expect("regex");
+    let random = random_names();
     match v {
-        Value::Str(t) => Value::str(random.replace_all(t, "tmpX*").into_owned()),
+        Value::Str(t) => Value::str(random.replace_all(t, "<random>").into_owned()),
         Value::List(items) => Value::List(items.iter().map(|i| scrub(i, volatile)).collect()),
         Value::Map(m) => Value::Map(
             m.iter()
@@ -98,7 +105,7 @@ fn prepare(dir: &Path, setup: &str) {
 /// The dir's tree: path, type, mode, owner, size, content digest or link
 /// target (not times: they differ between two runs).
 pub fn snapshot(dir: &Path) -> Vec<String> {
-    let random = regex::Regex::new(r"tmpX[A-Za-z0-9_]+").expect("regex");
+    let random = random_names();
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(p) = stack.pop() {
@@ -106,7 +113,7 @@ pub fn snapshot(dir: &Path) -> Vec<String> {
             continue;
         };
         let rel = p.strip_prefix(dir).unwrap_or(&p).display().to_string();
-        let rel = random.replace_all(&rel, "tmpX*").into_owned();
+        let rel = random.replace_all(&rel, "<random>").into_owned();
         let ft = md.file_type();
         let what = if ft.is_symlink() {
             format!(
@@ -184,6 +191,12 @@ pub async fn compare(ctx: &Context, dir: &Path, cases: &[Case]) -> Vec<String> {
             other => other,
         };
         let (sn, sr) = (drop_exc(sn), drop_exc(sr));
+        if std::env::var_os("MITORUN_PARITY_SHOW").is_some() {
+            eprintln!(
+                "  native: {}\n  disk: {n_disk:?}",
+                mitorun::transport::context::value_to_json(&sn)
+            );
+        }
         if sn != sr {
             failures.push(format!(
                 "case {i} {} {:?} check={} diff={}:\n  native: {}\n  real:   {}",
