@@ -251,7 +251,8 @@ impl Context {
                 (k.clone(), v)
             })
             .collect();
-        let mut header = json!({"fn": "run_module", "env": env, "fork": call.fork});
+        let fork = call.fork || modules::always_forked(&call.name);
+        let mut header = json!({"fn": "run_module", "env": env, "fork": fork});
         if let Some(cwd) = &call.cwd {
             header["cwd"] = json!(cwd);
         }

@@ -40,6 +40,10 @@ pub struct PoolOptions {
     /// `ssh_executable`), used when neither a host variable nor an
     /// `ANSIBLE_*` environment variable sets them.
     pub ssh_settings: Vec<(String, String)>,
+    /// pam_env-style files whose edits each interpreter applies to its
+    /// environment before every module run (None: `~/.pam_environment`
+    /// and `/etc/environment`, as sshd/sudo would re-read them).
+    pub environment_files: Option<Vec<String>>,
 }
 
 impl Default for PoolOptions {
@@ -67,6 +71,7 @@ impl Default for PoolOptions {
             system_tmpdirs: Vec::new(),
             backend: Arc::new(super::ssh_backend::DefaultBackend),
             ssh_settings: Vec::new(),
+            environment_files: None,
         }
     }
 }
@@ -184,6 +189,7 @@ impl Pool {
         json!({
             "remote_tmp": remote_tmp,
             "system_tmpdirs": self.options.system_tmpdirs,
+            "env_files": self.options.environment_files,
         })
     }
 

@@ -80,6 +80,7 @@ def main():
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     agent = Agent(config, rfd, wfd)
     agent.tmpdir = make_tmpdir(config)
+    install_env_watchers(config)
     install_importer(agent)
     with agent.up_lock:
         write_all(wfd, HELLO_MAGIC + encode_frame(agent.parent_id, agent.my_id, 0, HELLO,

@@ -310,6 +310,7 @@ def run_isolated(fn, agent, header, call_tmp):
 
 @call("run_module")
 def call_run_module(agent, src, req, header, payload):
+    before_module_run()
     style = header.get("style")
     if style == "native":
         fn = NATIVE.get(header.get("native"))
