@@ -563,3 +563,36 @@ async fn environment_file_edits_reach_later_tasks() {
     pool.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Agents' LOG frames reach the controller's sink (the -vvv display),
+/// labelled with the host and the interpreter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_logs_reach_the_controller() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<mitorun::transport::LogRecord>>> = Arc::default();
+    let sink = seen.clone();
+    let pool = mitorun::transport::Pool::new(mitorun::transport::PoolOptions {
+        log: Some(Arc::new(move |r| sink.lock().unwrap().push(r))),
+        environment_files: Some(Vec::new()),
+        ..Default::default()
+    });
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    ctx.run_module(command("true")).await.expect("runs");
+    // LOG frames are sent before the reply, on the same stream.
+    let records = seen.lock().unwrap().clone();
+    let run = records
+        .iter()
+        .find(|r| r.msg.contains("run_module command"))
+        .unwrap_or_else(|| panic!("no run_module record in {records:?}"));
+    assert_eq!(
+        (run.host.as_str(), run.context, run.pid),
+        ("localhost", 1, ctx.hello().pid)
+    );
+    pool.shutdown().await;
+    // Without a sink the agent sends none (nothing to check but that it
+    // still works).
+    let quiet = mitorun::transport::Pool::new(Default::default());
+    let q = quiet.context(&local_spec(&[])).await.expect("connect");
+    q.run_module(command("true")).await.expect("runs");
+    quiet.shutdown().await;
+}

@@ -63,7 +63,7 @@ pub mod ssh;
 pub mod ssh_backend;
 
 pub use backend::{Backend, Spawned};
-pub use connection::Hello;
+pub use connection::{Hello, LogRecord, LogSink};
 pub use context::{Context, ExecResult, FileStat, ModuleCall};
 pub use error::{CallError, SpecError, Unreachable, UnreachableKind};
 pub use pool::{Pool, PoolOptions};

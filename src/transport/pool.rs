@@ -44,6 +44,9 @@ pub struct PoolOptions {
     /// environment before every module run (None: `~/.pam_environment`
     /// and `/etc/environment`, as sshd/sudo would re-read them).
     pub environment_files: Option<Vec<String>>,
+    /// Where agents' LOG frames go (the executor's `-vvv` display); None:
+    /// agents do not send them.
+    pub log: Option<super::connection::LogSink>,
 }
 
 impl Default for PoolOptions {
@@ -72,6 +75,7 @@ impl Default for PoolOptions {
             backend: Arc::new(super::ssh_backend::DefaultBackend),
             ssh_settings: Vec::new(),
             environment_files: None,
+            log: None,
         }
     }
 }
@@ -190,6 +194,7 @@ impl Pool {
             "remote_tmp": remote_tmp,
             "system_tmpdirs": self.options.system_tmpdirs,
             "env_files": self.options.environment_files,
+            "log": self.options.log.is_some(),
         })
     }
 
@@ -223,6 +228,9 @@ impl Pool {
                 config["id"] = json!(ROOT);
                 config["parent"] = json!(0);
                 let (conn, hello) = Connection::boot(spawned, config, spec.timeout).await?;
+                if let Some(sink) = &self.options.log {
+                    conn.set_log_sink(&spec.inventory_hostname, sink.clone());
+                }
                 Ok(Context::new(
                     conn,
                     ROOT,

@@ -69,6 +69,8 @@ class EnvironmentFileWatcher(object):
             if key not in self.environ:
                 self._keys.append(key)
                 self.environ[key] = value
+        agent_log("%s changed: environment now has %s from it" % (
+            self.path, ", ".join(k.decode("latin-1") for k in self._keys) or "nothing"))
 
 
 ENV_WATCHERS = []
