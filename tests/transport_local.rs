@@ -279,6 +279,12 @@ async fn task_isolation_fork_leaves_no_state_behind() {
         (field(&c, "count"), field(&d, "count")),
         (&Value::Int(1), &Value::Int(2))
     );
+    // Modules known to leave state behind (Mitogen's list) always fork.
+    std::fs::copy(lib.join("stateful.py"), lib.join("firewalld.py")).unwrap();
+    let mut call = ModuleCall::new("firewalld", Default::default());
+    call.library_dirs = vec![lib.clone()];
+    let e = ctx.run_module(call).await.expect("runs");
+    assert_ne!(field(&e, "pid"), &Value::Int(ctx.hello().pid), "{e:?}");
     pool.shutdown().await;
 }
 
@@ -514,4 +520,79 @@ async fn exec_wrappers_run_the_agent_through_their_tool() {
         );
     }
     pool.shutdown().await;
+}
+
+/// Edits to pam_env files show in later tasks, by the seed's rules: new
+/// keys appear, keys from the old file go, keys set elsewhere stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_file_edits_reach_later_tasks() {
+    let dir = tempdir("pamenv");
+    let envfile = dir.join("environment");
+    std::fs::write(&envfile, "MR_ENV_OLD=from-file\n").unwrap();
+    let pool = mitorun::transport::Pool::new(mitorun::transport::PoolOptions {
+        environment_files: Some(vec![envfile.display().to_string()]),
+        ..Default::default()
+    });
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let show = |var: &'static str| {
+        let ctx = ctx.clone();
+        async move {
+            let r = ctx
+                .run_module(shell(&format!("printf %s \"${{{var}-unset}}\"")))
+                .await
+                .expect("runs");
+            field(&r, "stdout").clone()
+        }
+    };
+    // Present at start but not inherited: not applied until the file changes.
+    assert_eq!(show("MR_ENV_OLD").await, Value::str("unset"));
+    std::fs::write(
+        &envfile,
+        "# comment\nexport MR_ENV_NEW=\"a b\"\nPATH=/nowhere\n",
+    )
+    .unwrap();
+    assert_eq!(show("MR_ENV_NEW").await, Value::str("a b"));
+    // PATH came from elsewhere: left alone.
+    let path = show("PATH").await;
+    assert_ne!(path, Value::str("/nowhere"));
+    std::fs::write(&envfile, "MR_ENV_OTHER=1\n").unwrap();
+    assert_eq!(show("MR_ENV_NEW").await, Value::str("unset"));
+    assert_eq!(show("MR_ENV_OTHER").await, Value::str("1"));
+    std::fs::remove_file(&envfile).unwrap();
+    assert_eq!(show("MR_ENV_OTHER").await, Value::str("unset"));
+    pool.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Agents' LOG frames reach the controller's sink (the -vvv display),
+/// labelled with the host and the interpreter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_logs_reach_the_controller() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<mitorun::transport::LogRecord>>> = Arc::default();
+    let sink = seen.clone();
+    let pool = mitorun::transport::Pool::new(mitorun::transport::PoolOptions {
+        log: Some(Arc::new(move |r| sink.lock().unwrap().push(r))),
+        environment_files: Some(Vec::new()),
+        ..Default::default()
+    });
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    ctx.run_module(command("true")).await.expect("runs");
+    // LOG frames are sent before the reply, on the same stream.
+    let records = seen.lock().unwrap().clone();
+    let run = records
+        .iter()
+        .find(|r| r.msg.contains("run_module command"))
+        .unwrap_or_else(|| panic!("no run_module record in {records:?}"));
+    assert_eq!(
+        (run.host.as_str(), run.context, run.pid),
+        ("localhost", 1, ctx.hello().pid)
+    );
+    pool.shutdown().await;
+    // Without a sink the agent sends none (nothing to check but that it
+    // still works).
+    let quiet = mitorun::transport::Pool::new(Default::default());
+    let q = quiet.context(&local_spec(&[])).await.expect("connect");
+    q.run_module(command("true")).await.expect("runs");
+    quiet.shutdown().await;
 }

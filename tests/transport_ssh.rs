@@ -13,6 +13,34 @@ use sshd::Sshd;
 use std::time::{Duration, Instant};
 use tr::*;
 
+/// Each scenario runs once per ssh client (`russh`, `binary`).
+macro_rules! with_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn russh() {
+                    super::$name("russh").await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn binary() {
+                    super::$name("binary").await
+                }
+            }
+        )*
+    };
+}
+
+with_both_backends!(
+    ssh_as_root_and_as_an_unprivileged_user,
+    connection_failures_are_classified,
+    target_killed_mid_call_fails_that_call_only,
+    sudo_and_su_start_child_interpreters,
+    interpreters_per_target_are_capped_youngest_recycled,
+    via_one_sshd_to_another,
+    host_key_checking_false_accepts_an_unknown_key
+);
+
 const USER: &str = "mitorun-tr-u";
 const OTHER: &str = "mitorun-tr-o";
 const PWUSER: &str = "mitorun-tr-p";
@@ -37,19 +65,18 @@ fn setup_users() {
     });
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ssh_as_root_and_as_an_unprivileged_user() {
+async fn ssh_as_root_and_as_an_unprivileged_user(b: &str) {
     setup_users();
     let sshd = Sshd::start();
     let pool = Pool::new(PoolOptions::default());
     let root = pool
-        .context(&ssh_spec(&sshd, &whoami(), &[]))
+        .context(&ssh_spec(b, &sshd, &whoami(), &[]))
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", sshd.log()));
     let r = root.run_module(command("id -un")).await.unwrap();
     assert_eq!(field(&r, "stdout"), &Value::str(whoami()));
     let user = pool
-        .context(&ssh_spec(&sshd, USER, &[]))
+        .context(&ssh_spec(b, &sshd, USER, &[]))
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", sshd.log()));
     let r = user.run_module(command("id -un")).await.unwrap();
@@ -65,6 +92,7 @@ async fn ssh_as_root_and_as_an_unprivileged_user() {
     // Discovery over ssh reports the remote path.
     let disc = pool
         .context(&ssh_spec(
+            b,
             &sshd,
             USER,
             &[
@@ -86,8 +114,7 @@ async fn ssh_as_root_and_as_an_unprivileged_user() {
     assert!(!std::path::Path::new(&tmp).exists(), "{tmp} left behind");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connection_failures_are_classified() {
+async fn connection_failures_are_classified(b: &str) {
     let sshd = Sshd::start();
     let pool = Pool::new(PoolOptions::default());
     let user = whoami();
@@ -100,6 +127,7 @@ async fn connection_failures_are_classified() {
         .port();
     let err = pool
         .context(&ssh_spec(
+            b,
             &sshd,
             &user,
             &[("ansible_port", &port.to_string())],
@@ -121,6 +149,7 @@ async fn connection_failures_are_classified() {
     );
     let err = pool
         .context(&ssh_spec(
+            b,
             &sshd,
             &user,
             &[("ansible_ssh_private_key_file", key.to_str().unwrap())],
@@ -131,7 +160,7 @@ async fn connection_failures_are_classified() {
 
     // known_hosts lists another key for this server.
     let other = Sshd::start();
-    let mut v = ssh_vars(&sshd, &user);
+    let mut v = ssh_vars(b, &sshd, &user);
     v.insert(
         "ansible_ssh_common_args".into(),
         Value::str(format!(
@@ -148,6 +177,7 @@ async fn connection_failures_are_classified() {
     // No python at that path on the target.
     let err = pool
         .context(&ssh_spec(
+            b,
             &sshd,
             &user,
             &[("ansible_python_interpreter", "/nonexistent/bin/python3")],
@@ -162,6 +192,7 @@ async fn connection_failures_are_classified() {
     let t = Instant::now();
     let err = pool
         .context(&ssh_spec(
+            b,
             &sshd,
             &user,
             &[
@@ -186,12 +217,11 @@ fn wrong_known_hosts(sshd: &Sshd, other: &Sshd) -> std::path::PathBuf {
     path
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn target_killed_mid_call_fails_that_call_only() {
+async fn target_killed_mid_call_fails_that_call_only(b: &str) {
     let sshd = Sshd::start();
     let pool = Pool::new(PoolOptions::default());
     let victim = pool
-        .context(&ssh_spec(&sshd, &whoami(), &[]))
+        .context(&ssh_spec(b, &sshd, &whoami(), &[]))
         .await
         .unwrap();
     let survivor = pool.context(&local_spec(&[])).await.unwrap();
@@ -227,7 +257,7 @@ async fn target_killed_mid_call_fails_that_call_only() {
     assert_eq!(field(&r, "stdout"), &Value::str("alive"));
     // The pool reconnects the dead target on the next request.
     let again = pool
-        .context(&ssh_spec(&sshd, &whoami(), &[]))
+        .context(&ssh_spec(b, &sshd, &whoami(), &[]))
         .await
         .unwrap();
     assert_ne!(again.hello().pid, pid);
@@ -235,13 +265,14 @@ async fn target_killed_mid_call_fails_that_call_only() {
 }
 
 fn become_spec(
+    b: &str,
     sshd: &Sshd,
     login: &str,
     method: &str,
     user: &str,
     password: Option<&str>,
 ) -> ConnectionSpec {
-    let mut v = ssh_vars(sshd, login);
+    let mut v = ssh_vars(b, sshd, login);
     v.insert("ansible_become".into(), Value::Bool(true));
     v.insert("ansible_become_method".into(), Value::str(method));
     v.insert("ansible_become_user".into(), Value::str(user));
@@ -251,15 +282,14 @@ fn become_spec(
     ConnectionSpec::from_vars("target", &v).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sudo_and_su_start_child_interpreters() {
+async fn sudo_and_su_start_child_interpreters(b: &str) {
     setup_users();
     let sshd = Sshd::start();
     let pool = Pool::new(PoolOptions::default());
     // sudo to root and to another user, no password needed.
     for target in ["root", OTHER] {
         let ctx = pool
-            .context(&become_spec(&sshd, USER, "sudo", target, None))
+            .context(&become_spec(b, &sshd, USER, "sudo", target, None))
             .await
             .unwrap_or_else(|e| panic!("sudo {target}: {e}"));
         let r = ctx.run_module(command("id -un")).await.unwrap();
@@ -267,13 +297,14 @@ async fn sudo_and_su_start_child_interpreters() {
         assert_ne!(ctx.id(), 1, "a child of the login interpreter");
     }
     // The login interpreter is shared: both children hang off it.
-    let login = pool.context(&ssh_spec(&sshd, USER, &[])).await.unwrap();
+    let login = pool.context(&ssh_spec(b, &sshd, USER, &[])).await.unwrap();
     let r = login.run_module(command("id -un")).await.unwrap();
     assert_eq!(field(&r, "stdout"), &Value::str(USER));
 
     // sudo with a password typed on a pty.
     let ctx = pool
         .context(&become_spec(
+            b,
             &sshd,
             PWUSER,
             "sudo",
@@ -287,7 +318,7 @@ async fn sudo_and_su_start_child_interpreters() {
     // Wrong password: a clear failure, quickly.
     let t = Instant::now();
     let err = pool
-        .context(&become_spec(&sshd, PWUSER, "sudo", OTHER, Some("wrong")))
+        .context(&become_spec(b, &sshd, PWUSER, "sudo", OTHER, Some("wrong")))
         .await
         .unwrap_err();
     assert_eq!(err.kind, UnreachableKind::Become, "{err}");
@@ -295,7 +326,7 @@ async fn sudo_and_su_start_child_interpreters() {
     assert!(t.elapsed() < Duration::from_secs(15));
     // Password needed, none given.
     let err = pool
-        .context(&become_spec(&sshd, PWUSER, "sudo", OTHER, None))
+        .context(&become_spec(b, &sshd, PWUSER, "sudo", OTHER, None))
         .await
         .unwrap_err();
     assert_eq!(
@@ -305,28 +336,34 @@ async fn sudo_and_su_start_child_interpreters() {
     );
     // No sudo rights at all.
     let err = pool
-        .context(&become_spec(&sshd, OTHER, "sudo", "root", None))
+        .context(&become_spec(b, &sshd, OTHER, "sudo", "root", None))
         .await
         .unwrap_err();
     assert_eq!(err.kind, UnreachableKind::Become, "{err}");
 
     // su with a password.
     let ctx = pool
-        .context(&become_spec(&sshd, USER, "su", OTHER, Some("other-secret")))
+        .context(&become_spec(
+            b,
+            &sshd,
+            USER,
+            "su",
+            OTHER,
+            Some("other-secret"),
+        ))
         .await
         .unwrap_or_else(|e| panic!("su: {e}"));
     let r = ctx.run_module(command("id -un")).await.unwrap();
     assert_eq!(field(&r, "stdout"), &Value::str(OTHER));
     let err = pool
-        .context(&become_spec(&sshd, USER, "su", PWUSER, Some("nope")))
+        .context(&become_spec(b, &sshd, USER, "su", PWUSER, Some("nope")))
         .await
         .unwrap_err();
     assert_eq!(err.kind, UnreachableKind::Become, "{err}");
     pool.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn interpreters_per_target_are_capped_youngest_recycled() {
+async fn interpreters_per_target_are_capped_youngest_recycled(b: &str) {
     setup_users();
     let sshd = Sshd::start();
     let pool = Pool::new(PoolOptions {
@@ -334,17 +371,17 @@ async fn interpreters_per_target_are_capped_youngest_recycled() {
         ..Default::default()
     });
     let first = pool
-        .context(&become_spec(&sshd, USER, "sudo", "root", None))
+        .context(&become_spec(b, &sshd, USER, "sudo", "root", None))
         .await
         .unwrap();
     let second = pool
-        .context(&become_spec(&sshd, USER, "sudo", OTHER, None))
+        .context(&become_spec(b, &sshd, USER, "sudo", OTHER, None))
         .await
         .unwrap();
     // A third become user exceeds 3 interpreters (login + 2): the
     // youngest (OTHER) is stopped, root survives.
     let third = pool
-        .context(&become_spec(&sshd, USER, "sudo", PWUSER, None))
+        .context(&become_spec(b, &sshd, USER, "sudo", PWUSER, None))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -357,13 +394,12 @@ async fn interpreters_per_target_are_capped_youngest_recycled() {
     pool.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn via_one_sshd_to_another() {
+async fn via_one_sshd_to_another(b: &str) {
     setup_users();
     let bastion = Sshd::start();
     let target = Sshd::start();
     let pool = Pool::new(PoolOptions::default());
-    let hop = ssh_spec(&bastion, USER, &[]);
+    let hop = ssh_spec(b, &bastion, USER, &[]);
     // The hop runs ssh itself: the key and known_hosts must be readable by
     // the hop user.
     let keydir = tempdir("viakeys");
@@ -379,7 +415,7 @@ async fn via_one_sshd_to_another() {
             .unwrap()
             .success()
     );
-    let mut v = ssh_vars(&target, &whoami());
+    let mut v = ssh_vars(b, &target, &whoami());
     v.insert(
         "ansible_ssh_private_key_file".into(),
         Value::str(key.to_str().unwrap()),
@@ -428,5 +464,108 @@ async fn via_one_sshd_to_another() {
         .unwrap_or_else(|e| panic!("via+become: {e}"));
     let r = b.run_module(command("id -un")).await.unwrap();
     assert_eq!(field(&r, "stdout"), &Value::str(OTHER));
+    pool.shutdown().await;
+}
+
+async fn host_key_checking_false_accepts_an_unknown_key(b: &str) {
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    let empty = sshd.dir.join("empty_known_hosts");
+    std::fs::write(&empty, "").unwrap();
+    let common = format!(
+        "-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes",
+        empty.display()
+    );
+    let mut v = ssh_vars(b, &sshd, &whoami());
+    v.insert("ansible_ssh_common_args".into(), Value::str(&common));
+    // Strict checking (the fixture's common args) refuses the unknown key.
+    let err = pool
+        .context(&ConnectionSpec::from_vars("t", &v).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::HostKey, "{err}");
+    // ansible's host_key_checking=False wins over the common args, as in
+    // ansible's ssh plugin (its -o comes first), for both clients.
+    v.insert("ansible_host_key_checking".into(), Value::str("False"));
+    let ctx = pool
+        .context(&ConnectionSpec::from_vars("t", &v).unwrap())
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+    let r = ctx.run_module(command("echo ok")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("ok"));
+    pool.shutdown().await;
+}
+
+/// russh is the default client: it connects where there is no ssh binary
+/// at all, which the binary backend cannot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn russh_is_the_default_ssh_client() {
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    let mut v = ssh_vars("auto", &sshd, &whoami());
+    v.shift_remove("mitorun_ssh_backend");
+    v.insert(
+        "ansible_ssh_executable".into(),
+        Value::str("/nonexistent/bin/ssh"),
+    );
+    let ctx = pool
+        .context(&ConnectionSpec::from_vars("t", &v).unwrap())
+        .await
+        .unwrap_or_else(|e| panic!("default backend: {e}\n{}", sshd.log()));
+    let r = ctx.run_module(command("echo russh")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("russh"));
+    v.insert("mitorun_ssh_backend".into(), Value::str("binary"));
+    let err = pool
+        .context(&ConnectionSpec::from_vars("t", &v).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.msg.contains("/nonexistent/bin/ssh"), "{err}");
+    pool.shutdown().await;
+}
+
+/// A ProxyCommand needs the ssh binary: `auto` uses it, `russh` refuses
+/// plainly instead of ignoring the setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_command_falls_back_to_the_ssh_binary() {
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    // The proxy is an inetd-mode sshd on the fixture's config: no network.
+    let proxy = format!(
+        "ProxyCommand={} -i -e -f {} 2>>{}",
+        sshd::SSHD,
+        sshd.dir.join("sshd_config").display(),
+        sshd.dir.join("proxy.log").display()
+    );
+    let common = shlex::try_join([
+        "-o",
+        &format!("UserKnownHostsFile={}", sshd.known_hosts.display()),
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        &proxy,
+    ])
+    .unwrap();
+    let mut v = ssh_vars("auto", &sshd, &whoami());
+    v.insert("ansible_ssh_common_args".into(), Value::str(&common));
+    let ctx = pool
+        .context(&ConnectionSpec::from_vars("t", &v).unwrap())
+        .await
+        .unwrap_or_else(|e| panic!("auto with ProxyCommand: {e}\n{}", sshd.log()));
+    let r = ctx.run_module(command("echo proxied")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("proxied"));
+    let proxy_log = std::fs::read_to_string(sshd.dir.join("proxy.log")).unwrap_or_default();
+    assert!(
+        proxy_log.contains("Accepted publickey"),
+        "the connection went through the proxy: {proxy_log}"
+    );
+    v.insert("mitorun_ssh_backend".into(), Value::str("russh"));
+    let err = pool
+        .context(&ConnectionSpec::from_vars("t2", &v).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Other, "{err}");
+    assert!(err.msg.contains("ProxyCommand"), "{err}");
     pool.shutdown().await;
 }

@@ -180,6 +180,11 @@ pub fn transport_argv(spec: &ConnectionSpec, boot: &[String]) -> Result<Vec<Stri
             // so these win over the user's ssh_args.
             argv.extend(["-o", "ControlMaster=no", "-o", "ControlPath=none"].map(String::from));
             argv.extend(spec.ssh_args.iter().cloned());
+            // ansible's ssh plugin: host_key_checking=False right after
+            // ssh_args, so the user's common/extra args cannot undo it.
+            if !spec.host_key_checking() {
+                argv.extend(["-o", "StrictHostKeyChecking=no"].map(String::from));
+            }
             argv.extend(spec.ssh_common_args.iter().cloned());
             argv.extend(spec.ssh_extra_args.iter().cloned());
             argv.push("-o".into());

@@ -76,8 +76,28 @@ struct State {
     code_sent: HashSet<String>,
 }
 
+/// One LOG frame from an agent: what the agent logged (module runs,
+/// environment file changes, warnings), for the `-vvv` display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    /// The inventory host of the connection (set by the pool).
+    pub host: String,
+    /// The interpreter that logged (1: the login interpreter, higher:
+    /// become/via children).
+    pub context: u32,
+    pub pid: i64,
+    /// `debug` or `warning`.
+    pub level: String,
+    pub msg: String,
+}
+
+/// Receives LOG frames (`PoolOptions::log`); called on the connection's
+/// reader task, so it must not block.
+pub type LogSink = Arc<dyn Fn(LogRecord) + Send + Sync>;
+
 pub struct Connection {
     pub name: String,
+    log: Mutex<Option<(String, LogSink)>>,
     writer: mpsc::Sender<Vec<u8>>,
     state: Mutex<State>,
     next_req: AtomicU32,
@@ -170,6 +190,7 @@ impl Connection {
         let (wtx, wrx) = mpsc::channel::<Vec<u8>>(256);
         let conn = Arc::new(Connection {
             name,
+            log: Mutex::new(None),
             writer: wtx,
             state: Mutex::new(State::default()),
             next_req: AtomicU32::new(1),
@@ -181,6 +202,24 @@ impl Connection {
         tokio::spawn(write_loop(stdin, wrx));
         tokio::spawn(read_loop(Arc::downgrade(&conn), reader));
         Ok((conn, hello))
+    }
+
+    /// Deliver this connection's LOG frames to `sink`, labelled `host`.
+    pub fn set_log_sink(&self, host: &str, sink: LogSink) {
+        *self.log.lock().unwrap_or_else(|p| p.into_inner()) = Some((host.to_string(), sink));
+    }
+
+    fn on_log(&self, frame: &Frame) {
+        let sink = self.log.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some((host, sink)) = sink {
+            sink(LogRecord {
+                host,
+                context: frame.src,
+                pid: frame.header.get("pid").and_then(Json::as_i64).unwrap_or(-1),
+                level: frame.str_field("level").unwrap_or("debug").to_string(),
+                msg: frame.str_field("msg").unwrap_or_default().to_string(),
+            });
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -556,6 +595,7 @@ async fn read_loop(conn: std::sync::Weak<Connection>, mut reader: Reader) {
         let Some(conn) = conn.upgrade() else { return };
         match frame.kind {
             Kind::Reply | Kind::Data | Kind::Ack => conn.deliver(frame),
+            Kind::Log => conn.on_log(&frame),
             Kind::Disconnect => {
                 if let Some(id) = frame.header.get("id").and_then(Json::as_u64) {
                     conn.on_disconnect(id as u32);

@@ -44,6 +44,10 @@ pub struct ModuleCall {
     pub prefer_native: bool,
     /// Overrides of the `_ansible_*` keys (`_ansible_remote_tmp` ...).
     pub internal: Map,
+    /// Working directory for what the call runs (raw, script, program
+    /// modules); ansible's local connection uses the playbook's dir, ssh
+    /// the login dir (the default: the interpreter's own cwd).
+    pub cwd: Option<String>,
 }
 
 impl ModuleCall {
@@ -158,6 +162,42 @@ impl Context {
             .unwrap_or_else(|| vec![self.inner.hello.python.clone()])
     }
 
+    /// The interpreter's private temp dir (created at start, removed when
+    /// it exits; owned by the interpreter's user, 0700). `None` only when
+    /// no candidate dir was writable.
+    pub fn remote_tmp(&self) -> Option<&str> {
+        self.inner.hello.tmpdir.as_deref()
+    }
+
+    /// A new directory inside `remote_tmp()` for one task's files (ansible's
+    /// per-task `ansible-tmp-*`): put the action's files there, run the
+    /// module on them, then `remove_task_tmp`.
+    pub async fn make_task_tmp(&self) -> Result<String, CallError> {
+        let reply = self
+            .inner
+            .conn
+            .call(self.inner.id, json!({"fn": "task_tmp"}), Vec::new())
+            .await?;
+        reply
+            .str_field("path")
+            .map(str::to_string)
+            .ok_or_else(|| CallError::failed("task_tmp: the agent named no directory"))
+    }
+
+    /// Remove a directory made by `make_task_tmp` (the agent refuses paths
+    /// outside its private temp dir).
+    pub async fn remove_task_tmp(&self, path: &str) -> Result<(), CallError> {
+        self.inner
+            .conn
+            .call(
+                self.inner.id,
+                json!({"fn": "remove_task_tmp", "path": path}),
+                Vec::new(),
+            )
+            .await
+            .map(|_| ())
+    }
+
     /// Round trip with no work: liveness and latency.
     pub async fn ping(&self) -> Result<(), CallError> {
         self.inner
@@ -211,7 +251,11 @@ impl Context {
                 (k.clone(), v)
             })
             .collect();
-        let mut header = json!({"fn": "run_module", "env": env, "fork": call.fork});
+        let fork = call.fork || modules::always_forked(&call.name);
+        let mut header = json!({"fn": "run_module", "env": env, "fork": fork});
+        if let Some(cwd) = &call.cwd {
+            header["cwd"] = json!(cwd);
+        }
         let h = header
             .as_object_mut()
             .ok_or_else(|| CallError::failed("header"))?;

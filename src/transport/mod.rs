@@ -14,9 +14,37 @@
 //! pool.shutdown().await;
 //! ```
 //!
+//! Action plugins with a controller-side `src` (copy, template, script;
+//! what ansible's actions do around the module):
+//!
+//! ```text
+//! // copy / template: the controller renders or reads the source, then
+//! let tmp = ctx.make_task_tmp().await?;                 // inside ctx.remote_tmp()
+//! let up = format!("{tmp}/source");                      // any name: the module moves it
+//! ctx.put_file(local_src, &up, None).await?;             // or put_bytes(rendered, ...)
+//! args: src=up, dest, _original_basename=<basename of the task's src>,
+//!       checksum=<sha1 of local_src> (+ the task's mode/owner/group/backup/validate ...)
+//! ctx.run_module(ModuleCall::new("copy", args)).await?; // native copy; check mode/diff via ModuleCall
+//! ctx.remove_task_tmp(&tmp).await?;                      // always, also after a failure
+//! // ansible first stats dest (`stat` with get_checksum) to skip identical files
+//! // and to build --diff (slurp dest for the before text); both are native.
+//!
+//! // script: upload `tmp/<basename>` with mode 0o700, replace the first word of
+//! // the command line by that path, run native `script` with _raw_params (or cmd),
+//! // creates, removes, chdir, executable; remove_task_tmp after.
+//!
+//! // fetch: `stat` (checksum_algorithm=sha1, follow=true) for the remote checksum
+//! // and existence, then ctx.fetch_file(src, dest) (SHA-1 checked both ends);
+//! // `slurp` when the file is readable only through become and fetch_file fails.
+//!
+//! // raw: native `raw` (the agent runs `executable -c CMD`); raw cannot bootstrap
+//! // Python: the agent itself needs an interpreter on the target.
+//! ```
+//!
 //! Modules: `frame` (wire format), `bootstrap` (first stage, interpreter
 //! discovery, agent source), `backend` (command lines per transport and the
-//! `Backend` trait), `become_` (sudo/su/doas command lines), `connection`
+//! `Backend` trait), `ssh_backend` (the default backend: russh for ssh,
+//! `mitorun_ssh_backend=auto|russh|binary`), `ssh` (the russh client), `become_` (sudo/su/doas command lines), `connection`
 //! (reader/writer tasks and request demultiplexing), `context` (calls),
 //! `modules` (finding and preparing modules), `pool`, `spec`, `error`.
 //! The agent's Python is in `agent/`.
@@ -32,10 +60,12 @@ pub mod modules;
 pub mod pool;
 pub mod spec;
 pub mod ssh;
+pub mod ssh_backend;
 
 pub use backend::{Backend, Spawned};
-pub use connection::Hello;
+pub use connection::{Hello, LogRecord, LogSink};
 pub use context::{Context, ExecResult, FileStat, ModuleCall};
 pub use error::{CallError, SpecError, Unreachable, UnreachableKind};
 pub use pool::{Pool, PoolOptions};
-pub use spec::{BecomeMethod, BecomeSpec, ConnectionSpec, TransportKind};
+pub use spec::{BecomeMethod, BecomeSpec, ConnectionSpec, SshBackend, TransportKind};
+pub use ssh_backend::DefaultBackend;

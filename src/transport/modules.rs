@@ -64,7 +64,93 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 4] = ["ping", "command", "shell", "slurp"];
+pub const NATIVE: [&str; 10] = [
+    "ping", "command", "shell", "slurp", "stat", "file", "tempfile", "copy", "raw", "script",
+];
+
+/// Modules that leave process-wide state behind (dbus connections, C
+/// library singletons, terminal handling) and so always run in a forked
+/// child, whatever `mitogen_task_isolation` says: Mitogen 0.3's
+/// `ALWAYS_FORK_MODULES`, with `ansible.builtin.`/`ansible.legacy.` names
+/// folded into the short ones.
+pub const ALWAYS_FORK: &[&str] = &[
+    "dnf",
+    "firewalld",
+    "dnf5",
+    "freeipa.ansible_freeipa.ipaautomember",
+    "freeipa.ansible_freeipa.ipaautomountkey",
+    "freeipa.ansible_freeipa.ipaautomountlocation",
+    "freeipa.ansible_freeipa.ipaautomountmap",
+    "freeipa.ansible_freeipa.ipacert",
+    "freeipa.ansible_freeipa.ipaclient_api",
+    "freeipa.ansible_freeipa.ipaclient_fix_ca",
+    "freeipa.ansible_freeipa.ipaclient_fstore",
+    "freeipa.ansible_freeipa.ipaclient_get_otp",
+    "freeipa.ansible_freeipa.ipaclient_ipa_conf",
+    "freeipa.ansible_freeipa.ipaclient_join",
+    "freeipa.ansible_freeipa.ipaclient_set_hostname",
+    "freeipa.ansible_freeipa.ipaclient_setup_automount",
+    "freeipa.ansible_freeipa.ipaclient_setup_certmonger",
+    "freeipa.ansible_freeipa.ipaclient_setup_firefox",
+    "freeipa.ansible_freeipa.ipaclient_setup_krb5",
+    "freeipa.ansible_freeipa.ipaclient_setup_nis",
+    "freeipa.ansible_freeipa.ipaclient_setup_nss",
+    "freeipa.ansible_freeipa.ipaclient_setup_ntp",
+    "freeipa.ansible_freeipa.ipaclient_setup_ssh",
+    "freeipa.ansible_freeipa.ipaclient_setup_sshd",
+    "freeipa.ansible_freeipa.ipaclient_temp_krb5",
+    "freeipa.ansible_freeipa.ipaclient_test",
+    "freeipa.ansible_freeipa.ipaclient_test_keytab",
+    "freeipa.ansible_freeipa.ipaconfig",
+    "freeipa.ansible_freeipa.ipadelegation",
+    "freeipa.ansible_freeipa.ipadnsconfig",
+    "freeipa.ansible_freeipa.ipadnsforwardzone",
+    "freeipa.ansible_freeipa.ipadnsrecord",
+    "freeipa.ansible_freeipa.ipadnszone",
+    "freeipa.ansible_freeipa.ipagroup",
+    "freeipa.ansible_freeipa.ipahbacrule",
+    "freeipa.ansible_freeipa.ipahbacsvc",
+    "freeipa.ansible_freeipa.ipahbacsvcgroup",
+    "freeipa.ansible_freeipa.ipahost",
+    "freeipa.ansible_freeipa.ipahostgroup",
+    "freeipa.ansible_freeipa.idoverridegroup",
+    "freeipa.ansible_freeipa.idoverrideuser",
+    "freeipa.ansible_freeipa.idp",
+    "freeipa.ansible_freeipa.idrange",
+    "freeipa.ansible_freeipa.idview",
+    "freeipa.ansible_freeipa.ipalocation",
+    "freeipa.ansible_freeipa.ipanetgroup",
+    "freeipa.ansible_freeipa.ipapermission",
+    "freeipa.ansible_freeipa.ipaprivilege",
+    "freeipa.ansible_freeipa.ipapwpolicy",
+    "freeipa.ansible_freeipa.iparole",
+    "freeipa.ansible_freeipa.ipaselfservice",
+    "freeipa.ansible_freeipa.ipaserver",
+    "freeipa.ansible_freeipa.ipaservice",
+    "freeipa.ansible_freeipa.ipaservicedelegationrule",
+    "freeipa.ansible_freeipa.ipaservicedelegationtarget",
+    "freeipa.ansible_freeipa.ipasudocmd",
+    "freeipa.ansible_freeipa.ipasudocmdgroup",
+    "freeipa.ansible_freeipa.ipasudorule",
+    "freeipa.ansible_freeipa.ipatopologysegment",
+    "freeipa.ansible_freeipa.ipatopologysuffix",
+    "freeipa.ansible_freeipa.ipatrust",
+    "freeipa.ansible_freeipa.ipauser",
+    "freeipa.ansible_freeipa.ipavault",
+];
+
+/// Whether `name` (as written in the task) is in [`ALWAYS_FORK`].
+pub fn always_forked(name: &str) -> bool {
+    let short = name
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .unwrap_or(name);
+    ALWAYS_FORK.contains(&short)
+}
+
+/// Modules that exist in ansible-core only as action plugins (the module
+/// file is documentation): always the native implementation.
+pub const ACTION_ONLY: [&str; 2] = ["raw", "script"];
 
 /// A module ready to send.
 #[derive(Debug, Clone)]
@@ -191,7 +277,10 @@ pub fn prepare(
         }
     }
     if builtin {
-        if let Some(n) = NATIVE.iter().find(|n| prefer_native && **n == short) {
+        if let Some(n) = NATIVE
+            .iter()
+            .find(|n| (prefer_native || ACTION_ONLY.contains(n)) && **n == short)
+        {
             return Ok(Prepared::Native { name: n });
         }
         if let Some(core) = &paths.ansible_core {
@@ -567,6 +656,16 @@ pub fn internal_args(call: &super::ModuleCall, short: &str, version: &str) -> Ma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn always_forked_modules_match_by_any_spelling() {
+        assert!(always_forked("dnf"));
+        assert!(always_forked("ansible.builtin.dnf5"));
+        assert!(always_forked("ansible.legacy.firewalld"));
+        assert!(always_forked("freeipa.ansible_freeipa.ipauser"));
+        assert!(!always_forked("command"));
+        assert!(!always_forked("ipauser"));
+    }
 
     #[test]
     fn scans_absolute_relative_and_parenthesised_imports() {

@@ -3,7 +3,7 @@
 //! `max_interpreters` per target (the youngest is recycled), setup bounded
 //! by `forks`.
 
-use super::backend::{Backend, CommandBackend, transport_argv};
+use super::backend::{Backend, transport_argv};
 use super::become_::become_argv;
 use super::bootstrap::Interpreter;
 use super::connection::{Connection, ROOT};
@@ -31,8 +31,22 @@ pub struct PoolOptions {
     /// `remote_tmp` / `system_tmpdirs` for the private temp dir search.
     pub remote_tmp: Option<String>,
     pub system_tmpdirs: Vec<String>,
-    /// How the first hop is reached; the russh client plugs in here.
+    /// How the first hop is reached (`DefaultBackend`: russh for ssh,
+    /// command lines for the rest).
     pub backend: Arc<dyn Backend>,
+    /// ansible.cfg values of the ssh plugin's options, by option name
+    /// (`host_key_checking`, `timeout`, `ssh_args`, `ssh_common_args`,
+    /// `ssh_extra_args`, `private_key_file`, `remote_user`, `port`,
+    /// `ssh_executable`), used when neither a host variable nor an
+    /// `ANSIBLE_*` environment variable sets them.
+    pub ssh_settings: Vec<(String, String)>,
+    /// pam_env-style files whose edits each interpreter applies to its
+    /// environment before every module run (None: `~/.pam_environment`
+    /// and `/etc/environment`, as sshd/sudo would re-read them).
+    pub environment_files: Option<Vec<String>>,
+    /// Where agents' LOG frames go (the executor's `-vvv` display); None:
+    /// agents do not send them.
+    pub log: Option<super::connection::LogSink>,
 }
 
 impl Default for PoolOptions {
@@ -58,7 +72,10 @@ impl Default for PoolOptions {
             library,
             remote_tmp: None,
             system_tmpdirs: Vec::new(),
-            backend: Arc::new(CommandBackend),
+            backend: Arc::new(super::ssh_backend::DefaultBackend),
+            ssh_settings: Vec::new(),
+            environment_files: None,
+            log: None,
         }
     }
 }
@@ -176,6 +193,8 @@ impl Pool {
         json!({
             "remote_tmp": remote_tmp,
             "system_tmpdirs": self.options.system_tmpdirs,
+            "env_files": self.options.environment_files,
+            "log": self.options.log.is_some(),
         })
     }
 
@@ -196,6 +215,10 @@ impl Pool {
             .acquire()
             .await
             .map_err(|_| Unreachable::new(UnreachableKind::Other, "pool closed"))?;
+        let mut spec = spec.clone();
+        spec.apply_ssh_settings(&self.options.ssh_settings)
+            .map_err(|e| Unreachable::new(UnreachableKind::Other, e.0))?;
+        let spec = &spec;
         let paths = self.controller_paths().await;
         let boot = spec.interpreter.boot_argv();
         let mut config = self.agent_config(spec);
@@ -205,6 +228,9 @@ impl Pool {
                 config["id"] = json!(ROOT);
                 config["parent"] = json!(0);
                 let (conn, hello) = Connection::boot(spawned, config, spec.timeout).await?;
+                if let Some(sink) = &self.options.log {
+                    conn.set_log_sink(&spec.inventory_hostname, sink.clone());
+                }
                 Ok(Context::new(
                     conn,
                     ROOT,

@@ -4,6 +4,7 @@
 
 use super::bootstrap::Interpreter;
 use super::error::SpecError;
+use super::ssh::AnsibleSshVars;
 use crate::value::{Map, Value};
 use std::time::Duration;
 
@@ -11,8 +12,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TransportKind {
     Local,
-    /// The system `ssh` binary (the in-process client plugs in later as
-    /// another backend with the same spec).
+    /// ssh: the in-process russh client or the system `ssh` binary, as
+    /// `SshBackend` decides.
     Ssh,
     Docker,
     Podman,
@@ -50,6 +51,34 @@ impl TransportKind {
                 )));
             }
         })
+    }
+}
+
+/// Which ssh client reaches an `ssh` target (`mitorun_ssh_backend`, else
+/// `MITORUN_SSH_BACKEND`, else `auto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SshBackend {
+    /// The in-process client, unless the configuration needs something only
+    /// the ssh binary does (ProxyCommand, PKCS#11, ...): then the binary.
+    #[default]
+    Auto,
+    /// Always the in-process client; a configuration it cannot honour is
+    /// an error rather than silently ignored.
+    Russh,
+    /// Always the system ssh binary.
+    Binary,
+}
+
+impl SshBackend {
+    pub fn parse(text: &str) -> Result<SshBackend, SpecError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" => Ok(SshBackend::Auto),
+            "russh" | "native" | "internal" => Ok(SshBackend::Russh),
+            "binary" | "ssh" | "openssh" => Ok(SshBackend::Binary),
+            other => Err(SpecError(format!(
+                "mitorun_ssh_backend: {other:?} is not one of auto, russh, binary"
+            ))),
+        }
     }
 }
 
@@ -99,6 +128,12 @@ pub struct ConnectionSpec {
     pub extra: Vec<(String, String)>,
     /// `remote_tmp` for the private temp dir search.
     pub remote_tmp: Option<String>,
+    /// Which ssh client reaches this hop (ssh transport only).
+    pub ssh_backend: SshBackend,
+    /// The ssh plugin's options as ansible reads them (text, unparsed), for
+    /// the in-process client; `apply_ssh_settings` fills the unset ones
+    /// from the environment and ansible.cfg.
+    pub ssh_vars: AnsibleSshVars,
 }
 
 fn text(vars: &Map, names: &[&str]) -> Option<String> {
@@ -291,7 +326,87 @@ impl ConnectionSpec {
             via_name: text(vars, &["mitogen_via"]),
             extra,
             remote_tmp: text(vars, &["ansible_remote_tmp"]),
+            ssh_backend: match text(vars, &["mitorun_ssh_backend"])
+                .or_else(|| std::env::var("MITORUN_SSH_BACKEND").ok())
+            {
+                Some(t) => SshBackend::parse(&t)?,
+                None => SshBackend::Auto,
+            },
+            ssh_vars: AnsibleSshVars::from_vars(inventory_hostname, &|name| text(vars, &[name])),
         })
+    }
+
+    /// Fill ssh options no host variable set: ansible's environment
+    /// variables first (`ANSIBLE_HOST_KEY_CHECKING`, `ANSIBLE_TIMEOUT` ...),
+    /// then `settings` (ssh plugin option name → value, from ansible.cfg).
+    /// Both ssh clients see the result: the binary's command line is
+    /// rebuilt from the filled options.
+    pub fn apply_ssh_settings(&mut self, settings: &[(String, String)]) -> Result<(), SpecError> {
+        if self.transport != TransportKind::Ssh {
+            return Ok(());
+        }
+        self.ssh_vars.fill_unset_from_env();
+        self.ssh_vars.fill_unset_from(&|option| {
+            settings
+                .iter()
+                .find(|(k, _)| k == option)
+                .map(|(_, v)| v.clone())
+        });
+        let v = &self.ssh_vars;
+        let words = |name: &str, text: &Option<String>| -> Result<Vec<String>, SpecError> {
+            match text {
+                None => Ok(Vec::new()),
+                Some(s) => {
+                    shlex::split(s).ok_or_else(|| SpecError(format!("{name}: cannot parse {s:?}")))
+                }
+            }
+        };
+        if self.ssh_args.is_empty() {
+            self.ssh_args = words("ssh_args", &v.ssh_args)?;
+        }
+        if self.ssh_common_args.is_empty() {
+            self.ssh_common_args = words("ssh_common_args", &v.ssh_common_args)?;
+        }
+        if self.ssh_extra_args.is_empty() {
+            self.ssh_extra_args = words("ssh_extra_args", &v.ssh_extra_args)?;
+        }
+        if self.user.is_none() {
+            self.user = v.remote_user.clone().filter(|u| !u.is_empty());
+        }
+        if self.private_key_file.is_none() {
+            self.private_key_file = v.private_key_file.clone().filter(|k| !k.is_empty());
+        }
+        if self.port.is_none()
+            && let Some(p) = v.port.as_deref().filter(|p| !p.trim().is_empty())
+        {
+            self.port = Some(
+                p.trim()
+                    .parse()
+                    .map_err(|_| SpecError(format!("ansible_port: invalid port {p:?}")))?,
+            );
+        }
+        if let Some(t) = &v.timeout
+            && let Ok(secs) = t.trim().parse::<f64>()
+            && secs > 0.0
+            && secs.is_finite()
+        {
+            self.timeout = Duration::from_secs_f64(secs);
+        }
+        if let Some(exe) = v.ssh_executable.clone().filter(|e| !e.is_empty()) {
+            self.ssh_executable = exe;
+        }
+        Ok(())
+    }
+
+    /// `host_key_checking` as ansible's boolean (true when unset).
+    pub fn host_key_checking(&self) -> bool {
+        match self.ssh_vars.host_key_checking.as_deref() {
+            None => true,
+            Some(t) => !matches!(
+                t.trim().to_ascii_lowercase().as_str(),
+                "n" | "no" | "off" | "0" | "false" | "f" | "0.0"
+            ),
+        }
     }
 
     /// `mitogen_via` split into (user, inventory host): `user@host` or `host`.
@@ -325,8 +440,9 @@ impl ConnectionSpec {
     /// (no become): what the pool shares.
     pub fn hop_key(&self) -> String {
         format!(
-            "{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.transport,
+            self.ssh_backend,
             self.host,
             self.port,
             self.user,

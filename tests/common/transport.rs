@@ -29,8 +29,9 @@ pub fn local_spec(extra: &[(&str, &str)]) -> ConnectionSpec {
     ConnectionSpec::from_vars("localhost", &v).expect("local spec")
 }
 
-/// ssh to a fixture sshd as `user`, with its key and known_hosts.
-pub fn ssh_vars(sshd: &Sshd, user: &str) -> Map {
+/// ssh to a fixture sshd as `user`, with its key and known_hosts, through
+/// `backend` (`russh` or `binary`).
+pub fn ssh_vars(backend: &str, sshd: &Sshd, user: &str) -> Map {
     let common: Vec<String> = vec![
         "-o".into(),
         format!("UserKnownHostsFile={}", sshd.known_hosts.display()),
@@ -53,11 +54,12 @@ pub fn ssh_vars(sshd: &Sshd, user: &str) -> Map {
             &shlex::try_join(common.iter().map(String::as_str)).expect("quote"),
         ),
         ("ansible_python_interpreter", "/usr/bin/python3"),
+        ("mitorun_ssh_backend", backend),
     ])
 }
 
-pub fn ssh_spec(sshd: &Sshd, user: &str, extra: &[(&str, &str)]) -> ConnectionSpec {
-    let mut v = ssh_vars(sshd, user);
+pub fn ssh_spec(backend: &str, sshd: &Sshd, user: &str, extra: &[(&str, &str)]) -> ConnectionSpec {
+    let mut v = ssh_vars(backend, sshd, user);
     for (k, val) in extra {
         v.insert(k.to_string(), Value::str(*val));
     }

@@ -443,7 +443,27 @@ def reap(child):
             pass
 
 
+# Where LOG frames go: set by main() when the controller asked for them
+# (PoolOptions::log), with the pid that may send (a forked module runner
+# must never write to the shared stream).
+LOG_TO = {"agent": None, "pid": None}
+
+
+def agent_log(msg, level="debug"):
+    """A LOG frame to the controller (shown at -vvv), when it listens."""
+    agent = LOG_TO["agent"]
+    if agent is None or os.getpid() != LOG_TO["pid"]:
+        return False
+    try:
+        agent.send_to(0, 0, LOG, {"level": level, "msg": str(msg), "pid": os.getpid()})
+        return True
+    except Exception:
+        return False
+
+
 def log_stderr(msg):
+    if agent_log(msg, "warning"):
+        return
     try:
         os.write(2, ("mitorun agent[%d]: %s\n" % (os.getpid(), msg)).encode("utf-8", "replace"))
     except OSError:

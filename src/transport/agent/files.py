@@ -130,3 +130,31 @@ def call_fetch_file(agent, src, req, header, payload):
 
 
 STREAM_CALLS = set(["put_file", "fetch_file"])
+
+
+def inside_private_tmp(agent, path):
+    base = os.path.realpath(agent.tmpdir or "")
+    real = os.path.realpath(path)
+    return bool(agent.tmpdir) and real != base and real.startswith(base + os.sep)
+
+
+@call("task_tmp")
+def call_task_tmp(agent, src, req, header, payload):
+    """A fresh directory in the private temp dir for one task's files (what
+    ansible's per-task `ansible-tmp-*` dir is for)."""
+    if not agent.tmpdir:
+        raise CallFailed("this interpreter has no private temp dir")
+    try:
+        path = tempfile.mkdtemp(prefix="ansible-tmp-", dir=agent.tmpdir)
+    except OSError as e:
+        raise CallFailed("could not create a task temp dir in %s: %s" % (agent.tmpdir, e))
+    return {"path": path}, b""
+
+
+@call("remove_task_tmp")
+def call_remove_task_tmp(agent, src, req, header, payload):
+    path = str(header.get("path") or "")
+    if not inside_private_tmp(agent, path):
+        raise CallFailed("refusing to remove %r: not inside the private temp dir" % path)
+    _shutil.rmtree(path, ignore_errors=True)
+    return {}, b""

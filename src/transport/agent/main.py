@@ -80,6 +80,9 @@ def main():
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     agent = Agent(config, rfd, wfd)
     agent.tmpdir = make_tmpdir(config)
+    install_env_watchers(config)
+    if config.get("log"):
+        LOG_TO["agent"], LOG_TO["pid"] = agent, os.getpid()
     install_importer(agent)
     with agent.up_lock:
         write_all(wfd, HELLO_MAGIC + encode_frame(agent.parent_id, agent.my_id, 0, HELLO,

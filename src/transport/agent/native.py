@@ -10,6 +10,11 @@ import stat as _stat
 
 BOOL_TRUE = ("y", "yes", "on", "1", "true", "t", "1.0")
 BOOL_FALSE = ("n", "no", "off", "0", "false", "f", "0.0")
+# Built exactly as ansible's convert_bool builds them: in one process both
+# iterate in the same order, so the error message lists them alike.
+BOOLEANS_TRUE = frozenset(("y", "yes", "on", "1", "true", "t", 1, 1.0, True))
+BOOLEANS_FALSE = frozenset(("n", "no", "off", "0", "false", "f", 0, 0.0, False))
+BOOLEANS = BOOLEANS_TRUE.union(BOOLEANS_FALSE)
 
 
 class ModuleFail(Exception):
@@ -27,9 +32,8 @@ def to_bool(v, name):
     if s in BOOL_FALSE:
         return False
     raise ModuleFail(msg="argument '%s' is of type %s and we were unable to convert to bool: "
-                     "The value '%s' is not a valid boolean.  Valid booleans include: "
-                     "%s" % (name, type(v).__name__, v,
-                             ", ".join(repr(x) for x in sorted(set(BOOL_TRUE + BOOL_FALSE)))))
+                     "The value '%s' is not a valid boolean. Valid booleans include: %s"
+                     % (name, type(v).__name__, v, ", ".join(repr(i) for i in BOOLEANS)))
 
 
 def to_path(v):
@@ -38,21 +42,34 @@ def to_path(v):
 
 def validate(module, spec, args):
     """AnsibleModule's parameter handling for the types native modules use.
-    spec: name -> (type, default, aliases)."""
+    spec: name -> (type, default, aliases[, {"choices": [...],
+    "required": True}]). Raises ModuleFail with the first error, as
+    AnsibleModule reports it, carrying the parameters as far as they were
+    validated (they become `invocation.module_args`)."""
     params = {}
     known = {}
-    for name, (_, _, aliases) in spec.items():
+    errors = []
+    spec = dict((k, tuple(v) + ({},) * (4 - len(v))) for k, v in spec.items())
+    for name, (_, _, aliases, _) in spec.items():
         known[name] = name
         for a in aliases:
             known[a] = name
     unknown = sorted(k for k in args if not k.startswith("_ansible_") and k not in known)
     if unknown:
-        supported = []
-        for name, (_, _, aliases) in spec.items():
-            supported.append(name + (" (%s)" % ", ".join(aliases) if aliases else ""))
-        raise ModuleFail(msg="Unsupported parameters for (%s) module: %s. Supported parameters "
-                         "include: %s." % (module, ", ".join(unknown), ", ".join(sorted(supported))))
-    for name, (kind, default, aliases) in spec.items():
+        supported = ", ".join(sorted(spec))
+        aliases = sorted(a for (_, _, al, _) in spec.values() for a in al)
+        if aliases:
+            supported += " (%s)" % ", ".join(aliases)
+        errors.append("Unsupported parameters for (%s) module: %s. Supported parameters "
+                      "include: %s." % (module, ", ".join(unknown), supported))
+        for k in unknown:
+            params[k] = args[k]
+    missing = sorted(name for name, (_, _, aliases, opts) in spec.items()
+                     if opts.get("required")
+                     and all(args.get(k) is None for k in [name] + list(aliases)))
+    if missing:
+        errors.append("missing required arguments: %s" % ", ".join(missing))
+    for name, (kind, default, aliases, opts) in spec.items():
         value = None
         for key in [name] + list(aliases):
             if key in args and args[key] is not None:
@@ -61,22 +78,42 @@ def validate(module, spec, args):
         if value is None:
             value = default
         if value is not None:
-            if kind == "bool":
-                value = to_bool(value, name)
-            elif kind == "path":
-                value = to_path(value)
-            elif kind == "str" and not isinstance(value, str):
-                value = str(value)
-            elif kind == "list" and not isinstance(value, list):
-                value = [x.strip() for x in str(value).split(",")]
-            elif kind == "int":
-                value = int(value)
+            try:
+                if kind == "bool":
+                    value = to_bool(value, name)
+                elif kind == "path":
+                    value = to_path(value)
+                elif kind == "str" and not isinstance(value, str):
+                    value = str(value)
+                elif kind == "list" and not isinstance(value, list):
+                    value = [x.strip() for x in str(value).split(",")]
+                elif kind == "int":
+                    value = int(value)
+                choices = opts.get("choices")
+                if choices is not None and value not in choices:
+                    errors.append("value of %s must be one of: %s, got: %s"
+                                  % (name, ", ".join(choices), value))
+            except ModuleFail as e:
+                errors.append(e.result.get("msg"))
+            except (TypeError, ValueError) as e:
+                errors.append("argument '%s' is of type %s and we were unable to convert to %s: %s"
+                              % (name, type(value).__name__, kind, e))
         params[name] = value
         # AnsibleModule keeps an alias the caller used beside the name.
         for a in aliases:
             if a in args:
                 params[a] = value
+    if errors:
+        raise ModuleFail(msg=errors[0], invocation={"module_args": params})
     return params
+
+
+def warning_summary(w):
+    """2.19's serialized form of a module warning."""
+    if isinstance(w, dict):
+        return w
+    return {"event": {"msg": str(w), "__ansible_type": "Event"},
+            "__ansible_type": "WarningSummary"}
 
 
 def run_native(module, spec, args, body):
@@ -91,6 +128,38 @@ def run_native(module, spec, args, body):
     except ModuleFail as e:
         result = dict(e.result)
         result["failed"] = True
+    if result.get("warnings"):
+        result["warnings"] = [warning_summary(w) for w in result["warnings"]]
+    result.setdefault("invocation", {"module_args": params})
+    if args.get("_ansible_no_log"):
+        result["invocation"] = {"module_args": "NOT_LOGGING_PARAMETER_VALUES"}
+    return result
+
+
+def run_module_body(module, spec, args, header, body, supports_check_mode=True):
+    """AnsibleModule's life cycle for a native module: validate, skip in
+    check mode when unsupported, run body(params, mod), then what
+    exit_json/fail_json add (path info, warnings, invocation)."""
+    try:
+        params = validate(module, spec, args)
+    except ModuleFail as e:
+        r = dict(e.result)
+        r["failed"] = True
+        return r
+    mod = Mod(args, header)
+    if mod.check_mode and not supports_check_mode:
+        result = {"skipped": True,
+                  "msg": "remote module (%s) does not support check mode" % module}
+    else:
+        try:
+            result = body(params, mod)
+        except ModuleFail as e:
+            result = dict(e.result)
+            result["failed"] = True
+    add_path_info(result)
+    warnings = list(result.get("warnings") or []) + mod.warnings
+    if warnings:
+        result["warnings"] = [warning_summary(w) for w in warnings]
     result.setdefault("invocation", {"module_args": params})
     if args.get("_ansible_no_log"):
         result["invocation"] = {"module_args": "NOT_LOGGING_PARAMETER_VALUES"}

@@ -310,7 +310,11 @@ def run_isolated(fn, agent, header, call_tmp):
 
 @call("run_module")
 def call_run_module(agent, src, req, header, payload):
+    before_module_run()
     style = header.get("style")
+    agent_log("run_module %s style=%s%s" % (
+        header.get("native") or header.get("fqn") or header.get("short"), style,
+        " fork" if header.get("fork") else ""))
     if style == "native":
         fn = NATIVE.get(header.get("native"))
         if fn is None:

@@ -31,7 +31,7 @@ pub enum AddressFamily {
 
 /// Ansible's ssh connection settings for one host, as strings, already
 /// templated. Field names are the ssh plugin's option names.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AnsibleSshVars {
     pub inventory_hostname: String,
     /// `ansible_host` / `ansible_ssh_host`.

@@ -1,0 +1,360 @@
+# mitorun agent: what AnsibleModule gives file-handling modules, stdlib
+# only: the common file arguments (mode, owner, group, attributes), their
+# "set if different" logic with check mode and diff, symbolic modes,
+# lsattr/chattr, add_path_info, checksums. Behaviour follows
+# ansible-core 2.19's module_utils/basic.py so native results match.
+
+import grp
+import pwd
+import re
+import shutil as _fs_shutil
+import time as _fs_time
+
+FILE_ATTRIBUTES = {
+    "A": "noatime", "a": "append", "c": "compressed", "C": "nocow", "d": "nodump",
+    "D": "dirsync", "e": "extents", "E": "encrypted", "h": "blocksize", "i": "immutable",
+    "I": "indexed", "j": "journalled", "N": "inline", "s": "zero", "S": "synchronous",
+    "t": "notail", "T": "blockroot", "u": "undelete", "X": "compressedraw",
+    "Z": "compresseddirty",
+}
+
+# The common file arguments every file-handling module accepts
+# (add_file_common_args=True).
+FILE_COMMON_SPEC = {
+    "mode": ("raw", None, ()),
+    "owner": ("str", None, ()),
+    "group": ("str", None, ()),
+    "seuser": ("str", None, ()),
+    "serole": ("str", None, ()),
+    "selevel": ("str", None, ()),
+    "setype": ("str", None, ()),
+    "attributes": ("str", None, ("attr",)),
+    "unsafe_writes": ("bool", False, ()),
+}
+
+MODE_OPERATOR_RE = re.compile(r"[+=-]")
+USERS_RE = re.compile(r"^[ugo]+$")
+PERMS_RE = re.compile(r"^[rwxXstugo]*$")
+PERM_BITS = 0o7777
+S_IXANY = 0o111
+
+
+class Mod(object):
+    """The parts of AnsibleModule a native module uses: check mode, diff,
+    warnings, failing with ansible's wording."""
+
+    def __init__(self, args, header):
+        self.check_mode = bool(args.get("_ansible_check_mode"))
+        self.diff = bool(args.get("_ansible_diff"))
+        self.warnings = []
+        self.tmpdir = args.get("_ansible_tmpdir")
+        self.env = module_env(header)
+
+    def warn(self, msg):
+        self.warnings.append(msg)
+
+    def fail(self, msg, **kw):
+        kw["msg"] = msg
+        raise ModuleFail(**kw)
+
+    def get_bin_path(self, name):
+        paths = os.environ.get("PATH", "").split(os.pathsep)
+        for p in ("/sbin", "/usr/sbin", "/usr/local/sbin"):
+            if p not in paths and os.path.exists(p):
+                paths.append(p)
+        for d in paths:
+            if not d:
+                continue
+            cand = os.path.join(d, name)
+            if os.path.exists(cand) and not os.path.isdir(cand) and os.access(cand, os.X_OK):
+                return cand
+        return None
+
+    def run_command(self, argv, data=None, cwd=None):
+        """run_command's behaviour for list argv: C locale, no shell."""
+        env = dict(self.env)
+        env.update(LANG="C", LC_ALL="C", LC_MESSAGES="C")
+        argv = [a if isinstance(a, bytes) else str(a) for a in argv]
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
+                                env=env, cwd=cwd)
+        out, err = proc.communicate(data)
+        return (proc.returncode, out.decode("utf-8", "surrogateescape"),
+                err.decode("utf-8", "surrogateescape"))
+
+    # -- attributes (lsattr / chattr) ------------------------------------
+
+    def get_file_attributes(self, path, include_version=True):
+        output = {}
+        cmd = self.get_bin_path("lsattr")
+        if cmd:
+            try:
+                rc, out, err = self.run_command([cmd, "-vd" if include_version else "-d", path])
+                if rc == 0:
+                    res = out.split()
+                    idx = 0
+                    if include_version:
+                        idx = 1
+                        output["version"] = res[0].strip()
+                    output["attr_flags"] = res[idx].replace("-", "").strip()
+                    output["attributes"] = [FILE_ATTRIBUTES[a] for a in output["attr_flags"]
+                                            if a in FILE_ATTRIBUTES]
+            except Exception:
+                pass
+        return output
+
+    # -- the common file arguments ---------------------------------------
+
+    def file_args(self, params, path=None):
+        if path is None:
+            path = params.get("path", params.get("dest"))
+        if path is None:
+            return {}
+        path = os.path.expanduser(os.path.expandvars(path))
+        if params.get("follow", False) and os.path.islink(path):
+            path = os.path.realpath(path)
+        return {"path": path, "mode": params.get("mode"), "owner": params.get("owner"),
+                "group": params.get("group"), "attributes": params.get("attributes")}
+
+    def absent_in_check_mode(self, path):
+        return self.check_mode and not os.path.exists(path)
+
+    def set_owner_if_different(self, path, owner, changed, diff=None):
+        if owner is None:
+            return changed
+        path = os.path.expanduser(os.path.expandvars(path))
+        if self.absent_in_check_mode(path):
+            return True
+        orig_uid = os.lstat(path).st_uid
+        try:
+            uid = int(owner)
+        except ValueError:
+            try:
+                uid = pwd.getpwnam(owner).pw_uid
+            except KeyError:
+                self.fail("chown failed: failed to look up user %s" % owner, path=path)
+        if orig_uid != uid:
+            if diff is not None:
+                diff.setdefault("before", {})["owner"] = orig_uid
+                diff.setdefault("after", {})["owner"] = uid
+            if self.check_mode:
+                return True
+            try:
+                os.lchown(path, uid, -1)
+            except OSError as e:
+                self.fail("chown failed: %s" % e, path=path)
+            changed = True
+        return changed
+
+    def set_group_if_different(self, path, group, changed, diff=None):
+        if group is None:
+            return changed
+        path = os.path.expanduser(os.path.expandvars(path))
+        if self.absent_in_check_mode(path):
+            return True
+        orig_gid = os.lstat(path).st_gid
+        try:
+            gid = int(group)
+        except ValueError:
+            try:
+                gid = grp.getgrnam(group).gr_gid
+            except KeyError:
+                self.fail("chgrp failed: failed to look up group %s" % group, path=path)
+        if orig_gid != gid:
+            if diff is not None:
+                diff.setdefault("before", {})["group"] = orig_gid
+                diff.setdefault("after", {})["group"] = gid
+            if self.check_mode:
+                return True
+            try:
+                os.lchown(path, -1, gid)
+            except OSError:
+                self.fail("chgrp failed", path=path)
+            changed = True
+        return changed
+
+    def set_mode_if_different(self, path, mode, changed, diff=None):
+        if mode is None:
+            return changed
+        path = os.path.expanduser(os.path.expandvars(path))
+        if self.absent_in_check_mode(path):
+            return True
+        path_stat = os.lstat(path)
+        if not isinstance(mode, int):
+            try:
+                mode = int(mode, 8)
+            except Exception:
+                try:
+                    mode = symbolic_mode_to_octal(path_stat, mode)
+                except Exception as e:
+                    self.fail("mode must be in octal or symbolic form", path=path, details=str(e))
+                if mode != _stat.S_IMODE(mode):
+                    self.fail("Invalid mode supplied, only permission info is allowed",
+                              path=path, details=mode)
+        prev_mode = _stat.S_IMODE(path_stat.st_mode)
+        if prev_mode != mode:
+            if diff is not None:
+                diff.setdefault("before", {})["mode"] = "0%03o" % prev_mode
+                diff.setdefault("after", {})["mode"] = "0%03o" % mode
+            if self.check_mode:
+                return True
+            try:
+                if not os.path.islink(path):
+                    os.chmod(path, mode)
+                else:
+                    # No lchmod on Linux: chmod follows the link; undo a
+                    # change to the target, as AnsibleModule does.
+                    under = os.stat(path)
+                    os.chmod(path, mode)
+                    if under.st_mode != os.stat(path).st_mode:
+                        os.chmod(path, _stat.S_IMODE(under.st_mode))
+            except OSError as e:
+                if os.path.islink(path) and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    pass
+                elif e.errno in (errno.ENOENT, errno.ELOOP):
+                    pass
+                else:
+                    self.fail("chmod failed", path=path, details=str(e))
+            if _stat.S_IMODE(os.lstat(path).st_mode) != prev_mode:
+                changed = True
+        return changed
+
+    def set_attributes_if_different(self, path, attributes, changed, diff=None):
+        if attributes is None:
+            return changed
+        path = os.path.expanduser(os.path.expandvars(path))
+        if self.absent_in_check_mode(path):
+            return True
+        existing = self.get_file_attributes(path, include_version=False)
+        op = "="
+        if attributes.startswith(("-", "+")):
+            op, attributes = attributes[0], attributes[1:]
+        if attributes and (existing.get("attr_flags", "") != attributes or op == "-"):
+            cmd = self.get_bin_path("chattr")
+            if cmd:
+                changed = True
+                if diff is not None:
+                    diff.setdefault("before", {})["attributes"] = existing.get("attr_flags")
+                    diff.setdefault("after", {})["attributes"] = op + attributes
+                if not self.check_mode:
+                    try:
+                        rc, out, err = self.run_command([cmd, op + attributes, path])
+                        if rc != 0 or err:
+                            raise Exception("Error while setting attributes: %s" % (out + err))
+                    except Exception as e:
+                        self.fail("chattr failed", path=path, details=str(e))
+        return changed
+
+    def set_fs_attributes_if_different(self, file_args, changed, diff=None):
+        path = file_args["path"]
+        changed = self.set_owner_if_different(path, file_args["owner"], changed, diff)
+        changed = self.set_group_if_different(path, file_args["group"], changed, diff)
+        changed = self.set_mode_if_different(path, file_args["mode"], changed, diff)
+        changed = self.set_attributes_if_different(path, file_args["attributes"], changed, diff)
+        return changed
+
+
+def add_path_info(result):
+    """AnsibleModule.add_path_info: owner, group, mode, state, size of the
+    result's path (or dest) when it exists."""
+    path = result.get("path", result.get("dest"))
+    if path is None or not isinstance(path, str) or not os.path.exists(path):
+        return result
+    st = os.lstat(path)
+    result["uid"], result["gid"] = st.st_uid, st.st_gid
+    try:
+        result["owner"] = pwd.getpwuid(st.st_uid)[0]
+    except KeyError:
+        result["owner"] = str(st.st_uid)
+    try:
+        result["group"] = grp.getgrgid(st.st_gid)[0]
+    except KeyError:
+        result["group"] = str(st.st_gid)
+    result["mode"] = "0%03o" % _stat.S_IMODE(st.st_mode)
+    if os.path.islink(path):
+        result["state"] = "link"
+    elif os.path.isdir(path):
+        result["state"] = "directory"
+    elif os.stat(path).st_nlink > 1:
+        result["state"] = "hard"
+    else:
+        result["state"] = "file"
+    result["size"] = st.st_size
+    return result
+
+
+def symbolic_mode_to_octal(path_stat, symbolic_mode):
+    """chmod's symbolic modes ("u=rw-x+X,g=r-x+X,o=r-x+X") as AnsibleModule
+    reads them."""
+    new_mode = _stat.S_IMODE(path_stat.st_mode)
+    for mode in symbolic_mode.split(","):
+        permlist = MODE_OPERATOR_RE.split(mode)
+        opers = MODE_OPERATOR_RE.findall(mode)
+        users = permlist.pop(0)
+        use_umask = users == ""
+        if users == "a" or users == "":
+            users = "ugo"
+        if not USERS_RE.match(users):
+            raise ValueError("bad symbolic permission for mode: %s" % mode)
+        for idx, perms in enumerate(permlist):
+            if not PERMS_RE.match(perms):
+                raise ValueError("bad symbolic permission for mode: %s" % mode)
+            for user in users:
+                to_apply = symbolic_perms(path_stat, user, perms, use_umask, new_mode)
+                new_mode = apply_mode_operation(user, opers[idx], to_apply, new_mode)
+    return new_mode
+
+
+def apply_mode_operation(user, operator, to_apply, current):
+    if operator == "=":
+        mask = {"u": _stat.S_IRWXU | _stat.S_ISUID, "g": _stat.S_IRWXG | _stat.S_ISGID,
+                "o": _stat.S_IRWXO | _stat.S_ISVTX}[user]
+        return (current & (mask ^ PERM_BITS)) | to_apply
+    if operator == "+":
+        return current | to_apply
+    return current - (current & to_apply)
+
+
+def symbolic_perms(path_stat, user, perms, use_umask, prev_mode):
+    is_dir = _stat.S_ISDIR(path_stat.st_mode)
+    apply_x = is_dir or (prev_mode & S_IXANY) > 0
+    umask = os.umask(0)
+    os.umask(umask)
+    rev = umask ^ PERM_BITS
+
+    def m(bit):
+        return rev & bit if use_umask else bit
+
+    table = {
+        "u": {"r": m(_stat.S_IRUSR), "w": m(_stat.S_IWUSR), "x": m(_stat.S_IXUSR),
+              "s": _stat.S_ISUID, "t": 0, "u": prev_mode & _stat.S_IRWXU,
+              "g": (prev_mode & _stat.S_IRWXG) << 3, "o": (prev_mode & _stat.S_IRWXO) << 6,
+              "X": _stat.S_IXUSR if apply_x else 0},
+        "g": {"r": m(_stat.S_IRGRP), "w": m(_stat.S_IWGRP), "x": m(_stat.S_IXGRP),
+              "s": _stat.S_ISGID, "t": 0, "u": (prev_mode & _stat.S_IRWXU) >> 3,
+              "g": prev_mode & _stat.S_IRWXG, "o": (prev_mode & _stat.S_IRWXO) << 3,
+              "X": _stat.S_IXGRP if apply_x else 0},
+        "o": {"r": m(_stat.S_IROTH), "w": m(_stat.S_IWOTH), "x": m(_stat.S_IXOTH),
+              "s": 0, "t": _stat.S_ISVTX, "u": (prev_mode & _stat.S_IRWXU) >> 6,
+              "g": (prev_mode & _stat.S_IRWXG) >> 3, "o": prev_mode & _stat.S_IRWXO,
+              "X": _stat.S_IXOTH if apply_x else 0},
+    }
+    mode = 0
+    for p in perms:
+        mode |= table[user][p]
+    return mode
+
+
+def digest_from_file(path, algorithm):
+    if not os.path.exists(path):
+        return None
+    if os.path.isdir(path):
+        raise ModuleFail(msg="attempted to take checksum of directory: %s" % path)
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(64 * 1024)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()

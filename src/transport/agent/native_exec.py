@@ -1,0 +1,80 @@
+# mitorun agent: raw and the remote side of script. In ansible both are
+# action plugins around the connection's exec_command; here the agent runs
+# the command itself and returns what the action would (rc, stdout(_lines),
+# stderr(_lines), changed, failed + msg on a non-zero rc).
+#
+# raw before Python exists is impossible in this model: the agent *is* a
+# Python process, so the host needs an interpreter before anything runs.
+# Bootstrapping Python with raw is the one job for ansible-playbook itself.
+
+
+def exec_result(rc, out, err):
+    out = out.decode("utf-8", "replace")
+    err = err.decode("utf-8", "replace")
+    r = {"rc": rc, "stdout": out, "stdout_lines": out.splitlines(),
+         "stderr": err, "stderr_lines": err.splitlines(), "changed": True}
+    if rc != 0:
+        r["failed"] = True
+        r["msg"] = "non-zero return code"
+    return r
+
+
+def shell_exec(agent, header, argv, cwd=None):
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, close_fds=True, env=dict(os.environ),
+                                cwd=cwd or header.get("cwd") or agent.cwd)
+    except OSError as e:
+        # What a shell prints when it cannot run the program.
+        return 127, b"", ("%s: %s" % (argv[0], e.strerror)).encode()
+    out, err = proc.communicate()
+    return proc.returncode, out, err
+
+
+@native("raw")
+def native_raw(agent, args, header):
+    if args.get("_ansible_check_mode"):
+        return {"skipped": True}
+    cmd = args.get("_raw_params")
+    if not isinstance(cmd, str) or not cmd.strip():
+        return {"failed": True, "msg": "raw requires a command line (_raw_params)"}
+    executable = args.get("executable") or args.get("_ansible_shell_executable") or "/bin/sh"
+    return exec_result(*shell_exec(agent, header, [executable, "-c", cmd]))
+
+
+@native("script")
+def native_script(agent, args, header):
+    """Runs a script the controller already put on the target: the command
+    line names its remote path (ansible's action substitutes it)."""
+    raw = args.get("_raw_params")
+    cmd = args.get("cmd")
+    if raw and cmd:
+        return {"failed": True, "msg": "parameters are mutually exclusive: _raw_params|cmd"}
+    if not raw and not cmd:
+        return {"failed": True, "msg": "one of the following is required: _raw_params, cmd"}
+    creates, removes = args.get("creates"), args.get("removes")
+    if creates and os.path.exists(creates):
+        return {"skipped": True, "msg": "%s exists, matching creates option" % creates,
+                "changed": False}
+    if removes and not os.path.exists(removes):
+        return {"skipped": True, "msg": "%s does not exist, matching removes option" % removes,
+                "changed": False}
+    chdir = args.get("chdir")
+    if chdir and not str(chdir).startswith("/"):
+        return {"failed": True,
+                "msg": "chdir %s must be an absolute path for a Unix-aware remote node" % chdir}
+    if args.get("_ansible_check_mode"):
+        if creates or removes:
+            return {"changed": True}
+        return {"skipped": True, "msg": "Check mode is not supported for this task.",
+                "changed": False}
+    line = str(raw or cmd).strip()
+    if args.get("executable"):
+        line = "%s %s" % (args["executable"], line)
+    shell = args.get("_ansible_shell_executable") or "/bin/sh"
+    if chdir:
+        if not os.path.isdir(chdir):
+            # ansible's `cd DIR && ...` fails in the shell, rc 1 or 2.
+            line = "cd %s && %s" % (shlex.quote(str(chdir)), line)
+            chdir = None
+    return exec_result(*shell_exec(agent, header, [shell, "-c", line], cwd=chdir))
