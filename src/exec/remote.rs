@@ -71,12 +71,28 @@ impl TransportRunner {
             Err(u) => return unreachable(&u),
         };
         let mut args = request.args;
+        // Uploads go to a directory of this task alone (ansible's
+        // `ansible-tmp-*`): hosts sharing one interpreter (local
+        // connections) must not see each other's files.
+        let mut task_tmp: Option<String> = None;
+        if !request.uploads.is_empty() {
+            match context.make_task_tmp().await {
+                Ok(dir) => task_tmp = Some(dir),
+                Err(CallError::Unreachable(u)) => return unreachable(&u),
+                Err(e) => {
+                    return failed(format!("could not create a temp dir for the transfer: {e}"));
+                }
+            }
+        }
         for upload in request.uploads {
-            let Some(tmpdir) = context.hello().tmpdir.clone() else {
-                return failed("the target has no private temp dir for the transfer");
+            let Some(dir) = task_tmp.as_deref() else {
+                break;
             };
-            let remote = format!("{}/{}", tmpdir.trim_end_matches('/'), upload.name);
+            let remote = format!("{}/{}", dir.trim_end_matches('/'), upload.name);
             if let Err(e) = context.put_bytes(upload.data, &remote, Some(0o600)).await {
+                if let Some(dir) = &task_tmp {
+                    let _ = context.remove_task_tmp(dir).await;
+                }
                 return match e {
                     CallError::Unreachable(u) => unreachable(&u),
                     other => failed(format!("failed to transfer file to {remote}: {other}")),
@@ -94,7 +110,11 @@ impl TransportRunner {
         call.module_utils_dirs = request.module_utils_dirs;
         call.fork = request.fork;
         call.interpreters = request.interpreters;
-        match context.run_module(call).await {
+        let outcome = context.run_module(call).await;
+        if let Some(dir) = &task_tmp {
+            let _ = context.remove_task_tmp(dir).await;
+        }
+        match outcome {
             Ok(mut result) => {
                 if request.report_interpreter
                     && let Some(python) = context.discovered_interpreter()
