@@ -207,3 +207,24 @@ pub fn realpath(p: &str) -> String {
     }
     resolved
 }
+
+/// `os.path.relpath(path, start)` for absolute or cwd-relative paths.
+pub fn relpath(path: &str, start: &str) -> String {
+    let path = abspath(path);
+    let start = abspath(start);
+    let parts = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (p, s) = (parts(&path), parts(&start));
+    let common = p.iter().zip(&s).take_while(|(a, b)| a == b).count();
+    let mut out: Vec<String> = vec!["..".to_string(); s.len() - common];
+    out.extend(p[common..].iter().cloned());
+    if out.is_empty() {
+        ".".to_string()
+    } else {
+        out.join("/")
+    }
+}

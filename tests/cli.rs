@@ -51,8 +51,7 @@ fn unimplemented_features_are_refused_with_exit_5() {
     std::fs::write(dir.join("site.yml"), "- hosts: all\n  tasks: []\n").unwrap();
     std::fs::write(dir.join("hosts"), "h1\n").unwrap();
     for args in [
-        vec!["-i", "hosts", "site.yml"],
-        vec!["-i", "hosts", "all", "-m", "ping"],
+        vec!["-i", "hosts", "all", "-m", "ping", "-B", "10"],
         vec!["inventory", "-i", "hosts", "--list", "--toml"],
     ] {
         let out = mitorun(&args, &dir);

@@ -32,10 +32,15 @@ fn ref_playbook() -> PathBuf {
 }
 
 fn header_args(playbook: &Path) -> Vec<String> {
+    header(playbook, "# args:")
+}
+
+/// Words of a `# NAME:` line among the first lines of a playbook.
+fn header(playbook: &Path, prefix: &str) -> Vec<String> {
     let text = std::fs::read_to_string(playbook).unwrap_or_default();
     text.lines()
-        .next()
-        .and_then(|l| l.strip_prefix("# args:"))
+        .take(3)
+        .find_map(|l| l.strip_prefix(prefix))
         .map(|rest| rest.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default()
 }
@@ -44,17 +49,41 @@ struct Case {
     name: String,
     dir: PathBuf,
     args: Vec<String>,
+    /// `# env: K=V ...` of the playbook.
+    env: Vec<(String, String)>,
+}
+
+/// Timing values of module results (`start`, `end`, `delta`) differ from run
+/// to run: both outputs get them masked.
+fn mask_timings(stdout: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(stdout);
+    let pattern = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).expect("valid regex");
+    pattern
+        .replace_all(&text, "\"$1\": \"<masked>\"")
+        .into_owned()
+        .into_bytes()
 }
 
 fn compare(case: &Case) -> Option<String> {
     // One fork: ansible then reports hosts in inventory order, as mitorun
     // does; with more forks ansible's own order varies from run to run.
-    let env = BTreeMap::from([
+    let mut env = BTreeMap::from([
         ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
         ("ANSIBLE_FORKS".to_string(), "1".to_string()),
     ]);
+    env.extend(case.env.iter().cloned());
     let reference = common::run_controlled(&ref_playbook(), &case.args, &case.dir, &env);
-    let ours = common::run_controlled(&common::mitorun_bin(), &case.args, &case.dir, &env);
+    // mitorun runs ansible-core's modules from the reference venv when it
+    // has no native one (e.g. setup).
+    let mut our_env = env.clone();
+    our_env.insert(
+        "MITORUN_ANSIBLE_PYTHON".to_string(),
+        common::ref_bin_dir().join("python").display().to_string(),
+    );
+    let mut ours = common::run_controlled(&common::mitorun_bin(), &case.args, &case.dir, &our_env);
+    let mut reference = reference;
+    reference.stdout = mask_timings(&reference.stdout);
+    ours.stdout = mask_timings(&ours.stdout);
     let mut problems = Vec::new();
     if let Some(f) = &reference.failure {
         problems.push(format!("reference did not run: {f}"));
@@ -148,15 +177,23 @@ fn playbooks_print_what_ansible_prints() {
         let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
         args.extend(header_args(&path));
         args.push(name.clone());
+        let env = header(&path, "# env:")
+            .into_iter()
+            .filter_map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect();
         cases.push(Case {
             name,
             dir: fixtures(),
             args,
+            env,
         });
     }
     cases.sort_by(|a, b| b.name.cmp(&a.name));
     assert!(
-        cases.len() >= 30,
+        filter().is_some() || cases.len() >= 30,
         "the corpus should have at least 30 playbooks"
     );
     run_cases(cases);
@@ -286,4 +323,113 @@ fn template_expressions_evaluate_as_in_ansible() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The README's example project (`examples/site`) prints what
+/// ansible-playbook prints, and mitorun runs it with no ansible-core
+/// anywhere (only native modules).
+#[test]
+fn example_project_runs_like_ansible_without_ansible_core() {
+    if filter().is_some() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
+    let args: Vec<String> = [
+        "-i",
+        "inventory.ini",
+        "site.yml",
+        "--vault-password-file",
+        "vault_pass.txt",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let env = BTreeMap::from([
+        ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+        ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+    ]);
+    let app_root = Path::new("/tmp/mitorun-example");
+    let _ = std::fs::remove_dir_all(app_root);
+    let reference = common::run_controlled(&ref_playbook(), &args, &dir, &env);
+    let _ = std::fs::remove_dir_all(app_root);
+    // No MITORUN_ANSIBLE_PYTHON: the python3 on PATH has no ansible.
+    let ours = common::run_controlled(&common::mitorun_bin(), &args, &dir, &env);
+    let _ = std::fs::remove_dir_all(app_root);
+    assert_eq!(
+        reference.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&reference.stderr)
+    );
+    assert_eq!(
+        ours.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let (want, got) = (mask_timings(&reference.stdout), mask_timings(&ours.stdout));
+    assert!(
+        want == got,
+        "stdout differs (- ansible, + mitorun):\n{}",
+        common::line_diff(&want, &got, 60)
+    );
+}
+
+/// The junit callback's XML report equals ansible's (times masked).
+#[test]
+fn junit_reports_match_ansible() {
+    if filter().is_some() {
+        return;
+    }
+    let mask = |xml: &str| -> String {
+        let time = regex::Regex::new(r#"time="[^"]*""#).expect("valid regex");
+        let stamp = regex::Regex::new(r#"&quot;(start|end|delta)&quot;: &quot;[^&]*&quot;"#)
+            .expect("valid regex");
+        stamp
+            .replace_all(&time.replace_all(xml, "time=\"\""), "")
+            .into_owned()
+    };
+    let read_report = |dir: &Path| -> String {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .first()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .unwrap_or_default()
+    };
+    let scratch = std::env::temp_dir().join(format!("mitorun-junit-{}", std::process::id()));
+    for playbook in ["50_colors.yml", "06_blocks.yml", "43_modules.yml"] {
+        let (ref_dir, our_dir) = (scratch.join("ref"), scratch.join("ours"));
+        let _ = std::fs::remove_dir_all(&scratch);
+        let env = |dir: &Path| {
+            BTreeMap::from([
+                ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+                ("ANSIBLE_CALLBACKS_ENABLED".to_string(), "junit".to_string()),
+                ("JUNIT_OUTPUT_DIR".to_string(), dir.display().to_string()),
+                (
+                    "MITORUN_ANSIBLE_PYTHON".to_string(),
+                    common::ref_bin_dir().join("python").display().to_string(),
+                ),
+            ])
+        };
+        let args: Vec<String> = ["-i", "inventory.ini", playbook]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        common::run_controlled(&ref_playbook(), &args, &fixtures(), &env(&ref_dir));
+        common::run_controlled(&common::mitorun_bin(), &args, &fixtures(), &env(&our_dir));
+        let (want, got) = (mask(&read_report(&ref_dir)), mask(&read_report(&our_dir)));
+        assert!(
+            !want.is_empty(),
+            "{playbook}: ansible wrote no junit report"
+        );
+        assert!(
+            want == got,
+            "{playbook}: junit report differs (- ansible, + mitorun):\n{}",
+            common::line_diff(want.as_bytes(), got.as_bytes(), 40)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -1,5 +1,6 @@
-//! Ad hoc mode (`ansible PATTERN -m MODULE -a ARGS`). Host selection and
-//! `--list-hosts` work; running modules arrives with the executor.
+//! Ad hoc mode (`ansible PATTERN -m MODULE -a ARGS`): one task in a play
+//! named "Ansible Ad-Hoc", run by the executor and printed by the minimal
+//! (or, with `-o`, oneline) callback, as ansible does.
 
 use super::args::AdhocCli;
 use super::setup;
@@ -21,16 +22,17 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
     if cli.run.connection.ask_pass || cli.run.become_.become_ask_pass {
         return Err(Fatal::unsupported("password prompts (-k, -K)"));
     }
-    if !cli.run.list_hosts {
-        return Err(Fatal::unsupported(
-            "running ad hoc tasks (only --list-hosts works so far)",
-        ));
+    if cli.background.is_some_and(|b| b > 0) {
+        return Err(Fatal::unsupported("ad hoc async tasks (-B)"));
+    }
+    if cli.tree.is_some() {
+        return Err(Fatal::unsupported("--tree"));
     }
     let config = setup::load_config_verbose(cli.run.verbosity)?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&cli.run.inventory.inventory, &config, &cwd);
     let vault = setup::vault(&cli.run.vault, &config, &cwd)?;
-    let mut loaded = setup::load_inventory(&sources, &config, Some(vault))?;
+    let mut loaded = setup::load_inventory(&sources, &config, Some(std::sync::Arc::clone(&vault)))?;
     let inv = &mut loaded.data;
     let limit = cli.run.inventory.limit.as_deref();
     let mut selector =
@@ -47,6 +49,59 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             Vec::new()
         }
     };
+    if !cli.run.list_hosts {
+        if hosts.is_empty() {
+            return Ok(Exit::Ok);
+        }
+        let extra_vars = setup::extra_vars(
+            &cli.run.extra.extra_vars,
+            &cwd,
+            config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge"),
+        )?;
+        let module = cli
+            .module_name
+            .clone()
+            .or_else(|| config.str("DEFAULT_MODULE_NAME").map(str::to_string))
+            .unwrap_or_else(|| "command".into());
+        let module_args = cli.module_args.clone().unwrap_or_default();
+        let basedir = cli.playbook_dir.clone().unwrap_or_else(|| cwd.clone());
+        let play = adhoc_play(
+            &pattern,
+            &module,
+            &module_args,
+            &basedir,
+            cli.poll.unwrap_or(15),
+        )?;
+        let playbook = crate::playbook::model::Playbook {
+            path: basedir.join("__adhoc__"),
+            plays: vec![play],
+        };
+        if cli.one_line {
+            super::display::deprecation(
+                "The '-o' argument is deprecated. This feature will be removed from ansible-core version 2.23. Use callback configuration to enable the oneline callback instead.",
+            );
+        }
+        let context = super::run::RunContext {
+            config: &config,
+            cwd: &cwd,
+            vault: &vault,
+            sources: &loaded.sources,
+            extra_vars,
+            options: &cli.run,
+            force_handlers: false,
+            only_tags: vec!["all".into()],
+            skip_tags: Vec::new(),
+            limit: limit.map(str::to_string),
+            load_options: super::playbook::load_options(&config, &cli.run.module_path),
+            start_at_task: None,
+            style: if cli.one_line {
+                crate::output::default::Style::Oneline
+            } else {
+                crate::output::default::Style::Minimal
+            },
+        };
+        return super::run::run_playbooks(&[playbook], inv, &mut selector, context);
+    }
     let mut out = format!("  hosts ({}):\n", hosts.len());
     for h in &hosts {
         out.push_str(&format!("    {h}\n"));
@@ -63,4 +118,83 @@ pub fn pattern_fatal(e: PatternError) -> Fatal {
         Exit::Error
     };
     Fatal::msg(exit, e)
+}
+
+/// The play ansible builds for an ad hoc run: the pattern, no fact
+/// gathering, one task with the module and its `k=v` (or free-form)
+/// arguments. The task's origin reads `<adhoc 'MODULE' task>` and shows
+/// the task as ansible's error reports do.
+fn adhoc_play(
+    pattern: &str,
+    module: &str,
+    module_args: &str,
+    basedir: &std::path::Path,
+    poll: i64,
+) -> Result<crate::playbook::model::Play, Fatal> {
+    use crate::playbook::model::{Attr, Item, Keywords, Origin, Play, SourceFile, Task, TaskKind};
+    use crate::value::Value;
+    let freeform = crate::playbook::model::modules::is_freeform(module);
+    let parsed = crate::playbook::kv::parse_kv(module_args, freeform)
+        .map_err(|e| Fatal::msg(Exit::BadOptions, e))?;
+    let args: indexmap::IndexMap<String, Value> = parsed
+        .into_iter()
+        .map(|(k, v)| (k, Value::Str(v)))
+        .collect();
+    if freeform && !args.contains_key("_raw_params") && !args.contains_key("cmd") && module != "raw"
+    {
+        return Err(Fatal::msg(
+            Exit::BadOptions,
+            format!("No argument passed to {module} module"),
+        ));
+    }
+    let args_repr = Value::Map(args.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+    let text = format!(
+        "{{'action': {}, 'args': {}, 'timeout': 0, 'async_val': 0, 'poll': {poll}}}",
+        Value::str(module).python_repr(),
+        args_repr.python_repr()
+    );
+    let file = std::sync::Arc::new(SourceFile {
+        path: std::path::PathBuf::from(format!("<adhoc '{module}' task>")),
+        text,
+    });
+    let origin = Origin::new(&file, crate::playbook::yaml::Span::default());
+    let mut keywords = Keywords::new();
+    keywords.insert(
+        "gather_facts".into(),
+        Attr {
+            value: Value::Bool(false),
+            span: Default::default(),
+            key_span: Default::default(),
+        },
+    );
+    let task = Task {
+        kind: TaskKind::Task,
+        name: None,
+        action: module.to_string(),
+        resolved_action: None,
+        args,
+        args_span: None,
+        arg_spans: Default::default(),
+        delegate_to: None,
+        loop_with: None,
+        keywords: Keywords::new(),
+        tags: Vec::new(),
+        role: None,
+        origin: origin.clone(),
+    };
+    Ok(Play {
+        name: Value::str("Ansible Ad-Hoc"),
+        hosts: Value::str(pattern),
+        keywords,
+        tags: Vec::new(),
+        roles: Vec::new(),
+        pre_tasks: Vec::new(),
+        tasks: vec![Item::Task(task)],
+        post_tasks: Vec::new(),
+        handlers: Vec::new(),
+        included_conditional: Vec::new(),
+        included_path: None,
+        basedir: basedir.to_path_buf(),
+        origin,
+    })
 }

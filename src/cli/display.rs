@@ -10,6 +10,11 @@ pub fn warning(msg: &str) {
     let _ = writeln!(std::io::stderr(), "[WARNING]: {msg}");
 }
 
+/// `[ERROR]: message` on stderr (an error that does not stop the run).
+pub fn error_text(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "[ERROR]: {msg}");
+}
+
 pub fn deprecation(msg: &str) {
     let _ = writeln!(std::io::stderr(), "[DEPRECATION WARNING]: {msg}");
 }

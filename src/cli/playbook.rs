@@ -41,6 +41,9 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     }
     let run = &cli.run;
     let listing = run.syntax_check || run.list_hosts || cli.list_tasks || cli.list_tags;
+    if cli.step && !listing {
+        return Err(Fatal::unsupported("--step (interactive confirmation)"));
+    }
     let config = setup::load_config_verbose(cli.run.verbosity)?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&run.inventory.inventory, &config, &cwd);
@@ -91,14 +94,14 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
             vault: &vault,
             sources: &loaded.sources,
             extra_vars,
-            verbosity: run.verbosity,
-            check: run.check,
-            diff: run.diff,
+            options: run,
             force_handlers: cli.force_handlers,
             only_tags: only,
             skip_tags: skip,
             limit: limit.map(str::to_string),
             load_options: opts.clone(),
+            style: crate::output::default::Style::Default,
+            start_at_task: cli.start_at_task.clone(),
         };
         return super::run::run_playbooks(&playbooks, inv, &mut selector, context);
     }
@@ -181,7 +184,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     Ok(Exit::Ok)
 }
 
-fn load_options(config: &crate::config::Config, module_path: &[String]) -> LoadOptions {
+pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> LoadOptions {
     let mut modules: Vec<std::path::PathBuf> = Vec::new();
     for entry in module_path {
         for p in entry.split(':').filter(|p| !p.is_empty()) {

@@ -27,14 +27,77 @@ pub struct RunContext<'a> {
     pub vault: &'a Arc<Vault>,
     pub sources: &'a [String],
     pub extra_vars: Map,
-    pub verbosity: u8,
-    pub check: bool,
-    pub diff: bool,
+    /// The common run flags (verbosity, check, diff, forks, connection
+    /// and become options).
+    pub options: &'a super::args::RunOpts,
     pub force_handlers: bool,
     pub only_tags: Vec<String>,
     pub skip_tags: Vec<String>,
     pub limit: Option<String>,
     pub load_options: crate::playbook::model::LoadOptions,
+    pub style: crate::output::default::Style,
+    pub start_at_task: Option<String>,
+}
+
+/// Connection settings from the command line and configuration: the
+/// lowest layer under keywords and variables (`ansible_*` names).
+fn connection_defaults(ctx: &RunContext) -> Map {
+    let config = ctx.config;
+    let opts = ctx.options;
+    let mut out = Map::new();
+    let mut set = |name: &str, value: Option<Value>| {
+        if let Some(v) = value {
+            out.insert(name.to_string(), v);
+        }
+    };
+    let text = |flag: &Option<String>, setting: &str| {
+        flag.clone()
+            .or_else(|| config.str(setting).map(str::to_string))
+            .map(Value::Str)
+    };
+    set(
+        "ansible_user",
+        text(&opts.connection.remote_user, "DEFAULT_REMOTE_USER"),
+    );
+    set(
+        "ansible_connection",
+        text(&opts.connection.connection, "DEFAULT_TRANSPORT"),
+    );
+    set(
+        "ansible_ssh_private_key_file",
+        opts.connection
+            .private_key_file
+            .as_ref()
+            .map(|p| Value::str(p.to_string_lossy().as_ref()))
+            .or_else(|| config.str("DEFAULT_PRIVATE_KEY_FILE").map(Value::str)),
+    );
+    set(
+        "ansible_ssh_common_args",
+        opts.connection.ssh_common_args.clone().map(Value::Str),
+    );
+    set(
+        "ansible_ssh_extra_args",
+        opts.connection.ssh_extra_args.clone().map(Value::Str),
+    );
+    set(
+        "ansible_timeout",
+        opts.connection
+            .timeout
+            .or_else(|| config.int("DEFAULT_TIMEOUT"))
+            .map(Value::Int),
+    );
+    if opts.become_.become_ || config.bool("DEFAULT_BECOME") {
+        set("ansible_become", Some(Value::Bool(true)));
+    }
+    set(
+        "ansible_become_method",
+        text(&opts.become_.become_method, "DEFAULT_BECOME_METHOD"),
+    );
+    set(
+        "ansible_become_user",
+        text(&opts.become_.become_user, "DEFAULT_BECOME_USER"),
+    );
+    out
 }
 
 /// ansible's `load_options_vars` plus the run-wide magic variables.
@@ -49,12 +112,9 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
     version.insert("revision".into(), Value::Int(0));
     version.insert("string".into(), Value::str("2.19.0"));
     vars.insert("ansible_version".into(), Value::Map(version));
-    vars.insert("ansible_check_mode".into(), Value::Bool(ctx.check));
-    vars.insert("ansible_diff_mode".into(), Value::Bool(ctx.diff));
-    vars.insert(
-        "ansible_forks".into(),
-        Value::Int(ctx.config.int("DEFAULT_FORKS").unwrap_or(5)),
-    );
+    vars.insert("ansible_check_mode".into(), Value::Bool(ctx.options.check));
+    vars.insert("ansible_diff_mode".into(), Value::Bool(ctx.options.diff));
+    vars.insert("ansible_forks".into(), Value::Int(forks(ctx) as i64));
     vars.insert("ansible_inventory_sources".into(), strs(ctx.sources));
     vars.insert("ansible_skip_tags".into(), strs(&ctx.skip_tags));
     vars.insert("ansible_run_tags".into(), strs(&ctx.only_tags));
@@ -63,7 +123,7 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
     }
     vars.insert(
         "ansible_verbosity".into(),
-        Value::Int(i64::from(ctx.verbosity)),
+        Value::Int(i64::from(ctx.options.verbosity)),
     );
     vars.insert(
         "playbook_dir".into(),
@@ -81,6 +141,37 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
         },
     );
     vars
+}
+
+/// `-f` or DEFAULT_FORKS.
+fn forks(ctx: &RunContext) -> usize {
+    ctx.options
+        .forks
+        .or_else(|| ctx.config.int("DEFAULT_FORKS"))
+        .filter(|f| *f > 0)
+        .map(|f| f as usize)
+        .unwrap_or(5)
+}
+
+/// Modules run through the transport's connection pool; without a tokio
+/// runtime (which cannot really fail here) they are refused plainly.
+fn module_runner(config: &Config, forks: usize) -> Box<dyn crate::exec::ModuleRunner> {
+    let mut options = crate::transport::PoolOptions {
+        forks,
+        ..Default::default()
+    };
+    for dir in config.paths("DEFAULT_MODULE_PATH") {
+        if !options.library.contains(&dir) {
+            options.library.push(dir);
+        }
+    }
+    match crate::exec::remote::TransportRunner::new(options) {
+        Ok(runner) => Box::new(runner),
+        Err(e) => {
+            super::display::warning(&format!("cannot start the transport: {e}"));
+            Box::new(NoTransport)
+        }
+    }
 }
 
 pub fn run_playbooks(
@@ -107,31 +198,46 @@ pub fn run_playbooks(
         ctx.extra_vars.clone(),
         options_vars(&ctx, &playbook_dir),
     ));
-    let templar = Arc::new(Templar::new());
+    let services = crate::templating::lookups::LookupServices::new(
+        Some(Arc::clone(ctx.vault)),
+        Some(Arc::new(config.clone())),
+        playbook_dir.clone(),
+    );
+    let templar = Arc::new(Templar::with_services(Arc::new(services)));
     let factory = ContextFactory {
         store,
         templar: Arc::clone(&templar),
         vault: Some(Arc::clone(ctx.vault)),
     };
-    let display = Display::new(ctx.verbosity);
-    let callback = DefaultCallback::new(
+    let display = Display::new(ctx.options.verbosity);
+    let mut callback = DefaultCallback::new(
         display,
         config.bool("DISPLAY_SKIPPED_HOSTS"),
         config.bool("DISPLAY_OK_HOSTS"),
     );
+    callback.style = ctx.style;
+    if crate::output::junit::enabled(&config.list("CALLBACKS_ENABLED")) {
+        callback.junit = Some(crate::output::junit::Junit::new());
+    }
     let shared = Shared {
         templar,
         factory,
-        verbosity: ctx.verbosity,
-        modules: Box::new(NoTransport),
+        verbosity: ctx.options.verbosity,
+        check_mode: ctx.options.check,
+        diff: ctx.options.diff,
+        forks: forks(&ctx),
+        connection_defaults: connection_defaults(&ctx),
+        modules: module_runner(config, forks(&ctx)),
         callback: Mutex::new(callback),
         current: Mutex::new(None),
         load_options: ctx.load_options,
+        task_counter: Default::default(),
+        start_found: Default::default(),
     };
     let options = RunOptions {
-        verbosity: ctx.verbosity,
-        check: ctx.check,
-        diff: ctx.diff,
+        verbosity: ctx.options.verbosity,
+        check: ctx.options.check,
+        diff: ctx.options.diff,
         only_tags: ctx.only_tags.clone(),
         skip_tags: ctx.skip_tags.clone(),
         force_handlers: ctx.force_handlers || config.bool("DEFAULT_FORCE_HANDLERS"),
@@ -140,6 +246,12 @@ pub fn run_playbooks(
             .unwrap_or("implicit")
             .to_string(),
         private_role_vars: config.bool("DEFAULT_PRIVATE_ROLE_VARS"),
+        start_at_task: ctx.start_at_task.clone(),
+        diff_context: config
+            .int("DIFF_CONTEXT")
+            .filter(|n| *n >= 0)
+            .map(|n| n as usize)
+            .unwrap_or(3),
         display_skipped_hosts: config.bool("DISPLAY_SKIPPED_HOSTS"),
         display_ok_hosts: config.bool("DISPLAY_OK_HOSTS"),
     };
@@ -159,6 +271,7 @@ pub fn run_playbooks(
         inventory_vars,
         stats: Stats::default(),
         failed_hosts: Default::default(),
+        stop_run: false,
     };
     runner.run(playbooks)
 }

@@ -24,6 +24,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    pub(super) fn from_error_pub(e: &TaskError, origin: &Origin) -> Outcome {
+        Outcome::from_error(e, origin)
+    }
+
     fn from_error(e: &TaskError, origin: &Origin) -> Outcome {
         let mut result = Map::new();
         result.insert("failed".into(), Value::Bool(true));
@@ -69,6 +73,10 @@ impl TaskRun<'_> {
             include_params: self.scope.include_params.clone(),
             search_path: self.scope.search_path.clone(),
         }
+    }
+
+    pub(super) fn context_with(&self, extra: Map) -> Jv {
+        self.context(extra)
     }
 
     fn context(&self, extra: Map) -> Jv {
@@ -243,21 +251,31 @@ impl TaskRun<'_> {
     fn loop_items(&self, context: &Jv) -> Result<Vec<Value>, TaskError> {
         let origin = self.keyword_origin("loop");
         let raw = self.task.keyword("loop").cloned().unwrap_or(Value::Null);
+        if let Some(lookup) = self.task.loop_with.as_deref() {
+            // `with_<lookup>`: the lookup plugin turns the terms into items.
+            let action = self.action_name();
+            return crate::templating::lookups::run_lookup(
+                &self.shared.templar,
+                lookup,
+                raw,
+                &Map::new(),
+                context,
+                Some(actions::short_name(&action)),
+            )
+            .map_err(|e| TaskError::at(e.to_string(), origin));
+        }
         let value = self
             .template_value(&raw, context)
             .map_err(|m| TaskError::at(m, origin.clone()))?;
-        match self.task.loop_with.as_deref() {
-            None => match value {
-                Value::List(items) => Ok(items),
-                other => Err(TaskError::at(
-                    format!(
-                        "Invalid data passed to 'loop', it requires a list, got this instead: {}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.",
-                        other.python_str()
-                    ),
-                    origin,
-                )),
-            },
-            Some(lookup) => with_lookup(lookup, value).map_err(|m| TaskError::at(m, origin)),
+        match value {
+            Value::List(items) => Ok(items),
+            other => Err(TaskError::at(
+                format!(
+                    "Invalid data passed to 'loop', it requires a list, got this instead: {}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.",
+                    other.python_str()
+                ),
+                origin,
+            )),
         }
     }
 
@@ -404,6 +422,14 @@ impl TaskRun<'_> {
         let mut attempt = 1;
         loop {
             let mut outcome = self.run_action(&action, args.clone(), &context);
+            // ansible normalises a failed result's error right away, so
+            // failed_when can suppress it (failed_when_suppressed_exception).
+            if outcome.flag("failed") {
+                outcome
+                    .result
+                    .entry("exception".to_string())
+                    .or_insert_with(|| Value::str("(traceback unavailable)"));
+            }
             let result = &mut outcome.result;
             if !result.contains_key("failed") {
                 let rc_failed = match result.get("rc") {
@@ -667,15 +693,239 @@ impl TaskRun<'_> {
                 Err(e) => Outcome::from_error(&e, &self.task.origin),
             };
         }
-        let request = ModuleRequest {
-            host: self.host.to_string(),
+        if matches!(actions::short_name(action), "copy" | "template") {
+            let mut outcome = self.transfer_action(action, args, context);
+            add_output_lines(&mut outcome.result);
+            return outcome;
+        }
+        // `gather_facts` is an action that runs the facts module (`setup`).
+        let module = if actions::short_name(action) == "gather_facts" {
+            "ansible.builtin.setup"
+        } else {
+            action
+        };
+        let request = self.module_request(module, args, context);
+        let mut result = self.shared.modules.run(request);
+        if module != action {
+            result.insert("_ansible_verbose_override".into(), Value::Bool(true));
+        }
+        add_output_lines(&mut result);
+        Outcome {
+            result,
+            error: None,
+        }
+    }
+
+    /// Where and how a module call runs: connection settings (variables over
+    /// keywords, as ansible ranks them), via hops, environment, library dirs.
+    pub(super) fn module_request(&self, action: &str, args: Map, context: &Jv) -> ModuleRequest {
+        let delegate = self
+            .keyword("delegate_to")
+            .or(self.task.delegate_to.as_ref())
+            .and_then(|v| self.template_value(v, context).ok())
+            .map(|v| v.python_str())
+            .filter(|d| !d.is_empty() && d != self.host);
+        let (target, target_vars) = match &delegate {
+            Some(d) => (d.clone(), hostvars_of(context, d)),
+            None => (self.host.to_string(), Some(context.clone())),
+        };
+        let mut connection = self.shared.connection_defaults.clone();
+        for (keyword, var) in [
+            ("connection", "ansible_connection"),
+            ("remote_user", "ansible_user"),
+            ("port", "ansible_port"),
+            ("become", "ansible_become"),
+            ("become_user", "ansible_become_user"),
+            ("become_method", "ansible_become_method"),
+            ("become_flags", "ansible_become_flags"),
+            ("become_exe", "ansible_become_exe"),
+            ("timeout", "ansible_timeout"),
+        ] {
+            if let Some(raw) = self.keyword(keyword)
+                && let Ok(value) = self.template_value(raw, context)
+                && !matches!(value, Value::Null)
+            {
+                connection.insert(var.to_string(), value);
+            }
+        }
+        match &target_vars {
+            Some(vars) => connection_vars(vars, &mut connection),
+            None if matches!(delegate.as_deref(), Some("localhost" | "127.0.0.1")) => {
+                connection.insert("ansible_connection".into(), Value::str("local"));
+            }
+            None => {}
+        }
+        let mut via = Vec::new();
+        let mut next = connection.get("mitogen_via").map(Value::python_str);
+        let mut seen = vec![target.clone()];
+        while let Some(hop) = next.take() {
+            let (user, name) = match hop.rsplit_once('@') {
+                Some((u, h)) => (Some(u.to_string()), h.to_string()),
+                None => (None, hop.clone()),
+            };
+            if seen.contains(&name) {
+                break;
+            }
+            seen.push(name.clone());
+            let mut hop_vars = Map::new();
+            if let Some(vars) = hostvars_of(context, &name) {
+                connection_vars(&vars, &mut hop_vars);
+            }
+            if let Some(user) = user {
+                hop_vars.insert("ansible_user".into(), Value::str(user));
+            }
+            next = hop_vars.get("mitogen_via").map(Value::python_str);
+            via.insert(0, (name, hop_vars));
+        }
+        let environment = match self
+            .keyword("environment")
+            .map(|e| self.template_value(e, context))
+        {
+            Some(Ok(Value::Map(m))) => m,
+            Some(Ok(Value::List(items))) => {
+                let mut merged = Map::new();
+                for item in items {
+                    if let Value::Map(m) = item {
+                        merged.extend(m);
+                    }
+                }
+                merged
+            }
+            _ => Map::new(),
+        };
+        let dirs = |sub: &str| -> Vec<std::path::PathBuf> {
+            self.scope
+                .search_path
+                .iter()
+                .map(|d| d.join(sub))
+                .filter(|d| d.is_dir())
+                .collect()
+        };
+        let fork = connection
+            .get("mitogen_task_isolation")
+            .is_some_and(|v| v.python_str() == "fork");
+        let interpreters = connection
+            .iter()
+            .filter_map(|(k, v)| {
+                let name = k.strip_prefix("ansible_")?.strip_suffix("_interpreter")?;
+                (name != "python").then(|| (name.to_string(), v.python_str()))
+            })
+            .collect();
+        let report_interpreter = !connection.contains_key("ansible_python_interpreter")
+            && context
+                .get_attr("ansible_facts")
+                .ok()
+                .and_then(|f| f.get_attr("discovered_interpreter_python").ok())
+                .is_none_or(|v| v.is_undefined());
+        ModuleRequest {
+            host: target,
             action: full_action_name(action),
             args,
-            host_vars: from_jinja(context),
-        };
-        Outcome {
-            result: self.shared.modules.run(request),
-            error: None,
+            connection,
+            via,
+            check_mode: self
+                .keyword("check_mode")
+                .and_then(Value::ansible_bool)
+                .unwrap_or(self.shared.check_mode),
+            diff: self
+                .keyword("diff")
+                .and_then(Value::ansible_bool)
+                .unwrap_or(self.shared.diff),
+            no_log: self
+                .keyword("no_log")
+                .and_then(Value::ansible_bool)
+                .unwrap_or(false),
+            verbosity: self.shared.verbosity,
+            environment,
+            library_dirs: dirs("library"),
+            module_utils_dirs: dirs("module_utils"),
+            fork,
+            interpreters,
+            report_interpreter,
+            uploads: Vec::new(),
+        }
+    }
+}
+
+/// `stdout_lines`/`stderr_lines` next to `stdout`/`stderr`, as ansible's
+/// action layer adds them to every module result.
+fn add_output_lines(result: &mut Map) {
+    for (text_key, lines_key) in [("stdout", "stdout_lines"), ("stderr", "stderr_lines")] {
+        if result.contains_key(lines_key) {
+            continue;
+        }
+        if let Some(text) = result.get(text_key).and_then(Value::as_str) {
+            let lines = python_splitlines(text)
+                .into_iter()
+                .map(Value::str)
+                .collect();
+            result.insert(lines_key.to_string(), Value::List(lines));
+        }
+    }
+}
+
+/// Python's `str.splitlines()`.
+pub fn python_splitlines(text: &str) -> Vec<&str> {
+    let is_break = |c: char| {
+        matches!(
+            c,
+            '\n' | '\r'
+                | '\x0b'
+                | '\x0c'
+                | '\x1c'
+                | '\x1d'
+                | '\x1e'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+    };
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if is_break(c) {
+            lines.push(&text[start..i]);
+            let mut end = i + c.len_utf8();
+            if c == '\r'
+                && let Some(&(j, '\n')) = chars.peek()
+            {
+                chars.next();
+                end = j + 1;
+            }
+            start = end;
+        }
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
+}
+
+/// The template context of another host (`hostvars[name]`), if known.
+fn hostvars_of(context: &Jv, name: &str) -> Option<Jv> {
+    let hostvars = context.get_attr("hostvars").ok()?;
+    let vars = hostvars.get_item(&Jv::from(name)).ok()?;
+    (!vars.is_undefined()).then_some(vars)
+}
+
+/// Copy the connection variables (`ansible_*`, `mitogen_*`) of a context,
+/// rendering only those; ones that fail to render are left out.
+fn connection_vars(vars: &Jv, out: &mut Map) {
+    let Ok(keys) = vars.try_iter() else {
+        return;
+    };
+    for key in keys {
+        let Some(name) = key.as_str() else { continue };
+        if !(name.starts_with("ansible_") || name.starts_with("mitogen_"))
+            || name == "ansible_facts"
+        {
+            continue;
+        }
+        if let Ok(value) = vars.get_item(&key)
+            && !value.is_undefined()
+        {
+            out.insert(name.to_string(), from_jinja(&value));
         }
     }
 }
@@ -794,48 +1044,5 @@ fn loop_overall(items: &[Outcome]) -> Outcome {
     Outcome {
         result,
         error: None,
-    }
-}
-
-/// Items of a `with_<lookup>` loop for the lookups that need no plugin
-/// machinery; the others arrive with the lookup plugins.
-fn with_lookup(lookup: &str, terms: Value) -> Result<Vec<Value>, String> {
-    let list = |v: Value| match v {
-        Value::List(items) => items,
-        other => vec![other],
-    };
-    match lookup {
-        "items" => {
-            let mut out = Vec::new();
-            for term in list(terms) {
-                match term {
-                    Value::List(inner) => out.extend(inner),
-                    other => out.push(other),
-                }
-            }
-            Ok(out)
-        }
-        "list" => Ok(list(terms)),
-        "indexed_items" => Ok(list(terms)
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| Value::List(vec![Value::Int(i as i64), v]))
-            .collect()),
-        "dict" => {
-            let mut out = Vec::new();
-            for term in list(terms) {
-                let Value::Map(map) = term else {
-                    return Err("with_dict expects a dict".into());
-                };
-                for (k, v) in map {
-                    let mut pair = Map::new();
-                    pair.insert("key".into(), Value::Str(k));
-                    pair.insert("value".into(), v);
-                    out.push(Value::Map(pair));
-                }
-            }
-            Ok(out)
-        }
-        other => Err(format!("with_{other} loops are not supported yet")),
     }
 }

@@ -76,7 +76,7 @@ impl PlayRun<'_> {
                     let view = callback_view(&outcome.result, false, false);
                     if let Ok(mut cb) = self.shared.callback.lock() {
                         if let Some(error) = &outcome.error {
-                            cb.display.display(&format!("[ERROR]: {error}\n"));
+                            cb.error(error);
                         }
                         cb.runner_on_failed(host, info, view, false);
                     }
@@ -134,7 +134,7 @@ impl PlayRun<'_> {
                     .into_owned()
             };
             if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.on_include(&shown, &group.hosts, group.label.clone());
+                cb.on_include(info, &shown, &group.hosts, group.label.clone());
             }
         }
         for group in groups {

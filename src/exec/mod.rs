@@ -18,8 +18,10 @@ pub mod conditional;
 pub mod execute;
 pub mod include;
 pub mod playbook;
+pub mod remote;
 pub mod report;
 pub mod scope;
+pub mod transfer;
 pub mod walk;
 
 use crate::errors::Exit;
@@ -32,18 +34,52 @@ use crate::vars::hostvars::ContextFactory;
 use std::sync::{Arc, Mutex};
 
 /// A module call for a host: the action's full name, templated arguments
-/// and the host's variables (connection settings live there).
-#[derive(Debug, Clone)]
+/// and everything that decides where and how it runs.
+#[derive(Debug, Clone, Default)]
 pub struct ModuleRequest {
+    /// The inventory name of the host the module runs on (the delegate
+    /// when delegated).
     pub host: String,
     pub action: String,
     pub args: Map,
-    pub host_vars: Value,
+    /// Connection settings: `ansible_*`/`mitogen_*` variables over the
+    /// connection keywords, templated.
+    pub connection: Map,
+    /// `mitogen_via` hops, nearest to the controller first: (host, vars).
+    pub via: Vec<(String, Map)>,
+    pub check_mode: bool,
+    pub diff: bool,
+    pub no_log: bool,
+    pub verbosity: u8,
+    pub environment: Map,
+    pub library_dirs: Vec<std::path::PathBuf>,
+    pub module_utils_dirs: Vec<std::path::PathBuf>,
+    /// `mitogen_task_isolation=fork`.
+    pub fork: bool,
+    /// `ansible_<name>_interpreter` values other than python.
+    pub interpreters: Vec<(String, String)>,
+    /// Add `discovered_interpreter_python` to the result's facts.
+    pub report_interpreter: bool,
+    /// Controller data put into the interpreter's temp dir before the
+    /// module runs; each sets a module argument to the remote path.
+    pub uploads: Vec<Upload>,
+}
+
+/// A file the module needs on the target (`copy`'s source).
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    /// The module argument that receives the remote path.
+    pub arg: String,
+    /// File name inside the temp dir.
+    pub name: String,
+    pub data: Vec<u8>,
 }
 
 /// Runs modules on targets and returns the module's result mapping.
 pub trait ModuleRunner: Send + Sync {
     fn run(&self, request: ModuleRequest) -> Map;
+    /// Close connections at the end of the run.
+    fn shutdown(&self) {}
 }
 
 /// The runner used while no transport is configured: every module call
@@ -77,6 +113,11 @@ pub struct RunOptions {
     /// DEFAULT_GATHERING: implicit, explicit or smart.
     pub gathering: String,
     pub private_role_vars: bool,
+    /// `--start-at-task`: tasks are skipped until one matches (name or
+    /// glob); it stays found for the rest of the run.
+    pub start_at_task: Option<String>,
+    /// DIFF_CONTEXT: lines of context around diff hunks.
+    pub diff_context: usize,
     pub display_skipped_hosts: bool,
     pub display_ok_hosts: bool,
 }
@@ -86,12 +127,24 @@ pub struct Shared {
     pub templar: Arc<Templar>,
     pub factory: ContextFactory,
     pub verbosity: u8,
+    /// `--check` / `--diff` (task keywords override them).
+    pub check_mode: bool,
+    pub diff: bool,
+    /// Hosts a task runs on at once.
+    pub forks: usize,
+    /// Connection settings from flags and configuration (`ansible_*`
+    /// names), under keywords and variables.
+    pub connection_defaults: Map,
     pub modules: Box<dyn ModuleRunner>,
     pub callback: Mutex<DefaultCallback>,
     /// The task being reported (for retry lines).
     pub current: Mutex<Option<TaskInfo>>,
     /// How task files and roles are read (dynamic includes).
     pub load_options: crate::playbook::model::LoadOptions,
+    /// Counter behind task identities.
+    pub task_counter: std::sync::atomic::AtomicUsize,
+    /// `--start-at-task` has matched.
+    pub start_found: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {

@@ -53,6 +53,8 @@ pub struct PlaybookRunner<'a> {
     pub stats: Stats,
     /// Hosts that failed in earlier plays: later plays leave them out.
     pub failed_hosts: std::collections::HashSet<String>,
+    /// A batch failed entirely: no further plays run.
+    pub stop_run: bool,
 }
 
 impl PlaybookRunner<'_> {
@@ -62,8 +64,22 @@ impl PlaybookRunner<'_> {
                 cb.playbook_start(&playbook.path.to_string_lossy());
             }
             for play in &playbook.plays {
+                if self.stop_run {
+                    break;
+                }
                 self.run_play(play)?;
             }
+        }
+        self.shared.modules.shutdown();
+        if let Some(wanted) = &self.options.start_at_task
+            && !self
+                .shared
+                .start_found
+                .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            crate::cli::display::error_text(&format!(
+                "No matching task \"{wanted}\" found. Note: --start-at-task can only follow static includes."
+            ));
         }
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.stats(&self.stats);
@@ -72,11 +88,21 @@ impl PlaybookRunner<'_> {
     }
 
     /// Snapshot the inventory variables of every host for the vars store.
-    fn snapshot_inventory(&mut self) -> Result<(), Fatal> {
+    /// `extra` are hosts the inventory does not list (the implicit
+    /// localhost) but the play runs on.
+    fn snapshot_inventory(
+        &mut self,
+        extra: &[crate::inventory::data::HostId],
+    ) -> Result<(), Fatal> {
         let inv: &InventoryData = self.inventory;
         let mut vars = self.inventory_vars.make(inv);
         let mut hosts = HashMap::new();
-        let ids: Vec<_> = inv.host_ids().collect();
+        let mut ids: Vec<_> = inv.host_ids().collect();
+        for id in extra {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
         for id in ids {
             let map = vars
                 .host_vars(id)
@@ -96,7 +122,7 @@ impl PlaybookRunner<'_> {
     }
 
     fn run_play(&mut self, play: &Play) -> Result<(), Fatal> {
-        let patterns = play.host_patterns();
+        let patterns = self.play_patterns(play)?;
         let order = match play.keywords.get("order").map(|a| a.value.python_str()) {
             Some(o) => HostOrder::parse(&o).map_err(|e| Fatal::msg(Exit::Error, e.to_string()))?,
             None => HostOrder::Inventory,
@@ -106,27 +132,62 @@ impl PlaybookRunner<'_> {
             .get_hosts_from(self.inventory, &patterns, order, true, true)
             .map_err(crate::cli::adhoc::pattern_fatal)?;
         crate::cli::setup::flush_notices(self.inventory);
+        let matched = !ids.is_empty();
         let hosts: Vec<String> = ids
             .iter()
             .map(|id| self.inventory.host(*id).name.clone())
             .filter(|h| !self.failed_hosts.contains(h))
             .collect();
-        self.snapshot_inventory()?;
+        self.snapshot_inventory(&ids)?;
 
         let name = self.play_name(play)?;
-        if let Ok(mut cb) = self.shared.callback.lock() {
-            cb.play_start(&name);
-        }
         if hosts.is_empty() {
+            // Hosts that all failed earlier leave an empty play; a pattern
+            // that matched nothing says so.
             if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.no_hosts_matched();
+                cb.play_start(&name);
+                if !matched {
+                    cb.no_hosts_matched();
+                }
             }
             return Ok(());
         }
 
         let compiled = play.compile();
-        let mut scope_data = self.play_scope(play, &name, &hosts, &compiled);
-        scope_data.vars_files = self.load_vars_files(play, &scope_data, &hosts)?;
+        let batches = serial_batches(play, &hosts)?;
+        for batch in batches {
+            let batch: Vec<String> = batch
+                .into_iter()
+                .filter(|h| !self.failed_hosts.contains(h))
+                .collect();
+            if batch.is_empty() {
+                continue;
+            }
+            // ansible announces the play again for every batch.
+            if let Ok(mut cb) = self.shared.callback.lock() {
+                cb.play_start(&name);
+            }
+            let ended = self.run_batch(play, &name, &hosts, &batch, &compiled)?;
+            if self.stop_run || ended {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// One `serial` batch of a play: the whole play (facts, sections,
+    /// handlers) on these hosts. True when the play was ended.
+    fn run_batch(
+        &mut self,
+        play: &Play,
+        name: &str,
+        hosts: &[String],
+        batch: &[String],
+        compiled: &[Item],
+    ) -> Result<bool, Fatal> {
+        let mut scope_data = self.play_scope(play, name, hosts, compiled);
+        scope_data.batch = batch.to_vec();
+        scope_data.vars_files = self.load_vars_files(play, &scope_data, batch)?;
         let play_scope = Arc::new(scope_data);
         let mut base = Scope::default().with_keywords(&play.keywords, &play.tags, true);
         base.search_path = vec![play.basedir.clone()];
@@ -139,7 +200,7 @@ impl PlaybookRunner<'_> {
         if gather_facts(play, options) {
             let gather = gathering_task(play);
             let items = vec![Item::Task(gather)];
-            run.run_items(&items, &base, &hosts);
+            run.run_items(&items, &base, batch);
         }
         let mut sections: Vec<Vec<Item>> = vec![play.pre_tasks.clone()];
         let mut main: Vec<Item> = Vec::new();
@@ -153,16 +214,24 @@ impl PlaybookRunner<'_> {
             if run.is_ended() {
                 break;
             }
-            run.run_items(&section, &base, &hosts);
-            let active = run.active(&hosts);
+            run.run_items(&section, &base, batch);
+            let active = run.active(batch);
             if !options.force_handlers && active.is_empty() {
                 continue;
             }
-            run.flush_handlers(&hosts);
+            run.flush_handlers(batch);
         }
+        let ended = run.is_play_ended();
         let failed = std::mem::take(&mut run.failed_for_run);
+        let stopped = std::mem::take(&mut run.stopped_for_run);
+        // A batch whose every host failed ends the whole run, as
+        // ansible's PlaybookExecutor does.
+        if batch.iter().all(|h| failed.contains(h)) {
+            self.stop_run = true;
+        }
         self.failed_hosts.extend(failed);
-        Ok(())
+        self.failed_hosts.extend(stopped);
+        Ok(ended)
     }
 
     /// `vars_files` for each host: every entry (or the first existing file
@@ -268,6 +337,25 @@ impl PlaybookRunner<'_> {
         Ok(out)
     }
 
+    /// The play's host patterns, templated like its name.
+    fn play_patterns(&self, play: &Play) -> Result<Vec<String>, Fatal> {
+        let patterns = play.host_patterns();
+        if !patterns
+            .iter()
+            .any(|p| crate::templating::render::is_template(p))
+        {
+            return Ok(patterns);
+        }
+        let mut out = Vec::new();
+        for pattern in patterns {
+            match self.template_play_keyword(play, "hosts", &pattern)? {
+                Value::List(items) => out.extend(items.iter().map(Value::python_str)),
+                other => out.push(other.python_str()),
+            }
+        }
+        Ok(out)
+    }
+
     /// The play's name, templated with the play's own vars and extra vars
     /// (inventory vars are not available at this point, as in ansible).
     fn play_name(&self, play: &Play) -> Result<String, Fatal> {
@@ -275,6 +363,13 @@ impl PlaybookRunner<'_> {
         if !crate::templating::render::is_template(&raw) {
             return Ok(raw);
         }
+        self.template_play_keyword(play, "name", &raw)
+            .map(|v| v.python_str())
+    }
+
+    /// A play keyword templated with the play's vars and extra vars;
+    /// failures are ansible's "Error processing keyword" (exit 4).
+    fn template_play_keyword(&self, play: &Play, keyword: &str, raw: &str) -> Result<Value, Fatal> {
         let mut vars = match play.keywords.get("vars").map(|a| &a.value) {
             Some(Value::Map(m)) => m.clone(),
             _ => Map::new(),
@@ -287,11 +382,11 @@ impl PlaybookRunner<'_> {
             Arc::clone(&self.shared.templar),
             self.shared.factory.vault.clone(),
         );
-        match self.shared.templar.template_in(&raw, &context) {
-            Ok(v) => Ok(v.python_str()),
+        match self.shared.templar.template_in(raw, &context) {
+            Ok(v) => Ok(v),
             Err(e) => {
-                let mut text = format!("Error processing keyword 'name': {}", e.message);
-                if let Some(attr) = play.keywords.get("name") {
+                let mut text = format!("Error processing keyword '{keyword}': {}", e.message);
+                if let Some(attr) = play.keywords.get(keyword) {
                     let origin = crate::playbook::model::Origin::new(&play.origin.file, attr.span);
                     text.push('\n');
                     text.push_str(&origin.context());
@@ -350,6 +445,48 @@ fn collect_imported_roles(items: &[Item], out: &mut Vec<Arc<RoleInfo>>) {
             collect_imported_roles(&block.always, out);
         }
     }
+}
+
+/// The play's hosts cut into `serial` batches (numbers, percentages, or a
+/// list of them whose last entry repeats), as ansible's `_get_serialized_batches`.
+fn serial_batches(play: &Play, hosts: &[String]) -> Result<Vec<Vec<String>>, Fatal> {
+    let sizes: Vec<Value> = match play.keywords.get("serial").map(|a| &a.value) {
+        None | Some(Value::Null) => return Ok(vec![hosts.to_vec()]),
+        Some(Value::List(items)) => items.clone(),
+        Some(other) => vec![other.clone()],
+    };
+    if sizes.is_empty() {
+        return Ok(vec![hosts.to_vec()]);
+    }
+    let total = hosts.len();
+    let size_of = |v: &Value| -> Result<usize, Fatal> {
+        let text = v.python_str();
+        let text = text.trim();
+        let size = if let Some(percent) = text.strip_suffix('%') {
+            let p: f64 = percent
+                .trim()
+                .parse()
+                .map_err(|_| Fatal::msg(Exit::Error, format!("invalid serial value: {text}")))?;
+            ((p / 100.0) * total as f64) as usize
+        } else {
+            text.parse::<usize>()
+                .map_err(|_| Fatal::msg(Exit::Error, format!("invalid serial value: {text}")))?
+        };
+        // ansible: a size of 0 (or a percentage below one host) means one,
+        // and a batch never exceeds what is left.
+        Ok(size.max(1))
+    };
+    let mut batches = Vec::new();
+    let mut rest: &[String] = hosts;
+    let mut index = 0;
+    while !rest.is_empty() {
+        let spec = &sizes[index.min(sizes.len() - 1)];
+        let size = size_of(spec)?.min(rest.len()).max(1);
+        batches.push(rest[..size].to_vec());
+        rest = &rest[size..];
+        index += 1;
+    }
+    Ok(batches)
 }
 
 /// `path_dwim_relative_stack(..., 'vars', name)` for a play: absolute

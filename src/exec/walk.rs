@@ -36,9 +36,13 @@ pub struct PlayRun<'a> {
     /// Hosts that failed (or were unreachable) and stay failed for the
     /// rest of the run.
     pub failed_for_run: HashSet<String>,
-    /// `meta: end_play` was run.
+    /// Hosts stopped by another host's any_errors_fatal failure: left out
+    /// of later plays, but not failed themselves.
+    pub stopped_for_run: HashSet<String>,
+    /// `meta: end_play`/`end_batch` was run: nothing more in this batch.
     ended: bool,
-    next_uuid: usize,
+    /// `meta: end_play` was run: no later batch either.
+    play_ended: bool,
 }
 
 fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> TaskInfo {
@@ -55,6 +59,13 @@ fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> Ta
             task.origin.file.path.display(),
             task.origin.span.line
         ),
+        args_text: task
+            .args
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.python_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        no_log: is_true(task.keyword("no_log")),
     }
 }
 
@@ -77,8 +88,9 @@ impl<'a> PlayRun<'a> {
             handlers: Vec::new(),
             removed: HashSet::new(),
             failed_for_run: HashSet::new(),
+            stopped_for_run: HashSet::new(),
             ended: false,
-            next_uuid: 0,
+            play_ended: false,
         }
     }
 
@@ -124,6 +136,11 @@ impl<'a> PlayRun<'a> {
     /// Take a host out of the rest of the play.
     pub(super) fn remove_host(&mut self, host: &str) {
         self.removed.insert(host.to_string());
+    }
+
+    /// `meta: end_play` ends every batch of the play, `end_batch` only this one.
+    pub fn is_play_ended(&self) -> bool {
+        self.play_ended
     }
 
     pub fn is_ended(&self) -> bool {
@@ -194,9 +211,12 @@ impl<'a> PlayRun<'a> {
         still_failed
     }
 
+    /// A task identity unique in the whole run (callbacks key on it).
     fn next_uuid(&mut self) -> usize {
-        self.next_uuid += 1;
-        self.next_uuid
+        self.shared
+            .task_counter
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1
     }
 
     fn selected(&self, task: &Task, scope: &Scope) -> bool {
@@ -238,8 +258,33 @@ impl<'a> PlayRun<'a> {
         }
     }
 
+    /// `--start-at-task`: has the run reached the named task?
+    fn started(&self, task: &Task) -> bool {
+        use std::sync::atomic::Ordering;
+        let Some(wanted) = &self.options.start_at_task else {
+            return true;
+        };
+        if self.shared.start_found.load(Ordering::SeqCst) {
+            return true;
+        }
+        let raw = task
+            .name
+            .as_ref()
+            .map(Value::python_str)
+            .unwrap_or_default();
+        let full = task.display_name();
+        let glob = globset::Glob::new(wanted).ok().map(|g| g.compile_matcher());
+        let matches =
+            |name: &str| name == wanted.as_str() || glob.as_ref().is_some_and(|g| g.is_match(name));
+        if matches(&raw) || matches(&full) {
+            self.shared.start_found.store(true, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
     fn run_task(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
-        if !self.selected(task, scope) {
+        if !self.selected(task, scope) || !self.started(task) {
             return Vec::new();
         }
         let short = super::actions::short_name(&task.action);
@@ -270,15 +315,8 @@ impl<'a> PlayRun<'a> {
             hosts.to_vec()
         };
         let mut failed = Vec::new();
-        for host in &targets {
-            let run = TaskRun {
-                shared: self.shared,
-                play: &self.play,
-                task,
-                scope,
-                host,
-            };
-            let outcome = run.run();
+        let outcomes = self.run_on_hosts(task, scope, &targets);
+        for (host, outcome) in targets.iter().zip(outcomes) {
             let applies_to: Vec<String> = if run_once {
                 hosts.to_vec()
             } else {
@@ -298,7 +336,79 @@ impl<'a> PlayRun<'a> {
                 self.failed_for_run.insert(host.clone());
             }
         }
+        // any_errors_fatal: one unrescued failure ends the play for every
+        // host (they are not counted as failed, but the play and the run's
+        // later batches stop).
+        if !failed.is_empty()
+            && !scope.rescuable
+            && is_true(scope.keyword(task, "any_errors_fatal"))
+        {
+            self.ended = true;
+            self.play_ended = true;
+            for host in hosts {
+                self.removed.insert(host.clone());
+                if !self.failed_for_run.contains(host) {
+                    self.stopped_for_run.insert(host.clone());
+                }
+            }
+        }
         failed
+    }
+
+    /// Run `task` on every host, up to `forks` at once; outcomes come back
+    /// in host order (so output is stable).
+    fn run_on_hosts(&self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<TaskOutcome> {
+        let run_one = |host: &String| {
+            TaskRun {
+                shared: self.shared,
+                play: &self.play,
+                task,
+                scope,
+                host,
+            }
+            .run()
+        };
+        let workers = self.shared.forks.min(hosts.len());
+        if workers <= 1 {
+            return hosts.iter().map(run_one).collect();
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<TaskOutcome>>> =
+            hosts.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(host) = hosts.get(i) else { break };
+                        let outcome = run_one(host);
+                        if let Ok(mut slot) = slots[i].lock() {
+                            *slot = Some(outcome);
+                        }
+                    }
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .zip(hosts)
+            .map(|(slot, host)| {
+                slot.into_inner().ok().flatten().unwrap_or_else(|| {
+                    // A worker that panicked leaves its host failed rather
+                    // than the run hung.
+                    let mut result = Map::new();
+                    result.insert("failed".into(), Value::Bool(true));
+                    result.insert(
+                        "msg".into(),
+                        Value::str(format!("internal error while running the task on {host}")),
+                    );
+                    TaskOutcome::Single(super::execute::Outcome {
+                        result,
+                        error: None,
+                    })
+                })
+            })
+            .collect()
     }
 
     /// Report an outcome, update stats and variables; true when the host
@@ -312,6 +422,9 @@ impl<'a> PlayRun<'a> {
         info: &TaskInfo,
         outcome: TaskOutcome,
     ) -> bool {
+        for warning in self.shared.templar.services().take_warnings() {
+            crate::cli::display::warning(&warning);
+        }
         let action = info.action.clone();
         let is_debug = super::actions::short_name(&action) == "debug";
         let no_log = is_true(scope.keyword(task, "no_log"));
@@ -334,7 +447,9 @@ impl<'a> PlayRun<'a> {
         // Variables first: later tasks (and handlers) see them.
         if let Some(register) = task.keyword("register") {
             let name = register.python_str();
-            let clean = crate::output::strip_internal_keys(result);
+            // As ansible registers it: internal keys and `invocation` removed.
+            let mut clean = crate::output::strip_internal_keys(result);
+            clean.shift_remove("invocation");
             for target in applies_to {
                 let mut vars = Map::new();
                 vars.insert(name.clone(), Value::Map(clean.clone()));
@@ -389,7 +504,7 @@ impl<'a> PlayRun<'a> {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(error) = &overall.error {
-            cb.display.display(&format!("[ERROR]: {error}\n"));
+            cb.error(error);
         }
         if unreachable {
             stats.unreachable += 1;
@@ -430,6 +545,13 @@ impl<'a> PlayRun<'a> {
         if changed {
             stats.changed += 1;
         }
+        let diff_mode = scope
+            .keyword(task, "diff")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(self.shared.diff);
+        if diff_mode && (result.contains_key("diff") || result.contains_key("results")) {
+            cb.on_file_diff(info, result, self.options.diff_context);
+        }
         cb.runner_on_ok(host, info, view);
         drop(cb);
         if changed {
@@ -452,7 +574,7 @@ impl<'a> PlayRun<'a> {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(error) = &item.error {
-            cb.display.display(&format!("[ERROR]: {error}\n"));
+            cb.error(error);
         }
         if item.flag("failed") {
             cb.item_on_failed(host, info, view);
@@ -601,6 +723,7 @@ impl<'a> PlayRun<'a> {
                 "flush_handlers" => flush_for.push(host.clone()),
                 "end_play" => {
                     self.ended = true;
+                    self.play_ended = true;
                     for h in hosts {
                         self.removed.insert(h.clone());
                     }

@@ -1,7 +1,7 @@
 //! ansible-core 2.19's `default` stdout callback, event by event, with the
 //! same text so that logs and people's habits keep working.
 
-use super::{Display, Stats, strip_internal_keys};
+use super::{Color, Display, Stats, stringc, strip_internal_keys};
 use crate::value::{Map, Value};
 
 /// What the callback needs to know about a task.
@@ -19,6 +19,9 @@ pub struct TaskInfo {
     pub delegate_to: Option<String>,
     /// `file:line` for `task path:` lines.
     pub path: String,
+    /// The task's arguments as `k=v, k=v` (the junit test name).
+    pub args_text: String,
+    pub no_log: bool,
 }
 
 const DEBUG_ACTIONS: &[&str] = &["debug", "ansible.builtin.debug", "ansible.legacy.debug"];
@@ -34,11 +37,39 @@ const HIDE_IN_DEBUG: &[&str] = &[
     "ansible_loop",
 ];
 
+/// Which of ansible's stdout callbacks this is: `default` for playbooks,
+/// `minimal` and `oneline` (`-o`) for ad hoc runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Default,
+    Minimal,
+    Oneline,
+}
+
+/// Modules whose results `minimal`/`oneline` print as command output.
+const NO_JSON_MODULES: &[&str] = &["command", "win_command", "shell", "win_shell", "raw"];
+
+fn is_no_json(action: &str) -> bool {
+    let short = action
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| action.strip_prefix("ansible.legacy."))
+        .or_else(|| action.strip_prefix("ansible.windows."))
+        .unwrap_or(action);
+    NO_JSON_MODULES.contains(&short)
+}
+
 pub struct DefaultCallback {
     pub display: Display,
+    pub style: Style,
     last_task_banner: Option<usize>,
     display_skipped_hosts: bool,
     display_ok_hosts: bool,
+    /// `[ERROR]` texts already shown: ansible's Display prints each once.
+    errors_shown: std::collections::HashSet<String>,
+    /// The junit callback, when enabled.
+    pub junit: Option<super::junit::Junit>,
+    /// The error reported just before a failed result (junit's message).
+    pending_error: Option<String>,
 }
 
 fn flag(result: &Map, key: &str) -> bool {
@@ -49,13 +80,20 @@ impl DefaultCallback {
     pub fn new(display: Display, display_skipped_hosts: bool, display_ok_hosts: bool) -> Self {
         DefaultCallback {
             display,
+            style: Style::Default,
             last_task_banner: None,
             display_skipped_hosts,
             display_ok_hosts,
+            errors_shown: std::collections::HashSet::new(),
+            junit: None,
+            pending_error: None,
         }
     }
 
     pub fn playbook_start(&mut self, file_name: &str) {
+        if let Some(junit) = &mut self.junit {
+            junit.playbook_start(file_name);
+        }
         if self.display.verbosity > 1 {
             let base = file_name.rsplit('/').next().unwrap_or(file_name);
             self.display.banner(&format!("PLAYBOOK: {base}"));
@@ -63,6 +101,12 @@ impl DefaultCallback {
     }
 
     pub fn play_start(&mut self, name: &str) {
+        if let Some(junit) = &mut self.junit {
+            junit.play_start(name.trim());
+        }
+        if self.style != Style::Default {
+            return;
+        }
         let name = name.trim();
         if name.is_empty() {
             self.display.banner("PLAY");
@@ -71,8 +115,18 @@ impl DefaultCallback {
         }
     }
 
+    /// An `[ERROR]:` report, unless the same text was already shown.
+    pub fn error(&mut self, text: &str) {
+        self.pending_error = text.lines().next().map(str::to_string);
+        if self.errors_shown.insert(text.to_string()) {
+            self.display
+                .colored(&format!("[ERROR]: {text}\n"), Color::Red);
+        }
+    }
+
     pub fn no_hosts_matched(&mut self) {
-        self.display.display("skipping: no hosts matched");
+        self.display
+            .colored("skipping: no hosts matched", Color::Cyan);
     }
 
     pub fn no_hosts_remaining(&mut self) {
@@ -80,6 +134,12 @@ impl DefaultCallback {
     }
 
     pub fn task_start(&mut self, task: &TaskInfo) {
+        if let Some(junit) = &mut self.junit {
+            junit.task_start(task);
+        }
+        if self.style != Style::Default {
+            return;
+        }
         if self.display_skipped_hosts && self.display_ok_hosts {
             self.print_task_banner(task);
         }
@@ -89,12 +149,16 @@ impl DefaultCallback {
         self.display
             .banner(&format!("{} [{}]", task.prefix, task.name.trim()));
         if self.display.verbosity >= 2 {
-            self.display.display(&format!("task path: {}", task.path));
+            self.display
+                .colored(&format!("task path: {}", task.path), Color::DarkGray);
         }
         self.last_task_banner = Some(task.uuid);
     }
 
     fn ensure_banner(&mut self, task: &TaskInfo) {
+        if self.style != Style::Default {
+            return;
+        }
         if self.last_task_banner != Some(task.uuid) {
             self.print_task_banner(task);
         }
@@ -165,7 +229,132 @@ impl DefaultCallback {
         result.shift_remove("exception");
     }
 
+    /// `_command_generic_msg` of the minimal and oneline callbacks.
+    fn command_message(&self, host: &str, result: &Map, caption: &str) -> String {
+        let text = |k: &str| result.get(k).map(Value::python_str).unwrap_or_default();
+        let rc = result
+            .get("rc")
+            .map(Value::python_str)
+            .unwrap_or_else(|| "-1".into());
+        if self.style == Style::Oneline {
+            let escape = |s: String| s.replace('\n', "\\n").replace('\r', "\\r");
+            let stderr = text("stderr");
+            if stderr.is_empty() {
+                format!(
+                    "{host} | {caption} | rc={rc} | (stdout) {}",
+                    escape(text("stdout"))
+                )
+            } else {
+                format!(
+                    "{host} | {caption} | rc={rc} | (stdout) {} (stderr) {}",
+                    escape(text("stdout")),
+                    escape(stderr)
+                )
+            }
+        } else {
+            format!(
+                "{host} | {caption} | rc={rc} >>\n{}{}{}\n",
+                text("stdout"),
+                text("stderr"),
+                text("msg")
+            )
+        }
+    }
+
+    /// The result as the minimal (indent 4) or oneline (indent 0, joined)
+    /// callback dumps it.
+    fn adhoc_dump(&self, result: &Map) -> String {
+        let mut abridged = strip_internal_keys(result);
+        if self.display.verbosity < 3 {
+            abridged.shift_remove("invocation");
+            abridged.shift_remove("diff");
+        }
+        for key in ["exception", "warnings", "deprecations"] {
+            abridged.shift_remove(key);
+        }
+        let pretty = Value::Map(abridged).to_python_json();
+        if self.style == Style::Oneline {
+            pretty
+                .lines()
+                .map(str::trim_start)
+                .collect::<Vec<_>>()
+                .join("")
+        } else {
+            pretty
+        }
+    }
+
+    fn adhoc_result(&mut self, host: &str, task: &TaskInfo, mut result: Map, state: &str) {
+        self.handle_warnings_and_exception(&mut result);
+        if state != "FAILED" {
+            Self::clean_results(&mut result, &task.action);
+        }
+        let no_json = is_no_json(&task.action);
+        // ansible's Display adds no newline to text that ends with one.
+        let line = match state {
+            "SKIPPED" => format!("{host} | SKIPPED"),
+            "UNREACHABLE" => format!("{host} | UNREACHABLE! => {}", self.adhoc_dump(&result)),
+            "FAILED" if no_json && !result.contains_key("module_stderr") => {
+                self.command_message(host, &result, "FAILED")
+            }
+            "FAILED" => format!("{host} | FAILED! => {}", self.adhoc_dump(&result)),
+            _ if no_json && !result.contains_key("ansible_job_id") => {
+                self.command_message(host, &result, state)
+            }
+            _ => format!("{host} | {state} => {}", self.adhoc_dump(&result)),
+        };
+        self.display
+            .display(line.strip_suffix('\n').unwrap_or(&line));
+    }
+
+    /// `v2_on_file_diff`: the diff of a changed result (or of each changed
+    /// item of a loop), after the task banner.
+    pub fn on_file_diff(&mut self, task: &TaskInfo, result: &Map, context: usize) {
+        let mut diffs: Vec<&Value> = Vec::new();
+        match result.get("results") {
+            Some(Value::List(items)) if task.is_loop => {
+                for item in items {
+                    if let Value::Map(m) = item
+                        && flag(m, "changed")
+                        && let Some(d) = m.get("diff").filter(|d| d.is_truthy())
+                    {
+                        diffs.push(d);
+                    }
+                }
+            }
+            _ => {
+                if flag(result, "changed")
+                    && let Some(d) = result.get("diff").filter(|d| d.is_truthy())
+                {
+                    diffs.push(d);
+                }
+            }
+        }
+        for d in diffs {
+            let text = super::diff::render(d, self.display.color, context);
+            if !text.is_empty() {
+                self.ensure_banner(task);
+                // ansible's Display adds no newline to text ending in one.
+                self.display
+                    .display(text.strip_suffix('\n').unwrap_or(&text));
+            }
+        }
+    }
+
     pub fn runner_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if let Some(junit) = &mut self.junit
+            && !task.is_include
+        {
+            junit.on_ok(task, host, result.clone());
+        }
+        if self.style != Style::Default {
+            let state = if flag(&result, "changed") {
+                "CHANGED"
+            } else {
+                "SUCCESS"
+            };
+            return self.adhoc_result(host, task, result, state);
+        }
         let label = Self::host_label(host, task);
         if task.is_include {
             self.ensure_banner(task);
@@ -190,7 +379,8 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.display(&msg);
+        self.display
+            .colored(&msg, if changed { Color::Yellow } else { Color::Green });
     }
 
     pub fn runner_on_failed(
@@ -200,22 +390,39 @@ impl DefaultCallback {
         mut result: Map,
         ignore_errors: bool,
     ) {
+        let error = self.pending_error.take();
+        if let Some(junit) = &mut self.junit {
+            let error = result.contains_key("exception").then_some(error).flatten();
+            junit.on_failed(task, host, result.clone(), ignore_errors, error);
+        }
+        if self.style != Style::Default {
+            return self.adhoc_result(host, task, result, "FAILED");
+        }
         let label = Self::host_label(host, task);
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
         Self::clean_results(&mut result, &task.action);
         if !(task.is_loop && result.contains_key("results")) {
-            self.display.display(&format!(
-                "fatal: [{label}]: FAILED! => {}",
-                self.dump_results(&result)
-            ));
+            self.display.colored(
+                &format!(
+                    "fatal: [{label}]: FAILED! => {}",
+                    self.dump_results(&result)
+                ),
+                Color::Red,
+            );
         }
         if ignore_errors {
-            self.display.display("...ignoring");
+            self.display.colored("...ignoring", Color::Cyan);
         }
     }
 
     pub fn runner_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if let Some(junit) = &mut self.junit {
+            junit.on_skipped(task, host, result.clone());
+        }
+        if self.style != Style::Default {
+            return self.adhoc_result(host, task, result, "SKIPPED");
+        }
         if !self.display_skipped_hosts {
             return;
         }
@@ -226,17 +433,23 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.display(&msg);
+        self.display.colored(&msg, Color::Cyan);
     }
 
     pub fn runner_on_unreachable(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if self.style != Style::Default {
+            return self.adhoc_result(host, task, result, "UNREACHABLE");
+        }
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, task);
-        self.display.display(&format!(
-            "fatal: [{label}]: UNREACHABLE! => {}",
-            self.dump_results(&result)
-        ));
+        self.display.colored(
+            &format!(
+                "fatal: [{label}]: UNREACHABLE! => {}",
+                self.dump_results(&result)
+            ),
+            Color::BrightRed,
+        );
     }
 
     fn item_label(result: &Map) -> String {
@@ -273,7 +486,12 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.display(&msg);
+        let color = if status == "changed" {
+            Color::Yellow
+        } else {
+            Color::Green
+        };
+        self.display.colored(&msg, color);
     }
 
     pub fn item_on_failed(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
@@ -281,11 +499,14 @@ impl DefaultCallback {
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, task);
         Self::clean_results(&mut result, &task.action);
-        self.display.display(&format!(
-            "failed: [{label}] (item={}) => {}",
-            Self::item_label(&result),
-            self.dump_results(&result)
-        ));
+        self.display.colored(
+            &format!(
+                "failed: [{label}] (item={}) => {}",
+                Self::item_label(&result),
+                self.dump_results(&result)
+            ),
+            Color::Red,
+        );
     }
 
     pub fn item_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
@@ -302,15 +523,24 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.display(&msg);
+        self.display.colored(&msg, Color::Cyan);
     }
 
-    pub fn on_include(&mut self, file: &str, hosts: &[String], label: Option<String>) {
+    pub fn on_include(
+        &mut self,
+        task: &TaskInfo,
+        file: &str,
+        hosts: &[String],
+        label: Option<String>,
+    ) {
+        if let Some(junit) = &mut self.junit {
+            junit.on_include(task, file);
+        }
         let mut msg = format!("included: {file} for {}", hosts.join(", "));
         if let Some(label) = label {
             msg.push_str(&format!(" => (item={label})"));
         }
-        self.display.display(&msg);
+        self.display.colored(&msg, Color::Cyan);
     }
 
     pub fn retry(&mut self, host: &str, task: &TaskInfo, result: &Map, retries_left: i64) {
@@ -322,22 +552,72 @@ impl DefaultCallback {
         if self.is_verbose(result, 2) {
             msg.push_str(&format!("Result was: {}", self.dump_results(result)));
         }
-        self.display.display(&msg);
+        self.display.colored(&msg, Color::DarkGray);
+    }
+
+    /// `_dump_results(result, indent=0)` as junit's system-out holds it.
+    fn junit_dump(&self, result: &Map) -> String {
+        let verbose = flag(result, "_ansible_verbose_always");
+        let mut abridged = strip_internal_keys(result);
+        if self.display.verbosity < 3 {
+            abridged.shift_remove("invocation");
+            abridged.shift_remove("diff");
+        }
+        for key in ["exception", "warnings", "deprecations"] {
+            abridged.shift_remove(key);
+        }
+        let pretty = Value::Map(abridged).to_python_json();
+        if verbose || self.display.verbosity > 2 {
+            pretty
+        } else {
+            pretty
+                .lines()
+                .map(str::trim_start)
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
     }
 
     pub fn stats(&mut self, stats: &Stats) {
+        if let Some(junit) = &self.junit {
+            junit.write(&|r| self.junit_dump(r));
+        }
+        if self.style != Style::Default {
+            return;
+        }
         self.display.banner("PLAY RECAP");
+        let color = self.display.color;
         for (host, t) in &stats.hosts {
-            let col = |lead: &str, n: u64| format!("{lead}={n:<4}");
+            // ansible's `colorize` and `hostcolor`.
+            let col = |lead: &str, n: u64, c: Color| {
+                let text = format!("{lead}={n:<4}");
+                if color && n != 0 {
+                    stringc(&text, c)
+                } else {
+                    text
+                }
+            };
+            let host_text = if color {
+                let c = if t.failures != 0 || t.unreachable != 0 {
+                    Color::Red
+                } else if t.changed != 0 {
+                    Color::Yellow
+                } else {
+                    Color::Green
+                };
+                format!("{:<37}", stringc(host, c))
+            } else {
+                format!("{host:<26}")
+            };
             self.display.display(&format!(
-                "{host:<26} : {} {} {} {} {} {} {}",
-                col("ok", t.ok),
-                col("changed", t.changed),
-                col("unreachable", t.unreachable),
-                col("failed", t.failures),
-                col("skipped", t.skipped),
-                col("rescued", t.rescued),
-                col("ignored", t.ignored),
+                "{host_text} : {} {} {} {} {} {} {}",
+                col("ok", t.ok, Color::Green),
+                col("changed", t.changed, Color::Yellow),
+                col("unreachable", t.unreachable, Color::BrightRed),
+                col("failed", t.failures, Color::Red),
+                col("skipped", t.skipped, Color::Cyan),
+                col("rescued", t.rescued, Color::Green),
+                col("ignored", t.ignored, Color::BrightPurple),
             ));
         }
         self.display.display("");

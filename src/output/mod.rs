@@ -2,16 +2,78 @@
 //! (`default.rs`), and the per-host counters of the PLAY RECAP (`Stats`).
 
 pub mod default;
+pub mod diff;
+pub mod junit;
 
 use crate::value::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::Write;
+
+/// ansible's default colours (`COLOR_*` settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    /// COLOR_OK
+    Green,
+    /// COLOR_CHANGED
+    Yellow,
+    /// COLOR_SKIP, COLOR_INCLUDED
+    Cyan,
+    /// COLOR_ERROR
+    Red,
+    /// COLOR_UNREACHABLE
+    BrightRed,
+    /// COLOR_DEBUG
+    DarkGray,
+    /// COLOR_WARN
+    BrightPurple,
+}
+
+impl Color {
+    fn code(self) -> &'static str {
+        match self {
+            Color::Green => "0;32",
+            Color::Yellow => "0;33",
+            Color::Cyan => "0;36",
+            Color::Red => "0;31",
+            Color::BrightRed => "1;31",
+            Color::DarkGray => "1;30",
+            Color::BrightPurple => "1;35",
+        }
+    }
+}
+
+/// ansible's `stringc`: every line wrapped in the colour's escape codes.
+pub fn stringc(text: &str, color: Color) -> String {
+    text.split('\n')
+        .map(|line| format!("\x1b[{}m{line}\x1b[0m", color.code()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Colours as ansible decides them: ANSIBLE_FORCE_COLOR forces them,
+/// ANSIBLE_NOCOLOR or NO_COLOR turn them off, else only on a terminal.
+pub fn colors_wanted() -> bool {
+    use std::io::IsTerminal;
+    let set = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .is_some_and(|v| crate::config::parse_bool_lenient(&v))
+    };
+    if set("ANSIBLE_FORCE_COLOR") {
+        return true;
+    }
+    if set("ANSIBLE_NOCOLOR") || std::env::var_os("NO_COLOR").is_some() {
+        return false;
+    }
+    std::io::stdout().is_terminal()
+}
 
 /// ansible's `Display`: stdout lines and `[WARNING]`s on stderr. Banners
 /// are padded to the terminal width minus one, 79 when not a terminal.
 pub struct Display {
     pub verbosity: u8,
     pub columns: usize,
+    pub color: bool,
 }
 
 impl Display {
@@ -19,6 +81,7 @@ impl Display {
         Display {
             verbosity,
             columns: 79,
+            color: colors_wanted(),
         }
     }
 
@@ -26,6 +89,15 @@ impl Display {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
+    }
+
+    /// A line in a colour (when colours are on).
+    pub fn colored(&self, text: &str, color: Color) {
+        if self.color {
+            self.display(&stringc(text, color));
+        } else {
+            self.display(text);
+        }
     }
 
     pub fn banner(&self, msg: &str) {

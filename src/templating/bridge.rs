@@ -30,6 +30,9 @@ pub fn to_jinja(value: &Value) -> Jv {
 /// A template result as a mitorun value. Undefined becomes `Null`; keys of
 /// mappings become strings the way `json.dumps` writes them.
 pub fn from_jinja(value: &Jv) -> Value {
+    if super::omit::is_omit(value) {
+        return Value::str(super::omit::OMIT_TOKEN);
+    }
     match value.kind() {
         ValueKind::Undefined | ValueKind::None => Value::Null,
         ValueKind::Bool => Value::Bool(value.is_true()),

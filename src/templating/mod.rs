@@ -4,14 +4,24 @@
 //! are handled.
 
 pub mod bridge;
+pub mod errors;
 pub mod filters;
 pub mod lazy;
+pub mod lookups;
+pub mod methods;
+pub mod omit;
+pub mod passthrough;
+pub mod percent;
+pub mod printf;
 pub mod render;
 pub mod tests;
 
 use minijinja::Environment;
+use std::sync::Arc;
 
-/// An environment with ansible's settings and every filter and test.
+/// An environment with ansible's settings and every filter, test and
+/// lookup (the lookups without vault, searching the current directory;
+/// `Templar::with_services` gives them the run's services).
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     // ansible's Jinja2 environment: trim_blocks on, lstrip_blocks off.
@@ -22,8 +32,12 @@ pub fn environment() -> Environment<'static> {
         env.set_syntax(syntax);
     }
     minijinja_contrib::add_to_environment(&mut env);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    methods::register(&mut env);
+    passthrough::register(&mut env);
     filters::register(&mut env);
     tests::register(&mut env);
+    lookups::register(&mut env, Arc::new(lookups::LookupServices::default()));
+    printf::register(&mut env);
+    env.add_global("omit", omit::value());
     env
 }

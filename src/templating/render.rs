@@ -11,9 +11,11 @@
 //!   where ansible errors.
 
 use super::bridge::{from_jinja, to_jinja};
+use super::lookups::{self, ContextGuard, LookupServices};
 use crate::value::{Map, Value};
 use minijinja::value::Value as Jv;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use std::sync::Arc;
 
 /// A template that failed: ansible's message.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -22,9 +24,11 @@ pub struct TemplateError {
     pub message: String,
 }
 
-/// An environment plus ansible's rendering rules.
+/// An environment plus ansible's rendering rules, with the services its
+/// lookups use (vault, configuration, base directory).
 pub struct Templar {
     env: Environment<'static>,
+    services: Arc<LookupServices>,
 }
 
 impl Default for Templar {
@@ -42,30 +46,46 @@ pub fn is_template(text: &str) -> bool {
 /// between the outer braces must parse as one expression, which rules out
 /// `{{ a }} {{ b }}` but keeps `{{ {'a': {'b': 1}} }}`.
 /// Comments around the block produce no output, so they do not count.
-fn single_expression<'t>(env: &Environment<'static>, text: &'t str) -> Option<&'t str> {
+fn single_expression<'t>(env: &Environment, text: &'t str) -> Option<&'t str> {
     let text = strip_outer_comments(text);
     let inner = text.strip_prefix("{{")?.strip_suffix("}}")?;
     env.compile_expression(inner).is_ok().then_some(inner)
 }
 
 impl Templar {
+    /// A Templar whose lookups have no vault and search the current
+    /// directory.
     pub fn new() -> Templar {
+        Templar::with_services(Arc::new(LookupServices::default()))
+    }
+
+    /// A Templar whose lookups use these services.
+    pub fn with_services(services: Arc<LookupServices>) -> Templar {
         let mut env = super::environment();
+        lookups::register(&mut env, Arc::clone(&services));
+        // Debug mode makes minijinja name the expression that produced an
+        // undefined value, which ansible's messages need (errors.rs).
+        env.set_debug(true);
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_formatter(|out, state, value| {
             if value.is_undefined() {
-                return Err(minijinja::Error::new(
-                    ErrorKind::UndefinedError,
-                    "undefined value printed",
-                ));
+                // An attribute of an undefined value is the public way to
+                // get an error that remembers where the value came from.
+                return Err(value.get_attr("__undefined__").err().unwrap_or_else(|| {
+                    minijinja::Error::new(ErrorKind::UndefinedError, "undefined value printed")
+                }));
             }
             minijinja::escape_formatter(out, state, value)
         });
-        Templar { env }
+        Templar { env, services }
     }
 
     pub fn environment(&self) -> &Environment<'static> {
         &self.env
+    }
+
+    pub fn services(&self) -> &LookupServices {
+        &self.services
     }
 
     /// Template `text` with `vars`; strings without template syntax are
@@ -81,97 +101,180 @@ impl Templar {
 
     /// As `template_in`, keeping the minijinja value.
     pub fn template_jinja(&self, text: &str, context: &Jv) -> Result<Jv, TemplateError> {
-        if !is_template(text) {
-            return Ok(Jv::from(text));
-        }
-        // ansible keeps backslashes in string literals of templates as
-        // written ('x\nabc' is 6 characters); minijinja would decode them.
-        let escaped = keep_literal_backslashes(text);
-        let text = escaped.as_ref();
-        if let Some(expr) = single_expression(&self.env, text) {
-            let compiled = self
-                .env
-                .compile_expression(expr)
-                .map_err(|e| self.error(e, text, context))?;
-            let result = compiled
-                .eval(context)
-                .map_err(|e| self.error(e, text, context))?;
-            if result.is_undefined() {
-                return Err(self.undefined(text, context));
-            }
-            return Ok(result);
-        }
-        let rendered = self
-            .env
-            .render_str(text, context)
-            .map_err(|e| self.error(e, text, context))?;
-        Ok(Jv::from(rendered))
+        template_in_env(&self.env, text, context)
     }
 
     /// Evaluate a bare expression (as `when:` conditions are) to a value.
     pub fn evaluate(&self, expr: &str, context: &Jv) -> Result<Jv, TemplateError> {
-        let compiled = self
-            .env
+        let env = &self.env;
+        let _render = ContextGuard::enter_template(context, expr);
+        // Python's `%` (string formatting) as a filter call; see percent.rs.
+        let rewritten = super::percent::rewrite_expression(expr);
+        let expr = rewritten.as_ref();
+        let compiled = env
             .compile_expression(expr)
-            .map_err(|e| self.error(e, expr, context))?;
+            .map_err(|e| error(env, e, expr, expr, context))?;
         compiled
             .eval(context)
-            .map_err(|e| self.error(e, expr, context))
+            .map_err(|e| error(env, e, expr, expr, context))
     }
+}
 
-    fn error(&self, e: minijinja::Error, text: &str, context: &Jv) -> TemplateError {
-        if e.kind() == ErrorKind::UndefinedError {
-            return self.undefined(text, context);
-        }
-        // Errors raised inside lazy variables carry ansible's text already.
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-        while let Some(err) = source {
-            if let Some(inner) = err.downcast_ref::<minijinja::Error>()
-                && let Some(detail) = inner.detail()
-                && detail.starts_with(super::lazy::RECURSION_MESSAGE)
-            {
-                return TemplateError {
-                    message: detail.to_string(),
-                };
-            }
-            source = err.source();
-        }
-        TemplateError {
-            message: format!("{e:#}"),
-        }
-    }
+/// Template `text` with `env` and `context` by the rules of [`Templar`]
+/// (the lookups use it for nested templates).
+pub(crate) fn template_in_env(
+    env: &Environment,
+    text: &str,
+    context: &Jv,
+) -> Result<Jv, TemplateError> {
+    template_in_env_kind(env, text, context).map_err(|(e, _)| e)
+}
 
-    /// ansible's "'NAME' is undefined", naming the first variable the
-    /// template reads that is not defined.
-    fn undefined(&self, text: &str, context: &Jv) -> TemplateError {
-        let names = match single_expression(&self.env, text) {
-            Some(expr) => self
-                .env
-                .compile_expression(expr)
-                .map(|e| e.undeclared_variables(false))
-                .ok(),
-            None => self
-                .env
-                .template_from_str(text)
-                .map(|t| t.undeclared_variables(false))
-                .ok(),
-        };
-        let defined = |name: &str| context.get_attr(name).is_ok_and(|v| !v.is_undefined());
-        let mut missing: Vec<String> = names
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|n| !defined(n))
-            .collect();
-        missing.sort();
-        match missing.first() {
-            Some(name) => TemplateError {
-                message: format!("'{name}' is undefined"),
-            },
-            None => TemplateError {
-                message: "an undefined value was used".into(),
-            },
-        }
+/// [`template_in_env`], the error saying whether it is an undefined value.
+pub(crate) fn template_in_env_kind(
+    env: &Environment,
+    text: &str,
+    context: &Jv,
+) -> Result<Jv, (TemplateError, bool)> {
+    if !is_template(text) {
+        return Ok(Jv::from(text));
     }
+    let _render = ContextGuard::enter_template(context, text);
+    // ansible keeps backslashes in string literals of templates as
+    // written ('x\nabc' is 6 characters); minijinja would decode them.
+    let escaped = keep_literal_backslashes(text);
+    // Python's `%` (string formatting) as a filter call; see percent.rs.
+    let rewritten = super::percent::rewrite_template(escaped.as_ref());
+    render_native_kind(env, rewritten.as_ref(), context)
+}
+
+/// Render a template file's text as ansible's template engine does for
+/// the `template` lookup: no backslash escaping, a lone `{{ expr }}`
+/// gives its native value. The error says whether it is an undefined
+/// value (ansible passes those on rather than failing the lookup).
+pub(crate) fn template_file_text(
+    env: &Environment,
+    text: &str,
+    context: &Jv,
+) -> Result<Jv, (TemplateError, bool)> {
+    let _render = ContextGuard::enter_template(context, text);
+    render_native_kind(env, text, context)
+}
+
+fn render_native_kind(
+    env: &Environment,
+    text: &str,
+    context: &Jv,
+) -> Result<Jv, (TemplateError, bool)> {
+    let fail = |e: minijinja::Error, source: &str| {
+        let is_undefined = e.kind() == ErrorKind::UndefinedError;
+        (error(env, e, source, text, context), is_undefined)
+    };
+    if let Some(expr) = single_expression(env, text) {
+        let compiled = env.compile_expression(expr).map_err(|e| fail(e, expr))?;
+        let result = compiled.eval(context).map_err(|e| fail(e, expr))?;
+        if result.is_undefined() {
+            // Printing it names where the undefined value came from.
+            return Err(match env.render_str(text, context) {
+                Err(e) => (error(env, e, text, text, context), true),
+                Ok(_) => (undefined(env, text, context), true),
+            });
+        }
+        return Ok(result);
+    }
+    let rendered = env.render_str(text, context).map_err(|e| fail(e, text))?;
+    Ok(Jv::from(keep_trailing_newlines(text, rendered)))
+}
+
+/// ansible appends the trailing newlines of the template that Jinja2
+/// dropped from the result.
+fn keep_trailing_newlines(template: &str, mut rendered: String) -> String {
+    let count = |s: &str| s.len() - s.trim_end_matches('\n').len();
+    let missing = count(template).saturating_sub(count(&rendered));
+    rendered.push_str(&"\n".repeat(missing));
+    rendered
+}
+
+/// ansible's message for `e`, raised by `source` (what was compiled)
+/// while templating `text`.
+fn error(
+    env: &Environment,
+    e: minijinja::Error,
+    source: &str,
+    text: &str,
+    context: &Jv,
+) -> TemplateError {
+    // Errors raised inside lazy variables and by plugins carry ansible's
+    // text already.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = cause {
+        if let Some(inner) = err.downcast_ref::<minijinja::Error>()
+            && let Some(detail) = inner.detail()
+            && (detail.starts_with(super::lazy::RECURSION_MESSAGE) || is_plugin_error(detail))
+        {
+            return TemplateError {
+                message: detail.to_string(),
+            };
+        }
+        cause = err.source();
+    }
+    if let Some(message) = lookups::take_undefined_reason() {
+        return TemplateError { message };
+    }
+    match super::errors::message(env, &e, source, context) {
+        Some(message) => TemplateError { message },
+        None => undefined(env, text, context),
+    }
+}
+
+/// ansible's "'NAME' is undefined", naming the first variable the
+/// template reads that is not defined (or why a lookup's result is
+/// undefined).
+fn undefined(env: &Environment, text: &str, context: &Jv) -> TemplateError {
+    if let Some(message) = lookups::take_undefined_reason() {
+        return TemplateError { message };
+    }
+    let names = match single_expression(env, text) {
+        Some(expr) => env
+            .compile_expression(expr)
+            .map(|e| e.undeclared_variables(false))
+            .ok(),
+        None => env
+            .template_from_str(text)
+            .map(|t| t.undeclared_variables(false))
+            .ok(),
+    };
+    // Globals (`lookup`, `range`, ...) are not variables.
+    let defined = |name: &str| {
+        env.globals().any(|(global, _)| global == name)
+            || context.get_attr(name).is_ok_and(|v| !v.is_undefined())
+    };
+    let mut missing: Vec<String> = names
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| !defined(n))
+        .collect();
+    missing.sort();
+    match missing.first() {
+        Some(name) => TemplateError {
+            message: format!("'{name}' is undefined"),
+        },
+        None => TemplateError {
+            message: "an undefined value was used".into(),
+        },
+    }
+}
+
+/// ansible's words for a failing plugin: "The lookup plugin 'x' failed:
+/// ..." (also "was not found", "failed to load", filters and tests).
+fn is_plugin_error(detail: &str) -> bool {
+    [
+        "The lookup plugin ",
+        "The filter plugin ",
+        "The test plugin ",
+    ]
+    .iter()
+    .any(|p| detail.starts_with(p))
 }
 
 /// `text` without `{# ... #}` comments at its start and end.
@@ -291,6 +394,35 @@ fn find_endraw(chars: &[char], mut from: usize) -> Option<usize> {
         from = end + 2;
     }
     None
+}
+
+/// The `template` action's rendering of a template file: text out (a lone
+/// expression gives its value as text), trailing newlines kept. `trim_blocks`
+/// and friends in `options` are the action's arguments; only the defaults
+/// (trim_blocks on, lstrip_blocks off, `\n` newlines) are supported yet.
+pub fn render_template_file(
+    templar: &Templar,
+    text: &str,
+    context: &Jv,
+    options: &crate::value::Map,
+) -> Result<String, TemplateError> {
+    for (key, default) in [("trim_blocks", true), ("lstrip_blocks", false)] {
+        if let Some(v) = options.get(key).and_then(crate::value::Value::ansible_bool)
+            && v != default
+        {
+            return Err(TemplateError {
+                message: format!("{key}={v} is not supported yet by mitorun"),
+            });
+        }
+    }
+    let value = template_file_text(templar.environment(), text, context).map_err(|(e, _)| e)?;
+    let rendered = from_jinja(&value).python_str();
+    Ok(
+        match options.get("newline_sequence").map(|v| v.python_str()) {
+            Some(seq) if seq == "\\r\\n" || seq == "\r\n" => rendered.replace('\n', "\r\n"),
+            _ => rendered,
+        },
+    )
 }
 
 #[cfg(test)]

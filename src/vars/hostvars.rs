@@ -11,9 +11,10 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value as Jv};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// ansible's omit placeholder: a task argument whose value is exactly this
-/// string is dropped before the action runs.
-pub const OMIT_TOKEN: &str = "__omit_place_holder__6b8c7f4b1e2a9d3c5f0e7a1b2c3d4e5f6a7b8c9d";
+/// ansible's omit placeholder (templates see an object, see
+/// `templating::omit`): a task argument whose value is exactly this string
+/// is dropped before the action runs.
+pub use crate::templating::omit::OMIT_TOKEN;
 
 /// Shared pieces every template context needs.
 #[derive(Clone)]
@@ -47,7 +48,7 @@ impl ContextFactory {
             raw,
             vec![
                 ("hostvars".into(), hostvars),
-                ("omit".into(), Jv::from(OMIT_TOKEN)),
+                ("omit".into(), crate::templating::omit::value()),
             ],
             Arc::clone(&self.templar),
             self.vault.clone(),
@@ -81,7 +82,7 @@ impl Object for HostVars {
         let raw = self.factory.store.get_vars(Some(&self.play), host, None);
         let context = LazyVars::context_with(
             raw,
-            vec![("omit".into(), Jv::from(OMIT_TOKEN))],
+            vec![("omit".into(), crate::templating::omit::value())],
             Arc::clone(&self.factory.templar),
             self.factory.vault.clone(),
         );

@@ -36,6 +36,11 @@ impl Origin {
     /// `Origin: path:line:col` and the annotated source lines, as ansible
     /// prints them under an error.
     pub fn context(&self) -> String {
+        // A synthetic origin (an ad hoc task) shows its text without a
+        // position.
+        if self.span.line == 0 && !self.file.text.is_empty() {
+            return format!("Origin: {}\n\n{}", self.file.path.display(), self.file.text);
+        }
         crate::playbook::yaml::Source::new(&self.file.text, &self.file.path)
             .context(self.span.line, self.span.col)
     }

@@ -41,6 +41,9 @@ use std::cmp::Ordering;
 
 use crate::value::{python_float_repr, python_str_repr};
 
+pub(crate) use encoding::base64_decode;
+pub(crate) use jinja::py_center;
+pub(crate) use random::Mt;
 pub(crate) use time::DateTime;
 
 /// Register the filters of ansible's `core.py` plus the Jinja2 overrides.
@@ -60,13 +63,27 @@ pub fn register(env: &mut Environment<'static>) {
 /// positional and keyword arguments.
 pub(super) type Filter = fn(Jv, &mut Args) -> Result<Jv, Error>;
 
+/// Filters that ansible calls with undefined arguments
+/// (`@accept_args_markers`).
+const ACCEPTS_UNDEFINED: &[&str] = &["default", "d", "mandatory", "ternary", "type_debug"];
+
 /// Registers `f` as filter `name`: arguments are collected into [`Args`],
 /// and keyword arguments nobody asked for are rejected as Python would.
 pub(super) fn add(env: &mut Environment<'static>, name: &'static str, f: Filter) {
     env.add_filter(
         name,
         move |value: Jv, rest: Rest<ValueOrKwargs>| -> Result<Jv, Error> {
-            let mut args = Args::new(name, rest.into_values());
+            let values = rest.into_values();
+            // ansible passes an undefined argument on without calling the
+            // filter, except to those that handle undefined values.
+            if !ACCEPTS_UNDEFINED.contains(&name)
+                && let Some(undefined) = std::iter::once(&value)
+                    .chain(values.iter().filter(|v| !v.is_kwargs()))
+                    .find(|v| v.is_undefined())
+            {
+                return Ok(undefined.clone());
+            }
+            let mut args = Args::new(name, values);
             let out = f(value, &mut args)?;
             args.finish()?;
             Ok(out)
@@ -200,7 +217,7 @@ fn type_error(message: String) -> Error {
 
 /// A number as Python sees it (`bool` is an `int`).
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Num {
+pub(crate) enum Num {
     Int(i128),
     Float(f64),
 }
@@ -250,7 +267,7 @@ pub(super) fn is_map(v: &Jv) -> bool {
 }
 
 /// Python `type(v).__name__` for the types templates can hold.
-pub(super) fn type_name(v: &Jv) -> &'static str {
+pub(crate) fn type_name(v: &Jv) -> &'static str {
     match v.kind() {
         ValueKind::Undefined => "UndefinedMarker",
         ValueKind::None => "NoneType",
@@ -264,12 +281,13 @@ pub(super) fn type_name(v: &Jv) -> &'static str {
         ValueKind::Iterable => "generator",
         ValueKind::Map => "dict",
         _ if v.downcast_object_ref::<DateTime>().is_some() => "datetime",
+        _ if crate::templating::omit::is_omit(v) => "_OmitType",
         _ => "object",
     }
 }
 
 /// Python `str(v)`.
-pub(super) fn py_str(v: &Jv) -> String {
+pub(crate) fn py_str(v: &Jv) -> String {
     match v.kind() {
         ValueKind::String => v.as_str().unwrap_or_default().to_string(),
         ValueKind::Undefined => String::new(),
@@ -281,7 +299,7 @@ pub(super) fn py_str(v: &Jv) -> String {
 }
 
 /// Python `repr(v)`.
-pub(super) fn py_repr(v: &Jv) -> String {
+pub(crate) fn py_repr(v: &Jv) -> String {
     let mut out = String::new();
     write_repr(v, &mut out, 0);
     out

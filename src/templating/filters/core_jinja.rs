@@ -1,7 +1,9 @@
 //! Jinja2 builtins as Python's Jinja2 runs them under ansible, where
 //! minijinja's versions differ: `int`, `float`, `string`, `join`,
 //! `default`/`d` (ansible's replacement), `sort`, `dictsort`, and `split`
-//! (ansible's `str.split` wrapper).
+//! (ansible's `str.split` wrapper), plus Jinja2 builtins minijinja lacks or
+//! shapes differently (`truncate`, `wordcount`, `center`, `length` with
+//! Python's `len()` errors).
 
 use super::{Args, Num, add, get_path, iterate, map_entries, py_sort, py_str, tuple, type_name};
 use minijinja::value::{Value as Jv, ValueKind};
@@ -17,6 +19,11 @@ pub(super) fn register(env: &mut Environment<'static>) {
     add(env, "sort", sort);
     add(env, "dictsort", dictsort);
     add(env, "split", split);
+    add(env, "truncate", truncate);
+    add(env, "wordcount", wordcount);
+    add(env, "center", center);
+    add(env, "length", length);
+    add(env, "count", length);
 }
 
 /// Characters Python's `str.strip()`/`str.split()` treat as whitespace.
@@ -323,4 +330,107 @@ fn split_whitespace(text: &str, limit: Option<usize>) -> Vec<String> {
         rest = rest[end..].trim_start_matches(is_py_space);
     }
     out
+}
+
+/// An integer argument (Python `int` or `bool`), or `default`.
+fn int_arg(args: &mut Args, index: usize, key: &str, default: i128) -> Result<i128, Error> {
+    match args.get(index, key) {
+        None => Ok(default),
+        Some(v) => match Num::of(&v) {
+            Some(Num::Int(i)) => Ok(i),
+            _ => Err(args.fail(format!(
+                "'{}' object cannot be interpreted as an integer",
+                type_name(&v)
+            ))),
+        },
+    }
+}
+
+/// Jinja2's `truncate(s, length=255, killwords=False, end='...',
+/// leeway=None)`; the leeway defaults to the `truncate.leeway` policy, 5,
+/// so text up to five characters too long is kept whole.
+fn truncate(value: Jv, args: &mut Args) -> Result<Jv, Error> {
+    let length = int_arg(args, 0, "length", 255)?;
+    let killwords = args.flag(1, "killwords");
+    let end = args.string(2, "end", "...");
+    let leeway = match args.opt(3, "leeway") {
+        None => 5,
+        Some(_) => int_arg(args, 3, "leeway", 5)?,
+    };
+    args.positional_limit(4);
+    let text: Vec<char> = py_str(&value).chars().collect();
+    let end_len = end.chars().count() as i128;
+    if length < end_len {
+        return Err(args.fail(format!("expected length >= {end_len}, got {length}")));
+    }
+    if leeway < 0 {
+        return Err(args.fail(format!("expected leeway >= 0, got {leeway}")));
+    }
+    if text.len() as i128 <= length + leeway {
+        return Ok(Jv::from(text.into_iter().collect::<String>()));
+    }
+    let keep = usize::try_from(length - end_len)
+        .unwrap_or(0)
+        .min(text.len());
+    let head: String = text[..keep].iter().collect();
+    let head = if killwords {
+        head
+    } else {
+        // `rsplit(" ", 1)[0]`: drop the last, possibly cut, word.
+        head.rsplit_once(' ')
+            .map_or(head.clone(), |(h, _)| h.to_string())
+    };
+    Ok(Jv::from(format!("{head}{end}")))
+}
+
+/// Jinja2's `wordcount`: the number of `\w+` runs.
+fn wordcount(value: Jv, args: &mut Args) -> Result<Jv, Error> {
+    args.positional_limit(0);
+    let text = py_str(&value);
+    let mut count = 0;
+    let mut in_word = false;
+    for c in text.chars() {
+        let word = c.is_alphanumeric() || c == '_';
+        if word && !in_word {
+            count += 1;
+        }
+        in_word = word;
+    }
+    Ok(Jv::from(count))
+}
+
+/// Jinja2's `center(value, width=80)`: Python's `str.center`.
+fn center(value: Jv, args: &mut Args) -> Result<Jv, Error> {
+    let width = int_arg(args, 0, "width", 80)?;
+    args.positional_limit(1);
+    Ok(Jv::from(py_center(&py_str(&value), width, ' ')))
+}
+
+/// Python's `str.center(width, fill)`, which puts the odd space on the
+/// left when the width is odd.
+pub(crate) fn py_center(text: &str, width: i128, fill: char) -> String {
+    let len = text.chars().count() as i128;
+    if width <= len {
+        return text.to_string();
+    }
+    let margin = width - len;
+    let left = margin / 2 + (margin & width & 1);
+    let pad = |n: i128| fill.to_string().repeat(usize::try_from(n).unwrap_or(0));
+    format!("{}{text}{}", pad(left), pad(margin - left))
+}
+
+/// Python's `len()`.
+fn length(value: Jv, args: &mut Args) -> Result<Jv, Error> {
+    args.positional_limit(0);
+    let len = match value.kind() {
+        ValueKind::String => value.as_str().unwrap_or_default().chars().count(),
+        ValueKind::Seq | ValueKind::Map => value.len().unwrap_or(0),
+        _ => {
+            return Err(args.fail(format!(
+                "object of type '{}' has no len()",
+                type_name(&value)
+            )));
+        }
+    };
+    Ok(Jv::from(len))
 }

@@ -16,6 +16,8 @@
 
 mod files;
 #[cfg(test)]
+mod gaps;
+#[cfg(test)]
 mod parity;
 mod pyre;
 mod version;

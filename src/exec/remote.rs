@@ -1,0 +1,143 @@
+//! Module calls on targets through the transport: the executor's
+//! `ModuleRunner` backed by a connection `Pool` on a tokio runtime. Task
+//! threads block on their own call; the pool keeps one connection per
+//! target for the whole run.
+
+use super::{ModuleRequest, ModuleRunner};
+use crate::transport::{
+    CallError, ConnectionSpec, ModuleCall, Pool, PoolOptions, Unreachable, UnreachableKind,
+};
+use crate::value::{Map, Value};
+
+pub struct TransportRunner {
+    runtime: tokio::runtime::Runtime,
+    pool: Pool,
+}
+
+fn failed(msg: impl Into<String>) -> Map {
+    let mut result = Map::new();
+    result.insert("failed".into(), Value::Bool(true));
+    result.insert("msg".into(), Value::str(msg.into()));
+    result
+}
+
+/// ansible's result for a host it could not reach; a become failure is a
+/// task failure instead, as in ansible.
+fn unreachable(u: &Unreachable) -> Map {
+    if u.kind == UnreachableKind::Become {
+        return failed(u.msg.as_str());
+    }
+    let mut result = Map::new();
+    result.insert("unreachable".into(), Value::Bool(true));
+    result.insert("msg".into(), Value::str(u.msg.as_str()));
+    result.insert("changed".into(), Value::Bool(false));
+    result
+}
+
+impl TransportRunner {
+    pub fn new(options: PoolOptions) -> std::io::Result<TransportRunner> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let pool = {
+            let _guard = runtime.enter();
+            Pool::new(options)
+        };
+        Ok(TransportRunner { runtime, pool })
+    }
+
+    fn spec(request: &ModuleRequest) -> Result<ConnectionSpec, String> {
+        let spec = ConnectionSpec::from_vars(&request.host, &request.connection)
+            .map_err(|e| e.to_string())?;
+        let mut hops = Vec::new();
+        for (name, vars) in &request.via {
+            hops.push(ConnectionSpec::from_vars(name, vars).map_err(|e| e.to_string())?);
+        }
+        Ok(if hops.is_empty() {
+            spec
+        } else {
+            spec.with_via(hops)
+        })
+    }
+
+    async fn call(&self, request: ModuleRequest) -> Map {
+        let spec = match Self::spec(&request) {
+            Ok(spec) => spec,
+            Err(e) => return failed(e),
+        };
+        let context = match self.pool.context(&spec).await {
+            Ok(c) => c,
+            Err(u) => return unreachable(&u),
+        };
+        let mut args = request.args;
+        for upload in request.uploads {
+            let Some(tmpdir) = context.hello().tmpdir.clone() else {
+                return failed("the target has no private temp dir for the transfer");
+            };
+            let remote = format!("{}/{}", tmpdir.trim_end_matches('/'), upload.name);
+            if let Err(e) = context.put_bytes(upload.data, &remote, Some(0o600)).await {
+                return match e {
+                    CallError::Unreachable(u) => unreachable(&u),
+                    other => failed(format!("failed to transfer file to {remote}: {other}")),
+                };
+            }
+            args.insert(upload.arg, Value::str(remote));
+        }
+        let mut call = ModuleCall::new(&request.action, args);
+        call.check_mode = request.check_mode;
+        call.diff = request.diff;
+        call.no_log = request.no_log;
+        call.verbosity = request.verbosity;
+        call.environment = request.environment;
+        call.library_dirs = request.library_dirs;
+        call.module_utils_dirs = request.module_utils_dirs;
+        call.fork = request.fork;
+        call.interpreters = request.interpreters;
+        match context.run_module(call).await {
+            Ok(mut result) => {
+                if request.report_interpreter
+                    && let Some(python) = context.discovered_interpreter()
+                {
+                    let facts = result
+                        .entry("ansible_facts".to_string())
+                        .or_insert_with(|| Value::Map(Map::new()));
+                    if let Value::Map(facts) = facts {
+                        facts.insert("discovered_interpreter_python".into(), Value::str(python));
+                    }
+                }
+                result
+            }
+            Err(CallError::Unreachable(u)) => unreachable(&u),
+            Err(CallError::Failed {
+                msg,
+                stdout,
+                stderr,
+                rc,
+            }) => {
+                let mut result = failed(msg);
+                result.insert("module_stdout".into(), Value::Str(stdout));
+                result.insert("module_stderr".into(), Value::Str(stderr));
+                if let Some(rc) = rc {
+                    result.insert("rc".into(), Value::Int(rc));
+                }
+                result
+            }
+            Err(CallError::Module(msg)) => failed(msg),
+        }
+    }
+
+    pub fn shutdown(&self) {
+        self.runtime.block_on(self.pool.shutdown());
+    }
+}
+
+impl ModuleRunner for TransportRunner {
+    fn run(&self, request: ModuleRequest) -> Map {
+        self.runtime.block_on(self.call(request))
+    }
+
+    fn shutdown(&self) {
+        TransportRunner::shutdown(self);
+    }
+}

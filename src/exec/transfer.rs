@@ -1,0 +1,485 @@
+//! Actions that send a controller file to the target (ansible's `copy`
+//! and `template` action plugins, single files): find or render the
+//! source, compare its SHA-1 with the remote file's (`stat`), and either
+//! transfer it into the interpreter's temp dir and run the `copy` module on
+//! it, or run the `file` module for the metadata only.
+//!
+//! Not yet: directory sources (recursive copy), `--diff` output.
+
+use super::Upload;
+use super::execute::{Outcome, TaskRun};
+use super::report::TaskError;
+use crate::value::{Map, Value};
+use minijinja::value::Value as Jv;
+use sha1::{Digest, Sha1};
+
+/// `FILE_COMMON_ARGUMENTS` plus the file module's own (`REAL_FILE_ARGS`).
+const FILE_ARGS: &[&str] = &[
+    "mode",
+    "owner",
+    "group",
+    "seuser",
+    "serole",
+    "selevel",
+    "setype",
+    "attributes",
+    "attr",
+    "unsafe_writes",
+    "state",
+    "path",
+    "_original_basename",
+    "recurse",
+    "force",
+    "_diff_peek",
+    "src",
+];
+
+fn failed(msg: impl Into<String>) -> Outcome {
+    let mut result = Map::new();
+    result.insert("failed".into(), Value::Bool(true));
+    result.insert("msg".into(), Value::str(msg.into()));
+    Outcome {
+        result,
+        error: None,
+    }
+}
+
+fn sha1_hex(data: &[u8]) -> String {
+    let digest = Sha1::digest(data);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn truthy(args: &Map, key: &str, default: bool) -> bool {
+    args.get(key)
+        .and_then(Value::ansible_bool)
+        .unwrap_or(default)
+}
+
+/// A source found under `files/` (or `templates/`) of the search path, as
+/// ansible's `_find_needle`.
+pub fn find_needle(run: &TaskRun, subdir: &str, name: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(name);
+    if path.is_absolute() {
+        return path.exists().then(|| path.to_path_buf());
+    }
+    run.scope
+        .search_path
+        .iter()
+        .flat_map(|dir| [dir.join(subdir).join(name), dir.join(name)])
+        .find(|p| p.exists())
+}
+
+impl TaskRun<'_> {
+    /// The remote `stat` of `path` as `_execute_remote_stat` returns it.
+    fn remote_stat(&self, path: &str, follow: bool, context: &Jv) -> Result<Map, String> {
+        let mut args = Map::new();
+        args.insert("path".into(), Value::str(path));
+        args.insert("follow".into(), Value::Bool(follow));
+        args.insert("get_checksum".into(), Value::Bool(true));
+        args.insert("checksum_algorithm".into(), Value::str("sha1"));
+        let request = self.module_request("ansible.legacy.stat", args, context);
+        let result = self.shared.modules.run(request);
+        if matches!(result.get("failed"), Some(Value::Bool(true))) {
+            let msg = ["module_stderr", "module_stdout", "msg"]
+                .iter()
+                .filter_map(|k| result.get(*k).map(Value::python_str))
+                .find(|m| !m.is_empty())
+                .unwrap_or_default();
+            return Err(format!(
+                "Failed to get information on remote file ({path}): {msg}"
+            ));
+        }
+        let mut stat = match result.get("stat") {
+            Some(Value::Map(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        let exists = matches!(stat.get("exists"), Some(Value::Bool(true)));
+        if !exists {
+            stat.insert("checksum".into(), Value::str("1"));
+        } else if !stat.contains_key("checksum") {
+            stat.insert("checksum".into(), Value::str(""));
+        }
+        Ok(stat)
+    }
+
+    /// `copy` with a controller `src` or `content`, and `template` (whose
+    /// rendered text is the content).
+    pub fn transfer_action(&self, action: &str, mut args: Map, context: &Jv) -> Outcome {
+        let short = super::actions::short_name(action);
+        if short == "copy" && truthy(&args, "remote_src", false) {
+            let request = self.module_request("ansible.legacy.copy", args, context);
+            return Outcome {
+                result: self.shared.modules.run(request),
+                error: None,
+            };
+        }
+        let dest = match args.get("dest") {
+            Some(d) if !d.python_str().is_empty() => d.python_str(),
+            _ => return failed("dest is required"),
+        };
+        let (data, source_rel, source_mode, source_path) = if short == "template" {
+            match self.render_template(&args, context) {
+                Ok((data, name, path)) => (data, name, None, Some(path)),
+                Err(e) => return Outcome::from_error_pub(&e, &self.task.origin),
+            }
+        } else {
+            let content = args.shift_remove("content");
+            let src = args.get("src").map(Value::python_str);
+            match (src, content) {
+                (None, None) => return failed("src (or content) is required"),
+                (Some(_), Some(_)) => return failed("src and content are mutually exclusive"),
+                (None, Some(content)) => {
+                    if dest.ends_with('/') {
+                        return failed("can not use content with a dir as dest");
+                    }
+                    let text = match &content {
+                        Value::Map(_) | Value::List(_) => content.to_python_json_compact(),
+                        other => other.python_str(),
+                    };
+                    // ansible names the content's temp file `.source...`.
+                    (text.into_bytes(), ".".to_string(), None, None)
+                }
+                (Some(src), None) => {
+                    let Some(path) = find_needle(self, "files", &src) else {
+                        return self.not_found(&src, "files");
+                    };
+                    if path.is_dir() {
+                        return failed(
+                            "copying a directory from the controller is not supported yet by mitorun",
+                        );
+                    }
+                    let data = match std::fs::read(&path) {
+                        Ok(d) => d,
+                        Err(e) => return failed(format!("could not read src={src}: {e}")),
+                    };
+                    // Vaulted sources are decrypted, as ansible's loader does.
+                    let data = match &self.shared.factory.vault {
+                        Some(vault) if data.starts_with(b"$ANSIBLE_VAULT;") => {
+                            match vault.decrypt_to_string(&String::from_utf8_lossy(&data), "") {
+                                Ok(plain) => plain.into_bytes(),
+                                Err(e) => return failed(e.to_string()),
+                            }
+                        }
+                        _ => data,
+                    };
+                    let mode = std::fs::metadata(&path).ok().map(|m| {
+                        use std::os::unix::fs::PermissionsExt;
+                        m.permissions().mode() & 0o7777
+                    });
+                    let rel = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    (data, rel, mode, Some(path))
+                }
+            }
+        };
+        let source = Source {
+            data,
+            rel: source_rel,
+            mode: source_mode,
+            path: source_path,
+        };
+        self.copy_bytes(short, args, dest, source, context)
+    }
+
+    /// `_get_diff_data`: the destination's current text (slurped) and the
+    /// new text, with ansible's headers and size/binary limits.
+    fn diff_data(&self, dest_file: &str, status: &Map, source: &Source, context: &Jv) -> Map {
+        const MAX_FILE_SIZE_FOR_DIFF: i64 = 104448;
+        let mut diff = Map::new();
+        let exists = matches!(status.get("exists"), Some(Value::Bool(true)));
+        let size = match status.get("size") {
+            Some(Value::Int(n)) => *n,
+            _ => 0,
+        };
+        if !exists {
+            diff.insert("before".into(), Value::str(""));
+        } else if size > MAX_FILE_SIZE_FOR_DIFF {
+            diff.insert("dst_larger".into(), Value::Int(MAX_FILE_SIZE_FOR_DIFF));
+        } else {
+            let mut args = Map::new();
+            args.insert("path".into(), Value::str(dest_file));
+            let request = self.module_request("ansible.legacy.slurp", args, context);
+            let result = self.shared.modules.run(request);
+            if let Some(content) = result.get("content").map(Value::python_str) {
+                let bytes = crate::templating::filters::core::base64_decode(content.as_bytes())
+                    .unwrap_or_default();
+                if bytes.contains(&0) {
+                    diff.insert("dst_binary".into(), Value::Int(1));
+                } else {
+                    diff.insert("before_header".into(), Value::str(dest_file));
+                    diff.insert(
+                        "before".into(),
+                        Value::str(String::from_utf8_lossy(&bytes).as_ref()),
+                    );
+                }
+            }
+        }
+        if source.data.len() as i64 > MAX_FILE_SIZE_FOR_DIFF {
+            diff.insert("src_larger".into(), Value::Int(MAX_FILE_SIZE_FOR_DIFF));
+        } else if source.data.contains(&0) {
+            diff.insert("src_binary".into(), Value::Int(1));
+        } else {
+            // Content is shown under the destination's name, a file under
+            // its own path (ansible shows a rendered template's temp file
+            // there; mitorun shows the template).
+            let header = match &source.path {
+                Some(p) => p.to_string_lossy().into_owned(),
+                None => dest_file.to_string(),
+            };
+            diff.insert("after_header".into(), Value::str(header));
+            diff.insert(
+                "after".into(),
+                Value::str(String::from_utf8_lossy(&source.data).as_ref()),
+            );
+        }
+        diff
+    }
+
+    /// `_copy_file` for one file.
+    fn copy_bytes(
+        &self,
+        action: &str,
+        args: Map,
+        dest: String,
+        source: Source,
+        context: &Jv,
+    ) -> Outcome {
+        let diff_mode = self
+            .scope
+            .keyword(self.task, "diff")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(self.shared.diff);
+        let source_rel = source.rel.clone();
+        let source_mode = source.mode;
+        let force = truthy(&args, "force", true);
+        let follow = truthy(&args, "follow", false);
+        let lmode = (args.get("mode").map(Value::python_str).as_deref() == Some("preserve"))
+            .then(|| source_mode.map(|m| format!("0{m:03o}")))
+            .flatten();
+        let mut dest_file = if dest.ends_with('/') {
+            format!("{dest}{source_rel}")
+        } else {
+            dest.clone()
+        };
+        let mut status = match self.remote_stat(&dest_file, follow, context) {
+            Ok(s) => s,
+            Err(e) => return failed(e),
+        };
+        let is = |s: &Map, k: &str| matches!(s.get(k), Some(Value::Bool(true)));
+        if is(&status, "exists") && is(&status, "isdir") {
+            if action == "copy" && source_rel == "." {
+                return failed("can not use content with a dir as dest");
+            }
+            dest_file = format!("{}/{source_rel}", dest.trim_end_matches('/'));
+            status = match self.remote_stat(&dest_file, follow, context) {
+                Ok(s) => s,
+                Err(e) => return failed(e),
+            };
+        }
+        if is(&status, "exists") && !force {
+            let mut result = Map::new();
+            result.insert("changed".into(), Value::Bool(false));
+            return Outcome {
+                result,
+                error: None,
+            };
+        }
+        let local_checksum = sha1_hex(&source.data);
+        let remote_checksum = status
+            .get("checksum")
+            .map(Value::python_str)
+            .unwrap_or_default();
+        let original_basename = if source_rel == "." {
+            Value::Null
+        } else {
+            Value::str(source_rel.as_str())
+        };
+        let diffs = if diff_mode && local_checksum != remote_checksum {
+            vec![Value::Map(
+                self.diff_data(&dest_file, &status, &source, context),
+            )]
+        } else {
+            Vec::new()
+        };
+        let mut result = if local_checksum != remote_checksum {
+            if self.check_mode() {
+                let mut result = Map::new();
+                result.insert("changed".into(), Value::Bool(true));
+                if !diffs.is_empty() {
+                    result.insert("diff".into(), Value::List(diffs));
+                }
+                return Outcome {
+                    result,
+                    error: None,
+                };
+            }
+            let mut module_args: Map = args
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "content" | "decrypt" | "src"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            module_args.insert("dest".into(), Value::str(dest.as_str()));
+            module_args.insert("_original_basename".into(), original_basename);
+            module_args.insert("follow".into(), Value::Bool(follow));
+            if !module_args.contains_key("checksum") {
+                module_args.insert("checksum".into(), Value::str(local_checksum.as_str()));
+            }
+            if let Some(mode) = &lmode {
+                module_args.insert("mode".into(), Value::str(mode.as_str()));
+            }
+            let suffix = std::path::Path::new(&dest_file)
+                .extension()
+                .map(|e| format!(".{}", e.to_string_lossy()))
+                .unwrap_or_default();
+            let mut request = self.module_request("ansible.legacy.copy", module_args, context);
+            request.uploads.push(Upload {
+                arg: "src".into(),
+                name: format!(".source{suffix}"),
+                data: source.data,
+            });
+            self.shared.modules.run(request)
+        } else {
+            let mut module_args: Map = args
+                .iter()
+                .filter(|(k, _)| FILE_ARGS.contains(&k.as_str()) && k.as_str() != "src")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            module_args.insert("dest".into(), Value::str(dest.as_str()));
+            module_args.insert("_original_basename".into(), original_basename);
+            module_args.insert("recurse".into(), Value::Bool(false));
+            module_args.insert("state".into(), Value::str("file"));
+            if let Some(mode) = &lmode {
+                module_args.insert("mode".into(), Value::str(mode.as_str()));
+            }
+            let request = self.module_request("ansible.legacy.file", module_args, context);
+            self.shared.modules.run(request)
+        };
+        if !result.contains_key("checksum") {
+            result.insert("checksum".into(), Value::str(local_checksum.as_str()));
+        }
+        if !diffs.is_empty() {
+            result.insert("diff".into(), Value::List(diffs));
+        }
+        if let Some(path) = result.get("path").cloned()
+            && !result.contains_key("dest")
+        {
+            result.insert("dest".into(), path);
+        }
+        Outcome {
+            result,
+            error: None,
+        }
+    }
+
+    /// ansible's failure for a source it cannot find: every place it
+    /// looked (the task file's directory, then the search path).
+    fn not_found(&self, src: &str, subdir: &str) -> Outcome {
+        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+        if let Some(dir) = self.task.origin.file.path.parent() {
+            dirs.push(dir.to_path_buf());
+        }
+        dirs.extend(self.scope.search_path.iter().cloned());
+        let searched: Vec<String> = dirs
+            .iter()
+            .flat_map(|d| [d.join(subdir).join(src), d.join(src)])
+            .map(|p| format!("\t{}", p.display()))
+            .collect();
+        let msg = format!(
+            "Unexpected AnsibleActionFail error: Could not find or access '{src}'\nSearched in:\n{} on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
+            searched.join("\n")
+        );
+        let mut result = Map::new();
+        result.insert("changed".into(), Value::Bool(false));
+        result.insert("failed".into(), Value::Bool(true));
+        result.insert("msg".into(), Value::str(msg.as_str()));
+        Outcome {
+            result,
+            error: Some(format!(
+                "Task failed: {msg}\n{}",
+                self.task.origin.context()
+            )),
+        }
+    }
+
+    fn check_mode(&self) -> bool {
+        self.scope
+            .keyword(self.task, "check_mode")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(self.shared.check_mode)
+    }
+
+    /// The `template` action's text: the template file found under
+    /// `templates/`, rendered with the task's variables plus ansible's
+    /// template variables.
+    fn render_template(
+        &self,
+        args: &Map,
+        context: &Jv,
+    ) -> Result<(Vec<u8>, String, std::path::PathBuf), TaskError> {
+        let Some(src) = args.get("src").map(Value::python_str) else {
+            return Err(TaskError::new("Action failed: src and dest are required"));
+        };
+        let Some(path) = find_needle(self, "templates", &src) else {
+            return Err(TaskError::new(format!(
+                "Action failed: Could not find or access '{src}'"
+            )));
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| TaskError::new(format!("Action failed: {}: {e}", path.display())))?;
+        let mut extra = Map::new();
+        let full = path.to_string_lossy().into_owned();
+        extra.insert("template_path".into(), Value::str(src.as_str()));
+        extra.insert("template_fullpath".into(), Value::str(full.as_str()));
+        extra.insert(
+            "template_destpath".into(),
+            args.get("dest").cloned().unwrap_or(Value::Null),
+        );
+        extra.insert(
+            "template_host".into(),
+            Value::str(
+                std::fs::read_to_string("/proc/sys/kernel/hostname")
+                    .unwrap_or_default()
+                    .trim(),
+            ),
+        );
+        extra.insert("template_uid".into(), Value::str(whoami()));
+        extra.insert("ansible_managed".into(), Value::str("Ansible managed"));
+        let template_context = self.context_with(extra);
+        let _ = context;
+        let rendered = crate::templating::render::render_template_file(
+            &self.shared.templar,
+            &text,
+            &template_context,
+            args,
+        )
+        .map_err(|e| {
+            TaskError::new(format!(
+                "Action failed: Error rendering template {}: {}",
+                path.display(),
+                e.message
+            ))
+        })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok((rendered.into_bytes(), name, path))
+    }
+}
+
+/// What a transfer sends: the bytes, the name the destination gets in a
+/// directory, the local mode (`mode: preserve`) and the local file.
+struct Source {
+    data: Vec<u8>,
+    rel: String,
+    mode: Option<u32>,
+    path: Option<std::path::PathBuf>,
+}
+
+fn whoami() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "root".into())
+}

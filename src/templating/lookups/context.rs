@@ -1,0 +1,237 @@
+//! How lookups see the template's variables.
+//!
+//! A lookup called from a template gets minijinja's `State`, which finds
+//! one variable by name (locals included) but cannot hand out the context
+//! as a whole. Some lookups need the whole: `varnames` lists variable
+//! names, `template` renders a file with every variable plus its own. So
+//! the `Templar` records the context it renders with (and the template
+//! text) for the duration of a render, on a per-thread stack
+//! ([`ContextGuard`]); rendering is synchronous, so the top of the stack is
+//! the render a lookup runs in.
+//!
+//! The same stack carries why a lookup gave an undefined value (`vars` of
+//! a missing variable): ansible reports that reason when the value is
+//! used, and `Templar` asks for it when a template ends undefined.
+
+use minijinja::State;
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value as Jv};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+struct Frame {
+    context: Jv,
+    source: Option<String>,
+}
+
+thread_local! {
+    static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    static TEMPLATE_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    static UNDEFINED_REASON: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Records a render's context (and template text) while it lives.
+pub struct ContextGuard {
+    _private: (),
+}
+
+impl ContextGuard {
+    /// A render with this context starts (no template text: lookup terms
+    /// are never templated again).
+    pub fn enter(context: &Jv) -> ContextGuard {
+        ContextGuard::push(context, None)
+    }
+
+    /// A render of `source` with this context starts. The text is kept
+    /// only when it may call a lookup (it is only needed then).
+    pub fn enter_template(context: &Jv, source: &str) -> ContextGuard {
+        let calls_lookup = ["lookup(", "query(", "q("]
+            .iter()
+            .any(|call| source.contains(call));
+        ContextGuard::push(context, calls_lookup.then(|| source.to_string()))
+    }
+
+    fn push(context: &Jv, source: Option<String>) -> ContextGuard {
+        FRAMES.with(|f| {
+            let mut frames = f.borrow_mut();
+            if frames.is_empty() {
+                UNDEFINED_REASON.with(|r| r.borrow_mut().take());
+            }
+            frames.push(Frame {
+                context: context.clone(),
+                source,
+            });
+        });
+        ContextGuard { _private: () }
+    }
+}
+
+impl Drop for ContextGuard {
+    fn drop(&mut self) {
+        FRAMES.with(|f| {
+            f.borrow_mut().pop();
+        });
+    }
+}
+
+/// How deeply `template` lookups may nest (a template that looks itself
+/// up would otherwise exhaust the stack; ansible stops at Python's
+/// recursion limit).
+const MAX_TEMPLATE_DEPTH: usize = 16;
+
+/// Marks one `template` lookup render in progress.
+pub(crate) struct TemplateDepth {
+    _private: (),
+}
+
+impl TemplateDepth {
+    /// `None` when templates are nested too deeply.
+    pub fn enter() -> Option<TemplateDepth> {
+        TEMPLATE_DEPTH.with(|d| {
+            if d.get() >= MAX_TEMPLATE_DEPTH {
+                return None;
+            }
+            d.set(d.get() + 1);
+            Some(TemplateDepth { _private: () })
+        })
+    }
+}
+
+impl Drop for TemplateDepth {
+    fn drop(&mut self) {
+        TEMPLATE_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+fn current_context() -> Option<Jv> {
+    FRAMES.with(|f| f.borrow().last().map(|fr| fr.context.clone()))
+}
+
+/// Whether `text` is written literally in the template being rendered
+/// (so a lookup term equal to it is a constant of the template).
+pub(crate) fn is_constant_of_template(text: &str) -> bool {
+    FRAMES.with(|f| {
+        f.borrow()
+            .last()
+            .and_then(|fr| fr.source.as_deref())
+            .is_some_and(|src| src.contains(text))
+    })
+}
+
+/// Remember why a lookup result is undefined.
+pub(crate) fn set_undefined_reason(reason: &str) {
+    UNDEFINED_REASON.with(|r| *r.borrow_mut() = Some(reason.to_string()));
+}
+
+/// Why the last lookup result that was undefined is undefined, once.
+pub fn take_undefined_reason() -> Option<String> {
+    UNDEFINED_REASON.with(|r| r.borrow_mut().take())
+}
+
+/// The variables a lookup reads.
+pub(crate) struct Vars<'a> {
+    state: Option<&'a State<'a, 'a>>,
+    root: Option<Jv>,
+}
+
+impl<'a> Vars<'a> {
+    pub fn from_state(state: &'a State<'a, 'a>) -> Vars<'a> {
+        Vars {
+            state: Some(state),
+            root: current_context(),
+        }
+    }
+
+    pub fn from_context(context: &Jv) -> Vars<'static> {
+        Vars {
+            state: None,
+            root: Some(context.clone()),
+        }
+    }
+
+    /// The variable `name`, if defined.
+    pub fn get(&self, name: &str) -> Option<Jv> {
+        let from_state = self.state.and_then(|s| s.lookup(name));
+        let found = match from_state {
+            Some(v) if !v.is_undefined() => Some(v),
+            _ => self.root.as_ref().and_then(|root| root.get_attr(name).ok()),
+        };
+        found.filter(|v| !v.is_undefined())
+    }
+
+    /// The names of every variable, in the context's order.
+    pub fn names(&self) -> Vec<String> {
+        if let Some(root) = &self.root
+            && let Ok(keys) = root.try_iter()
+        {
+            return keys
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect();
+        }
+        let Some(state) = self.state else {
+            return Vec::new();
+        };
+        let globals: Vec<&str> = state.env().globals().map(|(name, _)| name).collect();
+        state
+            .known_variables()
+            .into_iter()
+            .filter(|n| !globals.contains(&n.as_ref()))
+            .map(|n| n.into_owned())
+            .collect()
+    }
+
+    /// The whole context as one value, for rendering nested templates.
+    pub fn context(&self) -> Jv {
+        if let Some(root) = &self.root {
+            return root.clone();
+        }
+        let mut map = indexmap::IndexMap::new();
+        for name in self.names() {
+            if let Some(v) = self.get(&name) {
+                map.insert(Jv::from(name), v);
+            }
+        }
+        Jv::from_object(map)
+    }
+
+    /// The context with `extra` variables over it (later ones win).
+    pub fn context_with(&self, extra: indexmap::IndexMap<String, Jv>) -> Jv {
+        Jv::from_object(Layered {
+            top: extra,
+            base: self.context(),
+        })
+    }
+}
+
+/// Variables over a base context, without copying the base.
+#[derive(Debug)]
+struct Layered {
+    top: indexmap::IndexMap<String, Jv>,
+    base: Jv,
+}
+
+impl Object for Layered {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Jv) -> Option<Jv> {
+        if let Some(name) = key.as_str()
+            && let Some(v) = self.top.get(name)
+        {
+            return Some(v.clone());
+        }
+        self.base.get_item(key).ok().filter(|v| !v.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut names: Vec<Jv> = self.top.keys().map(|k| Jv::from(k.as_str())).collect();
+        if let Ok(keys) = self.base.try_iter() {
+            for k in keys {
+                if !k.as_str().is_some_and(|n| self.top.contains_key(n)) {
+                    names.push(k);
+                }
+            }
+        }
+        Enumerator::Values(names)
+    }
+}
