@@ -31,6 +31,9 @@ pub struct Hello {
     /// The interpreter discovery chose, when it ran.
     pub discovered: Option<String>,
     pub tmpdir: Option<String>,
+    /// SELinux is enabled (as AnsibleModule sees it): modules then manage
+    /// security contexts, which the native file modules do not.
+    pub selinux: bool,
 }
 
 impl Hello {
@@ -58,6 +61,7 @@ impl Hello {
                 .and_then(Json::as_str)
                 .map(str::to_string),
             tmpdir: h.get("tmpdir").and_then(Json::as_str).map(str::to_string),
+            selinux: h.get("selinux").and_then(Json::as_bool).unwrap_or(false),
         }
     }
 }

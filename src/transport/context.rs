@@ -222,7 +222,11 @@ impl Context {
         search.library = library;
         search.module_utils = call.module_utils_dirs.clone();
         let name = call.name.clone();
-        let prefer_native = call.prefer_native;
+        // On SELinux hosts file-handling modules must set and report
+        // security contexts: ansible-core's modules do, the native ones
+        // do not.
+        let prefer_native = call.prefer_native
+            && !(self.inner.hello.selinux && modules::SELINUX_AWARE.contains(&short.as_str()));
         let prepared =
             tokio::task::spawn_blocking(move || modules::prepare(&name, &search, prefer_native))
                 .await

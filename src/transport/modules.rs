@@ -148,6 +148,10 @@ pub fn always_forked(name: &str) -> bool {
     ALWAYS_FORK.contains(&short)
 }
 
+/// Native modules that leave SELinux contexts to ansible-core's module:
+/// on a host with SELinux enabled they run the real module instead.
+pub const SELINUX_AWARE: [&str; 3] = ["file", "copy", "tempfile"];
+
 /// Modules that exist in ansible-core only as action plugins (the module
 /// file is documentation): always the native implementation.
 pub const ACTION_ONLY: [&str; 2] = ["raw", "script"];

@@ -55,6 +55,18 @@ def remove_tmpdir(path):
         shutil.rmtree(path, ignore_errors=True)
 
 
+def selinux_enabled():
+    """What AnsibleModule.selinux_enabled() would say: libselinux loads and
+    reports SELinux on. The native file modules do not manage contexts,
+    so the controller uses ansible-core's modules on such hosts."""
+    try:
+        import ctypes
+        lib = ctypes.CDLL("libselinux.so.1")
+        return lib.is_selinux_enabled() == 1
+    except Exception:
+        return False
+
+
 def hello(agent, config):
     try:
         user = pwd.getpwuid(os.geteuid())
@@ -71,6 +83,7 @@ def hello(agent, config):
         "version": list(sys.version_info[:3]),
         "discovered": sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None,
         "tmpdir": agent.tmpdir,
+        "selinux": selinux_enabled(),
     }
 
 
