@@ -160,6 +160,14 @@ fn module_runner(config: &Config, forks: usize) -> Box<dyn crate::exec::ModuleRu
         forks,
         ..Default::default()
     };
+    // ansible.cfg's ssh-related settings, by the ssh plugin's option names
+    // (host and environment variables still win).
+    if config.origin("HOST_KEY_CHECKING").is_some() {
+        options.ssh_settings.push((
+            "host_key_checking".into(),
+            config.bool("HOST_KEY_CHECKING").to_string(),
+        ));
+    }
     for dir in config.paths("DEFAULT_MODULE_PATH") {
         if !options.library.contains(&dir) {
             options.library.push(dir);

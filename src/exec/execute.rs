@@ -909,7 +909,7 @@ fn hostvars_of(context: &Jv, name: &str) -> Option<Jv> {
     (!vars.is_undefined()).then_some(vars)
 }
 
-/// Copy the connection variables (`ansible_*`, `mitogen_*`) of a context,
+/// Copy the connection variables (`ansible_*`, `mitogen_*`, `mitorun_*`) of a context,
 /// rendering only those; ones that fail to render are left out.
 fn connection_vars(vars: &Jv, out: &mut Map) {
     let Ok(keys) = vars.try_iter() else {
@@ -917,7 +917,9 @@ fn connection_vars(vars: &Jv, out: &mut Map) {
     };
     for key in keys {
         let Some(name) = key.as_str() else { continue };
-        if !(name.starts_with("ansible_") || name.starts_with("mitogen_"))
+        if !(name.starts_with("ansible_")
+            || name.starts_with("mitogen_")
+            || name.starts_with("mitorun_"))
             || name == "ansible_facts"
         {
             continue;
