@@ -133,24 +133,13 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
     Ok(result)
 }
 
-/// ansible's `validate_variable_name`: an ASCII identifier that Jinja
-/// does not reserve.
-pub fn valid_variable_name(name: &str) -> bool {
-    const JINJA_KEYWORDS: &[&str] = &["true", "false", "none", "True", "False", "None", "not"];
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
-        _ => return false,
-    }
-    chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && !JINJA_KEYWORDS.contains(&name)
-}
-
-pub fn invalid_variable_name(name: &str) -> TaskError {
+/// A task error for a refused variable name, with ansible's help text.
+pub fn invalid_variable_name(message: String) -> TaskError {
     TaskError {
-        message: format!("Invalid variable name {}.", Value::str(name).python_repr()),
+        message,
         stage: None,
         origin: None,
-        help: Some("Variable names must be strings starting with a letter or underscore character, and contain only letters, numbers and underscores.".into()),
+        help: Some(crate::vars::names::HELP.into()),
     }
 }
 
@@ -167,10 +156,18 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
     }
     let mut facts = Map::new();
     for (k, v) in args {
-        if !valid_variable_name(&k) {
-            return Err(invalid_variable_name(&k));
-        }
-        facts.insert(k, v);
+        // The one place ansible templates a key: names chosen at run time.
+        let key = if crate::templating::render::is_template(&k) {
+            input
+                .templar
+                .template_jinja(&k, input.context)
+                .map(|v| from_jinja(&v))
+                .map_err(|e| TaskError::new(e.message))?
+        } else {
+            Value::str(k)
+        };
+        let name = crate::vars::names::validate(&key).map_err(invalid_variable_name)?;
+        facts.insert(name, v);
     }
     let mut result = Map::new();
     result.insert("ansible_facts".into(), Value::Map(facts));

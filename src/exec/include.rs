@@ -173,6 +173,14 @@ impl PlayRun<'_> {
                         crate::cli::display::warning(w);
                     }
                     let mut inner = scope.with_keywords(&include_keywords(task), &[], false);
+                    // An include's `vars` are also include params, which
+                    // rank above set_fact and role params
+                    // (`Task.get_include_params`).
+                    if let Some(Value::Map(vars)) = task.keyword("vars") {
+                        for (k, v) in vars {
+                            inner.include_params.insert(k.clone(), v.clone());
+                        }
+                    }
                     for (k, v) in &group.params {
                         inner.include_params.insert(k.clone(), v.clone());
                     }
