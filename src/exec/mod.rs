@@ -136,11 +136,13 @@ impl Shared {
 }
 
 /// The exit code of a run (`StrategyBase.run`): unreachable hosts beat
-/// failed ones.
-pub fn exit_code(stats: &Stats) -> Exit {
+/// failed ones. A host counts as failed when a failure was not rescued
+/// (the iterator's failed state), not by its recap counters: an include
+/// that cannot be loaded counts a failure even when a `rescue` handles it.
+pub fn exit_code(stats: &Stats, failed_hosts: &std::collections::HashSet<String>) -> Exit {
     if stats.hosts.values().any(|s| s.unreachable > 0) {
         Exit::Unreachable
-    } else if stats.hosts.values().any(|s| s.failures > 0) {
+    } else if !failed_hosts.is_empty() {
         Exit::HostFailed
     } else {
         Exit::Ok
