@@ -6,7 +6,8 @@
 //! - `scope` — what a task inherits from its blocks and roles;
 //! - `walk` — blocks (rescue/always), tasks over hosts, handlers, meta;
 //! - `execute` — one task on one host (loops, when, args, retries);
-//! - `actions` — actions that run on the controller;
+//! - `actions` — actions that run on the controller (`include_vars` has
+//!   its own module);
 //! - `conditional` — `when`-style conditions;
 //! - `report` — ansible's task error texts.
 //!
@@ -17,6 +18,7 @@ pub mod actions;
 pub mod conditional;
 pub mod execute;
 pub mod include;
+pub mod include_vars;
 pub mod playbook;
 pub mod remote;
 pub mod report;
