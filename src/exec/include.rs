@@ -253,11 +253,7 @@ impl PlayRun<'_> {
             && let Some(span) = task.arg_spans.get("name")
         {
             let origin = crate::playbook::model::Origin::new(&task.origin.file, *span);
-            text = format!(
-                "{text}
-{}",
-                origin.context()
-            );
+            text = format!("{text}\n{}", origin.context());
         }
         let mut result = Map::new();
         result.insert("changed".into(), Value::Bool(false));
@@ -265,11 +261,16 @@ impl PlayRun<'_> {
             result.insert("include".into(), Value::str(group.target.as_str()));
         }
         result.insert("reason".into(), Value::str(reason));
+        // The strategy prints this through `display.error`: stderr, not
+        // the callback's stream.
+        {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "[ERROR]: {text}\n");
+        }
         let mut cb = match self.shared.callback.lock() {
             Ok(cb) => cb,
             Err(poisoned) => poisoned.into_inner(),
         };
-        cb.error(&text);
         for host in &group.hosts {
             self.stats.host(host).failures += 1;
             if !info.is_loop {
