@@ -23,6 +23,10 @@ pub struct ActionInput<'a> {
     /// Directories relative files are looked up in (`ansible_search_path`).
     pub search_path: &'a [std::path::PathBuf],
     pub vault: Option<&'a crate::vault::Vault>,
+    /// The task's role directory (`include_vars` looks under its `vars/`).
+    pub role_path: Option<&'a std::path::Path>,
+    /// DEFAULT_HASH_BEHAVIOUR.
+    pub hash: crate::inventory::vars::HashBehaviour,
 }
 
 /// The short name of a builtin action (`ansible.builtin.debug` → `debug`).
@@ -47,7 +51,7 @@ pub fn run(action: &str, input: ActionInput) -> Result<Map, TaskError> {
         "set_fact" => set_fact(input),
         "assert" => assert(input),
         "fail" => fail(input),
-        "include_vars" => include_vars(input),
+        "include_vars" => super::include_vars::run(input),
         "set_stats" => Ok(Map::from_iter([("changed".into(), Value::Bool(false))])),
         other => Err(TaskError::new(format!(
             "the action '{other}' is not a controller action"
@@ -133,24 +137,13 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
     Ok(result)
 }
 
-/// ansible's `validate_variable_name`: an ASCII identifier that Jinja
-/// does not reserve.
-pub fn valid_variable_name(name: &str) -> bool {
-    const JINJA_KEYWORDS: &[&str] = &["true", "false", "none", "True", "False", "None", "not"];
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
-        _ => return false,
-    }
-    chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && !JINJA_KEYWORDS.contains(&name)
-}
-
-pub fn invalid_variable_name(name: &str) -> TaskError {
+/// A task error for a refused variable name, with ansible's help text.
+pub fn invalid_variable_name(message: String) -> TaskError {
     TaskError {
-        message: format!("Invalid variable name {}.", Value::str(name).python_repr()),
+        message,
         stage: None,
         origin: None,
-        help: Some("Variable names must be strings starting with a letter or underscore character, and contain only letters, numbers and underscores.".into()),
+        help: Some(crate::vars::names::HELP.into()),
     }
 }
 
@@ -167,10 +160,18 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
     }
     let mut facts = Map::new();
     for (k, v) in args {
-        if !valid_variable_name(&k) {
-            return Err(invalid_variable_name(&k));
-        }
-        facts.insert(k, v);
+        // The one place ansible templates a key: names chosen at run time.
+        let key = if crate::templating::render::is_template(&k) {
+            input
+                .templar
+                .template_jinja(&k, input.context)
+                .map(|v| from_jinja(&v))
+                .map_err(|e| TaskError::new(e.message))?
+        } else {
+            Value::str(k)
+        };
+        let name = crate::vars::names::validate(&key).map_err(invalid_variable_name)?;
+        facts.insert(name, v);
     }
     let mut result = Map::new();
     result.insert("ansible_facts".into(), Value::Map(facts));
@@ -234,110 +235,5 @@ fn fail(input: ActionInput) -> Result<Map, TaskError> {
     let mut result = Map::new();
     result.insert("failed".into(), Value::Bool(true));
     result.insert("msg".into(), msg);
-    Ok(result)
-}
-
-/// `_find_needle('vars', name)`: absolute as is, else `DIR/vars/NAME` then
-/// `DIR/NAME` for each directory of the search path.
-fn find_vars_needle(search_path: &[std::path::PathBuf], name: &str) -> Option<std::path::PathBuf> {
-    let path = std::path::Path::new(name);
-    if path.is_absolute() {
-        return path.exists().then(|| path.to_path_buf());
-    }
-    search_path
-        .iter()
-        .flat_map(|dir| [dir.join("vars").join(name), dir.join(name)])
-        .find(|p| p.exists())
-}
-
-fn load_vars_file(
-    path: &std::path::Path,
-    vault: Option<&crate::vault::Vault>,
-) -> Result<Map, TaskError> {
-    let (value, _warnings) = crate::playbook::loader::load_data_file(path, vault)
-        .map_err(|e| TaskError::new(format!("Action failed: {e}")))?;
-    match value {
-        Some(Value::Map(m)) => Ok(m),
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(_) => Err(TaskError::new(format!(
-            "Action failed: {} must be stored as a dictionary/hash",
-            path.display()
-        ))),
-    }
-}
-
-/// `include_vars`: a file (or every file of a directory, sorted), loaded
-/// as variables of the host at the include_vars precedence level.
-fn include_vars(input: ActionInput) -> Result<Map, TaskError> {
-    let source = input
-        .args
-        .get("file")
-        .or_else(|| input.args.get("_raw_params"))
-        .map(Value::python_str);
-    let dir = input.args.get("dir").map(Value::python_str);
-    let mut files: Vec<std::path::PathBuf> = Vec::new();
-    if let Some(dir) = dir {
-        let Some(found) = find_vars_needle(input.search_path, &dir).filter(|p| p.is_dir()) else {
-            return Err(TaskError::new(format!(
-                "Action failed: {dir} directory does not exist"
-            )));
-        };
-        let extensions: Vec<String> = match input.args.get("extensions") {
-            Some(Value::List(l)) => l.iter().map(Value::python_str).collect(),
-            _ => vec!["json".into(), "yaml".into(), "yml".into()],
-        };
-        let mut stack = vec![found];
-        while let Some(d) = stack.pop() {
-            let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(&d)
-                .map(|rd| rd.flatten().map(|e| e.path()).collect())
-                .unwrap_or_default();
-            entries.sort();
-            for e in entries {
-                if e.is_dir() {
-                    stack.push(e);
-                } else if e
-                    .extension()
-                    .and_then(|x| x.to_str())
-                    .is_some_and(|x| extensions.iter().any(|w| w == x))
-                {
-                    files.push(e);
-                }
-            }
-        }
-    } else if let Some(source) = source {
-        match find_vars_needle(input.search_path, &source) {
-            Some(path) => files.push(path),
-            None => {
-                return Err(TaskError::new(format!(
-                    "Action failed: Could not find or access '{source}'"
-                )));
-            }
-        }
-    } else {
-        return Err(TaskError::new("Action failed: No file or dir specified"));
-    }
-    let mut vars = Map::new();
-    for file in &files {
-        for (k, v) in load_vars_file(file, input.vault)? {
-            vars.insert(k, v);
-        }
-    }
-    if let Some(name) = input.args.get("name").map(Value::python_str) {
-        let mut wrapped = Map::new();
-        wrapped.insert(name, Value::Map(vars));
-        vars = wrapped;
-    }
-    let mut result = Map::new();
-    result.insert("ansible_facts".into(), Value::Map(vars));
-    result.insert(
-        "ansible_included_var_files".into(),
-        Value::List(
-            files
-                .iter()
-                .map(|f| Value::str(f.to_string_lossy().as_ref()))
-                .collect(),
-        ),
-    );
-    result.insert("changed".into(), Value::Bool(false));
     Ok(result)
 }

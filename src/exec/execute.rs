@@ -504,7 +504,14 @@ impl TaskRun<'_> {
                 .result
                 .get("msg")
                 .map(Value::python_str)
-                .unwrap_or_else(|| "unknown error".into());
+                .unwrap_or_else(|| "Unknown error.".into());
+            // A failure without `msg` gets the error's text as its `msg`.
+            if !outcome.result.contains_key("msg") {
+                outcome.result.insert(
+                    "msg".into(),
+                    Value::str(format!("Task failed: {kind} failed: {msg}")),
+                );
+            }
             outcome.error = Some(failed_result_report(kind, &msg, &self.task.origin));
             outcome
                 .result
@@ -684,6 +691,8 @@ impl TaskRun<'_> {
                 origin: &self.task.origin,
                 search_path: &self.scope.search_path,
                 vault: self.shared.factory.vault.as_deref(),
+                role_path: self.scope.role.as_ref().map(|r| r.path.as_path()),
+                hash: self.shared.factory.store.hash_behaviour(),
             };
             return match actions::run(action, input) {
                 Ok(result) => Outcome {

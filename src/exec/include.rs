@@ -90,7 +90,6 @@ impl PlayRun<'_> {
                         label,
                     } in targets
                     {
-                        self.stats.host(host).ok += 1;
                         match groups
                             .iter_mut()
                             .find(|g| g.target == target && g.from == from && g.params == params)
@@ -124,80 +123,160 @@ impl PlayRun<'_> {
                 .map(|r| (r.display_name.clone(), r.path.clone())),
             handlers: scope.handlers,
         };
-        // ansible reports every include of the task, then runs them.
-        for group in &groups {
-            let shown = if task.kind == TaskKind::IncludeRole {
-                group.target.clone()
-            } else {
-                crate::playbook::model::load::resolve_task_file(&group.target, &site)
-                    .to_string_lossy()
-                    .into_owned()
-            };
-            if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.on_include(info, &shown, &group.hosts, group.label.clone());
+        // As ansible's linear strategy: every included file is loaded and
+        // reported first (`included: ...`, or the error and a failure for
+        // its hosts), then the loaded ones run.
+        let mut loaded_groups: Vec<(Included, Vec<Item>)> = Vec::new();
+        let mut failed_loading: Vec<String> = Vec::new();
+        for group in groups {
+            match self.load_include(task, &group, &site) {
+                Ok((shown, items)) => {
+                    for host in &group.hosts {
+                        self.stats.host(host).ok += 1;
+                    }
+                    if let Ok(mut cb) = self.shared.callback.lock() {
+                        cb.on_include(info, &shown, &group.hosts, group.label.clone());
+                    }
+                    loaded_groups.push((group, items));
+                }
+                Err(reason) => {
+                    self.report_include_failure(task, &group, info, &reason);
+                    for host in &group.hosts {
+                        if !failed_loading.contains(host) {
+                            failed_loading.push(host.clone());
+                        }
+                    }
+                }
             }
         }
-        for group in groups {
-            let loaded = if task.kind == TaskKind::IncludeRole {
-                load_included_role(
-                    &group.target,
-                    group.from.clone(),
-                    &site,
-                    &self.shared.load_options,
-                )
-                .map(|(role, warnings)| {
-                    let mut info = (*role.info()).clone();
-                    info.source = RoleSource::Include;
-                    info.public = task.args.get("public").and_then(Value::ansible_bool);
-                    let block = Block {
-                        kind: BlockKind::Role(Arc::new(info)),
-                        keywords: Default::default(),
-                        tags: Vec::new(),
-                        block: role.compile(),
-                        rescue: Vec::new(),
-                        always: Vec::new(),
-                        origin: None,
-                    };
-                    (group.target.clone(), vec![Item::Block(block)], warnings)
-                })
-            } else {
-                load_included_tasks(&group.target, &site, &self.shared.load_options).map(
-                    |(path, items, warnings)| {
-                        (path.to_string_lossy().into_owned(), items, warnings)
-                    },
-                )
-            };
-            match loaded {
-                Ok((_, items, warnings)) => {
-                    for w in &warnings {
-                        crate::cli::display::warning(w);
-                    }
-                    let mut inner = scope.with_keywords(&include_keywords(task), &[], false);
-                    for (k, v) in &group.params {
-                        inner.include_params.insert(k.clone(), v.clone());
-                    }
-                    let active = self.active(&group.hosts);
-                    let newly_failed = self.run_items(&items, &inner, &active);
-                    failed.extend(newly_failed);
+        for host in &failed_loading {
+            self.remove_host(host);
+        }
+        failed.extend(failed_loading.iter().cloned());
+        if !scope.rescuable {
+            self.failed_for_run.extend(failed.iter().cloned());
+        }
+        for (group, items) in loaded_groups {
+            let hosts: Vec<String> = group
+                .hosts
+                .iter()
+                .filter(|h| !failed_loading.contains(h))
+                .cloned()
+                .collect();
+            let mut inner = scope.with_keywords(&include_keywords(task), &[], false);
+            // An include's `vars` are also include params, which rank above
+            // set_fact and role params (`Task.get_include_params`).
+            if let Some(Value::Map(vars)) = task.keyword("vars") {
+                for (k, v) in vars {
+                    inner.include_params.insert(k.clone(), v.clone());
                 }
-                Err(e) => {
-                    // A file that cannot be read fails the include on each
-                    // of its hosts.
-                    for host in &group.hosts {
-                        self.stats.host(host).failures += 1;
-                        let mut result = Map::new();
-                        result.insert("failed".into(), Value::Bool(true));
-                        result.insert("reason".into(), Value::str(e.message.as_str()));
-                        if let Ok(mut cb) = self.shared.callback.lock() {
-                            cb.runner_on_failed(host, info, result, false);
-                        }
-                        failed.push(host.clone());
-                        self.remove_host(host);
-                    }
+            }
+            for (k, v) in &group.params {
+                inner.include_params.insert(k.clone(), v.clone());
+            }
+            let active = self.active(&hosts);
+            let newly_failed = self.run_items(&items, &inner, &active);
+            for host in newly_failed {
+                if !failed.contains(&host) {
+                    failed.push(host);
                 }
             }
         }
         failed
+    }
+
+    /// Read what one include asks for: the name shown in `included:` and
+    /// the content, or the reason it cannot be loaded (ansible's wording).
+    fn load_include(
+        &self,
+        task: &Task,
+        group: &Included,
+        site: &IncludeSite,
+    ) -> Result<(String, Vec<Item>), String> {
+        if task.kind == TaskKind::IncludeRole {
+            let (role, warnings) = load_included_role(
+                &group.target,
+                group.from.clone(),
+                site,
+                &self.shared.load_options,
+            )
+            .map_err(|e| e.message)?;
+            for w in &warnings {
+                crate::cli::display::warning(w);
+            }
+            let mut info = (*role.info()).clone();
+            info.source = RoleSource::Include;
+            info.public = task.args.get("public").and_then(Value::ansible_bool);
+            let block = Block {
+                kind: BlockKind::Role(Arc::new(info)),
+                keywords: Default::default(),
+                tags: Vec::new(),
+                block: role.compile(),
+                rescue: Vec::new(),
+                always: Vec::new(),
+                origin: None,
+            };
+            return Ok((group.target.clone(), vec![Item::Block(block)]));
+        }
+        let path = crate::playbook::model::load::resolve_task_file(&group.target, site);
+        match load_included_tasks(&group.target, site, &self.shared.load_options) {
+            Ok((path, items, warnings)) => {
+                for w in &warnings {
+                    crate::cli::display::warning(w);
+                }
+                Ok((path.to_string_lossy().into_owned(), items))
+            }
+            // `_load_included_file`: a missing file is named first, the
+            // loader's error follows as the cause.
+            Err(e) if !path.exists() => Err(format!(
+                "Could not find or access '{}' on the Ansible Controller: {}",
+                path.display(),
+                e.message
+            )),
+            Err(e) => Err(e.message),
+        }
+    }
+
+    /// An include that cannot be loaded: the error once, then a failure
+    /// for each of its hosts (shown only when the include has no loop, as
+    /// ansible's callback shows it).
+    fn report_include_failure(
+        &mut self,
+        task: &Task,
+        group: &Included,
+        info: &crate::output::default::TaskInfo,
+        reason: &str,
+    ) {
+        let mut text = reason.to_string();
+        if task.kind == TaskKind::IncludeRole
+            && !info.is_loop
+            && let Some(span) = task.arg_spans.get("name")
+        {
+            let origin = crate::playbook::model::Origin::new(&task.origin.file, *span);
+            text = format!("{text}\n{}", origin.context());
+        }
+        let mut result = Map::new();
+        result.insert("changed".into(), Value::Bool(false));
+        if task.kind == TaskKind::IncludeTasks {
+            result.insert("include".into(), Value::str(group.target.as_str()));
+        }
+        result.insert("reason".into(), Value::str(reason));
+        // The strategy prints this through `display.error`: stderr, not
+        // the callback's stream.
+        {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "[ERROR]: {text}\n");
+        }
+        let mut cb = match self.shared.callback.lock() {
+            Ok(cb) => cb,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for host in &group.hosts {
+            self.stats.host(host).failures += 1;
+            if !info.is_loop {
+                cb.runner_on_failed(host, info, result.clone(), false);
+            }
+        }
     }
 }
 

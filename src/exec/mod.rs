@@ -6,7 +6,8 @@
 //! - `scope` — what a task inherits from its blocks and roles;
 //! - `walk` — blocks (rescue/always), tasks over hosts, handlers, meta;
 //! - `execute` — one task on one host (loops, when, args, retries);
-//! - `actions` — actions that run on the controller;
+//! - `actions` — actions that run on the controller (`include_vars` has
+//!   its own module);
 //! - `conditional` — `when`-style conditions;
 //! - `report` — ansible's task error texts.
 //!
@@ -17,6 +18,7 @@ pub mod actions;
 pub mod conditional;
 pub mod execute;
 pub mod include;
+pub mod include_vars;
 pub mod playbook;
 pub mod remote;
 pub mod report;
@@ -159,11 +161,13 @@ impl Shared {
 }
 
 /// The exit code of a run (`StrategyBase.run`): unreachable hosts beat
-/// failed ones.
-pub fn exit_code(stats: &Stats) -> Exit {
+/// failed ones. A host counts as failed when a failure was not rescued
+/// (the iterator's failed state), not by its recap counters: an include
+/// that cannot be loaded counts a failure even when a `rescue` handles it.
+pub fn exit_code(stats: &Stats, failed_hosts: &std::collections::HashSet<String>) -> Exit {
     if stats.hosts.values().any(|s| s.unreachable > 0) {
         Exit::Unreachable
-    } else if stats.hosts.values().any(|s| s.failures > 0) {
+    } else if !failed_hosts.is_empty() {
         Exit::HostFailed
     } else {
         Exit::Ok

@@ -84,7 +84,7 @@ impl PlaybookRunner<'_> {
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.stats(&self.stats);
         }
-        Ok(exit_code(&self.stats))
+        Ok(exit_code(&self.stats, &self.failed_hosts))
     }
 
     /// Snapshot the inventory variables of every host for the vars store.

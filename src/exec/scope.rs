@@ -31,6 +31,7 @@ const INHERITED: &[&str] = &[
     "ignore_unreachable",
     "module_defaults",
     "no_log",
+    "notify",
     "port",
     "remote_user",
     "run_once",
@@ -109,6 +110,11 @@ impl Scope {
     }
 
     fn enter_role(&mut self, role: &Arc<RoleInfo>) {
+        if matches!(role.source, RoleSource::Import | RoleSource::Include)
+            && let Some(parent) = self.role.clone()
+        {
+            self.add_parent_role(&parent);
+        }
         if role.source == RoleSource::Dependency
             && let Some(parent) = self.role.take()
         {
@@ -119,6 +125,33 @@ impl Scope {
         }
         self.role = Some(Arc::clone(role));
         self.search_path.insert(0, role.path.clone());
+    }
+
+    /// A role imported or included from inside `parent` gets the parent's
+    /// params and learns its parents (`IncludeRole.get_include_params`):
+    /// `ansible_parent_role_names`/`_paths`, nearest first.
+    fn add_parent_role(&mut self, parent: &RoleInfo) {
+        for (k, v) in &parent.params {
+            self.include_params.insert(k.clone(), v.clone());
+        }
+        for (key, value) in [
+            (
+                "ansible_parent_role_names",
+                Value::str(parent.name.as_str()),
+            ),
+            (
+                "ansible_parent_role_paths",
+                Value::str(parent.path.to_string_lossy().as_ref()),
+            ),
+        ] {
+            let mut list = match self.include_params.get(key) {
+                Some(Value::List(items)) => items.clone(),
+                _ => Vec::new(),
+            };
+            list.insert(0, value);
+            self.include_params
+                .insert(key.to_string(), Value::List(list));
+        }
     }
 
     /// Keyword of a task, falling back to the inherited value.

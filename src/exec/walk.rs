@@ -585,8 +585,9 @@ impl<'a> PlayRun<'a> {
         }
     }
 
-    fn notify(&mut self, task: &Task, _scope: &Scope, host: &str) {
-        let names: Vec<String> = match task.keyword("notify") {
+    fn notify(&mut self, task: &Task, scope: &Scope, host: &str) {
+        // Blocks and imports pass `notify` down to their tasks.
+        let names: Vec<String> = match scope.keyword(task, "notify") {
             Some(Value::List(items)) => items.iter().map(Value::python_str).collect(),
             Some(Value::Null) | None => return,
             Some(other) => vec![other.python_str()],

@@ -21,6 +21,7 @@
 
 pub mod hostvars;
 pub mod magic;
+pub mod names;
 pub mod roles;
 
 use std::collections::HashMap;

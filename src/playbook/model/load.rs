@@ -852,6 +852,16 @@ impl Loader {
                 &Origin::new(&ctx.file, lc.span),
             ));
         }
+        // `Task._validate_register`: the name is checked when the task loads.
+        if let Some(register) = kw.get("register")
+            && !matches!(register.value, Value::Null)
+            && let Err(why) = crate::vars::names::validate(&register.value)
+        {
+            return Err(ParseError::parser_at(
+                format!("Invalid 'register' specified: {why}"),
+                &Origin::new(&ctx.file, register.span),
+            ));
+        }
         let name = kw.get("name").map(|a| a.value.clone());
         let mut args = parsed.args;
         match kind {
