@@ -109,7 +109,7 @@ impl PlayRun<'_> {
             }
         }
         for host in &failed {
-            self.remove_host(host);
+            self.mark_failed(host, scope);
         }
         let site = IncludeSite {
             basedir: scope
@@ -138,6 +138,7 @@ impl PlayRun<'_> {
             }
         }
         for group in groups {
+            let mut handler_roles = Vec::new();
             let loaded = if task.kind == TaskKind::IncludeRole {
                 load_included_role(
                     &group.target,
@@ -146,6 +147,7 @@ impl PlayRun<'_> {
                     &self.shared.load_options,
                 )
                 .map(|(role, warnings)| {
+                    handler_roles.push(role.clone());
                     let mut info = (*role.info()).clone();
                     info.source = RoleSource::Include;
                     info.public = task.args.get("public").and_then(Value::ansible_bool);
@@ -172,6 +174,9 @@ impl PlayRun<'_> {
                     for w in &warnings {
                         crate::cli::display::warning(w);
                     }
+                    for role in &handler_roles {
+                        self.add_included_role_handlers(role, scope);
+                    }
                     let mut inner = scope.with_keywords(&include_keywords(task), &[], false);
                     for (k, v) in &group.params {
                         inner.include_params.insert(k.clone(), v.clone());
@@ -192,7 +197,7 @@ impl PlayRun<'_> {
                             cb.runner_on_failed(host, info, result, false);
                         }
                         failed.push(host.clone());
-                        self.remove_host(host);
+                        self.mark_failed(host, scope);
                     }
                 }
             }

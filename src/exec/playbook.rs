@@ -60,6 +60,14 @@ impl PlaybookRunner<'_> {
         for playbook in playbooks {
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.playbook_start(&playbook.path.to_string_lossy());
+                // `PlaybookExecutor.run` says this at -vv, after the callback.
+                if self.options.verbosity >= 2 {
+                    cb.display.display(&format!(
+                        "{} plays in {}",
+                        playbook.plays.len(),
+                        playbook.path.display()
+                    ));
+                }
             }
             for play in &playbook.plays {
                 self.run_play(play)?;
@@ -69,7 +77,7 @@ impl PlaybookRunner<'_> {
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.stats(&self.stats);
         }
-        Ok(exit_code(&self.stats))
+        Ok(exit_code(&self.stats, &self.failed_hosts))
     }
 
     /// Snapshot the inventory variables of every host for the vars store.
@@ -117,10 +125,16 @@ impl PlaybookRunner<'_> {
             .get_hosts_from(self.inventory, &patterns, order, true, true)
             .map_err(crate::cli::adhoc::pattern_fatal)?;
         crate::cli::setup::flush_notices(self.inventory);
-        let hosts: Vec<String> = ids
+        // `ansible_play_hosts_all` names every host of the play; hosts that
+        // failed in earlier plays do not run it.
+        let hosts_all: Vec<String> = ids
             .iter()
             .map(|id| self.inventory.host(*id).name.clone())
-            .filter(|h| !self.failed_hosts.contains(h))
+            .collect();
+        let hosts: Vec<String> = hosts_all
+            .iter()
+            .filter(|h| !self.failed_hosts.contains(*h))
+            .cloned()
             .collect();
         self.snapshot_inventory(&ids)?;
 
@@ -137,6 +151,7 @@ impl PlaybookRunner<'_> {
 
         let compiled = play.compile();
         let mut scope_data = self.play_scope(play, &name, &hosts, &compiled);
+        scope_data.hosts_all = hosts_all;
         scope_data.vars_files = self.load_vars_files(play, &scope_data, &hosts)?;
         let play_scope = Arc::new(scope_data);
         let mut base = Scope::default().with_keywords(&play.keywords, &play.tags, true);
@@ -146,6 +161,13 @@ impl PlaybookRunner<'_> {
         let options = &self.options;
         let mut run = PlayRun::new(shared, options, &mut self.stats, Arc::clone(&play_scope));
         run.add_handlers(&play.roles, &play.handlers, &base);
+        if let Some(force) = play
+            .keywords
+            .get("force_handlers")
+            .and_then(|a| a.value.ansible_bool())
+        {
+            run.force_handlers = force;
+        }
 
         if gather_facts(play, options) {
             let gather = gathering_task(play);
@@ -166,12 +188,17 @@ impl PlaybookRunner<'_> {
             }
             run.run_items(&section, &base, &hosts);
             let active = run.active(&hosts);
-            if !options.force_handlers && active.is_empty() {
+            if !run.force_handlers && active.is_empty() {
                 continue;
             }
             run.flush_handlers(&hosts);
         }
+        if let Some(msg) = run.fatal.take() {
+            return Err(Fatal::msg(Exit::Error, msg));
+        }
         let failed = std::mem::take(&mut run.failed_for_run);
+        let cleared = std::mem::take(&mut run.cleared_for_run);
+        self.failed_hosts.retain(|h| !cleared.contains(h));
         self.failed_hosts.extend(failed);
         Ok(())
     }
