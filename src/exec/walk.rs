@@ -816,6 +816,14 @@ impl<'a> PlayRun<'a> {
     /// Run notified handlers in definition order (handlers may notify
     /// later handlers in the same flush).
     pub fn flush_handlers(&mut self, hosts: &[String]) {
+        self.flush_handlers_in(hosts, false);
+    }
+
+    /// Run notified handlers; `rescuable` when the flush sits in a block
+    /// with a `rescue` (a failing handler then goes there). Returns the
+    /// hosts whose handlers failed.
+    fn flush_handlers_in(&mut self, hosts: &[String], rescuable: bool) -> Vec<String> {
+        let mut failed: Vec<String> = Vec::new();
         let mut index = 0;
         while index < self.handlers.len() {
             let notified = std::mem::take(&mut self.handlers[index].notified);
@@ -827,16 +835,22 @@ impl<'a> PlayRun<'a> {
                 .collect();
             if !targets.is_empty() && !self.ended {
                 let task = self.handlers[index].task.clone();
-                let scope = self.handlers[index].scope.clone();
+                let mut scope = self.handlers[index].scope.clone();
+                scope.rescuable = rescuable;
                 if self.force_handlers {
                     for h in &targets {
                         self.removed.remove(h);
                     }
                 }
-                self.run_task(&task, &scope, &targets);
+                for host in self.run_task(&task, &scope, &targets) {
+                    if !failed.contains(&host) {
+                        failed.push(host);
+                    }
+                }
             }
             index += 1;
         }
+        failed
     }
 
     /// `meta:` tasks (`StrategyBase._execute_meta` under the linear
@@ -875,6 +889,12 @@ impl<'a> PlayRun<'a> {
         for host in &targets {
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.task_start(&info);
+            }
+            if scope.handlers && what == "flush_handlers" {
+                // An error that ends the run, as in `_execute_meta`.
+                self.fatal = Some("flush_handlers cannot be used as a handler".into());
+                self.ended = true;
+                return Vec::new();
             }
             let conditions = scope.conditions(task);
             let supports_when = !matches!(
@@ -969,7 +989,8 @@ impl<'a> PlayRun<'a> {
             self.meta_verbose(&msg);
         }
         if !flush_for.is_empty() {
-            self.flush_handlers(&flush_for);
+            // Hosts whose handlers failed fail here, in this block.
+            return self.flush_handlers_in(&flush_for, scope.rescuable);
         }
         Vec::new()
     }
