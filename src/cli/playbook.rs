@@ -154,7 +154,28 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
                 if cli.list_tasks {
                     taskmsg.push_str("    tasks:\n");
                 }
+                // Templated tags are rendered with the play's vars and
+                // the extra vars, as `evaluate_tags` does when listing.
+                let mut play_vars = match play.keywords.get("vars").map(|a| &a.value) {
+                    Some(Value::Map(m)) => m.clone(),
+                    _ => crate::value::Map::new(),
+                };
+                for (k, v) in &extra_vars {
+                    play_vars.insert(k.clone(), v.clone());
+                }
+                let templar = Arc::new(crate::templating::render::Templar::new());
+                let context = crate::templating::lazy::LazyVars::context(
+                    play_vars,
+                    Arc::clone(&templar),
+                    Some(Arc::clone(&vault)),
+                );
+                let render = |tag: &str| templar.template_in(tag, &context).ok();
+                let play_tags =
+                    model::tags::render_tags(play_tags.iter().cloned().collect(), &render)
+                        .into_iter()
+                        .collect::<Vec<_>>();
                 let mut lister = Lister {
+                    render: &render,
                     only: &only,
                     skip: &skip,
                     list_tasks: cli.list_tasks,
@@ -240,6 +261,7 @@ fn unique_tags(tags: &[Value]) -> Vec<String> {
 /// Walks a play's compiled blocks as ansible's `--list-tasks`/`--list-tags`
 /// do: only the `block` section of each block, tasks filtered by tags.
 struct Lister<'a> {
+    render: &'a dyn Fn(&str) -> Option<Value>,
     only: &'a [String],
     skip: &'a [String],
     list_tasks: bool,
@@ -259,6 +281,7 @@ impl Lister<'_> {
                 Item::Task(t) => {
                     let mut tags = inherited.clone();
                     tags.extend(t.tags.iter().map(model::tags::tag_text));
+                    let tags = model::tags::render_tags(tags, self.render);
                     if !model::tags::should_run(&tags, self.only, self.skip) {
                         continue;
                     }

@@ -249,6 +249,7 @@ pub fn run_playbooks(
         only_tags: ctx.only_tags.clone(),
         skip_tags: ctx.skip_tags.clone(),
         force_handlers: ctx.force_handlers || config.bool("DEFAULT_FORCE_HANDLERS"),
+        error_on_missing_handler: config.bool("ERROR_ON_MISSING_HANDLER"),
         gathering: config
             .str("DEFAULT_GATHERING")
             .unwrap_or("implicit")

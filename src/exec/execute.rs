@@ -80,9 +80,48 @@ impl TaskRun<'_> {
     }
 
     fn context(&self, extra: Map) -> Jv {
-        self.shared
-            .factory
-            .context(self.play, self.host, Some(&self.task_scope()), extra)
+        self.shared.factory.context_with_defaults(
+            self.play,
+            self.host,
+            Some(&self.task_scope()),
+            extra,
+            self.connection_magic_vars(),
+        )
+    }
+
+    /// The variables a task sees about its connection when no variable
+    /// sets them (`PlayContext.update_vars` with `MAGIC_VARIABLE_MAPPING`):
+    /// the address is the inventory name, the rest comes from keywords and
+    /// configuration. Become settings are left out, as ansible does.
+    fn connection_magic_vars(&self) -> Map {
+        let mut vars = Map::new();
+        vars.insert("ansible_host".into(), Value::str(self.host));
+        vars.insert("ansible_ssh_host".into(), Value::str(self.host));
+        let defaults = &self.shared.connection_defaults;
+        let connection = self
+            .keyword("connection")
+            .filter(|v| matches!(v, Value::Str(_)))
+            .or_else(|| defaults.get("ansible_connection"))
+            .cloned()
+            .unwrap_or_else(|| Value::str("ssh"));
+        vars.insert("ansible_connection".into(), connection);
+        let user = self
+            .keyword("remote_user")
+            .filter(|v| matches!(v, Value::Str(_)))
+            .or_else(|| defaults.get("ansible_user"));
+        if let Some(user) = user {
+            vars.insert("ansible_user".into(), user.clone());
+            vars.insert("ansible_ssh_user".into(), user.clone());
+        }
+        if let Some(timeout) = defaults.get("ansible_timeout") {
+            vars.insert("ansible_timeout".into(), timeout.clone());
+            vars.insert("ansible_ssh_timeout".into(), timeout.clone());
+        }
+        if let Some(port) = self.keyword("port").filter(|v| matches!(v, Value::Int(_))) {
+            vars.insert("ansible_port".into(), port.clone());
+            vars.insert("ansible_ssh_port".into(), port.clone());
+        }
+        vars
     }
 
     fn keyword(&self, name: &str) -> Option<&Value> {
@@ -129,7 +168,7 @@ impl TaskRun<'_> {
                 error: None,
             });
         }
-        TaskOutcome::Loop(self.run_loop(items))
+        TaskOutcome::Loop(self.run_loop(items, &context))
     }
 
     /// The includes this host asks for (one per loop item).
@@ -147,17 +186,36 @@ impl TaskRun<'_> {
         } else {
             vec![None]
         };
-        let control = self.loop_control();
+        let control = self.loop_control(&base);
         let loop_var = control
             .get("loop_var")
             .map(Value::python_str)
             .unwrap_or_else(|| "item".into());
+        let index_var = control.get("index_var").map(Value::python_str);
+        let extended = control
+            .get("extended")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(false);
+        let allitems = control
+            .get("extended_allitems")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(true);
+        let all: Vec<Value> = items.iter().flatten().cloned().collect();
         let mut targets = Vec::new();
-        for item in items {
+        for (index, item) in items.into_iter().enumerate() {
+            // What `IncludedFile.process_include_results` passes on from
+            // each item's result: the loop, index and `ansible_loop` vars.
             let mut params = Map::new();
             if let Some(item) = &item {
                 params.insert(loop_var.clone(), item.clone());
                 params.insert("ansible_loop_var".into(), Value::str(loop_var.as_str()));
+                if let Some(index_var) = &index_var {
+                    params.insert(index_var.clone(), Value::Int(index as i64));
+                    params.insert("ansible_index_var".into(), Value::str(index_var.as_str()));
+                }
+                if extended {
+                    params.insert("ansible_loop".into(), loop_info(&all, index, allitems));
+                }
             }
             let context = self.context(params.clone());
             match conditional::first_false(
@@ -232,6 +290,12 @@ impl TaskRun<'_> {
         IncludeOutcome::Targets(targets)
     }
 
+    /// A keyword value templated with the task's variables on this host.
+    pub fn template_plain(&self, value: &Value) -> Result<Value, String> {
+        let context = self.context(Map::new());
+        self.template_value(value, &context)
+    }
+
     /// Do these conditions hold for this host (errors count as false)?
     pub fn conditions_hold(&self, conditions: &[Value]) -> bool {
         let context = self.context(Map::new());
@@ -241,11 +305,23 @@ impl TaskRun<'_> {
         )
     }
 
-    fn loop_control(&self) -> Map {
-        match self.task.keyword("loop_control") {
-            Some(Value::Map(m)) => m.clone(),
-            _ => Map::new(),
-        }
+    /// `loop_control`, with its fields templated (`post_validate`) except
+    /// `label` and `break_when`, which are evaluated for each item.
+    fn loop_control(&self, context: &Jv) -> Map {
+        let Some(Value::Map(raw)) = self.task.keyword("loop_control") else {
+            return Map::new();
+        };
+        raw.iter()
+            .map(|(k, v)| {
+                let value = if k == "label" || k == "break_when" {
+                    v.clone()
+                } else {
+                    self.template_value(v, context)
+                        .unwrap_or_else(|_| v.clone())
+                };
+                (k.clone(), value)
+            })
+            .collect()
     }
 
     fn loop_items(&self, context: &Jv) -> Result<Vec<Value>, TaskError> {
@@ -279,30 +355,59 @@ impl TaskRun<'_> {
         }
     }
 
-    fn run_loop(&self, items: Vec<Value>) -> LoopRun {
-        let control = self.loop_control();
+    fn run_loop(&self, items: Vec<Value>, context: &Jv) -> LoopRun {
+        let control = self.loop_control(context);
         let text = |k: &str| control.get(k).map(Value::python_str);
         let loop_var = text("loop_var").unwrap_or_else(|| "item".into());
         let index_var = text("index_var");
-        let extended = control
-            .get("extended")
-            .and_then(Value::ansible_bool)
-            .unwrap_or(false);
+        let flag = |k: &str, default: bool| {
+            control
+                .get(k)
+                .and_then(Value::ansible_bool)
+                .unwrap_or(default)
+        };
+        let extended = flag("extended", false);
+        let allitems = flag("extended_allitems", true);
+        let pause = control
+            .get("pause")
+            .and_then(|v| match v {
+                Value::Int(i) => Some(*i as f64),
+                Value::Float(f) => Some(*f),
+                Value::Str(s) => s.trim().parse().ok(),
+                _ => None,
+            })
+            .filter(|p| p.is_finite() && *p > 0.0);
+        let break_when = control
+            .get("break_when")
+            .filter(|v| !matches!(v, Value::Null))
+            .map(as_list);
+        let register = self.task.keyword("register").map(Value::python_str);
         let label = control.get("label").cloned();
         let count = items.len();
         let mut outcomes = Vec::with_capacity(count);
         // Facts set by earlier items (set_fact in a loop) are visible to
         // later ones, as ansible updates the loop's variables.
         let mut facts_so_far = Map::new();
+        // The previous item's registered result (ansible puts it in the
+        // loop's variables, so later items and labels see it).
+        let mut registered: Option<Value> = None;
         for (index, item) in items.iter().enumerate() {
+            if index > 0
+                && let Some(pause) = pause
+            {
+                std::thread::sleep(std::time::Duration::from_secs_f64(pause));
+            }
             let mut extra = facts_so_far.clone();
+            if let (Some(name), Some(value)) = (&register, &registered) {
+                extra.insert(name.clone(), value.clone());
+            }
             extra.insert("ansible_loop_var".into(), Value::str(loop_var.as_str()));
             extra.insert(loop_var.clone(), item.clone());
             if let Some(index_var) = &index_var {
                 extra.insert("ansible_index_var".into(), Value::str(index_var.as_str()));
                 extra.insert(index_var.clone(), Value::Int(index as i64));
             }
-            let loop_info = extended.then(|| loop_info(&items, index));
+            let loop_info = extended.then(|| loop_info(&items, index, allitems));
             if let Some(info) = &loop_info {
                 extra.insert("ansible_loop".into(), info.clone());
             }
@@ -331,6 +436,11 @@ impl TaskRun<'_> {
                     .cloned()
                     .unwrap_or(Value::Null),
             );
+            if let Some(name) = &register {
+                let value = Value::Map(crate::output::strip_internal_keys(result)).into_data();
+                extra.insert(name.clone(), value.clone());
+                registered = Some(value);
+            }
             let label_template = label
                 .clone()
                 .unwrap_or_else(|| Value::str(format!("{{{{{loop_var}}}}}")));
@@ -348,6 +458,22 @@ impl TaskRun<'_> {
                 }
             }
             outcomes.push(outcome);
+            if let Some(conditions) = &break_when {
+                match conditional::first_false(&self.shared.templar, conditions, &context, None) {
+                    Ok(None) => break,
+                    Ok(Some(_)) => {}
+                    Err(e) => {
+                        // ansible fails the task when break_when cannot be
+                        // evaluated.
+                        if let Some(last) = outcomes.last_mut() {
+                            last.result.insert("failed".into(), Value::Bool(true));
+                            last.result
+                                .insert("msg".into(), Value::str(e.message.clone()));
+                        }
+                        break;
+                    }
+                }
+            }
         }
         let overall = loop_overall(&outcomes);
         LoopRun {
@@ -736,7 +862,18 @@ impl TaskRun<'_> {
             .filter(|d| !d.is_empty() && d != self.host);
         let (target, target_vars) = match &delegate {
             Some(d) => (d.clone(), hostvars_of(context, d)),
-            None => (self.host.to_string(), Some(context.clone())),
+            // The host's own variables, without the connection defaults
+            // the task's context adds: those would hide `ansible_ssh_*`
+            // and keyword values from the connection spec.
+            None => (
+                self.host.to_string(),
+                Some(self.shared.factory.context(
+                    self.play,
+                    self.host,
+                    Some(&self.task_scope()),
+                    Map::new(),
+                )),
+            ),
         };
         let mut connection = self.shared.connection_defaults.clone();
         for (keyword, var) in [
@@ -992,7 +1129,7 @@ fn skipped(condition: Value) -> Outcome {
     }
 }
 
-fn loop_info(items: &[Value], index: usize) -> Value {
+fn loop_info(items: &[Value], index: usize, allitems: bool) -> Value {
     let len = items.len() as i64;
     let i = index as i64;
     let mut info = Map::new();
@@ -1003,7 +1140,9 @@ fn loop_info(items: &[Value], index: usize) -> Value {
     info.insert("length".into(), Value::Int(len));
     info.insert("revindex".into(), Value::Int(len - i));
     info.insert("revindex0".into(), Value::Int(len - i - 1));
-    info.insert("allitems".into(), Value::List(items.to_vec()));
+    if allitems {
+        info.insert("allitems".into(), Value::List(items.to_vec()));
+    }
     if let Some(next) = items.get(index + 1) {
         info.insert("nextitem".into(), next.clone());
     }

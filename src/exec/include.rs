@@ -108,7 +108,7 @@ impl PlayRun<'_> {
             }
         }
         for host in &failed {
-            self.remove_host(host);
+            self.mark_failed(host, scope);
         }
         let site = IncludeSite {
             basedir: scope
@@ -129,7 +129,7 @@ impl PlayRun<'_> {
         let mut loaded_groups: Vec<(Included, Vec<Item>)> = Vec::new();
         let mut failed_loading: Vec<String> = Vec::new();
         for group in groups {
-            match self.load_include(task, &group, &site) {
+            match self.load_include(task, &group, &site, scope) {
                 Ok((shown, items)) => {
                     for host in &group.hosts {
                         self.stats.host(host).ok += 1;
@@ -150,12 +150,9 @@ impl PlayRun<'_> {
             }
         }
         for host in &failed_loading {
-            self.remove_host(host);
+            self.mark_failed(host, scope);
         }
         failed.extend(failed_loading.iter().cloned());
-        if !scope.rescuable {
-            self.failed_for_run.extend(failed.iter().cloned());
-        }
         for (group, items) in loaded_groups {
             let hosts: Vec<String> = group
                 .hosts
@@ -188,10 +185,11 @@ impl PlayRun<'_> {
     /// Read what one include asks for: the name shown in `included:` and
     /// the content, or the reason it cannot be loaded (ansible's wording).
     fn load_include(
-        &self,
+        &mut self,
         task: &Task,
         group: &Included,
         site: &IncludeSite,
+        scope: &Scope,
     ) -> Result<(String, Vec<Item>), String> {
         if task.kind == TaskKind::IncludeRole {
             let (role, warnings) = load_included_role(
@@ -204,6 +202,8 @@ impl PlayRun<'_> {
             for w in &warnings {
                 crate::cli::display::warning(w);
             }
+            // An included role's handlers join the play's.
+            self.add_included_role_handlers(&role, scope);
             let mut info = (*role.info()).clone();
             info.source = RoleSource::Include;
             info.public = task.args.get("public").and_then(Value::ansible_bool);

@@ -112,6 +112,8 @@ pub struct RunOptions {
     pub only_tags: Vec<String>,
     pub skip_tags: Vec<String>,
     pub force_handlers: bool,
+    /// ERROR_ON_MISSING_HANDLER: notifying an unknown handler ends the run.
+    pub error_on_missing_handler: bool,
     /// DEFAULT_GATHERING: implicit, explicit or smart.
     pub gathering: String,
     pub private_role_vars: bool,
@@ -161,9 +163,9 @@ impl Shared {
 }
 
 /// The exit code of a run (`StrategyBase.run`): unreachable hosts beat
-/// failed ones. A host counts as failed when a failure was not rescued
-/// (the iterator's failed state), not by its recap counters: an include
-/// that cannot be loaded counts a failure even when a `rescue` handles it.
+/// failed ones. A host counts as failed while it is in the run's failed
+/// set (`meta: clear_host_errors` takes it out; the recap keeps counting
+/// its failures).
 pub fn exit_code(stats: &Stats, failed_hosts: &std::collections::HashSet<String>) -> Exit {
     if stats.hosts.values().any(|s| s.unreachable > 0) {
         Exit::Unreachable

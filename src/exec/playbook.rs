@@ -62,6 +62,14 @@ impl PlaybookRunner<'_> {
         for playbook in playbooks {
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.playbook_start(&playbook.path.to_string_lossy());
+                // `PlaybookExecutor.run` says this at -vv, after the callback.
+                if self.options.verbosity >= 2 {
+                    cb.display.display(&format!(
+                        "{} plays in {}",
+                        playbook.plays.len(),
+                        playbook.path.display()
+                    ));
+                }
             }
             for play in &playbook.plays {
                 if self.stop_run {
@@ -133,10 +141,16 @@ impl PlaybookRunner<'_> {
             .map_err(crate::cli::adhoc::pattern_fatal)?;
         crate::cli::setup::flush_notices(self.inventory);
         let matched = !ids.is_empty();
-        let hosts: Vec<String> = ids
+        // `ansible_play_hosts_all` names every host of the play; hosts that
+        // failed in earlier plays do not run it.
+        let hosts_all: Vec<String> = ids
             .iter()
             .map(|id| self.inventory.host(*id).name.clone())
-            .filter(|h| !self.failed_hosts.contains(h))
+            .collect();
+        let hosts: Vec<String> = hosts_all
+            .iter()
+            .filter(|h| !self.failed_hosts.contains(*h))
+            .cloned()
             .collect();
         self.snapshot_inventory(&ids)?;
 
@@ -154,20 +168,31 @@ impl PlaybookRunner<'_> {
         }
 
         let compiled = play.compile();
-        let batches = serial_batches(play, &hosts)?;
-        for batch in batches {
-            let batch: Vec<String> = batch
-                .into_iter()
-                .filter(|h| !self.failed_hosts.contains(h))
+        // Batches are cut from every host of the play, failed ones included
+        // (they just do not run), as ansible's `_get_serialized_batches`.
+        let batches = serial_batches(play, &hosts_all)?;
+        for batch_all in batches {
+            let batch: Vec<String> = batch_all
+                .iter()
+                .filter(|h| !self.failed_hosts.contains(*h))
+                .cloned()
                 .collect();
-            if batch.is_empty() {
-                continue;
-            }
             // ansible announces the play again for every batch.
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.play_start(&name);
             }
-            let ended = self.run_batch(play, &name, &hosts, &batch, &compiled)?;
+            if batch.is_empty() {
+                continue;
+            }
+            let failed_before = self.failed_hosts.len();
+            let ended = self.run_batch(play, &name, &hosts, &hosts_all, &batch, &compiled)?;
+            // A batch whose every host failed ends the whole run, as
+            // ansible's PlaybookExecutor does (counting the batch's earlier
+            // failed hosts too).
+            let newly_failed = self.failed_hosts.len().saturating_sub(failed_before);
+            if newly_failed >= batch_all.len() {
+                self.stop_run = true;
+            }
             if self.stop_run || ended {
                 break;
             }
@@ -182,10 +207,12 @@ impl PlaybookRunner<'_> {
         play: &Play,
         name: &str,
         hosts: &[String],
+        hosts_all: &[String],
         batch: &[String],
         compiled: &[Item],
     ) -> Result<bool, Fatal> {
         let mut scope_data = self.play_scope(play, name, hosts, compiled);
+        scope_data.hosts_all = hosts_all.to_vec();
         scope_data.batch = batch.to_vec();
         scope_data.vars_files = self.load_vars_files(play, &scope_data, batch)?;
         let play_scope = Arc::new(scope_data);
@@ -196,6 +223,13 @@ impl PlaybookRunner<'_> {
         let options = &self.options;
         let mut run = PlayRun::new(shared, options, &mut self.stats, Arc::clone(&play_scope));
         run.add_handlers(&play.roles, &play.handlers, &base);
+        if let Some(force) = play
+            .keywords
+            .get("force_handlers")
+            .and_then(|a| a.value.ansible_bool())
+        {
+            run.force_handlers = force;
+        }
 
         if gather_facts(play, options) {
             let gather = gathering_task(play);
@@ -216,19 +250,19 @@ impl PlaybookRunner<'_> {
             }
             run.run_items(&section, &base, batch);
             let active = run.active(batch);
-            if !options.force_handlers && active.is_empty() {
+            if !run.force_handlers && active.is_empty() {
                 continue;
             }
             run.flush_handlers(batch);
         }
+        if let Some(msg) = run.fatal.take() {
+            return Err(Fatal::msg(Exit::Error, msg));
+        }
         let ended = run.is_play_ended();
         let failed = std::mem::take(&mut run.failed_for_run);
         let stopped = std::mem::take(&mut run.stopped_for_run);
-        // A batch whose every host failed ends the whole run, as
-        // ansible's PlaybookExecutor does.
-        if batch.iter().all(|h| failed.contains(h)) {
-            self.stop_run = true;
-        }
+        let cleared = std::mem::take(&mut run.cleared_for_run);
+        self.failed_hosts.retain(|h| !cleared.contains(h));
         self.failed_hosts.extend(failed);
         self.failed_hosts.extend(stopped);
         Ok(ended)

@@ -50,6 +50,9 @@ pub struct Scope {
     /// Block `vars`, outermost first, merged.
     pub vars: Map,
     pub role: Option<Arc<RoleInfo>>,
+    /// Identity of the innermost role for "has this role run on the host"
+    /// (`Role._get_hash_dict`): same role, params, `when`, tags and vars.
+    pub role_key: Option<String>,
     pub dep_chain: Vec<Arc<RoleInfo>>,
     /// Directories for relative paths, most specific first.
     pub search_path: Vec<PathBuf>,
@@ -67,6 +70,30 @@ fn when_list(value: &Value) -> Vec<Value> {
         Value::List(items) => items.clone(),
         other => vec![other.clone()],
     }
+}
+
+/// A role's identity within a play, as ansible compares `Role` objects.
+pub fn role_key(role: &RoleInfo, block: &Block) -> String {
+    let params: Map = role
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let when = block
+        .keywords
+        .get("when")
+        .map(|a| a.value.python_repr())
+        .unwrap_or_default();
+    let tags: Vec<String> = block.tags.iter().map(Value::python_repr).collect();
+    format!(
+        "{}\0{}\0{}\0{}\0{}\0{}",
+        role.path.display(),
+        Value::Map(params).python_repr(),
+        when,
+        tags.join(","),
+        role.keyword_vars.python_repr(),
+        role.source == RoleSource::Include,
+    )
 }
 
 impl Scope {
@@ -103,6 +130,7 @@ impl Scope {
                 let skip_vars = role.source != RoleSource::Import;
                 let mut scope = self.with_keywords(&block.keywords, &block.tags, skip_vars);
                 scope.enter_role(role);
+                scope.role_key = Some(role_key(role, block));
                 scope
             }
             _ => self.with_keywords(&block.keywords, &block.tags, false),

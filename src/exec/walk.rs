@@ -10,7 +10,7 @@ use super::{RunOptions, Shared};
 use crate::output::default::TaskInfo;
 use crate::output::{Stats, callback_view};
 use crate::playbook::model::tags::should_run;
-use crate::playbook::model::{Block, BlockKind, Item, Role, Task, TaskKind};
+use crate::playbook::model::{Block, BlockKind, Item, Role, RoleSource, Task, TaskKind};
 use crate::value::{Map, Value};
 use crate::vars::PlayScope;
 use std::collections::HashSet;
@@ -22,6 +22,12 @@ struct Handler {
     scope: Scope,
     /// Hosts notified and not yet run.
     notified: Vec<String>,
+    /// The name, templated with the play's variables on first use; `None`
+    /// inside when it cannot be templated (the handler is then reachable
+    /// through `listen` only).
+    resolved_name: Option<Option<String>>,
+    /// The handler block it belongs to (numbered in load order).
+    block: usize,
 }
 
 /// The state of one play being run.
@@ -34,15 +40,38 @@ pub struct PlayRun<'a> {
     /// Hosts out of the play (failed or `end_host`).
     removed: HashSet<String>,
     /// Hosts that failed (or were unreachable) and stay failed for the
-    /// rest of the run.
+    /// rest of the run (ansible's `TaskQueueManager._failed_hosts`).
     pub failed_for_run: HashSet<String>,
     /// Hosts stopped by another host's any_errors_fatal failure: left out
     /// of later plays, but not failed themselves.
     pub stopped_for_run: HashSet<String>,
+    /// Hosts whose errors `meta: clear_host_errors` cleared: earlier plays'
+    /// failures of these hosts are forgotten too.
+    pub cleared_for_run: HashSet<String>,
+    /// How many times `meta: clear_host_errors` ran, and at which of those
+    /// counts each host last failed: a block's `always` that clears errors
+    /// forgets the failures from before the clear.
+    clear_epoch: usize,
+    failed_at: std::collections::HashMap<String, usize>,
+    /// By role identity (`Scope::role_key`): hosts on which a task of the
+    /// role gave a result, and hosts on which the role completed (ansible's
+    /// `_had_task_run` and `_completed`).
+    role_ran: std::collections::HashMap<String, HashSet<String>>,
+    role_completed: std::collections::HashMap<String, HashSet<String>>,
+    /// Handler blocks registered so far.
+    handler_blocks: usize,
+    /// Included roles whose handlers are registered.
+    included_role_handlers: HashSet<String>,
     /// `meta: end_play`/`end_batch` was run: nothing more in this batch.
     ended: bool,
     /// `meta: end_play` was run: no later batch either.
     play_ended: bool,
+    /// An error that ends the whole run (a notified handler that does not
+    /// exist, under `ERROR_ON_MISSING_HANDLER`).
+    pub fatal: Option<String>,
+    /// Handlers run on failed hosts too (the play's `force_handlers`, else
+    /// the command line and configuration).
+    pub force_handlers: bool,
 }
 
 fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> TaskInfo {
@@ -89,25 +118,26 @@ impl<'a> PlayRun<'a> {
             removed: HashSet::new(),
             failed_for_run: HashSet::new(),
             stopped_for_run: HashSet::new(),
+            cleared_for_run: HashSet::new(),
+            clear_epoch: 0,
+            failed_at: Default::default(),
+            role_ran: Default::default(),
+            role_completed: Default::default(),
+            included_role_handlers: HashSet::new(),
+            handler_blocks: 0,
             ended: false,
             play_ended: false,
+            fatal: None,
+            force_handlers: options.force_handlers,
         }
     }
 
     /// Register the play's handlers: roles' (dependencies first), then the
     /// play's own.
     pub fn add_handlers(&mut self, roles: &[Role], play_handlers: &[Item], scope: &Scope) {
-        fn role_handlers(role: &Role, out: &mut Vec<Item>) {
-            for dep in &role.dependencies {
-                role_handlers(dep, out);
-            }
-            if !role.handlers.is_empty() {
-                out.push(Item::Block(role.wrapped(role.handlers.clone())));
-            }
-        }
         let mut items = Vec::new();
         for role in roles {
-            role_handlers(role, &mut items);
+            items.extend(role.handler_blocks());
         }
         items.extend(play_handlers.iter().cloned());
         let mut scope = scope.clone();
@@ -115,27 +145,77 @@ impl<'a> PlayRun<'a> {
         self.collect_handlers(&items, &scope);
     }
 
+    /// The handlers of a role that `include_role` brought in, once per
+    /// role and handlers file: later tasks can notify them.
+    pub(super) fn add_included_role_handlers(&mut self, role: &Role, scope: &Scope) {
+        let items = role.handler_blocks();
+        if items.is_empty() {
+            return;
+        }
+        let key = format!("{}\0{:?}", role.path.display(), role_handler_files(&items));
+        if !self.included_role_handlers.insert(key) {
+            return;
+        }
+        let mut scope = scope.clone();
+        scope.handlers = true;
+        self.collect_handlers(&items, &scope);
+    }
+
+    /// Register handlers. Each top-level block, and each run of
+    /// consecutive bare tasks (ansible's implicit block), is one handler
+    /// block: lookups by name search the blocks last loaded first.
     fn collect_handlers(&mut self, items: &[Item], scope: &Scope) {
+        let mut after_task = false;
         for item in items {
-            match item {
-                Item::Task(task) => self.handlers.push(Handler {
-                    task: task.clone(),
-                    scope: scope.clone(),
-                    notified: Vec::new(),
-                }),
-                Item::Block(block) => {
-                    let inner = scope.enter_block(block);
-                    self.collect_handlers(&block.block, &inner);
-                    self.collect_handlers(&block.rescue, &inner);
-                    self.collect_handlers(&block.always, &inner);
+            if !(after_task && matches!(item, Item::Task(_))) {
+                self.handler_blocks += 1;
+            }
+            after_task = matches!(item, Item::Task(_));
+            self.collect_in_block(item, scope);
+        }
+    }
+
+    fn collect_in_block(&mut self, item: &Item, scope: &Scope) {
+        match item {
+            Item::Task(task) => self.handlers.push(Handler {
+                task: task.clone(),
+                scope: scope.clone(),
+                notified: Vec::new(),
+                resolved_name: None,
+                block: self.handler_blocks,
+            }),
+            Item::Block(block) => {
+                let inner = scope.enter_block(block);
+                for inner_item in block.block.iter().chain(&block.rescue).chain(&block.always) {
+                    self.collect_in_block(inner_item, &inner);
                 }
             }
         }
     }
 
-    /// Take a host out of the rest of the play.
-    pub(super) fn remove_host(&mut self, host: &str) {
+    /// A host failed a task: it leaves the current block (and the play,
+    /// unless a `rescue` catches it).
+    pub(super) fn mark_failed(&mut self, host: &str, scope: &Scope) {
         self.removed.insert(host.to_string());
+        self.failed_at.insert(host.to_string(), self.clear_epoch);
+        if !scope.rescuable {
+            self.failed_for_run.insert(host.to_string());
+            self.leave_play_hosts(host);
+        }
+    }
+
+    /// `ansible_play_hosts` and `ansible_play_batch` leave out hosts that
+    /// failed or ended (the play's `_removed_hosts`); a clear of host
+    /// errors does not bring them back, as in ansible.
+    fn leave_play_hosts(&mut self, host: &str) {
+        if !self.play.hosts.iter().any(|h| h == host) && !self.play.batch.iter().any(|h| h == host)
+        {
+            return;
+        }
+        let mut play = (*self.play).clone();
+        play.hosts.retain(|h| h != host);
+        play.batch.retain(|h| h != host);
+        self.play = Arc::new(play);
     }
 
     /// `meta: end_play` ends every batch of the play, `end_batch` only this one.
@@ -175,6 +255,53 @@ impl<'a> PlayRun<'a> {
 
     fn run_block(&mut self, block: &Block, scope: &Scope, hosts: &[String]) -> Vec<String> {
         let inner = scope.enter_block(block);
+        // A role from `roles:` or a dependency runs once per host unless
+        // it allows duplicates; its content ends with an implicit
+        // `role_complete` that marks it done for hosts that ran a task of it.
+        let dedup_key = match &block.kind {
+            BlockKind::Role(info)
+                if !info.allow_duplicates
+                    && matches!(info.source, RoleSource::PlayRoles | RoleSource::Dependency) =>
+            {
+                inner.role_key.clone()
+            }
+            _ => None,
+        };
+        let Some(key) = dedup_key else {
+            return self.run_block_sections(block, &inner, hosts);
+        };
+        let done = self.role_completed.get(&key).cloned().unwrap_or_default();
+        let todo: Vec<String> = hosts
+            .iter()
+            .filter(|h| !done.contains(*h))
+            .cloned()
+            .collect();
+        if todo.is_empty() {
+            return Vec::new();
+        }
+        let failed = self.run_block_sections(block, &inner, &todo);
+        let ran = self.role_ran.get(&key).cloned().unwrap_or_default();
+        let completed: Vec<String> = self
+            .active(&todo)
+            .into_iter()
+            .filter(|h| !failed.contains(h) && ran.contains(h))
+            .collect();
+        if !self.ended {
+            self.role_completed
+                .entry(key)
+                .or_default()
+                .extend(completed);
+        }
+        failed
+    }
+
+    /// A block's `block`, `rescue` and `always` sections on `hosts`.
+    fn run_block_sections(
+        &mut self,
+        block: &Block,
+        inner: &Scope,
+        hosts: &[String],
+    ) -> Vec<String> {
         let mut block_scope = inner.clone();
         if !block.rescue.is_empty() {
             block_scope.rescuable = true;
@@ -185,7 +312,7 @@ impl<'a> PlayRun<'a> {
             for host in &failed_in_block {
                 self.removed.remove(host);
             }
-            let failed_in_rescue = self.run_items(&block.rescue, &inner, &failed_in_block);
+            let failed_in_rescue = self.run_items(&block.rescue, inner, &failed_in_block);
             still_failed = failed_in_rescue;
         }
         if !block.always.is_empty() {
@@ -198,11 +325,18 @@ impl<'a> PlayRun<'a> {
             for host in &still_failed {
                 self.removed.remove(host);
             }
-            let failed_in_always = self.run_items(&block.always, &inner, &always_hosts);
+            let epoch = self.clear_epoch;
+            let failed_in_always = self.run_items(&block.always, inner, &always_hosts);
             for host in failed_in_always {
                 if !still_failed.contains(&host) {
                     still_failed.push(host);
                 }
+            }
+            if self.clear_epoch != epoch {
+                // `meta: clear_host_errors` ran in `always`: failures from
+                // before it no longer count (`_clear_state_errors`).
+                let current = self.clear_epoch;
+                still_failed.retain(|h| self.failed_at.get(h) == Some(&current));
             }
         }
         for host in &still_failed {
@@ -221,6 +355,24 @@ impl<'a> PlayRun<'a> {
 
     fn selected(&self, task: &Task, scope: &Scope) -> bool {
         let tags = scope.task_tags(task);
+        // Templated tags see the play's variables (no host's own: ansible
+        // filters tasks before running them on hosts; the first host
+        // stands in for the play here).
+        let tags = match self.play.hosts_all.first() {
+            Some(host) => {
+                let context = std::cell::OnceCell::new();
+                let render = |tag: &str| {
+                    let context = context.get_or_init(|| {
+                        self.shared
+                            .factory
+                            .context(&self.play, host, None, scope.vars.clone())
+                    });
+                    self.shared.templar.template_in(tag, context).ok()
+                };
+                crate::playbook::model::tags::render_tags(tags, &render)
+            }
+            None => tags,
+        };
         should_run(&tags, &self.options.only_tags, &self.options.skip_tags)
     }
 
@@ -284,7 +436,9 @@ impl<'a> PlayRun<'a> {
     }
 
     fn run_task(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
-        if !self.selected(task, scope) || !self.started(task) {
+        // Notified handlers run whatever the tag selection (ansible does not
+        // filter the play's handlers by tags).
+        if (!scope.handlers && !self.selected(task, scope)) || !self.started(task) {
             return Vec::new();
         }
         let short = super::actions::short_name(&task.action);
@@ -326,15 +480,16 @@ impl<'a> PlayRun<'a> {
                 failed.push(host.clone());
             }
         }
-        if run_once && failed.len() == 1 {
-            // A failed run_once task fails the whole batch.
+        // A failure of a run_once or any_errors_fatal task fails every
+        // host of the batch (they go to their rescue, if any), unless the
+        // task ignores errors (`LinearStrategy.run`).
+        let fatal = (run_once || is_true(scope.keyword(task, "any_errors_fatal")))
+            && !is_true(scope.keyword(task, "ignore_errors"));
+        if fatal && !failed.is_empty() {
             failed = hosts.to_vec();
         }
         for host in &failed {
-            self.removed.insert(host.clone());
-            if !scope.rescuable {
-                self.failed_for_run.insert(host.clone());
-            }
+            self.mark_failed(host, scope);
         }
         // any_errors_fatal: one unrescued failure ends the play for every
         // host (they are not counted as failed, but the play and the run's
@@ -443,6 +598,15 @@ impl<'a> PlayRun<'a> {
         let skipped = overall.flag("skipped");
         let changed = overall.flag("changed");
         let unreachable = overall.flag("unreachable");
+        if !skipped
+            && !unreachable
+            && let Some(key) = &scope.role_key
+        {
+            self.role_ran
+                .entry(key.clone())
+                .or_default()
+                .insert(host.to_string());
+        }
 
         // Variables first: later tasks (and handlers) see them.
         if let Some(register) = task.keyword("register") {
@@ -541,10 +705,24 @@ impl<'a> PlayRun<'a> {
             cb.runner_on_skipped(host, info, view);
             return false;
         }
+        drop(cb);
+        // Handlers are notified before the result is reported; a missing
+        // one can end the run right there.
+        if changed {
+            self.notify(task, scope, host);
+            if self.fatal.is_some() {
+                return false;
+            }
+        }
+        let stats = self.stats.host(host);
         stats.ok += 1;
         if changed {
             stats.changed += 1;
         }
+        let mut cb = match self.shared.callback.lock() {
+            Ok(cb) => cb,
+            Err(poisoned) => poisoned.into_inner(),
+        };
         let diff_mode = scope
             .keyword(task, "diff")
             .and_then(Value::ansible_bool)
@@ -553,10 +731,6 @@ impl<'a> PlayRun<'a> {
             cb.on_file_diff(info, result, self.options.diff_context);
         }
         cb.runner_on_ok(host, info, view);
-        drop(cb);
-        if changed {
-            self.notify(task, scope, host);
-        }
         false
     }
 
@@ -586,69 +760,165 @@ impl<'a> PlayRun<'a> {
     }
 
     fn notify(&mut self, task: &Task, scope: &Scope, host: &str) {
-        // Blocks and imports pass `notify` down to their tasks.
-        let names: Vec<String> = match scope.keyword(task, "notify") {
-            Some(Value::List(items)) => items.iter().map(Value::python_str).collect(),
-            Some(Value::Null) | None => return,
-            Some(other) => vec![other.python_str()],
+        // Blocks pass `notify` down to their tasks (`Notifiable`); the
+        // names may be templates (of a name or a list of names).
+        let Some(raw) = scope.keyword(task, "notify").cloned() else {
+            return;
         };
+        let run = TaskRun {
+            shared: self.shared,
+            play: &self.play,
+            task,
+            scope,
+            host,
+        };
+        let value = run.template_plain(&raw).unwrap_or(raw);
+        let names: Vec<String> = match value {
+            Value::List(items) => items.iter().map(Value::python_str).collect(),
+            Value::Null => return,
+            other => vec![other.python_str()],
+        };
+        self.resolve_handler_names();
         for name in names {
-            let mut found = false;
-            for handler in &mut self.handlers {
-                let own = handler.task.name.as_ref().map(Value::python_str);
-                let qualified = handler
-                    .scope
-                    .role
-                    .as_ref()
-                    .zip(own.as_ref())
-                    .map(|(r, n)| format!("{} : {n}", r.name));
-                let listens = match handler.task.keyword("listen") {
-                    Some(Value::List(l)) => l.iter().any(|v| v.python_str() == name),
-                    Some(v) => v.python_str() == name,
-                    None => false,
+            // As `search_handlers_by_notification`: the first handler with
+            // that name (plain or role-qualified), then every handler
+            // listening to it (one per handler name).
+            // Blocks loaded last are searched first ("last handler loaded
+            // with the same name wins"), tasks in a block in order.
+            let mut order: Vec<usize> = (0..self.handlers.len()).collect();
+            order.sort_by_key(|i| (std::cmp::Reverse(self.handlers[*i].block), *i));
+            let mut matched: Vec<usize> = Vec::new();
+            if let Some(index) = order.iter().copied().find(|i| {
+                let handler = &self.handlers[*i];
+                let Some(Some(own)) = &handler.resolved_name else {
+                    return false;
                 };
-                if own.as_deref() == Some(name.as_str())
-                    || qualified.as_deref() == Some(name.as_str())
-                    || listens
+                *own == name || role_qualified(handler, own).contains(&name)
+            }) {
+                matched.push(index);
+            }
+            let mut seen: HashSet<String> = HashSet::new();
+            for index in order {
+                let handler = &self.handlers[index];
+                let topics: Vec<String> = match handler.task.keyword("listen") {
+                    Some(Value::List(l)) => l.iter().map(Value::python_str).collect(),
+                    Some(Value::Null) | None => Vec::new(),
+                    Some(v) => vec![v.python_str()],
+                };
+                // A role's handler also listens to `role : topic`
+                // (`Handler._validate_listen`).
+                let listens = topics
+                    .iter()
+                    .any(|t| *t == name || role_qualified(handler, t).contains(&name));
+                if !listens {
+                    continue;
+                }
+                let own = handler.task.name.as_ref().map(Value::python_str);
+                if let Some(own) = own.filter(|n| !n.is_empty())
+                    && !seen.insert(own)
                 {
-                    found = true;
-                    if !handler.notified.iter().any(|h| h == host) {
-                        handler.notified.push(host.to_string());
-                    }
+                    continue;
+                }
+                matched.push(index);
+            }
+            if matched.is_empty() {
+                let msg = format!(
+                    "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
+                );
+                if self.options.error_on_missing_handler {
+                    self.fatal = Some(msg);
+                    self.ended = true;
+                    return;
+                }
+                crate::cli::display::warning(&msg);
+            }
+            for index in matched {
+                let notified = &mut self.handlers[index].notified;
+                if !notified.iter().any(|h| h == host) {
+                    notified.push(host.to_string());
                 }
             }
-            if !found {
-                crate::cli::display::warning(&format!(
-                    "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
-                ));
+        }
+    }
+
+    /// Template handler names with the play's variables (once each), as
+    /// ansible does when it first looks handlers up; a name that cannot be
+    /// templated makes its handler unusable unless it listens to topics.
+    fn resolve_handler_names(&mut self) {
+        let Some(host) = self.play.hosts_all.first().cloned() else {
+            return;
+        };
+        let mut context = None;
+        for index in 0..self.handlers.len() {
+            if self.handlers[index].resolved_name.is_some() {
+                continue;
             }
+            let handler = &self.handlers[index];
+            let resolved = match &handler.task.name {
+                None => None,
+                Some(Value::Str(name)) if crate::templating::render::is_template(name) => {
+                    let context = context.get_or_insert_with(|| {
+                        self.shared
+                            .factory
+                            .context(&self.play, &host, None, Map::new())
+                    });
+                    match self.shared.templar.template_in(name, context) {
+                        Ok(v) => Some(v.python_str()),
+                        Err(e) => {
+                            if handler.task.keyword("listen").is_none() {
+                                crate::cli::display::warning(&format!(
+                                    "Handler '{name}' is unusable because it has no listen topics and the name could not be templated (host-specific variables are not supported in handler names). The error: {}",
+                                    e.message
+                                ));
+                            }
+                            None
+                        }
+                    }
+                }
+                Some(other) => Some(other.python_str()),
+            };
+            self.handlers[index].resolved_name = Some(resolved);
         }
     }
 
     /// Run notified handlers in definition order (handlers may notify
     /// later handlers in the same flush).
     pub fn flush_handlers(&mut self, hosts: &[String]) {
+        self.flush_handlers_in(hosts, false);
+    }
+
+    /// Run notified handlers; `rescuable` when the flush sits in a block
+    /// with a `rescue` (a failing handler then goes there). Returns the
+    /// hosts whose handlers failed.
+    fn flush_handlers_in(&mut self, hosts: &[String], rescuable: bool) -> Vec<String> {
+        let mut failed: Vec<String> = Vec::new();
         let mut index = 0;
         while index < self.handlers.len() {
             let notified = std::mem::take(&mut self.handlers[index].notified);
             let targets: Vec<String> = hosts
                 .iter()
                 .filter(|h| notified.contains(h))
-                .filter(|h| self.options.force_handlers || !self.removed.contains(*h))
+                .filter(|h| self.force_handlers || !self.removed.contains(*h))
                 .cloned()
                 .collect();
             if !targets.is_empty() && !self.ended {
                 let task = self.handlers[index].task.clone();
-                let scope = self.handlers[index].scope.clone();
-                if self.options.force_handlers {
+                let mut scope = self.handlers[index].scope.clone();
+                scope.rescuable = rescuable;
+                if self.force_handlers {
                     for h in &targets {
                         self.removed.remove(h);
                     }
                 }
-                self.run_task(&task, &scope, &targets);
+                for host in self.run_task(&task, &scope, &targets) {
+                    if !failed.contains(&host) {
+                        failed.push(host);
+                    }
+                }
             }
             index += 1;
         }
+        failed
     }
 
     /// `meta:` tasks (`StrategyBase._execute_meta` under the linear
@@ -688,6 +958,12 @@ impl<'a> PlayRun<'a> {
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.task_start(&info);
             }
+            if scope.handlers && what == "flush_handlers" {
+                // An error that ends the run, as in `_execute_meta`.
+                self.fatal = Some("flush_handlers cannot be used as a handler".into());
+                self.ended = true;
+                return Vec::new();
+            }
             let conditions = scope.conditions(task);
             let supports_when = !matches!(
                 what.as_str(),
@@ -706,13 +982,23 @@ impl<'a> PlayRun<'a> {
                 run.conditions_hold(&conditions)
             };
             if !holds {
+                let suffix = match what.as_str() {
+                    "flush_handlers" => format!(", not running handlers for {host}"),
+                    "clear_facts" => format!(", not clearing facts and fact cache for {host}"),
+                    "clear_host_errors" => {
+                        format!(", not clearing host error state for {host}")
+                    }
+                    "end_batch" => ", continuing current batch".to_string(),
+                    "end_play" => ", continuing play".to_string(),
+                    "end_host" => format!(", continuing execution for {host}"),
+                    _ => String::new(),
+                };
+                let reason = format!("{what} conditional evaluated to False{suffix}");
+                self.meta_verbose(&reason);
                 let mut result = Map::new();
                 result.insert("msg".into(), Value::str(what.as_str()));
                 result.insert("skipped".into(), Value::Bool(true));
-                result.insert(
-                    "skip_reason".into(),
-                    Value::str(format!("{what} conditional evaluated to False")),
-                );
+                result.insert("skip_reason".into(), Value::str(reason));
                 // Reported, but not counted in the recap (as ansible).
                 let view = callback_view(&result, false, false);
                 if let Ok(mut cb) = self.shared.callback.lock() {
@@ -737,6 +1023,7 @@ impl<'a> PlayRun<'a> {
                 }
                 "end_host" => {
                     self.removed.insert(host.clone());
+                    self.leave_play_hosts(host);
                 }
                 "clear_facts" => {
                     for h in hosts {
@@ -744,25 +1031,97 @@ impl<'a> PlayRun<'a> {
                     }
                 }
                 "clear_host_errors" => {
-                    self.removed.clear();
+                    // Hosts still in the play (in a rescue or always) go on
+                    // as if they had not failed; hosts already out of the
+                    // play stay out, as their iterator state is complete.
+                    self.clear_epoch += 1;
+                    for h in &self.play.hosts_all {
+                        self.failed_for_run.remove(h);
+                        self.cleared_for_run.insert(h.clone());
+                    }
                 }
                 // noop, refresh_inventory, reset_connection, end_role:
                 // nothing observable to do without a transport or inventory
                 // plugins.
                 _ => {}
             }
+            let msg = match what.as_str() {
+                "refresh_inventory" => "inventory successfully refreshed".to_string(),
+                "clear_facts" => "facts cleared".to_string(),
+                "clear_host_errors" => "cleared host errors".to_string(),
+                "end_batch" => "ending batch".to_string(),
+                "end_play" => "ending play".to_string(),
+                "end_host" => format!("ending play for {host}"),
+                "reset_connection" => "reset connection".to_string(),
+                other => other.to_string(),
+            };
+            self.meta_verbose(&msg);
         }
         if !flush_for.is_empty() {
-            self.flush_handlers(&flush_for);
+            // Hosts whose handlers failed fail here, in this block.
+            return self.flush_handlers_in(&flush_for, scope.rescuable);
         }
         Vec::new()
     }
 }
 
+impl PlayRun<'_> {
+    /// `META: ...`, what `_execute_meta` says at -vv about a meta task.
+    fn meta_verbose(&self, text: &str) {
+        if self.options.verbosity >= 2
+            && let Ok(cb) = self.shared.callback.lock()
+        {
+            cb.display.display(&format!("META: {text}"));
+        }
+    }
+}
+
+/// `role : text` with the handler's role name, short and fully qualified.
+fn role_qualified(handler: &Handler, text: &str) -> Vec<String> {
+    match &handler.scope.role {
+        Some(role) => {
+            // A collection role's short name is the last part of its FQCN.
+            let short = match role.display_name.matches('.').count() {
+                n if n >= 2 => role.display_name.rsplit('.').next().unwrap_or(&role.name),
+                _ => role.name.as_str(),
+            };
+            vec![
+                format!("{short} : {text}"),
+                format!("{} : {text}", role.display_name),
+            ]
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Which files the handlers came from (tells `handlers_from` apart).
+fn role_handler_files(items: &[Item]) -> Vec<String> {
+    let mut files = Vec::new();
+    for item in items {
+        match item {
+            Item::Task(t) => files.push(t.origin.file.path.display().to_string()),
+            Item::Block(b) => files.extend(role_handler_files(&b.block)),
+        }
+    }
+    files.dedup();
+    files
+}
+
 /// `ansible_failed_task`: the task's main attributes.
 fn failed_task(task: &Task, info: &TaskInfo) -> Value {
     let mut map = Map::new();
-    map.insert("name".into(), Value::str(info.name.as_str()));
+    // The task's own (templated) name: without the role prefix of the
+    // banner, empty when the task has none.
+    let name = match (&task.name, &task.role) {
+        (None, _) => String::new(),
+        (Some(_), Some(role)) => info
+            .name
+            .strip_prefix(&format!("{role} : "))
+            .unwrap_or(&info.name)
+            .to_string(),
+        (Some(_), None) => info.name.clone(),
+    };
+    map.insert("name".into(), Value::str(name));
     map.insert("action".into(), Value::str(task.action.as_str()));
     let args: Map = task
         .args

@@ -35,9 +35,25 @@ impl ContextFactory {
         task: Option<&TaskScope>,
         extra: Map,
     ) -> Jv {
+        self.context_with_defaults(play, host, task, extra, Map::new())
+    }
+
+    /// `context`, plus `defaults` for the names no variable sets (what
+    /// `PlayContext.update_vars` adds for a task: `ansible_host`, ...).
+    pub fn context_with_defaults(
+        &self,
+        play: &Arc<PlayScope>,
+        host: &str,
+        task: Option<&TaskScope>,
+        extra: Map,
+        defaults: Map,
+    ) -> Jv {
         let mut raw = self.store.get_vars(Some(play), host, task);
         for (k, v) in extra {
             raw.insert(k, v);
+        }
+        for (k, v) in defaults {
+            raw.entry(k).or_insert(v);
         }
         let hostvars = Jv::from_object(HostVars {
             factory: self.clone(),

@@ -20,6 +20,7 @@ fn role(name: &str, defaults: Map, vars: Map, deps: Vec<Arc<RoleInfo>>) -> Arc<R
         dependencies: deps,
         source: RoleSource::PlayRoles,
         public: None,
+        allow_duplicates: false,
     })
 }
 

@@ -37,6 +37,7 @@ pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<(Playbook, Vec<S
         warnings: Vec::new(),
         role_cache: HashMap::new(),
         role_depth: 0,
+        import_handlers: Vec::new(),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let abs = normalize(&cwd.join(path));
@@ -76,6 +77,7 @@ fn loader_for(opts: &LoadOptions) -> Loader {
         warnings: Vec::new(),
         role_cache: HashMap::new(),
         role_depth: 0,
+        import_handlers: Vec::new(),
     }
 }
 
@@ -140,7 +142,9 @@ pub fn load_included_role(
         .role
         .as_ref()
         .and_then(|(_, path)| path.parent().map(Path::to_path_buf));
-    let role = loader.load_role_definition(&name_node, &ctx, role_basedir, &files)?;
+    let mut role = loader.load_role_definition(&name_node, &ctx, role_basedir, &files)?;
+    // Roles its tasks import bring their handlers along with it.
+    role.handlers.append(&mut loader.import_handlers);
     Ok((role, loader.warnings))
 }
 
@@ -165,6 +169,9 @@ struct Loader {
     warnings: Vec<String>,
     role_cache: HashMap<String, Role>,
     role_depth: usize,
+    /// Handlers of roles brought in by `import_role` in the play being
+    /// read: ansible adds them to the play's handlers.
+    import_handlers: Vec<Item>,
 }
 
 /// Where a list of tasks is being read.
@@ -497,7 +504,8 @@ impl Loader {
                 lists[i] = self.load_section(list, &c, &origin, "tasks")?;
             }
         }
-        let [pre_tasks, tasks, post_tasks, handlers] = lists;
+        let [pre_tasks, tasks, post_tasks, mut handlers] = lists;
+        handlers.append(&mut self.import_handlers);
         Ok(Play {
             name,
             hosts,
@@ -1092,6 +1100,7 @@ impl Loader {
         let mut role = self.load_role_definition(&name_node, &c, role_basedir, &from)?;
         role.source = RoleSource::Import;
         role.public = task.args.get("public").and_then(Value::ansible_bool);
+        self.import_handlers.extend(role.handler_blocks());
         let content = role.compile();
         Ok(Block {
             kind: BlockKind::Role(role.info()),

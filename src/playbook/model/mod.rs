@@ -131,6 +131,9 @@ pub struct RoleInfo {
     pub source: RoleSource,
     /// The `public` keyword of an import, when given.
     pub public: Option<bool>,
+    /// `allow_duplicates` of the role's meta: a role listed twice (or
+    /// reached twice as a dependency) runs again on a host.
+    pub allow_duplicates: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -243,6 +246,19 @@ impl Role {
         out
     }
 
+    /// The role's handlers and its dependencies' (dependencies first), each
+    /// role's in a block of its own (`Role.get_handler_blocks`).
+    pub fn handler_blocks(&self) -> Vec<Item> {
+        let mut out = Vec::new();
+        for dep in &self.dependencies {
+            out.extend(dep.handler_blocks());
+        }
+        if !self.handlers.is_empty() {
+            out.push(Item::Block(self.wrapped(self.handlers.clone())));
+        }
+        out
+    }
+
     fn compile_chain(&self) -> Vec<Item> {
         self.compile()
     }
@@ -265,6 +281,7 @@ impl Role {
             dependencies: self.dependencies.iter().map(Role::info).collect(),
             source: self.source,
             public: self.public,
+            allow_duplicates: self.allow_duplicates,
         })
     }
 

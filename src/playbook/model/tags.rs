@@ -10,6 +10,39 @@ pub fn tag_text(v: &Value) -> String {
     v.python_str()
 }
 
+/// Tags written as templates (`tags: "{{ the_tags }}"`) rendered by
+/// `render`, as `evaluate_tags` templates them with the play's variables:
+/// a list gives several tags (`_flatten_tags`); a tag that cannot be
+/// rendered stays as written.
+pub fn render_tags(
+    tags: BTreeSet<String>,
+    render: &dyn Fn(&str) -> Option<Value>,
+) -> BTreeSet<String> {
+    if !tags
+        .iter()
+        .any(|t| crate::templating::render::is_template(t))
+    {
+        return tags;
+    }
+    let mut out = BTreeSet::new();
+    for tag in tags {
+        if !crate::templating::render::is_template(&tag) {
+            out.insert(tag);
+            continue;
+        }
+        match render(&tag) {
+            Some(Value::List(items)) => out.extend(items.iter().map(tag_text)),
+            Some(other) => {
+                out.insert(tag_text(&other));
+            }
+            None => {
+                out.insert(tag);
+            }
+        }
+    }
+    out
+}
+
 /// ansible's `Taggable.evaluate_tags` on a task whose inherited tags are
 /// `tags`. An empty `only` means `all`.
 pub fn should_run(tags: &BTreeSet<String>, only: &[String], skip: &[String]) -> bool {
