@@ -260,11 +260,9 @@ impl PlaybookRunner<'_> {
         }
         let ended = run.is_play_ended();
         let failed = std::mem::take(&mut run.failed_for_run);
-        let stopped = std::mem::take(&mut run.stopped_for_run);
         let cleared = std::mem::take(&mut run.cleared_for_run);
         self.failed_hosts.retain(|h| !cleared.contains(h));
         self.failed_hosts.extend(failed);
-        self.failed_hosts.extend(stopped);
         Ok(ended)
     }
 

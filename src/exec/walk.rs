@@ -42,9 +42,6 @@ pub struct PlayRun<'a> {
     /// Hosts that failed (or were unreachable) and stay failed for the
     /// rest of the run (ansible's `TaskQueueManager._failed_hosts`).
     pub failed_for_run: HashSet<String>,
-    /// Hosts stopped by another host's any_errors_fatal failure: left out
-    /// of later plays, but not failed themselves.
-    pub stopped_for_run: HashSet<String>,
     /// Hosts whose errors `meta: clear_host_errors` cleared: earlier plays'
     /// failures of these hosts are forgotten too.
     pub cleared_for_run: HashSet<String>,
@@ -117,7 +114,6 @@ impl<'a> PlayRun<'a> {
             handlers: Vec::new(),
             removed: HashSet::new(),
             failed_for_run: HashSet::new(),
-            stopped_for_run: HashSet::new(),
             cleared_for_run: HashSet::new(),
             clear_epoch: 0,
             failed_at: Default::default(),
@@ -490,22 +486,6 @@ impl<'a> PlayRun<'a> {
         }
         for host in &failed {
             self.mark_failed(host, scope);
-        }
-        // any_errors_fatal: one unrescued failure ends the play for every
-        // host (they are not counted as failed, but the play and the run's
-        // later batches stop).
-        if !failed.is_empty()
-            && !scope.rescuable
-            && is_true(scope.keyword(task, "any_errors_fatal"))
-        {
-            self.ended = true;
-            self.play_ended = true;
-            for host in hosts {
-                self.removed.insert(host.clone());
-                if !self.failed_for_run.contains(host) {
-                    self.stopped_for_run.insert(host.clone());
-                }
-            }
         }
         failed
     }
