@@ -341,6 +341,19 @@ impl<'a> PlayRun<'a> {
         still_failed
     }
 
+    /// What the callback is told about a task about to run (a fresh
+    /// identity, the banner prefix and the templated name).
+    fn new_task_info(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> TaskInfo {
+        let uuid = self.next_uuid();
+        let prefix = if scope.handlers {
+            "RUNNING HANDLER"
+        } else {
+            "TASK"
+        };
+        let name = self.display_name(task, scope, hosts.first());
+        task_info(task, uuid, prefix, name)
+    }
+
     /// A task identity unique in the whole run (callbacks key on it).
     fn next_uuid(&mut self) -> usize {
         self.shared
@@ -441,14 +454,7 @@ impl<'a> PlayRun<'a> {
         if short == "meta" {
             return self.run_meta(task, scope, hosts);
         }
-        let uuid = self.next_uuid();
-        let prefix = if scope.handlers {
-            "RUNNING HANDLER"
-        } else {
-            "TASK"
-        };
-        let name = self.display_name(task, scope, hosts.first());
-        let info = task_info(task, uuid, prefix, name);
+        let info = self.new_task_info(task, scope, hosts);
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.task_start(&info);
         }
@@ -925,14 +931,7 @@ impl<'a> PlayRun<'a> {
         } else {
             hosts.iter().take(1).cloned().collect()
         };
-        let uuid = self.next_uuid();
-        let prefix = if scope.handlers {
-            "RUNNING HANDLER"
-        } else {
-            "TASK"
-        };
-        let name = self.display_name(task, scope, hosts.first());
-        let info = task_info(task, uuid, prefix, name);
+        let info = self.new_task_info(task, scope, hosts);
         let mut flush_for: Vec<String> = Vec::new();
         for host in &targets {
             if let Ok(mut cb) = self.shared.callback.lock() {

@@ -176,9 +176,9 @@ impl DefaultCallback {
             && !flag(result, "_ansible_verbose_override")
     }
 
-    /// `_dump_results`: the result without internal keys, as JSON.
-    pub fn dump_results(&self, result: &Map) -> String {
-        let indent = flag(result, "_ansible_verbose_always") || self.display.verbosity > 2;
+    /// What `_dump_results` shows of a result: no internal keys, no
+    /// invocation or diff below -vvv, no exception/warnings/deprecations.
+    fn abridged(&self, result: &Map) -> Value {
         let mut abridged = strip_internal_keys(result);
         if self.display.verbosity < 3 {
             abridged.shift_remove("invocation");
@@ -187,7 +187,13 @@ impl DefaultCallback {
         for key in ["exception", "warnings", "deprecations"] {
             abridged.shift_remove(key);
         }
-        let value = Value::Map(abridged);
+        Value::Map(abridged)
+    }
+
+    /// `_dump_results`: the result without internal keys, as JSON.
+    pub fn dump_results(&self, result: &Map) -> String {
+        let indent = flag(result, "_ansible_verbose_always") || self.display.verbosity > 2;
+        let value = self.abridged(result);
         if indent {
             value.to_python_json()
         } else {
@@ -264,15 +270,7 @@ impl DefaultCallback {
     /// The result as the minimal (indent 4) or oneline (indent 0, joined)
     /// callback dumps it.
     fn adhoc_dump(&self, result: &Map) -> String {
-        let mut abridged = strip_internal_keys(result);
-        if self.display.verbosity < 3 {
-            abridged.shift_remove("invocation");
-            abridged.shift_remove("diff");
-        }
-        for key in ["exception", "warnings", "deprecations"] {
-            abridged.shift_remove(key);
-        }
-        let pretty = Value::Map(abridged).to_python_json();
+        let pretty = self.abridged(result).to_python_json();
         if self.style == Style::Oneline {
             pretty
                 .lines()
@@ -558,15 +556,7 @@ impl DefaultCallback {
     /// `_dump_results(result, indent=0)` as junit's system-out holds it.
     fn junit_dump(&self, result: &Map) -> String {
         let verbose = flag(result, "_ansible_verbose_always");
-        let mut abridged = strip_internal_keys(result);
-        if self.display.verbosity < 3 {
-            abridged.shift_remove("invocation");
-            abridged.shift_remove("diff");
-        }
-        for key in ["exception", "warnings", "deprecations"] {
-            abridged.shift_remove(key);
-        }
-        let pretty = Value::Map(abridged).to_python_json();
+        let pretty = self.abridged(result).to_python_json();
         if verbose || self.display.verbosity > 2 {
             pretty
         } else {
