@@ -24,11 +24,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub(super) fn from_error_pub(e: &TaskError, origin: &Origin) -> Outcome {
-        Outcome::from_error(e, origin)
-    }
-
-    fn from_error(e: &TaskError, origin: &Origin) -> Outcome {
+    pub(super) fn from_error(e: &TaskError, origin: &Origin) -> Outcome {
         let mut result = Map::new();
         result.insert("failed".into(), Value::Bool(true));
         result.insert("msg".into(), Value::str(e.result_message()));
@@ -75,11 +71,8 @@ impl TaskRun<'_> {
         }
     }
 
-    pub(super) fn context_with(&self, extra: Map) -> Jv {
-        self.context(extra)
-    }
-
-    fn context(&self, extra: Map) -> Jv {
+    /// The task's template context on this host, with `extra` variables.
+    pub(super) fn context(&self, extra: Map) -> Jv {
         self.shared.factory.context_with_defaults(
             self.play,
             self.host,

@@ -120,7 +120,7 @@ impl TaskRun<'_> {
         let (data, source_rel, source_mode, source_path) = if short == "template" {
             match self.render_template(&args, context) {
                 Ok((data, name, path)) => (data, name, None, Some(path)),
-                Err(e) => return Outcome::from_error_pub(&e, &self.task.origin),
+                Err(e) => return Outcome::from_error(&e, &self.task.origin),
             }
         } else {
             let content = args.shift_remove("content");
@@ -446,7 +446,7 @@ impl TaskRun<'_> {
         );
         extra.insert("template_uid".into(), Value::str(whoami()));
         extra.insert("ansible_managed".into(), Value::str("Ansible managed"));
-        let template_context = self.context_with(extra);
+        let template_context = self.context(extra);
         let _ = context;
         let rendered = crate::templating::render::render_template_file(
             &self.shared.templar,

@@ -1110,11 +1110,3 @@ fn failed_task(task: &Task, info: &TaskInfo) -> Value {
     map.insert("args".into(), Value::Map(args));
     Value::Map(map)
 }
-
-/// Is this block kind a role's content?
-pub fn role_of(block: &Block) -> Option<&crate::playbook::model::RoleInfo> {
-    match &block.kind {
-        BlockKind::Role(info) => Some(info),
-        _ => None,
-    }
-}
