@@ -49,9 +49,26 @@ fn missing_playbook_exits_1() {
 fn unimplemented_features_are_refused_with_exit_5() {
     let dir = scratch("unsupported");
     std::fs::write(dir.join("site.yml"), "- hosts: all\n  tasks: []\n").unwrap();
+    std::fs::write(dir.join("pw"), "secret\n").unwrap();
     std::fs::write(dir.join("hosts"), "h1\n").unwrap();
     for args in [
         vec!["-i", "hosts", "all", "-m", "ping", "-B", "10"],
+        vec![
+            "-i",
+            "hosts",
+            "all",
+            "-m",
+            "ping",
+            "--become-password-file",
+            "pw",
+        ],
+        vec![
+            "-i",
+            "hosts",
+            "site.yml",
+            "--connection-password-file",
+            "pw",
+        ],
         vec!["inventory", "-i", "hosts", "--list", "--toml"],
     ] {
         let out = mitorun(&args, &dir);

@@ -28,6 +28,9 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
     if cli.tree.is_some() {
         return Err(Fatal::unsupported("--tree"));
     }
+    if !cli.run.list_hosts {
+        super::run::refuse_unsupported_run_flags(&cli.run)?;
+    }
     let config = setup::load_config_verbose(cli.run.verbosity)?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&cli.run.inventory.inventory, &config, &cwd);

@@ -44,6 +44,9 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     if cli.step && !listing {
         return Err(Fatal::unsupported("--step (interactive confirmation)"));
     }
+    if !listing {
+        super::run::refuse_unsupported_run_flags(run)?;
+    }
     let config = setup::load_config_verbose(cli.run.verbosity)?;
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&run.inventory.inventory, &config, &cwd);

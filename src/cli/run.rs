@@ -100,6 +100,18 @@ fn connection_defaults(ctx: &RunContext) -> Map {
     out
 }
 
+/// Flags whose feature does not exist yet: refused (exit 5) rather than
+/// ignored, so a run never silently logs in or becomes without them.
+pub fn refuse_unsupported_run_flags(opts: &super::args::RunOpts) -> Result<(), Fatal> {
+    if opts.connection.connection_password_file.is_some() {
+        return Err(Fatal::unsupported("--connection-password-file"));
+    }
+    if opts.become_.become_password_file.is_some() {
+        return Err(Fatal::unsupported("--become-password-file"));
+    }
+    Ok(())
+}
+
 /// ansible's `load_options_vars` plus the run-wide magic variables.
 fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
     let mut vars = Map::new();
