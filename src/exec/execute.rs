@@ -814,6 +814,7 @@ impl TaskRun<'_> {
                 args,
                 raw_args: &self.task.args,
                 origin: &self.task.origin,
+                arg_spans: &self.task.arg_spans,
                 search_path: &search_path,
                 vault: self.shared.factory.vault.as_deref(),
                 role_path: self.scope.role.as_ref().map(|r| r.path.as_path()),
