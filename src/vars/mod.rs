@@ -120,6 +120,11 @@ impl VarsStore {
         self.hash
     }
 
+    /// INJECT_FACTS_AS_VARS.
+    pub fn injects_facts_as_vars(&self) -> bool {
+        self.inject_facts_as_vars
+    }
+
     /// Replace the inventory snapshot (at start and after add_host/group_by).
     pub fn set_inventory(&self, hosts: HashMap<String, Arc<Map>>, groups: Value) {
         if let Ok(mut inv) = self.inventory.write() {
