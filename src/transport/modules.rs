@@ -64,9 +64,35 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 10] = [
+pub const NATIVE: [&str; 11] = [
     "ping", "command", "shell", "slurp", "stat", "file", "tempfile", "copy", "raw", "script",
+    "setup",
 ];
+
+/// Native modules written for Linux targets only: on a host whose HELLO
+/// names another system they run ansible-core's module when it is
+/// installed (ansible's collectors for that platform).
+pub const LINUX_ONLY: [&str; 1] = ["setup"];
+
+/// The code a native module needs beyond the agent, shipped with its
+/// calls like module_utils (once per connection, cached by every agent):
+/// zlib-compressed source the agent runs in its own namespace. The item's
+/// name ends in `.z` to say so.
+pub fn native_code(name: &str) -> Option<CodeItem> {
+    static FACTS: OnceLock<CodeItem> = OnceLock::new();
+    match name {
+        "setup" => Some(
+            FACTS
+                .get_or_init(|| {
+                    let source = super::bootstrap::facts_source();
+                    let packed = miniz_oxide::deflate::compress_to_vec_zlib(source.as_bytes(), 9);
+                    CodeItem::new("mitorun.native.setup.z", false, packed)
+                })
+                .clone(),
+        ),
+        _ => None,
+    }
+}
 
 /// Modules that leave process-wide state behind (dbus connections, C
 /// library singletons, terminal handling) and so always run in a forked
