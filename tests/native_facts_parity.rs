@@ -624,3 +624,330 @@ fn gathered_facts_print_as_in_ansible_without_ansible_core() {
         common::line_diff(&reference.stdout, &ours.stdout, 80)
     );
 }
+
+/// A distribution's release files, as it ships them.
+struct Distro {
+    name: &'static str,
+    /// Files for /etc: (name, content).
+    files: Vec<(&'static str, &'static str)>,
+    /// Debian's /etc/debian_version stays visible.
+    keep_debian: bool,
+}
+
+fn distributions() -> Vec<Distro> {
+    let d = |name, files, keep_debian| Distro {
+        name,
+        files,
+        keep_debian,
+    };
+    vec![
+        d(
+            "Ubuntu 22.04",
+            vec![
+                (
+                    "os-release",
+                    "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\n\
+                     VERSION=\"22.04.4 LTS (Jammy Jellyfish)\"\nVERSION_CODENAME=jammy\nID=ubuntu\n\
+                     ID_LIKE=debian\nHOME_URL=\"https://www.ubuntu.com/\"\nUBUNTU_CODENAME=jammy\n",
+                ),
+                (
+                    "lsb-release",
+                    "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\n\
+                     DISTRIB_DESCRIPTION=\"Ubuntu 22.04.4 LTS\"\n",
+                ),
+                ("debian_version", "bookworm/sid\n"),
+            ],
+            true,
+        ),
+        d(
+            "Debian 11",
+            vec![
+                (
+                    "os-release",
+                    "PRETTY_NAME=\"Debian GNU/Linux 11 (bullseye)\"\nNAME=\"Debian GNU/Linux\"\n\
+                     VERSION_ID=\"11\"\nVERSION=\"11 (bullseye)\"\nVERSION_CODENAME=bullseye\n\
+                     ID=debian\n",
+                ),
+                ("debian_version", "11.9\n"),
+            ],
+            true,
+        ),
+        d(
+            "Linux Mint 21.3",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"Linux Mint\"\nVERSION=\"21.3 (Virginia)\"\nID=linuxmint\n\
+                     ID_LIKE=\"ubuntu debian\"\nPRETTY_NAME=\"Linux Mint 21.3\"\nVERSION_ID=\"21.3\"\n\
+                     VERSION_CODENAME=virginia\nUBUNTU_CODENAME=jammy\n",
+                ),
+                (
+                    "lsb-release",
+                    "DISTRIB_ID=LinuxMint\nDISTRIB_RELEASE=21.3\nDISTRIB_CODENAME=virginia\n\
+                     DISTRIB_DESCRIPTION=\"Linux Mint 21.3 Virginia\"\n",
+                ),
+                ("debian_version", "bookworm/sid\n"),
+            ],
+            true,
+        ),
+        d(
+            "Rocky Linux 9.3",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"Rocky Linux\"\nVERSION=\"9.3 (Blue Onyx)\"\nID=\"rocky\"\n\
+                     ID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.3\"\nPLATFORM_ID=\"platform:el9\"\n\
+                     PRETTY_NAME=\"Rocky Linux 9.3 (Blue Onyx)\"\nANSI_COLOR=\"0;32\"\n",
+                ),
+                ("redhat-release", "Rocky Linux release 9.3 (Blue Onyx)\n"),
+                ("rocky-release", "Rocky Linux release 9.3 (Blue Onyx)\n"),
+                ("system-release", "Rocky Linux release 9.3 (Blue Onyx)\n"),
+            ],
+            false,
+        ),
+        d(
+            "CentOS 7",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"CentOS Linux\"\nVERSION=\"7 (Core)\"\nID=\"centos\"\nID_LIKE=\"rhel fedora\"\n\
+                     VERSION_ID=\"7\"\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\n",
+                ),
+                ("centos-release", "CentOS Linux release 7.9.2009 (Core)\n"),
+                ("redhat-release", "CentOS Linux release 7.9.2009 (Core)\n"),
+                ("system-release", "CentOS Linux release 7.9.2009 (Core)\n"),
+            ],
+            false,
+        ),
+        d(
+            "CentOS Stream 9",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"CentOS Stream\"\nVERSION=\"9\"\nID=\"centos\"\nID_LIKE=\"rhel fedora\"\n\
+                     VERSION_ID=\"9\"\nPRETTY_NAME=\"CentOS Stream 9\"\n",
+                ),
+                ("centos-release", "CentOS Stream release 9\n"),
+                ("redhat-release", "CentOS Stream release 9\n"),
+            ],
+            false,
+        ),
+        d(
+            "RHEL 8.9",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"Red Hat Enterprise Linux\"\nVERSION=\"8.9 (Ootpa)\"\nID=\"rhel\"\n\
+                     ID_LIKE=\"fedora\"\nVERSION_ID=\"8.9\"\n\
+                     PRETTY_NAME=\"Red Hat Enterprise Linux 8.9 (Ootpa)\"\n",
+                ),
+                (
+                    "redhat-release",
+                    "Red Hat Enterprise Linux release 8.9 (Ootpa)\n",
+                ),
+                (
+                    "system-release",
+                    "Red Hat Enterprise Linux release 8.9 (Ootpa)\n",
+                ),
+            ],
+            false,
+        ),
+        d(
+            "Oracle Linux 8.9",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"Oracle Linux Server\"\nVERSION=\"8.9\"\nID=\"ol\"\nID_LIKE=\"fedora\"\n\
+                     VARIANT=\"Server\"\nVERSION_ID=\"8.9\"\nPRETTY_NAME=\"Oracle Linux Server 8.9\"\n",
+                ),
+                ("oracle-release", "Oracle Linux Server release 8.9\n"),
+                (
+                    "redhat-release",
+                    "Red Hat Enterprise Linux release 8.9 (Ootpa)\n",
+                ),
+            ],
+            false,
+        ),
+        d(
+            "Fedora 39",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"Fedora Linux\"\nVERSION=\"39 (Server Edition)\"\nID=fedora\nVERSION_ID=39\n\
+                     VERSION_CODENAME=\"\"\nPRETTY_NAME=\"Fedora Linux 39 (Server Edition)\"\n\
+                     VARIANT=\"Server Edition\"\nVARIANT_ID=server\n",
+                ),
+                ("fedora-release", "Fedora release 39 (Thirty Nine)\n"),
+                ("redhat-release", "Fedora release 39 (Thirty Nine)\n"),
+                ("system-release", "Fedora release 39 (Thirty Nine)\n"),
+            ],
+            false,
+        ),
+        d(
+            "Amazon Linux 2023",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\nID_LIKE=\"fedora\"\n\
+                     VERSION_ID=\"2023\"\nPLATFORM_ID=\"platform:al2023\"\n\
+                     PRETTY_NAME=\"Amazon Linux 2023\"\n",
+                ),
+                (
+                    "system-release",
+                    "Amazon Linux release 2023 (Amazon Linux)\n",
+                ),
+            ],
+            false,
+        ),
+        d(
+            "Amazon Linux 2",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"Amazon Linux\"\nVERSION=\"2\"\nID=\"amzn\"\nID_LIKE=\"centos rhel fedora\"\n\
+                     VERSION_ID=\"2\"\nPRETTY_NAME=\"Amazon Linux 2\"\n",
+                ),
+                ("system-release", "Amazon Linux release 2 (Karoo)\n"),
+            ],
+            false,
+        ),
+        d(
+            "Alpine 3.19",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.19.1\n\
+                     PRETTY_NAME=\"Alpine Linux v3.19\"\n",
+                ),
+                ("alpine-release", "3.19.1\n"),
+            ],
+            false,
+        ),
+        d(
+            "openSUSE Leap 15.5",
+            vec![(
+                "os-release",
+                "NAME=\"openSUSE Leap\"\nVERSION=\"15.5\"\nID=\"opensuse-leap\"\n\
+                 ID_LIKE=\"suse opensuse\"\nVERSION_ID=\"15.5\"\nPRETTY_NAME=\"openSUSE Leap 15.5\"\n",
+            )],
+            false,
+        ),
+        d(
+            "SLES 15 SP5",
+            vec![(
+                "os-release",
+                "NAME=\"SLES\"\nVERSION=\"15-SP5\"\nVERSION_ID=\"15.5\"\n\
+                 PRETTY_NAME=\"SUSE Linux Enterprise Server 15 SP5\"\nID=\"sles\"\nID_LIKE=\"suse\"\n",
+            )],
+            false,
+        ),
+        d(
+            "Arch Linux",
+            vec![
+                (
+                    "os-release",
+                    "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n",
+                ),
+                ("arch-release", ""),
+            ],
+            false,
+        ),
+        d(
+            "Gentoo",
+            vec![
+                (
+                    "os-release",
+                    "NAME=Gentoo\nID=gentoo\nPRETTY_NAME=\"Gentoo Linux\"\nVERSION_ID=\"2.14\"\n",
+                ),
+                ("gentoo-release", "Gentoo Base System release 2.14\n"),
+            ],
+            false,
+        ),
+    ]
+}
+
+/// Whether this process may make mount namespaces with an overlay on /etc.
+fn can_overlay_etc(dir: &Path) -> bool {
+    let probe = dir.join("probe");
+    let _ = std::fs::create_dir_all(&probe);
+    is_root()
+        && std::process::Command::new("unshare")
+            .args(["-m", "--propagation", "private", "/bin/sh", "-c"])
+            .arg(format!(
+                "mount -t overlay overlay -o lowerdir={}:/etc /etc",
+                probe.display()
+            ))
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+}
+
+/// The minimal fact set (distribution, lsb, os_family, pkg_mgr ...) on
+/// other distributions: the agent runs in a mount namespace whose /etc is
+/// an overlay holding that distribution's release files (and hiding
+/// Debian's where it would not exist), so both modules read them. Needs
+/// root and overlayfs; says so and does nothing without them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_matches_ansible_core_on_other_distributions() {
+    let dir = tempdir("facts-distros");
+    if !can_overlay_etc(&dir) {
+        eprintln!("NOT RUN: needs root and an overlay mount on /etc in a mount namespace");
+        return;
+    }
+    let pool = ref_pool();
+    // With and without lsb_release (only /usr/bin has it here): most of
+    // these distributions do not install it.
+    let cases = vec![
+        Case {
+            label: "min",
+            args: args(&[("gather_subset", list(&["min"]))]),
+            env: Map::new(),
+        },
+        Case {
+            label: "min, no lsb_release",
+            args: args(&[("gather_subset", list(&["min"]))]),
+            env: args(&[("PATH", Value::str("/usr/sbin:/sbin"))]),
+        },
+    ];
+    let mut failures = Vec::new();
+    let distros = distributions();
+    for (
+        i,
+        Distro {
+            name,
+            files,
+            keep_debian,
+        },
+    ) in distros.iter().enumerate()
+    {
+        let etc = dir.join(format!("etc-{i}"));
+        std::fs::create_dir_all(&etc).expect("mkdir");
+        for (file, text) in files {
+            std::fs::write(etc.join(file), text).expect("write release file");
+        }
+        if !keep_debian {
+            // An overlay whiteout: /etc/debian_version is gone.
+            let ok = std::process::Command::new("mknod")
+                .arg(etc.join("debian_version"))
+                .args(["c", "0", "0"])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            assert!(ok, "mknod whiteout");
+        }
+        let python = format!(
+            "unshare -m --propagation private /bin/sh -c 'mount -t overlay overlay -o \
+             lowerdir={}:/etc /etc && exec /usr/bin/python3 \"$@\"' sh",
+            etc.display()
+        );
+        let spec = local_spec(&[("ansible_python_interpreter", &python)]);
+        let ctx = pool
+            .context(&spec)
+            .await
+            .unwrap_or_else(|e| panic!("agent for {name}: {e:?}"));
+        failures.extend(compare_on(&ctx, name, &cases).await);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.shutdown().await;
+    report(failures, distros.len() * cases.len());
+}
