@@ -951,3 +951,48 @@ async fn setup_matches_ansible_core_on_other_distributions() {
     pool.shutdown().await;
     report(failures, distros.len() * cases.len());
 }
+
+/// A host that looks booted with systemd: in new mount and pid namespaces
+/// pid 1 is a shell (which says nothing about the init system) and a
+/// fresh /run holds systemd's marker, so service_mgr goes through the
+/// systemd checks and the `systemd` collector asks `systemctl --version`.
+/// Needs root; says so and does nothing without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_matches_ansible_core_on_a_systemd_host() {
+    let probe = std::process::Command::new("unshare")
+        .args(["-m", "-p", "-f", "--mount-proc", "--propagation", "private"])
+        .args(["/bin/sh", "-c", "mount -t tmpfs tmpfs /run"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !is_root() || !probe || !Path::new("/usr/bin/systemctl").exists() {
+        eprintln!("NOT RUN: needs root, mount/pid namespaces and systemctl");
+        return;
+    }
+    let pool = ref_pool();
+    let python = "unshare -m -p -f --mount-proc --propagation private /bin/sh -c \
+                  'mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system && \
+                  /usr/bin/python3 \"$@\"' sh";
+    let ctx = pool
+        .context(&local_spec(&[("ansible_python_interpreter", python)]))
+        .await
+        .expect("agent under a shell as pid 1");
+    let cases = vec![Case {
+        label: "min + systemd",
+        args: args(&[("gather_subset", list(&["min", "systemd"]))]),
+        env: Map::new(),
+    }];
+    let (native, _) = setup(&ctx, &cases[0].args, true).await;
+    let facts = match native.get("ansible_facts") {
+        Some(Value::Map(f)) => f.clone(),
+        _ => Map::new(),
+    };
+    assert_eq!(
+        facts.get("ansible_service_mgr"),
+        Some(&Value::str("systemd")),
+        "the namespace should look booted with systemd: {native:?}"
+    );
+    let failures = compare_on(&ctx, "systemd host", &cases).await;
+    pool.shutdown().await;
+    report(failures, cases.len());
+}
