@@ -99,12 +99,13 @@ def facts_bin(name, opt_dirs=()):
         if not d:
             continue
         path = os.path.join(d, name)
+        # One stat answers "exists, not a directory, some execute bit".
         try:
-            if (os.path.exists(path) and not os.path.isdir(path)
-                    and os.stat(path).st_mode & (_stat.S_IXUSR | _stat.S_IXGRP | _stat.S_IXOTH)):
-                return path
-        except OSError:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
             continue
+        if not _stat.S_ISDIR(mode) and mode & (_stat.S_IXUSR | _stat.S_IXGRP | _stat.S_IXOTH):
+            return path
     return None
 
 
