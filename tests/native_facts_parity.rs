@@ -253,13 +253,11 @@ async fn setup(ctx: &Context, args: &Map, native: bool) -> (Map, Duration) {
     setup_in(ctx, args, &Map::new(), native).await
 }
 
-/// `setup` with `environment:` set to `env`. ansible-core's module runs in
-/// a forked child, as in a process of its own: in a long-lived interpreter
-/// its `distro` library would answer from what an earlier run cached.
+/// `setup` with `environment:` set to `env`. (mitorun runs ansible-core's
+/// setup in a forked child by itself: `lsb_cases` fail if it does not.)
 async fn setup_in(ctx: &Context, args: &Map, env: &Map, native: bool) -> (Map, Duration) {
     let mut call = ModuleCall::new("setup", args.clone());
     call.prefer_native = native;
-    call.fork = !native;
     call.environment = env.clone();
     let started = Instant::now();
     let result = ctx

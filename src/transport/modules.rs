@@ -165,13 +165,22 @@ pub const ALWAYS_FORK: &[&str] = &[
     "freeipa.ansible_freeipa.ipavault",
 ];
 
-/// Whether `name` (as written in the task) is in [`ALWAYS_FORK`].
+/// ansible-core modules whose module_utils keep answers at module level
+/// that a later run in the same interpreter must not see: setup's bundled
+/// `distro` library caches os-release and `lsb_release` output for the
+/// life of the process, so a second in-process run would report what the
+/// first one read (after an upgrade, or under another `environment:`).
+/// Native implementations do not fork.
+pub const FORK_FOR_FRESH_STATE: &[&str] = &["setup"];
+
+/// Whether `name` (as written in the task) is in [`ALWAYS_FORK`] or
+/// [`FORK_FOR_FRESH_STATE`].
 pub fn always_forked(name: &str) -> bool {
     let short = name
         .strip_prefix("ansible.builtin.")
         .or_else(|| name.strip_prefix("ansible.legacy."))
         .unwrap_or(name);
-    ALWAYS_FORK.contains(&short)
+    ALWAYS_FORK.contains(&short) || FORK_FOR_FRESH_STATE.contains(&short)
 }
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
@@ -693,6 +702,7 @@ mod tests {
         assert!(always_forked("ansible.builtin.dnf5"));
         assert!(always_forked("ansible.legacy.firewalld"));
         assert!(always_forked("freeipa.ansible_freeipa.ipauser"));
+        assert!(always_forked("ansible.builtin.setup"));
         assert!(!always_forked("command"));
         assert!(!always_forked("ipauser"));
     }
