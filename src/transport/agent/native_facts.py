@@ -4,7 +4,10 @@
 # way ansible's facts code does, finding and running programs). The
 # collectors themselves live in native_facts_*.py, by theme, and register
 # in FACT_COLLECTORS; the module entry point is at the end of the last one
-# (native_facts_setup.py).
+# (native_facts_setup.py). These files are not part of the agent's boot
+# source: the controller sends them with the first `setup` call and the
+# agent runs them in its own namespace (runner.load_native_code), so agent
+# names are available here and these names must not clash with them.
 
 import configparser
 import fnmatch
