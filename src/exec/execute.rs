@@ -901,6 +901,11 @@ impl TaskRun<'_> {
         let request = self.module_request(module, args, context);
         let mut result = self.shared.modules.run(request);
         if module != action {
+            // What the gather_facts action adds: the executor's mark that
+            // facts were gathered, and a short result at -v.
+            if let Some(Value::Map(facts)) = result.get_mut("ansible_facts") {
+                facts.insert("_ansible_facts_gathered".into(), Value::Bool(true));
+            }
             result.insert("_ansible_verbose_override".into(), Value::Bool(true));
         }
         add_output_lines(&mut result);
