@@ -48,11 +48,17 @@ pub fn is_controller_action(action: &str) -> bool {
 }
 
 pub fn run(action: &str, input: ActionInput) -> Result<Map, TaskError> {
+    // Results are data: text that templates produced is untrusted and
+    // never templated again. set_fact and include_vars keep what was
+    // written in the playbook or vars file trusted, as ansible does.
+    let data = |r: Result<Map, TaskError>| {
+        r.map(|m| m.into_iter().map(|(k, v)| (k, v.into_data())).collect())
+    };
     match short_name(action) {
-        "debug" => debug(input),
+        "debug" => data(debug(input)),
         "set_fact" => set_fact(input),
-        "assert" => assert(input),
-        "fail" => fail(input),
+        "assert" => data(assert(input)),
+        "fail" => data(fail(input)),
         "include_vars" => super::include_vars::run(input),
         "set_stats" => Ok(Map::from_iter([("changed".into(), Value::Bool(false))])),
         other => Err(TaskError::new(format!(
@@ -162,6 +168,7 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
     }
     let mut facts = Map::new();
     for (k, v) in args {
+        let k: String = k;
         // The one place ansible templates a key: names chosen at run time.
         let key = if crate::templating::render::is_template(&k) {
             input
@@ -170,10 +177,13 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
                 .map(|v| from_jinja(&v))
                 .map_err(|e| TaskError::new(e.message))?
         } else {
-            Value::str(k)
+            Value::str(k.as_str())
         };
         let name = crate::vars::names::validate(&key).map_err(invalid_variable_name)?;
-        facts.insert(name, v);
+        // A value written without a template stays trusted; what a
+        // template produced is data.
+        let templated = input.raw_args.get(&k).is_none_or(contains_template);
+        facts.insert(name, if templated { v.into_data() } else { v });
     }
     let mut result = Map::new();
     result.insert("ansible_facts".into(), Value::Map(facts));
@@ -263,4 +273,16 @@ fn fail(input: ActionInput) -> Result<Map, TaskError> {
     result.insert("failed".into(), Value::Bool(true));
     result.insert("msg".into(), msg);
     Ok(result)
+}
+
+/// Does a value as written hold a template anywhere?
+fn contains_template(value: &Value) -> bool {
+    match value {
+        Value::Str(s) => crate::templating::render::is_template(s),
+        Value::List(items) => items.iter().any(contains_template),
+        Value::Map(map) => map
+            .iter()
+            .any(|(k, v)| crate::templating::render::is_template(k) || contains_template(v)),
+        _ => false,
+    }
 }

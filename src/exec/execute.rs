@@ -438,7 +438,7 @@ impl TaskRun<'_> {
                 && !outcome.flag("failed")
             {
                 for (k, v) in facts {
-                    facts_so_far.insert(k.clone(), v.clone().into_data());
+                    facts_so_far.insert(k.clone(), v.clone());
                 }
             }
             let result = &mut outcome.result;
@@ -459,7 +459,7 @@ impl TaskRun<'_> {
                     .unwrap_or(Value::Null),
             );
             if let Some(name) = &register {
-                let value = Value::Map(crate::output::strip_internal_keys(result)).into_data();
+                let value = Value::Map(crate::output::strip_internal_keys(result));
                 extra.insert(name.clone(), value.clone());
                 registered = Some(value);
             }
@@ -684,7 +684,7 @@ impl TaskRun<'_> {
         if let Some(name) = register {
             extra.insert(
                 name.to_string(),
-                Value::Map(crate::output::strip_internal_keys(&outcome.result)).into_data(),
+                Value::Map(crate::output::strip_internal_keys(&outcome.result)),
             );
         }
         self.context(extra)
@@ -961,7 +961,14 @@ impl TaskRun<'_> {
         match &target_vars {
             Some(vars) => connection_vars(vars, &mut connection),
             None if matches!(delegate.as_deref(), Some("localhost" | "127.0.0.1")) => {
+                // The implicit localhost: local, with the controller's
+                // Python (`ansible_playbook_python`), as ansible makes it.
                 connection.insert("ansible_connection".into(), Value::str("local"));
+                if let Ok(python) = context.get_attr("ansible_playbook_python")
+                    && let Some(python) = python.as_str()
+                {
+                    connection.insert("ansible_python_interpreter".into(), Value::str(python));
+                }
             }
             None => {}
         }

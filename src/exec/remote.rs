@@ -126,7 +126,11 @@ impl TransportRunner {
                         facts.insert("discovered_interpreter_python".into(), Value::str(python));
                     }
                 }
+                // What a target returns is data, never trusted as template.
                 result
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_data()))
+                    .collect()
             }
             Err(CallError::Unreachable(u)) => unreachable(&u),
             Err(CallError::Failed {
