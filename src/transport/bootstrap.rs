@@ -8,10 +8,11 @@ use std::sync::OnceLock;
 /// The agent's Python source files, concatenated in this order. Each file
 /// may use names from the files before it at import time, and any name at
 /// call time.
-const AGENT_FILES: [&str; 11] = [
+const AGENT_FILES: [&str; 12] = [
     include_str!("agent/core.py"),
     include_str!("agent/spawn.py"),
     include_str!("agent/runner.py"),
+    include_str!("agent/argspec.py"),
     include_str!("agent/native.py"),
     include_str!("agent/fsmod.py"),
     include_str!("agent/native_file.py"),

@@ -21,15 +21,16 @@ FILE_ATTRIBUTES = {
 # The common file arguments every file-handling module accepts
 # (add_file_common_args=True).
 FILE_COMMON_SPEC = {
-    "mode": ("raw", None, ()),
-    "owner": ("str", None, ()),
-    "group": ("str", None, ()),
-    "seuser": ("str", None, ()),
-    "serole": ("str", None, ()),
-    "selevel": ("str", None, ()),
-    "setype": ("str", None, ()),
-    "attributes": ("str", None, ("attr",)),
-    "unsafe_writes": ("bool", False, ()),
+    "mode": {"type": "raw"},
+    "owner": {"type": "str"},
+    "group": {"type": "str"},
+    "seuser": {"type": "str"},
+    "serole": {"type": "str"},
+    "selevel": {"type": "str"},
+    "setype": {"type": "str"},
+    "attributes": {"type": "str", "aliases": ["attr"]},
+    "unsafe_writes": {"type": "bool", "default": False,
+                      "fallback": (env_fallback, ["ANSIBLE_UNSAFE_WRITES"])},
 }
 
 MODE_OPERATOR_RE = re.compile(r"[+=-]")
@@ -47,8 +48,24 @@ class Mod(object):
         self.check_mode = bool(args.get("_ansible_check_mode"))
         self.diff = bool(args.get("_ansible_diff"))
         self.warnings = []
-        self.tmpdir = args.get("_ansible_tmpdir")
+        self._tmpdir = args.get("_ansible_tmpdir")
+        self._own_tmpdir = None
+        self._tmp_base = header.get("agent_tmpdir")
         self.env = module_env(header)
+
+    @property
+    def tmpdir(self):
+        """The module's temp dir: the one the caller gave, else a new one in
+        the agent's private temp dir, removed when the module is done."""
+        if self._tmpdir is None:
+            self._tmpdir = self._own_tmpdir = tempfile.mkdtemp(
+                prefix="ansible-moduletmp-%s-" % _fs_time.time(), dir=self._tmp_base)
+        return self._tmpdir
+
+    def cleanup(self):
+        if self._own_tmpdir is not None:
+            _fs_shutil.rmtree(self._own_tmpdir, ignore_errors=True)
+            self._own_tmpdir = None
 
     def warn(self, msg):
         self.warnings.append(msg)

@@ -4,21 +4,20 @@
 
 import filecmp
 
-COPY_SPEC = dict(FILE_COMMON_SPEC)
-COPY_SPEC.update({
-    "src": ("path", None, ()),
-    "_original_basename": ("str", None, ()),
-    "content": ("str", None, ()),
-    "dest": ("path", None, (), {"required": True}),
-    "backup": ("bool", False, ()),
-    "force": ("bool", True, ()),
-    "validate": ("str", None, ()),
-    "directory_mode": ("raw", None, ()),
-    "remote_src": ("bool", False, ()),
-    "local_follow": ("bool", None, ()),
-    "checksum": ("str", None, ()),
-    "follow": ("bool", False, ()),
-})
+COPY_SPEC = ArgSpec({
+    "src": {"type": "path"},
+    "_original_basename": {"type": "str"},
+    "content": {"type": "str", "no_log": True},
+    "dest": {"type": "path", "required": True},
+    "backup": {"type": "bool", "default": False},
+    "force": {"type": "bool", "default": True},
+    "validate": {"type": "str"},
+    "directory_mode": {"type": "raw"},
+    "remote_src": {"type": "bool", "default": False},
+    "local_follow": {"type": "bool"},
+    "checksum": {"type": "str"},
+    "follow": {"type": "bool", "default": False},
+}).extended(FILE_COMMON_SPEC)
 
 # ansible's default mode for a file atomic_move creates (before umask).
 S_IRWU_RWG_RWO = 0o666
@@ -327,9 +326,4 @@ def copy_body(p, m):
 
 @native("copy")
 def native_copy(agent, args, header):
-    result = run_module_body("copy", COPY_SPEC, args, header, copy_body)
-    # content is a no_log parameter: its value never shows.
-    inv = result.get("invocation", {}).get("module_args")
-    if isinstance(inv, dict) and inv.get("content") is not None:
-        inv["content"] = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
-    return result
+    return run_module_body("copy", COPY_SPEC, args, header, copy_body)
