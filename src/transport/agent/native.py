@@ -35,6 +35,28 @@ def deprecation_summary(d):
     return out
 
 
+def exception_event(e, depth=0):
+    """2.19's Event for an exception, with its cause (or the exception it
+    was raised while handling) chained."""
+    if depth > 10:
+        return {"msg": "Maximum depth exceeded, omitting further events.",
+                "__ansible_type": "Event"}
+    event = {"msg": str(e).strip(), "__ansible_type": "Event"}
+    if e.__cause__ is not None:
+        event["chain"] = {"msg_reason": "<<< caused by >>>",
+                          "traceback_reason": "The above exception was the direct cause of the "
+                                              "following exception:",
+                          "event": exception_event(e.__cause__, depth + 1), "follow": True,
+                          "__ansible_type": "EventChain"}
+    elif e.__context__ is not None and not e.__suppress_context__:
+        event["chain"] = {"msg_reason": "<<< while handling >>>",
+                          "traceback_reason": "During handling of the above exception, another "
+                                              "exception occurred:",
+                          "event": exception_event(e.__context__, depth + 1), "follow": False,
+                          "__ansible_type": "EventChain"}
+    return event
+
+
 def module_params(args):
     """The module's parameters: its arguments without the internal
     `_ansible_*` ones AnsibleModule consumes."""
@@ -80,6 +102,12 @@ def run_module_body(module, spec, args, header, body, supports_check_mode=True):
             except ModuleFail as e:
                 result = dict(e.result)
                 result["failed"] = True
+            except Exception as e:
+                # What ansible's module runner prints for an exception the
+                # module did not handle: nothing else (no invocation).
+                return {"failed": True,
+                        "exception": {"event": exception_event(e),
+                                      "__ansible_type": "ErrorSummary"}}
     finally:
         mod.cleanup()
     add_path_info(result)
