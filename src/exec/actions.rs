@@ -20,6 +20,8 @@ pub struct ActionInput<'a> {
     /// expressions, not templates).
     pub raw_args: &'a indexmap::IndexMap<String, Value>,
     pub origin: &'a Origin,
+    /// Where each argument's value was written.
+    pub arg_spans: &'a indexmap::IndexMap<String, crate::playbook::yaml::Span>,
     /// Directories relative files are looked up in (`ansible_search_path`).
     pub search_path: &'a [std::path::PathBuf],
     pub vault: Option<&'a crate::vault::Vault>,
@@ -211,8 +213,17 @@ fn assert(input: ActionInput) -> Result<Map, TaskError> {
     if !quiet {
         result.insert("_ansible_verbose_always".into(), Value::Bool(true));
     }
+    let that_origin = input
+        .arg_spans
+        .get("that")
+        .map(|span| Origin::new(&input.origin.file, *span));
     for condition in &that {
-        let ok = conditional::holds(input.templar, condition, input.context, None)?;
+        let ok = conditional::holds(
+            input.templar,
+            condition,
+            input.context,
+            that_origin.as_ref(),
+        )?;
         if !ok {
             result.insert("failed".into(), Value::Bool(true));
             result.insert("evaluated_to".into(), Value::Bool(false));

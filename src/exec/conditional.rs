@@ -42,20 +42,30 @@ pub fn holds(
     if text.is_empty() {
         return Ok(true);
     }
-    let result = if is_template(&text) {
+    let result = if is_possibly_all_template(&text) {
+        // Indirection: a conditional that is all template names an
+        // expression; the expression it yields must be trusted text.
         let rendered = templar
             .template_jinja(&text, context)
             .map_err(|e| evaluation_error(e.message, origin))?;
         match rendered.kind() {
-            ValueKind::Bool => rendered,
             ValueKind::String => {
+                if !is_trusted_indirection(&text, &rendered) {
+                    return Err(untrusted(origin));
+                }
                 let expr = rendered.as_str().unwrap_or_default().to_string();
                 evaluate(templar, &expr, context, origin)?
             }
             _ => rendered,
         }
     } else {
-        evaluate(templar, &text, context, origin)?
+        evaluate(templar, &text, context, origin).map_err(|e| {
+            if is_template(&text) && e.message.contains("Syntax error") {
+                delimiters_in_expression(e)
+            } else {
+                e
+            }
+        })?
     };
     match result.kind() {
         ValueKind::Bool => Ok(result.is_true()),
@@ -85,6 +95,107 @@ fn evaluate(
         return Err(evaluation_error(message, origin));
     }
     Ok(value)
+}
+
+/// ansible's `is_possibly_all_template`: a `#jinja2:` header, or text
+/// that starts and ends with template delimiters.
+fn is_possibly_all_template(text: &str) -> bool {
+    if text.starts_with("#jinja2:") {
+        return true;
+    }
+    let starts = ["{{", "{%", "{#"].iter().any(|d| text.starts_with(d));
+    let ends = ["}}", "%}", "#}"].iter().any(|d| text.ends_with(d));
+    starts && ends
+}
+
+/// Is the expression a template produced trusted? ansible trusts only text
+/// loaded from playbooks, roles and vars files, and a template passes that
+/// trust on only by handing such a value through unchanged: a lone
+/// `{{ variable.path }}`. Constants and computed strings are untrusted, and
+/// so are module results and `!unsafe` values (the bridge marks those).
+fn is_trusted_indirection(text: &str, rendered: &Jv) -> bool {
+    if rendered.is_safe() {
+        return false;
+    }
+    let Some(inner) = text
+        .strip_prefix("{{")
+        .and_then(|t| t.strip_suffix("}}"))
+        .map(str::trim)
+    else {
+        return false;
+    };
+    is_variable_path(inner)
+}
+
+/// `name`, `name.attr`, `name['key']`, `name[0]` chains.
+fn is_variable_path(expr: &str) -> bool {
+    let mut rest = expr;
+    let ident = |s: &str| -> usize {
+        s.char_indices()
+            .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+            .map(|(i, c)| i + c.len_utf8())
+            .last()
+            .unwrap_or(0)
+    };
+    let n = ident(rest);
+    if n == 0 || rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    rest = &rest[n..];
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return true;
+        }
+        if let Some(after) = rest.strip_prefix('.') {
+            let n = ident(after.trim_start());
+            if n == 0 {
+                return false;
+            }
+            rest = &after.trim_start()[n..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let Some(close) = after.find(']') else {
+                return false;
+            };
+            let key = after[..close].trim();
+            let quoted = key.len() >= 2
+                && ((key.starts_with('\'') && key.ends_with('\''))
+                    || (key.starts_with('"') && key.ends_with('"')));
+            if !quoted && key.parse::<i64>().is_err() {
+                return false;
+            }
+            rest = &after[close + 1..];
+        } else {
+            return false;
+        }
+    }
+}
+
+fn untrusted(origin: Option<&Origin>) -> TaskError {
+    TaskError {
+        message: "Encountered untrusted template or expression.".into(),
+        stage: None,
+        origin: origin.cloned(),
+        help: Some(
+            "Templates and expressions must be defined by trusted sources such as playbooks or roles, not untrusted sources such as module results.".into(),
+        ),
+    }
+}
+
+/// A conditional that mixes an expression with `{{ }}` is a syntax error
+/// in 2.19, worded as ansible words it.
+fn delimiters_in_expression(e: TaskError) -> TaskError {
+    let detail = e
+        .message
+        .rsplit_once("Syntax error in template: ")
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_else(|| e.message.clone());
+    TaskError {
+        message: format!(
+            "Syntax error in expression. Template delimiters are not supported in expressions: {detail}"
+        ),
+        ..e
+    }
 }
 
 fn evaluation_error(message: String, origin: Option<&Origin>) -> TaskError {

@@ -61,13 +61,18 @@ pub enum TaskOutcome {
 }
 
 impl TaskRun<'_> {
+    /// The task's `ansible_search_path`.
+    pub(super) fn search_path(&self) -> Vec<std::path::PathBuf> {
+        self.scope.task_search_path(&self.task.origin.file.path)
+    }
+
     fn task_scope(&self) -> TaskScope {
         TaskScope {
             role: self.scope.role.clone(),
             dep_chain: self.scope.dep_chain.clone(),
             vars: self.scope.task_vars(self.task),
             include_params: self.scope.include_params.clone(),
-            search_path: self.scope.search_path.clone(),
+            search_path: self.search_path(),
         }
     }
 
@@ -801,6 +806,7 @@ impl TaskRun<'_> {
                 ));
                 return Outcome::from_error(&e, &self.task.origin);
             }
+            let search_path = self.search_path();
             let input = ActionInput {
                 templar: &self.shared.templar,
                 context,
@@ -808,7 +814,8 @@ impl TaskRun<'_> {
                 args,
                 raw_args: &self.task.args,
                 origin: &self.task.origin,
-                search_path: &self.scope.search_path,
+                arg_spans: &self.task.arg_spans,
+                search_path: &search_path,
                 vault: self.shared.factory.vault.as_deref(),
                 role_path: self.scope.role.as_ref().map(|r| r.path.as_path()),
                 hash: self.shared.factory.store.hash_behaviour(),

@@ -14,7 +14,12 @@ pub fn to_jinja(value: &Value) -> Jv {
         Value::Int(i) => Jv::from(*i),
         Value::BigInt(i) => Jv::from(*i),
         Value::Float(f) => Jv::from(*f),
-        Value::Str(s) | Value::Unsafe(s) => Jv::from(s.as_str()),
+        Value::Str(s) => Jv::from(s.as_str()),
+        // Untrusted text (module results, `!unsafe`) is marked "safe" in
+        // minijinja's sense, the one flag its strings carry, so that a
+        // conditional can refuse to evaluate it (see exec/conditional.rs).
+        // Autoescaping is off, so the flag changes no output.
+        Value::Unsafe(s) => Jv::from_safe_string(s.clone()),
         // Decryption happens before values reach templates; ciphertext that
         // gets here is shown as the text it is.
         Value::Vault(s) => Jv::from(s.as_str()),
