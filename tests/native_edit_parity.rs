@@ -185,6 +185,22 @@ fn lineinfile_cases() -> Vec<Case> {
                 ("validate", s("/bin/false %s")),
             ]),
         ),
+        // a validator that cannot run (the command line names the
+        // random temp file, so `cmd` is not compared)
+        Case::new(
+            "lineinfile",
+            TEST_TXT,
+            li(vec![
+                ("line", s("x")),
+                ("validate", s("no-such-validator-x %s")),
+            ]),
+        )
+        .volatile(&["cmd"]),
+        Case::new(
+            "lineinfile",
+            TEST_TXT,
+            li(vec![("line", s("x")), ("owner", s("no-such-user-x"))]),
+        ),
         Case::new(
             "lineinfile",
             TEST_TXT,

@@ -7,7 +7,10 @@
 import grp
 import pwd
 import re
+import shlex
 import shutil as _fs_shutil
+import subprocess
+import tempfile
 import time as _fs_time
 
 FILE_ATTRIBUTES = {
