@@ -254,6 +254,10 @@ pub fn run_playbooks(
         task_counter: Default::default(),
         start_found: Default::default(),
     };
+    crate::exec::conditional::configure(crate::exec::conditional::ConditionalConfig {
+        allow_broken: config.bool("ALLOW_BROKEN_CONDITIONALS"),
+        allow_embedded_templates: config.bool("ALLOW_EMBEDDED_TEMPLATES"),
+    });
     let options = RunOptions {
         verbosity: ctx.options.verbosity,
         check: ctx.options.check,

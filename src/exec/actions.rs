@@ -200,12 +200,28 @@ fn assert(input: ActionInput) -> Result<Map, TaskError> {
         "Assertion failed",
     );
     let success_msg = string_or_list(input.args.get("success_msg"), "All assertions passed");
-    let that = match input.raw_args.get("that") {
+    // `that` as written; from the templated arguments when they came from
+    // a template (`assert: '{{ args }}'`).
+    let that = match input
+        .raw_args
+        .get("that")
+        .or_else(|| input.args.get("that"))
+    {
         Some(Value::List(items)) => items.clone(),
         Some(Value::Null) | None => {
             return Err(TaskError::new(
                 "Finalization of task args for 'ansible.builtin.assert' failed: missing required arguments: that",
             ));
+        }
+        Some(Value::Str(text)) if conditional::is_possibly_all_template(text.trim()) => {
+            // `that: '{{ list_var }}'` names the list of conditions.
+            match input.templar.template_jinja(text, input.context) {
+                Ok(v) => match from_jinja(&v) {
+                    Value::List(items) => items,
+                    _ => vec![Value::Str(text.clone())],
+                },
+                Err(_) => vec![Value::Str(text.clone())],
+            }
         }
         Some(other) => vec![other.clone()],
     };

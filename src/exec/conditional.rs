@@ -9,6 +9,23 @@ use crate::templating::bridge::from_jinja;
 use crate::templating::render::{Templar, is_template};
 use crate::value::Value;
 use minijinja::value::{Value as Jv, ValueKind};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// ALLOW_BROKEN_CONDITIONALS and ALLOW_EMBEDDED_TEMPLATES: process-wide,
+/// like ansible's template configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct ConditionalConfig {
+    pub allow_broken: bool,
+    pub allow_embedded_templates: bool,
+}
+
+static ALLOW_BROKEN: AtomicBool = AtomicBool::new(false);
+static ALLOW_EMBEDDED: AtomicBool = AtomicBool::new(true);
+
+pub fn configure(config: ConditionalConfig) {
+    ALLOW_BROKEN.store(config.allow_broken, Ordering::Relaxed);
+    ALLOW_EMBEDDED.store(config.allow_embedded_templates, Ordering::Relaxed);
+}
 
 /// The first condition that is false (as written), or `None` when all hold.
 pub fn first_false(
@@ -34,8 +51,14 @@ pub fn holds(
     let text = match condition {
         Value::Bool(b) => return Ok(*b),
         Value::Null => return Ok(true),
-        Value::Str(s) | Value::Unsafe(s) => s.trim().to_string(),
+        Value::Str(s) => s.trim().to_string(),
+        Value::Unsafe(_) => return Err(untrusted(origin)),
         other => {
+            if ALLOW_BROKEN.load(Ordering::Relaxed) {
+                let truth = other.is_truthy();
+                allowed_broken(truth, other.python_type_name(), origin);
+                return Ok(truth);
+            }
             return Err(broken(other.python_str(), other.python_type_name(), origin));
         }
     };
@@ -71,6 +94,10 @@ pub fn holds(
         ValueKind::Bool => Ok(result.is_true()),
         _ => {
             let value = from_jinja(&result);
+            if ALLOW_BROKEN.load(Ordering::Relaxed) {
+                allowed_broken(value.is_truthy(), value.python_type_name(), origin);
+                return Ok(value.is_truthy());
+            }
             let truth = if value.is_truthy() { "True" } else { "False" };
             Err(broken(truth.to_string(), value.python_type_name(), origin))
         }
@@ -83,6 +110,9 @@ fn evaluate(
     context: &Jv,
     origin: Option<&Origin>,
 ) -> Result<Jv, TaskError> {
+    let expr = render_constant_templates(templar, expr, context)
+        .map_err(|message| evaluation_error(message, origin))?;
+    let expr = expr.as_ref();
     let value = templar
         .evaluate(expr, context)
         .map_err(|e| evaluation_error(e.message, origin))?;
@@ -99,7 +129,7 @@ fn evaluate(
 
 /// ansible's `is_possibly_all_template`: a `#jinja2:` header, or text
 /// that starts and ends with template delimiters.
-fn is_possibly_all_template(text: &str) -> bool {
+pub fn is_possibly_all_template(text: &str) -> bool {
     if text.starts_with("#jinja2:") {
         return true;
     }
@@ -198,11 +228,76 @@ fn delimiters_in_expression(e: TaskError) -> TaskError {
     }
 }
 
+/// String constants of a conditional that hold a template are rendered
+/// first (2.19 still does, with a warning): `"{{ x }}" == "hi"`.
+fn render_constant_templates<'e>(
+    templar: &Templar,
+    expr: &'e str,
+    context: &Jv,
+) -> Result<std::borrow::Cow<'e, str>, String> {
+    if !is_template(expr) || !ALLOW_EMBEDDED.load(Ordering::Relaxed) {
+        return Ok(std::borrow::Cow::Borrowed(expr));
+    }
+    let mut out = String::with_capacity(expr.len());
+    let mut rendered_any = false;
+    let mut chars = expr.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if c != '\'' && c != '"' {
+            out.push(c);
+            continue;
+        }
+        // A string literal: up to the same unescaped quote.
+        let mut end = None;
+        while let Some((i, d)) = chars.next() {
+            if d == '\\' {
+                chars.next();
+            } else if d == c {
+                end = Some(i);
+                break;
+            }
+        }
+        let Some(end) = end else {
+            out.push_str(&expr[start..]);
+            break;
+        };
+        let content = &expr[start + 1..end];
+        if is_template(content) {
+            let value = templar
+                .template_jinja(content, context)
+                .map_err(|e| e.message)?;
+            let text = crate::templating::bridge::from_jinja(&value).python_str();
+            out.push('\'');
+            out.push_str(&text.replace('\\', "\\\\").replace('\'', "\\'"));
+            out.push('\'');
+            rendered_any = true;
+        } else {
+            out.push_str(&expr[start..=end]);
+        }
+    }
+    if !rendered_any {
+        return Ok(std::borrow::Cow::Borrowed(expr));
+    }
+    crate::cli::display::warning(
+        "Jinja constant strings should not contain embedded templates. This feature will be disabled by default in ansible-core 2.23.",
+    );
+    Ok(std::borrow::Cow::Owned(out))
+}
+
 fn evaluation_error(message: String, origin: Option<&Origin>) -> TaskError {
     TaskError::at(
         format!("Error while evaluating conditional: {message}"),
         origin.cloned(),
     )
+}
+
+/// A non-boolean result while ALLOW_BROKEN_CONDITIONALS is on: its
+/// truth, with ansible's deprecation warning.
+fn allowed_broken(truth: bool, type_name: &str, origin: Option<&Origin>) {
+    let at = origin.map(|o| o.location()).unwrap_or_default();
+    let truth = if truth { "True" } else { "False" };
+    crate::cli::display::deprecation(&format!(
+        "Conditional result ({truth}) was derived from value of type '{type_name}' at '{at}'. Conditionals must have a boolean result. This feature will be removed from ansible-core version 2.23.\nBroken conditionals are currently allowed because the `ALLOW_BROKEN_CONDITIONALS` configuration option is enabled."
+    ));
 }
 
 fn broken(truth: String, type_name: &str, origin: Option<&Origin>) -> TaskError {

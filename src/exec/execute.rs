@@ -278,14 +278,38 @@ impl TaskRun<'_> {
                     .map(|v| v.python_str()),
                 (Some(item), None) => Some(item.python_str()),
             };
+            let result = self.include_result(&target, &context);
             targets.push(super::include::IncludeTarget {
                 target,
                 from: from_values,
                 params,
                 label,
+                result,
             });
         }
         IncludeOutcome::Targets(targets)
+    }
+
+    /// What ansible's TaskExecutor returns for an include task: the
+    /// templated arguments (without the file for `include_tasks`, which is
+    /// `include`).
+    fn include_result(&self, target: &str, context: &Jv) -> Map {
+        let mut args = Map::new();
+        for (name, raw) in &self.task.args {
+            let value = self
+                .template_value(raw, context)
+                .unwrap_or_else(|_| raw.clone());
+            args.insert(name.clone(), value);
+        }
+        let mut result = Map::new();
+        if self.task.kind == crate::playbook::model::TaskKind::IncludeTasks {
+            args.shift_remove("_raw_params");
+            args.shift_remove("file");
+            result.insert("include".into(), Value::str(target));
+        }
+        result.insert("include_args".into(), Value::Map(args));
+        result.insert("changed".into(), Value::Bool(false));
+        result
     }
 
     /// A keyword value templated with the task's variables on this host.
@@ -757,8 +781,13 @@ impl TaskRun<'_> {
     /// The task's arguments, templated, with `omit` values dropped.
     fn template_args(&self, action: &str, context: &Jv) -> Result<Map, TaskError> {
         let short = actions::short_name(action);
-        let mut out = Map::new();
+        let splat = self.args_from_template(short, context)?;
+        let used_raw_params = splat.is_some();
+        let mut out = splat.unwrap_or_default();
         for (name, raw) in &self.task.args {
+            if used_raw_params && name == "_raw_params" {
+                continue;
+            }
             // Expressions that the action evaluates itself.
             let keep_raw = (short == "debug"
                 && name == "var"
@@ -787,6 +816,36 @@ impl TaskRun<'_> {
             out.insert(name.clone(), strip_omitted(value));
         }
         Ok(out)
+    }
+
+    /// `action: '{{ args_dict }}'`: for an action without free-form
+    /// arguments, a `_raw_params` that is all template resolves to the
+    /// mapping of its arguments, below the ones written beside it
+    /// (ansible's TaskArgsFinalizer layers).
+    fn args_from_template(&self, short: &str, context: &Jv) -> Result<Option<Map>, TaskError> {
+        let Some(Value::Str(text)) = self.task.args.get("_raw_params") else {
+            return Ok(None);
+        };
+        if supports_raw_params(short) || !conditional::is_possibly_all_template(text) {
+            return Ok(None);
+        }
+        if self.shared.factory.store.injects_facts_as_vars() {
+            crate::cli::display::warning(
+                "Using a template for task args is unsafe in some situations (see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe).",
+            );
+        }
+        match self.template_value(&Value::Str(text.clone()), context) {
+            Ok(Value::Map(map)) => Ok(Some(
+                map.into_iter()
+                    .filter(|(_, v)| !matches!(v, Value::Str(s) if s == OMIT_TOKEN))
+                    .collect(),
+            )),
+            Ok(other) => Err(TaskError::new(format!(
+                "Task args must resolve to a 'dict' not '{}'.",
+                other.python_type_name()
+            ))),
+            Err(message) => Err(TaskError::new(message)),
+        }
     }
 
     /// Where an argument's value was written.
@@ -842,6 +901,11 @@ impl TaskRun<'_> {
         let request = self.module_request(module, args, context);
         let mut result = self.shared.modules.run(request);
         if module != action {
+            // What the gather_facts action adds: the executor's mark that
+            // facts were gathered, and a short result at -v.
+            if let Some(Value::Map(facts)) = result.get_mut("ansible_facts") {
+                facts.insert("_ansible_facts_gathered".into(), Value::Bool(true));
+            }
             result.insert("_ansible_verbose_override".into(), Value::Bool(true));
         }
         add_output_lines(&mut result);
@@ -1195,4 +1259,26 @@ fn loop_overall(items: &[Outcome]) -> Outcome {
         result,
         error: None,
     }
+}
+
+/// Actions that take free-form arguments (ansible's RAW_PARAM_MODULES).
+fn supports_raw_params(short: &str) -> bool {
+    matches!(
+        short,
+        "include_vars"
+            | "include_tasks"
+            | "include_role"
+            | "import_tasks"
+            | "import_role"
+            | "add_host"
+            | "group_by"
+            | "set_fact"
+            | "meta"
+            | "command"
+            | "shell"
+            | "raw"
+            | "script"
+            | "win_command"
+            | "win_shell"
+    )
 }

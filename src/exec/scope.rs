@@ -143,13 +143,12 @@ impl Scope {
         {
             self.add_parent_role(&parent);
         }
-        if role.source == RoleSource::Dependency
-            && let Some(parent) = self.role.take()
-        {
-            self.dep_chain.push(parent);
-        } else {
-            self.role = None;
-            self.dep_chain.clear();
+        // A dependency, and a role imported or included from inside
+        // another role, has that role as its parent (`Role._parents`): the
+        // parent's defaults, vars and path stay visible.
+        match self.role.take() {
+            Some(parent) => self.dep_chain.push(parent),
+            None => self.dep_chain.clear(),
         }
         self.role = Some(Arc::clone(role));
         self.search_path.insert(0, role.path.clone());

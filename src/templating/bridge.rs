@@ -42,6 +42,10 @@ pub fn from_jinja(value: &Jv) -> Value {
         ValueKind::Undefined | ValueKind::None => Value::Null,
         ValueKind::Bool => Value::Bool(value.is_true()),
         ValueKind::Number => number(value),
+        // Marked text stays untrusted (see `to_jinja`).
+        ValueKind::String if value.is_safe() => {
+            Value::Unsafe(value.as_str().unwrap_or_default().to_string())
+        }
         ValueKind::String => Value::Str(value.as_str().unwrap_or_default().to_string()),
         ValueKind::Bytes => {
             Value::Str(String::from_utf8_lossy(value.as_bytes().unwrap_or_default()).into_owned())

@@ -316,6 +316,8 @@ def call_run_module(agent, src, req, header, payload):
         header.get("native") or header.get("fqn") or header.get("short"), style,
         " fork" if header.get("fork") else ""))
     if style == "native":
+        if header.get("native_code"):
+            load_native_code(agent, header["native_code"])
         fn = NATIVE.get(header.get("native"))
         if fn is None:
             raise CallFailed("no native module %r" % header.get("native"))
@@ -348,6 +350,23 @@ def call_run_module(agent, src, req, header, payload):
 
 
 NATIVE = {}
+NATIVE_CODE_LOADED = set()
+NATIVE_CODE_LOCK = threading.Lock()
+
+
+def load_native_code(agent, digest):
+    """Run the code a native module brought with its call (zlib source
+    when its name ends in `.z`) in the agent's namespace, once."""
+    with NATIVE_CODE_LOCK:
+        if digest in NATIVE_CODE_LOADED:
+            return
+        agent.fetch_code([digest])
+        name, _, source = agent.code.get(digest)
+        if name.endswith(".z"):
+            import zlib
+            source = zlib.decompress(source)
+        exec(compile(source, "<%s>" % name, "exec"), globals())
+        NATIVE_CODE_LOADED.add(digest)
 
 
 def native(name):
