@@ -321,7 +321,8 @@ def call_run_module(agent, src, req, header, payload):
         fn = NATIVE.get(header.get("native"))
         if fn is None:
             raise CallFailed("no native module %r" % header.get("native"))
-        result = fn(agent, header.get("args") or {}, header)
+        # A native module that needs a temp dir makes it in the agent's.
+        result = fn(agent, header.get("args") or {}, dict(header, agent_tmpdir=agent.tmpdir))
         return {"rc": 0, "stderr": ""}, json.dumps(result).encode("utf-8")
     digests = list(header.get("code") or [])
     if header.get("module"):
