@@ -126,6 +126,7 @@ impl TransportRunner {
                         facts.insert("discovered_interpreter_python".into(), Value::str(python));
                     }
                 }
+                flatten_warnings(&mut result);
                 // What a target returns is data, never trusted as template.
                 result
                     .into_iter()
@@ -163,5 +164,20 @@ impl ModuleRunner for TransportRunner {
 
     fn shutdown(&self) {
         TransportRunner::shutdown(self);
+    }
+}
+
+/// Modules report 2.19 `WarningSummary` objects; the controller keeps a
+/// result's `warnings` as their message texts, as ansible does.
+fn flatten_warnings(result: &mut Map) {
+    if let Some(Value::List(items)) = result.get_mut("warnings") {
+        for item in items.iter_mut() {
+            if let Value::Map(summary) = item
+                && let Some(Value::Map(event)) = summary.get("event")
+                && let Some(msg) = event.get("msg")
+            {
+                *item = msg.clone();
+            }
+        }
     }
 }
