@@ -43,7 +43,7 @@ pub fn short_name(action: &str) -> &str {
 pub fn is_controller_action(action: &str) -> bool {
     matches!(
         short_name(action),
-        "debug" | "set_fact" | "assert" | "fail" | "set_stats" | "include_vars"
+        "debug" | "set_fact" | "assert" | "fail" | "set_stats" | "include_vars" | "pause"
     )
 }
 
@@ -59,6 +59,7 @@ pub fn run(action: &str, input: ActionInput) -> Result<Map, TaskError> {
         "set_fact" => set_fact(input),
         "assert" => data(assert(input)),
         "fail" => data(fail(input)),
+        "pause" => data(pause(input)),
         "include_vars" => super::include_vars::run(input),
         "set_stats" => Ok(Map::from_iter([("changed".into(), Value::Bool(false))])),
         other => Err(TaskError::new(format!(
@@ -272,6 +273,97 @@ fn fail(input: ActionInput) -> Result<Map, TaskError> {
     let mut result = Map::new();
     result.insert("failed".into(), Value::Bool(true));
     result.insert("msg".into(), msg);
+    Ok(result)
+}
+
+/// The `pause` action without a terminal to talk to: a timed pause sleeps;
+/// a prompt is not waited for when stdin is not interactive (ansible's
+/// warning), else one line is read as `user_input`.
+fn pause(input: ActionInput) -> Result<Map, TaskError> {
+    unsupported_params(&input.args, &["echo", "minutes", "prompt", "seconds"], "pause")?;
+    if input.args.contains_key("minutes") && input.args.contains_key("seconds") {
+        return Err(TaskError::new(
+            "Action failed: parameters are mutually exclusive: minutes|seconds",
+        ));
+    }
+    let number = |name: &str| -> Result<Option<i64>, TaskError> {
+        match input.args.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Int(i)) => Ok(Some(*i)),
+            Some(Value::Float(f)) => Ok(Some(f.trunc() as i64)),
+            Some(v) => v.python_str().trim().parse::<i64>().map(Some).map_err(|_| {
+                TaskError::new(format!(
+                    "Action failed: argument '{name}' is of type {} and we were unable to convert to int: invalid literal for int() with base 10: '{}'",
+                    v.python_type_name(),
+                    v.python_str()
+                ))
+            }),
+        }
+    };
+    let echo = input.args.get("echo").and_then(Value::ansible_bool).unwrap_or(true);
+    let (seconds, unit) = match (number("minutes")?, number("seconds")?) {
+        (Some(m), _) => (Some(m * 60), "minutes"),
+        (None, Some(s)) => (Some(s), "seconds"),
+        (None, None) => (None, "minutes"),
+    };
+    let hidden = if echo { "" } else { " (output is hidden)" };
+    let start = std::time::Instant::now();
+    let mut result = Map::new();
+    result.insert("changed".into(), Value::Bool(false));
+    result.insert("rc".into(), Value::Int(0));
+    result.insert("stderr".into(), Value::str(""));
+    result.insert("stdout".into(), Value::str(""));
+    result.insert(
+        "start".into(),
+        Value::str(crate::templating::filters::core::local_now_text()),
+    );
+    let mut user_input = String::new();
+    match seconds {
+        Some(secs) => {
+            let secs = secs.max(1);
+            println!("Pausing for {secs} seconds{hidden}");
+            if input.args.get("prompt").is_some_and(|p| p.is_truthy()) {
+                println!("(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)\r");
+            }
+            std::thread::sleep(std::time::Duration::from_secs(secs.unsigned_abs()));
+        }
+        None => {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                let text = input
+                    .args
+                    .get("prompt")
+                    .map(Value::python_str)
+                    .unwrap_or_else(|| "Press enter to continue, Ctrl+C to interrupt".into());
+                print!("{text}{hidden}:");
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+                let mut line = String::new();
+                let _ = std::io::stdin().read_line(&mut line);
+                user_input = line.trim_end_matches(['\n', '\r']).to_string();
+            } else {
+                crate::cli::display::warning(
+                    "Not waiting for response to prompt as stdin is not interactive",
+                );
+            }
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    result.insert(
+        "stop".into(),
+        Value::str(crate::templating::filters::core::local_now_text()),
+    );
+    result.insert("delta".into(), Value::Int(elapsed as i64));
+    let shown = if unit == "minutes" {
+        (elapsed / 60.0 * 100.0).round() / 100.0
+    } else {
+        (elapsed * 100.0).round() / 100.0
+    };
+    result.insert(
+        "stdout".into(),
+        Value::str(format!("Paused for {} {unit}", Value::Float(shown).python_str())),
+    );
+    result.insert("user_input".into(), Value::str(user_input));
+    result.insert("echo".into(), Value::Bool(echo));
     Ok(result)
 }
 

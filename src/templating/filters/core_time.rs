@@ -22,6 +22,18 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_function("now", now);
 }
 
+/// `str(datetime.datetime.now())`: local time with microseconds.
+pub fn local_now_text() -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let whole = since.as_secs() as i64;
+    let (offset, name) = local_offset(whole);
+    let mut tm = Tm::from_epoch(whole, offset, name);
+    tm.microsecond = since.subsec_micros();
+    strftime("%Y-%m-%d %H:%M:%S.%f", &tm)
+}
+
 /// ansible's `now(utc=False, fmt=None)` global: the current (naive)
 /// datetime, or its `strftime(fmt)`.
 fn now(utc: Option<Jv>, fmt: Option<Jv>, kwargs: minijinja::value::Kwargs) -> Result<Jv, Error> {
