@@ -280,7 +280,11 @@ fn fail(input: ActionInput) -> Result<Map, TaskError> {
 /// a prompt is not waited for when stdin is not interactive (ansible's
 /// warning), else one line is read as `user_input`.
 fn pause(input: ActionInput) -> Result<Map, TaskError> {
-    unsupported_params(&input.args, &["echo", "minutes", "prompt", "seconds"], "pause")?;
+    unsupported_params(
+        &input.args,
+        &["echo", "minutes", "prompt", "seconds"],
+        "pause",
+    )?;
     if input.args.contains_key("minutes") && input.args.contains_key("seconds") {
         return Err(TaskError::new(
             "Action failed: parameters are mutually exclusive: minutes|seconds",
@@ -300,7 +304,11 @@ fn pause(input: ActionInput) -> Result<Map, TaskError> {
             }),
         }
     };
-    let echo = input.args.get("echo").and_then(Value::ansible_bool).unwrap_or(true);
+    let echo = input
+        .args
+        .get("echo")
+        .and_then(Value::ansible_bool)
+        .unwrap_or(true);
     let (seconds, unit) = match (number("minutes")?, number("seconds")?) {
         (Some(m), _) => (Some(m * 60), "minutes"),
         (None, Some(s)) => (Some(s), "seconds"),
@@ -360,7 +368,10 @@ fn pause(input: ActionInput) -> Result<Map, TaskError> {
     };
     result.insert(
         "stdout".into(),
-        Value::str(format!("Paused for {} {unit}", Value::Float(shown).python_str())),
+        Value::str(format!(
+            "Paused for {} {unit}",
+            Value::Float(shown).python_str()
+        )),
     );
     result.insert("user_input".into(), Value::str(user_input));
     result.insert("echo".into(), Value::Bool(echo));

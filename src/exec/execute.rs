@@ -887,6 +887,9 @@ impl TaskRun<'_> {
                 Err(e) => Outcome::from_error(&e, &self.task.origin),
             };
         }
+        if actions::short_name(action) == "script" {
+            return self.script_action(args, context);
+        }
         if matches!(actions::short_name(action), "copy" | "template") {
             let mut outcome = self.transfer_action(action, args, context);
             add_output_lines(&mut outcome.result);
@@ -1066,7 +1069,7 @@ impl TaskRun<'_> {
 
 /// `stdout_lines`/`stderr_lines` next to `stdout`/`stderr`, as ansible's
 /// action layer adds them to every module result.
-fn add_output_lines(result: &mut Map) {
+pub(super) fn add_output_lines(result: &mut Map) {
     for (text_key, lines_key) in [("stdout", "stdout_lines"), ("stderr", "stderr_lines")] {
         if result.contains_key(lines_key) {
             continue;

@@ -89,7 +89,10 @@ impl TransportRunner {
                 break;
             };
             let remote = format!("{}/{}", dir.trim_end_matches('/'), upload.name);
-            if let Err(e) = context.put_bytes(upload.data, &remote, Some(0o600)).await {
+            if let Err(e) = context
+                .put_bytes(upload.data, &remote, Some(upload.mode))
+                .await
+            {
                 if let Some(dir) = &task_tmp {
                     let _ = context.remove_task_tmp(dir).await;
                 }
