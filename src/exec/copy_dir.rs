@@ -20,11 +20,56 @@ struct Tree {
     symlinks: Vec<(String, String)>,
 }
 
-fn walk(dir: &Path, rel: &str, local_follow: bool, tree: &mut Tree, depth: usize) {
-    // Deep or circular trees end here rather than overflow the stack.
-    if depth > 64 {
+/// A directory's identity (device, inode).
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Is the directory a link points to one of the directories being copied
+/// around it, or an ancestor of the link itself? Then following it would
+/// never end, and ansible keeps it a link.
+fn is_circular(link: &Path, ancestors: &[(u64, u64)]) -> bool {
+    let Some(target) = identity(link) else {
+        return true;
+    };
+    if ancestors.contains(&target) {
+        return true;
+    }
+    let (Ok(real_target), Some(Ok(real_parent))) = (
+        std::fs::canonicalize(link),
+        link.parent().map(std::fs::canonicalize),
+    ) else {
+        return false;
+    };
+    real_parent.starts_with(&real_target)
+}
+
+fn walk(
+    dir: &Path,
+    rel: &str,
+    local_follow: bool,
+    tree: &mut Tree,
+    ancestors: &mut Vec<(u64, u64)>,
+) {
+    // Deep trees end here rather than overflow the stack.
+    if ancestors.len() > 64 {
         return;
     }
+    let pushed = identity(dir).map(|id| ancestors.push(id)).is_some();
+    walk_entries(dir, rel, local_follow, tree, ancestors);
+    if pushed {
+        ancestors.pop();
+    }
+}
+
+fn walk_entries(
+    dir: &Path,
+    rel: &str,
+    local_follow: bool,
+    tree: &mut Tree,
+    ancestors: &mut Vec<(u64, u64)>,
+) {
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.flatten().map(|e| e.path()).collect(),
         Err(_) => return,
@@ -46,7 +91,7 @@ fn walk(dir: &Path, rel: &str, local_follow: bool, tree: &mut Tree, depth: usize
         let is_link = path
             .symlink_metadata()
             .is_ok_and(|m| m.file_type().is_symlink());
-        if path.is_dir() && (!is_link || local_follow) {
+        if path.is_dir() && (!is_link || (local_follow && !is_circular(&path, ancestors))) {
             subdirs.push((path, join(&name)));
         } else if is_link && !(local_follow && path.is_file()) {
             let target = std::fs::read_link(&path)
@@ -59,7 +104,7 @@ fn walk(dir: &Path, rel: &str, local_follow: bool, tree: &mut Tree, depth: usize
     }
     for (path, rel) in subdirs {
         tree.directories.push(rel.clone());
-        walk(&path, &rel, local_follow, tree, depth + 1);
+        walk(&path, &rel, local_follow, tree, ancestors);
     }
 }
 
@@ -84,7 +129,7 @@ impl TaskRun<'_> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         };
-        walk(source, &base, local_follow, &mut tree, 0);
+        walk(source, &base, local_follow, &mut tree, &mut Vec::new());
         let dest = if dest.ends_with('/') {
             dest
         } else {

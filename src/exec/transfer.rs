@@ -373,12 +373,24 @@ impl TaskRun<'_> {
         src: &str,
     ) -> Result<Vec<u8>, String> {
         let data = std::fs::read(path).map_err(|e| format!("could not read src={src}: {e}"))?;
+        if !data.starts_with(b"$ANSIBLE_VAULT;") {
+            return Ok(data);
+        }
+        let no_secret = || {
+            format!(
+                "Task failed: A vault password or secret must be specified to decrypt {}",
+                path.display()
+            )
+        };
         match &self.shared.factory.vault {
-            Some(vault) if data.starts_with(b"$ANSIBLE_VAULT;") => vault
+            Some(vault) => vault
                 .decrypt_to_string(&String::from_utf8_lossy(&data), "")
                 .map(String::into_bytes)
-                .map_err(|e| e.to_string()),
-            _ => Ok(data),
+                .map_err(|e| match e {
+                    crate::vault::VaultError::NoSecrets { .. } => no_secret(),
+                    other => other.to_string(),
+                }),
+            None => Err(no_secret()),
         }
     }
 
