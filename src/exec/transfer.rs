@@ -14,6 +14,20 @@ use minijinja::value::Value as Jv;
 use sha1::{Digest, Sha1};
 
 /// `FILE_COMMON_ARGUMENTS` plus the file module's own (`REAL_FILE_ARGS`).
+/// The template action's own arguments, not passed on to `copy`.
+const TEMPLATE_ONLY_ARGS: &[&str] = &[
+    "newline_sequence",
+    "variable_start_string",
+    "variable_end_string",
+    "block_start_string",
+    "block_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "trim_blocks",
+    "lstrip_blocks",
+    "output_encoding",
+];
+
 pub(super) const FILE_ARGS: &[&str] = &[
     "mode",
     "owner",
@@ -118,7 +132,14 @@ impl TaskRun<'_> {
         };
         let (data, source_rel, source_mode, source_path) = if short == "template" {
             match self.render_template(&args, context) {
-                Ok((data, name, path)) => (data, name, None, Some(path)),
+                Ok((data, name, path)) => {
+                    // `mode: preserve` takes the template file's mode.
+                    let mode = std::fs::metadata(&path).ok().map(|m| {
+                        use std::os::unix::fs::PermissionsExt;
+                        m.permissions().mode() & 0o7777
+                    });
+                    (data, name, mode, Some(path))
+                }
                 Err(e) => return Outcome::from_error(&e, &self.task.origin),
             }
         } else {
@@ -308,7 +329,10 @@ impl TaskRun<'_> {
             }
             let mut module_args: Map = args
                 .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "content" | "decrypt" | "src"))
+                .filter(|(k, _)| {
+                    !matches!(k.as_str(), "content" | "decrypt" | "src")
+                        && !TEMPLATE_ONLY_ARGS.contains(&k.as_str())
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             module_args.insert("dest".into(), Value::str(dest.as_str()));
@@ -468,15 +492,72 @@ impl TaskRun<'_> {
                     .trim(),
             ),
         );
-        extra.insert("template_uid".into(), Value::str(whoami()));
-        extra.insert("ansible_managed".into(), Value::str("Ansible managed"));
+        // generate_ansible_template_vars: the template file's owner and
+        // times (datetimes shown as `str()` gives them), and
+        // `ansible_managed` from DEFAULT_MANAGED_STR, strftime'd with the
+        // file's mtime; it is trusted, so its `{{ }}` render when used.
+        let meta = std::fs::metadata(&path).ok();
+        let mtime = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .unwrap_or_default();
+        let owner = meta
+            .as_ref()
+            .map(|m| {
+                use std::os::unix::fs::MetadataExt;
+                user_name(m.uid()).unwrap_or_else(|| m.uid().to_string())
+            })
+            .unwrap_or_else(whoami);
+        extra.insert("template_uid".into(), Value::str(owner));
+        extra.insert(
+            "template_mtime".into(),
+            Value::str(crate::templating::filters::core::local_datetime_text(mtime)),
+        );
+        extra.insert(
+            "template_run_date".into(),
+            Value::str(crate::templating::filters::core::local_now_text()),
+        );
+        let managed = self
+            .shared
+            .templar
+            .services()
+            .config
+            .as_ref()
+            .and_then(|c| c.str("DEFAULT_MANAGED_STR").map(str::to_string))
+            .unwrap_or_else(|| "Ansible managed".into())
+            .replace("{host}", "{{ template_host }}")
+            .replace("{uid}", "{{ template_uid }}")
+            .replace("{file}", "{{ template_path }}");
+        // Only when the play does not set its own.
+        let user_set = context
+            .get_attr("ansible_managed")
+            .is_ok_and(|v| !v.is_undefined());
+        if !user_set {
+            extra.insert(
+                "ansible_managed".into(),
+                Value::str(crate::templating::filters::core::local_time_text(
+                    mtime, &managed,
+                )),
+            );
+        }
         let template_context = self.context(extra);
-        let _ = context;
+        // The template action's search path: ansible_search_path, the base
+        // directory and the template's own directory, each with its
+        // `templates/` first.
+        let mut dirs = self.search_path();
+        dirs.extend(self.scope.basedir().cloned());
+        dirs.extend(path.parent().map(std::path::Path::to_path_buf));
+        let searchpath: Vec<std::path::PathBuf> = dirs
+            .into_iter()
+            .flat_map(|d| [d.join("templates"), d])
+            .collect();
         let rendered = crate::templating::render::render_template_file(
             &self.shared.templar,
             &text,
             &template_context,
             args,
+            &searchpath,
         )
         .map_err(|e| {
             TaskError::new(format!(
@@ -500,6 +581,17 @@ pub(super) struct Source {
     pub rel: String,
     pub mode: Option<u32>,
     pub path: Option<std::path::PathBuf>,
+}
+
+/// The user name of `uid` from /etc/passwd (`pwd.getpwuid`).
+fn user_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?;
+        (id.parse::<u32>().ok()? == uid).then(|| name.to_string())
+    })
 }
 
 fn whoami() -> String {

@@ -397,25 +397,36 @@ fn find_endraw(chars: &[char], mut from: usize) -> Option<usize> {
 }
 
 /// The `template` action's rendering of a template file: text out (a lone
-/// expression gives its value as text), trailing newlines kept. `trim_blocks`
-/// and friends in `options` are the action's arguments; only the defaults
-/// (trim_blocks on, lstrip_blocks off, `\n` newlines) are supported yet.
+/// expression gives its value as text), trailing newlines kept. `options`
+/// are the action's arguments: `trim_blocks`, `lstrip_blocks` and the
+/// `*_start_string`/`*_end_string` delimiters change the syntax;
+/// `newline_sequence` the line ends. `searchpath` is where `{% include %}`,
+/// `import` and `extends` find templates.
 pub fn render_template_file(
     templar: &Templar,
     text: &str,
     context: &Jv,
     options: &crate::value::Map,
+    searchpath: &[std::path::PathBuf],
 ) -> Result<String, TemplateError> {
-    for (key, default) in [("trim_blocks", true), ("lstrip_blocks", false)] {
-        if let Some(v) = options.get(key).and_then(crate::value::Value::ansible_bool)
-            && v != default
-        {
-            return Err(TemplateError {
-                message: format!("{key}={v} is not supported yet by mitorun"),
-            });
+    let syntax = template_syntax(options)?;
+    let value = if syntax.is_some() || uses_other_templates(text) {
+        let mut env = templar.environment().clone();
+        if let Some(syntax) = syntax {
+            env.set_syntax(syntax);
         }
-    }
-    let value = template_file_text(templar.environment(), text, context).map_err(|(e, _)| e)?;
+        let dirs = searchpath.to_vec();
+        env.set_loader(move |name: &str| {
+            Ok(dirs
+                .iter()
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+                .and_then(|p| std::fs::read_to_string(p).ok()))
+        });
+        template_file_text(&env, text, context).map_err(|(e, _)| e)?
+    } else {
+        template_file_text(templar.environment(), text, context).map_err(|(e, _)| e)?
+    };
     let rendered = from_jinja(&value).python_str();
     Ok(
         match options.get("newline_sequence").map(|v| v.python_str()) {
@@ -423,6 +434,67 @@ pub fn render_template_file(
             _ => rendered,
         },
     )
+}
+
+/// The syntax the template action's options ask for, or `None` for
+/// ansible's defaults.
+fn template_syntax(
+    options: &crate::value::Map,
+) -> Result<Option<minijinja::syntax::SyntaxConfig>, TemplateError> {
+    let text = |key: &str, default: &str| -> String {
+        options
+            .get(key)
+            .filter(|v| !matches!(v, crate::value::Value::Null))
+            .map(crate::value::Value::python_str)
+            .unwrap_or_else(|| default.to_string())
+    };
+    let flag = |key: &str, default: bool| -> bool {
+        options
+            .get(key)
+            .and_then(crate::value::Value::ansible_bool)
+            .unwrap_or(default)
+    };
+    let keys = [
+        "trim_blocks",
+        "lstrip_blocks",
+        "block_start_string",
+        "block_end_string",
+        "variable_start_string",
+        "variable_end_string",
+        "comment_start_string",
+        "comment_end_string",
+    ];
+    if !keys.iter().any(|k| options.contains_key(*k)) {
+        return Ok(None);
+    }
+    minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(flag("trim_blocks", true))
+        .lstrip_blocks(flag("lstrip_blocks", false))
+        .block_delimiters(
+            text("block_start_string", "{%"),
+            text("block_end_string", "%}"),
+        )
+        .variable_delimiters(
+            text("variable_start_string", "{{"),
+            text("variable_end_string", "}}"),
+        )
+        .comment_delimiters(
+            text("comment_start_string", "{#"),
+            text("comment_end_string", "#}"),
+        )
+        .build()
+        .map(Some)
+        .map_err(|e| TemplateError {
+            message: e.to_string(),
+        })
+}
+
+/// Does a template name other templates (include, import, extends)?
+fn uses_other_templates(text: &str) -> bool {
+    text.contains("{%")
+        && ["include", "import", "extends", "from"]
+            .iter()
+            .any(|w| text.contains(w))
 }
 
 #[cfg(test)]

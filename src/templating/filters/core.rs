@@ -34,7 +34,7 @@ mod tests;
 #[path = "core_time.rs"]
 mod time;
 
-pub use time::local_now_text;
+pub use time::{local_datetime_text, local_now_text, local_time_text};
 
 use indexmap::IndexMap;
 use minijinja::value::{Rest, Tuple, Value as Jv, ValueKind, ValueOrKwargs};

@@ -27,11 +27,27 @@ pub fn local_now_text() -> String {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let whole = since.as_secs() as i64;
+    local_time_text(since, "%Y-%m-%d %H:%M:%S.%f")
+}
+
+/// `time.strftime(format, time.localtime(t))` for a time since the epoch;
+/// `%f` gives its microseconds, as datetime's strftime does.
+pub fn local_time_text(since_epoch: std::time::Duration, format: &str) -> String {
+    let whole = since_epoch.as_secs() as i64;
     let (offset, name) = local_offset(whole);
     let mut tm = Tm::from_epoch(whole, offset, name);
-    tm.microsecond = since.subsec_micros();
-    strftime("%Y-%m-%d %H:%M:%S.%f", &tm)
+    tm.microsecond = since_epoch.subsec_micros();
+    strftime(format, &tm)
+}
+
+/// `str(datetime.datetime.fromtimestamp(t))`: no `.000000` when the
+/// microseconds are zero.
+pub fn local_datetime_text(since_epoch: std::time::Duration) -> String {
+    if since_epoch.subsec_micros() == 0 {
+        local_time_text(since_epoch, "%Y-%m-%d %H:%M:%S")
+    } else {
+        local_time_text(since_epoch, "%Y-%m-%d %H:%M:%S.%f")
+    }
 }
 
 /// ansible's `now(utc=False, fmt=None)` global: the current (naive)
