@@ -53,13 +53,18 @@ struct Case {
     env: Vec<(String, String)>,
 }
 
-/// Timing values of module results (`start`, `end`, `delta`) differ from run
-/// to run: both outputs get them masked.
-fn mask_timings(stdout: &[u8]) -> Vec<u8> {
+/// Values that differ from run to run get masked in both outputs: timings
+/// of module results (`start`, `end`, `delta`), async job ids (`j` + random
+/// number + `.` + pid, also inside `results_file` paths) and the pid of a
+/// job killed at its time limit.
+fn mask_run_values(stdout: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(stdout);
-    let pattern = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).expect("valid regex");
-    pattern
-        .replace_all(&text, "\"$1\": \"<masked>\"")
+    let timings = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).expect("valid regex");
+    let text = timings.replace_all(&text, "\"$1\": \"<masked>\"");
+    let job_ids = regex::Regex::new(r"\bj[0-9]+\.[0-9]+\b").expect("valid regex");
+    let text = job_ids.replace_all(&text, "j<masked>");
+    let pids = regex::Regex::new(r#""child_pid": [0-9]+"#).expect("valid regex");
+    pids.replace_all(&text, "\"child_pid\": <masked>")
         .into_owned()
         .into_bytes()
 }
@@ -82,8 +87,8 @@ fn compare(case: &Case) -> Option<String> {
     );
     let mut ours = common::run_controlled(&common::mitorun_bin(), &case.args, &case.dir, &our_env);
     let mut reference = reference;
-    reference.stdout = mask_timings(&reference.stdout);
-    ours.stdout = mask_timings(&ours.stdout);
+    reference.stdout = mask_run_values(&reference.stdout);
+    ours.stdout = mask_run_values(&ours.stdout);
     let mut problems = Vec::new();
     if let Some(f) = &reference.failure {
         problems.push(format!("reference did not run: {f}"));
@@ -367,7 +372,10 @@ fn example_project_runs_like_ansible_without_ansible_core() {
         "{}",
         String::from_utf8_lossy(&ours.stderr)
     );
-    let (want, got) = (mask_timings(&reference.stdout), mask_timings(&ours.stdout));
+    let (want, got) = (
+        mask_run_values(&reference.stdout),
+        mask_run_values(&ours.stdout),
+    );
     assert!(
         want == got,
         "stdout differs (- ansible, + mitorun):\n{}",

@@ -3,6 +3,7 @@
 //! `changed_when`/`failed_when` and `until` retries.
 
 use super::actions::{self, ActionInput};
+use super::async_job::ActionRun;
 use super::conditional;
 use super::report::{TaskError, failed_result_report};
 use super::scope::Scope;
@@ -29,9 +30,19 @@ impl Outcome {
         result.insert("failed".into(), Value::Bool(true));
         result.insert("msg".into(), Value::str(e.result_message()));
         result.insert("exception".into(), Value::str("(traceback unavailable)"));
+        // ansible's `result.setdefault('changed', False)` for a task error.
+        result.insert("changed".into(), Value::Bool(false));
         Outcome {
             result,
             error: Some(e.report(origin)),
+        }
+    }
+
+    /// A result with no error report of its own.
+    pub fn plain(result: Map) -> Outcome {
+        Outcome {
+            result,
+            error: None,
         }
     }
 
@@ -47,6 +58,9 @@ pub struct TaskRun<'a> {
     pub task: &'a Task,
     pub scope: &'a Scope,
     pub host: &'a str,
+    /// When the action being run must end (the `timeout` keyword): every
+    /// module call it makes carries this deadline.
+    deadline: std::cell::Cell<Option<std::time::Instant>>,
 }
 
 /// Loop items and the per-item outcomes, reported one by one.
@@ -60,7 +74,24 @@ pub enum TaskOutcome {
     Loop(LoopRun),
 }
 
-impl TaskRun<'_> {
+impl<'a> TaskRun<'a> {
+    pub fn new(
+        shared: &'a Shared,
+        play: &'a Arc<PlayScope>,
+        task: &'a Task,
+        scope: &'a Scope,
+        host: &'a str,
+    ) -> TaskRun<'a> {
+        TaskRun {
+            shared,
+            play,
+            task,
+            scope,
+            host,
+            deadline: std::cell::Cell::new(None),
+        }
+    }
+
     fn task_scope(&self) -> TaskScope {
         TaskScope {
             role: self.scope.role.clone(),
@@ -376,6 +407,17 @@ impl TaskRun<'_> {
             .map(as_list);
         let register = self.task.keyword("register").map(Value::python_str);
         let label = control.get("label").cloned();
+        let view = super::ItemView {
+            is_debug: actions::short_name(&self.task.action) == "debug",
+            no_log: self
+                .keyword("no_log")
+                .and_then(Value::ansible_bool)
+                .unwrap_or(false),
+            diff: self
+                .keyword("diff")
+                .and_then(Value::ansible_bool)
+                .unwrap_or(self.shared.diff),
+        };
         let count = items.len();
         let mut outcomes = Vec::with_capacity(count);
         // Facts set by earlier items (set_fact in a loop) are visible to
@@ -450,6 +492,7 @@ impl TaskRun<'_> {
                     );
                 }
             }
+            self.shared.report_item(self.host, &outcome, view);
             outcomes.push(outcome);
             if let Some(conditions) = &break_when {
                 match conditional::first_false(&self.shared.templar, conditions, &context, None) {
@@ -538,9 +581,22 @@ impl TaskRun<'_> {
             })
             .unwrap_or(5)
             .max(0);
+        let limits = match self.action_limits(&context) {
+            Ok(limits) => limits,
+            Err(e) => return Outcome::from_error(&e, &self.task.origin),
+        };
         let mut attempt = 1;
         loop {
-            let mut outcome = self.run_action(&action, args.clone(), &context);
+            let mut outcome = match self.run_limited(&action, args.clone(), &context, &limits) {
+                ActionRun::Done(outcome) => outcome,
+                // Raised out of ansible's attempt loop: no retries, no
+                // changed_when/failed_when.
+                ActionRun::Aborted(outcome) => return self.finish(outcome, &action, false),
+            };
+            // A result that comes back failed is the module's failure in
+            // ansible's report; one failed later (failed_when, until) is
+            // the action's.
+            let failed_by_module = outcome.flag("failed");
             // ansible normalises a failed result's error right away, so
             // failed_when can suppress it (failed_when_suppressed_exception).
             if outcome.flag("failed") {
@@ -574,7 +630,7 @@ impl TaskRun<'_> {
             if retries > 1 {
                 let done = self.until_holds(&outcome, register.as_deref(), &extra);
                 if done {
-                    break self.finish(outcome, &action);
+                    break self.finish(outcome, &action, failed_by_module);
                 }
                 if attempt < retries {
                     outcome
@@ -595,15 +651,15 @@ impl TaskRun<'_> {
                     .result
                     .insert("attempts".into(), Value::Int(retries - 1));
                 outcome.result.insert("failed".into(), Value::Bool(true));
-                break self.finish(outcome, &action);
+                break self.finish(outcome, &action, failed_by_module);
             }
-            break self.finish(outcome, &action);
+            break self.finish(outcome, &action, failed_by_module);
         }
     }
 
     /// The failure report of a failed result that carries none yet, and
     /// the `no_log` mark.
-    fn finish(&self, mut outcome: Outcome, action: &str) -> Outcome {
+    fn finish(&self, mut outcome: Outcome, action: &str, failed_by_module: bool) -> Outcome {
         if self
             .keyword("no_log")
             .and_then(Value::ansible_bool)
@@ -614,7 +670,7 @@ impl TaskRun<'_> {
                 .insert("_ansible_no_log".into(), Value::Bool(true));
         }
         if outcome.flag("failed") && outcome.error.is_none() {
-            let kind = if actions::is_controller_action(action) {
+            let kind = if actions::is_controller_action(action) || !failed_by_module {
                 "Action"
             } else {
                 "Module"
@@ -628,7 +684,7 @@ impl TaskRun<'_> {
             if !outcome.result.contains_key("msg") {
                 outcome.result.insert(
                     "msg".into(),
-                    Value::str(format!("Task failed: {kind} failed: {msg}")),
+                    Value::str(super::report::failed_result_message(kind, &msg)),
                 );
             }
             outcome.error = Some(failed_result_report(kind, &msg, &self.task.origin));
@@ -792,7 +848,20 @@ impl TaskRun<'_> {
             .map(|span| Origin::new(&self.task.origin.file, *span))
     }
 
-    fn run_action(&self, action: &str, args: Map, context: &Jv) -> Outcome {
+    /// The deadline of module calls made from now on (`timeout`).
+    pub(super) fn set_deadline(&self, deadline: Option<std::time::Instant>) {
+        self.deadline.set(deadline);
+    }
+
+    /// The action itself; a module call becomes a background job of
+    /// `async_limit` seconds when given (the result is the job's start).
+    pub(super) fn run_action(
+        &self,
+        action: &str,
+        args: Map,
+        context: &Jv,
+        async_limit: Option<u64>,
+    ) -> Outcome {
         if actions::is_controller_action(action) {
             if args.contains_key("_raw_params") && actions::short_name(action) != "include_vars" {
                 let e = TaskError::new(format!(
@@ -832,10 +901,21 @@ impl TaskRun<'_> {
         } else {
             action
         };
-        let request = self.module_request(module, args, context);
+        let mut request = self.module_request(module, args, context);
+        if let Some(time_limit) = async_limit {
+            request.async_job = Some(crate::transport::AsyncJob {
+                time_limit,
+                dir: Self::async_dir(&request),
+            });
+        }
         let mut result = self.shared.modules.run(request);
         if module != action {
             result.insert("_ansible_verbose_override".into(), Value::Bool(true));
+        }
+        // ansible marks every async start changed (whatever the module
+        // will do).
+        if async_limit.is_some() && !result.contains_key(super::TIMED_OUT) {
+            result.insert("changed".into(), Value::Bool(true));
         }
         add_output_lines(&mut result);
         Outcome {
@@ -878,7 +958,6 @@ impl TaskRun<'_> {
             ("become_method", "ansible_become_method"),
             ("become_flags", "ansible_become_flags"),
             ("become_exe", "ansible_become_exe"),
-            ("timeout", "ansible_timeout"),
         ] {
             if let Some(raw) = self.keyword(keyword)
                 && let Ok(value) = self.template_value(raw, context)
@@ -982,13 +1061,15 @@ impl TaskRun<'_> {
             interpreters,
             report_interpreter,
             uploads: Vec::new(),
+            async_job: None,
+            deadline: self.deadline.get(),
         }
     }
 }
 
 /// `stdout_lines`/`stderr_lines` next to `stdout`/`stderr`, as ansible's
 /// action layer adds them to every module result.
-fn add_output_lines(result: &mut Map) {
+pub(super) fn add_output_lines(result: &mut Map) {
     for (text_key, lines_key) in [("stdout", "stdout_lines"), ("stderr", "stderr_lines")] {
         if result.contains_key(lines_key) {
             continue;

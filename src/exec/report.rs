@@ -123,7 +123,18 @@ impl TaskError {
 /// msg` (or `Action failed:` for controller actions) and the task origin.
 pub fn failed_result_report(kind: &str, msg: &str, task_origin: &Origin) -> String {
     format!(
-        "Task failed: {kind} failed: {msg}\n{}",
+        "{}\n{}",
+        failed_result_message(kind, msg),
         task_origin.context()
     )
+}
+
+/// `Task failed: Module failed: msg`, or `Task failed: Module failed.`
+/// when the result's message is empty.
+pub fn failed_result_message(kind: &str, msg: &str) -> String {
+    if msg.is_empty() {
+        format!("Task failed: {kind} failed.")
+    } else {
+        format!("Task failed: {kind} failed: {msg}")
+    }
 }

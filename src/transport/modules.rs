@@ -64,8 +64,18 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 10] = [
-    "ping", "command", "shell", "slurp", "stat", "file", "tempfile", "copy", "raw", "script",
+pub const NATIVE: [&str; 11] = [
+    "ping",
+    "command",
+    "shell",
+    "slurp",
+    "stat",
+    "file",
+    "tempfile",
+    "copy",
+    "raw",
+    "script",
+    "async_status",
 ];
 
 /// Modules that leave process-wide state behind (dbus connections, C
