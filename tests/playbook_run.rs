@@ -383,6 +383,52 @@ fn example_project_runs_like_ansible_without_ansible_core() {
     );
 }
 
+/// Ad hoc async (`-B`, `-P`) and `--task-timeout` runs print what `ansible`
+/// prints.
+#[test]
+fn adhoc_async_and_timeout_print_what_ansible_prints() {
+    if filter().is_some() {
+        return;
+    }
+    let ansible = common::ref_bin_dir().join("ansible");
+    let env = BTreeMap::from([
+        ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+        ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+        (
+            "ANSIBLE_ASYNC_DIR".to_string(),
+            "/tmp/mitorun-golden-adhoc-async".to_string(),
+        ),
+    ]);
+    let cases: [&[&str]; 4] = [
+        &["h1", "-a", "echo polled", "-B", "5", "-P", "2"],
+        &["web", "-a", "echo started", "-B", "5", "-P", "0"],
+        &["h1", "-a", "sleep 10", "--task-timeout", "1"],
+        &["h1", "-m", "debug", "-a", "msg=x", "-B", "3"],
+    ];
+    let mut problems = Vec::new();
+    for case in cases {
+        let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
+        args.extend(case.iter().map(|s| s.to_string()));
+        let reference = common::run_controlled(&ansible, &args, &fixtures(), &env);
+        let ours = common::run_controlled(&common::mitorun_bin(), &args, &fixtures(), &env);
+        let (want, got) = (
+            mask_run_values(&reference.stdout),
+            mask_run_values(&ours.stdout),
+        );
+        if reference.code != ours.code || want != got {
+            problems.push(format!(
+                "ansible {}: exit {:?} vs {:?}\n{}",
+                args.join(" "),
+                reference.code,
+                ours.code,
+                common::line_diff(&want, &got, 40)
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all("/tmp/mitorun-golden-adhoc-async");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// The junit callback's XML report equals ansible's (times masked).
 #[test]
 fn junit_reports_match_ansible() {

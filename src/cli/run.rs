@@ -265,7 +265,11 @@ pub fn run_playbooks(
         task_counter: Default::default(),
         start_found: Default::default(),
         poll_interval: config.int("DEFAULT_POLL_INTERVAL").unwrap_or(15),
-        task_timeout: config.int("TASK_TIMEOUT").unwrap_or(0),
+        task_timeout: ctx
+            .options
+            .task_timeout
+            .or_else(|| config.int("TASK_TIMEOUT"))
+            .unwrap_or(0),
         diff_context: diff_context(config),
     };
     let options = RunOptions {
