@@ -599,11 +599,8 @@ impl<'a> TaskRun<'a> {
             let failed_by_module = outcome.flag("failed");
             // ansible normalises a failed result's error right away, so
             // failed_when can suppress it (failed_when_suppressed_exception).
-            if outcome.flag("failed") {
-                outcome
-                    .result
-                    .entry("exception".to_string())
-                    .or_insert_with(|| Value::str("(traceback unavailable)"));
+            if failed_by_module {
+                self.normalize_module_error(&mut outcome, &action);
             }
             let result = &mut outcome.result;
             if !result.contains_key("failed") {
@@ -655,6 +652,37 @@ impl<'a> TaskRun<'a> {
             }
             break self.finish(outcome, &action, failed_by_module);
         }
+    }
+
+    /// A failed result's error as ansible reads it: a serialized
+    /// `ErrorSummary` in `exception` (2.19 modules) gives the report's
+    /// message (and `msg` when the result has none); `exception` becomes
+    /// the text tracebacks-off runs show.
+    fn normalize_module_error(&self, outcome: &mut Outcome, action: &str) {
+        let brief = outcome
+            .result
+            .get("exception")
+            .and_then(super::report::error_summary_message);
+        let Some(brief) = brief else {
+            outcome
+                .result
+                .entry("exception".to_string())
+                .or_insert_with(|| Value::str("(traceback unavailable)"));
+            return;
+        };
+        outcome
+            .result
+            .insert("exception".into(), Value::str("(traceback unavailable)"));
+        if outcome.error.is_some() || actions::is_controller_action(action) {
+            return;
+        }
+        if !outcome.result.contains_key("msg") {
+            outcome.result.insert(
+                "msg".into(),
+                Value::str(super::report::failed_result_message("Module", &brief)),
+            );
+        }
+        outcome.error = Some(failed_result_report("Module", &brief, &self.task.origin));
     }
 
     /// The failure report of a failed result that carries none yet, and
@@ -969,7 +997,14 @@ impl<'a> TaskRun<'a> {
         match &target_vars {
             Some(vars) => connection_vars(vars, &mut connection),
             None if matches!(delegate.as_deref(), Some("localhost" | "127.0.0.1")) => {
+                // The implicit localhost: a local connection with the
+                // controller's own Python, as ansible gives it.
                 connection.insert("ansible_connection".into(), Value::str("local"));
+                if let Ok(python) = context.get_attr("ansible_playbook_python")
+                    && let Some(python) = python.as_str()
+                {
+                    connection.insert("ansible_python_interpreter".into(), Value::str(python));
+                }
             }
             None => {}
         }
