@@ -79,7 +79,7 @@ fn compare(case: &Case) -> Option<String> {
     env.extend(case.env.iter().cloned());
     let reference = common::run_controlled(&ref_playbook(), &case.args, &case.dir, &env);
     // mitorun runs ansible-core's modules from the reference venv when it
-    // has no native one (e.g. setup).
+    // has no native one.
     let mut our_env = env.clone();
     our_env.insert(
         "MITORUN_ANSIBLE_PYTHON".to_string(),

@@ -208,8 +208,15 @@ fn adhoc_play(
         keyword("async_val", async_val);
         keyword("poll", poll);
     }
+    // ansible loads the ad hoc task like a playbook's, so the dynamic
+    // includes work here too.
+    let kind = match crate::exec::actions::short_name(module) {
+        "include_role" => TaskKind::IncludeRole,
+        "include_tasks" => TaskKind::IncludeTasks,
+        _ => TaskKind::Task,
+    };
     let task = Task {
-        kind: TaskKind::Task,
+        kind,
         name: None,
         action: module.to_string(),
         resolved_action: None,

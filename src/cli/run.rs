@@ -272,6 +272,10 @@ pub fn run_playbooks(
             .unwrap_or(0),
         diff_context: diff_context(config),
     };
+    crate::exec::conditional::configure(crate::exec::conditional::ConditionalConfig {
+        allow_broken: config.bool("ALLOW_BROKEN_CONDITIONALS"),
+        allow_embedded_templates: config.bool("ALLOW_EMBEDDED_TEMPLATES"),
+    });
     let options = RunOptions {
         verbosity: ctx.options.verbosity,
         check: ctx.options.check,

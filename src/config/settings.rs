@@ -36,6 +36,8 @@ pub struct Setting {
 #[rustfmt::skip]
 pub static SETTINGS: &[Setting] = &[
     Setting { name: "ACTION_WARNINGS", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "action_warnings")], env: &["ANSIBLE_ACTION_WARNINGS"], choices: &[] },
+    Setting { name: "ALLOW_BROKEN_CONDITIONALS", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "allow_broken_conditionals")], env: &["ANSIBLE_ALLOW_BROKEN_CONDITIONALS"], choices: &[] },
+    Setting { name: "ALLOW_EMBEDDED_TEMPLATES", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "allow_embedded_templates")], env: &["ANSIBLE_ALLOW_EMBEDDED_TEMPLATES"], choices: &[] },
     Setting { name: "ANSIBLE_FORCE_COLOR", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "force_color")], env: &["ANSIBLE_FORCE_COLOR"], choices: &[] },
     Setting { name: "ANSIBLE_HOME", kind: Kind::Path, default: Some("~/.ansible"), ini: &[("defaults", "home")], env: &["ANSIBLE_HOME"], choices: &[] },
     Setting { name: "ANSIBLE_NOCOLOR", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "nocolor")], env: &["ANSIBLE_NOCOLOR","NO_COLOR"], choices: &[] },

@@ -20,6 +20,8 @@ pub struct ActionInput<'a> {
     /// expressions, not templates).
     pub raw_args: &'a indexmap::IndexMap<String, Value>,
     pub origin: &'a Origin,
+    /// Where each argument's value was written.
+    pub arg_spans: &'a indexmap::IndexMap<String, crate::playbook::yaml::Span>,
     /// Directories relative files are looked up in (`ansible_search_path`).
     pub search_path: &'a [std::path::PathBuf],
     pub vault: Option<&'a crate::vault::Vault>,
@@ -198,12 +200,28 @@ fn assert(input: ActionInput) -> Result<Map, TaskError> {
         "Assertion failed",
     );
     let success_msg = string_or_list(input.args.get("success_msg"), "All assertions passed");
-    let that = match input.raw_args.get("that") {
+    // `that` as written; from the templated arguments when they came from
+    // a template (`assert: '{{ args }}'`).
+    let that = match input
+        .raw_args
+        .get("that")
+        .or_else(|| input.args.get("that"))
+    {
         Some(Value::List(items)) => items.clone(),
         Some(Value::Null) | None => {
             return Err(TaskError::new(
                 "Finalization of task args for 'ansible.builtin.assert' failed: missing required arguments: that",
             ));
+        }
+        Some(Value::Str(text)) if conditional::is_possibly_all_template(text.trim()) => {
+            // `that: '{{ list_var }}'` names the list of conditions.
+            match input.templar.template_jinja(text, input.context) {
+                Ok(v) => match from_jinja(&v) {
+                    Value::List(items) => items,
+                    _ => vec![Value::Str(text.clone())],
+                },
+                Err(_) => vec![Value::Str(text.clone())],
+            }
         }
         Some(other) => vec![other.clone()],
     };
@@ -211,8 +229,17 @@ fn assert(input: ActionInput) -> Result<Map, TaskError> {
     if !quiet {
         result.insert("_ansible_verbose_always".into(), Value::Bool(true));
     }
+    let that_origin = input
+        .arg_spans
+        .get("that")
+        .map(|span| Origin::new(&input.origin.file, *span));
     for condition in &that {
-        let ok = conditional::holds(input.templar, condition, input.context, None)?;
+        let ok = conditional::holds(
+            input.templar,
+            condition,
+            input.context,
+            that_origin.as_ref(),
+        )?;
         if !ok {
             result.insert("failed".into(), Value::Bool(true));
             result.insert("evaluated_to".into(), Value::Bool(false));

@@ -92,13 +92,18 @@ impl<'a> TaskRun<'a> {
         }
     }
 
+    /// The task's `ansible_search_path`.
+    pub(super) fn search_path(&self) -> Vec<std::path::PathBuf> {
+        self.scope.task_search_path(&self.task.origin.file.path)
+    }
+
     fn task_scope(&self) -> TaskScope {
         TaskScope {
             role: self.scope.role.clone(),
             dep_chain: self.scope.dep_chain.clone(),
             vars: self.scope.task_vars(self.task),
             include_params: self.scope.include_params.clone(),
-            search_path: self.scope.search_path.clone(),
+            search_path: self.search_path(),
         }
     }
 
@@ -304,14 +309,38 @@ impl<'a> TaskRun<'a> {
                     .map(|v| v.python_str()),
                 (Some(item), None) => Some(item.python_str()),
             };
+            let result = self.include_result(&target, &context);
             targets.push(super::include::IncludeTarget {
                 target,
                 from: from_values,
                 params,
                 label,
+                result,
             });
         }
         IncludeOutcome::Targets(targets)
+    }
+
+    /// What ansible's TaskExecutor returns for an include task: the
+    /// templated arguments (without the file for `include_tasks`, which is
+    /// `include`).
+    fn include_result(&self, target: &str, context: &Jv) -> Map {
+        let mut args = Map::new();
+        for (name, raw) in &self.task.args {
+            let value = self
+                .template_value(raw, context)
+                .unwrap_or_else(|_| raw.clone());
+            args.insert(name.clone(), value);
+        }
+        let mut result = Map::new();
+        if self.task.kind == crate::playbook::model::TaskKind::IncludeTasks {
+            args.shift_remove("_raw_params");
+            args.shift_remove("file");
+            result.insert("include".into(), Value::str(target));
+        }
+        result.insert("include_args".into(), Value::Map(args));
+        result.insert("changed".into(), Value::Bool(false));
+        result
     }
 
     /// A keyword value templated with the task's variables on this host.
@@ -836,8 +865,13 @@ impl<'a> TaskRun<'a> {
     /// The task's arguments, templated, with `omit` values dropped.
     fn template_args(&self, action: &str, context: &Jv) -> Result<Map, TaskError> {
         let short = actions::short_name(action);
-        let mut out = Map::new();
+        let splat = self.args_from_template(short, context)?;
+        let used_raw_params = splat.is_some();
+        let mut out = splat.unwrap_or_default();
         for (name, raw) in &self.task.args {
+            if used_raw_params && name == "_raw_params" {
+                continue;
+            }
             // Expressions that the action evaluates itself.
             let keep_raw = (short == "debug"
                 && name == "var"
@@ -866,6 +900,36 @@ impl<'a> TaskRun<'a> {
             out.insert(name.clone(), strip_omitted(value));
         }
         Ok(out)
+    }
+
+    /// `action: '{{ args_dict }}'`: for an action without free-form
+    /// arguments, a `_raw_params` that is all template resolves to the
+    /// mapping of its arguments, below the ones written beside it
+    /// (ansible's TaskArgsFinalizer layers).
+    fn args_from_template(&self, short: &str, context: &Jv) -> Result<Option<Map>, TaskError> {
+        let Some(Value::Str(text)) = self.task.args.get("_raw_params") else {
+            return Ok(None);
+        };
+        if supports_raw_params(short) || !conditional::is_possibly_all_template(text) {
+            return Ok(None);
+        }
+        if self.shared.factory.store.injects_facts_as_vars() {
+            crate::cli::display::warning(
+                "Using a template for task args is unsafe in some situations (see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe).",
+            );
+        }
+        match self.template_value(&Value::Str(text.clone()), context) {
+            Ok(Value::Map(map)) => Ok(Some(
+                map.into_iter()
+                    .filter(|(_, v)| !matches!(v, Value::Str(s) if s == OMIT_TOKEN))
+                    .collect(),
+            )),
+            Ok(other) => Err(TaskError::new(format!(
+                "Task args must resolve to a 'dict' not '{}'.",
+                other.python_type_name()
+            ))),
+            Err(message) => Err(TaskError::new(message)),
+        }
     }
 
     /// Where an argument's value was written.
@@ -898,6 +962,7 @@ impl<'a> TaskRun<'a> {
                 ));
                 return Outcome::from_error(&e, &self.task.origin);
             }
+            let search_path = self.search_path();
             let input = ActionInput {
                 templar: &self.shared.templar,
                 context,
@@ -905,7 +970,8 @@ impl<'a> TaskRun<'a> {
                 args,
                 raw_args: &self.task.args,
                 origin: &self.task.origin,
-                search_path: &self.scope.search_path,
+                arg_spans: &self.task.arg_spans,
+                search_path: &search_path,
                 vault: self.shared.factory.vault.as_deref(),
                 role_path: self.scope.role.as_ref().map(|r| r.path.as_path()),
                 hash: self.shared.factory.store.hash_behaviour(),
@@ -938,6 +1004,11 @@ impl<'a> TaskRun<'a> {
         }
         let mut result = self.shared.modules.run(request);
         if module != action {
+            // What the gather_facts action adds: the executor's mark that
+            // facts were gathered, and a short result at -v.
+            if let Some(Value::Map(facts)) = result.get_mut("ansible_facts") {
+                facts.insert("_ansible_facts_gathered".into(), Value::Bool(true));
+            }
             result.insert("_ansible_verbose_override".into(), Value::Bool(true));
         }
         // ansible marks every async start changed (whatever the module
@@ -1304,4 +1375,26 @@ fn loop_overall(items: &[Outcome]) -> Outcome {
         result,
         error: None,
     }
+}
+
+/// Actions that take free-form arguments (ansible's RAW_PARAM_MODULES).
+fn supports_raw_params(short: &str) -> bool {
+    matches!(
+        short,
+        "include_vars"
+            | "include_tasks"
+            | "include_role"
+            | "import_tasks"
+            | "import_role"
+            | "add_host"
+            | "group_by"
+            | "set_fact"
+            | "meta"
+            | "command"
+            | "shell"
+            | "raw"
+            | "script"
+            | "win_command"
+            | "win_shell"
+    )
 }

@@ -43,6 +43,10 @@ pub struct IncludeTarget {
     /// Loop variables for the included tasks.
     pub params: Map,
     pub label: Option<String>,
+    /// The task's result for this target as ansible's TaskExecutor gives
+    /// it (`include`, `include_args`); callbacks other than `default` show
+    /// it.
+    pub result: Map,
 }
 
 impl PlayRun<'_> {
@@ -77,11 +81,20 @@ impl PlayRun<'_> {
                     failed.push(host.clone());
                 }
                 IncludeOutcome::Targets(targets) => {
+                    if let [single] = targets.as_slice()
+                        && single.label.is_none()
+                    {
+                        let view = callback_view(&single.result, false, false);
+                        if let Ok(mut cb) = self.shared.callback.lock() {
+                            cb.runner_on_ok(host, info, view);
+                        }
+                    }
                     for IncludeTarget {
                         target,
                         from,
                         params,
                         label,
+                        ..
                     } in targets
                     {
                         match groups

@@ -143,13 +143,12 @@ impl Scope {
         {
             self.add_parent_role(&parent);
         }
-        if role.source == RoleSource::Dependency
-            && let Some(parent) = self.role.take()
-        {
-            self.dep_chain.push(parent);
-        } else {
-            self.role = None;
-            self.dep_chain.clear();
+        // A dependency, and a role imported or included from inside
+        // another role, has that role as its parent (`Role._parents`): the
+        // parent's defaults, vars and path stay visible.
+        match self.role.take() {
+            Some(parent) => self.dep_chain.push(parent),
+            None => self.dep_chain.clear(),
         }
         self.role = Some(Arc::clone(role));
         self.search_path.insert(0, role.path.clone());
@@ -180,6 +179,36 @@ impl Scope {
             self.include_params
                 .insert(key.to_string(), Value::List(list));
         }
+    }
+
+    /// The play's base directory (last of `search_path`).
+    pub fn basedir(&self) -> Option<&PathBuf> {
+        self.search_path.last()
+    }
+
+    /// ansible's `Task.get_search_path()`: the roles of the chain, nearest
+    /// first, then the directory of the task's own file unless listed.
+    pub fn role_search_path(&self, task_file: &std::path::Path) -> Vec<PathBuf> {
+        let roles = self.search_path.split_last().map_or(&[][..], |(_, r)| r);
+        let mut paths: Vec<PathBuf> = roles.to_vec();
+        if let Some(dir) = task_file.parent()
+            && !paths.iter().any(|p| p == dir)
+        {
+            paths.push(dir.to_path_buf());
+        }
+        paths
+    }
+
+    /// `ansible_search_path`: `role_search_path` plus the base directory
+    /// unless listed, as the TaskExecutor builds it.
+    pub fn task_search_path(&self, task_file: &std::path::Path) -> Vec<PathBuf> {
+        let mut paths = self.role_search_path(task_file);
+        if let Some(base) = self.basedir()
+            && !paths.contains(base)
+        {
+            paths.push(base.clone());
+        }
+        paths
     }
 
     /// Keyword of a task, falling back to the inherited value.

@@ -62,8 +62,7 @@ pub fn find_needle(run: &TaskRun, subdir: &str, name: &str) -> Option<std::path:
     if path.is_absolute() {
         return path.exists().then(|| path.to_path_buf());
     }
-    run.scope
-        .search_path
+    run.search_path()
         .iter()
         .flat_map(|dir| [dir.join(subdir).join(name), dir.join(name)])
         .find(|p| p.exists())
@@ -376,11 +375,8 @@ impl TaskRun<'_> {
     /// ansible's failure for a source it cannot find: every place it
     /// looked (the task file's directory, then the search path).
     fn not_found(&self, src: &str, subdir: &str) -> Outcome {
-        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
-        if let Some(dir) = self.task.origin.file.path.parent() {
-            dirs.push(dir.to_path_buf());
-        }
-        dirs.extend(self.scope.search_path.iter().cloned());
+        let mut dirs = self.scope.role_search_path(&self.task.origin.file.path);
+        dirs.extend(self.scope.basedir().cloned());
         let searched: Vec<String> = dirs
             .iter()
             .flat_map(|d| [d.join(subdir).join(src), d.join(src)])

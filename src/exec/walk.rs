@@ -845,6 +845,14 @@ impl<'a> PlayRun<'a> {
     /// Run notified handlers in definition order (handlers may notify
     /// later handlers in the same flush).
     pub fn flush_handlers(&mut self, hosts: &[String]) {
+        if let Ok(cb) = self.shared.callback.lock() {
+            for host in hosts {
+                if self.handlers.iter().any(|h| h.notified.contains(host)) {
+                    cb.display
+                        .debug(&format!("META: triggered running handlers for {host}"));
+                }
+            }
+        }
         self.flush_handlers_in(hosts, false);
     }
 

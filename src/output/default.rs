@@ -282,7 +282,12 @@ impl DefaultCallback {
     /// callback dumps it.
     fn adhoc_dump(&self, result: &Map) -> String {
         let pretty = self.abridged(result).to_python_json();
-        if self.style == Style::Oneline {
+        // `_dump_results(indent=0)` indents by 4 anyway for verbose
+        // results; oneline then only drops the newlines.
+        let indented = flag(result, "_ansible_verbose_always") || self.display.verbosity > 2;
+        if self.style == Style::Oneline && indented {
+            pretty.replace('\n', "")
+        } else if self.style == Style::Oneline {
             pretty
                 .lines()
                 .map(str::trim_start)
@@ -295,7 +300,8 @@ impl DefaultCallback {
 
     fn adhoc_result(&mut self, host: &str, task: &TaskInfo, mut result: Map, state: &str) {
         self.handle_warnings_and_exception(&mut result);
-        if state != "FAILED" {
+        // oneline dumps results uncleaned (debug keeps `changed`).
+        if state != "FAILED" && self.style == Style::Minimal {
             Self::clean_results(&mut result, &task.action);
         }
         let no_json = is_no_json(&task.action);
@@ -544,6 +550,11 @@ impl DefaultCallback {
     ) {
         if let Some(junit) = &mut self.junit {
             junit.on_include(task, file);
+        }
+        // `included:` is the default callback's; minimal and oneline show
+        // the include's result instead.
+        if self.style != Style::Default {
+            return;
         }
         let mut msg = format!("included: {file} for {}", hosts.join(", "));
         if let Some(label) = label {

@@ -109,6 +109,22 @@ impl Display {
     pub fn warning(&self, msg: &str) {
         crate::cli::display::warning(msg);
     }
+
+    /// `Display.debug`: shown only with ANSIBLE_DEBUG, prefixed with the
+    /// pid and the time as ansible does.
+    pub fn debug(&self, msg: &str) {
+        let on = std::env::var("ANSIBLE_DEBUG")
+            .ok()
+            .and_then(|v| Value::str(v.as_str()).ansible_bool())
+            .unwrap_or(false);
+        if on {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0);
+            self.display(&format!("{:6} {now:.5}: {msg}", std::process::id()));
+        }
+    }
 }
 
 /// Per-host counters (`AggregateStats`).

@@ -14,7 +14,12 @@ pub fn to_jinja(value: &Value) -> Jv {
         Value::Int(i) => Jv::from(*i),
         Value::BigInt(i) => Jv::from(*i),
         Value::Float(f) => Jv::from(*f),
-        Value::Str(s) | Value::Unsafe(s) => Jv::from(s.as_str()),
+        Value::Str(s) => Jv::from(s.as_str()),
+        // Untrusted text (module results, `!unsafe`) is marked "safe" in
+        // minijinja's sense, the one flag its strings carry, so that a
+        // conditional can refuse to evaluate it (see exec/conditional.rs).
+        // Autoescaping is off, so the flag changes no output.
+        Value::Unsafe(s) => Jv::from_safe_string(s.clone()),
         // Decryption happens before values reach templates; ciphertext that
         // gets here is shown as the text it is.
         Value::Vault(s) => Jv::from(s.as_str()),
@@ -37,6 +42,10 @@ pub fn from_jinja(value: &Jv) -> Value {
         ValueKind::Undefined | ValueKind::None => Value::Null,
         ValueKind::Bool => Value::Bool(value.is_true()),
         ValueKind::Number => number(value),
+        // Marked text stays untrusted (see `to_jinja`).
+        ValueKind::String if value.is_safe() => {
+            Value::Unsafe(value.as_str().unwrap_or_default().to_string())
+        }
         ValueKind::String => Value::Str(value.as_str().unwrap_or_default().to_string()),
         ValueKind::Bytes => {
             Value::Str(String::from_utf8_lossy(value.as_bytes().unwrap_or_default()).into_owned())

@@ -23,6 +23,20 @@ const AGENT_FILES: [&str; 12] = [
     include_str!("agent/main.py"),
 ];
 
+/// The native `setup` module, concatenated in this order and run in the
+/// agent's namespace when the first `setup` call brings it (it is as big
+/// as the rest of the agent, which connections that gather no facts
+/// should not pay for).
+const FACTS_FILES: [&str; 7] = [
+    include_str!("agent/native_facts.py"),
+    include_str!("agent/native_facts_distro.py"),
+    include_str!("agent/native_facts_system.py"),
+    include_str!("agent/native_facts_virtual.py"),
+    include_str!("agent/native_facts_hardware.py"),
+    include_str!("agent/native_facts_network.py"),
+    include_str!("agent/native_facts_setup.py"),
+];
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -70,6 +84,11 @@ pub const DISCOVERY_DEFAULT: &str = "/usr/bin/python3";
 /// The agent source, for tests and `python -c` debugging.
 pub fn agent_source() -> String {
     AGENT_FILES.concat()
+}
+
+/// The native `setup` module's source (see FACTS_FILES).
+pub fn facts_source() -> String {
+    FACTS_FILES.concat()
 }
 
 /// zlib(agent source), computed once per process.

@@ -34,6 +34,8 @@ pub struct Hello {
     /// SELinux is enabled (as AnsibleModule sees it): modules then manage
     /// security contexts, which the native file modules do not.
     pub selinux: bool,
+    /// `platform.system()` of the target (`Linux`, `FreeBSD`, `Darwin` ...).
+    pub system: String,
 }
 
 impl Hello {
@@ -62,6 +64,7 @@ impl Hello {
                 .map(str::to_string),
             tmpdir: h.get("tmpdir").and_then(Json::as_str).map(str::to_string),
             selinux: h.get("selinux").and_then(Json::as_bool).unwrap_or(false),
+            system: s("system"),
         }
     }
 }

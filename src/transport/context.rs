@@ -286,7 +286,10 @@ impl Context {
         // security contexts: ansible-core's modules do, the native ones
         // do not.
         let prefer_native = call.prefer_native
-            && !(self.inner.hello.selinux && modules::SELINUX_AWARE.contains(&short.as_str()));
+            && !(self.inner.hello.selinux && modules::SELINUX_AWARE.contains(&short.as_str()))
+            && !(!self.inner.hello.system.is_empty()
+                && self.inner.hello.system != "Linux"
+                && modules::LINUX_ONLY.contains(&short.as_str()));
         let prepared =
             tokio::task::spawn_blocking(move || modules::prepare(&name, &search, prefer_native))
                 .await
@@ -336,6 +339,13 @@ impl Context {
                     args.insert("_uses_shell".into(), Value::Bool(true));
                 }
                 let native = if *name == "shell" { "command" } else { name };
+                if let Some(code) = modules::native_code(native) {
+                    self.inner
+                        .conn
+                        .ship_code(self.inner.id, std::slice::from_ref(&code))
+                        .await?;
+                    h.insert("native_code".into(), json!(code.digest));
+                }
                 h.insert("style".into(), json!("native"));
                 h.insert("native".into(), json!(native));
             }

@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 11] = [
+pub const NATIVE: [&str; 12] = [
     "ping",
     "command",
     "shell",
@@ -76,7 +76,33 @@ pub const NATIVE: [&str; 11] = [
     "raw",
     "script",
     "async_status",
+    "setup",
 ];
+
+/// Native modules written for Linux targets only: on a host whose HELLO
+/// names another system they run ansible-core's module when it is
+/// installed (ansible's collectors for that platform).
+pub const LINUX_ONLY: [&str; 1] = ["setup"];
+
+/// The code a native module needs beyond the agent, shipped with its
+/// calls like module_utils (once per connection, cached by every agent):
+/// zlib-compressed source the agent runs in its own namespace. The item's
+/// name ends in `.z` to say so.
+pub fn native_code(name: &str) -> Option<CodeItem> {
+    static FACTS: OnceLock<CodeItem> = OnceLock::new();
+    match name {
+        "setup" => Some(
+            FACTS
+                .get_or_init(|| {
+                    let source = super::bootstrap::facts_source();
+                    let packed = miniz_oxide::deflate::compress_to_vec_zlib(source.as_bytes(), 9);
+                    CodeItem::new("mitorun.native.setup.z", false, packed)
+                })
+                .clone(),
+        ),
+        _ => None,
+    }
+}
 
 /// Modules that leave process-wide state behind (dbus connections, C
 /// library singletons, terminal handling) and so always run in a forked
@@ -149,13 +175,22 @@ pub const ALWAYS_FORK: &[&str] = &[
     "freeipa.ansible_freeipa.ipavault",
 ];
 
-/// Whether `name` (as written in the task) is in [`ALWAYS_FORK`].
+/// ansible-core modules whose module_utils keep answers at module level
+/// that a later run in the same interpreter must not see: setup's bundled
+/// `distro` library caches os-release and `lsb_release` output for the
+/// life of the process, so a second in-process run would report what the
+/// first one read (after an upgrade, or under another `environment:`).
+/// Native implementations do not fork.
+pub const FORK_FOR_FRESH_STATE: &[&str] = &["setup"];
+
+/// Whether `name` (as written in the task) is in [`ALWAYS_FORK`] or
+/// [`FORK_FOR_FRESH_STATE`].
 pub fn always_forked(name: &str) -> bool {
     let short = name
         .strip_prefix("ansible.builtin.")
         .or_else(|| name.strip_prefix("ansible.legacy."))
         .unwrap_or(name);
-    ALWAYS_FORK.contains(&short)
+    ALWAYS_FORK.contains(&short) || FORK_FOR_FRESH_STATE.contains(&short)
 }
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
@@ -677,6 +712,7 @@ mod tests {
         assert!(always_forked("ansible.builtin.dnf5"));
         assert!(always_forked("ansible.legacy.firewalld"));
         assert!(always_forked("freeipa.ansible_freeipa.ipauser"));
+        assert!(always_forked("ansible.builtin.setup"));
         assert!(!always_forked("command"));
         assert!(!always_forked("ipauser"));
     }

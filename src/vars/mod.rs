@@ -120,6 +120,11 @@ impl VarsStore {
         self.hash
     }
 
+    /// INJECT_FACTS_AS_VARS.
+    pub fn injects_facts_as_vars(&self) -> bool {
+        self.inject_facts_as_vars
+    }
+
     /// Replace the inventory snapshot (at start and after add_host/group_by).
     pub fn set_inventory(&self, hosts: HashMap<String, Arc<Map>>, groups: Value) {
         if let Ok(mut inv) = self.inventory.write() {
@@ -159,12 +164,15 @@ impl VarsStore {
     }
 
     /// Facts (from setup, `set_fact: cacheable=yes`, `ansible_facts` of a
-    /// module result). Keys are stored without the `ansible_` prefix, as
-    /// ansible's fact cache does.
+    /// module result). Keys are stored as `ansible_facts` shows them:
+    /// without the `ansible_` prefix, except `ansible_local`.
     pub fn set_facts(&self, host: &str, facts: Map) {
         self.with_runtime(host, |rt| {
             for (k, v) in facts {
-                let key = k.strip_prefix("ansible_").unwrap_or(&k).to_string();
+                let key = match k.strip_prefix("ansible_") {
+                    Some(rest) if k != "ansible_local" => rest.to_string(),
+                    _ => k.clone(),
+                };
                 rt.facts.insert(key, v.into_data());
             }
         });
@@ -244,14 +252,18 @@ impl VarsStore {
         out.insert("ansible_facts".into(), Value::Map(facts.clone()));
         if self.inject_facts_as_vars {
             for (k, v) in facts {
-                let name = if k == "local" {
-                    "ansible_local".to_string()
+                // Internal keys (`_ansible_facts_gathered`) are not variables.
+                if k.starts_with("_ansible_") {
+                    continue;
+                }
+                let name = if k == "ansible_local" {
+                    k.clone()
                 } else {
                     format!("ansible_{k}")
                 };
                 out.insert(name, v.clone());
             }
-        } else if let Some(local) = facts.get("local") {
+        } else if let Some(local) = facts.get("ansible_local") {
             out.insert("ansible_local".into(), local.clone());
         }
         out

@@ -24,6 +24,29 @@ pub(super) fn register(env: &mut Environment<'static>) {
     add(env, "center", center);
     add(env, "length", length);
     add(env, "count", length);
+    add(env, "escape", escape);
+    add(env, "e", escape);
+    add(env, "forceescape", escape);
+}
+
+/// markupsafe's `escape`. minijinja's skips strings marked safe, and the
+/// bridge marks untrusted (`Unsafe`) strings that way to track trust, so
+/// this one always escapes: ansible escapes module output too.
+fn escape(value: Jv, args: &mut Args) -> Result<Jv, Error> {
+    args.positional_limit(0);
+    let text = py_str(&value);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Ok(Jv::from_safe_string(out))
 }
 
 /// Characters Python's `str.strip()`/`str.split()` treat as whitespace.

@@ -84,6 +84,7 @@ def hello(agent, config):
         "discovered": sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None,
         "tmpdir": agent.tmpdir,
         "selinux": selinux_enabled(),
+        "system": os.uname().sysname,
     }
 
 

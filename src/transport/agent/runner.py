@@ -351,7 +351,10 @@ def call_run_module(agent, src, req, header, payload):
         header.get("native") or header.get("fqn") or header.get("short"), style,
         " fork" if header.get("fork") else "", " async" if header.get("async") else ""))
     runner = module_runner(style)
-    if style != "native":
+    if style == "native":
+        if header.get("native_code"):
+            load_native_code(agent, header["native_code"])
+    else:
         digests = list(header.get("code") or [])
         if header.get("module"):
             digests.append(header["module"])
@@ -381,6 +384,23 @@ def call_run_module(agent, src, req, header, payload):
 
 
 NATIVE = {}
+NATIVE_CODE_LOADED = set()
+NATIVE_CODE_LOCK = threading.Lock()
+
+
+def load_native_code(agent, digest):
+    """Run the code a native module brought with its call (zlib source
+    when its name ends in `.z`) in the agent's namespace, once."""
+    with NATIVE_CODE_LOCK:
+        if digest in NATIVE_CODE_LOADED:
+            return
+        agent.fetch_code([digest])
+        name, _, source = agent.code.get(digest)
+        if name.endswith(".z"):
+            import zlib
+            source = zlib.decompress(source)
+        exec(compile(source, "<%s>" % name, "exec"), globals())
+        NATIVE_CODE_LOADED.add(digest)
 
 
 def native(name):
