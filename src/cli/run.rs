@@ -271,6 +271,7 @@ pub fn run_playbooks(
             .or_else(|| config.int("TASK_TIMEOUT"))
             .unwrap_or(0),
         diff_context: diff_context(config),
+        facts_modules: config.list("FACTS_MODULES"),
     };
     crate::exec::conditional::configure(crate::exec::conditional::ConditionalConfig {
         allow_broken: config.bool("ALLOW_BROKEN_CONDITIONALS"),

@@ -989,13 +989,10 @@ impl<'a> TaskRun<'a> {
             add_output_lines(&mut outcome.result);
             return outcome;
         }
-        // `gather_facts` is an action that runs the facts module (`setup`).
-        let module = if actions::short_name(action) == "gather_facts" {
-            "ansible.builtin.setup"
-        } else {
-            action
-        };
-        let mut request = self.module_request(module, args, context);
+        if actions::short_name(action) == "gather_facts" {
+            return self.gather_facts_action(args, context);
+        }
+        let mut request = self.module_request(action, args, context);
         if let Some(time_limit) = async_limit {
             request.async_job = Some(crate::transport::AsyncJob {
                 time_limit,
@@ -1003,12 +1000,8 @@ impl<'a> TaskRun<'a> {
             });
         }
         let mut result = self.shared.modules.run(request);
-        if module != action {
-            // What the gather_facts action adds: the executor's mark that
-            // facts were gathered, and a short result at -v.
-            if let Some(Value::Map(facts)) = result.get_mut("ansible_facts") {
-                facts.insert("_ansible_facts_gathered".into(), Value::Bool(true));
-            }
+        // ansible's normal action keeps setup's facts out of -v output.
+        if actions::short_name(action) == "setup" {
             result.insert("_ansible_verbose_override".into(), Value::Bool(true));
         }
         // ansible marks every async start changed (whatever the module

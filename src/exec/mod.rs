@@ -18,6 +18,7 @@ pub mod actions;
 pub mod async_job;
 pub mod conditional;
 pub mod execute;
+pub mod gather;
 pub mod include;
 pub mod include_vars;
 pub mod playbook;
@@ -171,6 +172,8 @@ pub struct Shared {
     pub task_timeout: i64,
     /// DIFF_CONTEXT: lines of context around diff hunks.
     pub diff_context: usize,
+    /// FACTS_MODULES: what gather_facts runs (`smart`: setup).
+    pub facts_modules: Vec<String>,
 }
 
 /// How a task's item results are shown.

@@ -130,6 +130,31 @@ pub fn failed_result_report(kind: &str, msg: &str, task_origin: &Origin) -> Stri
     )
 }
 
+/// The `[ERROR]:` text of an action's failure that gathers others (the
+/// gather_facts action's failed modules): the joined message, the task's
+/// origin, then the action's message with each failure as a sub-event.
+pub fn failed_with_sub_events(msg: &str, sub_events: &[String], task_origin: &Origin) -> String {
+    let mut out = format!(
+        "Task failed: Action failed: {msg}\n\nTask failed: Action failed.\n{}\n\n<<< caused by >>>\n\n{msg}\n",
+        task_origin.context()
+    );
+    let count = sub_events.len();
+    for (index, event) in sub_events.iter().enumerate() {
+        out.push_str(&format!(
+            "\n+--[ Sub-Event {} of {count} ]---\n| \n",
+            index + 1
+        ));
+        for line in event.lines() {
+            out.push_str(&format!("| {line}\n"));
+        }
+        out.push_str("| ");
+    }
+    if count > 0 {
+        out.push_str("\n+--[ End Sub-Event ]---");
+    }
+    out
+}
+
 /// `Task failed: Module failed: msg`, or `Task failed: Module failed.`
 /// when the result's message is empty.
 pub fn failed_result_message(kind: &str, msg: &str) -> String {
