@@ -128,6 +128,11 @@ impl TaskRun<'_> {
                 self.task.action
             )));
         }
+        if actions::short_name(action) == "fetch"
+            && let Some(skipped) = self.fetch_check_mode_skip()
+        {
+            return ActionRun::Aborted(skipped);
+        }
         if limits.timeout > 0 {
             let period = std::time::Duration::from_secs(limits.timeout.unsigned_abs());
             self.set_deadline(Some(std::time::Instant::now() + period));
@@ -281,13 +286,9 @@ impl TaskRun<'_> {
             )));
         }
         let request = self.module_request("ansible.legacy.async_status", Map::new(), context);
-        let dir = match self
-            .shared
-            .modules
-            .expand_user(&request, &Self::async_dir(&request))
-        {
+        let dir = match self.remote_expand_user(&request, &Self::async_dir(&request)) {
             Ok(dir) => dir,
-            Err(result) => return ActionRun::Done(Outcome::plain(result)),
+            Err(outcome) => return ActionRun::Aborted(outcome),
         };
         let log_path = crate::pypath::join(&[&dir, &jid]);
         let mut result = Map::new();
@@ -322,9 +323,41 @@ impl TaskRun<'_> {
         ActionRun::Done(Outcome::plain(result))
     }
 
+    /// ansible's `_remote_expand_user`: `~`/`~user` expanded on the
+    /// request's target, refused when the home it gives climbs with `..`.
+    pub(super) fn remote_expand_user(
+        &self,
+        request: &super::ModuleRequest,
+        path: &str,
+    ) -> Result<String, Outcome> {
+        if !path.starts_with('~') {
+            return Ok(path.to_string());
+        }
+        let expanded = self
+            .shared
+            .modules
+            .expand_user(request, path)
+            .map_err(Outcome::plain)?;
+        if crate::pypath::dirname(&expanded)
+            .split('/')
+            .any(|p| p == "..")
+        {
+            let address = request
+                .connection
+                .get("ansible_host")
+                .map(Value::python_str)
+                .unwrap_or_else(|| request.host.clone());
+            let error = TaskError::new(format!(
+                "'{address}' returned an invalid relative home directory path containing '..'"
+            ));
+            return Err(Outcome::from_error(&error, &self.task.origin));
+        }
+        Ok(expanded)
+    }
+
     /// An error an action plugin raises (`AnsibleActionFail`): its message
     /// is the result's `msg`, and `Task failed: msg` is printed.
-    fn action_failure(&self, msg: String) -> Outcome {
+    pub(super) fn action_failure(&self, msg: String) -> Outcome {
         let mut result = Map::new();
         result.insert("failed".into(), Value::Bool(true));
         result.insert("msg".into(), Value::str(msg.as_str()));
@@ -351,14 +384,14 @@ impl TaskRun<'_> {
 
 /// Actions whose plugin runs a module the way async can wrap (ansible's
 /// `_supports_async`): plain modules, command/shell, package managers,
-/// service, uri. Controller actions, transfers, raw, script,
-/// gather_facts and async_status itself refuse it.
+/// service, uri. Controller actions, transfers (copy, template, fetch),
+/// raw, script, gather_facts and async_status itself refuse it.
 fn supports_async(action: &str) -> bool {
     let short = actions::short_name(action);
     !(actions::is_controller_action(action)
         || matches!(
             short,
-            "copy" | "template" | "raw" | "script" | "gather_facts" | "async_status"
+            "copy" | "template" | "fetch" | "raw" | "script" | "gather_facts" | "async_status"
         ))
 }
 

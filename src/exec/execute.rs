@@ -989,8 +989,10 @@ impl<'a> TaskRun<'a> {
             add_output_lines(&mut outcome.result);
             return outcome;
         }
-        if actions::short_name(action) == "gather_facts" {
-            return self.gather_facts_action(args, context);
+        match actions::short_name(action) {
+            "gather_facts" => return self.gather_facts_action(args, context),
+            "fetch" => return self.fetch_action(args, context),
+            _ => {}
         }
         let mut request = self.module_request(action, args, context);
         if let Some(time_limit) = async_limit {

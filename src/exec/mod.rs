@@ -18,6 +18,7 @@ pub mod actions;
 pub mod async_job;
 pub mod conditional;
 pub mod execute;
+pub mod fetch;
 pub mod gather;
 pub mod include;
 pub mod include_vars;
@@ -96,6 +97,16 @@ pub trait ModuleRunner: Send + Sync {
     /// (ansible's `_remote_expand_user`); a failure is the task's result.
     fn expand_user(&self, _request: &ModuleRequest, path: &str) -> Result<String, Map> {
         Ok(path.to_string())
+    }
+    /// Copy the target's file `src` to `dest` on the controller (the
+    /// connection's `fetch_file`); a failure is the task's result.
+    fn fetch_file(
+        &self,
+        request: &ModuleRequest,
+        _src: &str,
+        _dest: &std::path::Path,
+    ) -> Result<(), Map> {
+        Err(self.run(request.clone()))
     }
     /// Close connections at the end of the run.
     fn shutdown(&self) {}

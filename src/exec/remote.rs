@@ -196,6 +196,30 @@ impl ModuleRunner for TransportRunner {
         }
     }
 
+    fn fetch_file(
+        &self,
+        request: &ModuleRequest,
+        src: &str,
+        dest: &std::path::Path,
+    ) -> Result<(), Map> {
+        self.runtime.block_on(async {
+            let spec = Self::spec(request).map_err(failed)?;
+            let context = self
+                .pool
+                .context(&spec)
+                .await
+                .map_err(|u| unreachable(&u))?;
+            context
+                .fetch_file(src, dest)
+                .await
+                .map(|_| ())
+                .map_err(|e| match e {
+                    CallError::Unreachable(u) => unreachable(&u),
+                    other => failed(format!("failed to transfer file from {src}: {other}")),
+                })
+        })
+    }
+
     fn expand_user(&self, request: &ModuleRequest, path: &str) -> Result<String, Map> {
         if !path.starts_with('~') {
             return Ok(path.to_string());
