@@ -29,6 +29,8 @@ pub struct ActionInput<'a> {
     pub role_path: Option<&'a std::path::Path>,
     /// DEFAULT_HASH_BEHAVIOUR.
     pub hash: crate::inventory::vars::HashBehaviour,
+    /// When the task's `timeout` runs out (a pause stops there).
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// The short name of a builtin action (`ansible.builtin.debug` → `debug`).
@@ -43,16 +45,23 @@ pub fn short_name(action: &str) -> &str {
 pub fn is_controller_action(action: &str) -> bool {
     matches!(
         short_name(action),
-        "debug" | "set_fact" | "assert" | "fail" | "set_stats" | "include_vars"
+        "debug" | "set_fact" | "assert" | "fail" | "set_stats" | "include_vars" | "pause"
     )
 }
 
 pub fn run(action: &str, input: ActionInput) -> Result<Map, TaskError> {
+    // Results are data: text that templates produced is untrusted and
+    // never templated again. set_fact and include_vars keep what was
+    // written in the playbook or vars file trusted, as ansible does.
+    let data = |r: Result<Map, TaskError>| {
+        r.map(|m| m.into_iter().map(|(k, v)| (k, v.into_data())).collect())
+    };
     match short_name(action) {
-        "debug" => debug(input),
+        "debug" => data(debug(input)),
         "set_fact" => set_fact(input),
-        "assert" => assert(input),
-        "fail" => fail(input),
+        "assert" => data(assert(input)),
+        "fail" => data(fail(input)),
+        "pause" => data(pause(input)),
         "include_vars" => super::include_vars::run(input),
         "set_stats" => Ok(Map::from_iter([("changed".into(), Value::Bool(false))])),
         other => Err(TaskError::new(format!(
@@ -162,6 +171,7 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
     }
     let mut facts = Map::new();
     for (k, v) in args {
+        let k: String = k;
         // The one place ansible templates a key: names chosen at run time.
         let key = if crate::templating::render::is_template(&k) {
             input
@@ -170,10 +180,13 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
                 .map(|v| from_jinja(&v))
                 .map_err(|e| TaskError::new(e.message))?
         } else {
-            Value::str(k)
+            Value::str(k.as_str())
         };
         let name = crate::vars::names::validate(&key).map_err(invalid_variable_name)?;
-        facts.insert(name, v);
+        // A value written without a template stays trusted; what a
+        // template produced is data.
+        let templated = input.raw_args.get(&k).is_none_or(contains_template);
+        facts.insert(name, if templated { v.into_data() } else { v });
     }
     let mut result = Map::new();
     result.insert("ansible_facts".into(), Value::Map(facts));
@@ -263,4 +276,124 @@ fn fail(input: ActionInput) -> Result<Map, TaskError> {
     result.insert("failed".into(), Value::Bool(true));
     result.insert("msg".into(), msg);
     Ok(result)
+}
+
+/// The `pause` action without a terminal to talk to: a timed pause sleeps;
+/// a prompt is not waited for when stdin is not interactive (ansible's
+/// warning), else one line is read as `user_input`.
+fn pause(input: ActionInput) -> Result<Map, TaskError> {
+    unsupported_params(
+        &input.args,
+        &["echo", "minutes", "prompt", "seconds"],
+        "pause",
+    )?;
+    if input.args.contains_key("minutes") && input.args.contains_key("seconds") {
+        return Err(TaskError::new(
+            "Action failed: parameters are mutually exclusive: minutes|seconds",
+        ));
+    }
+    let number = |name: &str| -> Result<Option<i64>, TaskError> {
+        match input.args.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Int(i)) => Ok(Some(*i)),
+            Some(Value::Float(f)) => Ok(Some(f.trunc() as i64)),
+            Some(v) => v.python_str().trim().parse::<i64>().map(Some).map_err(|_| {
+                TaskError::new(format!(
+                    "Action failed: argument '{name}' is of type {} and we were unable to convert to int: invalid literal for int() with base 10: '{}'",
+                    v.python_type_name(),
+                    v.python_str()
+                ))
+            }),
+        }
+    };
+    let echo = input
+        .args
+        .get("echo")
+        .and_then(Value::ansible_bool)
+        .unwrap_or(true);
+    let (seconds, unit) = match (number("minutes")?, number("seconds")?) {
+        (Some(m), _) => (Some(m * 60), "minutes"),
+        (None, Some(s)) => (Some(s), "seconds"),
+        (None, None) => (None, "minutes"),
+    };
+    let hidden = if echo { "" } else { " (output is hidden)" };
+    let start = std::time::Instant::now();
+    let mut result = Map::new();
+    result.insert("changed".into(), Value::Bool(false));
+    result.insert("rc".into(), Value::Int(0));
+    result.insert("stderr".into(), Value::str(""));
+    result.insert("stdout".into(), Value::str(""));
+    result.insert(
+        "start".into(),
+        Value::str(crate::templating::filters::core::local_now_text()),
+    );
+    let mut user_input = String::new();
+    match seconds {
+        Some(secs) => {
+            let secs = secs.max(1);
+            println!("Pausing for {secs} seconds{hidden}");
+            if input.args.get("prompt").is_some_and(|p| p.is_truthy()) {
+                println!("(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)\r");
+            }
+            // The task's timeout cuts the pause short (the executor then
+            // reports it timed out).
+            let mut wait = std::time::Duration::from_secs(secs.unsigned_abs());
+            if let Some(deadline) = input.deadline {
+                wait = wait.min(deadline.saturating_duration_since(start));
+            }
+            std::thread::sleep(wait);
+        }
+        None => {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                let text = input
+                    .args
+                    .get("prompt")
+                    .map(Value::python_str)
+                    .unwrap_or_else(|| "Press enter to continue, Ctrl+C to interrupt".into());
+                print!("{text}{hidden}:");
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+                let mut line = String::new();
+                let _ = std::io::stdin().read_line(&mut line);
+                user_input = line.trim_end_matches(['\n', '\r']).to_string();
+            } else {
+                crate::cli::display::warning(
+                    "Not waiting for response to prompt as stdin is not interactive",
+                );
+            }
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    result.insert(
+        "stop".into(),
+        Value::str(crate::templating::filters::core::local_now_text()),
+    );
+    result.insert("delta".into(), Value::Int(elapsed as i64));
+    let shown = if unit == "minutes" {
+        (elapsed / 60.0 * 100.0).round() / 100.0
+    } else {
+        (elapsed * 100.0).round() / 100.0
+    };
+    result.insert(
+        "stdout".into(),
+        Value::str(format!(
+            "Paused for {} {unit}",
+            Value::Float(shown).python_str()
+        )),
+    );
+    result.insert("user_input".into(), Value::str(user_input));
+    result.insert("echo".into(), Value::Bool(echo));
+    Ok(result)
+}
+
+/// Does a value as written hold a template anywhere?
+fn contains_template(value: &Value) -> bool {
+    match value {
+        Value::Str(s) => crate::templating::render::is_template(s),
+        Value::List(items) => items.iter().any(contains_template),
+        Value::Map(map) => map
+            .iter()
+            .any(|(k, v)| crate::templating::render::is_template(k) || contains_template(v)),
+        _ => false,
+    }
 }

@@ -143,13 +143,20 @@ impl TaskRun<'_> {
             let job_limit = (limits.async_val > 0).then(|| limits.async_val.unsigned_abs());
             ActionRun::Done(self.run_action(action, args, context, job_limit))
         };
+        let deadline = self.deadline.get();
         self.set_deadline(None);
         let outcome = match run {
             ActionRun::Aborted(outcome) => return ActionRun::Aborted(outcome),
             ActionRun::Done(outcome) => outcome,
         };
         if outcome.result.contains_key(super::TIMED_OUT) {
-            return ActionRun::Aborted(self.timed_out(limits.timeout));
+            return ActionRun::Aborted(self.timed_out(limits.timeout, false));
+        }
+        // A controller action (pause) stops at the deadline by itself.
+        if actions::is_controller_action(action)
+            && deadline.is_some_and(|d| std::time::Instant::now() >= d)
+        {
+            return ActionRun::Aborted(self.timed_out(limits.timeout, true));
         }
         let started = limits.async_val > 0
             && limits.poll > 0
@@ -369,10 +376,19 @@ impl TaskRun<'_> {
         }
     }
 
-    /// The task's timeout ran out (ansible's `TaskTimeoutError`).
-    fn timed_out(&self, timeout: i64) -> Outcome {
-        let error = TaskError::new(format!("Timed out after {timeout} second(s)."));
+    /// The task's timeout ran out (ansible's `TaskTimeoutError`). Raised
+    /// inside a controller action, ansible reports the timeout as the
+    /// cause of "Task failed." rather than in one line.
+    fn timed_out(&self, timeout: i64, in_controller_action: bool) -> Outcome {
+        let message = format!("Timed out after {timeout} second(s).");
+        let error = TaskError::new(message.as_str());
         let mut outcome = Outcome::from_error(&error, &self.task.origin);
+        if in_controller_action {
+            outcome.error = Some(format!(
+                "Task failed: {message}\n\nTask failed.\n{}\n\n<<< caused by >>>\n\n{message}",
+                self.task.origin.context()
+            ));
+        }
         let mut detail = Map::new();
         detail.insert("frame".into(), Value::str(TIMEOUT_FRAME));
         detail.insert("period".into(), Value::Int(timeout));

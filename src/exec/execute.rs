@@ -60,7 +60,7 @@ pub struct TaskRun<'a> {
     pub host: &'a str,
     /// When the action being run must end (the `timeout` keyword): every
     /// module call it makes carries this deadline.
-    deadline: std::cell::Cell<Option<std::time::Instant>>,
+    pub(super) deadline: std::cell::Cell<Option<std::time::Instant>>,
 }
 
 /// Loop items and the per-item outcomes, reported one by one.
@@ -480,7 +480,7 @@ impl<'a> TaskRun<'a> {
                 && !outcome.flag("failed")
             {
                 for (k, v) in facts {
-                    facts_so_far.insert(k.clone(), v.clone().into_data());
+                    facts_so_far.insert(k.clone(), v.clone());
                 }
             }
             let result = &mut outcome.result;
@@ -501,7 +501,7 @@ impl<'a> TaskRun<'a> {
                     .unwrap_or(Value::Null),
             );
             if let Some(name) = &register {
-                let value = Value::Map(crate::output::strip_internal_keys(result)).into_data();
+                let value = Value::Map(crate::output::strip_internal_keys(result));
                 extra.insert(name.clone(), value.clone());
                 registered = Some(value);
             }
@@ -768,7 +768,7 @@ impl<'a> TaskRun<'a> {
         if let Some(name) = register {
             extra.insert(
                 name.to_string(),
-                Value::Map(crate::output::strip_internal_keys(&outcome.result)).into_data(),
+                Value::Map(crate::output::strip_internal_keys(&outcome.result)),
             );
         }
         self.context(extra)
@@ -975,6 +975,7 @@ impl<'a> TaskRun<'a> {
                 vault: self.shared.factory.vault.as_deref(),
                 role_path: self.scope.role.as_ref().map(|r| r.path.as_path()),
                 hash: self.shared.factory.store.hash_behaviour(),
+                deadline: self.deadline.get(),
             };
             return match actions::run(action, input) {
                 Ok(result) => Outcome {
@@ -983,6 +984,9 @@ impl<'a> TaskRun<'a> {
                 },
                 Err(e) => Outcome::from_error(&e, &self.task.origin),
             };
+        }
+        if actions::short_name(action) == "script" {
+            return self.script_action(args, context);
         }
         if matches!(actions::short_name(action), "copy" | "template") {
             let mut outcome = self.transfer_action(action, args, context);
@@ -1063,8 +1067,8 @@ impl<'a> TaskRun<'a> {
         match &target_vars {
             Some(vars) => connection_vars(vars, &mut connection),
             None if matches!(delegate.as_deref(), Some("localhost" | "127.0.0.1")) => {
-                // The implicit localhost: a local connection with the
-                // controller's own Python, as ansible gives it.
+                // The implicit localhost: local, with the controller's
+                // Python (`ansible_playbook_python`), as ansible makes it.
                 connection.insert("ansible_connection".into(), Value::str("local"));
                 if let Ok(python) = context.get_attr("ansible_playbook_python")
                     && let Some(python) = python.as_str()

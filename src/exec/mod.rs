@@ -17,6 +17,7 @@
 pub mod actions;
 pub mod async_job;
 pub mod conditional;
+pub mod copy_dir;
 pub mod execute;
 pub mod fetch;
 pub mod gather;
@@ -26,6 +27,7 @@ pub mod playbook;
 pub mod remote;
 pub mod report;
 pub mod scope;
+pub mod script;
 pub mod transfer;
 pub mod walk;
 
@@ -88,6 +90,8 @@ pub struct Upload {
     /// File name inside the temp dir.
     pub name: String,
     pub data: Vec<u8>,
+    /// Permissions of the uploaded file (`0o600`; scripts `0o700`).
+    pub mode: u32,
 }
 
 /// Runs modules on targets and returns the module's result mapping.

@@ -89,7 +89,10 @@ impl TransportRunner {
                 break;
             };
             let remote = format!("{}/{}", dir.trim_end_matches('/'), upload.name);
-            if let Err(e) = context.put_bytes(upload.data, &remote, Some(0o600)).await {
+            if let Err(e) = context
+                .put_bytes(upload.data, &remote, Some(upload.mode))
+                .await
+            {
                 if let Some(dir) = &task_tmp {
                     let _ = context.remove_task_tmp(dir).await;
                 }
@@ -128,7 +131,12 @@ impl TransportRunner {
                         facts.insert("discovered_interpreter_python".into(), Value::str(python));
                     }
                 }
+                flatten_warnings(&mut result);
+                // What a target returns is data, never trusted as template.
                 result
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_data()))
+                    .collect()
             }
             Err(CallError::Unreachable(u)) => unreachable(&u),
             Err(CallError::Failed {
@@ -240,5 +248,20 @@ impl ModuleRunner for TransportRunner {
 
     fn shutdown(&self) {
         TransportRunner::shutdown(self);
+    }
+}
+
+/// Modules report 2.19 `WarningSummary` objects; the controller keeps a
+/// result's `warnings` as their message texts, as ansible does.
+fn flatten_warnings(result: &mut Map) {
+    if let Some(Value::List(items)) = result.get_mut("warnings") {
+        for item in items.iter_mut() {
+            if let Value::Map(summary) = item
+                && let Some(Value::Map(event)) = summary.get("event")
+                && let Some(msg) = event.get("msg")
+            {
+                *item = msg.clone();
+            }
+        }
     }
 }

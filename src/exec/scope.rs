@@ -191,7 +191,8 @@ impl Scope {
     pub fn role_search_path(&self, task_file: &std::path::Path) -> Vec<PathBuf> {
         let roles = self.search_path.split_last().map_or(&[][..], |(_, r)| r);
         let mut paths: Vec<PathBuf> = roles.to_vec();
-        if let Some(dir) = task_file.parent()
+        // An ad hoc task has no file: its directory is the base directory.
+        if let Some(dir) = task_file.parent().filter(|d| !d.as_os_str().is_empty())
             && !paths.iter().any(|p| p == dir)
         {
             paths.push(dir.to_path_buf());

@@ -14,7 +14,7 @@ use minijinja::value::Value as Jv;
 use sha1::{Digest, Sha1};
 
 /// `FILE_COMMON_ARGUMENTS` plus the file module's own (`REAL_FILE_ARGS`).
-const FILE_ARGS: &[&str] = &[
+pub(super) const FILE_ARGS: &[&str] = &[
     "mode",
     "owner",
     "group",
@@ -34,7 +34,7 @@ const FILE_ARGS: &[&str] = &[
     "src",
 ];
 
-fn failed(msg: impl Into<String>) -> Outcome {
+pub(super) fn failed(msg: impl Into<String>) -> Outcome {
     let mut result = Map::new();
     result.insert("failed".into(), Value::Bool(true));
     result.insert("msg".into(), Value::str(msg.into()));
@@ -49,7 +49,7 @@ fn sha1_hex(data: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn truthy(args: &Map, key: &str, default: bool) -> bool {
+pub(super) fn truthy(args: &Map, key: &str, default: bool) -> bool {
     args.get(key)
         .and_then(Value::ansible_bool)
         .unwrap_or(default)
@@ -128,7 +128,11 @@ impl TaskRun<'_> {
             }
         } else {
             let content = args.shift_remove("content");
-            let src = args.get("src").map(Value::python_str);
+            // An empty `src` counts as none, as in ansible's copy action.
+            let src = args
+                .get("src")
+                .map(Value::python_str)
+                .filter(|s| !s.is_empty());
             match (src, content) {
                 (None, None) => return failed("src (or content) is required"),
                 (Some(_), Some(_)) => return failed("src and content are mutually exclusive"),
@@ -148,23 +152,11 @@ impl TaskRun<'_> {
                         return self.not_found(&src, "files");
                     };
                     if path.is_dir() {
-                        return failed(
-                            "copying a directory from the controller is not supported yet by mitorun",
-                        );
+                        return self.copy_directory(args, dest, &src, &path, context);
                     }
-                    let data = match std::fs::read(&path) {
+                    let data = match self.read_controller_file(&path, &src) {
                         Ok(d) => d,
-                        Err(e) => return failed(format!("could not read src={src}: {e}")),
-                    };
-                    // Vaulted sources are decrypted, as ansible's loader does.
-                    let data = match &self.shared.factory.vault {
-                        Some(vault) if data.starts_with(b"$ANSIBLE_VAULT;") => {
-                            match vault.decrypt_to_string(&String::from_utf8_lossy(&data), "") {
-                                Ok(plain) => plain.into_bytes(),
-                                Err(e) => return failed(e.to_string()),
-                            }
-                        }
-                        _ => data,
+                        Err(msg) => return failed(msg),
                     };
                     let mode = std::fs::metadata(&path).ok().map(|m| {
                         use std::os::unix::fs::PermissionsExt;
@@ -242,7 +234,7 @@ impl TaskRun<'_> {
     }
 
     /// `_copy_file` for one file.
-    fn copy_bytes(
+    pub(super) fn copy_bytes(
         &self,
         action: &str,
         args: Map,
@@ -342,6 +334,7 @@ impl TaskRun<'_> {
                 arg: "src".into(),
                 name: format!(".source{suffix}"),
                 data: source.data,
+                mode: 0o600,
             });
             self.shared.modules.run(request)
         } else {
@@ -377,9 +370,32 @@ impl TaskRun<'_> {
         }
     }
 
+    /// A controller file's bytes; vaulted files are decrypted, as ansible's
+    /// loader (`get_real_file`) does.
+    pub(super) fn read_controller_file(
+        &self,
+        path: &std::path::Path,
+        src: &str,
+    ) -> Result<Vec<u8>, String> {
+        let data = std::fs::read(path).map_err(|e| format!("could not read src={src}: {e}"))?;
+        match &self.shared.factory.vault {
+            Some(vault) if data.starts_with(b"$ANSIBLE_VAULT;") => vault
+                .decrypt_to_string(&String::from_utf8_lossy(&data), "")
+                .map(String::into_bytes)
+                .map_err(|e| e.to_string()),
+            _ => Ok(data),
+        }
+    }
+
     /// ansible's failure for a source it cannot find: every place it
     /// looked (the task file's directory, then the search path).
     fn not_found(&self, src: &str, subdir: &str) -> Outcome {
+        self.not_found_as(src, subdir, "Unexpected AnsibleActionFail error: ")
+    }
+
+    /// [`Self::not_found`] with the prefix the action puts before the
+    /// loader's message (copy and template wrap it, script does not).
+    pub(super) fn not_found_as(&self, src: &str, subdir: &str, prefix: &str) -> Outcome {
         let mut dirs = self.scope.role_search_path(&self.task.origin.file.path);
         dirs.extend(self.scope.basedir().cloned());
         let searched: Vec<String> = dirs
@@ -388,7 +404,7 @@ impl TaskRun<'_> {
             .map(|p| format!("\t{}", p.display()))
             .collect();
         let msg = format!(
-            "Unexpected AnsibleActionFail error: Could not find or access '{src}'\nSearched in:\n{} on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
+            "{prefix}Could not find or access '{src}'\nSearched in:\n{} on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
             searched.join("\n")
         );
         let mut result = Map::new();
@@ -472,11 +488,11 @@ impl TaskRun<'_> {
 
 /// What a transfer sends: the bytes, the name the destination gets in a
 /// directory, the local mode (`mode: preserve`) and the local file.
-struct Source {
-    data: Vec<u8>,
-    rel: String,
-    mode: Option<u32>,
-    path: Option<std::path::PathBuf>,
+pub(super) struct Source {
+    pub data: Vec<u8>,
+    pub rel: String,
+    pub mode: Option<u32>,
+    pub path: Option<std::path::PathBuf>,
 }
 
 fn whoami() -> String {

@@ -278,8 +278,25 @@ fn seq_method(value: &Jv, method: &str, args: &[Jv]) -> Option<Result<Jv, String
     Some(result)
 }
 
-fn map_method(value: &Jv, method: &str, _args: &[Jv]) -> Option<Result<Jv, String>> {
+fn map_method(value: &Jv, method: &str, args: &[Jv]) -> Option<Result<Jv, String>> {
     match method {
+        // Python's dict views have a length (`d.keys() | length`); as
+        // lists they keep it, where pycompat gives iterators.
+        "keys" | "values" | "items" if args.is_empty() => {
+            let keys: Vec<Jv> = value.try_iter().map(Iterator::collect).unwrap_or_default();
+            let out: Vec<Jv> = keys
+                .into_iter()
+                .map(|k| {
+                    let v = value.get_item(&k).unwrap_or_default();
+                    match method {
+                        "keys" => k,
+                        "values" => v,
+                        _ => Jv::from(vec![k, v]),
+                    }
+                })
+                .collect();
+            Some(Ok(Jv::from(out)))
+        }
         "copy" => {
             let keys = value
                 .try_iter()

@@ -13,6 +13,7 @@ pub mod omit;
 pub mod passthrough;
 pub mod percent;
 pub mod printf;
+pub mod protomatter;
 pub mod render;
 pub mod tests;
 
@@ -36,6 +37,7 @@ pub fn environment() -> Environment<'static> {
     passthrough::register(&mut env);
     filters::register(&mut env);
     tests::register(&mut env);
+    protomatter::register(&mut env);
     lookups::register(&mut env, Arc::new(lookups::LookupServices::default()));
     printf::register(&mut env);
     env.add_global("omit", omit::value());

@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 12] = [
+pub const NATIVE: [&str; 16] = [
     "ping",
     "command",
     "shell",
@@ -77,6 +77,10 @@ pub const NATIVE: [&str; 12] = [
     "script",
     "async_status",
     "setup",
+    "lineinfile",
+    "blockinfile",
+    "replace",
+    "find",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
@@ -195,7 +199,14 @@ pub fn always_forked(name: &str) -> bool {
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
 /// on a host with SELinux enabled they run the real module instead.
-pub const SELINUX_AWARE: [&str; 3] = ["file", "copy", "tempfile"];
+pub const SELINUX_AWARE: [&str; 6] = [
+    "file",
+    "copy",
+    "tempfile",
+    "lineinfile",
+    "blockinfile",
+    "replace",
+];
 
 /// Modules that exist in ansible-core only as action plugins (the module
 /// file is documentation): always the native implementation.

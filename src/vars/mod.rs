@@ -16,8 +16,10 @@
 //! 9. magic variables (`hostvars`, `groups`, `inventory_hostname`, ...).
 //!
 //! The result is a raw map: templates inside it render when a template
-//! reads them (`templating::lazy`). Results of tasks and facts are stored as
-//! data (`Value::into_data`) so they are never templated again.
+//! reads them (`templating::lazy`). Results of tasks and facts arrive as
+//! data (`Value::into_data`, applied where they are produced: module
+//! results, controller action outputs) so they are never templated again,
+//! while what a playbook wrote in `set_fact`/`include_vars` stays trusted.
 
 pub mod hostvars;
 pub mod magic;
@@ -158,9 +160,7 @@ impl VarsStore {
     /// `set_fact` without `cacheable`, and `register`.
     pub fn set_nonpersistent(&self, host: &str, vars: Map) {
         let hash = self.hash;
-        self.with_runtime(host, |rt| {
-            combine_into(&mut rt.nonpersistent, &data_map(vars), hash)
-        });
+        self.with_runtime(host, |rt| combine_into(&mut rt.nonpersistent, &vars, hash));
     }
 
     /// Facts (from setup, `set_fact: cacheable=yes`, `ansible_facts` of a
@@ -173,7 +173,7 @@ impl VarsStore {
                     Some(rest) if k != "ansible_local" => rest.to_string(),
                     _ => k.clone(),
                 };
-                rt.facts.insert(key, v.into_data());
+                rt.facts.insert(key, v);
             }
         });
     }
@@ -268,10 +268,6 @@ impl VarsStore {
         }
         out
     }
-}
-
-fn data_map(vars: Map) -> Map {
-    vars.into_iter().map(|(k, v)| (k, v.into_data())).collect()
 }
 
 #[cfg(test)]

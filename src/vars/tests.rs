@@ -69,12 +69,14 @@ fn layers_apply_in_ansible_order() {
 }
 
 #[test]
-fn facts_are_data_and_injected_with_prefix() {
+fn facts_are_kept_as_given_and_injected_with_prefix() {
+    // Producers hand facts over as data (module results are untrusted);
+    // the store keeps them as they are.
     let store = store();
     let mut facts = Map::new();
     facts.insert(
         "ansible_os_family".into(),
-        Value::str("{{ not_a_template }}"),
+        Value::Unsafe("{{ not_a_template }}".into()),
     );
     store.set_facts("h1", facts);
     let vars = store.get_vars(None, "h1", None);

@@ -68,9 +68,15 @@ fn substitute(v: &Value, dir: &str) -> Value {
 
 /// Names made up at run time: tempfile's `tmpX...` (the tests' prefix),
 /// mkstemp's `tmp........`, backups' `.PID.DATE@TIME~`.
-fn random_names() -> regex::Regex {
-    regex::Regex::new(r"tmpX[A-Za-z0-9_]+|tmp[a-z0-9_]{8}$|\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~")
+fn random_names() -> &'static regex::Regex {
+    // Compiled once: scrubbing walks every value of every result.
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r"tmpX[A-Za-z0-9_]+|tmp[a-z0-9_]{8}$|\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~",
+        )
         .expect("regex")
+    })
 }
 
 /// Drops volatile keys everywhere and names made up at random

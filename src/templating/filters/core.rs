@@ -34,6 +34,8 @@ mod tests;
 #[path = "core_time.rs"]
 mod time;
 
+pub use time::local_now_text;
+
 use indexmap::IndexMap;
 use minijinja::value::{Rest, Tuple, Value as Jv, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind};

@@ -19,6 +19,50 @@ use std::sync::Arc;
 pub(super) fn register(env: &mut Environment<'static>) {
     add(env, "to_datetime", to_datetime);
     add(env, "strftime", strftime_filter);
+    env.add_function("now", now);
+}
+
+/// `str(datetime.datetime.now())`: local time with microseconds.
+pub fn local_now_text() -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let whole = since.as_secs() as i64;
+    let (offset, name) = local_offset(whole);
+    let mut tm = Tm::from_epoch(whole, offset, name);
+    tm.microsecond = since.subsec_micros();
+    strftime("%Y-%m-%d %H:%M:%S.%f", &tm)
+}
+
+/// ansible's `now(utc=False, fmt=None)` global: the current (naive)
+/// datetime, or its `strftime(fmt)`.
+fn now(utc: Option<Jv>, fmt: Option<Jv>, kwargs: minijinja::value::Kwargs) -> Result<Jv, Error> {
+    let utc = match kwargs.get::<Option<Jv>>("utc")?.or(utc) {
+        Some(v) => v.is_true(),
+        None => false,
+    };
+    let fmt = kwargs
+        .get::<Option<Jv>>("fmt")?
+        .or(fmt)
+        .filter(|f| !f.is_none() && !f.is_undefined());
+    kwargs.assert_all_used()?;
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let whole = since.as_secs() as i64;
+    let mut tm = if utc {
+        Tm::from_epoch(whole, 0, "UTC".into())
+    } else {
+        let (offset, name) = local_offset(whole);
+        Tm::from_epoch(whole, offset, name)
+    };
+    tm.microsecond = since.subsec_micros();
+    // Python's datetime.now() is naive: no zone for %Z/%z.
+    tm.zone = None;
+    match fmt {
+        Some(f) => Ok(Jv::from(strftime(&py_str(&f), &tm))),
+        None => Ok(Jv::from_object(DateTime { tm })),
+    }
 }
 
 const DAYS: [&str; 7] = [

@@ -7,7 +7,10 @@
 import grp
 import pwd
 import re
+import shlex
 import shutil as _fs_shutil
+import subprocess
+import tempfile
 import time as _fs_time
 
 FILE_ATTRIBUTES = {
@@ -21,15 +24,16 @@ FILE_ATTRIBUTES = {
 # The common file arguments every file-handling module accepts
 # (add_file_common_args=True).
 FILE_COMMON_SPEC = {
-    "mode": ("raw", None, ()),
-    "owner": ("str", None, ()),
-    "group": ("str", None, ()),
-    "seuser": ("str", None, ()),
-    "serole": ("str", None, ()),
-    "selevel": ("str", None, ()),
-    "setype": ("str", None, ()),
-    "attributes": ("str", None, ("attr",)),
-    "unsafe_writes": ("bool", False, ()),
+    "mode": {"type": "raw"},
+    "owner": {"type": "str"},
+    "group": {"type": "str"},
+    "seuser": {"type": "str"},
+    "serole": {"type": "str"},
+    "selevel": {"type": "str"},
+    "setype": {"type": "str"},
+    "attributes": {"type": "str", "aliases": ["attr"]},
+    "unsafe_writes": {"type": "bool", "default": False,
+                      "fallback": (env_fallback, ["ANSIBLE_UNSAFE_WRITES"])},
 }
 
 MODE_OPERATOR_RE = re.compile(r"[+=-]")
@@ -47,8 +51,24 @@ class Mod(object):
         self.check_mode = bool(args.get("_ansible_check_mode"))
         self.diff = bool(args.get("_ansible_diff"))
         self.warnings = []
-        self.tmpdir = args.get("_ansible_tmpdir")
+        self._tmpdir = args.get("_ansible_tmpdir")
+        self._own_tmpdir = None
+        self._tmp_base = header.get("agent_tmpdir")
         self.env = module_env(header)
+
+    @property
+    def tmpdir(self):
+        """The module's temp dir: the one the caller gave, else a new one in
+        the agent's private temp dir, removed when the module is done."""
+        if self._tmpdir is None:
+            self._tmpdir = self._own_tmpdir = tempfile.mkdtemp(
+                prefix="ansible-moduletmp-%s-" % _fs_time.time(), dir=self._tmp_base)
+        return self._tmpdir
+
+    def cleanup(self):
+        if self._own_tmpdir is not None:
+            _fs_shutil.rmtree(self._own_tmpdir, ignore_errors=True)
+            self._own_tmpdir = None
 
     def warn(self, msg):
         self.warnings.append(msg)
@@ -79,6 +99,20 @@ class Mod(object):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
                                 env=env, cwd=cwd)
         out, err = proc.communicate(data)
+        return (proc.returncode, out.decode("utf-8", "surrogateescape"),
+                err.decode("utf-8", "surrogateescape"))
+
+    def run_command_line(self, line):
+        """run_command for a command line given as text: split as a shell
+        would (no shell runs), ~ and $VARs expanded in every word."""
+        argv = [os.path.expanduser(os.path.expandvars(a)) for a in shlex.split(line)]
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, close_fds=True, env=dict(self.env))
+        except OSError as e:
+            self.fail("Error executing command.", rc=e.errno, stdout="", stderr="",
+                      cmd=" ".join(shlex.quote(a) for a in argv))
+        out, err = proc.communicate()
         return (proc.returncode, out.decode("utf-8", "surrogateescape"),
                 err.decode("utf-8", "surrogateescape"))
 
@@ -358,3 +392,181 @@ def digest_from_file(path, algorithm):
                 break
             h.update(block)
     return h.hexdigest()
+
+
+# ansible's default mode for a file atomic_move creates (before umask).
+S_IRWU_RWG_RWO = 0o666
+
+
+def backup_local(m, path):
+    """A date-marked copy beside the file, owner and attributes kept."""
+    if not os.path.exists(path):
+        return ""
+    ext = _fs_time.strftime("%Y-%m-%d@%H:%M:%S~", _fs_time.localtime(_fs_time.time()))
+    dest = "%s.%s.%s" % (path, os.getpid(), ext)
+    if not m.check_mode:
+        try:
+            _fs_shutil.copy2(path, dest)
+        except (_fs_shutil.Error, IOError) as e:
+            raise Exception("Could not make backup of %r to %r." % (path, dest)) from e
+        try:
+            src_st, dst_st = os.stat(path), os.stat(dest)
+            if (dst_st.st_uid, dst_st.st_gid) != (src_st.st_uid, src_st.st_gid):
+                os.chown(dest, src_st.st_uid, src_st.st_gid)
+        except OSError as e:
+            if e.errno != errno.EPERM:
+                raise
+        flags = m.get_file_attributes(path, include_version=False).get("attr_flags", "")
+        m.set_attributes_if_different(dest, flags, True)
+    return dest
+
+
+def write_in_place(src, dest):
+    """unsafe_writes: overwrite dest's content, not atomic."""
+    try:
+        with open(dest, "wb") as out, open(src, "rb") as data:
+            _fs_shutil.copyfileobj(data, out)
+    except (_fs_shutil.Error, OSError) as e:
+        raise Exception("Could not write data to file %r from %r." % (dest, src)) from e
+
+
+# Rename failures that a copy beside the destination may get around.
+RENAME_WORKAROUND_ERRNOS = (errno.EPERM, errno.EXDEV, errno.EACCES, errno.ETXTBSY, errno.EBUSY)
+
+
+def move_via_sibling(src, dest, dest_stat, unsafe_writes, keep_dest_attrs):
+    """The rename failed (another file system, a busy file...): copy src to
+    a temp file beside dest and rename that; unsafe_writes overwrites dest
+    in place when even that is impossible."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".ansible_tmp", dir=os.path.dirname(dest),
+                                   suffix=os.path.basename(dest))
+    except OSError as e:
+        if unsafe_writes:
+            write_in_place(src, dest)
+            return
+        raise Exception("The destination directory %r is not writable by the current user."
+                        % os.path.dirname(dest)) from e
+    copy = _fs_shutil.copy if keep_dest_attrs else _fs_shutil.copy2
+    try:
+        try:
+            os.close(fd)
+            try:
+                _fs_shutil.move(src, tmp, copy_function=copy)
+            except OSError:
+                copy(src, tmp)
+            try:
+                if keep_dest_attrs:
+                    st = os.stat(tmp)
+                    if dest_stat and (st.st_uid, st.st_gid) != (dest_stat.st_uid, dest_stat.st_gid):
+                        os.chown(tmp, dest_stat.st_uid, dest_stat.st_gid)
+                    os.utime(tmp, times=(_fs_time.time(), _fs_time.time()))
+            except OSError as e:
+                if e.errno != errno.EPERM:
+                    raise
+            try:
+                os.rename(tmp, dest)
+            except (_fs_shutil.Error, OSError) as e:
+                if unsafe_writes and getattr(e, "errno", None) == errno.EBUSY:
+                    write_in_place(tmp, dest)
+                else:
+                    raise Exception("Unable to make %r into to %r, failed final rename from %r."
+                                    % (src, dest, tmp)) from e
+        except (_fs_shutil.Error, OSError) as e:
+            if not unsafe_writes:
+                raise Exception("Failed to replace %r with %r." % (dest, src)) from e
+            write_in_place(src, dest)
+    finally:
+        if os.path.exists(tmp):
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def atomic_move(m, src, dest, unsafe_writes=False, keep_dest_attrs=True):
+    """AnsibleModule.atomic_move: rename into place, taking the old file's
+    owner and mode when keep_dest_attrs; a new file gets 0666 & ~umask."""
+    dest_stat = None
+    if os.path.exists(dest) and keep_dest_attrs:
+        try:
+            dest_stat = os.stat(dest)
+            os.chown(src, dest_stat.st_uid, dest_stat.st_gid)
+            _fs_shutil.copystat(dest, src)
+            os.utime(src, times=(_fs_time.time(), _fs_time.time()))
+        except OSError as e:
+            if e.errno != errno.EPERM:
+                raise
+    creating = not os.path.exists(dest)
+    try:
+        os.rename(src, dest)
+    except OSError as e:
+        if e.errno not in RENAME_WORKAROUND_ERRNOS:
+            raise Exception("Could not replace %r with %r." % (dest, src)) from e
+        move_via_sibling(src, dest, dest_stat, unsafe_writes, keep_dest_attrs)
+    if creating:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(dest, S_IRWU_RWG_RWO & ~umask)
+        dir_st = os.stat(os.path.dirname(dest))
+        try:
+            if dir_st.st_mode & _stat.S_ISGID:
+                os.chown(dest, os.geteuid(), dir_st.st_gid)
+            else:
+                os.chown(dest, os.geteuid(), os.getegid())
+        except OSError:
+            pass
+
+
+def write_validated(m, data, dest, validate, unsafe_writes):
+    """What lineinfile, blockinfile and replace do to save: the new content
+    goes to a temp file in the module's temp dir, `validate` (with %s for
+    that file) must accept it, then it replaces dest atomically."""
+    fd, tmp = tempfile.mkstemp(dir=m.tmpdir)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    if validate:
+        if "%s" not in validate:
+            m.fail("validate must contain %%s: %s" % validate)
+        rc, out, err = m.run_command_line(validate % tmp)
+        if rc != 0:
+            m.fail("failed to validate: rc:%s error:%s" % (rc, err))
+    atomic_move(m, tmp, dest, unsafe_writes=unsafe_writes)
+
+
+def note_attribute_changes(m, params, changed, msg, diff=None):
+    """Apply the common file arguments after a content change; the message
+    says so as ansible's modules word it."""
+    if m.set_fs_attributes_if_different(m.file_args(params), False, diff):
+        if changed:
+            msg += " and "
+        changed = True
+        msg += "ownership, perms or SE linux context changed"
+    return msg, changed
+
+
+def content_diff(path):
+    """The content part of a text module's diff, empty until filled."""
+    return {"before": "", "after": "", "before_header": "%s (content)" % path,
+            "after_header": "%s (content)" % path}
+
+
+def attributes_diff(path, diff):
+    diff["before_header"] = "%s (file attributes)" % path
+    diff["after_header"] = "%s (file attributes)" % path
+    return diff
+
+
+# The line separator the text modules write.
+LINESEP = os.linesep.encode()
+
+
+def as_bytes(text):
+    """File bytes for module text (surrogates back to the bytes they were)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def as_text(data):
+    """Module output text from file bytes (undecodable bytes kept as
+    surrogates, as ansible's to_native does)."""
+    return data.decode("utf-8", "surrogateescape")

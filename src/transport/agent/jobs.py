@@ -262,23 +262,20 @@ def start_job(agent, header, runner):
     return {"rc": 0, "stderr": ""}, json.dumps(result).encode("utf-8")
 
 
-ASYNC_STATUS_SPEC = {
-    "jid": ("str", None, (), {"required": True}),
-    "mode": ("str", "status", (), {"choices": ["cleanup", "status"]}),
-    "_async_dir": ("path", None, (), {"required": True}),
-}
+ASYNC_STATUS_SPEC = ArgSpec({
+    "jid": {"type": "str", "required": True},
+    "mode": {"type": "str", "default": "status", "choices": ["cleanup", "status"]},
+    "_async_dir": {"type": "path", "required": True},
+})
 
 
 @native("async_status")
 def native_async_status(agent, args, header):
     """ansible.builtin.async_status (the module; the controller adds the
-    action's part): a job's status file, or its removal."""
-    try:
-        p = validate("async_status", ASYNC_STATUS_SPEC, args)
-    except ModuleFail as e:
-        r = dict(e.result)
-        r["failed"] = True
-        return r
+    action's part): a job's status file, or its removal. A job's own
+    result goes back as the file has it, as the real module prints it."""
+    v = validate_arguments(ASYNC_STATUS_SPEC, module_params(args))
+    p = v.params
 
     def answer(**result):
         result["invocation"] = {"module_args": p}
@@ -286,6 +283,10 @@ def native_async_status(agent, args, header):
             result["invocation"] = {"module_args": "NOT_LOGGING_PARAMETER_VALUES"}
         return result
 
+    failure = validation_failure("async_status", v,
+                                 boolean_flag(args.get("_ansible_ignore_unknown_opts")))
+    if failure is not None:
+        return answer(failed=True, msg=failure)
     jid = p["jid"]
     log_path = os.path.join(p["_async_dir"], jid)
     if not os.path.exists(log_path):

@@ -8,104 +8,11 @@ import datetime
 import glob
 import stat as _stat
 
-BOOL_TRUE = ("y", "yes", "on", "1", "true", "t", "1.0")
-BOOL_FALSE = ("n", "no", "off", "0", "false", "f", "0.0")
-# Built exactly as ansible's convert_bool builds them: in one process both
-# iterate in the same order, so the error message lists them alike.
-BOOLEANS_TRUE = frozenset(("y", "yes", "on", "1", "true", "t", 1, 1.0, True))
-BOOLEANS_FALSE = frozenset(("n", "no", "off", "0", "false", "f", 0, 0.0, False))
-BOOLEANS = BOOLEANS_TRUE.union(BOOLEANS_FALSE)
-
 
 class ModuleFail(Exception):
     def __init__(self, **result):
         Exception.__init__(self, result.get("msg", "failed"))
         self.result = result
-
-
-def to_bool(v, name):
-    if isinstance(v, bool):
-        return v
-    s = str(v).lower()
-    if s in BOOL_TRUE:
-        return True
-    if s in BOOL_FALSE:
-        return False
-    raise ModuleFail(msg="argument '%s' is of type %s and we were unable to convert to bool: "
-                     "The value '%s' is not a valid boolean. Valid booleans include: %s"
-                     % (name, type(v).__name__, v, ", ".join(repr(i) for i in BOOLEANS)))
-
-
-def to_path(v):
-    return os.path.expanduser(os.path.expandvars(str(v)))
-
-
-def validate(module, spec, args):
-    """AnsibleModule's parameter handling for the types native modules use.
-    spec: name -> (type, default, aliases[, {"choices": [...],
-    "required": True}]). Raises ModuleFail with the first error, as
-    AnsibleModule reports it, carrying the parameters as far as they were
-    validated (they become `invocation.module_args`)."""
-    params = {}
-    known = {}
-    errors = []
-    spec = dict((k, tuple(v) + ({},) * (4 - len(v))) for k, v in spec.items())
-    for name, (_, _, aliases, _) in spec.items():
-        known[name] = name
-        for a in aliases:
-            known[a] = name
-    unknown = sorted(k for k in args if not k.startswith("_ansible_") and k not in known)
-    if unknown:
-        supported = ", ".join(sorted(spec))
-        aliases = sorted(a for (_, _, al, _) in spec.values() for a in al)
-        if aliases:
-            supported += " (%s)" % ", ".join(aliases)
-        errors.append("Unsupported parameters for (%s) module: %s. Supported parameters "
-                      "include: %s." % (module, ", ".join(unknown), supported))
-        for k in unknown:
-            params[k] = args[k]
-    missing = sorted(name for name, (_, _, aliases, opts) in spec.items()
-                     if opts.get("required")
-                     and all(args.get(k) is None for k in [name] + list(aliases)))
-    if missing:
-        errors.append("missing required arguments: %s" % ", ".join(missing))
-    for name, (kind, default, aliases, opts) in spec.items():
-        value = None
-        for key in [name] + list(aliases):
-            if key in args and args[key] is not None:
-                value = args[key]
-                break
-        if value is None:
-            value = default
-        if value is not None:
-            try:
-                if kind == "bool":
-                    value = to_bool(value, name)
-                elif kind == "path":
-                    value = to_path(value)
-                elif kind == "str" and not isinstance(value, str):
-                    value = str(value)
-                elif kind == "list" and not isinstance(value, list):
-                    value = [x.strip() for x in str(value).split(",")]
-                elif kind == "int":
-                    value = int(value)
-                choices = opts.get("choices")
-                if choices is not None and value not in choices:
-                    errors.append("value of %s must be one of: %s, got: %s"
-                                  % (name, ", ".join(choices), value))
-            except ModuleFail as e:
-                errors.append(e.result.get("msg"))
-            except (TypeError, ValueError) as e:
-                errors.append("argument '%s' is of type %s and we were unable to convert to %s: %s"
-                              % (name, type(value).__name__, kind, e))
-        params[name] = value
-        # AnsibleModule keeps an alias the caller used beside the name.
-        for a in aliases:
-            if a in args:
-                params[a] = value
-    if errors:
-        raise ModuleFail(msg=errors[0], invocation={"module_args": params})
-    return params
 
 
 def warning_summary(w):
@@ -116,57 +23,121 @@ def warning_summary(w):
             "__ansible_type": "WarningSummary"}
 
 
-def run_native(module, spec, args, body):
-    try:
-        params = validate(module, spec, args)
-    except ModuleFail as e:
-        r = dict(e.result)
-        r["failed"] = True
-        return r
-    try:
-        result = body(params)
-    except ModuleFail as e:
-        result = dict(e.result)
-        result["failed"] = True
-    if result.get("warnings"):
-        result["warnings"] = [warning_summary(w) for w in result["warnings"]]
-    result.setdefault("invocation", {"module_args": params})
-    if args.get("_ansible_no_log"):
-        result["invocation"] = {"module_args": "NOT_LOGGING_PARAMETER_VALUES"}
-    return result
+def deprecation_summary(d):
+    """2.19's serialized form of a deprecation a module reports."""
+    out = {"event": {"msg": d["msg"], "__ansible_type": "Event"},
+           "deprecator": {"resolved_name": d.get("collection_name") or "ansible.builtin",
+                          "type": None, "__ansible_type": "PluginInfo"},
+           "__ansible_type": "DeprecationSummary"}
+    for k in ("version", "date"):
+        if d.get(k) is not None:
+            out[k] = d[k]
+    return out
+
+
+def exception_event(e, depth=0):
+    """2.19's Event for an exception, with its cause (or the exception it
+    was raised while handling) chained."""
+    if depth > 10:
+        return {"msg": "Maximum depth exceeded, omitting further events.",
+                "__ansible_type": "Event"}
+    event = {"msg": str(e).strip(), "__ansible_type": "Event"}
+    if e.__cause__ is not None:
+        event["chain"] = {"msg_reason": "<<< caused by >>>",
+                          "traceback_reason": "The above exception was the direct cause of the "
+                                              "following exception:",
+                          "event": exception_event(e.__cause__, depth + 1), "follow": True,
+                          "__ansible_type": "EventChain"}
+    elif e.__context__ is not None and not e.__suppress_context__:
+        event["chain"] = {"msg_reason": "<<< while handling >>>",
+                          "traceback_reason": "During handling of the above exception, another "
+                                              "exception occurred:",
+                          "event": exception_event(e.__context__, depth + 1), "follow": False,
+                          "__ansible_type": "EventChain"}
+    return event
+
+
+def module_params(args):
+    """The module's parameters: its arguments without the internal
+    `_ansible_*` ones AnsibleModule consumes."""
+    internal = set("_ansible_" + k for k in INTERNAL_ARGS)
+    return dict((k, v) for k, v in args.items() if k not in internal)
+
+
+def validation_failure(module, v, ignore_unknown):
+    """The message AnsibleModule fails with, or None."""
+    if not v.errors:
+        return None
+    kind, msg = v.errors[0]
+    if kind == UNSUPPORTED:
+        if ignore_unknown:
+            return None
+        return "Unsupported parameters for (%s) module: %s" % (module, msg)
+    return msg
 
 
 def run_module_body(module, spec, args, header, body, supports_check_mode=True):
-    """AnsibleModule's life cycle for a native module: validate, skip in
-    check mode when unsupported, run body(params, mod), then what
-    exit_json/fail_json add (path info, warnings, invocation)."""
-    try:
-        params = validate(module, spec, args)
-    except ModuleFail as e:
-        r = dict(e.result)
-        r["failed"] = True
-        return r
+    """AnsibleModule's life cycle for a native module: validate (spec is an
+    ArgSpec), skip in check mode when unsupported, run body(params, mod),
+    then what exit_json/fail_json add (path info, warnings, deprecations,
+    invocation) with no_log values masked everywhere."""
+    v = validate_arguments(spec, module_params(args))
+    params = v.params
     mod = Mod(args, header)
-    if mod.check_mode and not supports_check_mode:
-        result = {"skipped": True,
-                  "msg": "remote module (%s) does not support check mode" % module}
-    else:
-        try:
-            result = body(params, mod)
-        except ModuleFail as e:
-            result = dict(e.result)
-            result["failed"] = True
+    for w in v.warnings:
+        mod.warn(w)
+    failure = validation_failure(module, v, boolean_flag(args.get("_ansible_ignore_unknown_opts")))
+    try:
+        if failure is not None:
+            result = {"failed": True, "msg": failure}
+        elif mod.check_mode and not supports_check_mode:
+            result = {"skipped": True,
+                      "msg": "remote module (%s) does not support check mode" % module}
+        else:
+            if not boolean_flag(args.get("_ansible_no_log")):
+                for w in password_warnings(spec, params, v.aliases):
+                    mod.warn(w)
+            try:
+                result = body(params, mod)
+            except ModuleFail as e:
+                result = dict(e.result)
+                result["failed"] = True
+            except Exception as e:
+                # What ansible's module runner prints for an exception the
+                # module did not handle: nothing else (no invocation).
+                return {"failed": True,
+                        "exception": {"event": exception_event(e),
+                                      "__ansible_type": "ErrorSummary"}}
+    finally:
+        mod.cleanup()
     add_path_info(result)
-    warnings = list(result.get("warnings") or []) + mod.warnings
+    warnings = []
+    for w in list(result.pop("warnings", None) or []) + mod.warnings:
+        if w not in warnings:
+            warnings.append(w)
     if warnings:
         result["warnings"] = [warning_summary(w) for w in warnings]
+    if v.deprecations:
+        result["deprecations"] = [deprecation_summary(d) for d in v.deprecations]
     result.setdefault("invocation", {"module_args": params})
-    if args.get("_ansible_no_log"):
-        result["invocation"] = {"module_args": "NOT_LOGGING_PARAMETER_VALUES"}
+    if v.no_log_values:
+        result = mask_secrets(result, v.no_log_values)
     return result
 
 
-PING_SPEC = {"data": ("str", "pong", ())}
+def boolean_flag(value):
+    try:
+        return boolean(value) if value is not None else False
+    except TypeError:
+        return False
+
+
+def run_native(module, spec, args, body):
+    """run_module_body for a body that needs only the parameters."""
+    return run_module_body(module, spec, args, {}, lambda p, m: body(p))
+
+
+PING_SPEC = ArgSpec({"data": {"type": "str", "default": "pong"}})
 
 
 @native("ping")
@@ -178,20 +149,24 @@ def native_ping(agent, args, header):
     return run_native("ping", PING_SPEC, args, body)
 
 
-COMMAND_SPEC = {
-    "_raw_params": ("str", None, ()),
-    "_uses_shell": ("bool", False, ()),
-    "cmd": ("str", None, ()),
-    "argv": ("list", None, ()),
-    "chdir": ("path", None, ()),
-    "executable": ("str", None, ()),
-    "expand_argument_vars": ("bool", True, ()),
-    "creates": ("path", None, ()),
-    "removes": ("path", None, ()),
-    "stdin": ("str", None, ()),
-    "stdin_add_newline": ("bool", True, ()),
-    "strip_empty_ends": ("bool", True, ()),
-}
+COMMAND_SPEC = ArgSpec(
+    {
+        "_raw_params": {},
+        "_uses_shell": {"type": "bool", "default": False},
+        "cmd": {},
+        "argv": {"type": "list", "elements": "str"},
+        "chdir": {"type": "path"},
+        "executable": {},
+        "expand_argument_vars": {"type": "bool", "default": True},
+        "creates": {"type": "path"},
+        "removes": {"type": "path"},
+        "stdin": {"required": False},
+        "stdin_add_newline": {"type": "bool", "default": True},
+        "strip_empty_ends": {"type": "bool", "default": True},
+    },
+    required_one_of=[["_raw_params", "cmd", "argv"]],
+    mutually_exclusive=[["_raw_params", "cmd", "argv"]],
+)
 
 
 def module_env(header):
@@ -334,7 +309,7 @@ def run_command(cmd, shell, executable, shell_exe, stdin, add_newline, expand, c
             err.decode("utf-8", "surrogateescape"))
 
 
-SLURP_SPEC = {"src": ("path", None, ("path",))}
+SLURP_SPEC = ArgSpec({"src": {"type": "path", "required": True, "aliases": ["path"]}})
 
 
 @native("slurp")

@@ -4,25 +4,20 @@
 
 import filecmp
 
-COPY_SPEC = dict(FILE_COMMON_SPEC)
-COPY_SPEC.update({
-    "src": ("path", None, ()),
-    "_original_basename": ("str", None, ()),
-    "content": ("str", None, ()),
-    "dest": ("path", None, (), {"required": True}),
-    "backup": ("bool", False, ()),
-    "force": ("bool", True, ()),
-    "validate": ("str", None, ()),
-    "directory_mode": ("raw", None, ()),
-    "remote_src": ("bool", False, ()),
-    "local_follow": ("bool", None, ()),
-    "checksum": ("str", None, ()),
-    "follow": ("bool", False, ()),
-})
-
-# ansible's default mode for a file atomic_move creates (before umask).
-S_IRWU_RWG_RWO = 0o666
-
+COPY_SPEC = ArgSpec({
+    "src": {"type": "path"},
+    "_original_basename": {"type": "str"},
+    "content": {"type": "str", "no_log": True},
+    "dest": {"type": "path", "required": True},
+    "backup": {"type": "bool", "default": False},
+    "force": {"type": "bool", "default": True},
+    "validate": {"type": "str"},
+    "directory_mode": {"type": "raw"},
+    "remote_src": {"type": "bool", "default": False},
+    "local_follow": {"type": "bool"},
+    "checksum": {"type": "str"},
+    "follow": {"type": "bool", "default": False},
+}).extended(FILE_COMMON_SPEC)
 
 def split_pre_existing_dir(m, dirname):
     head, tail = os.path.split(dirname)
@@ -134,75 +129,6 @@ def copy_directory(m, p, src, dest):
     return any(results)
 
 
-def backup_local(m, path):
-    """A date-marked copy beside the file, owner and attributes kept."""
-    if not os.path.exists(path):
-        return ""
-    ext = _fs_time.strftime("%Y-%m-%d@%H:%M:%S~", _fs_time.localtime(_fs_time.time()))
-    dest = "%s.%s.%s" % (path, os.getpid(), ext)
-    if not m.check_mode:
-        _fs_shutil.copy2(path, dest)
-        try:
-            src_st, dst_st = os.stat(path), os.stat(dest)
-            if (dst_st.st_uid, dst_st.st_gid) != (src_st.st_uid, src_st.st_gid):
-                os.chown(dest, src_st.st_uid, src_st.st_gid)
-        except OSError as e:
-            if e.errno != errno.EPERM:
-                raise
-        flags = m.get_file_attributes(path, include_version=False).get("attr_flags", "")
-        m.set_attributes_if_different(dest, flags, True)
-    return dest
-
-
-def atomic_move(m, src, dest, keep_dest_attrs=True):
-    """AnsibleModule.atomic_move: rename into place, taking the old file's
-    owner and mode when keep_dest_attrs; a new file gets 0666 & ~umask."""
-    dest_stat = None
-    if os.path.exists(dest) and keep_dest_attrs:
-        try:
-            dest_stat = os.stat(dest)
-            os.chown(src, dest_stat.st_uid, dest_stat.st_gid)
-            _fs_shutil.copystat(dest, src)
-            os.utime(src, times=(_fs_time.time(), _fs_time.time()))
-        except OSError as e:
-            if e.errno != errno.EPERM:
-                raise
-    creating = not os.path.exists(dest)
-    try:
-        os.rename(src, dest)
-    except OSError as ex:
-        if ex.errno not in (errno.EPERM, errno.EXDEV, errno.EACCES, errno.ETXTBSY, errno.EBUSY):
-            raise
-        # Across file systems: copy to a temp file beside dest, rename.
-        fd, tmp = tempfile.mkstemp(prefix=".ansible_tmp", dir=os.path.dirname(dest),
-                                   suffix=os.path.basename(dest))
-        os.close(fd)
-        try:
-            (_fs_shutil.copy if keep_dest_attrs else _fs_shutil.copy2)(src, tmp)
-            if keep_dest_attrs and dest_stat:
-                st = os.stat(tmp)
-                if (st.st_uid, st.st_gid) != (dest_stat.st_uid, dest_stat.st_gid):
-                    os.chown(tmp, dest_stat.st_uid, dest_stat.st_gid)
-                os.utime(tmp, times=(_fs_time.time(), _fs_time.time()))
-            os.rename(tmp, dest)
-            os.unlink(src)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    if creating:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(dest, S_IRWU_RWG_RWO & ~umask)
-        dir_st = os.stat(os.path.dirname(dest))
-        try:
-            if dir_st.st_mode & _stat.S_ISGID:
-                os.chown(dest, os.geteuid(), dir_st.st_gid)
-            else:
-                os.chown(dest, os.geteuid(), os.getegid())
-        except OSError:
-            pass
-
-
 def file_digest(path, algorithm):
     h = hashlib.new(algorithm)
     with open(path, "rb") as f:
@@ -305,7 +231,8 @@ def copy_body(p, m):
                             m.warn("Unable to copy stats {0}".format(src))
                         else:
                             raise
-                atomic_move(m, mysrc, dest, keep_dest_attrs=not p["remote_src"])
+                atomic_move(m, mysrc, dest, unsafe_writes=p["unsafe_writes"],
+                            keep_dest_attrs=not p["remote_src"])
             except OSError as e:
                 m.fail("Failed to copy %r to %r.: %s" % (src, dest, e))
         changed = True
@@ -327,9 +254,4 @@ def copy_body(p, m):
 
 @native("copy")
 def native_copy(agent, args, header):
-    result = run_module_body("copy", COPY_SPEC, args, header, copy_body)
-    # content is a no_log parameter: its value never shows.
-    inv = result.get("invocation", {}).get("module_args")
-    if isinstance(inv, dict) and inv.get("content") is not None:
-        inv["content"] = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
-    return result
+    return run_module_body("copy", COPY_SPEC, args, header, copy_body)

@@ -69,6 +69,11 @@ def native_script(agent, args, header):
         return {"skipped": True, "msg": "Check mode is not supported for this task.",
                 "changed": False}
     line = str(raw or cmd).strip()
+    script_path = args.get("_mitorun_script_path")
+    if script_path:
+        # As ansible's action: every occurrence of the script's word in the
+        # command line becomes the uploaded file's path.
+        line = line.replace(str(args.get("_mitorun_script_word")), script_path)
     if args.get("executable"):
         line = "%s %s" % (args["executable"], line)
     shell = args.get("_ansible_shell_executable") or "/bin/sh"

@@ -192,59 +192,22 @@ class FactsContext(object):
             cmd.kill()
 
 
+FACTS_SPEC = ArgSpec({
+    "gather_subset": {"type": "list", "elements": "str", "default": ["all"]},
+    "gather_timeout": {"type": "int", "default": 10},
+    "filter": {"type": "list", "elements": "str", "default": []},
+    "fact_path": {"type": "path", "default": "/etc/ansible/facts.d"},
+})
+
+
 def facts_params(args):
-    """The setup module's argument spec, checked as AnsibleModule does
-    (list elements become text; an int accepts whole decimals)."""
-    spec = {
-        "gather_subset": ("raw", ["all"], ()),
-        "gather_timeout": ("raw", 10, ()),
-        "filter": ("raw", [], ()),
-        "fact_path": ("path", "/etc/ansible/facts.d", ()),
-    }
-    params = validate("setup", spec, args)
-    for name in ("gather_subset", "gather_timeout", "filter"):
-        value = params[name]
-        try:
-            if name == "gather_timeout":
-                params[name] = facts_int(value)
-            else:
-                params[name] = [facts_text(v) for v in facts_list(value)]
-        except TypeError as e:
-            kind = "int" if name == "gather_timeout" else "list"
-            raise ModuleFail(msg="argument '%s' is of type %s and we were unable to convert to %s: %s"
-                             % (name, type(value).__name__, kind, e),
-                             invocation={"module_args": params})
-    return params
-
-
-def facts_list(value):
-    if isinstance(value, list):
-        return value
-    if isinstance(value, str):
-        return value.split(",")
-    if isinstance(value, (int, float)):
-        return [str(value)]
-    raise TypeError("%s cannot be converted to a list" % type(value))
-
-
-def facts_text(value):
-    # JSON values arrive as the Python objects ansible holds, so str()
-    # gives what AnsibleModule makes of a non-text element.
-    return value if isinstance(value, str) else str(value)
-
-
-def facts_int(value):
-    if isinstance(value, int):
-        return value
-    import decimal
-    try:
-        d = decimal.Decimal(value)
-        i = int(d)
-        if d != i:
-            raise ValueError("fraction")
-        return i
-    except (decimal.DecimalException, TypeError, ValueError):
-        raise TypeError('"%r" cannot be converted to an int' % (value,))
+    """The setup module's arguments, checked as AnsibleModule does (the
+    agent's shared validator)."""
+    v = validate_arguments(FACTS_SPEC, module_params(args))
+    failure = validation_failure("setup", v, boolean_flag(args.get("_ansible_ignore_unknown_opts")))
+    if failure is not None:
+        raise ModuleFail(msg=failure, invocation={"module_args": v.params})
+    return v.params
 
 
 def facts_subset_tables(collectors):

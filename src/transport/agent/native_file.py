@@ -1,15 +1,15 @@
 # mitorun agent: native stat, file and tempfile, matching ansible-core
 # 2.19's modules result for result (keys, changed, msg, check mode, diff).
 
-STAT_SPEC = {
-    "path": ("path", None, ("dest", "name"), {"required": True}),
-    "follow": ("bool", False, ()),
-    "get_checksum": ("bool", True, ()),
-    "get_mime": ("bool", True, ("mime", "mime_type", "mime-type")),
-    "get_attributes": ("bool", True, ("attr", "attributes")),
-    "checksum_algorithm": ("str", "sha1", ("checksum", "checksum_algo"),
-                           {"choices": ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]}),
-}
+STAT_SPEC = ArgSpec({
+    "path": {"type": "path", "required": True, "aliases": ["dest", "name"]},
+    "follow": {"type": "bool", "default": False},
+    "get_checksum": {"type": "bool", "default": True},
+    "get_mime": {"type": "bool", "default": True, "aliases": ["mime", "mime_type", "mime-type"]},
+    "get_attributes": {"type": "bool", "default": True, "aliases": ["attr", "attributes"]},
+    "checksum_algorithm": {"type": "str", "default": "sha1", "aliases": ["checksum", "checksum_algo"],
+                           "choices": ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]},
+})
 
 # Platform fields stat adds when os.stat_result has them.
 STAT_EXTRA = [("st_blocks", "blocks"), ("st_blksize", "block_size"), ("st_rdev", "device_type"),
@@ -90,12 +90,12 @@ def native_stat(agent, args, header):
     return run_module_body("stat", STAT_SPEC, args, header, body)
 
 
-TEMPFILE_SPEC = {
-    "state": ("str", "file", (), {"choices": ["file", "directory"]}),
-    "path": ("path", None, ()),
-    "prefix": ("str", "ansible.", ()),
-    "suffix": ("str", "", ()),
-}
+TEMPFILE_SPEC = ArgSpec({
+    "state": {"type": "str", "default": "file", "choices": ["file", "directory"]},
+    "path": {"type": "path"},
+    "prefix": {"type": "str", "default": "ansible."},
+    "suffix": {"type": "str", "default": ""},
+})
 
 
 @native("tempfile")
@@ -119,21 +119,20 @@ def native_tempfile(agent, args, header):
                            supports_check_mode=False)
 
 
-FILE_SPEC = dict(FILE_COMMON_SPEC)
-FILE_SPEC.update({
-    "state": ("str", None, (), {"choices": ["absent", "directory", "file", "hard", "link", "touch"]}),
-    "path": ("path", None, ("dest", "name"), {"required": True}),
-    "_original_basename": ("str", None, ()),
-    "recurse": ("bool", False, ()),
-    "force": ("bool", False, ()),
-    "follow": ("bool", True, ()),
-    "_diff_peek": ("bool", None, ()),
-    "src": ("path", None, ()),
-    "modification_time": ("str", None, ()),
-    "modification_time_format": ("str", "%Y%m%d%H%M.%S", ()),
-    "access_time": ("str", None, ()),
-    "access_time_format": ("str", "%Y%m%d%H%M.%S", ()),
-})
+FILE_SPEC = ArgSpec({
+    "state": {"type": "str", "choices": ["absent", "directory", "file", "hard", "link", "touch"]},
+    "path": {"type": "path", "required": True, "aliases": ["dest", "name"]},
+    "_original_basename": {"type": "str"},
+    "recurse": {"type": "bool", "default": False},
+    "force": {"type": "bool", "default": False},
+    "follow": {"type": "bool", "default": True},
+    "_diff_peek": {"type": "bool"},
+    "src": {"type": "path"},
+    "modification_time": {"type": "str"},
+    "modification_time_format": {"type": "str", "default": "%Y%m%d%H%M.%S"},
+    "access_time": {"type": "str"},
+    "access_time_format": {"type": "str", "default": "%Y%m%d%H%M.%S"},
+}).extended(FILE_COMMON_SPEC)
 
 # `now` for timestamps (ansible's Sentinel).
 NOW = object()

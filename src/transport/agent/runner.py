@@ -327,7 +327,8 @@ def run_native_style(agent, header, call_tmp):
     fn = NATIVE.get(header.get("native"))
     if fn is None:
         raise CallFailed("no native module %r" % header.get("native"))
-    result = fn(agent, header.get("args") or {}, header)
+    # A native module that needs a temp dir makes it in the agent's.
+    result = fn(agent, header.get("args") or {}, dict(header, agent_tmpdir=agent.tmpdir))
     return 0, json.dumps(result).encode("utf-8"), b""
 
 
