@@ -52,7 +52,6 @@ fn unimplemented_features_are_refused_with_exit_5() {
     std::fs::write(dir.join("pw"), "secret\n").unwrap();
     std::fs::write(dir.join("hosts"), "h1\n").unwrap();
     for args in [
-        vec!["-i", "hosts", "all", "-m", "ping", "-B", "10"],
         vec![
             "-i",
             "hosts",

@@ -53,13 +53,18 @@ struct Case {
     env: Vec<(String, String)>,
 }
 
-/// Timing values of module results (`start`, `end`, `delta`) differ from run
-/// to run: both outputs get them masked.
-fn mask_timings(stdout: &[u8]) -> Vec<u8> {
+/// Values that differ from run to run get masked in both outputs: timings
+/// of module results (`start`, `end`, `delta`), async job ids (`j` + random
+/// number + `.` + pid, also inside `results_file` paths) and the pid of a
+/// job killed at its time limit.
+fn mask_run_values(stdout: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(stdout);
-    let pattern = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).expect("valid regex");
-    pattern
-        .replace_all(&text, "\"$1\": \"<masked>\"")
+    let timings = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).expect("valid regex");
+    let text = timings.replace_all(&text, "\"$1\": \"<masked>\"");
+    let job_ids = regex::Regex::new(r"\bj[0-9]+\.[0-9]+\b").expect("valid regex");
+    let text = job_ids.replace_all(&text, "j<masked>");
+    let pids = regex::Regex::new(r#""child_pid": [0-9]+"#).expect("valid regex");
+    pids.replace_all(&text, "\"child_pid\": <masked>")
         .into_owned()
         .into_bytes()
 }
@@ -82,8 +87,8 @@ fn compare(case: &Case) -> Option<String> {
     );
     let mut ours = common::run_controlled(&common::mitorun_bin(), &case.args, &case.dir, &our_env);
     let mut reference = reference;
-    reference.stdout = mask_timings(&reference.stdout);
-    ours.stdout = mask_timings(&ours.stdout);
+    reference.stdout = mask_run_values(&reference.stdout);
+    ours.stdout = mask_run_values(&ours.stdout);
     let mut problems = Vec::new();
     if let Some(f) = &reference.failure {
         problems.push(format!("reference did not run: {f}"));
@@ -367,12 +372,61 @@ fn example_project_runs_like_ansible_without_ansible_core() {
         "{}",
         String::from_utf8_lossy(&ours.stderr)
     );
-    let (want, got) = (mask_timings(&reference.stdout), mask_timings(&ours.stdout));
+    let (want, got) = (
+        mask_run_values(&reference.stdout),
+        mask_run_values(&ours.stdout),
+    );
     assert!(
         want == got,
         "stdout differs (- ansible, + mitorun):\n{}",
         common::line_diff(&want, &got, 60)
     );
+}
+
+/// Ad hoc async (`-B`, `-P`) and `--task-timeout` runs print what `ansible`
+/// prints.
+#[test]
+fn adhoc_async_and_timeout_print_what_ansible_prints() {
+    if filter().is_some() {
+        return;
+    }
+    let ansible = common::ref_bin_dir().join("ansible");
+    let env = BTreeMap::from([
+        ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+        ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+        (
+            "ANSIBLE_ASYNC_DIR".to_string(),
+            "/tmp/mitorun-golden-adhoc-async".to_string(),
+        ),
+    ]);
+    let cases: [&[&str]; 4] = [
+        &["h1", "-a", "echo polled", "-B", "5", "-P", "2"],
+        &["web", "-a", "echo started", "-B", "5", "-P", "0"],
+        &["h1", "-a", "sleep 10", "--task-timeout", "1"],
+        &["h1", "-m", "debug", "-a", "msg=x", "-B", "3"],
+    ];
+    let mut problems = Vec::new();
+    for case in cases {
+        let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
+        args.extend(case.iter().map(|s| s.to_string()));
+        let reference = common::run_controlled(&ansible, &args, &fixtures(), &env);
+        let ours = common::run_controlled(&common::mitorun_bin(), &args, &fixtures(), &env);
+        let (want, got) = (
+            mask_run_values(&reference.stdout),
+            mask_run_values(&ours.stdout),
+        );
+        if reference.code != ours.code || want != got {
+            problems.push(format!(
+                "ansible {}: exit {:?} vs {:?}\n{}",
+                args.join(" "),
+                reference.code,
+                ours.code,
+                common::line_diff(&want, &got, 40)
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all("/tmp/mitorun-golden-adhoc-async");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The junit callback's XML report equals ansible's (times masked).

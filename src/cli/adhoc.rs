@@ -22,9 +22,6 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
     if cli.run.connection.ask_pass || cli.run.become_.become_ask_pass {
         return Err(Fatal::unsupported("password prompts (-k, -K)"));
     }
-    if cli.background.is_some_and(|b| b > 0) {
-        return Err(Fatal::unsupported("ad hoc async tasks (-B)"));
-    }
     if cli.tree.is_some() {
         return Err(Fatal::unsupported("--tree"));
     }
@@ -68,13 +65,19 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             .unwrap_or_else(|| "command".into());
         let module_args = cli.module_args.clone().unwrap_or_default();
         let basedir = cli.playbook_dir.clone().unwrap_or_else(|| cwd.clone());
-        let play = adhoc_play(
-            &pattern,
-            &module,
-            &module_args,
-            &basedir,
-            cli.poll.unwrap_or(15),
-        )?;
+        let limits = AdhocLimits {
+            async_val: cli.background.unwrap_or(0),
+            poll: cli
+                .poll
+                .or_else(|| config.int("DEFAULT_POLL_INTERVAL"))
+                .unwrap_or(15),
+            timeout: cli
+                .run
+                .task_timeout
+                .or_else(|| config.int("TASK_TIMEOUT"))
+                .unwrap_or(0),
+        };
+        let play = adhoc_play(&pattern, &module, &module_args, &basedir, limits)?;
         let playbook = crate::playbook::model::Playbook {
             path: basedir.join("__adhoc__"),
             plays: vec![play],
@@ -123,6 +126,14 @@ pub fn pattern_fatal(e: PatternError) -> Fatal {
     Fatal::msg(exit, e)
 }
 
+/// `-B`, `-P` and `--task-timeout`: the task's `async_val`, `poll` and
+/// `timeout`.
+struct AdhocLimits {
+    async_val: i64,
+    poll: i64,
+    timeout: i64,
+}
+
 /// The play ansible builds for an ad hoc run: the pattern, no fact
 /// gathering, one task with the module and its `k=v` (or free-form)
 /// arguments. The task's origin reads `<adhoc 'MODULE' task>` and shows
@@ -132,7 +143,7 @@ fn adhoc_play(
     module: &str,
     module_args: &str,
     basedir: &std::path::Path,
-    poll: i64,
+    limits: AdhocLimits,
 ) -> Result<crate::playbook::model::Play, Fatal> {
     use crate::playbook::model::{Attr, Item, Keywords, Origin, Play, SourceFile, Task, TaskKind};
     use crate::value::Value;
@@ -151,8 +162,13 @@ fn adhoc_play(
         ));
     }
     let args_repr = Value::Map(args.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+    let AdhocLimits {
+        async_val,
+        poll,
+        timeout,
+    } = limits;
     let text = format!(
-        "{{'action': {}, 'args': {}, 'timeout': 0, 'async_val': 0, 'poll': {poll}}}",
+        "{{'action': {}, 'args': {}, 'timeout': {timeout}, 'async_val': {async_val}, 'poll': {poll}}}",
         Value::str(module).python_repr(),
         args_repr.python_repr()
     );
@@ -170,6 +186,28 @@ fn adhoc_play(
             key_span: Default::default(),
         },
     );
+    // ansible sets async_val and poll unless both are 0 (or the module is
+    // an include), and always the timeout.
+    let mut task_keywords = Keywords::new();
+    let mut keyword = |name: &str, value: i64| {
+        task_keywords.insert(
+            name.into(),
+            Attr {
+                value: Value::Int(value),
+                span: Default::default(),
+                key_span: Default::default(),
+            },
+        );
+    };
+    keyword("timeout", timeout);
+    let include = matches!(
+        crate::exec::actions::short_name(module),
+        "include_tasks" | "import_tasks" | "include_role" | "import_role"
+    );
+    if !include && (async_val != 0 || poll != 0) {
+        keyword("async_val", async_val);
+        keyword("poll", poll);
+    }
     // ansible loads the ad hoc task like a playbook's, so the dynamic
     // includes work here too.
     let kind = match crate::exec::actions::short_name(module) {
@@ -187,7 +225,7 @@ fn adhoc_play(
         arg_spans: Default::default(),
         delegate_to: None,
         loop_with: None,
-        keywords: Keywords::new(),
+        keywords: task_keywords,
         tags: Vec::new(),
         role: None,
         origin: origin.clone(),

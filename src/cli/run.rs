@@ -97,6 +97,8 @@ fn connection_defaults(ctx: &RunContext) -> Map {
         "ansible_become_user",
         text(&opts.become_.become_user, "DEFAULT_BECOME_USER"),
     );
+    // The shell plugin's option, under `ansible_async_dir` variables.
+    set("ansible_async_dir", config.str("ASYNC_DIR").map(Value::str));
     out
 }
 
@@ -153,6 +155,15 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
         },
     );
     vars
+}
+
+/// DIFF_CONTEXT: lines of context around diff hunks.
+fn diff_context(config: &Config) -> usize {
+    config
+        .int("DIFF_CONTEXT")
+        .filter(|n| *n >= 0)
+        .map(|n| n as usize)
+        .unwrap_or(3)
 }
 
 /// `-f` or DEFAULT_FORKS.
@@ -253,6 +264,14 @@ pub fn run_playbooks(
         load_options: ctx.load_options,
         task_counter: Default::default(),
         start_found: Default::default(),
+        poll_interval: config.int("DEFAULT_POLL_INTERVAL").unwrap_or(15),
+        task_timeout: ctx
+            .options
+            .task_timeout
+            .or_else(|| config.int("TASK_TIMEOUT"))
+            .unwrap_or(0),
+        diff_context: diff_context(config),
+        facts_modules: config.list("FACTS_MODULES"),
     };
     crate::exec::conditional::configure(crate::exec::conditional::ConditionalConfig {
         allow_broken: config.bool("ALLOW_BROKEN_CONDITIONALS"),
@@ -272,11 +291,7 @@ pub fn run_playbooks(
             .to_string(),
         private_role_vars: config.bool("DEFAULT_PRIVATE_ROLE_VARS"),
         start_at_task: ctx.start_at_task.clone(),
-        diff_context: config
-            .int("DIFF_CONTEXT")
-            .filter(|n| *n >= 0)
-            .map(|n| n as usize)
-            .unwrap_or(3),
+        diff_context: diff_context(config),
         display_skipped_hosts: config.bool("DISPLAY_SKIPPED_HOSTS"),
         display_ok_hosts: config.bool("DISPLAY_OK_HOSTS"),
     };

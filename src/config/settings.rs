@@ -42,6 +42,8 @@ pub static SETTINGS: &[Setting] = &[
     Setting { name: "ANSIBLE_HOME", kind: Kind::Path, default: Some("~/.ansible"), ini: &[("defaults", "home")], env: &["ANSIBLE_HOME"], choices: &[] },
     Setting { name: "ANSIBLE_NOCOLOR", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "nocolor")], env: &["ANSIBLE_NOCOLOR","NO_COLOR"], choices: &[] },
     Setting { name: "ANSIBLE_NOCOWS", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "nocows")], env: &["ANSIBLE_NOCOWS"], choices: &[] },
+    // The shell plugin's `async_dir` (not in base.yml): `~` is the target's.
+    Setting { name: "ASYNC_DIR", kind: Kind::Str, default: Some("~/.ansible_async"), ini: &[("defaults", "async_dir")], env: &["ANSIBLE_ASYNC_DIR"], choices: &[] },
     Setting { name: "ANY_ERRORS_FATAL", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "any_errors_fatal")], env: &["ANSIBLE_ANY_ERRORS_FATAL"], choices: &[] },
     Setting { name: "BECOME_PASSWORD_FILE", kind: Kind::Path, default: None, ini: &[("defaults", "become_password_file")], env: &["ANSIBLE_BECOME_PASSWORD_FILE"], choices: &[] },
     Setting { name: "CACHE_PLUGIN", kind: Kind::Str, default: Some("memory"), ini: &[("defaults", "fact_caching")], env: &["ANSIBLE_CACHE_PLUGIN"], choices: &[] },

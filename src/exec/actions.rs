@@ -29,6 +29,8 @@ pub struct ActionInput<'a> {
     pub role_path: Option<&'a std::path::Path>,
     /// DEFAULT_HASH_BEHAVIOUR.
     pub hash: crate::inventory::vars::HashBehaviour,
+    /// When the task's `timeout` runs out (a pause stops there).
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// The short name of a builtin action (`ansible.builtin.debug` → `debug`).
@@ -333,7 +335,13 @@ fn pause(input: ActionInput) -> Result<Map, TaskError> {
             if input.args.get("prompt").is_some_and(|p| p.is_truthy()) {
                 println!("(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)\r");
             }
-            std::thread::sleep(std::time::Duration::from_secs(secs.unsigned_abs()));
+            // The task's timeout cuts the pause short (the executor then
+            // reports it timed out).
+            let mut wait = std::time::Duration::from_secs(secs.unsigned_abs());
+            if let Some(deadline) = input.deadline {
+                wait = wait.min(deadline.saturating_duration_since(start));
+            }
+            std::thread::sleep(wait);
         }
         None => {
             use std::io::IsTerminal;

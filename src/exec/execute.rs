@@ -3,6 +3,7 @@
 //! `changed_when`/`failed_when` and `until` retries.
 
 use super::actions::{self, ActionInput};
+use super::async_job::ActionRun;
 use super::conditional;
 use super::report::{TaskError, failed_result_report};
 use super::scope::Scope;
@@ -29,9 +30,19 @@ impl Outcome {
         result.insert("failed".into(), Value::Bool(true));
         result.insert("msg".into(), Value::str(e.result_message()));
         result.insert("exception".into(), Value::str("(traceback unavailable)"));
+        // ansible's `result.setdefault('changed', False)` for a task error.
+        result.insert("changed".into(), Value::Bool(false));
         Outcome {
             result,
             error: Some(e.report(origin)),
+        }
+    }
+
+    /// A result with no error report of its own.
+    pub fn plain(result: Map) -> Outcome {
+        Outcome {
+            result,
+            error: None,
         }
     }
 
@@ -47,6 +58,9 @@ pub struct TaskRun<'a> {
     pub task: &'a Task,
     pub scope: &'a Scope,
     pub host: &'a str,
+    /// When the action being run must end (the `timeout` keyword): every
+    /// module call it makes carries this deadline.
+    pub(super) deadline: std::cell::Cell<Option<std::time::Instant>>,
 }
 
 /// Loop items and the per-item outcomes, reported one by one.
@@ -60,7 +74,24 @@ pub enum TaskOutcome {
     Loop(LoopRun),
 }
 
-impl TaskRun<'_> {
+impl<'a> TaskRun<'a> {
+    pub fn new(
+        shared: &'a Shared,
+        play: &'a Arc<PlayScope>,
+        task: &'a Task,
+        scope: &'a Scope,
+        host: &'a str,
+    ) -> TaskRun<'a> {
+        TaskRun {
+            shared,
+            play,
+            task,
+            scope,
+            host,
+            deadline: std::cell::Cell::new(None),
+        }
+    }
+
     /// The task's `ansible_search_path`.
     pub(super) fn search_path(&self) -> Vec<std::path::PathBuf> {
         self.scope.task_search_path(&self.task.origin.file.path)
@@ -405,6 +436,17 @@ impl TaskRun<'_> {
             .map(as_list);
         let register = self.task.keyword("register").map(Value::python_str);
         let label = control.get("label").cloned();
+        let view = super::ItemView {
+            is_debug: actions::short_name(&self.task.action) == "debug",
+            no_log: self
+                .keyword("no_log")
+                .and_then(Value::ansible_bool)
+                .unwrap_or(false),
+            diff: self
+                .keyword("diff")
+                .and_then(Value::ansible_bool)
+                .unwrap_or(self.shared.diff),
+        };
         let count = items.len();
         let mut outcomes = Vec::with_capacity(count);
         // Facts set by earlier items (set_fact in a loop) are visible to
@@ -479,6 +521,7 @@ impl TaskRun<'_> {
                     );
                 }
             }
+            self.shared.report_item(self.host, &outcome, view);
             outcomes.push(outcome);
             if let Some(conditions) = &break_when {
                 match conditional::first_false(&self.shared.templar, conditions, &context, None) {
@@ -567,16 +610,26 @@ impl TaskRun<'_> {
             })
             .unwrap_or(5)
             .max(0);
+        let limits = match self.action_limits(&context) {
+            Ok(limits) => limits,
+            Err(e) => return Outcome::from_error(&e, &self.task.origin),
+        };
         let mut attempt = 1;
         loop {
-            let mut outcome = self.run_action(&action, args.clone(), &context);
+            let mut outcome = match self.run_limited(&action, args.clone(), &context, &limits) {
+                ActionRun::Done(outcome) => outcome,
+                // Raised out of ansible's attempt loop: no retries, no
+                // changed_when/failed_when.
+                ActionRun::Aborted(outcome) => return self.finish(outcome, &action, false),
+            };
+            // A result that comes back failed is the module's failure in
+            // ansible's report; one failed later (failed_when, until) is
+            // the action's.
+            let failed_by_module = outcome.flag("failed");
             // ansible normalises a failed result's error right away, so
             // failed_when can suppress it (failed_when_suppressed_exception).
-            if outcome.flag("failed") {
-                outcome
-                    .result
-                    .entry("exception".to_string())
-                    .or_insert_with(|| Value::str("(traceback unavailable)"));
+            if failed_by_module {
+                self.normalize_module_error(&mut outcome, &action);
             }
             let result = &mut outcome.result;
             if !result.contains_key("failed") {
@@ -603,7 +656,7 @@ impl TaskRun<'_> {
             if retries > 1 {
                 let done = self.until_holds(&outcome, register.as_deref(), &extra);
                 if done {
-                    break self.finish(outcome, &action);
+                    break self.finish(outcome, &action, failed_by_module);
                 }
                 if attempt < retries {
                     outcome
@@ -624,15 +677,46 @@ impl TaskRun<'_> {
                     .result
                     .insert("attempts".into(), Value::Int(retries - 1));
                 outcome.result.insert("failed".into(), Value::Bool(true));
-                break self.finish(outcome, &action);
+                break self.finish(outcome, &action, failed_by_module);
             }
-            break self.finish(outcome, &action);
+            break self.finish(outcome, &action, failed_by_module);
         }
+    }
+
+    /// A failed result's error as ansible reads it: a serialized
+    /// `ErrorSummary` in `exception` (2.19 modules) gives the report's
+    /// message (and `msg` when the result has none); `exception` becomes
+    /// the text tracebacks-off runs show.
+    fn normalize_module_error(&self, outcome: &mut Outcome, action: &str) {
+        let brief = outcome
+            .result
+            .get("exception")
+            .and_then(super::report::error_summary_message);
+        let Some(brief) = brief else {
+            outcome
+                .result
+                .entry("exception".to_string())
+                .or_insert_with(|| Value::str("(traceback unavailable)"));
+            return;
+        };
+        outcome
+            .result
+            .insert("exception".into(), Value::str("(traceback unavailable)"));
+        if outcome.error.is_some() || actions::is_controller_action(action) {
+            return;
+        }
+        if !outcome.result.contains_key("msg") {
+            outcome.result.insert(
+                "msg".into(),
+                Value::str(super::report::failed_result_message("Module", &brief)),
+            );
+        }
+        outcome.error = Some(failed_result_report("Module", &brief, &self.task.origin));
     }
 
     /// The failure report of a failed result that carries none yet, and
     /// the `no_log` mark.
-    fn finish(&self, mut outcome: Outcome, action: &str) -> Outcome {
+    fn finish(&self, mut outcome: Outcome, action: &str, failed_by_module: bool) -> Outcome {
         if self
             .keyword("no_log")
             .and_then(Value::ansible_bool)
@@ -643,7 +727,7 @@ impl TaskRun<'_> {
                 .insert("_ansible_no_log".into(), Value::Bool(true));
         }
         if outcome.flag("failed") && outcome.error.is_none() {
-            let kind = if actions::is_controller_action(action) {
+            let kind = if actions::is_controller_action(action) || !failed_by_module {
                 "Action"
             } else {
                 "Module"
@@ -657,7 +741,7 @@ impl TaskRun<'_> {
             if !outcome.result.contains_key("msg") {
                 outcome.result.insert(
                     "msg".into(),
-                    Value::str(format!("Task failed: {kind} failed: {msg}")),
+                    Value::str(super::report::failed_result_message(kind, &msg)),
                 );
             }
             outcome.error = Some(failed_result_report(kind, &msg, &self.task.origin));
@@ -856,7 +940,20 @@ impl TaskRun<'_> {
             .map(|span| Origin::new(&self.task.origin.file, *span))
     }
 
-    fn run_action(&self, action: &str, args: Map, context: &Jv) -> Outcome {
+    /// The deadline of module calls made from now on (`timeout`).
+    pub(super) fn set_deadline(&self, deadline: Option<std::time::Instant>) {
+        self.deadline.set(deadline);
+    }
+
+    /// The action itself; a module call becomes a background job of
+    /// `async_limit` seconds when given (the result is the job's start).
+    pub(super) fn run_action(
+        &self,
+        action: &str,
+        args: Map,
+        context: &Jv,
+        async_limit: Option<u64>,
+    ) -> Outcome {
         if actions::is_controller_action(action) {
             if args.contains_key("_raw_params") && actions::short_name(action) != "include_vars" {
                 let e = TaskError::new(format!(
@@ -878,6 +975,7 @@ impl TaskRun<'_> {
                 vault: self.shared.factory.vault.as_deref(),
                 role_path: self.scope.role.as_ref().map(|r| r.path.as_path()),
                 hash: self.shared.factory.store.hash_behaviour(),
+                deadline: self.deadline.get(),
             };
             return match actions::run(action, input) {
                 Ok(result) => Outcome {
@@ -895,21 +993,27 @@ impl TaskRun<'_> {
             add_output_lines(&mut outcome.result);
             return outcome;
         }
-        // `gather_facts` is an action that runs the facts module (`setup`).
-        let module = if actions::short_name(action) == "gather_facts" {
-            "ansible.builtin.setup"
-        } else {
-            action
-        };
-        let request = self.module_request(module, args, context);
+        match actions::short_name(action) {
+            "gather_facts" => return self.gather_facts_action(args, context),
+            "fetch" => return self.fetch_action(args, context),
+            _ => {}
+        }
+        let mut request = self.module_request(action, args, context);
+        if let Some(time_limit) = async_limit {
+            request.async_job = Some(crate::transport::AsyncJob {
+                time_limit,
+                dir: Self::async_dir(&request),
+            });
+        }
         let mut result = self.shared.modules.run(request);
-        if module != action {
-            // What the gather_facts action adds: the executor's mark that
-            // facts were gathered, and a short result at -v.
-            if let Some(Value::Map(facts)) = result.get_mut("ansible_facts") {
-                facts.insert("_ansible_facts_gathered".into(), Value::Bool(true));
-            }
+        // ansible's normal action keeps setup's facts out of -v output.
+        if actions::short_name(action) == "setup" {
             result.insert("_ansible_verbose_override".into(), Value::Bool(true));
+        }
+        // ansible marks every async start changed (whatever the module
+        // will do).
+        if async_limit.is_some() && !result.contains_key(super::TIMED_OUT) {
+            result.insert("changed".into(), Value::Bool(true));
         }
         add_output_lines(&mut result);
         Outcome {
@@ -952,7 +1056,6 @@ impl TaskRun<'_> {
             ("become_method", "ansible_become_method"),
             ("become_flags", "ansible_become_flags"),
             ("become_exe", "ansible_become_exe"),
-            ("timeout", "ansible_timeout"),
         ] {
             if let Some(raw) = self.keyword(keyword)
                 && let Ok(value) = self.template_value(raw, context)
@@ -1063,6 +1166,8 @@ impl TaskRun<'_> {
             interpreters,
             report_interpreter,
             uploads: Vec::new(),
+            async_job: None,
+            deadline: self.deadline.get(),
         }
     }
 }

@@ -60,13 +60,7 @@ impl PlayRun<'_> {
         let mut groups: Vec<Included> = Vec::new();
         let mut failed = Vec::new();
         for host in hosts {
-            let run = TaskRun {
-                shared: self.shared,
-                play: &self.play,
-                task,
-                scope,
-                host,
-            };
+            let run = TaskRun::new(self.shared, &self.play, task, scope, host);
             match run.include_targets() {
                 IncludeOutcome::Skipped(result) => {
                     self.stats.host(host).skipped += 1;

@@ -15,9 +15,12 @@
 //! the runner says plainly that it cannot run them.
 
 pub mod actions;
+pub mod async_job;
 pub mod conditional;
 pub mod copy_dir;
 pub mod execute;
+pub mod fetch;
+pub mod gather;
 pub mod include;
 pub mod include_vars;
 pub mod playbook;
@@ -67,7 +70,17 @@ pub struct ModuleRequest {
     /// Controller data put into the interpreter's temp dir before the
     /// module runs; each sets a module argument to the remote path.
     pub uploads: Vec<Upload>,
+    /// Start the module as a background job (the `async` keyword).
+    pub async_job: Option<crate::transport::AsyncJob>,
+    /// When the task's `timeout` runs out: the call is abandoned (and its
+    /// remote process killed) and its result carries [`TIMED_OUT`].
+    pub deadline: Option<std::time::Instant>,
 }
+
+/// The key a runner puts in the result of a call it abandoned at the
+/// request's deadline; the executor turns it into ansible's timeout
+/// failure.
+pub const TIMED_OUT: &str = "_mitorun_timed_out";
 
 /// A file the module needs on the target (`copy`'s source).
 #[derive(Debug, Clone, Default)]
@@ -84,6 +97,21 @@ pub struct Upload {
 /// Runs modules on targets and returns the module's result mapping.
 pub trait ModuleRunner: Send + Sync {
     fn run(&self, request: ModuleRequest) -> Map;
+    /// `path` with a leading `~`/`~user` expanded on the request's target
+    /// (ansible's `_remote_expand_user`); a failure is the task's result.
+    fn expand_user(&self, _request: &ModuleRequest, path: &str) -> Result<String, Map> {
+        Ok(path.to_string())
+    }
+    /// Copy the target's file `src` to `dest` on the controller (the
+    /// connection's `fetch_file`); a failure is the task's result.
+    fn fetch_file(
+        &self,
+        request: &ModuleRequest,
+        _src: &str,
+        _dest: &std::path::Path,
+    ) -> Result<(), Map> {
+        Err(self.run(request.clone()))
+    }
     /// Close connections at the end of the run.
     fn shutdown(&self) {}
 }
@@ -153,9 +181,72 @@ pub struct Shared {
     pub task_counter: std::sync::atomic::AtomicUsize,
     /// `--start-at-task` has matched.
     pub start_found: std::sync::atomic::AtomicBool,
+    /// DEFAULT_POLL_INTERVAL: `poll` of async tasks that set none.
+    pub poll_interval: i64,
+    /// TASK_TIMEOUT: `timeout` of tasks that set none (0: none).
+    pub task_timeout: i64,
+    /// DIFF_CONTEXT: lines of context around diff hunks.
+    pub diff_context: usize,
+    /// FACTS_MODULES: what gather_facts runs (`smart`: setup).
+    pub facts_modules: Vec<String>,
+}
+
+/// How a task's item results are shown.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemView {
+    /// The action is `debug` (its results are shown abridged).
+    pub is_debug: bool,
+    pub no_log: bool,
+    /// `--diff`/`diff:` is on: item diffs are printed before the item.
+    pub diff: bool,
 }
 
 impl Shared {
+    /// A line about a host's async job (`ASYNC POLL`, `ASYNC OK`, ...),
+    /// printed as it happens, as ansible's callbacks are.
+    pub fn report_async(
+        &self,
+        event: crate::output::default::AsyncEvent,
+        host: &str,
+        result: &Map,
+    ) {
+        if let Ok(mut cb) = self.callback.lock() {
+            cb.async_event(event, host, result);
+        }
+    }
+
+    /// A loop item's result, printed when the item is done (ansible sends
+    /// item results to the callback as they come).
+    pub fn report_item(&self, host: &str, item: &execute::Outcome, view: ItemView) {
+        for warning in self.templar.services().take_warnings() {
+            crate::cli::display::warning(&warning);
+        }
+        let Ok(current) = self.current.lock() else {
+            return;
+        };
+        let Some(info) = current.as_ref() else {
+            return;
+        };
+        let shown = crate::output::callback_view(&item.result, view.is_debug, view.no_log);
+        let mut cb = match self.callback.lock() {
+            Ok(cb) => cb,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(error) = &item.error {
+            cb.error(error);
+        }
+        if item.flag("failed") || item.flag("unreachable") {
+            cb.item_on_failed(host, info, shown);
+        } else if item.flag("skipped") {
+            cb.item_on_skipped(host, info, shown);
+        } else {
+            if view.diff {
+                cb.on_file_diff(info, &item.result, self.diff_context);
+            }
+            cb.item_on_ok(host, info, shown);
+        }
+    }
+
     pub fn report_retry(&self, host: &str, _task: &Task, result: &Map, retries_left: i64) {
         let Ok(current) = self.current.lock() else {
             return;

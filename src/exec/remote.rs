@@ -61,7 +61,7 @@ impl TransportRunner {
         })
     }
 
-    async fn call(&self, request: ModuleRequest) -> Map {
+    async fn call(&self, request: ModuleRequest, cancel_key: Option<String>) -> Map {
         let spec = match Self::spec(&request) {
             Ok(spec) => spec,
             Err(e) => return failed(e),
@@ -113,6 +113,8 @@ impl TransportRunner {
         call.module_utils_dirs = request.module_utils_dirs;
         call.fork = request.fork;
         call.interpreters = request.interpreters;
+        call.async_job = request.async_job;
+        call.cancel_key = cancel_key;
         let outcome = context.run_module(call).await;
         if let Some(dir) = &task_tmp {
             let _ = context.remove_task_tmp(dir).await;
@@ -155,14 +157,93 @@ impl TransportRunner {
         }
     }
 
+    /// A call abandoned at its deadline: its forked process on the target
+    /// is killed (when the target is still reachable soon enough).
+    async fn call_until(&self, request: ModuleRequest, deadline: std::time::Instant) -> Map {
+        let key = cancel_key();
+        let spec = Self::spec(&request);
+        let call = self.call(request, Some(key.clone()));
+        if let Ok(result) =
+            tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), call).await
+        {
+            return result;
+        }
+        if let Ok(spec) = spec {
+            let cancel = async {
+                if let Ok(context) = self.pool.context(&spec).await {
+                    let _ = context.cancel(&key).await;
+                }
+            };
+            let _ = tokio::time::timeout(CANCEL_TIMEOUT, cancel).await;
+        }
+        let mut result = failed("the task's timeout ran out");
+        result.insert(super::TIMED_OUT.into(), Value::Bool(true));
+        result
+    }
+
     pub fn shutdown(&self) {
         self.runtime.block_on(self.pool.shutdown());
     }
 }
 
+/// How long killing an abandoned call may take before the run goes on.
+const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A key naming one cancellable call in this run.
+fn cancel_key() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{n}", std::process::id())
+}
+
 impl ModuleRunner for TransportRunner {
     fn run(&self, request: ModuleRequest) -> Map {
-        self.runtime.block_on(self.call(request))
+        match request.deadline {
+            Some(deadline) => self.runtime.block_on(self.call_until(request, deadline)),
+            None => self.runtime.block_on(self.call(request, None)),
+        }
+    }
+
+    fn fetch_file(
+        &self,
+        request: &ModuleRequest,
+        src: &str,
+        dest: &std::path::Path,
+    ) -> Result<(), Map> {
+        self.runtime.block_on(async {
+            let spec = Self::spec(request).map_err(failed)?;
+            let context = self
+                .pool
+                .context(&spec)
+                .await
+                .map_err(|u| unreachable(&u))?;
+            context
+                .fetch_file(src, dest)
+                .await
+                .map(|_| ())
+                .map_err(|e| match e {
+                    CallError::Unreachable(u) => unreachable(&u),
+                    other => failed(format!("failed to transfer file from {src}: {other}")),
+                })
+        })
+    }
+
+    fn expand_user(&self, request: &ModuleRequest, path: &str) -> Result<String, Map> {
+        if !path.starts_with('~') {
+            return Ok(path.to_string());
+        }
+        self.runtime.block_on(async {
+            let spec = Self::spec(request).map_err(failed)?;
+            let context = self
+                .pool
+                .context(&spec)
+                .await
+                .map_err(|u| unreachable(&u))?;
+            context.expand_user(path).await.map_err(|e| match e {
+                CallError::Unreachable(u) => unreachable(&u),
+                other => failed(format!("could not expand {path} on the target: {other}")),
+            })
+        })
     }
 
     fn shutdown(&self) {

@@ -3,6 +3,7 @@
 //! task's origin and, when known, the origin of the value that caused it.
 
 use crate::playbook::model::Origin;
+use crate::value::Value;
 
 /// Why a task failed before or while its action ran: the cause, where
 /// the offending value was written, and optionally the stage it failed in
@@ -123,7 +124,128 @@ impl TaskError {
 /// msg` (or `Action failed:` for controller actions) and the task origin.
 pub fn failed_result_report(kind: &str, msg: &str, task_origin: &Origin) -> String {
     format!(
-        "Task failed: {kind} failed: {msg}\n{}",
+        "{}\n{}",
+        failed_result_message(kind, msg),
         task_origin.context()
     )
+}
+
+/// The `[ERROR]:` text of an action's failure that gathers others (the
+/// gather_facts action's failed modules): the joined message, the task's
+/// origin, then the action's message with each failure as a sub-event.
+pub fn failed_with_sub_events(msg: &str, sub_events: &[String], task_origin: &Origin) -> String {
+    let mut out = format!(
+        "Task failed: Action failed: {msg}\n\nTask failed: Action failed.\n{}\n\n<<< caused by >>>\n\n{msg}\n",
+        task_origin.context()
+    );
+    let count = sub_events.len();
+    for (index, event) in sub_events.iter().enumerate() {
+        out.push_str(&format!(
+            "\n+--[ Sub-Event {} of {count} ]---\n| \n",
+            index + 1
+        ));
+        for line in event.lines() {
+            out.push_str(&format!("| {line}\n"));
+        }
+        out.push_str("| ");
+    }
+    if count > 0 {
+        out.push_str("\n+--[ End Sub-Event ]---");
+    }
+    out
+}
+
+/// `Task failed: Module failed: msg`, or `Task failed: Module failed.`
+/// when the result's message is empty.
+pub fn failed_result_message(kind: &str, msg: &str) -> String {
+    if msg.is_empty() {
+        format!("Task failed: {kind} failed.")
+    } else {
+        format!("Task failed: {kind} failed: {msg}")
+    }
+}
+
+/// The brief message of a serialized 2.19 `ErrorSummary` (what a module's
+/// `fail_json(exception=...)` or an uncaught exception puts in the result's
+/// `exception`): the event's message and those of the causes it follows,
+/// each joined to the next as ansible's `concat_message` does, a cause
+/// already ending the text above it counted once.
+pub fn error_summary_message(exception: &Value) -> Option<String> {
+    let summary = exception.as_map()?;
+    if summary.get("__ansible_type").and_then(Value::as_str) != Some("ErrorSummary") {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut event = summary.get("event")?.as_map()?;
+    loop {
+        parts.push(event.get("msg").map(Value::python_str).unwrap_or_default());
+        let Some(chain) = event.get("chain").and_then(Value::as_map) else {
+            break;
+        };
+        if !chain.get("follow").is_some_and(Value::is_truthy) {
+            break;
+        }
+        match chain.get("event").and_then(Value::as_map) {
+            Some(next) => event = next,
+            None => break,
+        }
+    }
+    let mut parts = parts.into_iter().rev();
+    let mut message = parts.next()?;
+    for part in parts {
+        message = if part.ends_with(&message) {
+            part
+        } else {
+            format!("{}: {message}", part.trim_end_matches(['.', ' ']))
+        };
+    }
+    Some(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Map;
+
+    fn event(msg: &str, cause: Option<Value>) -> Value {
+        let mut e = Map::new();
+        e.insert("msg".into(), Value::str(msg));
+        if let Some(cause) = cause {
+            let mut chain = Map::new();
+            chain.insert("follow".into(), Value::Bool(true));
+            chain.insert("event".into(), cause);
+            e.insert("chain".into(), Value::Map(chain));
+        }
+        Value::Map(e)
+    }
+
+    fn summary(event: Value) -> Value {
+        let mut s = Map::new();
+        s.insert("event".into(), event);
+        s.insert("__ansible_type".into(), Value::str("ErrorSummary"));
+        Value::Map(s)
+    }
+
+    #[test]
+    fn error_summaries_read_as_ansible_words_them() {
+        let one = summary(event("failing via exception", None));
+        assert_eq!(
+            error_summary_message(&one).as_deref(),
+            Some("failing via exception")
+        );
+        let chained = summary(event(
+            "Error executing command.",
+            Some(event("[Errno 2] No such file", None)),
+        ));
+        assert_eq!(
+            error_summary_message(&chained).as_deref(),
+            Some("Error executing command: [Errno 2] No such file")
+        );
+        let repeated = summary(event("outer: inner", Some(event("inner", None))));
+        assert_eq!(
+            error_summary_message(&repeated).as_deref(),
+            Some("outer: inner")
+        );
+        assert_eq!(error_summary_message(&Value::str("Traceback ...")), None);
+    }
 }

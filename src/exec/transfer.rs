@@ -84,7 +84,12 @@ pub fn find_needle(run: &TaskRun, subdir: &str, name: &str) -> Option<std::path:
 
 impl TaskRun<'_> {
     /// The remote `stat` of `path` as `_execute_remote_stat` returns it.
-    fn remote_stat(&self, path: &str, follow: bool, context: &Jv) -> Result<Map, String> {
+    pub(super) fn remote_stat(
+        &self,
+        path: &str,
+        follow: bool,
+        context: &Jv,
+    ) -> Result<Map, String> {
         let mut args = Map::new();
         args.insert("path".into(), Value::str(path));
         args.insert("follow".into(), Value::Bool(follow));
@@ -451,7 +456,7 @@ impl TaskRun<'_> {
         }
     }
 
-    fn check_mode(&self) -> bool {
+    pub(super) fn check_mode(&self) -> bool {
         self.scope
             .keyword(self.task, "check_mode")
             .and_then(Value::ansible_bool)

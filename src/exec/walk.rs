@@ -4,7 +4,7 @@
 //! out of the play unless rescued. Handlers run at the end of each section
 //! (pre_tasks, roles + tasks, post_tasks) and on `meta: flush_handlers`.
 
-use super::execute::{Outcome, TaskOutcome, TaskRun};
+use super::execute::{TaskOutcome, TaskRun};
 use super::scope::Scope;
 use super::{RunOptions, Shared};
 use crate::output::default::TaskInfo;
@@ -399,13 +399,7 @@ impl<'a> PlayRun<'a> {
         let Some(host) = host else {
             return raw;
         };
-        let run = TaskRun {
-            shared: self.shared,
-            play: &self.play,
-            task,
-            scope,
-            host,
-        };
+        let run = TaskRun::new(self.shared, &self.play, task, scope, host);
         let context = self
             .shared
             .factory
@@ -471,17 +465,16 @@ impl<'a> PlayRun<'a> {
             hosts.to_vec()
         };
         let mut failed = Vec::new();
-        let outcomes = self.run_on_hosts(task, scope, &targets);
-        for (host, outcome) in targets.iter().zip(outcomes) {
+        self.run_on_hosts(task, scope, &targets, &mut |walk, host, outcome| {
             let applies_to: Vec<String> = if run_once {
                 hosts.to_vec()
             } else {
-                vec![host.clone()]
+                vec![host.to_string()]
             };
-            if self.process(task, scope, host, &applies_to, &info, outcome) {
-                failed.push(host.clone());
+            if walk.process(task, scope, host, &applies_to, &info, outcome) {
+                failed.push(host.to_string());
             }
-        }
+        });
         // A failure of a run_once or any_errors_fatal task fails every
         // host of the batch (they go to their rescue, if any), unless the
         // task ignores errors (`LinearStrategy.run`).
@@ -496,60 +489,76 @@ impl<'a> PlayRun<'a> {
         failed
     }
 
-    /// Run `task` on every host, up to `forks` at once; outcomes come back
-    /// in host order (so output is stable).
-    fn run_on_hosts(&self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<TaskOutcome> {
-        let run_one = |host: &String| {
-            TaskRun {
-                shared: self.shared,
-                play: &self.play,
-                task,
-                scope,
-                host,
-            }
-            .run()
-        };
-        let workers = self.shared.forks.min(hosts.len());
+    /// Run `task` on every host, up to `forks` at once, handing each
+    /// outcome to `done` in host order as soon as it and the ones before it
+    /// are there (so output is stable, and with one fork each host's result
+    /// is printed before the next host starts, as ansible prints it).
+    fn run_on_hosts(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        hosts: &[String],
+        done: &mut dyn FnMut(&mut Self, &str, TaskOutcome),
+    ) {
+        let shared = self.shared;
+        let play = Arc::clone(&self.play);
+        let run_one = |host: &String| TaskRun::new(shared, &play, task, scope, host).run();
+        let workers = shared.forks.min(hosts.len());
         if workers <= 1 {
-            return hosts.iter().map(run_one).collect();
+            for host in hosts {
+                let outcome = run_one(host);
+                done(self, host, outcome);
+            }
+            return;
         }
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<TaskOutcome>>> =
-            hosts.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        let (sender, finished) = std::sync::mpsc::channel::<(usize, TaskOutcome)>();
         std::thread::scope(|s| {
             for _ in 0..workers {
-                s.spawn(|| {
+                let sender = sender.clone();
+                let (next, run_one) = (&next, &run_one);
+                s.spawn(move || {
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         let Some(host) = hosts.get(i) else { break };
-                        let outcome = run_one(host);
-                        if let Ok(mut slot) = slots[i].lock() {
-                            *slot = Some(outcome);
+                        if sender.send((i, run_one(host))).is_err() {
+                            break;
                         }
                     }
                 });
             }
-        });
-        slots
-            .into_iter()
-            .zip(hosts)
-            .map(|(slot, host)| {
-                slot.into_inner().ok().flatten().unwrap_or_else(|| {
-                    // A worker that panicked leaves its host failed rather
-                    // than the run hung.
+            drop(sender);
+            let mut waiting: std::collections::BTreeMap<usize, TaskOutcome> = Default::default();
+            let mut reported = 0;
+            for (i, outcome) in finished.iter() {
+                waiting.insert(i, outcome);
+                while let Some(outcome) = waiting.remove(&reported) {
+                    done(self, &hosts[reported], outcome);
+                    reported += 1;
+                }
+            }
+            // A worker that panicked leaves its host failed rather than
+            // the run hung.
+            while reported < hosts.len() {
+                let outcome = waiting.remove(&reported).unwrap_or_else(|| {
                     let mut result = Map::new();
                     result.insert("failed".into(), Value::Bool(true));
                     result.insert(
                         "msg".into(),
-                        Value::str(format!("internal error while running the task on {host}")),
+                        Value::str(format!(
+                            "internal error while running the task on {}",
+                            hosts[reported]
+                        )),
                     );
                     TaskOutcome::Single(super::execute::Outcome {
                         result,
                         error: None,
                     })
-                })
-            })
-            .collect()
+                });
+                done(self, &hosts[reported], outcome);
+                reported += 1;
+            }
+        });
     }
 
     /// Report an outcome, update stats and variables; true when the host
@@ -572,12 +581,8 @@ impl<'a> PlayRun<'a> {
         let ignore_errors = is_true(scope.keyword(task, "ignore_errors"));
         let overall = match outcome {
             TaskOutcome::Single(o) => o,
-            TaskOutcome::Loop(run) => {
-                for item in &run.items {
-                    self.report_item(host, info, item, is_debug, no_log);
-                }
-                run.overall
-            }
+            // Items were reported as they finished.
+            TaskOutcome::Loop(run) => run.overall,
         };
         let result = &overall.result;
         let failed = overall.flag("failed");
@@ -713,36 +718,12 @@ impl<'a> PlayRun<'a> {
             .keyword(task, "diff")
             .and_then(Value::ansible_bool)
             .unwrap_or(self.shared.diff);
-        if diff_mode && (result.contains_key("diff") || result.contains_key("results")) {
+        // Loop items printed their diffs with their results.
+        if diff_mode && result.contains_key("diff") {
             cb.on_file_diff(info, result, self.options.diff_context);
         }
         cb.runner_on_ok(host, info, view);
         false
-    }
-
-    fn report_item(
-        &mut self,
-        host: &str,
-        info: &TaskInfo,
-        item: &Outcome,
-        is_debug: bool,
-        no_log: bool,
-    ) {
-        let view = callback_view(&item.result, is_debug, no_log);
-        let mut cb = match self.shared.callback.lock() {
-            Ok(cb) => cb,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some(error) = &item.error {
-            cb.error(error);
-        }
-        if item.flag("failed") {
-            cb.item_on_failed(host, info, view);
-        } else if item.flag("skipped") {
-            cb.item_on_skipped(host, info, view);
-        } else {
-            cb.item_on_ok(host, info, view);
-        }
     }
 
     fn notify(&mut self, task: &Task, scope: &Scope, host: &str) {
@@ -751,13 +732,7 @@ impl<'a> PlayRun<'a> {
         let Some(raw) = scope.keyword(task, "notify").cloned() else {
             return;
         };
-        let run = TaskRun {
-            shared: self.shared,
-            play: &self.play,
-            task,
-            scope,
-            host,
-        };
+        let run = TaskRun::new(self.shared, &self.play, task, scope, host);
         let value = run.template_plain(&raw).unwrap_or(raw);
         let names: Vec<String> = match value {
             Value::List(items) => items.iter().map(Value::python_str).collect(),
@@ -959,13 +934,7 @@ impl<'a> PlayRun<'a> {
             let holds = if conditions.is_empty() || !supports_when {
                 true
             } else {
-                let run = TaskRun {
-                    shared: self.shared,
-                    play: &self.play,
-                    task,
-                    scope,
-                    host,
-                };
+                let run = TaskRun::new(self.shared, &self.play, task, scope, host);
                 run.conditions_hold(&conditions)
             };
             if !holds {

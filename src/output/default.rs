@@ -37,6 +37,17 @@ const HIDE_IN_DEBUG: &[&str] = &[
     "ansible_loop",
 ];
 
+/// Events of async jobs the default callback prints a line for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsyncEvent {
+    /// A poll found the job still running.
+    Poll,
+    /// The polled job finished and the task succeeded.
+    Ok,
+    /// The polled job failed or did not finish in time.
+    Failed,
+}
+
 /// Which of ansible's stdout callbacks this is: `default` for playbooks,
 /// `minimal` and `oneline` (`-o`) for ad hoc runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -550,6 +561,40 @@ impl DefaultCallback {
             msg.push_str(&format!(" => (item={label})"));
         }
         self.display.colored(&msg, Color::Cyan);
+    }
+
+    /// `v2_runner_on_async_poll`/`_ok`/`_failed`: one line, when the event
+    /// happens; only the default style prints them.
+    pub fn async_event(&mut self, event: AsyncEvent, host: &str, result: &Map) {
+        if self.style != Style::Default {
+            return;
+        }
+        let text = |map: &Map, key: &str| {
+            map.get(key)
+                .map(Value::python_str)
+                .unwrap_or_else(|| "None".into())
+        };
+        let line = match event {
+            AsyncEvent::Poll => format!(
+                "ASYNC POLL on {host}: jid={} started={} finished={}",
+                text(result, "ansible_job_id"),
+                text(result, "started"),
+                text(result, "finished")
+            ),
+            AsyncEvent::Ok => format!("ASYNC OK on {host}: jid={}", text(result, "ansible_job_id")),
+            AsyncEvent::Failed => {
+                // A job that did not finish in time has its id only in the
+                // last status (`async_result`).
+                let own = result.get("ansible_job_id").filter(|v| v.is_truthy());
+                let jid = match (own, result.get("async_result")) {
+                    (Some(jid), _) => jid.python_str(),
+                    (None, Some(Value::Map(status))) => text(status, "ansible_job_id"),
+                    (None, _) => text(result, "ansible_job_id"),
+                };
+                format!("ASYNC FAILED on {host}: jid={jid}")
+            }
+        };
+        self.display.colored(&line, Color::DarkGray);
     }
 
     pub fn retry(&mut self, host: &str, task: &TaskInfo, result: &Map, retries_left: i64) {

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 /// The agent's Python source files, concatenated in this order. Each file
 /// may use names from the files before it at import time, and any name at
 /// call time.
-const AGENT_FILES: [&str; 16] = [
+const AGENT_FILES: [&str; 17] = [
     include_str!("agent/core.py"),
     include_str!("agent/spawn.py"),
     include_str!("agent/runner.py"),
@@ -22,6 +22,7 @@ const AGENT_FILES: [&str; 16] = [
     include_str!("agent/native_replace.py"),
     include_str!("agent/native_find.py"),
     include_str!("agent/native_exec.py"),
+    include_str!("agent/jobs.py"),
     include_str!("agent/envwatch.py"),
     include_str!("agent/files.py"),
     include_str!("agent/main.py"),

@@ -277,22 +277,20 @@ impl Connection {
     }
 
     /// One request, one reply.
+    /// A caller that gives up (a task timeout drops the future) leaves
+    /// no pending entry behind.
     pub async fn call(&self, ctx: u32, header: Json, payload: Vec<u8>) -> Result<Frame, CallError> {
         let (req, mut rx) = self.register(ctx)?;
-        let result = async {
-            self.send(Frame::new(ctx, req, Kind::Call, header, payload))
-                .await?;
-            loop {
-                match rx.recv().await {
-                    None => return Err(CallError::Unreachable(self.gone(ctx))),
-                    Some(f) if f.kind == Kind::Reply => return reply_result(f),
-                    Some(_) => continue,
-                }
+        let _registered = Registered { conn: self, req };
+        self.send(Frame::new(ctx, req, Kind::Call, header, payload))
+            .await?;
+        loop {
+            match rx.recv().await {
+                None => return Err(CallError::Unreachable(self.gone(ctx))),
+                Some(f) if f.kind == Kind::Reply => return reply_result(f),
+                Some(_) => continue,
             }
         }
-        .await;
-        self.unregister(req);
-        result
     }
 
     /// Send module code the connection has not carried yet, as one CODE
@@ -489,6 +487,18 @@ impl Connection {
         if let Some(p) = st.pending.get(&frame.req) {
             let _ = p.tx.send(frame);
         }
+    }
+}
+
+/// A pending request, unregistered when its caller is done or gone.
+struct Registered<'a> {
+    conn: &'a Connection,
+    req: u32,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.conn.unregister(self.req);
     }
 }
 

@@ -48,6 +48,21 @@ pub struct ModuleCall {
     /// modules); ansible's local connection uses the playbook's dir, ssh
     /// the login dir (the default: the interpreter's own cwd).
     pub cwd: Option<String>,
+    /// Run the module as a background job (the `async` keyword): the
+    /// result is the job's start (`ansible_job_id`, `results_file`).
+    pub async_job: Option<AsyncJob>,
+    /// Run the module in a forked child that `Context::cancel(key)` can
+    /// kill (a task `timeout`).
+    pub cancel_key: Option<String>,
+}
+
+/// A background job's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsyncJob {
+    /// Seconds after which the job kills its module.
+    pub time_limit: u64,
+    /// Where the job keeps its status file (`~` expanded on the target).
+    pub dir: String,
 }
 
 impl ModuleCall {
@@ -198,6 +213,51 @@ impl Context {
             .map(|_| ())
     }
 
+    /// Kill a running call started with `ModuleCall::cancel_key` (its
+    /// process group); true when it was running. A key not seen yet is
+    /// remembered, so a call that arrives after its cancel dies at once.
+    pub async fn cancel(&self, key: &str) -> Result<bool, CallError> {
+        let reply = self
+            .inner
+            .conn
+            .call(
+                self.inner.id,
+                json!({"fn": "cancel", "key": key}),
+                Vec::new(),
+            )
+            .await?;
+        Ok(reply.header.get("killed").and_then(Json::as_bool) == Some(true))
+    }
+
+    /// `~` and `~user` at the start of `path` expanded on the target, as
+    /// the interpreter's user sees them (ansible's `_remote_expand_user`).
+    pub async fn expand_user(&self, path: &str) -> Result<String, CallError> {
+        if !path.starts_with('~') {
+            return Ok(path.to_string());
+        }
+        let home = &self.inner.hello.home;
+        if let Some(rest) = path.strip_prefix('~')
+            && (rest.is_empty() || rest.starts_with('/'))
+            && home.starts_with('/')
+        {
+            let home = if home == "/" { "" } else { home.as_str() };
+            return Ok(format!("{home}{rest}"));
+        }
+        let reply = self
+            .inner
+            .conn
+            .call(
+                self.inner.id,
+                json!({"fn": "expand_user", "path": path}),
+                Vec::new(),
+            )
+            .await?;
+        reply
+            .str_field("path")
+            .map(str::to_string)
+            .ok_or_else(|| CallError::failed("expand_user: the agent named no path"))
+    }
+
     /// Round trip with no work: liveness and latency.
     pub async fn ping(&self) -> Result<(), CallError> {
         self.inner
@@ -262,6 +322,12 @@ impl Context {
         let mut header = json!({"fn": "run_module", "env": env, "fork": fork});
         if let Some(cwd) = &call.cwd {
             header["cwd"] = json!(cwd);
+        }
+        if let Some(job) = &call.async_job {
+            header["async"] = json!({"limit": job.time_limit, "dir": job.dir});
+        }
+        if let Some(key) = &call.cancel_key {
+            header["cancel_key"] = json!(key);
         }
         let h = header
             .as_object_mut()

@@ -11,6 +11,9 @@
 //! let result: Map = ctx.run_module(ModuleCall::new("ping", args)).await?;
 //! ctx.put_file(src, "/dest", Some(0o644)).await?;  ctx.fetch_file("/src", dest).await?;
 //! ctx.exec_command("uname -a", None).await?;       ctx.discovered_interpreter();
+//! call.async_job = Some(AsyncJob { time_limit, dir });  // run_module starts a background job
+//! call.cancel_key = Some(key); ctx.cancel(&key).await?; // a call the task timeout can kill
+//! ctx.expand_user("~/.ansible_async").await?;           // ~ as the target user sees it
 //! pool.shutdown().await;
 //! ```
 //!
@@ -64,7 +67,7 @@ pub mod ssh_backend;
 
 pub use backend::{Backend, Spawned};
 pub use connection::{Hello, LogRecord, LogSink};
-pub use context::{Context, ExecResult, FileStat, ModuleCall};
+pub use context::{AsyncJob, Context, ExecResult, FileStat, ModuleCall};
 pub use error::{CallError, SpecError, Unreachable, UnreachableKind};
 pub use pool::{Pool, PoolOptions};
 pub use spec::{BecomeMethod, BecomeSpec, ConnectionSpec, SshBackend, TransportKind};

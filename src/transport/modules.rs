@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 15] = [
+pub const NATIVE: [&str; 16] = [
     "ping",
     "command",
     "shell",
@@ -75,6 +75,7 @@ pub const NATIVE: [&str; 15] = [
     "copy",
     "raw",
     "script",
+    "async_status",
     "setup",
     "lineinfile",
     "blockinfile",

@@ -158,3 +158,10 @@ def call_remove_task_tmp(agent, src, req, header, payload):
         raise CallFailed("refusing to remove %r: not inside the private temp dir" % path)
     _shutil.rmtree(path, ignore_errors=True)
     return {}, b""
+
+
+@call("expand_user")
+def call_expand_user(agent, src, req, header, payload):
+    """`~` or `~user` at the start of a path, as this interpreter's user
+    sees it."""
+    return {"path": os.path.expanduser(str(header.get("path") or ""))}, b""

@@ -330,7 +330,8 @@ def native_slurp(agent, args, header):
                 msg = "Source is a directory and must be a file: %s" % src
             else:
                 msg = "Unable to slurp file: {source}"
-            raise ModuleFail(msg=msg)
+            # As slurp's fail_json(msg, exception=ex): the OSError is the cause.
+            raise ModuleFail(msg=msg, exception=error_summary(msg, str(e)))
         return {"content": data, "source": src, "encoding": "base64"}
     return run_native("slurp", SLURP_SPEC, args, body)
 

@@ -273,13 +273,21 @@ def new_call_tmp(agent):
 
 
 def run_isolated(fn, agent, header, call_tmp):
-    """Run fn in a forked child so nothing it does stays in this process."""
+    """Run fn in a forked child so nothing it does stays in this process.
+    A call with a `cancel_key` can be killed by a `cancel` call (the
+    controller's task timeout): the child leads its own process group so
+    the kill reaches what the module started too."""
+    key = header.get("cancel_key")
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(r)
+            if key:
+                os.setpgid(0, 0)
             agent.code.lock = threading.Lock()
+            if IMPORTER is not None:
+                IMPORTER.lock = threading.Lock()
             rc, out, err = fn(agent, header, call_tmp)
             blob = json.dumps({"rc": rc, "stderr": err.decode("utf-8", "replace")}).encode("utf-8")
             write_all(w, struct.pack(">I", len(blob)) + blob + out)
@@ -290,14 +298,20 @@ def run_isolated(fn, agent, header, call_tmp):
             finally:
                 os._exit(1)
     os.close(w)
-    chunks = []
-    while True:
-        c = os.read(r, 1 << 16)
-        if not c:
-            break
-        chunks.append(c)
-    os.close(r)
-    os.waitpid(pid, 0)
+    if key:
+        watch_cancellable(key, pid)
+    try:
+        chunks = []
+        while True:
+            c = os.read(r, 1 << 16)
+            if not c:
+                break
+            chunks.append(c)
+        os.close(r)
+        os.waitpid(pid, 0)
+    finally:
+        if key:
+            forget_cancellable(key)
     data = b"".join(chunks)
     if len(data) < 4:
         raise CallFailed("forked module runner died")
@@ -308,42 +322,63 @@ def run_isolated(fn, agent, header, call_tmp):
     return meta["rc"], data[4 + n:], meta["stderr"].encode("utf-8")
 
 
+def run_native_style(agent, header, call_tmp):
+    """A native module, with the (rc, stdout, stderr) of a module process."""
+    fn = NATIVE.get(header.get("native"))
+    if fn is None:
+        raise CallFailed("no native module %r" % header.get("native"))
+    # A native module that needs a temp dir makes it in the agent's.
+    result = fn(agent, header.get("args") or {}, dict(header, agent_tmpdir=agent.tmpdir))
+    return 0, json.dumps(result).encode("utf-8"), b""
+
+
+def module_runner(style):
+    """The function that runs a module of this style:
+    (agent, header, call_tmp) -> (rc, stdout bytes, stderr bytes)."""
+    if style == "native":
+        return run_native_style
+    if style == "new":
+        return run_new_style
+    if style in ("json_args", "want_json", "old", "binary"):
+        return run_program
+    raise CallFailed("unknown module style %r" % (style,))
+
+
 @call("run_module")
 def call_run_module(agent, src, req, header, payload):
     before_module_run()
     style = header.get("style")
-    agent_log("run_module %s style=%s%s" % (
+    agent_log("run_module %s style=%s%s%s" % (
         header.get("native") or header.get("fqn") or header.get("short"), style,
-        " fork" if header.get("fork") else ""))
+        " fork" if header.get("fork") else "", " async" if header.get("async") else ""))
+    runner = module_runner(style)
     if style == "native":
         if header.get("native_code"):
             load_native_code(agent, header["native_code"])
-        fn = NATIVE.get(header.get("native"))
-        if fn is None:
-            raise CallFailed("no native module %r" % header.get("native"))
-        # A native module that needs a temp dir makes it in the agent's.
-        result = fn(agent, header.get("args") or {}, dict(header, agent_tmpdir=agent.tmpdir))
-        return {"rc": 0, "stderr": ""}, json.dumps(result).encode("utf-8")
-    digests = list(header.get("code") or [])
-    if header.get("module"):
-        digests.append(header["module"])
-    agent.fetch_code(digests)
+    else:
+        digests = list(header.get("code") or [])
+        if header.get("module"):
+            digests.append(header["module"])
+        agent.fetch_code(digests)
+        if style == "new":
+            IMPORTER.update(digests)
+    if header.get("async"):
+        return start_job(agent, header, runner)
+    cancellable = bool(header.get("cancel_key"))
+    if style == "native" and not cancellable:
+        return {"rc": 0, "stderr": ""}, run_native_style(agent, header, None)[1]
     call_tmp = new_call_tmp(agent)
     args = header.get("args") or {}
     if "_ansible_tmpdir" in args and args["_ansible_tmpdir"] is None:
         args["_ansible_tmpdir"] = call_tmp
     try:
-        if style == "new":
-            IMPORTER.update(digests)
-            if header.get("fork"):
-                rc, out, err = run_isolated(run_new_style, agent, header, call_tmp)
-            else:
-                with agent.module_lock:
-                    rc, out, err = run_new_style(agent, header, call_tmp)
-        elif style in ("json_args", "want_json", "old", "binary"):
-            rc, out, err = run_program(agent, header, call_tmp)
+        if cancellable or (style == "new" and header.get("fork")):
+            rc, out, err = run_isolated(runner, agent, header, call_tmp)
+        elif style == "new":
+            with agent.module_lock:
+                rc, out, err = run_new_style(agent, header, call_tmp)
         else:
-            raise CallFailed("unknown module style %r" % (style,))
+            rc, out, err = runner(agent, header, call_tmp)
     finally:
         _shutil.rmtree(call_tmp, ignore_errors=True)
     return {"rc": rc, "stderr": err.decode("utf-8", "replace")}, out
