@@ -12,18 +12,6 @@ use minijinja::value::Value as Jv;
 
 impl TaskRun<'_> {
     pub(super) fn script_action(&self, mut args: Map, context: &Jv) -> Outcome {
-        if self.async_seconds(context) > 0 {
-            let mut result = Map::new();
-            result.insert("failed".into(), Value::Bool(true));
-            result.insert(
-                "msg".into(),
-                Value::str("This action (script) does not support async."),
-            );
-            return Outcome {
-                result,
-                error: None,
-            };
-        }
         let line = match (args.get("_raw_params"), args.get("cmd")) {
             (Some(raw), None) | (None, Some(raw)) => raw.python_str(),
             // The agent reports the missing or conflicting arguments.
@@ -59,18 +47,6 @@ impl TaskRun<'_> {
             mode: 0o700,
         };
         self.run_module_request(args, context, Some(upload))
-    }
-
-    /// The task's `async` keyword, templated (0 when unset or invalid).
-    fn async_seconds(&self, context: &Jv) -> i64 {
-        self.scope
-            .keyword(self.task, "async")
-            .and_then(|v| self.template_value(v, context).ok())
-            .and_then(|v| match v {
-                Value::Int(i) => Some(i),
-                other => other.python_str().trim().parse::<i64>().ok(),
-            })
-            .unwrap_or(0)
     }
 
     fn run_module_request(&self, args: Map, context: &Jv, upload: Option<Upload>) -> Outcome {
