@@ -159,9 +159,7 @@ impl TaskRun<'_> {
             if outcome.result.get("failed").is_some_and(Value::is_truthy) {
                 return outcome;
             }
-            changed |= outcome.result.get("changed").is_some_and(Value::is_truthy);
-            last = outcome.result;
-            executed = true;
+            record(outcome.result, &mut changed, &mut last, &mut executed);
         }
         for rel in &tree.directories {
             let mut module_args = remote_file_args(&args);
@@ -174,11 +172,7 @@ impl TaskRun<'_> {
             module_args.insert("recurse".into(), Value::Bool(false));
             module_args.shift_remove("src");
             match self.run_file_module(module_args, context) {
-                Ok(result) => {
-                    changed |= result.get("changed").is_some_and(Value::is_truthy);
-                    last = result;
-                    executed = true;
-                }
+                Ok(result) => record(result, &mut changed, &mut last, &mut executed),
                 Err(outcome) => return outcome,
             }
         }
@@ -193,11 +187,7 @@ impl TaskRun<'_> {
                 module_args.shift_remove("mode");
             }
             match self.run_file_module(module_args, context) {
-                Ok(result) => {
-                    changed |= result.get("changed").is_some_and(Value::is_truthy);
-                    last = result;
-                    executed = true;
-                }
+                Ok(result) => record(result, &mut changed, &mut last, &mut executed),
                 Err(outcome) => return outcome,
             }
         }
@@ -240,6 +230,14 @@ impl TaskRun<'_> {
         }
         Ok(result)
     }
+}
+
+/// One module call of the copy done: its change counts, its result is the
+/// latest.
+fn record(result: Map, changed: &mut bool, last: &mut Map, executed: &mut bool) {
+    *changed |= result.get("changed").is_some_and(Value::is_truthy);
+    *last = result;
+    *executed = true;
 }
 
 /// `_create_remote_file_args`: the arguments the `file` module knows.

@@ -47,6 +47,12 @@ impl TransportRunner {
         Ok(TransportRunner { runtime, pool })
     }
 
+    /// The request's target context, or the failed/unreachable result.
+    async fn connect(&self, request: &ModuleRequest) -> Result<crate::transport::Context, Map> {
+        let spec = Self::spec(request).map_err(failed)?;
+        self.pool.context(&spec).await.map_err(|u| unreachable(&u))
+    }
+
     fn spec(request: &ModuleRequest) -> Result<ConnectionSpec, String> {
         let spec = ConnectionSpec::from_vars(&request.host, &request.connection)
             .map_err(|e| e.to_string())?;
@@ -211,12 +217,7 @@ impl ModuleRunner for TransportRunner {
         dest: &std::path::Path,
     ) -> Result<(), Map> {
         self.runtime.block_on(async {
-            let spec = Self::spec(request).map_err(failed)?;
-            let context = self
-                .pool
-                .context(&spec)
-                .await
-                .map_err(|u| unreachable(&u))?;
+            let context = self.connect(request).await?;
             context
                 .fetch_file(src, dest)
                 .await
@@ -233,12 +234,7 @@ impl ModuleRunner for TransportRunner {
             return Ok(path.to_string());
         }
         self.runtime.block_on(async {
-            let spec = Self::spec(request).map_err(failed)?;
-            let context = self
-                .pool
-                .context(&spec)
-                .await
-                .map_err(|u| unreachable(&u))?;
+            let context = self.connect(request).await?;
             context.expand_user(path).await.map_err(|e| match e {
                 CallError::Unreachable(u) => unreachable(&u),
                 other => failed(format!("could not expand {path} on the target: {other}")),
