@@ -473,10 +473,17 @@ async fn setup_matches_ansible_core_on_localhost() {
     report(failures, cases.len());
 }
 
-/// mr-t1 of the lab when it is up, else a private sshd as this user.
+/// mr-t1 of the lab when its sshd answers, else a private sshd as this user.
 fn ssh_host() -> (String, Map, Option<sshd::Sshd>) {
     let lab = Path::new("/tmp/lab");
-    if lab.join("inventory.ini").is_file() && lab.join("ssh/id_ed25519").is_file() {
+    // The lab's files can outlive its namespaces (a reboot, a torn-down
+    // lab): use it only when its sshd answers.
+    let lab_up = std::net::TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([10, 77, 0, 11], 22)),
+        std::time::Duration::from_secs(2),
+    )
+    .is_ok();
+    if lab_up && lab.join("inventory.ini").is_file() && lab.join("ssh/id_ed25519").is_file() {
         let v = vars(&[
             ("ansible_connection", "ssh"),
             ("ansible_host", "10.77.0.11"),
