@@ -17,8 +17,10 @@
 pub mod actions;
 pub mod conditional;
 pub mod execute;
+pub mod handlers;
 pub mod include;
 pub mod include_vars;
+pub mod meta;
 pub mod playbook;
 pub mod remote;
 pub mod report;

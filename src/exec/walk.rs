@@ -5,30 +5,17 @@
 //! (pre_tasks, roles + tasks, post_tasks) and on `meta: flush_handlers`.
 
 use super::execute::{Outcome, TaskOutcome, TaskRun};
+use super::handlers::Handler;
 use super::scope::Scope;
 use super::{RunOptions, Shared};
 use crate::output::default::TaskInfo;
 use crate::output::{Stats, callback_view};
 use crate::playbook::model::tags::should_run;
-use crate::playbook::model::{Block, BlockKind, Item, Role, RoleSource, Task, TaskKind};
+use crate::playbook::model::{Block, BlockKind, Item, RoleSource, Task, TaskKind};
 use crate::value::{Map, Value};
 use crate::vars::PlayScope;
 use std::collections::HashSet;
 use std::sync::Arc;
-
-/// A handler with the scope it was defined in.
-struct Handler {
-    task: Task,
-    scope: Scope,
-    /// Hosts notified and not yet run.
-    notified: Vec<String>,
-    /// The name, templated with the play's variables on first use; `None`
-    /// inside when it cannot be templated (the handler is then reachable
-    /// through `listen` only).
-    resolved_name: Option<Option<String>>,
-    /// The handler block it belongs to (numbered in load order).
-    block: usize,
-}
 
 /// The state of one play being run.
 pub struct PlayRun<'a> {
@@ -36,9 +23,9 @@ pub struct PlayRun<'a> {
     pub options: &'a RunOptions,
     pub(super) stats: &'a mut Stats,
     pub play: Arc<PlayScope>,
-    handlers: Vec<Handler>,
+    pub(super) handlers: Vec<Handler>,
     /// Hosts out of the play (failed or `end_host`).
-    removed: HashSet<String>,
+    pub(super) removed: HashSet<String>,
     /// Hosts that failed (or were unreachable) and stay failed for the
     /// rest of the run (ansible's `TaskQueueManager._failed_hosts`).
     pub failed_for_run: HashSet<String>,
@@ -48,21 +35,21 @@ pub struct PlayRun<'a> {
     /// How many times `meta: clear_host_errors` ran, and at which of those
     /// counts each host last failed: a block's `always` that clears errors
     /// forgets the failures from before the clear.
-    clear_epoch: usize,
-    failed_at: std::collections::HashMap<String, usize>,
+    pub(super) clear_epoch: usize,
+    pub(super) failed_at: std::collections::HashMap<String, usize>,
     /// By role identity (`Scope::role_key`): hosts on which a task of the
     /// role gave a result, and hosts on which the role completed (ansible's
     /// `_had_task_run` and `_completed`).
-    role_ran: std::collections::HashMap<String, HashSet<String>>,
-    role_completed: std::collections::HashMap<String, HashSet<String>>,
+    pub(super) role_ran: std::collections::HashMap<String, HashSet<String>>,
+    pub(super) role_completed: std::collections::HashMap<String, HashSet<String>>,
     /// Handler blocks registered so far.
-    handler_blocks: usize,
+    pub(super) handler_blocks: usize,
     /// Included roles whose handlers are registered.
-    included_role_handlers: HashSet<String>,
+    pub(super) included_role_handlers: HashSet<String>,
     /// `meta: end_play`/`end_batch` was run: nothing more in this batch.
-    ended: bool,
+    pub(super) ended: bool,
     /// `meta: end_play` was run: no later batch either.
-    play_ended: bool,
+    pub(super) play_ended: bool,
     /// An error that ends the whole run (a notified handler that does not
     /// exist, under `ERROR_ON_MISSING_HANDLER`).
     pub fatal: Option<String>,
@@ -128,67 +115,6 @@ impl<'a> PlayRun<'a> {
         }
     }
 
-    /// Register the play's handlers: roles' (dependencies first), then the
-    /// play's own.
-    pub fn add_handlers(&mut self, roles: &[Role], play_handlers: &[Item], scope: &Scope) {
-        let mut items = Vec::new();
-        for role in roles {
-            items.extend(role.handler_blocks());
-        }
-        items.extend(play_handlers.iter().cloned());
-        let mut scope = scope.clone();
-        scope.handlers = true;
-        self.collect_handlers(&items, &scope);
-    }
-
-    /// The handlers of a role that `include_role` brought in, once per
-    /// role and handlers file: later tasks can notify them.
-    pub(super) fn add_included_role_handlers(&mut self, role: &Role, scope: &Scope) {
-        let items = role.handler_blocks();
-        if items.is_empty() {
-            return;
-        }
-        let key = format!("{}\0{:?}", role.path.display(), role_handler_files(&items));
-        if !self.included_role_handlers.insert(key) {
-            return;
-        }
-        let mut scope = scope.clone();
-        scope.handlers = true;
-        self.collect_handlers(&items, &scope);
-    }
-
-    /// Register handlers. Each top-level block, and each run of
-    /// consecutive bare tasks (ansible's implicit block), is one handler
-    /// block: lookups by name search the blocks last loaded first.
-    fn collect_handlers(&mut self, items: &[Item], scope: &Scope) {
-        let mut after_task = false;
-        for item in items {
-            if !(after_task && matches!(item, Item::Task(_))) {
-                self.handler_blocks += 1;
-            }
-            after_task = matches!(item, Item::Task(_));
-            self.collect_in_block(item, scope);
-        }
-    }
-
-    fn collect_in_block(&mut self, item: &Item, scope: &Scope) {
-        match item {
-            Item::Task(task) => self.handlers.push(Handler {
-                task: task.clone(),
-                scope: scope.clone(),
-                notified: Vec::new(),
-                resolved_name: None,
-                block: self.handler_blocks,
-            }),
-            Item::Block(block) => {
-                let inner = scope.enter_block(block);
-                for inner_item in block.block.iter().chain(&block.rescue).chain(&block.always) {
-                    self.collect_in_block(inner_item, &inner);
-                }
-            }
-        }
-    }
-
     /// A host failed a task: it leaves the current block (and the play,
     /// unless a `rescue` catches it).
     pub(super) fn mark_failed(&mut self, host: &str, scope: &Scope) {
@@ -203,7 +129,7 @@ impl<'a> PlayRun<'a> {
     /// `ansible_play_hosts` and `ansible_play_batch` leave out hosts that
     /// failed or ended (the play's `_removed_hosts`); a clear of host
     /// errors does not bring them back, as in ansible.
-    fn leave_play_hosts(&mut self, host: &str) {
+    pub(super) fn leave_play_hosts(&mut self, host: &str) {
         if !self.play.hosts.iter().any(|h| h == host) && !self.play.batch.iter().any(|h| h == host)
         {
             return;
@@ -343,7 +269,12 @@ impl<'a> PlayRun<'a> {
 
     /// What the callback is told about a task about to run (a fresh
     /// identity, the banner prefix and the templated name).
-    fn new_task_info(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> TaskInfo {
+    pub(super) fn new_task_info(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        hosts: &[String],
+    ) -> TaskInfo {
         let uuid = self.next_uuid();
         let prefix = if scope.handlers {
             "RUNNING HANDLER"
@@ -444,7 +375,7 @@ impl<'a> PlayRun<'a> {
         false
     }
 
-    fn run_task(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
+    pub(super) fn run_task(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
         // Notified handlers run whatever the tag selection (ansible does not
         // filter the play's handlers by tags).
         if (!scope.handlers && !self.selected(task, scope)) || !self.started(task) {
@@ -554,7 +485,7 @@ impl<'a> PlayRun<'a> {
 
     /// Report an outcome, update stats and variables; true when the host
     /// failed (and the failure is not ignored).
-    fn process(
+    pub(super) fn process(
         &mut self,
         task: &Task,
         scope: &Scope,
@@ -744,354 +675,6 @@ impl<'a> PlayRun<'a> {
             cb.item_on_ok(host, info, view);
         }
     }
-
-    fn notify(&mut self, task: &Task, scope: &Scope, host: &str) {
-        // Blocks pass `notify` down to their tasks (`Notifiable`); the
-        // names may be templates (of a name or a list of names).
-        let Some(raw) = scope.keyword(task, "notify").cloned() else {
-            return;
-        };
-        let run = TaskRun {
-            shared: self.shared,
-            play: &self.play,
-            task,
-            scope,
-            host,
-        };
-        let value = run.template_plain(&raw).unwrap_or(raw);
-        let names: Vec<String> = match value {
-            Value::List(items) => items.iter().map(Value::python_str).collect(),
-            Value::Null => return,
-            other => vec![other.python_str()],
-        };
-        self.resolve_handler_names();
-        for name in names {
-            // As `search_handlers_by_notification`: the first handler with
-            // that name (plain or role-qualified), then every handler
-            // listening to it (one per handler name).
-            // Blocks loaded last are searched first ("last handler loaded
-            // with the same name wins"), tasks in a block in order.
-            let mut order: Vec<usize> = (0..self.handlers.len()).collect();
-            order.sort_by_key(|i| (std::cmp::Reverse(self.handlers[*i].block), *i));
-            let mut matched: Vec<usize> = Vec::new();
-            if let Some(index) = order.iter().copied().find(|i| {
-                let handler = &self.handlers[*i];
-                let Some(Some(own)) = &handler.resolved_name else {
-                    return false;
-                };
-                *own == name || role_qualified(handler, own).contains(&name)
-            }) {
-                matched.push(index);
-            }
-            let mut seen: HashSet<String> = HashSet::new();
-            for index in order {
-                let handler = &self.handlers[index];
-                let topics: Vec<String> = match handler.task.keyword("listen") {
-                    Some(Value::List(l)) => l.iter().map(Value::python_str).collect(),
-                    Some(Value::Null) | None => Vec::new(),
-                    Some(v) => vec![v.python_str()],
-                };
-                // A role's handler also listens to `role : topic`
-                // (`Handler._validate_listen`).
-                let listens = topics
-                    .iter()
-                    .any(|t| *t == name || role_qualified(handler, t).contains(&name));
-                if !listens {
-                    continue;
-                }
-                let own = handler.task.name.as_ref().map(Value::python_str);
-                if let Some(own) = own.filter(|n| !n.is_empty())
-                    && !seen.insert(own)
-                {
-                    continue;
-                }
-                matched.push(index);
-            }
-            if matched.is_empty() {
-                let msg = format!(
-                    "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
-                );
-                if self.options.error_on_missing_handler {
-                    self.fatal = Some(msg);
-                    self.ended = true;
-                    return;
-                }
-                crate::cli::display::warning(&msg);
-            }
-            for index in matched {
-                let notified = &mut self.handlers[index].notified;
-                if !notified.iter().any(|h| h == host) {
-                    notified.push(host.to_string());
-                }
-            }
-        }
-    }
-
-    /// Template handler names with the play's variables (once each), as
-    /// ansible does when it first looks handlers up; a name that cannot be
-    /// templated makes its handler unusable unless it listens to topics.
-    fn resolve_handler_names(&mut self) {
-        let Some(host) = self.play.hosts_all.first().cloned() else {
-            return;
-        };
-        let mut context = None;
-        for index in 0..self.handlers.len() {
-            if self.handlers[index].resolved_name.is_some() {
-                continue;
-            }
-            let handler = &self.handlers[index];
-            let resolved = match &handler.task.name {
-                None => None,
-                Some(Value::Str(name)) if crate::templating::render::is_template(name) => {
-                    let context = context.get_or_insert_with(|| {
-                        self.shared
-                            .factory
-                            .context(&self.play, &host, None, Map::new())
-                    });
-                    match self.shared.templar.template_in(name, context) {
-                        Ok(v) => Some(v.python_str()),
-                        Err(e) => {
-                            if handler.task.keyword("listen").is_none() {
-                                crate::cli::display::warning(&format!(
-                                    "Handler '{name}' is unusable because it has no listen topics and the name could not be templated (host-specific variables are not supported in handler names). The error: {}",
-                                    e.message
-                                ));
-                            }
-                            None
-                        }
-                    }
-                }
-                Some(other) => Some(other.python_str()),
-            };
-            self.handlers[index].resolved_name = Some(resolved);
-        }
-    }
-
-    /// Run notified handlers in definition order (handlers may notify
-    /// later handlers in the same flush).
-    pub fn flush_handlers(&mut self, hosts: &[String]) {
-        if let Ok(cb) = self.shared.callback.lock() {
-            for host in hosts {
-                if self.handlers.iter().any(|h| h.notified.contains(host)) {
-                    cb.display
-                        .debug(&format!("META: triggered running handlers for {host}"));
-                }
-            }
-        }
-        self.flush_handlers_in(hosts, false);
-    }
-
-    /// Run notified handlers; `rescuable` when the flush sits in a block
-    /// with a `rescue` (a failing handler then goes there). Returns the
-    /// hosts whose handlers failed.
-    fn flush_handlers_in(&mut self, hosts: &[String], rescuable: bool) -> Vec<String> {
-        let mut failed: Vec<String> = Vec::new();
-        let mut index = 0;
-        while index < self.handlers.len() {
-            let notified = std::mem::take(&mut self.handlers[index].notified);
-            let targets: Vec<String> = hosts
-                .iter()
-                .filter(|h| notified.contains(h))
-                .filter(|h| self.force_handlers || !self.removed.contains(*h))
-                .cloned()
-                .collect();
-            if !targets.is_empty() && !self.ended {
-                let task = self.handlers[index].task.clone();
-                let mut scope = self.handlers[index].scope.clone();
-                scope.rescuable = rescuable;
-                if self.force_handlers {
-                    for h in &targets {
-                        self.removed.remove(h);
-                    }
-                }
-                for host in self.run_task(&task, &scope, &targets) {
-                    if !failed.contains(&host) {
-                        failed.push(host);
-                    }
-                }
-            }
-            index += 1;
-        }
-        failed
-    }
-
-    /// `meta:` tasks (`StrategyBase._execute_meta` under the linear
-    /// strategy): some run per host, the others once for all hosts; each
-    /// run shows the task banner, and a false `when` reports a skip.
-    fn run_meta(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
-        let what = task
-            .args
-            .get("_raw_params")
-            .map(Value::python_str)
-            .unwrap_or_default();
-        let what = what.trim().to_string();
-        let per_host = matches!(
-            what.as_str(),
-            "noop"
-                | "reset_connection"
-                | "end_host"
-                | "role_complete"
-                | "flush_handlers"
-                | "end_role"
-        );
-        let targets: Vec<String> = if per_host {
-            hosts.to_vec()
-        } else {
-            hosts.iter().take(1).cloned().collect()
-        };
-        let info = self.new_task_info(task, scope, hosts);
-        let mut flush_for: Vec<String> = Vec::new();
-        for host in &targets {
-            if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.task_start(&info);
-            }
-            if scope.handlers && what == "flush_handlers" {
-                // An error that ends the run, as in `_execute_meta`.
-                self.fatal = Some("flush_handlers cannot be used as a handler".into());
-                self.ended = true;
-                return Vec::new();
-            }
-            let conditions = scope.conditions(task);
-            let supports_when = !matches!(
-                what.as_str(),
-                "noop" | "refresh_inventory" | "reset_connection"
-            );
-            let holds = if conditions.is_empty() || !supports_when {
-                true
-            } else {
-                let run = TaskRun {
-                    shared: self.shared,
-                    play: &self.play,
-                    task,
-                    scope,
-                    host,
-                };
-                run.conditions_hold(&conditions)
-            };
-            if !holds {
-                let suffix = match what.as_str() {
-                    "flush_handlers" => format!(", not running handlers for {host}"),
-                    "clear_facts" => format!(", not clearing facts and fact cache for {host}"),
-                    "clear_host_errors" => {
-                        format!(", not clearing host error state for {host}")
-                    }
-                    "end_batch" => ", continuing current batch".to_string(),
-                    "end_play" => ", continuing play".to_string(),
-                    "end_host" => format!(", continuing execution for {host}"),
-                    _ => String::new(),
-                };
-                let reason = format!("{what} conditional evaluated to False{suffix}");
-                self.meta_verbose(&reason);
-                let mut result = Map::new();
-                result.insert("msg".into(), Value::str(what.as_str()));
-                result.insert("skipped".into(), Value::Bool(true));
-                result.insert("skip_reason".into(), Value::str(reason));
-                // Reported, but not counted in the recap (as ansible).
-                let view = callback_view(&result, false, false);
-                if let Ok(mut cb) = self.shared.callback.lock() {
-                    cb.runner_on_skipped(host, &info, view);
-                }
-                continue;
-            }
-            match what.as_str() {
-                "flush_handlers" => flush_for.push(host.clone()),
-                "end_play" => {
-                    self.ended = true;
-                    self.play_ended = true;
-                    for h in hosts {
-                        self.removed.insert(h.clone());
-                    }
-                }
-                "end_batch" => {
-                    for h in hosts {
-                        self.removed.insert(h.clone());
-                    }
-                    self.ended = true;
-                }
-                "end_host" => {
-                    self.removed.insert(host.clone());
-                    self.leave_play_hosts(host);
-                }
-                "clear_facts" => {
-                    for h in hosts {
-                        self.shared.factory.store.clear_facts(h);
-                    }
-                }
-                "clear_host_errors" => {
-                    // Hosts still in the play (in a rescue or always) go on
-                    // as if they had not failed; hosts already out of the
-                    // play stay out, as their iterator state is complete.
-                    self.clear_epoch += 1;
-                    for h in &self.play.hosts_all {
-                        self.failed_for_run.remove(h);
-                        self.cleared_for_run.insert(h.clone());
-                    }
-                }
-                // noop, refresh_inventory, reset_connection, end_role:
-                // nothing observable to do without a transport or inventory
-                // plugins.
-                _ => {}
-            }
-            let msg = match what.as_str() {
-                "refresh_inventory" => "inventory successfully refreshed".to_string(),
-                "clear_facts" => "facts cleared".to_string(),
-                "clear_host_errors" => "cleared host errors".to_string(),
-                "end_batch" => "ending batch".to_string(),
-                "end_play" => "ending play".to_string(),
-                "end_host" => format!("ending play for {host}"),
-                "reset_connection" => "reset connection".to_string(),
-                other => other.to_string(),
-            };
-            self.meta_verbose(&msg);
-        }
-        if !flush_for.is_empty() {
-            // Hosts whose handlers failed fail here, in this block.
-            return self.flush_handlers_in(&flush_for, scope.rescuable);
-        }
-        Vec::new()
-    }
-}
-
-impl PlayRun<'_> {
-    /// `META: ...`, what `_execute_meta` says at -vv about a meta task.
-    fn meta_verbose(&self, text: &str) {
-        if self.options.verbosity >= 2
-            && let Ok(cb) = self.shared.callback.lock()
-        {
-            cb.display.display(&format!("META: {text}"));
-        }
-    }
-}
-
-/// `role : text` with the handler's role name, short and fully qualified.
-fn role_qualified(handler: &Handler, text: &str) -> Vec<String> {
-    match &handler.scope.role {
-        Some(role) => {
-            // A collection role's short name is the last part of its FQCN.
-            let short = match role.display_name.matches('.').count() {
-                n if n >= 2 => role.display_name.rsplit('.').next().unwrap_or(&role.name),
-                _ => role.name.as_str(),
-            };
-            vec![
-                format!("{short} : {text}"),
-                format!("{} : {text}", role.display_name),
-            ]
-        }
-        None => Vec::new(),
-    }
-}
-
-/// Which files the handlers came from (tells `handlers_from` apart).
-fn role_handler_files(items: &[Item]) -> Vec<String> {
-    let mut files = Vec::new();
-    for item in items {
-        match item {
-            Item::Task(t) => files.push(t.origin.file.path.display().to_string()),
-            Item::Block(b) => files.extend(role_handler_files(&b.block)),
-        }
-    }
-    files.dedup();
-    files
 }
 
 /// `ansible_failed_task`: the task's main attributes.
