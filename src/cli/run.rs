@@ -279,6 +279,10 @@ pub fn run_playbooks(
             .unwrap_or(3),
         display_skipped_hosts: config.bool("DISPLAY_SKIPPED_HOSTS"),
         display_ok_hosts: config.bool("DISPLAY_OK_HOSTS"),
+        strategy: config
+            .str("DEFAULT_STRATEGY")
+            .unwrap_or("linear")
+            .to_string(),
     };
     let inventory_vars = InventoryVarsSpec {
         sources: ctx.sources.to_vec(),
@@ -297,6 +301,7 @@ pub fn run_playbooks(
         stats: Stats::default(),
         failed_hosts: Default::default(),
         stop_run: false,
+        break_play: false,
     };
     runner.run(playbooks)
 }

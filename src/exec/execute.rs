@@ -643,7 +643,9 @@ impl TaskRun<'_> {
                 .insert("_ansible_no_log".into(), Value::Bool(true));
         }
         if outcome.flag("failed") && outcome.error.is_none() {
-            let kind = if actions::is_controller_action(action) {
+            let kind = if actions::is_controller_action(action)
+                || super::inventory_actions::is_inventory_action(actions::short_name(action))
+            {
                 "Action"
             } else {
                 "Module"
@@ -690,7 +692,7 @@ impl TaskRun<'_> {
         self.context(extra)
     }
 
-    fn apply_changed_failed_when(
+    pub(super) fn apply_changed_failed_when(
         &self,
         outcome: &mut Outcome,
         register: Option<&str>,
@@ -857,6 +859,19 @@ impl TaskRun<'_> {
     }
 
     fn run_action(&self, action: &str, args: Map, context: &Jv) -> Outcome {
+        let short = actions::short_name(action);
+        if super::inventory_actions::is_inventory_action(short) {
+            let arg_origin = |name: &str| self.arg_origin(name);
+            return super::inventory_actions::run(
+                short,
+                super::inventory_actions::InventoryActionInput {
+                    action: &self.task.action,
+                    args,
+                    task_origin: &self.task.origin,
+                    arg_origin: &arg_origin,
+                },
+            );
+        }
         if actions::is_controller_action(action) {
             if args.contains_key("_raw_params") && actions::short_name(action) != "include_vars" {
                 let e = TaskError::new(format!(

@@ -152,8 +152,7 @@ impl PlayRun<'_> {
                     "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
                 );
                 if self.options.error_on_missing_handler {
-                    self.fatal = Some(msg);
-                    self.ended = true;
+                    self.set_fatal(msg);
                     return;
                 }
                 crate::cli::display::warning(&msg);
@@ -210,6 +209,9 @@ impl PlayRun<'_> {
     /// Run notified handlers in definition order (handlers may notify
     /// later handlers in the same flush).
     pub fn flush_handlers(&mut self, hosts: &[String]) {
+        if self.free.is_some() && !self.implicit_flush_turn(hosts) {
+            return;
+        }
         if let Ok(cb) = self.shared.callback.lock() {
             for host in hosts {
                 if self.handlers.iter().any(|h| h.notified.contains(host)) {
@@ -244,6 +246,17 @@ impl PlayRun<'_> {
                         self.removed.remove(h);
                     }
                 }
+                self.handler_key = Some(index);
+                if let Some(port) = self.free {
+                    // Other hosts see this host's handlers as notified
+                    // until each one starts (ansible's `notified_hosts`).
+                    let after = self.handlers[index + 1..]
+                        .iter()
+                        .filter(|h| targets.iter().any(|t| h.notified.contains(t)))
+                        .count();
+                    port.set_flush_pending(after + 1);
+                    self.flush_after = Some(after);
+                }
                 for host in self.run_task(&task, &scope, &targets) {
                     if !failed.contains(&host) {
                         failed.push(host);
@@ -252,7 +265,37 @@ impl PlayRun<'_> {
             }
             index += 1;
         }
+        if let Some(port) = self.free {
+            port.set_flush_pending(0);
+        }
         failed
+    }
+
+    /// Under `free`, the implicit `flush_handlers` at the end of a section
+    /// is a step of its own on the host's turn, which ansible's iterator
+    /// skips while no handler is notified (for this host, or in any host's
+    /// flush). False when there is nothing to flush or the batch ended.
+    fn implicit_flush_turn(&mut self, hosts: &[String]) -> bool {
+        let Some(port) = self.free else {
+            return true;
+        };
+        let own = self
+            .handlers
+            .iter()
+            .any(|h| hosts.iter().any(|host| h.notified.contains(host)));
+        if !own && !port.run().any_flush_pending() {
+            return false;
+        }
+        if !port.ready(super::free::Step {
+            key: super::free::TaskKey::Implicit,
+            throttle: 0,
+            meta: true,
+        }) {
+            self.stop_for_end();
+            return false;
+        }
+        self.sync_play();
+        true
     }
 }
 

@@ -1,6 +1,7 @@
 //! `meta:` tasks, as `StrategyBase._execute_meta` runs them.
 
 use super::execute::TaskRun;
+use super::free::{End, TaskKey};
 use super::scope::Scope;
 use super::walk::PlayRun;
 use crate::output::callback_view;
@@ -11,7 +12,13 @@ impl PlayRun<'_> {
     /// `meta:` tasks (`StrategyBase._execute_meta` under the linear
     /// strategy): some run per host, the others once for all hosts; each
     /// run shows the task banner, and a false `when` reports a skip.
-    pub(super) fn run_meta(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
+    pub(super) fn run_meta(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        hosts: &[String],
+        key: TaskKey,
+    ) -> Vec<String> {
         let what = task
             .args
             .get("_raw_params")
@@ -32,16 +39,16 @@ impl PlayRun<'_> {
         } else {
             hosts.iter().take(1).cloned().collect()
         };
-        let info = self.new_task_info(task, scope, hosts);
+        let info = self.new_task_info(task, scope, hosts, key);
         let mut flush_for: Vec<String> = Vec::new();
         for host in &targets {
+            self.results_seen += 1;
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.task_start(&info);
             }
             if scope.handlers && what == "flush_handlers" {
                 // An error that ends the run, as in `_execute_meta`.
-                self.fatal = Some("flush_handlers cannot be used as a handler".into());
-                self.ended = true;
+                self.set_fatal("flush_handlers cannot be used as a handler".into());
                 return Vec::new();
             }
             let conditions = scope.conditions(task);
@@ -94,19 +101,33 @@ impl PlayRun<'_> {
                     for h in hosts {
                         self.removed.insert(h.clone());
                     }
+                    // Under `free` it ends every host's walk.
+                    if let Some(port) = self.free {
+                        port.end_all(End::Play);
+                    }
                 }
                 "end_batch" => {
                     for h in hosts {
                         self.removed.insert(h.clone());
                     }
                     self.ended = true;
+                    if let Some(port) = self.free {
+                        port.end_all(End::Batch);
+                    }
                 }
                 "end_host" => {
                     self.removed.insert(host.clone());
                     self.leave_play_hosts(host);
                 }
                 "clear_facts" => {
-                    for h in hosts {
+                    // Under `free` this walker runs one host; the facts of
+                    // the whole batch go.
+                    let all = if self.free.is_some() {
+                        self.batch_hosts.clone()
+                    } else {
+                        hosts.to_vec()
+                    };
+                    for h in &all {
                         self.shared.factory.store.clear_facts(h);
                     }
                 }

@@ -15,16 +15,21 @@
 //! the runner says plainly that it cannot run them.
 
 pub mod actions;
+pub mod batch;
 pub mod conditional;
 pub mod execute;
+pub mod free;
 pub mod handlers;
 pub mod include;
 pub mod include_vars;
+pub mod inventory_actions;
+pub mod live_inventory;
 pub mod meta;
 pub mod playbook;
 pub mod remote;
 pub mod report;
 pub mod scope;
+pub mod strategy;
 pub mod transfer;
 pub mod walk;
 
@@ -126,6 +131,8 @@ pub struct RunOptions {
     pub diff_context: usize,
     pub display_skipped_hosts: bool,
     pub display_ok_hosts: bool,
+    /// DEFAULT_STRATEGY: the strategy of plays that name none.
+    pub strategy: String,
 }
 
 /// What every task run shares.

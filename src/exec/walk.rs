@@ -5,7 +5,10 @@
 //! (pre_tasks, roles + tasks, post_tasks) and on `meta: flush_handlers`.
 
 use super::execute::{Outcome, TaskOutcome, TaskRun};
+use super::free::{End, HostPort, Step, TaskKey};
 use super::handlers::Handler;
+use super::inventory_actions::{bypasses_host_loop, is_inventory_action};
+use super::live_inventory::InventoryEdits;
 use super::scope::Scope;
 use super::{RunOptions, Shared};
 use crate::output::default::TaskInfo;
@@ -56,6 +59,29 @@ pub struct PlayRun<'a> {
     /// Handlers run on failed hosts too (the play's `force_handlers`, else
     /// the command line and configuration).
     pub force_handlers: bool,
+    /// Where `add_host` and `group_by` results go (none: they change
+    /// nothing, as in a run without an inventory).
+    pub inventory: Option<&'a dyn InventoryEdits>,
+    /// The play's `max_fail_percentage` (linear strategy only) and the
+    /// size of the batch it is measured against.
+    pub max_fail_percentage: Option<f64>,
+    pub batch_size: usize,
+    /// The hosts this run started with.
+    pub batch_hosts: Vec<String>,
+    /// `max_fail_percentage` was exceeded: no later play runs.
+    pub break_play: bool,
+    /// Results reported so far (a task that reported none is not checked
+    /// against `max_fail_percentage`).
+    pub(super) results_seen: usize,
+    /// Under `free`/`host_pinned`: this walker's host and the scheduler.
+    pub(super) free: Option<HostPort<'a>>,
+    /// The handler about to run (its banner identity under `free`).
+    pub(super) handler_key: Option<usize>,
+    /// Under `free`: handlers still notified after the one about to start.
+    pub(super) flush_after: Option<usize>,
+    /// The batch's fact gathering task (its address) and the batch number:
+    /// its banner identity is the batch's own.
+    pub gather_key: Option<(usize, usize)>,
 }
 
 fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> TaskInfo {
@@ -112,6 +138,16 @@ impl<'a> PlayRun<'a> {
             play_ended: false,
             fatal: None,
             force_handlers: options.force_handlers,
+            inventory: None,
+            max_fail_percentage: None,
+            batch_size: 0,
+            batch_hosts: Vec::new(),
+            break_play: false,
+            results_seen: 0,
+            free: None,
+            handler_key: None,
+            flush_after: None,
+            gather_key: None,
         }
     }
 
@@ -134,10 +170,43 @@ impl<'a> PlayRun<'a> {
         {
             return;
         }
+        if let Some(port) = self.free {
+            self.play = port.play();
+        }
         let mut play = (*self.play).clone();
         play.hosts.retain(|h| h != host);
         play.batch.retain(|h| h != host);
         self.play = Arc::new(play);
+        if let Some(port) = self.free {
+            port.set_play(Arc::clone(&self.play));
+        }
+    }
+
+    /// An error that ends the run (and, under `free`, every host's walk).
+    pub(super) fn set_fatal(&mut self, msg: String) {
+        if let Some(port) = self.free {
+            port.end_all(End::Fatal(msg.clone()));
+        }
+        self.fatal = Some(msg);
+        self.ended = true;
+    }
+
+    /// Under `free`, another host ended the batch (or the run): stop.
+    pub(super) fn stop_for_end(&mut self) {
+        self.ended = true;
+        if let Some(End::Play) = self.free.and_then(|p| p.run().end()) {
+            self.play_ended = true;
+        }
+    }
+
+    /// The banner identity of the task about to run.
+    fn task_key(&mut self, task: &Task) -> TaskKey {
+        let address = task as *const Task as usize;
+        match (self.handler_key.take(), self.gather_key) {
+            (Some(index), _) => TaskKey::Handler(index),
+            (None, Some((gather, batch))) if gather == address => TaskKey::Gather(batch),
+            _ => TaskKey::Task(address),
+        }
     }
 
     /// `meta: end_play` ends every batch of the play, `end_batch` only this one.
@@ -190,7 +259,11 @@ impl<'a> PlayRun<'a> {
             _ => None,
         };
         let Some(key) = dedup_key else {
-            return self.run_block_sections(block, &inner, hosts);
+            let failed = self.run_block_sections(block, &inner, hosts);
+            if matches!(block.kind, BlockKind::Role(_)) {
+                self.role_complete_turn(block, hosts, &failed);
+            }
+            return failed;
         };
         let done = self.role_completed.get(&key).cloned().unwrap_or_default();
         let todo: Vec<String> = hosts
@@ -202,6 +275,7 @@ impl<'a> PlayRun<'a> {
             return Vec::new();
         }
         let failed = self.run_block_sections(block, &inner, &todo);
+        self.role_complete_turn(block, &todo, &failed);
         let ran = self.role_ran.get(&key).cloned().unwrap_or_default();
         let completed: Vec<String> = self
             .active(&todo)
@@ -215,6 +289,27 @@ impl<'a> PlayRun<'a> {
                 .extend(completed);
         }
         failed
+    }
+
+    /// Under `free`, a role ends with ansible's implicit `role_complete`
+    /// meta task: a step on the host's turn (it shows nothing) for a host
+    /// still in the play.
+    fn role_complete_turn(&mut self, block: &Block, hosts: &[String], failed: &[String]) {
+        let Some(port) = self.free else {
+            return;
+        };
+        if self.ended || self.active(hosts).iter().all(|h| failed.contains(h)) {
+            return;
+        }
+        if !port.ready(Step {
+            key: TaskKey::RoleEnd(block as *const Block as usize),
+            throttle: 0,
+            meta: true,
+        }) {
+            self.stop_for_end();
+            return;
+        }
+        self.sync_play();
     }
 
     /// A block's `block`, `rescue` and `always` sections on `hosts`.
@@ -274,19 +369,32 @@ impl<'a> PlayRun<'a> {
         task: &Task,
         scope: &Scope,
         hosts: &[String],
+        key: TaskKey,
     ) -> TaskInfo {
-        let uuid = self.next_uuid();
         let prefix = if scope.handlers {
             "RUNNING HANDLER"
         } else {
             "TASK"
         };
-        let name = self.display_name(task, scope, hosts.first());
+        // Under `free` every host's run of a task shares one identity and
+        // the name the first host gave it.
+        let (uuid, name) = match self.free {
+            Some(port) => port.identity(key, &mut || {
+                (
+                    self.next_uuid(),
+                    self.display_name(task, scope, hosts.first()),
+                )
+            }),
+            None => (
+                self.next_uuid(),
+                self.display_name(task, scope, hosts.first()),
+            ),
+        };
         task_info(task, uuid, prefix, name)
     }
 
     /// A task identity unique in the whole run (callbacks key on it).
-    fn next_uuid(&mut self) -> usize {
+    fn next_uuid(&self) -> usize {
         self.shared
             .task_counter
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
@@ -376,16 +484,54 @@ impl<'a> PlayRun<'a> {
     }
 
     pub(super) fn run_task(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
+        let seen = self.results_seen;
+        let mut failed = self.run_task_on(task, scope, hosts);
+        if self.results_seen > seen && self.max_fail_exceeded() {
+            failed = hosts.to_vec();
+        }
+        failed
+    }
+
+    /// `max_fail_percentage` after a task (`LinearStrategy.run`): when the
+    /// batch's failed hosts exceed it, every host fails and the batch ends
+    /// ("NO MORE HOSTS LEFT", twice, as ansible says it), and so does the
+    /// playbook after this play.
+    fn max_fail_exceeded(&mut self) -> bool {
+        let Some(percentage) = self.max_fail_percentage else {
+            return false;
+        };
+        let batch_size = self.batch_size.max(1) as f64;
+        if self.failed_for_run.len() as f64 / batch_size <= percentage / 100.0 {
+            return false;
+        }
+        for host in self.batch_hosts.clone() {
+            self.failed_for_run.insert(host.clone());
+            self.removed.insert(host);
+        }
+        if let Ok(mut cb) = self.shared.callback.lock() {
+            cb.no_hosts_remaining();
+            cb.no_hosts_remaining();
+        }
+        self.break_play = true;
+        self.ended = true;
+        true
+    }
+
+    fn run_task_on(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
+        let key = self.task_key(task);
         // Notified handlers run whatever the tag selection (ansible does not
         // filter the play's handlers by tags).
         if (!scope.handlers && !self.selected(task, scope)) || !self.started(task) {
             return Vec::new();
         }
         let short = super::actions::short_name(&task.action);
-        if short == "meta" {
-            return self.run_meta(task, scope, hosts);
+        if self.free.is_some() && !self.free_turn(task, scope, hosts, key) {
+            return Vec::new();
         }
-        let info = self.new_task_info(task, scope, hosts);
+        if short == "meta" {
+            return self.run_meta(task, scope, hosts, key);
+        }
+        let info = self.new_task_info(task, scope, hosts, key);
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.task_start(&info);
         }
@@ -393,16 +539,58 @@ impl<'a> PlayRun<'a> {
             *current = Some(info.clone());
         }
         if matches!(task.kind, TaskKind::IncludeTasks | TaskKind::IncludeRole) {
-            return self.run_include(task, scope, hosts, &info);
+            return self.run_include(task, scope, hosts, &info, key);
         }
         let run_once = is_true(scope.keyword(task, "run_once"));
-        let targets: Vec<String> = if run_once {
+        // An action that bypasses the host loop (`add_host`) runs once, on
+        // the first host, like run_once, but registers only for that host.
+        let bypass = bypasses_host_loop(super::actions::short_name(&task.action));
+        let targets: Vec<String> = if run_once || bypass {
             hosts.iter().take(1).cloned().collect()
         } else {
             hosts.to_vec()
         };
+        // ansible ignores `throttle` on run_once tasks.
+        let throttle = if run_once || self.free.is_some() {
+            0
+        } else {
+            match targets.first().map(|h| self.throttle(task, scope, h)) {
+                Some(Ok(n)) => n,
+                Some(Err(msg)) => {
+                    self.set_fatal(msg);
+                    return Vec::new();
+                }
+                None => 0,
+            }
+        };
         let mut failed = Vec::new();
-        let outcomes = self.run_on_hosts(task, scope, &targets);
+        let outcomes = match self.free {
+            Some(port) => {
+                // Under `free` the task runs while the other hosts go on.
+                port.start(key);
+                let outcome = targets
+                    .first()
+                    .map(|host| {
+                        TaskRun {
+                            shared: self.shared,
+                            play: &self.play,
+                            task,
+                            scope,
+                            host,
+                        }
+                        .run()
+                    })
+                    .into_iter()
+                    .collect();
+                if !port.finish_task() {
+                    self.ended = true;
+                    return Vec::new();
+                }
+                self.sync_play();
+                outcome
+            }
+            None => self.run_on_hosts(task, scope, &targets, throttle),
+        };
         for (host, outcome) in targets.iter().zip(outcomes) {
             let applies_to: Vec<String> = if run_once {
                 hosts.to_vec()
@@ -416,7 +604,7 @@ impl<'a> PlayRun<'a> {
         // A failure of a run_once or any_errors_fatal task fails every
         // host of the batch (they go to their rescue, if any), unless the
         // task ignores errors (`LinearStrategy.run`).
-        let fatal = (run_once || is_true(scope.keyword(task, "any_errors_fatal")))
+        let fatal = (run_once || bypass || is_true(scope.keyword(task, "any_errors_fatal")))
             && !is_true(scope.keyword(task, "ignore_errors"));
         if fatal && !failed.is_empty() {
             failed = hosts.to_vec();
@@ -429,7 +617,13 @@ impl<'a> PlayRun<'a> {
 
     /// Run `task` on every host, up to `forks` at once; outcomes come back
     /// in host order (so output is stable).
-    fn run_on_hosts(&self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<TaskOutcome> {
+    fn run_on_hosts(
+        &self,
+        task: &Task,
+        scope: &Scope,
+        hosts: &[String],
+        throttle: usize,
+    ) -> Vec<TaskOutcome> {
         let run_one = |host: &String| {
             TaskRun {
                 shared: self.shared,
@@ -440,7 +634,10 @@ impl<'a> PlayRun<'a> {
             }
             .run()
         };
-        let workers = self.shared.forks.min(hosts.len());
+        let mut workers = self.shared.forks.min(hosts.len());
+        if throttle > 0 {
+            workers = workers.min(throttle);
+        }
         if workers <= 1 {
             return hosts.iter().map(run_one).collect();
         }
@@ -483,6 +680,89 @@ impl<'a> PlayRun<'a> {
             .collect()
     }
 
+    /// Under `free`: wait for this host's turn to run the task (false: the
+    /// batch or the run ended). What ansible's free strategy says about
+    /// keywords it does not honour is said here.
+    fn free_turn(&mut self, task: &Task, scope: &Scope, hosts: &[String], key: TaskKey) -> bool {
+        let (Some(port), Some(host)) = (self.free, hosts.first()) else {
+            return true;
+        };
+        let throttle = match self.throttle(task, scope, host) {
+            Ok(n) => n,
+            Err(msg) => {
+                self.set_fatal(msg);
+                return false;
+            }
+        };
+        let short = super::actions::short_name(&task.action);
+        let meta = short == "meta";
+        if !port.ready(Step {
+            key,
+            throttle,
+            meta,
+        }) {
+            self.stop_for_end();
+            return false;
+        }
+        self.sync_play();
+        if scope.handlers
+            && let Some(after) = self.flush_after.take()
+        {
+            port.set_flush_pending(after);
+        }
+        if bypasses_host_loop(short) {
+            let origin = task.origin.context();
+            self.set_fatal(format!(
+                "The '{}' module bypasses the host loop, which is currently not supported in the free strategy and would instead execute for every host in the inventory list.\n{origin}",
+                task.action
+            ));
+            return false;
+        }
+        if is_true(scope.keyword(task, "run_once")) {
+            port.run().warn_once(
+                "Using run_once with the free strategy is not currently supported. This task will still be executed for every host in the inventory list.",
+            );
+        }
+        if !meta && is_true(scope.keyword(task, "any_errors_fatal")) {
+            port.run().warn_once(
+                "Using any_errors_fatal with the free strategy is not supported, as tasks are executed independently on each host",
+            );
+        }
+        true
+    }
+
+    /// The task's `throttle` for `host` (templated, as `_queue_task` does;
+    /// 0: no limit), or ansible's error when it is not an integer.
+    pub(super) fn throttle(&self, task: &Task, scope: &Scope, host: &str) -> Result<usize, String> {
+        let Some(raw) = scope.keyword(task, "throttle").cloned() else {
+            return Ok(0);
+        };
+        let run = TaskRun {
+            shared: self.shared,
+            play: &self.play,
+            task,
+            scope,
+            host,
+        };
+        let converted = run
+            .template_plain(&raw)
+            .and_then(|v| super::strategy::python_int(&v));
+        match converted {
+            Ok(n) => Ok(usize::try_from(n).unwrap_or(0)),
+            Err(e) => {
+                let mut text = format!("Failed to convert the throttle value to an integer: {e}");
+                let origin = task
+                    .keywords
+                    .get("throttle")
+                    .map(|a| crate::playbook::model::Origin::new(&task.origin.file, a.span))
+                    .unwrap_or_else(|| task.origin.clone());
+                text.push('\n');
+                text.push_str(&origin.context());
+                Err(text)
+            }
+        }
+    }
+
     /// Report an outcome, update stats and variables; true when the host
     /// failed (and the failure is not ignored).
     pub(super) fn process(
@@ -497,15 +777,30 @@ impl<'a> PlayRun<'a> {
         for warning in self.shared.templar.services().take_warnings() {
             crate::cli::display::warning(&warning);
         }
+        self.results_seen += 1;
         let action = info.action.clone();
         let is_debug = super::actions::short_name(&action) == "debug";
         let no_log = is_true(scope.keyword(task, "no_log"));
         let ignore_errors = is_true(scope.keyword(task, "ignore_errors"));
+        // `add_host`/`group_by` results change the inventory here, as the
+        // strategy applies them; their successful items are reported after
+        // that, with the `changed` it decided.
+        let inventory_task = is_inventory_action(super::actions::short_name(&action));
         let overall = match outcome {
-            TaskOutcome::Single(o) => o,
-            TaskOutcome::Loop(run) => {
+            TaskOutcome::Single(mut o) => {
+                if inventory_task && is_ok(&o.result) {
+                    self.apply_inventory_result(task, scope, host, &mut o, &Map::new());
+                }
+                o
+            }
+            TaskOutcome::Loop(mut run) => {
                 for item in &run.items {
-                    self.report_item(host, info, item, is_debug, no_log);
+                    if !(inventory_task && is_ok(&item.result)) {
+                        self.report_item(host, info, item, is_debug, no_log);
+                    }
+                }
+                if inventory_task && is_ok(&run.overall.result) {
+                    self.apply_inventory_items(task, scope, host, info, &mut run, no_log);
                 }
                 run.overall
             }
@@ -585,9 +880,12 @@ impl<'a> PlayRun<'a> {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(error) = &overall.error {
-            cb.error(error);
+            cb.task_error(info, error);
         }
         if unreachable {
+            if let Some(port) = self.free {
+                port.mark_unreachable();
+            }
             stats.unreachable += 1;
             cb.runner_on_unreachable(host, info, view);
             return true;
@@ -651,6 +949,102 @@ impl<'a> PlayRun<'a> {
         false
     }
 
+    /// Apply one `add_host`/`group_by` result (a task's or a loop item's)
+    /// to the inventory; its `changed` says whether anything changed, then
+    /// `changed_when`/`failed_when` are evaluated again with it.
+    fn apply_inventory_result(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        outcome: &mut Outcome,
+        item_vars: &Map,
+    ) {
+        let Some(inventory) = self.inventory else {
+            return;
+        };
+        let applied = if let Some(Value::Map(info)) = outcome.result.get("add_host") {
+            let name = info.get("host_name").map(Value::python_str);
+            inventory.add_host(info).map(|changed| (changed, name))
+        } else if outcome.result.contains_key("add_group") {
+            inventory
+                .add_group(host, &outcome.result)
+                .map(|changed| (changed, None))
+        } else {
+            return;
+        };
+        match applied {
+            Ok((changed, added)) => {
+                outcome
+                    .result
+                    .insert("changed".into(), Value::Bool(changed));
+                // A host added by the play joins `ansible_play_hosts_all`
+                // (the strategy's `_hosts_cache_all`).
+                if let Some(name) = added.filter(|n| changed && !self.play.hosts_all.contains(n)) {
+                    let mut play = (*self.play).clone();
+                    play.hosts_all.push(name);
+                    self.play = Arc::new(play);
+                }
+            }
+            Err(msg) => {
+                outcome.result.insert("failed".into(), Value::Bool(true));
+                outcome.result.insert("msg".into(), Value::str(msg));
+                return;
+            }
+        }
+        let register = task.keyword("register").map(Value::python_str);
+        let run = TaskRun {
+            shared: self.shared,
+            play: &self.play,
+            task,
+            scope,
+            host,
+        };
+        if let Err(e) = run.apply_changed_failed_when(outcome, register.as_deref(), item_vars) {
+            *outcome = Outcome::from_error(&e, &task.origin);
+        }
+    }
+
+    /// The items of an `add_host`/`group_by` loop: each applied and
+    /// reported, the task's result following them.
+    fn apply_inventory_items(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        info: &TaskInfo,
+        run: &mut super::execute::LoopRun,
+        no_log: bool,
+    ) {
+        for item in &mut run.items {
+            if !(item.result.contains_key("add_host") || item.result.contains_key("add_group")) {
+                continue;
+            }
+            let vars = loop_item_vars(&item.result);
+            self.apply_inventory_result(task, scope, host, item, &vars);
+            self.report_item(host, info, item, false, no_log);
+            if item.flag("changed") {
+                run.overall
+                    .result
+                    .insert("changed".into(), Value::Bool(true));
+            }
+            if item.flag("failed") {
+                run.overall
+                    .result
+                    .insert("failed".into(), Value::Bool(true));
+            }
+        }
+        run.overall.result.insert(
+            "results".into(),
+            Value::List(
+                run.items
+                    .iter()
+                    .map(|o| Value::Map(o.result.clone()))
+                    .collect(),
+            ),
+        );
+    }
+
     fn report_item(
         &mut self,
         host: &str,
@@ -665,7 +1059,7 @@ impl<'a> PlayRun<'a> {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(error) = &item.error {
-            cb.error(error);
+            cb.task_error(info, error);
         }
         if item.flag("failed") {
             cb.item_on_failed(host, info, view);
@@ -675,6 +1069,37 @@ impl<'a> PlayRun<'a> {
             cb.item_on_ok(host, info, view);
         }
     }
+}
+
+/// A result that is neither failed, skipped nor unreachable.
+fn is_ok(result: &Map) -> bool {
+    !["failed", "skipped", "unreachable"]
+        .iter()
+        .any(|k| matches!(result.get(*k), Some(Value::Bool(true))))
+}
+
+/// The loop variables of an item's result (`_get_item_vars`): the loop
+/// and index variables, the label and `ansible_loop`.
+fn loop_item_vars(result: &Map) -> Map {
+    let mut vars = Map::new();
+    let loop_var = result
+        .get("ansible_loop_var")
+        .map(Value::python_str)
+        .unwrap_or_else(|| "item".into());
+    if let Some(v) = result.get(&loop_var) {
+        vars.insert(loop_var, v.clone());
+    }
+    if let Some(index_var) = result.get("ansible_index_var").map(Value::python_str)
+        && let Some(v) = result.get(&index_var)
+    {
+        vars.insert(index_var, v.clone());
+    }
+    for key in ["_ansible_item_label", "ansible_loop"] {
+        if let Some(v) = result.get(key) {
+            vars.insert(key.to_string(), v.clone());
+        }
+    }
+    vars
 }
 
 /// `ansible_failed_task`: the task's main attributes.

@@ -70,6 +70,9 @@ pub struct DefaultCallback {
     pub junit: Option<super::junit::Junit>,
     /// The error reported just before a failed result (junit's message).
     pending_error: Option<String>,
+    /// The play runs `free`/`host_pinned`: a task's banner is printed with
+    /// its first result, not when it starts.
+    pub independent_hosts: bool,
 }
 
 fn flag(result: &Map, key: &str) -> bool {
@@ -87,6 +90,7 @@ impl DefaultCallback {
             errors_shown: std::collections::HashSet::new(),
             junit: None,
             pending_error: None,
+            independent_hosts: false,
         }
     }
 
@@ -124,6 +128,13 @@ impl DefaultCallback {
         }
     }
 
+    /// The `[ERROR]:` report of a task's failed result: after the task's
+    /// banner (which a `free` play prints only with the first result).
+    pub fn task_error(&mut self, task: &TaskInfo, text: &str) {
+        self.ensure_banner(task);
+        self.error(text);
+    }
+
     pub fn no_hosts_matched(&mut self) {
         self.display
             .colored("skipping: no hosts matched", Color::Cyan);
@@ -140,7 +151,7 @@ impl DefaultCallback {
         if self.style != Style::Default {
             return;
         }
-        if self.display_skipped_hosts && self.display_ok_hosts {
+        if self.display_skipped_hosts && self.display_ok_hosts && !self.independent_hosts {
             self.print_task_banner(task);
         }
     }
