@@ -5,7 +5,7 @@
 use super::free::{DoneGuard, End, FreeRun, HostOutcome, Identities};
 use super::live_inventory::InventoryEdits;
 use super::scope::Scope;
-use super::strategy::Strategy;
+use super::strategy::{Scheduling, Strategy};
 use super::walk::PlayRun;
 use super::{RunOptions, Shared};
 use crate::output::Stats;
@@ -98,10 +98,10 @@ impl BatchPlan<'_> {
         play: Arc<PlayScope>,
         batch: &[String],
     ) -> BatchOutcome {
-        match strategy {
-            Strategy::Linear => self.run_linear(shared, options, stats, play, batch),
-            Strategy::Free => self.run_free(shared, options, stats, play, batch, false),
-            Strategy::HostPinned => self.run_free(shared, options, stats, play, batch, true),
+        match strategy.scheduling {
+            Scheduling::Linear => self.run_linear(shared, options, stats, play, batch),
+            Scheduling::Free => self.run_free(shared, options, stats, play, batch, strategy),
+            Scheduling::HostPinned => self.run_free(shared, options, stats, play, batch, strategy),
         }
     }
 
@@ -133,8 +133,9 @@ impl BatchPlan<'_> {
         stats: &mut Stats,
         play: Arc<PlayScope>,
         batch: &[String],
-        pinned: bool,
+        strategy: Strategy,
     ) -> BatchOutcome {
+        let pinned = strategy.scheduling == Scheduling::HostPinned;
         let free = FreeRun::new(
             batch,
             shared.forks,
@@ -148,7 +149,7 @@ impl BatchPlan<'_> {
             );
         }
         if let Ok(mut cb) = shared.callback.lock() {
-            cb.independent_hosts = true;
+            cb.independent_hosts = strategy.late_banners;
         }
         let outcomes: Vec<HostOutcome> = std::thread::scope(|s| {
             let handles: Vec<_> = batch

@@ -643,8 +643,12 @@ impl TaskRun<'_> {
                 .insert("_ansible_no_log".into(), Value::Bool(true));
         }
         if outcome.flag("failed") && outcome.error.is_none() {
+            // A module that did not fail by itself (no exception was
+            // captured) fails as an action when `failed_when` says so.
+            let module_failed = outcome.result.contains_key("exception");
             let kind = if actions::is_controller_action(action)
                 || super::inventory_actions::is_inventory_action(actions::short_name(action))
+                || !module_failed
             {
                 "Action"
             } else {

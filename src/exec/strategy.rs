@@ -4,13 +4,22 @@
 use crate::value::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strategy {
+pub enum Scheduling {
     /// Every host finishes a task before the next task starts.
     Linear,
     /// Each host goes through its tasks on its own, up to `forks` at once.
     Free,
     /// `free`, but a host keeps its worker until it is done.
     HostPinned,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Strategy {
+    pub scheduling: Scheduling,
+    /// The default callback prints a task's banner with its first result
+    /// rather than when it starts: it does so for the plugins named `free`
+    /// and `host_pinned`, not for Mitogen's, whose names it does not know.
+    pub late_banners: bool,
 }
 
 impl Strategy {
@@ -21,18 +30,19 @@ impl Strategy {
             .strip_prefix("ansible.builtin.")
             .or_else(|| name.strip_prefix("ansible.legacy."))
             .unwrap_or(name);
-        match short {
-            "linear" | "mitogen_linear" => Some(Strategy::Linear),
-            "free" | "mitogen_free" => Some(Strategy::Free),
-            "host_pinned" | "mitogen_host_pinned" => Some(Strategy::HostPinned),
-            _ => None,
-        }
-    }
-
-    /// `free` and `host_pinned`: hosts do not wait for each other (the
-    /// default callback then prints a task's banner with its results).
-    pub fn runs_hosts_independently(self) -> bool {
-        !matches!(self, Strategy::Linear)
+        let (scheduling, late_banners) = match short {
+            "linear" => (Scheduling::Linear, false),
+            "mitogen_linear" => (Scheduling::Linear, false),
+            "free" => (Scheduling::Free, true),
+            "mitogen_free" => (Scheduling::Free, false),
+            "host_pinned" => (Scheduling::HostPinned, true),
+            "mitogen_host_pinned" => (Scheduling::HostPinned, false),
+            _ => return None,
+        };
+        Some(Strategy {
+            scheduling,
+            late_banners,
+        })
     }
 }
 
@@ -96,20 +106,25 @@ mod tests {
 
     #[test]
     fn strategy_names_and_aliases() {
-        for (name, want) in [
-            ("linear", Strategy::Linear),
-            ("ansible.builtin.free", Strategy::Free),
-            ("mitogen_host_pinned", Strategy::HostPinned),
-            ("mitogen_linear", Strategy::Linear),
-            ("ansible.legacy.host_pinned", Strategy::HostPinned),
+        for (name, want, late) in [
+            ("linear", Scheduling::Linear, false),
+            ("ansible.builtin.free", Scheduling::Free, true),
+            ("mitogen_host_pinned", Scheduling::HostPinned, false),
+            ("mitogen_free", Scheduling::Free, false),
+            ("mitogen_linear", Scheduling::Linear, false),
+            ("ansible.legacy.host_pinned", Scheduling::HostPinned, true),
         ] {
-            assert_eq!(Strategy::from_name(name), Some(want), "{name}");
+            let got = Strategy::from_name(name).map(|s| (s.scheduling, s.late_banners));
+            assert_eq!(got, Some((want, late)), "{name}");
         }
         assert_eq!(
             play_strategy(Some(&Value::str("bogus")), "linear"),
             Err("Invalid play strategy specified: bogus".to_string())
         );
-        assert_eq!(play_strategy(None, "free"), Ok(Strategy::Free));
+        assert_eq!(
+            play_strategy(None, "free").map(|s| s.scheduling),
+            Ok(Scheduling::Free)
+        );
     }
 
     #[test]
