@@ -530,11 +530,18 @@ impl TaskRun<'_> {
         }
     }
 
-    fn action_name(&self) -> String {
-        self.task
-            .resolved_action
-            .clone()
-            .unwrap_or_else(|| self.task.action.clone())
+    pub(super) fn action_name(&self) -> String {
+        if let Some(resolved) = &self.task.resolved_action {
+            return resolved.clone();
+        }
+        // A templated action (`action: '{{ module }}'`) names its action per
+        // host, as the linear strategy templates `task.action`.
+        if crate::templating::render::is_template(&self.task.action)
+            && let Ok(value) = self.template_plain(&Value::str(self.task.action.as_str()))
+        {
+            return value.python_str();
+        }
+        self.task.action.clone()
     }
 
     /// The task (or one item) once: `when`, arguments, action, results.

@@ -235,6 +235,20 @@ impl PlayRun<'_> {
             self.mark_failed(host, scope);
         }
         failed.extend(failed_loading.iter().cloned());
+        // The include failed on some host: under any_errors_fatal every
+        // host of the batch fails with it (`LinearStrategy.run` counts the
+        // include's results), and nothing it included runs.
+        let fatal = self.free.is_none()
+            && is_true(scope.keyword(task, "any_errors_fatal"))
+            && !is_true(scope.keyword(task, "ignore_errors"));
+        if fatal && !failed.is_empty() {
+            for host in hosts {
+                if !failed.contains(host) {
+                    self.mark_failed(host, scope);
+                }
+            }
+            return hosts.to_vec();
+        }
         for (params, group_hosts, load) in loaded_groups {
             let hosts: Vec<String> = group_hosts
                 .iter()
@@ -397,6 +411,10 @@ impl PlayRun<'_> {
             }
         }
     }
+}
+
+fn is_true(value: Option<&Value>) -> bool {
+    value.and_then(Value::ansible_bool).unwrap_or(false)
 }
 
 /// The include task's keywords that its content inherits (`vars`, `become`,

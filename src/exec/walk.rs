@@ -778,6 +778,24 @@ impl<'a> PlayRun<'a> {
             crate::cli::display::warning(&warning);
         }
         self.results_seen += 1;
+        // A templated action is this host's own (callbacks see it so).
+        let host_info;
+        let info = if crate::templating::render::is_template(&info.action) {
+            let run = TaskRun {
+                shared: self.shared,
+                play: &self.play,
+                task,
+                scope,
+                host,
+            };
+            host_info = TaskInfo {
+                action: run.action_name(),
+                ..info.clone()
+            };
+            &host_info
+        } else {
+            info
+        };
         let action = info.action.clone();
         let is_debug = super::actions::short_name(&action) == "debug";
         let no_log = is_true(scope.keyword(task, "no_log"));
