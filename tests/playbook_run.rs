@@ -448,7 +448,8 @@ fn junit_reports_match_ansible() {
 
 /// What one host printed, in order: each result (its first line and the
 /// lines that continue it) with the banner it came under; `included:`
-/// lines count for every host they name.
+/// lines count for every host they name (without a banner: ansible prints
+/// them after all results of a round, under the last one's banner).
 type HostLines = BTreeMap<String, Vec<(String, String)>>;
 
 /// The parts of a run's output that do not depend on which host's task
@@ -517,14 +518,15 @@ fn per_host(stdout: &[u8]) -> PerHost {
         } else if let Some(rest) = line.strip_prefix("[ERROR]: ") {
             open = Open::Error(rest.to_string());
         } else if let Some(rest) = line.strip_prefix("included: ") {
-            // `included: FILE for h1, h2 => (item=x)`
+            // `included: FILE for h1, h2 => (item=x)`, printed after the
+            // round's results: under whichever banner came last.
             let (file, hosts) = rest.split_once(" for ").unwrap_or((rest, ""));
             let (hosts, item) = hosts.split_once(" => ").unwrap_or((hosts, ""));
             for host in hosts.split(", ") {
                 out.hosts
                     .entry(host.to_string())
                     .or_default()
-                    .push((banner.clone(), format!("included: {file} {item}")));
+                    .push((String::new(), format!("included: {file} {item}")));
             }
         } else if let Some(captures) = result_line.captures(line) {
             let host = captures[2].to_string();
