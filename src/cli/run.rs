@@ -249,7 +249,7 @@ pub fn run_playbooks(
         connection_defaults: connection_defaults(&ctx),
         modules: module_runner(config, forks(&ctx)),
         callback: Mutex::new(callback),
-        current: Mutex::new(None),
+        current: Mutex::new(Default::default()),
         load_options: ctx.load_options,
         task_counter: Default::default(),
         start_found: Default::default(),

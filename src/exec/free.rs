@@ -32,7 +32,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskKey {
     /// The address of the task in the play's (or an include's) tree,
-    /// which lives as long as the batch.
+    /// which lives as long as the play (`PlayIdentities`).
     Task(usize),
     /// The handler's position in the play's handler list.
     Handler(usize),
@@ -66,8 +66,6 @@ pub struct IncludeRequest {
 
 /// An include loaded once for every host that asked for it in a round.
 pub struct IncludeLoad {
-    /// The name `included:` shows.
-    pub shown: String,
     pub items: Vec<Item>,
     /// The role of an `include_role` (its handlers join each host's).
     pub role: Option<Role>,
@@ -161,15 +159,20 @@ struct State {
     groups: Vec<IncludeGroup>,
     /// Hosts waiting for includes, in the order their results came.
     include_waiting: Vec<usize>,
-    /// Loaded includes stay alive for the batch: their tasks' addresses
-    /// are banner identities.
-    loaded: Vec<Arc<IncludeLoad>>,
     warned: HashSet<String>,
 }
 
 /// Banner identities and names of a play's tasks, kept across its
-/// batches (ansible's tasks keep their uuid from batch to batch).
-pub type Identities = Arc<Mutex<HashMap<TaskKey, (usize, String)>>>;
+/// batches (ansible's tasks keep their uuid from batch to batch), and the
+/// includes loaded in the play: their tasks' addresses are identities, so
+/// they must not be freed (and reused) while the play runs.
+#[derive(Default)]
+pub struct PlayIdentities {
+    names: Mutex<HashMap<TaskKey, (usize, String)>>,
+    loaded: Mutex<Vec<Arc<IncludeLoad>>>,
+}
+
+pub type Identities = Arc<PlayIdentities>;
 
 pub struct FreeRun {
     state: Mutex<State>,
@@ -209,7 +212,6 @@ impl FreeRun {
                 play,
                 groups: Vec::new(),
                 include_waiting: Vec::new(),
-                loaded: Vec::new(),
                 warned: HashSet::new(),
             }),
             identities,
@@ -407,10 +409,11 @@ impl FreeRun {
             }
             // Results that are in, in the order they came.
             let mut ready = self.results_in(&state);
-            if ready.is_empty() && !progressed && state.slots.iter().any(|s| s.task.is_some()) {
+            if ready.is_empty() && !progressed {
                 // Nothing moved this round: wait for a task to finish
-                // (ansible polls until one does).
-                while ready.is_empty() {
+                // (ansible polls until one does). A host whose thread is
+                // gone has no task any more.
+                while ready.is_empty() && state.slots.iter().any(|s| s.task.is_some()) {
                     state = self.wait(state);
                     ready = self.results_in(&state);
                 }
@@ -540,10 +543,6 @@ impl<'f> HostPort<'f> {
         self.run
     }
 
-    pub fn host(&self) -> String {
-        self.run.lock().slots[self.index].host.clone()
-    }
-
     /// Hand the turn back in `phase` and wait for the next command.
     fn hand_back(&self, phase: Phase) -> Command {
         let mut state = self.run.lock();
@@ -624,10 +623,12 @@ impl<'f> HostPort<'f> {
                 Command::LoadInclude(group) => {
                     let view = self.run.lock().groups[group].clone();
                     let outcome = load(&view);
-                    let mut state = self.run.lock();
-                    if let Ok(loaded) = &outcome {
-                        state.loaded.push(Arc::clone(loaded));
+                    if let (Ok(loaded), Ok(mut kept)) =
+                        (&outcome, self.run.identities.loaded.lock())
+                    {
+                        kept.push(Arc::clone(loaded));
                     }
+                    let mut state = self.run.lock();
                     state.groups[group].outcome = Some(outcome);
                     phase = Phase::IncludeWait;
                 }
@@ -690,12 +691,12 @@ impl<'f> HostPort<'f> {
         key: TaskKey,
         make: &mut dyn FnMut() -> (usize, String),
     ) -> (usize, String) {
-        let lookup = |ids: &Identities| ids.lock().ok().and_then(|map| map.get(&key).cloned());
-        if let Some(found) = lookup(&self.run.identities) {
+        let names = &self.run.identities.names;
+        if let Some(found) = names.lock().ok().and_then(|map| map.get(&key).cloned()) {
             return found;
         }
         let made = make();
-        match self.run.identities.lock() {
+        match names.lock() {
             Ok(mut map) => map.entry(key).or_insert(made).clone(),
             Err(_) => made,
         }

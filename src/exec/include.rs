@@ -306,7 +306,7 @@ impl PlayRun<'_> {
                 if let Ok(mut cb) = self.shared.callback.lock() {
                     cb.on_include(info, &shown, &group.hosts, group.label.clone());
                 }
-                Ok(Arc::new(IncludeLoad { shown, items, role }))
+                Ok(Arc::new(IncludeLoad { items, role }))
             }
             Err(reason) => {
                 self.report_include_failure(task, group, info, &reason);

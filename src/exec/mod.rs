@@ -150,8 +150,9 @@ pub struct Shared {
     pub connection_defaults: Map,
     pub modules: Box<dyn ModuleRunner>,
     pub callback: Mutex<DefaultCallback>,
-    /// The task being reported (for retry lines).
-    pub current: Mutex<Option<TaskInfo>>,
+    /// The task each host is running (for retry lines; hosts run
+    /// different tasks under `free`).
+    pub current: Mutex<std::collections::HashMap<String, TaskInfo>>,
     /// How task files and roles are read (dynamic includes).
     pub load_options: crate::playbook::model::LoadOptions,
     /// Counter behind task identities.
@@ -165,7 +166,7 @@ impl Shared {
         let Ok(current) = self.current.lock() else {
             return;
         };
-        if let (Some(info), Ok(mut cb)) = (current.as_ref(), self.callback.lock()) {
+        if let (Some(info), Ok(mut cb)) = (current.get(host), self.callback.lock()) {
             cb.retry(host, info, result, retries_left);
         }
     }

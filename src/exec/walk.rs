@@ -536,7 +536,9 @@ impl<'a> PlayRun<'a> {
             cb.task_start(&info);
         }
         if let Ok(mut current) = self.shared.current.lock() {
-            *current = Some(info.clone());
+            for host in hosts {
+                current.insert(host.clone(), info.clone());
+            }
         }
         if matches!(task.kind, TaskKind::IncludeTasks | TaskKind::IncludeRole) {
             return self.run_include(task, scope, hosts, &info, key);
