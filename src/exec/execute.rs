@@ -649,6 +649,19 @@ impl TaskRun<'_> {
                 .result
                 .insert("_ansible_no_log".into(), Value::Bool(true));
         }
+        if outcome.flag("unreachable") && !outcome.flag("failed") && outcome.error.is_none() {
+            // ansible reports an unreachable host as a task error.
+            let msg = outcome
+                .result
+                .get("msg")
+                .map(Value::python_str)
+                .unwrap_or_default();
+            let e = TaskError::new(msg);
+            outcome
+                .result
+                .insert("msg".into(), Value::str(e.result_message()));
+            outcome.error = Some(e.report(&self.task.origin));
+        }
         if outcome.flag("failed") && outcome.error.is_none() {
             // A module that did not fail by itself (no exception was
             // captured) fails as an action when `failed_when` says so.

@@ -70,6 +70,9 @@ pub struct PlayRun<'a> {
     pub batch_hosts: Vec<String>,
     /// `max_fail_percentage` was exceeded: no later play runs.
     pub break_play: bool,
+    /// Hosts found unreachable in this run of the play (they do not count
+    /// as failed for `max_fail_percentage`).
+    pub(super) unreachable: HashSet<String>,
     /// Results reported so far (a task that reported none is not checked
     /// against `max_fail_percentage`).
     pub(super) results_seen: usize,
@@ -143,6 +146,7 @@ impl<'a> PlayRun<'a> {
             batch_size: 0,
             batch_hosts: Vec::new(),
             break_play: false,
+            unreachable: HashSet::new(),
             results_seen: 0,
             free: None,
             handler_key: None,
@@ -501,7 +505,12 @@ impl<'a> PlayRun<'a> {
             return false;
         };
         let batch_size = self.batch_size.max(1) as f64;
-        if self.failed_for_run.len() as f64 / batch_size <= percentage / 100.0 {
+        let failed = self
+            .failed_for_run
+            .iter()
+            .filter(|h| !self.unreachable.contains(*h))
+            .count();
+        if failed as f64 / batch_size <= percentage / 100.0 {
             return false;
         }
         for host in self.batch_hosts.clone() {
@@ -906,6 +915,7 @@ impl<'a> PlayRun<'a> {
             if let Some(port) = self.free {
                 port.mark_unreachable();
             }
+            self.unreachable.insert(host.to_string());
             stats.unreachable += 1;
             cb.runner_on_unreachable(host, info, view);
             return true;
