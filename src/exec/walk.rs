@@ -912,13 +912,20 @@ impl<'a> PlayRun<'a> {
             cb.task_error(info, error);
         }
         if unreachable {
-            if let Some(port) = self.free {
-                port.mark_unreachable();
+            // `ignore_unreachable`: counted ok and ignored, the host stays.
+            let ignored = is_true(scope.keyword(task, "ignore_unreachable"));
+            if ignored {
+                stats.ok += 1;
+                stats.ignored += 1;
+            } else {
+                if let Some(port) = self.free {
+                    port.mark_unreachable();
+                }
+                self.unreachable.insert(host.to_string());
+                stats.unreachable += 1;
             }
-            self.unreachable.insert(host.to_string());
-            stats.unreachable += 1;
-            cb.runner_on_unreachable(host, info, view);
-            return true;
+            cb.runner_on_unreachable(host, info, view, ignored);
+            return !ignored;
         }
         if failed {
             if ignore_errors {

@@ -451,7 +451,13 @@ impl DefaultCallback {
         self.display.colored(&msg, Color::Cyan);
     }
 
-    pub fn runner_on_unreachable(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+    pub fn runner_on_unreachable(
+        &mut self,
+        host: &str,
+        task: &TaskInfo,
+        mut result: Map,
+        ignored: bool,
+    ) {
         if self.style != Style::Default {
             return self.adhoc_result(host, task, result, "UNREACHABLE");
         }
@@ -465,6 +471,9 @@ impl DefaultCallback {
             ),
             Color::BrightRed,
         );
+        if ignored {
+            self.display.colored("...ignoring", Color::Cyan);
+        }
     }
 
     fn item_label(result: &Map) -> String {
