@@ -3,7 +3,13 @@
 //! `MITORUN_REF_BIN`) and by mitorun, in that directory, with
 //! `-i inventory.ini`; stdout must be byte-identical and the exit codes
 //! equal. A first line `# args: ...` adds command-line arguments (split on
-//! whitespace).
+//! whitespace); `# env: K=V ...` sets environment variables (`{ref_bin}`
+//! in a value is the reference venv's bin directory).
+//!
+//! `parallel/*.yml` run with several forks, where ansible's order of hosts
+//! varies from run to run: what each host printed (its results under
+//! their task banners), the play banners, the recap and the exit code must
+//! match; the interleaving need not.
 //!
 //! `expressions.txt` is the templating differential corpus: one Jinja
 //! expression per line, each becomes a `debug: msg="{{ expr }}"` task
@@ -43,6 +49,18 @@ fn header(playbook: &Path, prefix: &str) -> Vec<String> {
         .find_map(|l| l.strip_prefix(prefix))
         .map(|rest| rest.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default()
+}
+
+/// `# env: K=V ...` of a playbook.
+fn header_env(playbook: &Path) -> Vec<(String, String)> {
+    let ref_bin = common::ref_bin_dir().display().to_string();
+    header(playbook, "# env:")
+        .into_iter()
+        .filter_map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.replace("{ref_bin}", &ref_bin)))
+        })
+        .collect()
 }
 
 struct Case {
@@ -182,13 +200,7 @@ fn playbooks_print_what_ansible_prints() {
         let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
         args.extend(header_args(&path));
         args.push(name.clone());
-        let env = header(&path, "# env:")
-            .into_iter()
-            .filter_map(|kv| {
-                kv.split_once('=')
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-            })
-            .collect();
+        let env = header_env(&path);
         cases.push(Case {
             name,
             dir: fixtures(),
@@ -486,4 +498,165 @@ fn junit_reports_match_ansible() {
         );
     }
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// What one host printed, in order: each result (its first line and the
+/// lines that continue it) with the banner it came under; `included:`
+/// lines count for every host they name (without a banner: ansible prints
+/// them after all results of a round, under the last one's banner).
+type HostLines = BTreeMap<String, Vec<(String, String)>>;
+
+/// The parts of a run's output that do not depend on which host's task
+/// finished first: per-host results, play banners, the recap, the set of
+/// `[ERROR]` texts.
+#[derive(Debug, PartialEq)]
+struct PerHost {
+    hosts: HostLines,
+    plays: Vec<String>,
+    recap: Vec<String>,
+    errors: std::collections::BTreeSet<String>,
+}
+
+fn per_host(stdout: &[u8]) -> PerHost {
+    let text = String::from_utf8_lossy(stdout).into_owned();
+    let result_line = regex::Regex::new(r"^(ok|changed|skipping|fatal|failed): \[([^\]]+)\]")
+        .expect("valid regex");
+    let mut out = PerHost {
+        hosts: BTreeMap::new(),
+        plays: Vec::new(),
+        recap: Vec::new(),
+        errors: Default::default(),
+    };
+    let mut banner = String::new();
+    // Where continuation lines go: a host's last result, or an error.
+    enum Open {
+        None,
+        Host(String),
+        Error(String),
+    }
+    let mut open = Open::None;
+    let mut in_recap = false;
+    for line in text.lines() {
+        if in_recap {
+            if !line.is_empty() {
+                out.recap.push(line.to_string());
+            }
+            continue;
+        }
+        let continues = line.starts_with(' ') || line.starts_with('}') || line == "...ignoring";
+        if continues || (matches!(open, Open::Error(_)) && !line.is_empty()) {
+            match &mut open {
+                Open::Host(host) => {
+                    if let Some(last) = out.hosts.get_mut(host).and_then(|v| v.last_mut()) {
+                        last.1.push('\n');
+                        last.1.push_str(line);
+                    }
+                }
+                Open::Error(text) => {
+                    text.push('\n');
+                    text.push_str(line);
+                }
+                Open::None => {}
+            }
+            continue;
+        }
+        if let Open::Error(text) = std::mem::replace(&mut open, Open::None) {
+            out.errors.insert(text);
+        }
+        if line.starts_with("PLAY RECAP") {
+            in_recap = true;
+        } else if line.starts_with("PLAY [") {
+            out.plays.push(line.to_string());
+        } else if line.starts_with("TASK [") || line.starts_with("RUNNING HANDLER [") {
+            banner = line.to_string();
+        } else if let Some(rest) = line.strip_prefix("[ERROR]: ") {
+            open = Open::Error(rest.to_string());
+        } else if let Some(rest) = line.strip_prefix("included: ") {
+            // `included: FILE for h1, h2 => (item=x)`, printed after the
+            // round's results: under whichever banner came last.
+            let (file, hosts) = rest.split_once(" for ").unwrap_or((rest, ""));
+            let (hosts, item) = hosts.split_once(" => ").unwrap_or((hosts, ""));
+            for host in hosts.split(", ") {
+                out.hosts
+                    .entry(host.to_string())
+                    .or_default()
+                    .push((String::new(), format!("included: {file} {item}")));
+            }
+        } else if let Some(captures) = result_line.captures(line) {
+            let host = captures[2].to_string();
+            out.hosts
+                .entry(host.clone())
+                .or_default()
+                .push((banner.clone(), line.to_string()));
+            open = Open::Host(host);
+        }
+    }
+    if let Open::Error(text) = open {
+        out.errors.insert(text);
+    }
+    out
+}
+
+/// Several forks under `free`/`host_pinned`: every host's results match
+/// ansible's, whatever order the hosts finish in.
+#[test]
+fn parallel_runs_match_ansible_per_host() {
+    let dir = fixtures();
+    let mut playbooks: Vec<PathBuf> = std::fs::read_dir(dir.join("parallel"))
+        .expect("fixtures/run/parallel")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .filter(|p| {
+            filter().is_none_or(|f| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().contains(&f))
+            })
+        })
+        .collect();
+    playbooks.sort();
+    let mut failures = Vec::new();
+    for playbook in &playbooks {
+        let name = format!(
+            "parallel/{}",
+            playbook
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+        let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
+        args.extend(header_args(playbook));
+        args.push(name.clone());
+        let mut env = BTreeMap::from([
+            ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+            ("ANSIBLE_FORKS".to_string(), "3".to_string()),
+        ]);
+        env.extend(header_env(playbook));
+        let reference = common::run_controlled(&ref_playbook(), &args, &dir, &env);
+        let mut our_env = env.clone();
+        our_env.insert(
+            "MITORUN_ANSIBLE_PYTHON".to_string(),
+            common::ref_bin_dir().join("python").display().to_string(),
+        );
+        let ours = common::run_controlled(&common::mitorun_bin(), &args, &dir, &our_env);
+        let want = per_host(&mask_run_values(&reference.stdout));
+        let got = per_host(&mask_run_values(&ours.stdout));
+        assert!(
+            !want.hosts.is_empty(),
+            "{name}: the reference printed no results:\n{}",
+            String::from_utf8_lossy(&reference.stderr)
+        );
+        if reference.code != ours.code || want != got {
+            failures.push(format!(
+                "{name}: exit codes ansible {:?}, mitorun {:?}\n  ansible: {want:#?}\n  mitorun: {got:#?}",
+                reference.code, ours.code
+            ));
+        }
+    }
+    eprintln!(
+        "{} of {} parallel playbooks match ansible host by host",
+        playbooks.len() - failures.len(),
+        playbooks.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

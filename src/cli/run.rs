@@ -260,7 +260,7 @@ pub fn run_playbooks(
         connection_defaults: connection_defaults(&ctx),
         modules: module_runner(config, forks(&ctx)),
         callback: Mutex::new(callback),
-        current: Mutex::new(None),
+        current: Mutex::new(Default::default()),
         load_options: ctx.load_options,
         task_counter: Default::default(),
         start_found: Default::default(),
@@ -294,6 +294,10 @@ pub fn run_playbooks(
         diff_context: diff_context(config),
         display_skipped_hosts: config.bool("DISPLAY_SKIPPED_HOSTS"),
         display_ok_hosts: config.bool("DISPLAY_OK_HOSTS"),
+        strategy: config
+            .str("DEFAULT_STRATEGY")
+            .unwrap_or("linear")
+            .to_string(),
     };
     let inventory_vars = InventoryVarsSpec {
         sources: ctx.sources.to_vec(),
@@ -312,6 +316,7 @@ pub fn run_playbooks(
         stats: Stats::default(),
         failed_hosts: Default::default(),
         stop_run: false,
+        break_play: false,
     };
     runner.run(playbooks)
 }

@@ -521,7 +521,16 @@ impl<'a> TaskRun<'a> {
                     );
                 }
             }
-            self.shared.report_item(self.host, &outcome, view);
+            // add_host/group_by items are reported once the strategy has
+            // applied them (their `changed` depends on the inventory).
+            let applied_later = super::inventory_actions::is_inventory_action(actions::short_name(
+                &self.task.action,
+            )) && !["failed", "skipped", "unreachable"]
+                .iter()
+                .any(|k| outcome.flag(k));
+            if !applied_later {
+                self.shared.report_item(self.host, &outcome, view);
+            }
             outcomes.push(outcome);
             if let Some(conditions) = &break_when {
                 match conditional::first_false(&self.shared.templar, conditions, &context, None) {
@@ -573,11 +582,18 @@ impl<'a> TaskRun<'a> {
         }
     }
 
-    fn action_name(&self) -> String {
-        self.task
-            .resolved_action
-            .clone()
-            .unwrap_or_else(|| self.task.action.clone())
+    pub(super) fn action_name(&self) -> String {
+        if let Some(resolved) = &self.task.resolved_action {
+            return resolved.clone();
+        }
+        // A templated action (`action: '{{ module }}'`) names its action per
+        // host, as the linear strategy templates `task.action`.
+        if crate::templating::render::is_template(&self.task.action)
+            && let Ok(value) = self.template_plain(&Value::str(self.task.action.as_str()))
+        {
+            return value.python_str();
+        }
+        self.task.action.clone()
     }
 
     /// The task (or one item) once: `when`, arguments, action, results.
@@ -726,8 +742,24 @@ impl<'a> TaskRun<'a> {
                 .result
                 .insert("_ansible_no_log".into(), Value::Bool(true));
         }
+        if outcome.flag("unreachable") && !outcome.flag("failed") && outcome.error.is_none() {
+            // ansible reports an unreachable host as a task error.
+            let msg = outcome
+                .result
+                .get("msg")
+                .map(Value::python_str)
+                .unwrap_or_default();
+            let e = TaskError::new(msg);
+            outcome
+                .result
+                .insert("msg".into(), Value::str(e.result_message()));
+            outcome.error = Some(e.report(&self.task.origin));
+        }
         if outcome.flag("failed") && outcome.error.is_none() {
-            let kind = if actions::is_controller_action(action) || !failed_by_module {
+            let kind = if actions::is_controller_action(action)
+                || super::inventory_actions::is_inventory_action(actions::short_name(action))
+                || !failed_by_module
+            {
                 "Action"
             } else {
                 "Module"
@@ -774,7 +806,7 @@ impl<'a> TaskRun<'a> {
         self.context(extra)
     }
 
-    fn apply_changed_failed_when(
+    pub(super) fn apply_changed_failed_when(
         &self,
         outcome: &mut Outcome,
         register: Option<&str>,
@@ -954,6 +986,19 @@ impl<'a> TaskRun<'a> {
         context: &Jv,
         async_limit: Option<u64>,
     ) -> Outcome {
+        let short = actions::short_name(action);
+        if super::inventory_actions::is_inventory_action(short) {
+            let arg_origin = |name: &str| self.arg_origin(name);
+            return super::inventory_actions::run(
+                short,
+                super::inventory_actions::InventoryActionInput {
+                    action: &self.task.action,
+                    args,
+                    task_origin: &self.task.origin,
+                    arg_origin: &arg_origin,
+                },
+            );
+        }
         if actions::is_controller_action(action) {
             if args.contains_key("_raw_params") && actions::short_name(action) != "include_vars" {
                 let e = TaskError::new(format!(

@@ -5,11 +5,12 @@
 //! run for those hosts in order.
 
 use super::execute::TaskRun;
+use super::free::{IncludeGroup, IncludeLoad, IncludeRequest, TaskKey};
 use super::scope::Scope;
 use super::walk::PlayRun;
 use crate::output::callback_view;
 use crate::playbook::model::{
-    Block, BlockKind, IncludeSite, Item, RoleSource, Task, TaskKind, load_included_role,
+    Block, BlockKind, IncludeSite, Item, Role, RoleSource, Task, TaskKind, load_included_role,
     load_included_tasks,
 };
 use crate::value::{Map, Value};
@@ -56,37 +57,65 @@ impl PlayRun<'_> {
         scope: &Scope,
         hosts: &[String],
         info: &crate::output::default::TaskInfo,
+        key: TaskKey,
     ) -> Vec<String> {
+        let evaluated: Vec<(String, IncludeOutcome)> = match self.free {
+            // Under `free` the include is evaluated while other hosts go on,
+            // like any task.
+            Some(port) => {
+                port.start(key);
+                let outcomes = hosts
+                    .first()
+                    .map(|host| (host.clone(), self.include_targets(task, scope, host)))
+                    .into_iter()
+                    .collect();
+                if !port.finish_task() {
+                    self.ended = true;
+                    return Vec::new();
+                }
+                self.sync_play();
+                outcomes
+            }
+            None => hosts
+                .iter()
+                .map(|host| (host.clone(), self.include_targets(task, scope, host)))
+                .collect(),
+        };
         let mut groups: Vec<Included> = Vec::new();
         let mut failed = Vec::new();
-        for host in hosts {
-            let run = TaskRun::new(self.shared, &self.play, task, scope, host);
-            match run.include_targets() {
+        for (host, outcome) in evaluated {
+            self.results_seen += 1;
+            match outcome {
                 IncludeOutcome::Skipped(result) => {
-                    self.stats.host(host).skipped += 1;
+                    self.stats.host(&host).skipped += 1;
                     let view = callback_view(&result, false, false);
                     if let Ok(mut cb) = self.shared.callback.lock() {
-                        cb.runner_on_skipped(host, info, view);
+                        cb.runner_on_skipped(&host, info, view);
                     }
                 }
                 IncludeOutcome::Failed(outcome) => {
-                    self.stats.host(host).failures += 1;
+                    self.stats.host(&host).failures += 1;
                     let view = callback_view(&outcome.result, false, false);
                     if let Ok(mut cb) = self.shared.callback.lock() {
                         if let Some(error) = &outcome.error {
-                            cb.error(error);
+                            cb.task_error(info, error);
                         }
-                        cb.runner_on_failed(host, info, view, false);
+                        cb.runner_on_failed(&host, info, view, false);
                     }
                     failed.push(host.clone());
                 }
                 IncludeOutcome::Targets(targets) => {
-                    if let [single] = targets.as_slice()
-                        && single.label.is_none()
-                    {
-                        let view = callback_view(&single.result, false, false);
+                    // The include's own result shows nothing but its
+                    // banner (which a `free` play prints only now).
+                    let shown = match targets.as_slice() {
+                        [single] if single.label.is_none() => Some(&single.result),
+                        [first, ..] if self.free.is_some() => Some(&first.result),
+                        _ => None,
+                    };
+                    if let Some(result) = shown {
+                        let view = callback_view(result, false, false);
                         if let Ok(mut cb) = self.shared.callback.lock() {
-                            cb.runner_on_ok(host, info, view);
+                            cb.runner_on_ok(&host, info, view);
                         }
                     }
                     for IncludeTarget {
@@ -130,39 +159,98 @@ impl PlayRun<'_> {
                 .map(|r| (r.display_name.clone(), r.path.clone())),
             handlers: scope.handlers,
         };
-        // As ansible's linear strategy: every included file is loaded and
+        // As ansible's strategies: every included file is loaded and
         // reported first (`included: ...`, or the error and a failure for
         // its hosts), then the loaded ones run.
-        let mut loaded_groups: Vec<(Included, Vec<Item>)> = Vec::new();
-        let mut failed_loading: Vec<String> = Vec::new();
-        for group in groups {
-            match self.load_include(task, &group, &site, scope) {
-                Ok((shown, items)) => {
-                    for host in &group.hosts {
-                        self.stats.host(host).ok += 1;
-                    }
-                    if let Ok(mut cb) = self.shared.callback.lock() {
-                        cb.on_include(info, &shown, &group.hosts, group.label.clone());
-                    }
-                    loaded_groups.push((group, items));
-                }
-                Err(reason) => {
-                    self.report_include_failure(task, &group, info, &reason);
-                    for host in &group.hosts {
-                        if !failed_loading.contains(host) {
-                            failed_loading.push(host.clone());
+        let (loaded_groups, failed_loading) = match self.free {
+            Some(port) if !groups.is_empty() => {
+                // Hosts whose results came in the same round share one
+                // load of each include.
+                let requests = groups
+                    .iter()
+                    .map(|g| IncludeRequest {
+                        task: key,
+                        target: g.target.clone(),
+                        from: g.from.clone(),
+                        params: g.params.clone(),
+                        label: g.label.clone(),
+                    })
+                    .collect();
+                let mut load = |group: &IncludeGroup| {
+                    let included = Included {
+                        target: group.request.target.clone(),
+                        from: group.request.from.clone(),
+                        params: group.request.params.clone(),
+                        label: group.request.label.clone(),
+                        hosts: group.hosts.clone(),
+                    };
+                    self.load_and_report(task, &included, &site, scope, info)
+                };
+                let Some(answers) = port.wait_includes(requests, &mut load) else {
+                    self.ended = true;
+                    return failed;
+                };
+                self.sync_play();
+                let mut loaded = Vec::new();
+                let mut failed_loading = Vec::new();
+                let me: Vec<String> = hosts.iter().take(1).cloned().collect();
+                for (group, answer) in answers {
+                    match answer {
+                        Ok(load) => {
+                            if let Some(role) = &load.role {
+                                self.add_included_role_handlers(role, scope);
+                            }
+                            loaded.push((group.request.params, me.clone(), load));
+                        }
+                        Err(_) => {
+                            for host in &me {
+                                if !failed_loading.contains(host) {
+                                    failed_loading.push(host.clone());
+                                }
+                            }
                         }
                     }
                 }
+                (loaded, failed_loading)
             }
-        }
+            _ => {
+                let mut loaded = Vec::new();
+                let mut failed_loading: Vec<String> = Vec::new();
+                for group in groups {
+                    match self.load_and_report(task, &group, &site, scope, info) {
+                        Ok(load) => loaded.push((group.params, group.hosts, load)),
+                        Err(_) => {
+                            for host in &group.hosts {
+                                if !failed_loading.contains(host) {
+                                    failed_loading.push(host.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+                (loaded, failed_loading)
+            }
+        };
         for host in &failed_loading {
             self.mark_failed(host, scope);
         }
         failed.extend(failed_loading.iter().cloned());
-        for (group, items) in loaded_groups {
-            let hosts: Vec<String> = group
-                .hosts
+        // The include failed on some host: under any_errors_fatal every
+        // host of the batch fails with it (`LinearStrategy.run` counts the
+        // include's results), and nothing it included runs.
+        let fatal = self.free.is_none()
+            && is_true(scope.keyword(task, "any_errors_fatal"))
+            && !is_true(scope.keyword(task, "ignore_errors"));
+        if fatal && !failed.is_empty() {
+            for host in hosts {
+                if !failed.contains(host) {
+                    self.mark_failed(host, scope);
+                }
+            }
+            return hosts.to_vec();
+        }
+        for (params, group_hosts, load) in loaded_groups {
+            let hosts: Vec<String> = group_hosts
                 .iter()
                 .filter(|h| !failed_loading.contains(h))
                 .cloned()
@@ -175,11 +263,11 @@ impl PlayRun<'_> {
                     inner.include_params.insert(k.clone(), v.clone());
                 }
             }
-            for (k, v) in &group.params {
+            for (k, v) in &params {
                 inner.include_params.insert(k.clone(), v.clone());
             }
             let active = self.active(&hosts);
-            let newly_failed = self.run_items(&items, &inner, &active);
+            let newly_failed = self.run_items(&load.items, &inner, &active);
             for host in newly_failed {
                 if !failed.contains(&host) {
                     failed.push(host);
@@ -187,6 +275,37 @@ impl PlayRun<'_> {
             }
         }
         failed
+    }
+
+    fn include_targets(&self, task: &Task, scope: &Scope, host: &str) -> IncludeOutcome {
+        TaskRun::new(self.shared, &self.play, task, scope, host).include_targets()
+    }
+
+    /// Load one include for its hosts and say so: `included: ...` (their
+    /// `ok`), or the error and a failure for each of them.
+    fn load_and_report(
+        &mut self,
+        task: &Task,
+        group: &Included,
+        site: &IncludeSite,
+        scope: &Scope,
+        info: &crate::output::default::TaskInfo,
+    ) -> Result<Arc<IncludeLoad>, String> {
+        match self.load_include(task, group, site, scope) {
+            Ok((shown, items, role)) => {
+                for host in &group.hosts {
+                    self.stats.host(host).ok += 1;
+                }
+                if let Ok(mut cb) = self.shared.callback.lock() {
+                    cb.on_include(info, &shown, &group.hosts, group.label.clone());
+                }
+                Ok(Arc::new(IncludeLoad { items, role }))
+            }
+            Err(reason) => {
+                self.report_include_failure(task, group, info, &reason);
+                Err(reason)
+            }
+        }
     }
 
     /// Read what one include asks for: the name shown in `included:` and
@@ -197,7 +316,7 @@ impl PlayRun<'_> {
         group: &Included,
         site: &IncludeSite,
         scope: &Scope,
-    ) -> Result<(String, Vec<Item>), String> {
+    ) -> Result<(String, Vec<Item>, Option<Role>), String> {
         if task.kind == TaskKind::IncludeRole {
             let (role, warnings) = load_included_role(
                 &group.target,
@@ -223,7 +342,7 @@ impl PlayRun<'_> {
                 always: Vec::new(),
                 origin: None,
             };
-            return Ok((group.target.clone(), vec![Item::Block(block)]));
+            return Ok((group.target.clone(), vec![Item::Block(block)], Some(role)));
         }
         let path = crate::playbook::model::load::resolve_task_file(&group.target, site);
         match load_included_tasks(&group.target, site, &self.shared.load_options) {
@@ -231,7 +350,7 @@ impl PlayRun<'_> {
                 for w in &warnings {
                     crate::cli::display::warning(w);
                 }
-                Ok((path.to_string_lossy().into_owned(), items))
+                Ok((path.to_string_lossy().into_owned(), items, None))
             }
             // `_load_included_file`: a missing file is named first, the
             // loader's error follows as the cause.
@@ -285,6 +404,10 @@ impl PlayRun<'_> {
             }
         }
     }
+}
+
+fn is_true(value: Option<&Value>) -> bool {
+    value.and_then(Value::ansible_bool).unwrap_or(false)
 }
 
 /// The include task's keywords that its content inherits (`vars`, `become`,

@@ -16,18 +16,25 @@
 
 pub mod actions;
 pub mod async_job;
+pub mod batch;
 pub mod conditional;
 pub mod copy_dir;
 pub mod execute;
 pub mod fetch;
+pub mod free;
 pub mod gather;
+pub mod handlers;
 pub mod include;
 pub mod include_vars;
+pub mod inventory_actions;
+pub mod live_inventory;
+pub mod meta;
 pub mod playbook;
 pub mod remote;
 pub mod report;
 pub mod scope;
 pub mod script;
+pub mod strategy;
 pub mod transfer;
 pub mod walk;
 
@@ -156,6 +163,8 @@ pub struct RunOptions {
     pub diff_context: usize,
     pub display_skipped_hosts: bool,
     pub display_ok_hosts: bool,
+    /// DEFAULT_STRATEGY: the strategy of plays that name none.
+    pub strategy: String,
 }
 
 /// What every task run shares.
@@ -173,8 +182,9 @@ pub struct Shared {
     pub connection_defaults: Map,
     pub modules: Box<dyn ModuleRunner>,
     pub callback: Mutex<DefaultCallback>,
-    /// The task being reported (for retry lines).
-    pub current: Mutex<Option<TaskInfo>>,
+    /// The task each host is running (for retry lines; hosts run
+    /// different tasks under `free`).
+    pub current: Mutex<std::collections::HashMap<String, TaskInfo>>,
     /// How task files and roles are read (dynamic includes).
     pub load_options: crate::playbook::model::LoadOptions,
     /// Counter behind task identities.
@@ -224,7 +234,7 @@ impl Shared {
         let Ok(current) = self.current.lock() else {
             return;
         };
-        let Some(info) = current.as_ref() else {
+        let Some(info) = current.get(host) else {
             return;
         };
         let shown = crate::output::callback_view(&item.result, view.is_debug, view.no_log);
@@ -233,7 +243,7 @@ impl Shared {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(error) = &item.error {
-            cb.error(error);
+            cb.task_error(info, error);
         }
         if item.flag("failed") || item.flag("unreachable") {
             cb.item_on_failed(host, info, shown);
@@ -251,7 +261,7 @@ impl Shared {
         let Ok(current) = self.current.lock() else {
             return;
         };
-        if let (Some(info), Ok(mut cb)) = (current.as_ref(), self.callback.lock()) {
+        if let (Some(info), Ok(mut cb)) = (current.get(host), self.callback.lock()) {
             cb.retry(host, info, result, retries_left);
         }
     }

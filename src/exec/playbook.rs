@@ -2,8 +2,11 @@
 //! play, the play's variable scope, fact gathering, pre_tasks / roles +
 //! tasks / post_tasks each followed by a handler flush, then the recap.
 
+use super::batch::{BatchPlan, PlayContent};
+use super::free::Identities;
+use super::live_inventory::LiveInventory;
 use super::scope::Scope;
-use super::walk::PlayRun;
+use super::strategy::{self, Strategy};
 use super::{RunOptions, Shared, exit_code};
 use crate::errors::{Exit, Fatal};
 use crate::inventory::data::InventoryData;
@@ -55,6 +58,24 @@ pub struct PlaybookRunner<'a> {
     pub failed_hosts: std::collections::HashSet<String>,
     /// A batch failed entirely: no further plays run.
     pub stop_run: bool,
+    /// `max_fail_percentage` was exceeded in this play.
+    pub break_play: bool,
+}
+
+/// A play's keywords that decide how its batches run.
+struct PlayKeywords {
+    /// An unknown strategy is reported when the first batch starts.
+    strategy: Result<Strategy, String>,
+    max_fail_percentage: Option<f64>,
+}
+
+/// The same, once the strategy is known, with what every batch shares.
+struct PlaySettings<'p> {
+    strategy: Strategy,
+    max_fail_percentage: Option<f64>,
+    content: &'p PlayContent,
+    identities: &'p Identities,
+    batch_index: usize,
 }
 
 impl PlaybookRunner<'_> {
@@ -155,6 +176,7 @@ impl PlaybookRunner<'_> {
         self.snapshot_inventory(&ids)?;
 
         let name = self.play_name(play)?;
+        let settings = self.play_settings(play)?;
         if hosts.is_empty() {
             // Hosts that all failed earlier leave an empty play; a pattern
             // that matched nothing says so.
@@ -171,7 +193,10 @@ impl PlaybookRunner<'_> {
         // Batches are cut from every host of the play, failed ones included
         // (they just do not run), as ansible's `_get_serialized_batches`.
         let batches = serial_batches(play, &hosts_all)?;
-        for batch_all in batches {
+        self.break_play = false;
+        let content = play_content(play);
+        let identities = Identities::default();
+        for (batch_index, batch_all) in batches.into_iter().enumerate() {
             let batch: Vec<String> = batch_all
                 .iter()
                 .filter(|h| !self.failed_hosts.contains(*h))
@@ -181,11 +206,34 @@ impl PlaybookRunner<'_> {
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.play_start(&name);
             }
+            // An unknown strategy fails once the play has been announced.
+            let strategy = settings.strategy.clone().map_err(|msg| {
+                let mut text = msg;
+                text.push('\n');
+                text.push_str(&play.origin.context());
+                Fatal::msg(Exit::Error, text)
+            })?;
             if batch.is_empty() {
                 continue;
             }
             let failed_before = self.failed_hosts.len();
-            let ended = self.run_batch(play, &name, &hosts, &hosts_all, &batch, &compiled)?;
+            let run_settings = PlaySettings {
+                strategy,
+                max_fail_percentage: settings.max_fail_percentage,
+                content: &content,
+                identities: &identities,
+                batch_index,
+            };
+            let ended = self.run_batch(
+                play,
+                &name,
+                &hosts,
+                &hosts_all,
+                &batch,
+                batch_all.len(),
+                &compiled,
+                &run_settings,
+            )?;
             // A batch whose every host failed ends the whole run, as
             // ansible's PlaybookExecutor does (counting the batch's earlier
             // failed hosts too).
@@ -197,11 +245,55 @@ impl PlaybookRunner<'_> {
                 break;
             }
         }
+        // `max_fail_percentage` ends the playbook after this play.
+        if self.break_play {
+            self.stop_run = true;
+        }
         Ok(())
     }
 
+    /// The play's `strategy` and `max_fail_percentage`, templated with the
+    /// play's vars (ansible's `post_validate`); the percentage's errors
+    /// stop the run here, an unknown strategy only when a batch starts.
+    fn play_settings(&self, play: &Play) -> Result<PlayKeywords, Fatal> {
+        let strategy_value = match play.keywords.get("strategy").map(|a| &a.value) {
+            Some(Value::Str(raw)) if crate::templating::render::is_template(raw) => {
+                Some(self.template_play_keyword(play, "strategy", raw)?)
+            }
+            other => other.cloned(),
+        };
+        let strategy = strategy::play_strategy(strategy_value.as_ref(), &self.options.strategy);
+        let max_fail_percentage = match play.keywords.get("max_fail_percentage") {
+            None => None,
+            Some(attr) => {
+                let value = match &attr.value {
+                    Value::Str(raw) if crate::templating::render::is_template(raw) => {
+                        self.template_play_keyword(play, "max_fail_percentage", raw)?
+                    }
+                    other => other.clone(),
+                };
+                strategy::percent(&value).map_err(|e| {
+                    let origin = crate::playbook::model::Origin::new(&play.origin.file, attr.span);
+                    Fatal::msg(
+                        Exit::PARSE_ERROR,
+                        format!(
+                            "Error processing keyword 'max_fail_percentage': {e}\n{}",
+                            origin.context()
+                        ),
+                    )
+                })?
+            }
+        };
+        Ok(PlayKeywords {
+            strategy,
+            max_fail_percentage,
+        })
+    }
+
     /// One `serial` batch of a play: the whole play (facts, sections,
-    /// handlers) on these hosts. True when the play was ended.
+    /// handlers) on these hosts under the play's strategy. True when the
+    /// play was ended.
+    #[allow(clippy::too_many_arguments)]
     fn run_batch(
         &mut self,
         play: &Play,
@@ -209,7 +301,9 @@ impl PlaybookRunner<'_> {
         hosts: &[String],
         hosts_all: &[String],
         batch: &[String],
+        batch_size: usize,
         compiled: &[Item],
+        settings: &PlaySettings<'_>,
     ) -> Result<bool, Fatal> {
         let mut scope_data = self.play_scope(play, name, hosts, compiled);
         scope_data.hosts_all = hosts_all.to_vec();
@@ -219,51 +313,40 @@ impl PlaybookRunner<'_> {
         let mut base = Scope::default().with_keywords(&play.keywords, &play.tags, true);
         base.search_path = vec![play.basedir.clone()];
 
-        let shared = &self.shared;
-        let options = &self.options;
-        let mut run = PlayRun::new(shared, options, &mut self.stats, Arc::clone(&play_scope));
-        run.add_handlers(&play.roles, &play.handlers, &base);
-        if let Some(force) = play
-            .keywords
-            .get("force_handlers")
-            .and_then(|a| a.value.ansible_bool())
-        {
-            run.force_handlers = force;
-        }
-
-        if gather_facts(play, options) {
-            let gather = gathering_task(play);
-            let items = vec![Item::Task(gather)];
-            run.run_items(&items, &base, batch);
-        }
-        let mut sections: Vec<Vec<Item>> = vec![play.pre_tasks.clone()];
-        let mut main: Vec<Item> = Vec::new();
-        for role in &play.roles {
-            main.push(Item::Block(role.wrapped(role.compile())));
-        }
-        main.extend(play.tasks.iter().cloned());
-        sections.push(main);
-        sections.push(play.post_tasks.clone());
-        for section in sections {
-            if run.is_ended() {
-                break;
-            }
-            run.run_items(&section, &base, batch);
-            let active = run.active(batch);
-            if !run.force_handlers && active.is_empty() {
-                continue;
-            }
-            run.flush_handlers(batch);
-        }
-        if let Some(msg) = run.fatal.take() {
+        let live = LiveInventory::new(
+            &mut *self.inventory,
+            &self.inventory_vars,
+            &self.shared.factory.store,
+        );
+        let plan = BatchPlan {
+            play,
+            base,
+            content: settings.content,
+            identities: settings.identities,
+            gather: gather_facts(play, &self.options)
+                .then(|| vec![Item::Task(gathering_task(play))]),
+            batch_index: settings.batch_index,
+            inventory: &live,
+            max_fail_percentage: settings.max_fail_percentage,
+            batch_size,
+        };
+        let outcome = plan.run(
+            settings.strategy,
+            &self.shared,
+            &self.options,
+            &mut self.stats,
+            play_scope,
+            batch,
+        );
+        if let Some(msg) = outcome.fatal {
             return Err(Fatal::msg(Exit::Error, msg));
         }
-        let ended = run.is_play_ended();
-        let failed = std::mem::take(&mut run.failed_for_run);
-        let cleared = std::mem::take(&mut run.cleared_for_run);
-        self.failed_hosts.retain(|h| !cleared.contains(h));
-        self.failed_hosts.extend(failed);
-        Ok(ended)
+        self.failed_hosts.retain(|h| !outcome.cleared.contains(h));
+        self.failed_hosts.extend(outcome.failed);
+        if outcome.break_play {
+            self.break_play = true;
+        }
+        Ok(outcome.play_ended)
     }
 
     /// `vars_files` for each host: every entry (or the first existing file
@@ -531,6 +614,18 @@ fn find_vars_file(basedir: &std::path::Path, name: &str) -> Option<std::path::Pa
     [basedir.join("vars").join(name), basedir.join(name)]
         .into_iter()
         .find(|p| p.is_file())
+}
+
+/// The play's sections: pre_tasks, roles + tasks, post_tasks.
+fn play_content(play: &Play) -> PlayContent {
+    let mut main: Vec<Item> = Vec::new();
+    for role in &play.roles {
+        main.push(Item::Block(role.wrapped(role.compile())));
+    }
+    main.extend(play.tasks.iter().cloned());
+    PlayContent {
+        sections: vec![play.pre_tasks.clone(), main, play.post_tasks.clone()],
+    }
 }
 
 fn gather_facts(play: &Play, options: &RunOptions) -> bool {

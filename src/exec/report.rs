@@ -123,6 +123,10 @@ impl TaskError {
 /// The `[ERROR]:` text for a failed result: `Task failed: Module failed:
 /// msg` (or `Action failed:` for controller actions) and the task origin.
 pub fn failed_result_report(kind: &str, msg: &str, task_origin: &Origin) -> String {
+    // An empty message leaves ansible's default text ("Action failed.").
+    if msg.is_empty() {
+        return format!("Task failed: {kind} failed.\n{}", task_origin.context());
+    }
     format!(
         "{}\n{}",
         failed_result_message(kind, msg),

@@ -4,31 +4,21 @@
 //! out of the play unless rescued. Handlers run at the end of each section
 //! (pre_tasks, roles + tasks, post_tasks) and on `meta: flush_handlers`.
 
-use super::execute::{TaskOutcome, TaskRun};
+use super::execute::{Outcome, TaskOutcome, TaskRun};
+use super::free::{End, HostPort, Step, TaskKey};
+use super::handlers::Handler;
+use super::inventory_actions::{bypasses_host_loop, is_inventory_action};
+use super::live_inventory::InventoryEdits;
 use super::scope::Scope;
 use super::{RunOptions, Shared};
 use crate::output::default::TaskInfo;
 use crate::output::{Stats, callback_view};
 use crate::playbook::model::tags::should_run;
-use crate::playbook::model::{Block, BlockKind, Item, Role, RoleSource, Task, TaskKind};
+use crate::playbook::model::{Block, BlockKind, Item, RoleSource, Task, TaskKind};
 use crate::value::{Map, Value};
 use crate::vars::PlayScope;
 use std::collections::HashSet;
 use std::sync::Arc;
-
-/// A handler with the scope it was defined in.
-struct Handler {
-    task: Task,
-    scope: Scope,
-    /// Hosts notified and not yet run.
-    notified: Vec<String>,
-    /// The name, templated with the play's variables on first use; `None`
-    /// inside when it cannot be templated (the handler is then reachable
-    /// through `listen` only).
-    resolved_name: Option<Option<String>>,
-    /// The handler block it belongs to (numbered in load order).
-    block: usize,
-}
 
 /// The state of one play being run.
 pub struct PlayRun<'a> {
@@ -36,9 +26,9 @@ pub struct PlayRun<'a> {
     pub options: &'a RunOptions,
     pub(super) stats: &'a mut Stats,
     pub play: Arc<PlayScope>,
-    handlers: Vec<Handler>,
+    pub(super) handlers: Vec<Handler>,
     /// Hosts out of the play (failed or `end_host`).
-    removed: HashSet<String>,
+    pub(super) removed: HashSet<String>,
     /// Hosts that failed (or were unreachable) and stay failed for the
     /// rest of the run (ansible's `TaskQueueManager._failed_hosts`).
     pub failed_for_run: HashSet<String>,
@@ -48,27 +38,53 @@ pub struct PlayRun<'a> {
     /// How many times `meta: clear_host_errors` ran, and at which of those
     /// counts each host last failed: a block's `always` that clears errors
     /// forgets the failures from before the clear.
-    clear_epoch: usize,
-    failed_at: std::collections::HashMap<String, usize>,
+    pub(super) clear_epoch: usize,
+    pub(super) failed_at: std::collections::HashMap<String, usize>,
     /// By role identity (`Scope::role_key`): hosts on which a task of the
     /// role gave a result, and hosts on which the role completed (ansible's
     /// `_had_task_run` and `_completed`).
-    role_ran: std::collections::HashMap<String, HashSet<String>>,
-    role_completed: std::collections::HashMap<String, HashSet<String>>,
+    pub(super) role_ran: std::collections::HashMap<String, HashSet<String>>,
+    pub(super) role_completed: std::collections::HashMap<String, HashSet<String>>,
     /// Handler blocks registered so far.
-    handler_blocks: usize,
+    pub(super) handler_blocks: usize,
     /// Included roles whose handlers are registered.
-    included_role_handlers: HashSet<String>,
+    pub(super) included_role_handlers: HashSet<String>,
     /// `meta: end_play`/`end_batch` was run: nothing more in this batch.
-    ended: bool,
+    pub(super) ended: bool,
     /// `meta: end_play` was run: no later batch either.
-    play_ended: bool,
+    pub(super) play_ended: bool,
     /// An error that ends the whole run (a notified handler that does not
     /// exist, under `ERROR_ON_MISSING_HANDLER`).
     pub fatal: Option<String>,
     /// Handlers run on failed hosts too (the play's `force_handlers`, else
     /// the command line and configuration).
     pub force_handlers: bool,
+    /// Where `add_host` and `group_by` results go (none: they change
+    /// nothing, as in a run without an inventory).
+    pub inventory: Option<&'a dyn InventoryEdits>,
+    /// The play's `max_fail_percentage` (linear strategy only) and the
+    /// size of the batch it is measured against.
+    pub max_fail_percentage: Option<f64>,
+    pub batch_size: usize,
+    /// The hosts this run started with.
+    pub batch_hosts: Vec<String>,
+    /// `max_fail_percentage` was exceeded: no later play runs.
+    pub break_play: bool,
+    /// Hosts found unreachable in this run of the play (they do not count
+    /// as failed for `max_fail_percentage`).
+    pub(super) unreachable: HashSet<String>,
+    /// Results reported so far (a task that reported none is not checked
+    /// against `max_fail_percentage`).
+    pub(super) results_seen: usize,
+    /// Under `free`/`host_pinned`: this walker's host and the scheduler.
+    pub(super) free: Option<HostPort<'a>>,
+    /// The handler about to run (its banner identity under `free`).
+    pub(super) handler_key: Option<usize>,
+    /// Under `free`: handlers still notified after the one about to start.
+    pub(super) flush_after: Option<usize>,
+    /// The batch's fact gathering task (its address) and the batch number:
+    /// its banner identity is the batch's own.
+    pub gather_key: Option<(usize, usize)>,
 }
 
 fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> TaskInfo {
@@ -125,67 +141,17 @@ impl<'a> PlayRun<'a> {
             play_ended: false,
             fatal: None,
             force_handlers: options.force_handlers,
-        }
-    }
-
-    /// Register the play's handlers: roles' (dependencies first), then the
-    /// play's own.
-    pub fn add_handlers(&mut self, roles: &[Role], play_handlers: &[Item], scope: &Scope) {
-        let mut items = Vec::new();
-        for role in roles {
-            items.extend(role.handler_blocks());
-        }
-        items.extend(play_handlers.iter().cloned());
-        let mut scope = scope.clone();
-        scope.handlers = true;
-        self.collect_handlers(&items, &scope);
-    }
-
-    /// The handlers of a role that `include_role` brought in, once per
-    /// role and handlers file: later tasks can notify them.
-    pub(super) fn add_included_role_handlers(&mut self, role: &Role, scope: &Scope) {
-        let items = role.handler_blocks();
-        if items.is_empty() {
-            return;
-        }
-        let key = format!("{}\0{:?}", role.path.display(), role_handler_files(&items));
-        if !self.included_role_handlers.insert(key) {
-            return;
-        }
-        let mut scope = scope.clone();
-        scope.handlers = true;
-        self.collect_handlers(&items, &scope);
-    }
-
-    /// Register handlers. Each top-level block, and each run of
-    /// consecutive bare tasks (ansible's implicit block), is one handler
-    /// block: lookups by name search the blocks last loaded first.
-    fn collect_handlers(&mut self, items: &[Item], scope: &Scope) {
-        let mut after_task = false;
-        for item in items {
-            if !(after_task && matches!(item, Item::Task(_))) {
-                self.handler_blocks += 1;
-            }
-            after_task = matches!(item, Item::Task(_));
-            self.collect_in_block(item, scope);
-        }
-    }
-
-    fn collect_in_block(&mut self, item: &Item, scope: &Scope) {
-        match item {
-            Item::Task(task) => self.handlers.push(Handler {
-                task: task.clone(),
-                scope: scope.clone(),
-                notified: Vec::new(),
-                resolved_name: None,
-                block: self.handler_blocks,
-            }),
-            Item::Block(block) => {
-                let inner = scope.enter_block(block);
-                for inner_item in block.block.iter().chain(&block.rescue).chain(&block.always) {
-                    self.collect_in_block(inner_item, &inner);
-                }
-            }
+            inventory: None,
+            max_fail_percentage: None,
+            batch_size: 0,
+            batch_hosts: Vec::new(),
+            break_play: false,
+            unreachable: HashSet::new(),
+            results_seen: 0,
+            free: None,
+            handler_key: None,
+            flush_after: None,
+            gather_key: None,
         }
     }
 
@@ -203,15 +169,48 @@ impl<'a> PlayRun<'a> {
     /// `ansible_play_hosts` and `ansible_play_batch` leave out hosts that
     /// failed or ended (the play's `_removed_hosts`); a clear of host
     /// errors does not bring them back, as in ansible.
-    fn leave_play_hosts(&mut self, host: &str) {
+    pub(super) fn leave_play_hosts(&mut self, host: &str) {
         if !self.play.hosts.iter().any(|h| h == host) && !self.play.batch.iter().any(|h| h == host)
         {
             return;
+        }
+        if let Some(port) = self.free {
+            self.play = port.play();
         }
         let mut play = (*self.play).clone();
         play.hosts.retain(|h| h != host);
         play.batch.retain(|h| h != host);
         self.play = Arc::new(play);
+        if let Some(port) = self.free {
+            port.set_play(Arc::clone(&self.play));
+        }
+    }
+
+    /// An error that ends the run (and, under `free`, every host's walk).
+    pub(super) fn set_fatal(&mut self, msg: String) {
+        if let Some(port) = self.free {
+            port.end_all(End::Fatal(msg.clone()));
+        }
+        self.fatal = Some(msg);
+        self.ended = true;
+    }
+
+    /// Under `free`, another host ended the batch (or the run): stop.
+    pub(super) fn stop_for_end(&mut self) {
+        self.ended = true;
+        if let Some(End::Play) = self.free.and_then(|p| p.run().end()) {
+            self.play_ended = true;
+        }
+    }
+
+    /// The banner identity of the task about to run.
+    fn task_key(&mut self, task: &Task) -> TaskKey {
+        let address = task as *const Task as usize;
+        match (self.handler_key.take(), self.gather_key) {
+            (Some(index), _) => TaskKey::Handler(index),
+            (None, Some((gather, batch))) if gather == address => TaskKey::Gather(batch),
+            _ => TaskKey::Task(address),
+        }
     }
 
     /// `meta: end_play` ends every batch of the play, `end_batch` only this one.
@@ -264,7 +263,11 @@ impl<'a> PlayRun<'a> {
             _ => None,
         };
         let Some(key) = dedup_key else {
-            return self.run_block_sections(block, &inner, hosts);
+            let failed = self.run_block_sections(block, &inner, hosts);
+            if matches!(block.kind, BlockKind::Role(_)) {
+                self.role_complete_turn(block, hosts, &failed);
+            }
+            return failed;
         };
         let done = self.role_completed.get(&key).cloned().unwrap_or_default();
         let todo: Vec<String> = hosts
@@ -276,6 +279,7 @@ impl<'a> PlayRun<'a> {
             return Vec::new();
         }
         let failed = self.run_block_sections(block, &inner, &todo);
+        self.role_complete_turn(block, &todo, &failed);
         let ran = self.role_ran.get(&key).cloned().unwrap_or_default();
         let completed: Vec<String> = self
             .active(&todo)
@@ -289,6 +293,27 @@ impl<'a> PlayRun<'a> {
                 .extend(completed);
         }
         failed
+    }
+
+    /// Under `free`, a role ends with ansible's implicit `role_complete`
+    /// meta task: a step on the host's turn (it shows nothing) for a host
+    /// still in the play.
+    fn role_complete_turn(&mut self, block: &Block, hosts: &[String], failed: &[String]) {
+        let Some(port) = self.free else {
+            return;
+        };
+        if self.ended || self.active(hosts).iter().all(|h| failed.contains(h)) {
+            return;
+        }
+        if !port.ready(Step {
+            key: TaskKey::RoleEnd(block as *const Block as usize),
+            throttle: 0,
+            meta: true,
+        }) {
+            self.stop_for_end();
+            return;
+        }
+        self.sync_play();
     }
 
     /// A block's `block`, `rescue` and `always` sections on `hosts`.
@@ -343,19 +368,37 @@ impl<'a> PlayRun<'a> {
 
     /// What the callback is told about a task about to run (a fresh
     /// identity, the banner prefix and the templated name).
-    fn new_task_info(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> TaskInfo {
-        let uuid = self.next_uuid();
+    pub(super) fn new_task_info(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        hosts: &[String],
+        key: TaskKey,
+    ) -> TaskInfo {
         let prefix = if scope.handlers {
             "RUNNING HANDLER"
         } else {
             "TASK"
         };
-        let name = self.display_name(task, scope, hosts.first());
+        // Under `free` every host's run of a task shares one identity and
+        // the name the first host gave it.
+        let (uuid, name) = match self.free {
+            Some(port) => port.identity(key, &mut || {
+                (
+                    self.next_uuid(),
+                    self.display_name(task, scope, hosts.first()),
+                )
+            }),
+            None => (
+                self.next_uuid(),
+                self.display_name(task, scope, hosts.first()),
+            ),
+        };
         task_info(task, uuid, prefix, name)
     }
 
     /// A task identity unique in the whole run (callbacks key on it).
-    fn next_uuid(&mut self) -> usize {
+    fn next_uuid(&self) -> usize {
         self.shared
             .task_counter
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
@@ -438,34 +481,95 @@ impl<'a> PlayRun<'a> {
         false
     }
 
-    fn run_task(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
+    pub(super) fn run_task(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
+        let seen = self.results_seen;
+        let mut failed = self.run_task_on(task, scope, hosts);
+        if self.results_seen > seen && self.max_fail_exceeded() {
+            failed = hosts.to_vec();
+        }
+        failed
+    }
+
+    /// `max_fail_percentage` after a task (`LinearStrategy.run`): when the
+    /// batch's failed hosts exceed it, every host fails and the batch ends
+    /// ("NO MORE HOSTS LEFT", twice, as ansible says it), and so does the
+    /// playbook after this play.
+    fn max_fail_exceeded(&mut self) -> bool {
+        let Some(percentage) = self.max_fail_percentage else {
+            return false;
+        };
+        let batch_size = self.batch_size.max(1) as f64;
+        let failed = self
+            .failed_for_run
+            .iter()
+            .filter(|h| !self.unreachable.contains(*h))
+            .count();
+        if failed as f64 / batch_size <= percentage / 100.0 {
+            return false;
+        }
+        for host in self.batch_hosts.clone() {
+            self.failed_for_run.insert(host.clone());
+            self.removed.insert(host);
+        }
+        if let Ok(mut cb) = self.shared.callback.lock() {
+            cb.no_hosts_remaining();
+            cb.no_hosts_remaining();
+        }
+        self.break_play = true;
+        self.ended = true;
+        true
+    }
+
+    fn run_task_on(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
+        let key = self.task_key(task);
         // Notified handlers run whatever the tag selection (ansible does not
         // filter the play's handlers by tags).
         if (!scope.handlers && !self.selected(task, scope)) || !self.started(task) {
             return Vec::new();
         }
         let short = super::actions::short_name(&task.action);
-        if short == "meta" {
-            return self.run_meta(task, scope, hosts);
+        if self.free.is_some() && !self.free_turn(task, scope, hosts, key) {
+            return Vec::new();
         }
-        let info = self.new_task_info(task, scope, hosts);
+        if short == "meta" {
+            return self.run_meta(task, scope, hosts, key);
+        }
+        let info = self.new_task_info(task, scope, hosts, key);
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.task_start(&info);
         }
         if let Ok(mut current) = self.shared.current.lock() {
-            *current = Some(info.clone());
+            for host in hosts {
+                current.insert(host.clone(), info.clone());
+            }
         }
         if matches!(task.kind, TaskKind::IncludeTasks | TaskKind::IncludeRole) {
-            return self.run_include(task, scope, hosts, &info);
+            return self.run_include(task, scope, hosts, &info, key);
         }
         let run_once = is_true(scope.keyword(task, "run_once"));
-        let targets: Vec<String> = if run_once {
+        // An action that bypasses the host loop (`add_host`) runs once, on
+        // the first host, like run_once, but registers only for that host.
+        let bypass = bypasses_host_loop(super::actions::short_name(&task.action));
+        let targets: Vec<String> = if run_once || bypass {
             hosts.iter().take(1).cloned().collect()
         } else {
             hosts.to_vec()
         };
+        // ansible ignores `throttle` on run_once tasks.
+        let throttle = if run_once || self.free.is_some() {
+            0
+        } else {
+            match targets.first().map(|h| self.throttle(task, scope, h)) {
+                Some(Ok(n)) => n,
+                Some(Err(msg)) => {
+                    self.set_fatal(msg);
+                    return Vec::new();
+                }
+                None => 0,
+            }
+        };
         let mut failed = Vec::new();
-        self.run_on_hosts(task, scope, &targets, &mut |walk, host, outcome| {
+        let mut handle = |walk: &mut Self, host: &str, outcome: TaskOutcome| {
             let applies_to: Vec<String> = if run_once {
                 hosts.to_vec()
             } else {
@@ -474,11 +578,29 @@ impl<'a> PlayRun<'a> {
             if walk.process(task, scope, host, &applies_to, &info, outcome) {
                 failed.push(host.to_string());
             }
-        });
+        };
+        match self.free {
+            Some(port) => {
+                // Under `free` the task runs while the other hosts go on.
+                port.start(key);
+                let outcome = targets
+                    .first()
+                    .map(|host| TaskRun::new(self.shared, &self.play, task, scope, host).run());
+                if !port.finish_task() {
+                    self.ended = true;
+                    return Vec::new();
+                }
+                self.sync_play();
+                if let (Some(host), Some(outcome)) = (targets.first(), outcome) {
+                    handle(self, host, outcome);
+                }
+            }
+            None => self.run_on_hosts(task, scope, &targets, throttle, &mut handle),
+        }
         // A failure of a run_once or any_errors_fatal task fails every
         // host of the batch (they go to their rescue, if any), unless the
         // task ignores errors (`LinearStrategy.run`).
-        let fatal = (run_once || is_true(scope.keyword(task, "any_errors_fatal")))
+        let fatal = (run_once || bypass || is_true(scope.keyword(task, "any_errors_fatal")))
             && !is_true(scope.keyword(task, "ignore_errors"));
         if fatal && !failed.is_empty() {
             failed = hosts.to_vec();
@@ -491,19 +613,23 @@ impl<'a> PlayRun<'a> {
 
     /// Run `task` on every host, up to `forks` at once, handing each
     /// outcome to `done` in host order as soon as it and the ones before it
-    /// are there (so output is stable, and with one fork each host's result
+    /// are there (at most `throttle` at once when it is set; so output is stable, and with one fork each host's result
     /// is printed before the next host starts, as ansible prints it).
     fn run_on_hosts(
         &mut self,
         task: &Task,
         scope: &Scope,
         hosts: &[String],
+        throttle: usize,
         done: &mut dyn FnMut(&mut Self, &str, TaskOutcome),
     ) {
         let shared = self.shared;
         let play = Arc::clone(&self.play);
         let run_one = |host: &String| TaskRun::new(shared, &play, task, scope, host).run();
-        let workers = shared.forks.min(hosts.len());
+        let mut workers = shared.forks.min(hosts.len());
+        if throttle > 0 {
+            workers = workers.min(throttle);
+        }
         if workers <= 1 {
             for host in hosts {
                 let outcome = run_one(host);
@@ -561,9 +687,86 @@ impl<'a> PlayRun<'a> {
         });
     }
 
+    /// Under `free`: wait for this host's turn to run the task (false: the
+    /// batch or the run ended). What ansible's free strategy says about
+    /// keywords it does not honour is said here.
+    fn free_turn(&mut self, task: &Task, scope: &Scope, hosts: &[String], key: TaskKey) -> bool {
+        let (Some(port), Some(host)) = (self.free, hosts.first()) else {
+            return true;
+        };
+        let throttle = match self.throttle(task, scope, host) {
+            Ok(n) => n,
+            Err(msg) => {
+                self.set_fatal(msg);
+                return false;
+            }
+        };
+        let short = super::actions::short_name(&task.action);
+        let meta = short == "meta";
+        if !port.ready(Step {
+            key,
+            throttle,
+            meta,
+        }) {
+            self.stop_for_end();
+            return false;
+        }
+        self.sync_play();
+        if scope.handlers
+            && let Some(after) = self.flush_after.take()
+        {
+            port.set_flush_pending(after);
+        }
+        if bypasses_host_loop(short) {
+            let origin = task.origin.context();
+            self.set_fatal(format!(
+                "The '{}' module bypasses the host loop, which is currently not supported in the free strategy and would instead execute for every host in the inventory list.\n{origin}",
+                task.action
+            ));
+            return false;
+        }
+        if is_true(scope.keyword(task, "run_once")) {
+            port.run().warn_once(
+                "Using run_once with the free strategy is not currently supported. This task will still be executed for every host in the inventory list.",
+            );
+        }
+        if !meta && is_true(scope.keyword(task, "any_errors_fatal")) {
+            port.run().warn_once(
+                "Using any_errors_fatal with the free strategy is not supported, as tasks are executed independently on each host",
+            );
+        }
+        true
+    }
+
+    /// The task's `throttle` for `host` (templated, as `_queue_task` does;
+    /// 0: no limit), or ansible's error when it is not an integer.
+    pub(super) fn throttle(&self, task: &Task, scope: &Scope, host: &str) -> Result<usize, String> {
+        let Some(raw) = scope.keyword(task, "throttle").cloned() else {
+            return Ok(0);
+        };
+        let run = TaskRun::new(self.shared, &self.play, task, scope, host);
+        let converted = run
+            .template_plain(&raw)
+            .and_then(|v| super::strategy::python_int(&v));
+        match converted {
+            Ok(n) => Ok(usize::try_from(n).unwrap_or(0)),
+            Err(e) => {
+                let mut text = format!("Failed to convert the throttle value to an integer: {e}");
+                let origin = task
+                    .keywords
+                    .get("throttle")
+                    .map(|a| crate::playbook::model::Origin::new(&task.origin.file, a.span))
+                    .unwrap_or_else(|| task.origin.clone());
+                text.push('\n');
+                text.push_str(&origin.context());
+                Err(text)
+            }
+        }
+    }
+
     /// Report an outcome, update stats and variables; true when the host
     /// failed (and the failure is not ignored).
-    fn process(
+    pub(super) fn process(
         &mut self,
         task: &Task,
         scope: &Scope,
@@ -575,14 +778,42 @@ impl<'a> PlayRun<'a> {
         for warning in self.shared.templar.services().take_warnings() {
             crate::cli::display::warning(&warning);
         }
+        self.results_seen += 1;
+        // A templated action is this host's own (callbacks see it so).
+        let host_info;
+        let info = if crate::templating::render::is_template(&info.action) {
+            let run = TaskRun::new(self.shared, &self.play, task, scope, host);
+            host_info = TaskInfo {
+                action: run.action_name(),
+                ..info.clone()
+            };
+            &host_info
+        } else {
+            info
+        };
         let action = info.action.clone();
         let is_debug = super::actions::short_name(&action) == "debug";
         let no_log = is_true(scope.keyword(task, "no_log"));
         let ignore_errors = is_true(scope.keyword(task, "ignore_errors"));
+        // `add_host`/`group_by` results change the inventory here, as the
+        // strategy applies them; their successful items are reported after
+        // that, with the `changed` it decided.
+        let inventory_task = is_inventory_action(super::actions::short_name(&action));
         let overall = match outcome {
-            TaskOutcome::Single(o) => o,
-            // Items were reported as they finished.
-            TaskOutcome::Loop(run) => run.overall,
+            TaskOutcome::Single(mut o) => {
+                if inventory_task && is_ok(&o.result) {
+                    self.apply_inventory_result(task, scope, host, &mut o, &Map::new());
+                }
+                o
+            }
+            TaskOutcome::Loop(mut run) => {
+                // Items were reported as they finished (but for the ok
+                // items of add_host/group_by, reported once applied).
+                if inventory_task && is_ok(&run.overall.result) {
+                    self.apply_inventory_items(task, scope, host, info, &mut run, no_log);
+                }
+                run.overall
+            }
         };
         let result = &overall.result;
         let failed = overall.flag("failed");
@@ -659,12 +890,23 @@ impl<'a> PlayRun<'a> {
             Err(poisoned) => poisoned.into_inner(),
         };
         if let Some(error) = &overall.error {
-            cb.error(error);
+            cb.task_error(info, error);
         }
         if unreachable {
-            stats.unreachable += 1;
-            cb.runner_on_unreachable(host, info, view);
-            return true;
+            // `ignore_unreachable`: counted ok and ignored, the host stays.
+            let ignored = is_true(scope.keyword(task, "ignore_unreachable"));
+            if ignored {
+                stats.ok += 1;
+                stats.ignored += 1;
+            } else {
+                if let Some(port) = self.free {
+                    port.mark_unreachable();
+                }
+                self.unreachable.insert(host.to_string());
+                stats.unreachable += 1;
+            }
+            cb.runner_on_unreachable(host, info, view, ignored);
+            return !ignored;
         }
         if failed {
             if ignore_errors {
@@ -726,341 +968,151 @@ impl<'a> PlayRun<'a> {
         false
     }
 
-    fn notify(&mut self, task: &Task, scope: &Scope, host: &str) {
-        // Blocks pass `notify` down to their tasks (`Notifiable`); the
-        // names may be templates (of a name or a list of names).
-        let Some(raw) = scope.keyword(task, "notify").cloned() else {
+    /// Apply one `add_host`/`group_by` result (a task's or a loop item's)
+    /// to the inventory; its `changed` says whether anything changed, then
+    /// `changed_when`/`failed_when` are evaluated again with it.
+    fn apply_inventory_result(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        outcome: &mut Outcome,
+        item_vars: &Map,
+    ) {
+        let Some(inventory) = self.inventory else {
             return;
         };
-        let run = TaskRun::new(self.shared, &self.play, task, scope, host);
-        let value = run.template_plain(&raw).unwrap_or(raw);
-        let names: Vec<String> = match value {
-            Value::List(items) => items.iter().map(Value::python_str).collect(),
-            Value::Null => return,
-            other => vec![other.python_str()],
-        };
-        self.resolve_handler_names();
-        for name in names {
-            // As `search_handlers_by_notification`: the first handler with
-            // that name (plain or role-qualified), then every handler
-            // listening to it (one per handler name).
-            // Blocks loaded last are searched first ("last handler loaded
-            // with the same name wins"), tasks in a block in order.
-            let mut order: Vec<usize> = (0..self.handlers.len()).collect();
-            order.sort_by_key(|i| (std::cmp::Reverse(self.handlers[*i].block), *i));
-            let mut matched: Vec<usize> = Vec::new();
-            if let Some(index) = order.iter().copied().find(|i| {
-                let handler = &self.handlers[*i];
-                let Some(Some(own)) = &handler.resolved_name else {
-                    return false;
-                };
-                *own == name || role_qualified(handler, own).contains(&name)
-            }) {
-                matched.push(index);
-            }
-            let mut seen: HashSet<String> = HashSet::new();
-            for index in order {
-                let handler = &self.handlers[index];
-                let topics: Vec<String> = match handler.task.keyword("listen") {
-                    Some(Value::List(l)) => l.iter().map(Value::python_str).collect(),
-                    Some(Value::Null) | None => Vec::new(),
-                    Some(v) => vec![v.python_str()],
-                };
-                // A role's handler also listens to `role : topic`
-                // (`Handler._validate_listen`).
-                let listens = topics
-                    .iter()
-                    .any(|t| *t == name || role_qualified(handler, t).contains(&name));
-                if !listens {
-                    continue;
-                }
-                let own = handler.task.name.as_ref().map(Value::python_str);
-                if let Some(own) = own.filter(|n| !n.is_empty())
-                    && !seen.insert(own)
-                {
-                    continue;
-                }
-                matched.push(index);
-            }
-            if matched.is_empty() {
-                let msg = format!(
-                    "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
-                );
-                if self.options.error_on_missing_handler {
-                    self.fatal = Some(msg);
-                    self.ended = true;
-                    return;
-                }
-                crate::cli::display::warning(&msg);
-            }
-            for index in matched {
-                let notified = &mut self.handlers[index].notified;
-                if !notified.iter().any(|h| h == host) {
-                    notified.push(host.to_string());
-                }
-            }
-        }
-    }
-
-    /// Template handler names with the play's variables (once each), as
-    /// ansible does when it first looks handlers up; a name that cannot be
-    /// templated makes its handler unusable unless it listens to topics.
-    fn resolve_handler_names(&mut self) {
-        let Some(host) = self.play.hosts_all.first().cloned() else {
-            return;
-        };
-        let mut context = None;
-        for index in 0..self.handlers.len() {
-            if self.handlers[index].resolved_name.is_some() {
-                continue;
-            }
-            let handler = &self.handlers[index];
-            let resolved = match &handler.task.name {
-                None => None,
-                Some(Value::Str(name)) if crate::templating::render::is_template(name) => {
-                    let context = context.get_or_insert_with(|| {
-                        self.shared
-                            .factory
-                            .context(&self.play, &host, None, Map::new())
-                    });
-                    match self.shared.templar.template_in(name, context) {
-                        Ok(v) => Some(v.python_str()),
-                        Err(e) => {
-                            if handler.task.keyword("listen").is_none() {
-                                crate::cli::display::warning(&format!(
-                                    "Handler '{name}' is unusable because it has no listen topics and the name could not be templated (host-specific variables are not supported in handler names). The error: {}",
-                                    e.message
-                                ));
-                            }
-                            None
-                        }
-                    }
-                }
-                Some(other) => Some(other.python_str()),
-            };
-            self.handlers[index].resolved_name = Some(resolved);
-        }
-    }
-
-    /// Run notified handlers in definition order (handlers may notify
-    /// later handlers in the same flush).
-    pub fn flush_handlers(&mut self, hosts: &[String]) {
-        if let Ok(cb) = self.shared.callback.lock() {
-            for host in hosts {
-                if self.handlers.iter().any(|h| h.notified.contains(host)) {
-                    cb.display
-                        .debug(&format!("META: triggered running handlers for {host}"));
-                }
-            }
-        }
-        self.flush_handlers_in(hosts, false);
-    }
-
-    /// Run notified handlers; `rescuable` when the flush sits in a block
-    /// with a `rescue` (a failing handler then goes there). Returns the
-    /// hosts whose handlers failed.
-    fn flush_handlers_in(&mut self, hosts: &[String], rescuable: bool) -> Vec<String> {
-        let mut failed: Vec<String> = Vec::new();
-        let mut index = 0;
-        while index < self.handlers.len() {
-            let notified = std::mem::take(&mut self.handlers[index].notified);
-            let targets: Vec<String> = hosts
-                .iter()
-                .filter(|h| notified.contains(h))
-                .filter(|h| self.force_handlers || !self.removed.contains(*h))
-                .cloned()
-                .collect();
-            if !targets.is_empty() && !self.ended {
-                let task = self.handlers[index].task.clone();
-                let mut scope = self.handlers[index].scope.clone();
-                scope.rescuable = rescuable;
-                if self.force_handlers {
-                    for h in &targets {
-                        self.removed.remove(h);
-                    }
-                }
-                for host in self.run_task(&task, &scope, &targets) {
-                    if !failed.contains(&host) {
-                        failed.push(host);
-                    }
-                }
-            }
-            index += 1;
-        }
-        failed
-    }
-
-    /// `meta:` tasks (`StrategyBase._execute_meta` under the linear
-    /// strategy): some run per host, the others once for all hosts; each
-    /// run shows the task banner, and a false `when` reports a skip.
-    fn run_meta(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
-        let what = task
-            .args
-            .get("_raw_params")
-            .map(Value::python_str)
-            .unwrap_or_default();
-        let what = what.trim().to_string();
-        let per_host = matches!(
-            what.as_str(),
-            "noop"
-                | "reset_connection"
-                | "end_host"
-                | "role_complete"
-                | "flush_handlers"
-                | "end_role"
-        );
-        let targets: Vec<String> = if per_host {
-            hosts.to_vec()
+        let applied = if let Some(Value::Map(info)) = outcome.result.get("add_host") {
+            let name = info.get("host_name").map(Value::python_str);
+            inventory.add_host(info).map(|changed| (changed, name))
+        } else if outcome.result.contains_key("add_group") {
+            inventory
+                .add_group(host, &outcome.result)
+                .map(|changed| (changed, None))
         } else {
-            hosts.iter().take(1).cloned().collect()
+            return;
         };
-        let info = self.new_task_info(task, scope, hosts);
-        let mut flush_for: Vec<String> = Vec::new();
-        for host in &targets {
-            if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.task_start(&info);
-            }
-            if scope.handlers && what == "flush_handlers" {
-                // An error that ends the run, as in `_execute_meta`.
-                self.fatal = Some("flush_handlers cannot be used as a handler".into());
-                self.ended = true;
-                return Vec::new();
-            }
-            let conditions = scope.conditions(task);
-            let supports_when = !matches!(
-                what.as_str(),
-                "noop" | "refresh_inventory" | "reset_connection"
-            );
-            let holds = if conditions.is_empty() || !supports_when {
-                true
-            } else {
-                let run = TaskRun::new(self.shared, &self.play, task, scope, host);
-                run.conditions_hold(&conditions)
-            };
-            if !holds {
-                let suffix = match what.as_str() {
-                    "flush_handlers" => format!(", not running handlers for {host}"),
-                    "clear_facts" => format!(", not clearing facts and fact cache for {host}"),
-                    "clear_host_errors" => {
-                        format!(", not clearing host error state for {host}")
-                    }
-                    "end_batch" => ", continuing current batch".to_string(),
-                    "end_play" => ", continuing play".to_string(),
-                    "end_host" => format!(", continuing execution for {host}"),
-                    _ => String::new(),
-                };
-                let reason = format!("{what} conditional evaluated to False{suffix}");
-                self.meta_verbose(&reason);
-                let mut result = Map::new();
-                result.insert("msg".into(), Value::str(what.as_str()));
-                result.insert("skipped".into(), Value::Bool(true));
-                result.insert("skip_reason".into(), Value::str(reason));
-                // Reported, but not counted in the recap (as ansible).
-                let view = callback_view(&result, false, false);
-                if let Ok(mut cb) = self.shared.callback.lock() {
-                    cb.runner_on_skipped(host, &info, view);
+        match applied {
+            Ok((changed, added)) => {
+                outcome
+                    .result
+                    .insert("changed".into(), Value::Bool(changed));
+                // A host added by the play joins `ansible_play_hosts_all`
+                // (the strategy's `_hosts_cache_all`).
+                if let Some(name) = added.filter(|n| changed && !self.play.hosts_all.contains(n)) {
+                    let mut play = (*self.play).clone();
+                    play.hosts_all.push(name);
+                    self.play = Arc::new(play);
                 }
+            }
+            Err(msg) => {
+                outcome.result.insert("failed".into(), Value::Bool(true));
+                outcome.result.insert("msg".into(), Value::str(msg));
+                return;
+            }
+        }
+        let register = task.keyword("register").map(Value::python_str);
+        let run = TaskRun::new(self.shared, &self.play, task, scope, host);
+        if let Err(e) = run.apply_changed_failed_when(outcome, register.as_deref(), item_vars) {
+            *outcome = Outcome::from_error(&e, &task.origin);
+        }
+    }
+
+    /// The items of an `add_host`/`group_by` loop: each applied and
+    /// reported, the task's result following them.
+    fn apply_inventory_items(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        info: &TaskInfo,
+        run: &mut super::execute::LoopRun,
+        no_log: bool,
+    ) {
+        for item in &mut run.items {
+            if !(item.result.contains_key("add_host") || item.result.contains_key("add_group")) {
                 continue;
             }
-            match what.as_str() {
-                "flush_handlers" => flush_for.push(host.clone()),
-                "end_play" => {
-                    self.ended = true;
-                    self.play_ended = true;
-                    for h in hosts {
-                        self.removed.insert(h.clone());
-                    }
-                }
-                "end_batch" => {
-                    for h in hosts {
-                        self.removed.insert(h.clone());
-                    }
-                    self.ended = true;
-                }
-                "end_host" => {
-                    self.removed.insert(host.clone());
-                    self.leave_play_hosts(host);
-                }
-                "clear_facts" => {
-                    for h in hosts {
-                        self.shared.factory.store.clear_facts(h);
-                    }
-                }
-                "clear_host_errors" => {
-                    // Hosts still in the play (in a rescue or always) go on
-                    // as if they had not failed; hosts already out of the
-                    // play stay out, as their iterator state is complete.
-                    self.clear_epoch += 1;
-                    for h in &self.play.hosts_all {
-                        self.failed_for_run.remove(h);
-                        self.cleared_for_run.insert(h.clone());
-                    }
-                }
-                // noop, refresh_inventory, reset_connection, end_role:
-                // nothing observable to do without a transport or inventory
-                // plugins.
-                _ => {}
+            let vars = loop_item_vars(&item.result);
+            self.apply_inventory_result(task, scope, host, item, &vars);
+            self.report_item(host, info, item, false, no_log);
+            if item.flag("changed") {
+                run.overall
+                    .result
+                    .insert("changed".into(), Value::Bool(true));
             }
-            let msg = match what.as_str() {
-                "refresh_inventory" => "inventory successfully refreshed".to_string(),
-                "clear_facts" => "facts cleared".to_string(),
-                "clear_host_errors" => "cleared host errors".to_string(),
-                "end_batch" => "ending batch".to_string(),
-                "end_play" => "ending play".to_string(),
-                "end_host" => format!("ending play for {host}"),
-                "reset_connection" => "reset connection".to_string(),
-                other => other.to_string(),
-            };
-            self.meta_verbose(&msg);
+            if item.flag("failed") {
+                run.overall
+                    .result
+                    .insert("failed".into(), Value::Bool(true));
+            }
         }
-        if !flush_for.is_empty() {
-            // Hosts whose handlers failed fail here, in this block.
-            return self.flush_handlers_in(&flush_for, scope.rescuable);
+        run.overall.result.insert(
+            "results".into(),
+            Value::List(
+                run.items
+                    .iter()
+                    .map(|o| Value::Map(o.result.clone()))
+                    .collect(),
+            ),
+        );
+    }
+
+    fn report_item(
+        &mut self,
+        host: &str,
+        info: &TaskInfo,
+        item: &Outcome,
+        is_debug: bool,
+        no_log: bool,
+    ) {
+        let view = callback_view(&item.result, is_debug, no_log);
+        let mut cb = match self.shared.callback.lock() {
+            Ok(cb) => cb,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(error) = &item.error {
+            cb.task_error(info, error);
         }
-        Vec::new()
+        if item.flag("failed") {
+            cb.item_on_failed(host, info, view);
+        } else if item.flag("skipped") {
+            cb.item_on_skipped(host, info, view);
+        } else {
+            cb.item_on_ok(host, info, view);
+        }
     }
 }
 
-impl PlayRun<'_> {
-    /// `META: ...`, what `_execute_meta` says at -vv about a meta task.
-    fn meta_verbose(&self, text: &str) {
-        if self.options.verbosity >= 2
-            && let Ok(cb) = self.shared.callback.lock()
-        {
-            cb.display.display(&format!("META: {text}"));
-        }
-    }
+/// A result that is neither failed, skipped nor unreachable.
+fn is_ok(result: &Map) -> bool {
+    !["failed", "skipped", "unreachable"]
+        .iter()
+        .any(|k| matches!(result.get(*k), Some(Value::Bool(true))))
 }
 
-/// `role : text` with the handler's role name, short and fully qualified.
-fn role_qualified(handler: &Handler, text: &str) -> Vec<String> {
-    match &handler.scope.role {
-        Some(role) => {
-            // A collection role's short name is the last part of its FQCN.
-            let short = match role.display_name.matches('.').count() {
-                n if n >= 2 => role.display_name.rsplit('.').next().unwrap_or(&role.name),
-                _ => role.name.as_str(),
-            };
-            vec![
-                format!("{short} : {text}"),
-                format!("{} : {text}", role.display_name),
-            ]
-        }
-        None => Vec::new(),
+/// The loop variables of an item's result (`_get_item_vars`): the loop
+/// and index variables, the label and `ansible_loop`.
+fn loop_item_vars(result: &Map) -> Map {
+    let mut vars = Map::new();
+    let loop_var = result
+        .get("ansible_loop_var")
+        .map(Value::python_str)
+        .unwrap_or_else(|| "item".into());
+    if let Some(v) = result.get(&loop_var) {
+        vars.insert(loop_var, v.clone());
     }
-}
-
-/// Which files the handlers came from (tells `handlers_from` apart).
-fn role_handler_files(items: &[Item]) -> Vec<String> {
-    let mut files = Vec::new();
-    for item in items {
-        match item {
-            Item::Task(t) => files.push(t.origin.file.path.display().to_string()),
-            Item::Block(b) => files.extend(role_handler_files(&b.block)),
+    if let Some(index_var) = result.get("ansible_index_var").map(Value::python_str)
+        && let Some(v) = result.get(&index_var)
+    {
+        vars.insert(index_var, v.clone());
+    }
+    for key in ["_ansible_item_label", "ansible_loop"] {
+        if let Some(v) = result.get(key) {
+            vars.insert(key.to_string(), v.clone());
         }
     }
-    files.dedup();
-    files
+    vars
 }
 
 /// `ansible_failed_task`: the task's main attributes.

@@ -381,6 +381,12 @@ impl InventoryData {
         Ok(())
     }
 
+    /// Put a host into a group (and its ancestors); false when it was
+    /// already a member.
+    pub fn add_host_to_group(&mut self, gid: GroupId, hid: HostId) -> bool {
+        self.group_add_host(gid, hid)
+    }
+
     fn group_add_host(&mut self, gid: GroupId, hid: HostId) -> bool {
         if self.groups[gid.0].hosts.contains(&hid) {
             return false;

@@ -81,6 +81,9 @@ pub struct DefaultCallback {
     pub junit: Option<super::junit::Junit>,
     /// The error reported just before a failed result (junit's message).
     pending_error: Option<String>,
+    /// The play runs `free`/`host_pinned`: a task's banner is printed with
+    /// its first result, not when it starts.
+    pub independent_hosts: bool,
 }
 
 fn flag(result: &Map, key: &str) -> bool {
@@ -98,6 +101,7 @@ impl DefaultCallback {
             errors_shown: std::collections::HashSet::new(),
             junit: None,
             pending_error: None,
+            independent_hosts: false,
         }
     }
 
@@ -135,6 +139,13 @@ impl DefaultCallback {
         }
     }
 
+    /// The `[ERROR]:` report of a task's failed result: after the task's
+    /// banner (which a `free` play prints only with the first result).
+    pub fn task_error(&mut self, task: &TaskInfo, text: &str) {
+        self.ensure_banner(task);
+        self.error(text);
+    }
+
     pub fn no_hosts_matched(&mut self) {
         self.display
             .colored("skipping: no hosts matched", Color::Cyan);
@@ -151,7 +162,7 @@ impl DefaultCallback {
         if self.style != Style::Default {
             return;
         }
-        if self.display_skipped_hosts && self.display_ok_hosts {
+        if self.display_skipped_hosts && self.display_ok_hosts && !self.independent_hosts {
             self.print_task_banner(task);
         }
     }
@@ -451,7 +462,13 @@ impl DefaultCallback {
         self.display.colored(&msg, Color::Cyan);
     }
 
-    pub fn runner_on_unreachable(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+    pub fn runner_on_unreachable(
+        &mut self,
+        host: &str,
+        task: &TaskInfo,
+        mut result: Map,
+        ignored: bool,
+    ) {
         if self.style != Style::Default {
             return self.adhoc_result(host, task, result, "UNREACHABLE");
         }
@@ -465,6 +482,9 @@ impl DefaultCallback {
             ),
             Color::BrightRed,
         );
+        if ignored {
+            self.display.colored("...ignoring", Color::Cyan);
+        }
     }
 
     fn item_label(result: &Map) -> String {

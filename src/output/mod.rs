@@ -139,6 +139,19 @@ pub struct HostStats {
     pub ignored: u64,
 }
 
+impl HostStats {
+    /// Add another run's counters (hosts counted in separate walks).
+    pub fn add(&mut self, other: &HostStats) {
+        self.ok += other.ok;
+        self.changed += other.changed;
+        self.unreachable += other.unreachable;
+        self.failures += other.failures;
+        self.skipped += other.skipped;
+        self.rescued += other.rescued;
+        self.ignored += other.ignored;
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Stats {
     /// By host name; sorted like Python sorts the names.

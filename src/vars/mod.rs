@@ -137,6 +137,17 @@ impl VarsStore {
         }
     }
 
+    /// Replace some hosts' inventory variables (adding hosts that are new)
+    /// and the `groups` mapping, after `add_host`/`group_by`.
+    pub fn update_inventory(&self, hosts: Vec<(String, Arc<Map>)>, groups: Value) {
+        if let Ok(mut inv) = self.inventory.write() {
+            inv.extend(hosts);
+        }
+        if let Ok(mut g) = self.groups.write() {
+            *g = groups;
+        }
+    }
+
     pub fn inventory_vars(&self, host: &str) -> Option<Arc<Map>> {
         self.inventory.read().ok()?.get(host).cloned()
     }

@@ -1,0 +1,169 @@
+//! `meta:` tasks, as `StrategyBase._execute_meta` runs them.
+
+use super::execute::TaskRun;
+use super::free::{End, TaskKey};
+use super::scope::Scope;
+use super::walk::PlayRun;
+use crate::output::callback_view;
+use crate::playbook::model::Task;
+use crate::value::{Map, Value};
+
+impl PlayRun<'_> {
+    /// `meta:` tasks (`StrategyBase._execute_meta` under the linear
+    /// strategy): some run per host, the others once for all hosts; each
+    /// run shows the task banner, and a false `when` reports a skip.
+    pub(super) fn run_meta(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        hosts: &[String],
+        key: TaskKey,
+    ) -> Vec<String> {
+        let what = task
+            .args
+            .get("_raw_params")
+            .map(Value::python_str)
+            .unwrap_or_default();
+        let what = what.trim().to_string();
+        let per_host = matches!(
+            what.as_str(),
+            "noop"
+                | "reset_connection"
+                | "end_host"
+                | "role_complete"
+                | "flush_handlers"
+                | "end_role"
+        );
+        let targets: Vec<String> = if per_host {
+            hosts.to_vec()
+        } else {
+            hosts.iter().take(1).cloned().collect()
+        };
+        let info = self.new_task_info(task, scope, hosts, key);
+        let mut flush_for: Vec<String> = Vec::new();
+        for host in &targets {
+            self.results_seen += 1;
+            if let Ok(mut cb) = self.shared.callback.lock() {
+                cb.task_start(&info);
+            }
+            if scope.handlers && what == "flush_handlers" {
+                // An error that ends the run, as in `_execute_meta`.
+                self.set_fatal("flush_handlers cannot be used as a handler".into());
+                return Vec::new();
+            }
+            let conditions = scope.conditions(task);
+            let supports_when = !matches!(
+                what.as_str(),
+                "noop" | "refresh_inventory" | "reset_connection"
+            );
+            let holds = if conditions.is_empty() || !supports_when {
+                true
+            } else {
+                let run = TaskRun::new(self.shared, &self.play, task, scope, host);
+                run.conditions_hold(&conditions)
+            };
+            if !holds {
+                let suffix = match what.as_str() {
+                    "flush_handlers" => format!(", not running handlers for {host}"),
+                    "clear_facts" => format!(", not clearing facts and fact cache for {host}"),
+                    "clear_host_errors" => {
+                        format!(", not clearing host error state for {host}")
+                    }
+                    "end_batch" => ", continuing current batch".to_string(),
+                    "end_play" => ", continuing play".to_string(),
+                    "end_host" => format!(", continuing execution for {host}"),
+                    _ => String::new(),
+                };
+                let reason = format!("{what} conditional evaluated to False{suffix}");
+                self.meta_verbose(&reason);
+                let mut result = Map::new();
+                result.insert("msg".into(), Value::str(what.as_str()));
+                result.insert("skipped".into(), Value::Bool(true));
+                result.insert("skip_reason".into(), Value::str(reason));
+                // Reported, but not counted in the recap (as ansible).
+                let view = callback_view(&result, false, false);
+                if let Ok(mut cb) = self.shared.callback.lock() {
+                    cb.runner_on_skipped(host, &info, view);
+                }
+                continue;
+            }
+            match what.as_str() {
+                "flush_handlers" => flush_for.push(host.clone()),
+                "end_play" => {
+                    self.ended = true;
+                    self.play_ended = true;
+                    for h in hosts {
+                        self.removed.insert(h.clone());
+                    }
+                    // Under `free` it ends every host's walk.
+                    if let Some(port) = self.free {
+                        port.end_all(End::Play);
+                    }
+                }
+                "end_batch" => {
+                    for h in hosts {
+                        self.removed.insert(h.clone());
+                    }
+                    self.ended = true;
+                    if let Some(port) = self.free {
+                        port.end_all(End::Batch);
+                    }
+                }
+                "end_host" => {
+                    self.removed.insert(host.clone());
+                    self.leave_play_hosts(host);
+                }
+                "clear_facts" => {
+                    // Under `free` this walker runs one host; the facts of
+                    // the whole batch go.
+                    let all = if self.free.is_some() {
+                        self.batch_hosts.clone()
+                    } else {
+                        hosts.to_vec()
+                    };
+                    for h in &all {
+                        self.shared.factory.store.clear_facts(h);
+                    }
+                }
+                "clear_host_errors" => {
+                    // Hosts still in the play (in a rescue or always) go on
+                    // as if they had not failed; hosts already out of the
+                    // play stay out, as their iterator state is complete.
+                    self.clear_epoch += 1;
+                    for h in &self.play.hosts_all {
+                        self.failed_for_run.remove(h);
+                        self.cleared_for_run.insert(h.clone());
+                    }
+                }
+                // noop, refresh_inventory, reset_connection, end_role:
+                // nothing observable to do without a transport or inventory
+                // plugins.
+                _ => {}
+            }
+            let msg = match what.as_str() {
+                "refresh_inventory" => "inventory successfully refreshed".to_string(),
+                "clear_facts" => "facts cleared".to_string(),
+                "clear_host_errors" => "cleared host errors".to_string(),
+                "end_batch" => "ending batch".to_string(),
+                "end_play" => "ending play".to_string(),
+                "end_host" => format!("ending play for {host}"),
+                "reset_connection" => "reset connection".to_string(),
+                other => other.to_string(),
+            };
+            self.meta_verbose(&msg);
+        }
+        if !flush_for.is_empty() {
+            // Hosts whose handlers failed fail here, in this block.
+            return self.flush_handlers_in(&flush_for, scope.rescuable);
+        }
+        Vec::new()
+    }
+    /// `META: ...`, what `_execute_meta` says at -vv about a meta task.
+    fn meta_verbose(&self, text: &str) {
+        if self.options.verbosity >= 2
+            && let Ok(cb) = self.shared.callback.lock()
+        {
+            cb.display.display(&format!("META: {text}"));
+        }
+    }
+}
