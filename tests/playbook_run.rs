@@ -179,8 +179,23 @@ fn filter() -> Option<String> {
     std::env::var("MITORUN_RUN_FILTER").ok()
 }
 
+/// The fixtures work in fixed /tmp/mitorun-golden-* paths (async dirs,
+/// copy destinations): two checkouts running this suite at once on one
+/// machine would clean up each other's files, so runs take turns.
+fn golden_paths_lock() -> std::fs::File {
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("mitorun-golden.lock"))
+        .expect("open the golden fixtures' lock file");
+    lock.lock().expect("lock the golden fixtures' paths");
+    lock
+}
+
 #[test]
 fn playbooks_print_what_ansible_prints() {
+    let _turn = golden_paths_lock();
     let mut cases = Vec::new();
     for entry in std::fs::read_dir(fixtures())
         .expect("fixtures/run")
@@ -402,6 +417,7 @@ fn adhoc_async_and_timeout_print_what_ansible_prints() {
     if filter().is_some() {
         return;
     }
+    let _turn = golden_paths_lock();
     let ansible = common::ref_bin_dir().join("ansible");
     let env = BTreeMap::from([
         ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),

@@ -161,6 +161,19 @@ fn adhoc_play(
             format!("No argument passed to {module} module"),
         ));
     }
+    // As a playbook task outside a role, loaded by ansible's helpers.
+    if crate::exec::actions::short_name(module) == "meta"
+        && args
+            .get("_raw_params")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            == Some("end_role")
+    {
+        return Err(Fatal::msg(
+            Exit::PARSE_ERROR,
+            "Cannot execute 'end_role' from outside of a role\nOrigin: <unknown>\n\nTASK: meta (end_role)",
+        ));
+    }
     let args_repr = Value::Map(args.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
     let AdhocLimits {
         async_val,

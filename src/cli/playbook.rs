@@ -227,6 +227,12 @@ pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> L
             &config.paths("COLLECTIONS_PATHS"),
         ),
         invalid_task_attribute_failed: config.bool("INVALID_TASK_ATTRIBUTE_FAILED"),
+        hash_behaviour: if config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge") {
+            crate::inventory::vars::HashBehaviour::Merge
+        } else {
+            crate::inventory::vars::HashBehaviour::Replace
+        },
+        yaml_extensions: config.list("YAML_FILENAME_EXTENSIONS"),
     }
 }
 

@@ -289,7 +289,10 @@ pub fn run_playbooks(
             .str("DEFAULT_GATHERING")
             .unwrap_or("implicit")
             .to_string(),
-        private_role_vars: config.bool("DEFAULT_PRIVATE_ROLE_VARS"),
+        private_role_vars: match config.origin("DEFAULT_PRIVATE_ROLE_VARS") {
+            Some(crate::config::Origin::Default) | None => None,
+            Some(_) => Some(config.bool("DEFAULT_PRIVATE_ROLE_VARS")),
+        },
         start_at_task: ctx.start_at_task.clone(),
         diff_context: diff_context(config),
         display_skipped_hosts: config.bool("DISPLAY_SKIPPED_HOSTS"),

@@ -42,7 +42,7 @@ pub struct PlayContent {
 /// How a batch ended.
 #[derive(Default)]
 pub struct BatchOutcome {
-    pub fatal: Option<String>,
+    pub fatal: Option<super::RunAbort>,
     /// `meta: end_play`: no later batch.
     pub play_ended: bool,
     /// `max_fail_percentage` was exceeded: no later play.

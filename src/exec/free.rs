@@ -144,7 +144,7 @@ pub enum End {
     /// `meta: end_play`.
     Play,
     /// An error that ends the run.
-    Fatal(String),
+    Fatal(super::RunAbort),
 }
 
 struct State {
@@ -718,7 +718,7 @@ pub struct HostOutcome {
     pub stats: crate::output::Stats,
     pub failed: HashSet<String>,
     pub cleared: HashSet<String>,
-    pub fatal: Option<String>,
+    pub fatal: Option<super::RunAbort>,
 }
 
 impl PlayRun<'_> {

@@ -100,47 +100,7 @@ impl PlayRun<'_> {
         };
         self.resolve_handler_names();
         for name in names {
-            // As `search_handlers_by_notification`: the first handler with
-            // that name (plain or role-qualified), then every handler
-            // listening to it (one per handler name).
-            // Blocks loaded last are searched first ("last handler loaded
-            // with the same name wins"), tasks in a block in order.
-            let mut order: Vec<usize> = (0..self.handlers.len()).collect();
-            order.sort_by_key(|i| (std::cmp::Reverse(self.handlers[*i].block), *i));
-            let mut matched: Vec<usize> = Vec::new();
-            if let Some(index) = order.iter().copied().find(|i| {
-                let handler = &self.handlers[*i];
-                let Some(Some(own)) = &handler.resolved_name else {
-                    return false;
-                };
-                *own == name || role_qualified(handler, own).contains(&name)
-            }) {
-                matched.push(index);
-            }
-            let mut seen: HashSet<String> = HashSet::new();
-            for index in order {
-                let handler = &self.handlers[index];
-                let topics: Vec<String> = match handler.task.keyword("listen") {
-                    Some(Value::List(l)) => l.iter().map(Value::python_str).collect(),
-                    Some(Value::Null) | None => Vec::new(),
-                    Some(v) => vec![v.python_str()],
-                };
-                // A role's handler also listens to `role : topic`
-                // (`Handler._validate_listen`).
-                let listens = topics
-                    .iter()
-                    .any(|t| *t == name || role_qualified(handler, t).contains(&name));
-                if !listens {
-                    continue;
-                }
-                let own = handler.task.name.as_ref().map(Value::python_str);
-                if let Some(own) = own.filter(|n| !n.is_empty())
-                    && !seen.insert(own)
-                {
-                    continue;
-                }
-                matched.push(index);
-            }
+            let matched = self.search_handlers(&name);
             if matched.is_empty() {
                 let msg = format!(
                     "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
@@ -150,13 +110,112 @@ impl PlayRun<'_> {
                     return;
                 }
                 crate::cli::display::warning(&msg);
+                continue;
             }
-            for index in matched {
-                let notified = &mut self.handlers[index].notified;
-                if !notified.iter().any(|h| h == host) {
-                    notified.push(host.to_string());
+            if self.flushing_handlers {
+                // A handler notifying during a flush: its handlers are
+                // found now, as ansible expands it while iterating them.
+                for index in matched {
+                    self.notify_handler(index, host);
+                }
+                continue;
+            }
+            // Saved by name and looked up at the next flush, so that the
+            // handlers loaded last by then are the ones that run.
+            let saved = self
+                .saved_notifications
+                .entry(host.to_string())
+                .or_default();
+            if !saved.contains(&name) {
+                saved.push(name.clone());
+            }
+            self.verbose_line(&format!("Notification for handler {name} has been saved."));
+        }
+    }
+
+    /// The handlers a notification reaches, as
+    /// `search_handlers_by_notification`: the first handler with that
+    /// name (plain or role-qualified), then every handler listening to it
+    /// (one per handler name). Blocks loaded last are searched first
+    /// ("last handler loaded with the same name wins"), tasks in a block
+    /// in order.
+    fn search_handlers(&self, name: &str) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.handlers.len()).collect();
+        order.sort_by_key(|i| (std::cmp::Reverse(self.handlers[*i].block), *i));
+        let mut matched: Vec<usize> = Vec::new();
+        if let Some(index) = order.iter().copied().find(|i| {
+            let handler = &self.handlers[*i];
+            let Some(Some(own)) = &handler.resolved_name else {
+                return false;
+            };
+            own == name || role_qualified(handler, own).iter().any(|q| q == name)
+        }) {
+            matched.push(index);
+        }
+        let mut seen: HashSet<String> = HashSet::new();
+        for index in order {
+            let handler = &self.handlers[index];
+            let topics: Vec<String> = match handler.task.keyword("listen") {
+                Some(Value::List(l)) => l.iter().map(Value::python_str).collect(),
+                Some(Value::Null) | None => Vec::new(),
+                Some(v) => vec![v.python_str()],
+            };
+            // A role's handler also listens to `role : topic`
+            // (`Handler._validate_listen`).
+            let listens = topics
+                .iter()
+                .any(|t| t == name || role_qualified(handler, t).iter().any(|q| q == name));
+            if !listens {
+                continue;
+            }
+            let own = handler.task.name.as_ref().map(Value::python_str);
+            if let Some(own) = own.filter(|n| !n.is_empty())
+                && !seen.insert(own)
+            {
+                continue;
+            }
+            matched.push(index);
+        }
+        matched
+    }
+
+    /// Mark handler `index` notified for `host` (`Handler.notify_host`),
+    /// with the callback's `NOTIFIED HANDLER` line the first time.
+    fn notify_handler(&mut self, index: usize, host: &str) {
+        let handler = &mut self.handlers[index];
+        if handler.notified.iter().any(|h| h == host) {
+            return;
+        }
+        handler.notified.push(host.to_string());
+        let name = handler.task.display_name();
+        self.verbose_line(&format!("NOTIFIED HANDLER {name} for {host}"));
+    }
+
+    /// The notifications saved for `hosts` become notified handlers (at
+    /// a flush: ansible's `flush_handlers` meta task does this).
+    pub(super) fn expand_saved_notifications(&mut self, hosts: &[String]) {
+        if self.saved_notifications.is_empty() {
+            return;
+        }
+        self.resolve_handler_names();
+        for host in hosts {
+            let Some(names) = self.saved_notifications.remove(host) else {
+                continue;
+            };
+            for name in names {
+                for index in self.search_handlers(&name) {
+                    self.notify_handler(index, host);
                 }
             }
+        }
+    }
+
+    /// A line shown from `-vv` on, in the verbose colour.
+    fn verbose_line(&self, text: &str) {
+        if self.options.verbosity >= 2
+            && let Ok(cb) = self.shared.callback.lock()
+        {
+            cb.display.colored(text, crate::output::Color::Blue);
         }
     }
 
@@ -206,6 +265,7 @@ impl PlayRun<'_> {
         if self.free.is_some() && !self.implicit_flush_turn(hosts) {
             return;
         }
+        self.expand_saved_notifications(hosts);
         if let Ok(cb) = self.shared.callback.lock() {
             for host in hosts {
                 if self.handlers.iter().any(|h| h.notified.contains(host)) {
@@ -221,6 +281,14 @@ impl PlayRun<'_> {
     /// with a `rescue` (a failing handler then goes there). Returns the
     /// hosts whose handlers failed.
     pub(super) fn flush_handlers_in(&mut self, hosts: &[String], rescuable: bool) -> Vec<String> {
+        self.expand_saved_notifications(hosts);
+        let outer = std::mem::replace(&mut self.flushing_handlers, true);
+        let failed = self.run_notified_handlers(hosts, rescuable);
+        self.flushing_handlers = outer;
+        failed
+    }
+
+    fn run_notified_handlers(&mut self, hosts: &[String], rescuable: bool) -> Vec<String> {
         let mut failed: Vec<String> = Vec::new();
         let mut index = 0;
         while index < self.handlers.len() {
@@ -276,7 +344,10 @@ impl PlayRun<'_> {
         let own = self
             .handlers
             .iter()
-            .any(|h| hosts.iter().any(|host| h.notified.contains(host)));
+            .any(|h| hosts.iter().any(|host| h.notified.contains(host)))
+            || hosts
+                .iter()
+                .any(|h| self.saved_notifications.contains_key(h));
         if !own && !port.run().any_flush_pending() {
             return false;
         }

@@ -10,8 +10,8 @@ use super::scope::Scope;
 use super::walk::PlayRun;
 use crate::output::callback_view;
 use crate::playbook::model::{
-    Block, BlockKind, IncludeSite, Item, Role, RoleSource, Task, TaskKind, load_included_role,
-    load_included_tasks,
+    Block, BlockKind, IncludeSite, Item, ParseError, Role, RoleSource, Task, TaskKind,
+    load_included_role, load_included_tasks,
 };
 use crate::value::{Map, Value};
 use std::sync::Arc;
@@ -231,6 +231,10 @@ impl PlayRun<'_> {
                 (loaded, failed_loading)
             }
         };
+        if let Some(e) = self.include_abort.take() {
+            self.abort(super::RunAbort::Parse(Box::new(e)));
+            return failed;
+        }
         for host in &failed_loading {
             self.mark_failed(host, scope);
         }
@@ -301,9 +305,24 @@ impl PlayRun<'_> {
                 }
                 Ok(Arc::new(IncludeLoad { items, role }))
             }
-            Err(reason) => {
-                self.report_include_failure(task, group, info, &reason);
-                Err(reason)
+            // ansible's strategies re-raise parser errors of included
+            // content: they end the run (exit 4); other errors fail the
+            // include's hosts.
+            Err(e) if e.exit == crate::errors::Exit::PARSE_ERROR => {
+                let e = match (&e.location, task.arg_spans.get("name")) {
+                    (None, Some(span)) if task.kind == TaskKind::IncludeRole => {
+                        let origin = crate::playbook::model::Origin::new(&task.origin.file, *span);
+                        ParseError::at(e.exit, e.message.clone(), &origin)
+                    }
+                    _ => e,
+                };
+                let message = e.message.clone();
+                self.include_abort.get_or_insert(e);
+                Err(message)
+            }
+            Err(e) => {
+                self.report_include_failure(task, group, info, &e.message);
+                Err(e.message)
             }
         }
     }
@@ -316,15 +335,14 @@ impl PlayRun<'_> {
         group: &Included,
         site: &IncludeSite,
         scope: &Scope,
-    ) -> Result<(String, Vec<Item>, Option<Role>), String> {
+    ) -> Result<(String, Vec<Item>, Option<Role>), ParseError> {
         if task.kind == TaskKind::IncludeRole {
             let (role, warnings) = load_included_role(
                 &group.target,
                 group.from.clone(),
                 site,
                 &self.shared.load_options,
-            )
-            .map_err(|e| e.message)?;
+            )?;
             for w in &warnings {
                 crate::cli::display::warning(w);
             }
@@ -332,7 +350,21 @@ impl PlayRun<'_> {
             self.add_included_role_handlers(&role, scope);
             let mut info = (*role.info()).clone();
             info.source = RoleSource::Include;
+            info.allow_duplicates = task
+                .args
+                .get("allow_duplicates")
+                .and_then(Value::ansible_bool)
+                .unwrap_or(true);
             info.public = task.args.get("public").and_then(Value::ansible_bool);
+            // A public included role joins the play's roles: its defaults
+            // and vars are seen by every host from now on (`play.roles`).
+            let public = info
+                .public
+                .unwrap_or(self.options.private_role_vars == Some(false));
+            if public {
+                let info = Arc::new(info.clone());
+                self.update_play(|play| play.public_roles.push(info));
+            }
             let block = Block {
                 kind: BlockKind::Role(Arc::new(info)),
                 keywords: Default::default(),
@@ -354,12 +386,12 @@ impl PlayRun<'_> {
             }
             // `_load_included_file`: a missing file is named first, the
             // loader's error follows as the cause.
-            Err(e) if !path.exists() => Err(format!(
+            Err(e) if !path.exists() => Err(ParseError::general(format!(
                 "Could not find or access '{}' on the Ansible Controller: {}",
                 path.display(),
                 e.message
-            )),
-            Err(e) => Err(e.message),
+            ))),
+            Err(e) => Err(e),
         }
     }
 

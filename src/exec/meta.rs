@@ -72,12 +72,21 @@ impl PlayRun<'_> {
                     "end_batch" => ", continuing current batch".to_string(),
                     "end_play" => ", continuing play".to_string(),
                     "end_host" => format!(", continuing execution for {host}"),
+                    // Without a separator, as ansible words it.
+                    "end_role" => format!("continuing role {} for {host}", role_name(scope)),
                     _ => String::new(),
                 };
                 let reason = format!("{what} conditional evaluated to False{suffix}");
                 self.meta_verbose(&reason);
                 let mut result = Map::new();
-                result.insert("msg".into(), Value::str(what.as_str()));
+                let msg = if what == "end_host" {
+                    format!(
+                        "end_host conditional evaluated to false, continuing execution for {host}"
+                    )
+                } else {
+                    what.clone()
+                };
+                result.insert("msg".into(), Value::str(msg));
                 result.insert("skipped".into(), Value::Bool(true));
                 result.insert("skip_reason".into(), Value::str(reason));
                 // Reported, but not counted in the recap (as ansible).
@@ -88,7 +97,12 @@ impl PlayRun<'_> {
                 continue;
             }
             match what.as_str() {
-                "flush_handlers" => flush_for.push(host.clone()),
+                "flush_handlers" => {
+                    // The host's saved notifications find their handlers
+                    // now (`NOTIFIED HANDLER` lines before the META one).
+                    self.expand_saved_notifications(std::slice::from_ref(host));
+                    flush_for.push(host.clone());
+                }
                 "end_play" => {
                     self.ended = true;
                     self.play_ended = true;
@@ -125,6 +139,11 @@ impl PlayRun<'_> {
                         self.shared.factory.store.clear_facts(h);
                     }
                 }
+                "end_role" => {
+                    if let Some(key) = &scope.role_key {
+                        self.role_ended.insert(host.clone(), key.clone());
+                    }
+                }
                 "clear_host_errors" => {
                     // Hosts still in the play (in a rescue or always) go on
                     // as if they had not failed; hosts already out of the
@@ -135,7 +154,7 @@ impl PlayRun<'_> {
                         self.cleared_for_run.insert(h.clone());
                     }
                 }
-                // noop, refresh_inventory, reset_connection, end_role:
+                // noop, refresh_inventory, reset_connection:
                 // nothing observable to do without a transport or inventory
                 // plugins.
                 _ => {}
@@ -147,10 +166,21 @@ impl PlayRun<'_> {
                 "end_batch" => "ending batch".to_string(),
                 "end_play" => "ending play".to_string(),
                 "end_host" => format!("ending play for {host}"),
+                "flush_handlers" => format!("triggered running handlers for {host}"),
+                "end_role" => format!("ending role {} for {host}", role_name(scope)),
                 "reset_connection" => "reset connection".to_string(),
                 other => other.to_string(),
             };
-            self.meta_verbose(&msg);
+            if what == "end_role" {
+                // ansible words this after stepping to the role's implicit
+                // `role_complete` task, so it goes out as that task's
+                // debug message.
+                if let Ok(cb) = self.shared.callback.lock() {
+                    cb.display.debug(&format!("META: {msg}"));
+                }
+            } else {
+                self.meta_verbose(&msg);
+            }
         }
         if !flush_for.is_empty() {
             // Hosts whose handlers failed fail here, in this block.
@@ -163,7 +193,17 @@ impl PlayRun<'_> {
         if self.options.verbosity >= 2
             && let Ok(cb) = self.shared.callback.lock()
         {
-            cb.display.display(&format!("META: {text}"));
+            cb.display
+                .colored(&format!("META: {text}"), crate::output::Color::Blue);
         }
     }
+}
+
+/// The name of the role a task belongs to, as `Role.get_name()` gives it.
+fn role_name(scope: &Scope) -> String {
+    scope
+        .role
+        .as_ref()
+        .map(|r| r.display_name.clone())
+        .unwrap_or_default()
 }

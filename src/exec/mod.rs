@@ -155,7 +155,9 @@ pub struct RunOptions {
     pub error_on_missing_handler: bool,
     /// DEFAULT_GATHERING: implicit, explicit or smart.
     pub gathering: String,
-    pub private_role_vars: bool,
+    /// DEFAULT_PRIVATE_ROLE_VARS when it is configured (None: its default,
+    /// under which imported roles are public and included ones private).
+    pub private_role_vars: Option<bool>,
     /// `--start-at-task`: tasks are skipped until one matches (name or
     /// glob); it stays found for the rest of the run.
     pub start_at_task: Option<String>,
@@ -199,6 +201,37 @@ pub struct Shared {
     pub diff_context: usize,
     /// FACTS_MODULES: what gather_facts runs (`smart`: setup).
     pub facts_modules: Vec<String>,
+}
+
+/// What ends the whole run from inside a play, as an exception raised out
+/// of ansible's strategy does.
+#[derive(Debug, Clone)]
+pub enum RunAbort {
+    /// A generic error (exit 1), e.g. a notified handler that does not exist.
+    Error(String),
+    /// A parser error in a file loaded by an include (exit 4), with its
+    /// origin.
+    Parse(Box<crate::playbook::model::ParseError>),
+}
+
+impl RunAbort {
+    pub fn into_fatal(self) -> crate::errors::Fatal {
+        match self {
+            RunAbort::Error(msg) => crate::errors::Fatal::msg(Exit::Error, msg),
+            RunAbort::Parse(e) => crate::errors::Fatal::from(*e),
+        }
+    }
+}
+
+// Ends are compared by what they say (a free play checks which end it has).
+impl PartialEq for RunAbort {
+    fn eq(&self, other: &RunAbort) -> bool {
+        match (self, other) {
+            (RunAbort::Error(a), RunAbort::Error(b)) => a == b,
+            (RunAbort::Parse(a), RunAbort::Parse(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        }
+    }
 }
 
 /// How a task's item results are shown.

@@ -338,8 +338,8 @@ impl PlaybookRunner<'_> {
             play_scope,
             batch,
         );
-        if let Some(msg) = outcome.fatal {
-            return Err(Fatal::msg(Exit::Error, msg));
+        if let Some(abort) = outcome.fatal {
+            return Err(abort.into_fatal());
         }
         self.failed_hosts.retain(|h| !outcome.cleared.contains(h));
         self.failed_hosts.extend(outcome.failed);
@@ -527,8 +527,10 @@ impl PlaybookRunner<'_> {
         let public_roles = roles
             .iter()
             .filter(|r| match r.source {
-                RoleSource::PlayRoles => !self.options.private_role_vars,
-                RoleSource::Import => r.public.unwrap_or(!self.options.private_role_vars),
+                RoleSource::PlayRoles => self.options.private_role_vars != Some(true),
+                RoleSource::Import => r
+                    .public
+                    .unwrap_or(self.options.private_role_vars != Some(true)),
                 RoleSource::Dependency | RoleSource::Include => false,
             })
             .cloned()

@@ -72,27 +72,35 @@ fn when_list(value: &Value) -> Vec<Value> {
     }
 }
 
-/// A role's identity within a play, as ansible compares `Role` objects.
+/// A role's identity within a play, as ansible compares `Role` objects
+/// (`Role._get_hash_dict`): an `import_role`/`include_role` role has no
+/// `when`/`tags` of its own (they stay on the task) and is `from_include`.
 pub fn role_key(role: &RoleInfo, block: &Block) -> String {
     let params: Map = role
         .params
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let when = block
-        .keywords
-        .get("when")
-        .map(|a| a.value.python_repr())
-        .unwrap_or_default();
-    let tags: Vec<String> = block.tags.iter().map(Value::python_repr).collect();
+    let from_include = matches!(role.source, RoleSource::Include | RoleSource::Import);
+    let (when, tags) = if from_include {
+        (String::new(), Vec::new())
+    } else {
+        let when = block
+            .keywords
+            .get("when")
+            .map(|a| a.value.python_repr())
+            .unwrap_or_default();
+        (when, block.tags.iter().map(Value::python_repr).collect())
+    };
     format!(
-        "{}\0{}\0{}\0{}\0{}\0{}",
+        "{}\0{}\0{}\0{}\0{}\0{}\0{}",
         role.path.display(),
         Value::Map(params).python_repr(),
         when,
         tags.join(","),
         role.keyword_vars.python_repr(),
-        role.source == RoleSource::Include,
+        role.from_files,
+        from_include,
     )
 }
 

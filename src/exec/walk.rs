@@ -14,10 +14,10 @@ use super::{RunOptions, Shared};
 use crate::output::default::TaskInfo;
 use crate::output::{Stats, callback_view};
 use crate::playbook::model::tags::should_run;
-use crate::playbook::model::{Block, BlockKind, Item, RoleSource, Task, TaskKind};
+use crate::playbook::model::{Block, BlockKind, Item, Task, TaskKind};
 use crate::value::{Map, Value};
 use crate::vars::PlayScope;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The state of one play being run.
@@ -55,7 +55,17 @@ pub struct PlayRun<'a> {
     pub(super) play_ended: bool,
     /// An error that ends the whole run (a notified handler that does not
     /// exist, under `ERROR_ON_MISSING_HANDLER`).
-    pub fatal: Option<String>,
+    pub fatal: Option<super::RunAbort>,
+    /// A parser error met while loading an include's content: it ends the
+    /// run once the include's loading is over.
+    pub(super) include_abort: Option<crate::playbook::model::ParseError>,
+    /// Hosts that ran `meta: end_role`, by the role (`Scope::role_key`)
+    /// whose remaining tasks they skip.
+    pub(super) role_ended: HashMap<String, String>,
+    /// Handler notifications by host, saved by name until the next flush.
+    pub(super) saved_notifications: HashMap<String, Vec<String>>,
+    /// Handlers are running: notifications reach handlers at once.
+    pub(super) flushing_handlers: bool,
     /// Handlers run on failed hosts too (the play's `force_handlers`, else
     /// the command line and configuration).
     pub force_handlers: bool,
@@ -140,6 +150,10 @@ impl<'a> PlayRun<'a> {
             ended: false,
             play_ended: false,
             fatal: None,
+            include_abort: None,
+            role_ended: HashMap::new(),
+            saved_notifications: HashMap::new(),
+            flushing_handlers: false,
             force_handlers: options.force_handlers,
             inventory: None,
             max_fail_percentage: None,
@@ -166,6 +180,20 @@ impl<'a> PlayRun<'a> {
         }
     }
 
+    /// Change the play (under `free`, as the other hosts left it, and for
+    /// them too).
+    pub(super) fn update_play(&mut self, change: impl FnOnce(&mut crate::vars::PlayScope)) {
+        if let Some(port) = self.free {
+            self.play = port.play();
+        }
+        let mut play = (*self.play).clone();
+        change(&mut play);
+        self.play = Arc::new(play);
+        if let Some(port) = self.free {
+            port.set_play(Arc::clone(&self.play));
+        }
+    }
+
     /// `ansible_play_hosts` and `ansible_play_batch` leave out hosts that
     /// failed or ended (the play's `_removed_hosts`); a clear of host
     /// errors does not bring them back, as in ansible.
@@ -174,24 +202,23 @@ impl<'a> PlayRun<'a> {
         {
             return;
         }
-        if let Some(port) = self.free {
-            self.play = port.play();
-        }
-        let mut play = (*self.play).clone();
-        play.hosts.retain(|h| h != host);
-        play.batch.retain(|h| h != host);
-        self.play = Arc::new(play);
-        if let Some(port) = self.free {
-            port.set_play(Arc::clone(&self.play));
-        }
+        self.update_play(|play| {
+            play.hosts.retain(|h| h != host);
+            play.batch.retain(|h| h != host);
+        });
     }
 
     /// An error that ends the run (and, under `free`, every host's walk).
     pub(super) fn set_fatal(&mut self, msg: String) {
+        self.abort(super::RunAbort::Error(msg));
+    }
+
+    /// End the run (every host, every later play) with `abort`.
+    pub(super) fn abort(&mut self, abort: super::RunAbort) {
         if let Some(port) = self.free {
-            port.end_all(End::Fatal(msg.clone()));
+            port.end_all(End::Fatal(abort.clone()));
         }
-        self.fatal = Some(msg);
+        self.fatal = Some(abort);
         self.ended = true;
     }
 
@@ -242,7 +269,11 @@ impl<'a> PlayRun<'a> {
                 Item::Block(block) => self.run_block(block, scope, &active),
                 Item::Task(task) => self.run_task(task, scope, &active),
             };
-            active.retain(|h| !newly_failed.contains(h) && !self.removed.contains(h));
+            active.retain(|h| {
+                !newly_failed.contains(h)
+                    && !self.removed.contains(h)
+                    && !self.role_ended.contains_key(h)
+            });
             failed.extend(newly_failed);
         }
         failed
@@ -250,35 +281,32 @@ impl<'a> PlayRun<'a> {
 
     fn run_block(&mut self, block: &Block, scope: &Scope, hosts: &[String]) -> Vec<String> {
         let inner = scope.enter_block(block);
-        // A role from `roles:` or a dependency runs once per host unless
-        // it allows duplicates; its content ends with an implicit
-        // `role_complete` that marks it done for hosts that ran a task of it.
-        let dedup_key = match &block.kind {
-            BlockKind::Role(info)
-                if !info.allow_duplicates
-                    && matches!(info.source, RoleSource::PlayRoles | RoleSource::Dependency) =>
-            {
-                inner.role_key.clone()
-            }
+        // A role's content ends with an implicit `role_complete` that marks
+        // it done for hosts that ran a task of it; a role met again skips
+        // those hosts unless it allows duplicates (roles are the same when
+        // ansible's `Role` objects compare equal: `role_key`).
+        let role = match &block.kind {
+            BlockKind::Role(info) => inner
+                .role_key
+                .clone()
+                .map(|key| (key, info.allow_duplicates)),
             _ => None,
         };
-        let Some(key) = dedup_key else {
-            let failed = self.run_block_sections(block, &inner, hosts);
-            if matches!(block.kind, BlockKind::Role(_)) {
-                self.role_complete_turn(block, hosts, &failed);
-            }
-            return failed;
+        let Some((key, allow_duplicates)) = role else {
+            return self.run_block_sections(block, &inner, hosts);
         };
         let done = self.role_completed.get(&key).cloned().unwrap_or_default();
         let todo: Vec<String> = hosts
             .iter()
-            .filter(|h| !done.contains(*h))
+            .filter(|h| allow_duplicates || !done.contains(*h))
             .cloned()
             .collect();
         if todo.is_empty() {
             return Vec::new();
         }
         let failed = self.run_block_sections(block, &inner, &todo);
+        // `meta: end_role` ends only the innermost role.
+        self.role_ended.retain(|_, ended| *ended != key);
         self.role_complete_turn(block, &todo, &failed);
         let ran = self.role_ran.get(&key).cloned().unwrap_or_default();
         let completed: Vec<String> = self
@@ -341,7 +369,11 @@ impl<'a> PlayRun<'a> {
             let always_hosts: Vec<String> = if self.ended {
                 Vec::new()
             } else {
-                hosts.to_vec()
+                hosts
+                    .iter()
+                    .filter(|h| !self.role_ended.contains_key(*h))
+                    .cloned()
+                    .collect()
             };
             for host in &still_failed {
                 self.removed.remove(host);

@@ -122,38 +122,11 @@ impl VarsFiles {
                 continue;
             }
             if candidate.is_dir() {
-                return self.dir_vars_files(&candidate);
+                return dir_vars_files(&candidate, &self.extensions);
             }
             return vec![candidate];
         }
         Vec::new()
-    }
-
-    fn dir_vars_files(&self, dir: &Path) -> Vec<PathBuf> {
-        let mut names: Vec<String> = match std::fs::read_dir(dir) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect(),
-            Err(_) => return Vec::new(),
-        };
-        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-        let mut found = Vec::new();
-        for name in names {
-            if name.starts_with('.') || name.ends_with('~') {
-                continue;
-            }
-            let full = dir.join(&name);
-            let ext = Path::new(&name)
-                .extension()
-                .map(|e| format!(".{}", e.to_string_lossy()));
-            if full.is_dir() && ext.is_none() {
-                found.extend(self.dir_vars_files(&full));
-            } else if full.is_file() && ext.as_ref().is_none_or(|e| self.extensions.contains(e)) {
-                found.push(full);
-            }
-        }
-        found
     }
 
     fn load(&mut self, file: &Path) -> Result<Option<Map>, VarsFileError> {
@@ -181,4 +154,35 @@ impl VarsFiles {
         self.content.insert(file.to_path_buf(), map.clone());
         Ok(map)
     }
+}
+
+/// The files of a vars directory (`group_vars/web/`, a role's
+/// `defaults/main/`), as ansible's `_get_dir_vars_files` lists them: sorted
+/// by name, recursing into subdirectories without an extension, skipping
+/// hidden and backup (`~`) files and extensions not in `extensions`.
+pub fn dir_vars_files(dir: &Path, extensions: &[String]) -> Vec<PathBuf> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => return Vec::new(),
+    };
+    names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    let mut found = Vec::new();
+    for name in names {
+        if name.starts_with('.') || name.ends_with('~') {
+            continue;
+        }
+        let full = dir.join(&name);
+        let ext = Path::new(&name)
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()));
+        if full.is_dir() && ext.is_none() {
+            found.extend(dir_vars_files(&full, extensions));
+        } else if full.is_file() && ext.as_ref().is_none_or(|e| extensions.contains(e)) {
+            found.push(full);
+        }
+    }
+    found
 }

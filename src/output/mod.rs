@@ -26,6 +26,8 @@ pub enum Color {
     DarkGray,
     /// COLOR_WARN
     BrightPurple,
+    /// COLOR_VERBOSE
+    Blue,
 }
 
 impl Color {
@@ -38,6 +40,7 @@ impl Color {
             Color::BrightRed => "1;31",
             Color::DarkGray => "1;30",
             Color::BrightPurple => "1;35",
+            Color::Blue => "0;34",
         }
     }
 }

@@ -21,6 +21,7 @@ fn role(name: &str, defaults: Map, vars: Map, deps: Vec<Arc<RoleInfo>>) -> Arc<R
         source: RoleSource::PlayRoles,
         public: None,
         allow_duplicates: false,
+        from_files: String::new(),
     })
 }
 

@@ -26,6 +26,11 @@ pub struct LoadOptions {
     pub resolver: ActionResolver,
     /// `INVALID_TASK_ATTRIBUTE_FAILED`.
     pub invalid_task_attribute_failed: bool,
+    /// `DEFAULT_HASH_BEHAVIOUR`: how the files of a role's `vars/main/`
+    /// directory combine.
+    pub hash_behaviour: crate::inventory::vars::HashBehaviour,
+    /// `YAML_FILENAME_EXTENSIONS`: which files of such a directory count.
+    pub yaml_extensions: Vec<String>,
 }
 
 /// Loads the playbook `path` (as named on the command line). Returns the
@@ -1099,6 +1104,12 @@ impl Loader {
             .and_then(|r| r.path.parent().map(Path::to_path_buf));
         let mut role = self.load_role_definition(&name_node, &c, role_basedir, &from)?;
         role.source = RoleSource::Import;
+        // The task's `allow_duplicates` (default yes) replaces the meta's.
+        role.allow_duplicates = task
+            .args
+            .get("allow_duplicates")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(true);
         role.public = task.args.get("public").and_then(Value::ansible_bool);
         self.import_handlers.extend(role.handler_blocks());
         let content = role.compile();
@@ -1293,6 +1304,7 @@ impl Loader {
             allow_duplicates: false,
             source: RoleSource::PlayRoles,
             public: None,
+            from_files: from.identity(),
             tasks: Vec::new(),
             handlers: Vec::new(),
             defaults: None,
@@ -1394,12 +1406,13 @@ impl Loader {
             let found = find_main(&dir, main);
             let Some(file_path) = found else {
                 if wanted.is_some() {
-                    return Err(ParseError::general(format!(
+                    return Err(ParseError::parser(format!(
                         "Could not find specified file in role: {subdir}/{main}"
                     )));
                 }
                 continue;
             };
+            inside_role(&file_path, &dir, name)?;
             let (file, node) = self.read_yaml(&file_path)?;
             let Some(node) = node else { continue };
             let mut c = role_ctx.clone();
@@ -1427,17 +1440,19 @@ impl Loader {
             let main = wanted.as_deref().unwrap_or("main");
             let Some(file_path) = find_main(&path.join(subdir), main) else {
                 if wanted.is_some() {
-                    return Err(ParseError::general(format!(
+                    return Err(ParseError::parser(format!(
                         "Could not find specified file in role: {subdir}/{main}"
                     )));
                 }
                 continue;
             };
-            if file_path.is_dir() {
-                continue;
-            }
-            let (_, node) = self.read_yaml(&file_path)?;
-            let value = node.map(|n| n.to_value());
+            inside_role(&file_path, &path.join(subdir), name)?;
+            let value = if file_path.is_dir() {
+                self.read_vars_dir(&file_path)?
+            } else {
+                let (_, node) = self.read_yaml(&file_path)?;
+                node.map(|n| n.to_value())
+            };
             if subdir == "defaults" {
                 role.defaults = value;
             } else {
@@ -1446,6 +1461,46 @@ impl Loader {
         }
         Ok(role)
     }
+}
+
+impl Loader {
+    /// A role's `defaults/main/` or `vars/main/` directory: its files in
+    /// name order, each mapping combined over the ones before it.
+    fn read_vars_dir(&mut self, dir: &Path) -> Result<Option<Value>> {
+        let mut combined: Option<Value> = None;
+        for file in crate::inventory::vars_files::dir_vars_files(dir, &self.opts.yaml_extensions) {
+            let (_, node) = self.read_yaml(&file)?;
+            let Some(value) = node.map(|n| n.to_value()) else {
+                continue;
+            };
+            combined = match (combined.take(), value) {
+                (Some(Value::Map(mut lower)), Value::Map(upper)) => {
+                    crate::inventory::vars::combine_into(
+                        &mut lower,
+                        &upper,
+                        self.opts.hash_behaviour,
+                    );
+                    Some(Value::Map(lower))
+                }
+                (kept, Value::Null) => kept,
+                (_, value) => Some(value),
+            };
+        }
+        Ok(combined)
+    }
+}
+
+/// `tasks_from` and friends may not reach outside their directory of the
+/// role (ansible's `is_subpath` check, on the paths as written).
+fn inside_role(found: &Path, dir: &Path, role: &str) -> Result<()> {
+    if normalize(found).starts_with(normalize(dir)) {
+        return Ok(());
+    }
+    Err(ParseError::parser(format!(
+        "Failed loading '{}' for role ({role}) as it is not inside the expected role path: '{}'",
+        found.display(),
+        dir.display()
+    )))
 }
 
 /// Which files of a role to read instead of `main` (`tasks_from`, ...).
@@ -1457,11 +1512,25 @@ struct RoleFiles {
     defaults: Option<String>,
 }
 
-/// `main`, `main.yml`, `main.yaml` or `main.json` in `dir`.
+impl RoleFiles {
+    /// The files as part of a role's identity (ansible's `from_files` in
+    /// `Role._get_hash_dict`).
+    fn identity(&self) -> String {
+        [&self.tasks, &self.handlers, &self.vars, &self.defaults]
+            .iter()
+            .map(|f| f.as_deref().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\0")
+    }
+}
+
+/// `main`, `main.yml`, `main.yaml` or `main.json` in `dir` (for `vars`
+/// and `defaults`, also a directory `main/`).
 fn find_main(dir: &Path, name: &str) -> Option<PathBuf> {
     for ext in ["", ".yml", ".yaml", ".json"] {
         let p = dir.join(format!("{name}{ext}"));
-        if p.is_file() || (ext.is_empty() && p.is_dir() && dir.ends_with("vars")) {
+        let vars_dir = dir.ends_with("vars") || dir.ends_with("defaults");
+        if p.is_file() || (ext.is_empty() && p.is_dir() && vars_dir) {
             return Some(p);
         }
     }

@@ -131,9 +131,13 @@ pub struct RoleInfo {
     pub source: RoleSource,
     /// The `public` keyword of an import, when given.
     pub public: Option<bool>,
-    /// `allow_duplicates` of the role's meta: a role listed twice (or
-    /// reached twice as a dependency) runs again on a host.
+    /// `allow_duplicates` of the role's meta (of the import/include task
+    /// for `import_role`/`include_role`): a role met again runs again on
+    /// a host that completed it.
     pub allow_duplicates: bool,
+    /// `tasks_from`/`handlers_from`/`vars_from`/`defaults_from` as given
+    /// (part of the role's identity).
+    pub from_files: String,
 }
 
 #[derive(Debug, Clone)]
@@ -226,6 +230,8 @@ pub struct Role {
     pub allow_duplicates: bool,
     pub source: RoleSource,
     pub public: Option<bool>,
+    /// See `RoleInfo::from_files`.
+    pub from_files: String,
     pub tasks: Vec<Item>,
     pub handlers: Vec<Item>,
     pub defaults: Option<Value>,
@@ -282,6 +288,7 @@ impl Role {
             source: self.source,
             public: self.public,
             allow_duplicates: self.allow_duplicates,
+            from_files: self.from_files.clone(),
         })
     }
 
