@@ -197,6 +197,7 @@ fn adhoc_play(
             value: Value::Bool(false),
             span: Default::default(),
             key_span: Default::default(),
+            item_spans: Vec::new(),
         },
     );
     // ansible sets async_val and poll unless both are 0 (or the module is
@@ -209,6 +210,7 @@ fn adhoc_play(
                 value: Value::Int(value),
                 span: Default::default(),
                 key_span: Default::default(),
+                item_spans: Vec::new(),
             },
         );
     };

@@ -70,7 +70,8 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
         return Err(super::adhoc::pattern_fatal(e));
     }
 
-    let opts = load_options(&config, &run.module_path);
+    let mut opts = load_options(&config, &run.module_path);
+    opts.extra_vars = extra_vars.clone();
     let mut playbooks: Vec<Playbook> = Vec::new();
     for pb in &cli.playbooks {
         let (playbook, warnings) = model::load_playbook(Path::new(pb), &opts)?;
@@ -227,6 +228,7 @@ pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> L
             &config.paths("COLLECTIONS_PATHS"),
         ),
         invalid_task_attribute_failed: config.bool("INVALID_TASK_ATTRIBUTE_FAILED"),
+        extra_vars: crate::value::Map::new(),
         hash_behaviour: if config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge") {
             crate::inventory::vars::HashBehaviour::Merge
         } else {

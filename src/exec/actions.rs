@@ -107,7 +107,20 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
         if let Some(var) = input.args.get("var") {
             let expr = var.python_str();
             // ansible 2.19 shows an undefined value as an error marker.
-            let undefined = |message: String| Value::str(format!("<< error 1 - {message} >>"));
+            // The marker's message is also a warning naming where `var`
+            // was written (ReplacingMarkerBehavior.emit_warnings).
+            let undefined = |message: String| {
+                let origin = input
+                    .arg_spans
+                    .get("var")
+                    .map(|span| Origin::new(&input.origin.file, *span))
+                    .unwrap_or_else(|| input.origin.clone());
+                crate::cli::display::warning(&format!(
+                    "Encountered 1 template error.\nerror 1 - {message}\n{}\n",
+                    origin.context()
+                ));
+                Value::str(format!("<< error 1 - {message} >>"))
+            };
             let value = match input.templar.evaluate(&expr, input.context) {
                 Ok(v) if v.is_undefined() => {
                     match input

@@ -42,6 +42,21 @@ pub fn first_false(
     Ok(None)
 }
 
+/// As `first_false`, each condition reported at its own origin.
+pub fn first_false_at(
+    templar: &Templar,
+    conditions: &[Value],
+    context: &Jv,
+    origin_of: &dyn Fn(usize) -> Option<Origin>,
+) -> Result<Option<Value>, TaskError> {
+    for (index, condition) in conditions.iter().enumerate() {
+        if !holds(templar, condition, context, origin_of(index).as_ref())? {
+            return Ok(Some(condition.clone()));
+        }
+    }
+    Ok(None)
+}
+
 pub fn holds(
     templar: &Templar,
     condition: &Value,

@@ -109,12 +109,46 @@ impl<'a> TaskRun<'a> {
 
     /// The task's template context on this host, with `extra` variables.
     pub(super) fn context(&self, extra: Map) -> Jv {
-        self.shared.factory.context_with_defaults(
+        let scope = self.task_scope();
+        let context = self.shared.factory.context_with_defaults(
             self.play,
             self.host,
-            Some(&self.task_scope()),
+            Some(&scope),
+            extra.clone(),
+            self.connection_magic_vars(),
+        );
+        // A delegated task also sees the delegated host's variables as
+        // `ansible_delegated_vars[<host>]` (VariableManager._get_delegated_vars).
+        let Some(delegate) = self
+            .keyword("delegate_to")
+            .or(self.task.delegate_to.as_ref())
+            .and_then(|v| self.template_value(v, &context).ok())
+            .map(|v| v.python_str())
+            .filter(|d| !d.is_empty())
+        else {
+            return context;
+        };
+        let vars = match hostvars_of(&context, &delegate) {
+            Some(vars) => vars,
+            // The implicit localhost has variables of its own too.
+            None if matches!(delegate.as_str(), "localhost" | "127.0.0.1" | "::1") => self
+                .shared
+                .factory
+                .context(self.play, &delegate, None, Map::new()),
+            None => return context,
+        };
+        let delegated = Jv::from_object(
+            [(Jv::from(delegate.as_str()), vars)]
+                .into_iter()
+                .collect::<indexmap::IndexMap<Jv, Jv>>(),
+        );
+        self.shared.factory.context_with_objects(
+            self.play,
+            self.host,
+            Some(&scope),
             extra,
             self.connection_magic_vars(),
+            vec![("ansible_delegated_vars".into(), delegated)],
         )
     }
 
@@ -157,6 +191,29 @@ impl<'a> TaskRun<'a> {
         self.scope.keyword(self.task, name)
     }
 
+    /// The first of the task's conditions (inherited ones first) that does
+    /// not hold; each is reported where it was written.
+    fn when_first_false(&self, context: &Jv) -> Result<Option<Value>, TaskError> {
+        let conditions = self.scope.conditions(self.task);
+        let own = self.task.keywords.get("when");
+        let own_count = match own.map(|a| &a.value) {
+            Some(Value::List(items)) => items.len(),
+            Some(Value::Null) | None => 0,
+            Some(_) => 1,
+        };
+        let inherited = conditions.len().saturating_sub(own_count);
+        let origin_of = |index: usize| -> Option<Origin> {
+            let attr = own?;
+            let span = index
+                .checked_sub(inherited)
+                .and_then(|i| attr.item_spans.get(i))
+                .copied()
+                .unwrap_or(attr.span);
+            Some(Origin::new(&self.task.origin.file, span))
+        };
+        conditional::first_false_at(&self.shared.templar, &conditions, context, &origin_of)
+    }
+
     fn keyword_origin(&self, name: &str) -> Option<Origin> {
         self.task
             .keywords
@@ -175,12 +232,7 @@ impl<'a> TaskRun<'a> {
             Err(e) => {
                 // A loop that cannot be evaluated still lets `when` skip
                 // the task, as ansible does.
-                if let Ok(Some(cond)) = conditional::first_false(
-                    &self.shared.templar,
-                    &self.scope.conditions(self.task),
-                    &context,
-                    self.keyword_origin("when").as_ref(),
-                ) {
+                if let Ok(Some(cond)) = self.when_first_false(&context) {
                     return TaskOutcome::Single(skipped(cond));
                 }
                 return TaskOutcome::Single(Outcome::from_error(&e, &self.task.origin));
@@ -247,12 +299,7 @@ impl<'a> TaskRun<'a> {
                 }
             }
             let context = self.context(params.clone());
-            match conditional::first_false(
-                &self.shared.templar,
-                &self.scope.conditions(self.task),
-                &context,
-                self.keyword_origin("when").as_ref(),
-            ) {
+            match self.when_first_false(&context) {
                 Ok(Some(cond)) => {
                     if item.is_none() {
                         return IncludeOutcome::Skipped(skipped(cond).result);
@@ -599,12 +646,38 @@ impl<'a> TaskRun<'a> {
     /// The task (or one item) once: `when`, arguments, action, results.
     fn run_once(&self, extra: Map) -> Outcome {
         let context = self.context(extra.clone());
-        match conditional::first_false(
-            &self.shared.templar,
-            &self.scope.conditions(self.task),
-            &context,
-            self.keyword_origin("when").as_ref(),
-        ) {
+        let mut outcome = self.run_once_in(extra, &context);
+        if let Some(delegated) = self.delegated_vars(&context) {
+            outcome
+                .result
+                .insert("_ansible_delegated_vars".into(), Value::Map(delegated));
+        }
+        outcome
+    }
+
+    /// Where a delegated task ran, for the callback's `[host -> delegate]`
+    /// label: the delegated host's name and address.
+    fn delegated_vars(&self, context: &Jv) -> Option<Map> {
+        let delegate = self
+            .keyword("delegate_to")
+            .or(self.task.delegate_to.as_ref())
+            .and_then(|v| self.template_value(v, context).ok())
+            .map(|v| v.python_str())
+            .filter(|d| !d.is_empty())?;
+        let address = hostvars_of(context, &delegate)
+            .and_then(|vars| vars.get_attr("ansible_host").ok())
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .map(|v| from_jinja(&v).python_str())
+            .unwrap_or_else(|| delegate.clone());
+        let mut vars = Map::new();
+        vars.insert("ansible_delegated_host".into(), Value::str(delegate));
+        vars.insert("ansible_host".into(), Value::str(address));
+        Some(vars)
+    }
+
+    fn run_once_in(&self, extra: Map, context: &Jv) -> Outcome {
+        let context = context.clone();
+        match self.when_first_false(&context) {
             Ok(Some(cond)) => return skipped(cond),
             Ok(None) => {}
             Err(e) => return Outcome::from_error(&e, &self.task.origin),

@@ -499,8 +499,12 @@ impl FreeRun {
             let host = state.slots[*index].host.clone();
             let mut joined = Vec::new();
             for request in requests {
-                let existing =
-                    (first_group..state.groups.len()).find(|g| state.groups[*g].request == request);
+                // A host joins an equal include of another host, never
+                // one it is already in (`IncludedFile.add_host`): its own
+                // duplicate loop items stay separate includes.
+                let existing = (first_group..state.groups.len()).find(|g| {
+                    state.groups[*g].request == request && !state.groups[*g].hosts.contains(&host)
+                });
                 let group = match existing {
                     Some(g) => {
                         state.groups[g].hosts.push(host.clone());

@@ -4,7 +4,7 @@
 //! several hosts), reported as `included: FILE for h1, h2`, then loaded and
 //! run for those hosts in order.
 
-use super::execute::TaskRun;
+use super::execute::{TaskOutcome, TaskRun};
 use super::free::{IncludeGroup, IncludeLoad, IncludeRequest, TaskKey};
 use super::scope::Scope;
 use super::walk::PlayRun;
@@ -86,23 +86,37 @@ impl PlayRun<'_> {
         for (host, outcome) in evaluated {
             self.results_seen += 1;
             match outcome {
+                // A skipped or failed include is reported, registered and
+                // counted like any task's result (`ignore_errors` too).
                 IncludeOutcome::Skipped(result) => {
-                    self.stats.host(&host).skipped += 1;
-                    let view = callback_view(&result, false, false);
-                    if let Ok(mut cb) = self.shared.callback.lock() {
-                        cb.runner_on_skipped(&host, info, view);
+                    let outcome = super::execute::Outcome {
+                        result,
+                        error: None,
+                    };
+                    let single = TaskOutcome::Single(outcome);
+                    if self.process(
+                        task,
+                        scope,
+                        &host,
+                        std::slice::from_ref(&host),
+                        info,
+                        single,
+                    ) {
+                        failed.push(host.clone());
                     }
                 }
                 IncludeOutcome::Failed(outcome) => {
-                    self.stats.host(&host).failures += 1;
-                    let view = callback_view(&outcome.result, false, false);
-                    if let Ok(mut cb) = self.shared.callback.lock() {
-                        if let Some(error) = &outcome.error {
-                            cb.task_error(info, error);
-                        }
-                        cb.runner_on_failed(&host, info, view, false);
+                    let single = TaskOutcome::Single(outcome);
+                    if self.process(
+                        task,
+                        scope,
+                        &host,
+                        std::slice::from_ref(&host),
+                        info,
+                        single,
+                    ) {
+                        failed.push(host.clone());
                     }
-                    failed.push(host.clone());
                 }
                 IncludeOutcome::Targets(targets) => {
                     // The include's own result shows nothing but its
@@ -126,10 +140,14 @@ impl PlayRun<'_> {
                         ..
                     } in targets
                     {
-                        match groups
-                            .iter_mut()
-                            .find(|g| g.target == target && g.from == from && g.params == params)
-                        {
+                        // A host joins an equal include of other hosts, not
+                        // one it is in already (`IncludedFile.add_host`).
+                        match groups.iter_mut().find(|g| {
+                            g.target == target
+                                && g.from == from
+                                && g.params == params
+                                && !g.hosts.contains(&host)
+                        }) {
                             Some(group) => group.hosts.push(host.clone()),
                             None => groups.push(Included {
                                 target,
@@ -259,7 +277,7 @@ impl PlayRun<'_> {
                 .filter(|h| !failed_loading.contains(h))
                 .cloned()
                 .collect();
-            let mut inner = scope.with_keywords(&include_keywords(task), &[], false);
+            let mut inner = scope.with_keywords(&include_keywords(task), &apply_tags(task), false);
             // An include's `vars` are also include params, which rank above
             // set_fact and role params (`Task.get_include_params`).
             if let Some(Value::Map(vars)) = task.keyword("vars") {
@@ -442,10 +460,24 @@ fn is_true(value: Option<&Value>) -> bool {
     value.and_then(Value::ansible_bool).unwrap_or(false)
 }
 
+/// `apply: {tags: ...}`: tags the included content carries (a list, or
+/// a comma-separated string).
+fn apply_tags(task: &Task) -> Vec<Value> {
+    let Some(Value::Map(apply)) = task.args.get("apply") else {
+        return Vec::new();
+    };
+    match apply.get("tags") {
+        Some(Value::List(tags)) => tags.clone(),
+        Some(Value::Str(text)) => text.split(',').map(|t| Value::str(t.trim())).collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => vec![other.clone()],
+    }
+}
+
 /// The include task's keywords that its content inherits (`vars`, `become`,
 /// ...); its `when`, loop and tags apply to the include itself.
 fn include_keywords(task: &Task) -> crate::playbook::model::Keywords {
-    let mut keywords = task.keywords.clone();
+    let mut keywords = task.inherited_keywords();
     for name in ["when", "loop", "loop_control", "tags", "register", "notify"] {
         keywords.shift_remove(name);
     }
@@ -457,6 +489,7 @@ fn include_keywords(task: &Task) -> crate::playbook::model::Keywords {
                     value: v.clone(),
                     span: task.origin.span,
                     key_span: task.origin.span,
+                    item_spans: Vec::new(),
                 },
             );
         }

@@ -660,9 +660,27 @@ fn gathering_task(play: &Play) -> Task {
         arg_spans: Default::default(),
         delegate_to: None,
         loop_with: None,
-        keywords: Keywords::new(),
+        keywords: included_when(play),
         tags: vec![Value::str("always")],
         role: None,
         origin,
     }
+}
+
+/// A play imported with `when` gathers facts only where it holds
+/// (`Play._included_conditional` becomes the setup task's `when`).
+fn included_when(play: &Play) -> Keywords {
+    let mut keywords = Keywords::new();
+    if !play.included_conditional.is_empty() {
+        keywords.insert(
+            "when".to_string(),
+            crate::playbook::model::Attr {
+                value: Value::List(play.included_conditional.clone()),
+                span: Default::default(),
+                key_span: Default::default(),
+                item_spans: Vec::new(),
+            },
+        );
+    }
+    keywords
 }

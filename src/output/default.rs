@@ -186,11 +186,28 @@ impl DefaultCallback {
         }
     }
 
-    fn host_label(host: &str, task: &TaskInfo) -> String {
-        match &task.delegate_to {
-            Some(d) if d != host => format!("{host} -> {d}"),
-            _ => host.to_string(),
+    /// `host`, or `host -> delegate` (and the delegate's address when it
+    /// differs from its name) for a delegated task's result.
+    fn host_label(host: &str, result: &Map) -> String {
+        let Some(Value::Map(delegated)) = result.get("_ansible_delegated_vars") else {
+            return host.to_string();
+        };
+        let Some(name) = delegated
+            .get("ansible_delegated_host")
+            .map(Value::python_str)
+        else {
+            return host.to_string();
+        };
+        if name == host {
+            return host.to_string();
         }
+        let mut label = format!("{host} -> {name}");
+        if let Some(address) = delegated.get("ansible_host").map(Value::python_str)
+            && address != name
+        {
+            label.push_str(&format!("({address})"));
+        }
+        label
     }
 
     fn is_verbose(&self, result: &Map, verbosity: u8) -> bool {
@@ -381,7 +398,7 @@ impl DefaultCallback {
             };
             return self.adhoc_result(host, task, result, state);
         }
-        let label = Self::host_label(host, task);
+        let label = Self::host_label(host, &result);
         if task.is_include {
             self.ensure_banner(task);
             return;
@@ -424,7 +441,7 @@ impl DefaultCallback {
         if self.style != Style::Default {
             return self.adhoc_result(host, task, result, "FAILED");
         }
-        let label = Self::host_label(host, task);
+        let label = Self::host_label(host, &result);
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
         Self::clean_results(&mut result, &task.action);
@@ -474,7 +491,7 @@ impl DefaultCallback {
         }
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
-        let label = Self::host_label(host, task);
+        let label = Self::host_label(host, &result);
         self.display.colored(
             &format!(
                 "fatal: [{label}]: UNREACHABLE! => {}",
@@ -502,7 +519,7 @@ impl DefaultCallback {
         if task.is_include {
             return;
         }
-        let label = Self::host_label(host, task);
+        let label = Self::host_label(host, &result);
         let status = if flag(&result, "changed") {
             "changed"
         } else {
@@ -532,7 +549,7 @@ impl DefaultCallback {
     pub fn item_on_failed(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
-        let label = Self::host_label(host, task);
+        let label = Self::host_label(host, &result);
         Self::clean_results(&mut result, &task.action);
         self.display.colored(
             &format!(
@@ -618,7 +635,7 @@ impl DefaultCallback {
     }
 
     pub fn retry(&mut self, host: &str, task: &TaskInfo, result: &Map, retries_left: i64) {
-        let label = Self::host_label(host, task);
+        let label = Self::host_label(host, result);
         let mut msg = format!(
             "FAILED - RETRYING: [{label}]: {} ({retries_left} retries left).",
             task.name

@@ -190,6 +190,7 @@ const CALLBACK_KEYS: &[&str] = &[
     "_ansible_item_label",
     "_ansible_no_log",
     "_ansible_verbose_override",
+    "_ansible_delegated_vars",
 ];
 
 /// Keys a `no_log` result keeps (`_PRESERVE`).
@@ -201,6 +202,7 @@ const NO_LOG_KEYS: &[&str] = &[
     "exception",
     "warnings",
     "deprecations",
+    "_ansible_delegated_vars",
 ];
 
 pub const CENSORED: &str =

@@ -114,10 +114,57 @@ impl Templar {
         let compiled = env
             .compile_expression(expr)
             .map_err(|e| error(env, e, expr, expr, context))?;
+        if let Some(message) = undefined_operand(env, &compiled, expr, context) {
+            return Err(TemplateError { message });
+        }
         compiled
             .eval(context)
             .map_err(|e| error(env, e, expr, expr, context))
     }
+}
+
+/// ansible's undefined values fail any operation but the tests and filters
+/// made for them (`x == 'a'` is an error when `x` is undefined), where
+/// minijinja compares them quietly. For an expression without such guards
+/// and without short-circuit operators (whose other side ansible might
+/// never evaluate), a top-level variable that is undefined is reported as
+/// ansible reports it.
+fn undefined_operand(
+    env: &Environment,
+    compiled: &minijinja::Expression<'_, '_>,
+    expr: &str,
+    context: &Jv,
+) -> Option<String> {
+    const GUARDS: &[&str] = &[
+        "defined",
+        "undefined",
+        "default",
+        "d",
+        "omit",
+        "or",
+        "and",
+        "if",
+        "lookup",
+        "query",
+        "q",
+        "mandatory",
+    ];
+    let guarded = expr
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| GUARDS.contains(&word));
+    if guarded {
+        return None;
+    }
+    let mut names: Vec<String> = compiled
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|name| {
+            !env.globals().any(|(global, _)| global == name)
+                && context.get_attr(name).is_ok_and(|v| v.is_undefined())
+        })
+        .collect();
+    names.sort();
+    names.first().map(|name| format!("'{name}' is undefined"))
 }
 
 /// Template `text` with `env` and `context` by the rules of [`Templar`]

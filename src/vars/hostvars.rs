@@ -48,6 +48,20 @@ impl ContextFactory {
         extra: Map,
         defaults: Map,
     ) -> Jv {
+        self.context_with_objects(play, host, task, extra, defaults, Vec::new())
+    }
+
+    /// As `context_with_defaults`, with ready values (e.g. another host's
+    /// lazy variables) that no variable can shadow.
+    pub fn context_with_objects(
+        &self,
+        play: &Arc<PlayScope>,
+        host: &str,
+        task: Option<&TaskScope>,
+        extra: Map,
+        defaults: Map,
+        objects: Vec<(String, Jv)>,
+    ) -> Jv {
         let mut raw = self.store.get_vars(Some(play), host, task);
         for (k, v) in extra {
             raw.insert(k, v);
@@ -60,15 +74,12 @@ impl ContextFactory {
             play: Arc::clone(play),
             cache: Mutex::new(HashMap::new()),
         });
-        LazyVars::context_with(
-            raw,
-            vec![
-                ("hostvars".into(), hostvars),
-                ("omit".into(), crate::templating::omit::value()),
-            ],
-            Arc::clone(&self.templar),
-            self.vault.clone(),
-        )
+        let mut ready = vec![
+            ("hostvars".into(), hostvars),
+            ("omit".into(), crate::templating::omit::value()),
+        ];
+        ready.extend(objects);
+        LazyVars::context_with(raw, ready, Arc::clone(&self.templar), self.vault.clone())
     }
 }
 

@@ -14,9 +14,8 @@ use super::modules::{self, ActionResolver};
 use super::{
     Attr, Block, BlockKind, Item, Keywords, Play, Playbook, Role, RoleSource, Task, TaskKind,
 };
-use crate::errors::Exit;
-use crate::playbook::yaml::{self, Node, NodeKind};
-use crate::value::Value;
+use crate::playbook::yaml::{self, Node, NodeKind, Span};
+use crate::value::{Map, Value};
 
 /// What loading needs from the configuration.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +25,8 @@ pub struct LoadOptions {
     pub resolver: ActionResolver,
     /// `INVALID_TASK_ATTRIBUTE_FAILED`.
     pub invalid_task_attribute_failed: bool,
+    /// Extra vars: static import names may use them.
+    pub extra_vars: Map,
     /// `DEFAULT_HASH_BEHAVIOUR`: how the files of a role's `vars/main/`
     /// directory combine.
     pub hash_behaviour: crate::inventory::vars::HashBehaviour,
@@ -43,6 +44,7 @@ pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<(Playbook, Vec<S
         role_cache: HashMap::new(),
         role_depth: 0,
         import_handlers: Vec::new(),
+        import_vars: Map::new(),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let abs = normalize(&cwd.join(path));
@@ -83,6 +85,7 @@ fn loader_for(opts: &LoadOptions) -> Loader {
         role_cache: HashMap::new(),
         role_depth: 0,
         import_handlers: Vec::new(),
+        import_vars: Map::new(),
     }
 }
 
@@ -100,6 +103,7 @@ fn site_ctx(site: &IncludeSite) -> Ctx {
         }),
         collections: with_legacy(Vec::new()),
         handlers: site.handlers,
+        vars: Map::new(),
     }
 }
 
@@ -177,6 +181,9 @@ struct Loader {
     /// Handlers of roles brought in by `import_role` in the play being
     /// read: ansible adds them to the play's handlers.
     import_handlers: Vec<Item>,
+    /// `vars` of the `import_playbook` statements being loaded: the
+    /// imported plays' static imports see them.
+    import_vars: Map,
 }
 
 /// Where a list of tasks is being read.
@@ -189,6 +196,9 @@ struct Ctx {
     role: Option<RoleCtx>,
     collections: Vec<String>,
     handlers: bool,
+    /// Variables a static import's name is templated with (besides extra
+    /// vars): the play's, the role's defaults and vars, enclosing blocks'.
+    vars: Map,
 }
 
 #[derive(Clone)]
@@ -338,6 +348,23 @@ impl Loader {
                 &origin,
             ));
         };
+        // Templated with the import's vars and the extra vars.
+        let import_ctx = Ctx {
+            basedir: basedir.to_path_buf(),
+            file: file.clone(),
+            file_dir: basedir.to_path_buf(),
+            role: None,
+            collections: Vec::new(),
+            handlers: false,
+            vars: Map::new(),
+        };
+        let name = self.template_static(
+            name,
+            &import_ctx,
+            kw.get("vars").map(|a| &a.value),
+            &Origin::new(file, target.span),
+        )?;
+        let name = name.as_str();
         let path = self
             .collection_playbook(name)
             .unwrap_or_else(|| normalize(&basedir.join(name)));
@@ -356,11 +383,36 @@ impl Loader {
                 &origin,
             ));
         }
-        let mut plays = self.load_playbook_file(&path)?;
+        let mut nested_vars = self.import_vars.clone();
+        if let Some(Value::Map(m)) = kw.get("vars").map(|a| &a.value) {
+            nested_vars.extend(m.clone());
+        }
+        // The imported playbook's `library/` and `action_plugins/` join the
+        // search paths, as ansible adds each playbook's directory.
+        if let Some(dir) = path.parent() {
+            self.resolver.add_plugin_dirs(dir);
+        }
+        let outer_vars = std::mem::replace(&mut self.import_vars, nested_vars);
+        let loaded = self.load_playbook_file(&path);
+        self.import_vars = outer_vars;
+        let mut plays = loaded?;
         let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
         for play in &mut plays {
             if !when.is_empty() {
                 play.included_conditional = when.clone();
+                // The import's `when` comes first on each top-level task
+                // and role of the play (not on its handlers).
+                for items in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
+                    for item in items.iter_mut() {
+                        match item {
+                            Item::Task(task) => prepend_when(&mut task.keywords, &when),
+                            Item::Block(block) => prepend_when(&mut block.keywords, &when),
+                        }
+                    }
+                }
+                for role in &mut play.roles {
+                    prepend_when(&mut role.keywords, &when);
+                }
             }
             if let Some(vars) = kw.get("vars") {
                 if let Some(Value::Str(param_tags)) =
@@ -475,6 +527,13 @@ impl Loader {
             role: None,
             collections: with_legacy(collections),
             handlers: false,
+            vars: {
+                let mut vars = self.import_vars.clone();
+                if let Some(Value::Map(m)) = get("vars").map(|v| v.to_value()) {
+                    vars.extend(m);
+                }
+                vars
+            },
         };
         let roles = match get("roles") {
             None => Vec::new(),
@@ -608,6 +667,11 @@ impl Loader {
             }
             if k == "collections" {
                 ctx.collections = with_legacy(string_list(value));
+            }
+            if k == "vars"
+                && let Value::Map(vars) = value.to_value()
+            {
+                ctx.vars.extend(vars);
             }
         }
         for (k, key, value) in &entries {
@@ -989,19 +1053,12 @@ impl Loader {
             .get("_raw_params")
             .map(Value::python_str)
             .unwrap_or_default();
-        if target.contains("{{") || target.contains("{%") {
-            return Err(ParseError::plain(
-                Exit::BadOptions,
-                format!(
-                    "import_tasks of a templated path ({target:?}) is not supported yet by mitorun"
-                ),
-            ));
-        }
+        let target = self.template_static(&target, ctx, task.keyword("vars"), &task.origin)?;
         let path = self.task_file_path(&target, ctx);
         let blocks = self.task_file_items(&path, ctx)?;
         Ok(vec![Item::Block(Block {
             kind: BlockKind::ImportTasks { file: path },
-            keywords: task.keywords,
+            keywords: task.inherited_keywords(),
             tags: task.tags,
             block: blocks,
             rescue: Vec::new(),
@@ -1077,17 +1134,22 @@ impl Loader {
                 &task.origin,
             ));
         }
-        let name = task
-            .args
-            .get("name")
-            .or_else(|| task.args.get("role"))
-            .map(Value::python_str)
-            .unwrap_or_default();
+        let task_vars = task.keyword("vars");
+        let static_arg = |loader: &Self, name: &str| -> Result<Option<String>> {
+            task.args
+                .get(name)
+                .map(|v| loader.template_static(&v.python_str(), ctx, task_vars, &task.origin))
+                .transpose()
+        };
+        let name = match static_arg(self, "name")? {
+            Some(name) => name,
+            None => static_arg(self, "role")?.unwrap_or_default(),
+        };
         let from = RoleFiles {
-            tasks: task.args.get("tasks_from").map(Value::python_str),
-            handlers: task.args.get("handlers_from").map(Value::python_str),
-            vars: task.args.get("vars_from").map(Value::python_str),
-            defaults: task.args.get("defaults_from").map(Value::python_str),
+            tasks: static_arg(self, "tasks_from")?,
+            handlers: static_arg(self, "handlers_from")?,
+            vars: static_arg(self, "vars_from")?,
+            defaults: static_arg(self, "defaults_from")?,
         };
         let name_node = Node {
             kind: NodeKind::Scalar(Value::Str(name)),
@@ -1111,11 +1173,25 @@ impl Loader {
             .and_then(Value::ansible_bool)
             .unwrap_or(true);
         role.public = task.args.get("public").and_then(Value::ansible_bool);
-        self.import_handlers.extend(role.handler_blocks());
+        // The role's handlers keep the import as their parent: they inherit
+        // its keywords (`delegate_to`, `become`, `vars`...).
+        let mut keywords = task.inherited_keywords();
+        keywords.shift_remove("tags");
+        for handler_block in role.handler_blocks() {
+            self.import_handlers.push(Item::Block(Block {
+                kind: BlockKind::Implicit,
+                keywords: keywords.clone(),
+                tags: Vec::new(),
+                block: vec![handler_block],
+                rescue: Vec::new(),
+                always: Vec::new(),
+                origin: Some(task.origin.clone()),
+            }));
+        }
         let content = role.compile();
         Ok(Block {
             kind: BlockKind::Role(role.info()),
-            keywords: task.keywords,
+            keywords: task.inherited_keywords(),
             tags: task.tags,
             block: content,
             rescue: Vec::new(),
@@ -1389,6 +1465,29 @@ impl Loader {
                 }
             }
         }
+        for (subdir, wanted) in [("defaults", &from.defaults), ("vars", &from.vars)] {
+            let main = wanted.as_deref().unwrap_or("main");
+            let Some(file_path) = find_main(&path.join(subdir), main) else {
+                if wanted.is_some() {
+                    return Err(ParseError::parser(format!(
+                        "Could not find specified file in role: {subdir}/{main}"
+                    )));
+                }
+                continue;
+            };
+            inside_role(&file_path, &path.join(subdir), name)?;
+            let value = if file_path.is_dir() {
+                self.read_vars_dir(&file_path)?
+            } else {
+                let (_, node) = self.read_yaml(&file_path)?;
+                node.map(|n| n.to_value())
+            };
+            if subdir == "defaults" {
+                role.defaults = value;
+            } else {
+                role.vars = value;
+            }
+        }
         let role_ctx = Ctx {
             basedir: ctx.basedir.clone(),
             file: ctx.file.clone(),
@@ -1399,6 +1498,17 @@ impl Loader {
             }),
             collections: with_legacy(role_collections),
             handlers: false,
+            vars: {
+                let mut vars = match &role.defaults {
+                    Some(Value::Map(m)) => m.clone(),
+                    _ => Map::new(),
+                };
+                vars.extend(ctx.vars.clone());
+                if let Some(Value::Map(m)) = &role.vars {
+                    vars.extend(m.clone());
+                }
+                vars
+            },
         };
         for (subdir, wanted) in [("tasks", &from.tasks), ("handlers", &from.handlers)] {
             let dir = path.join(subdir);
@@ -1436,34 +1546,41 @@ impl Loader {
                 role.handlers = items;
             }
         }
-        for (subdir, wanted) in [("defaults", &from.defaults), ("vars", &from.vars)] {
-            let main = wanted.as_deref().unwrap_or("main");
-            let Some(file_path) = find_main(&path.join(subdir), main) else {
-                if wanted.is_some() {
-                    return Err(ParseError::parser(format!(
-                        "Could not find specified file in role: {subdir}/{main}"
-                    )));
-                }
-                continue;
-            };
-            inside_role(&file_path, &path.join(subdir), name)?;
-            let value = if file_path.is_dir() {
-                self.read_vars_dir(&file_path)?
-            } else {
-                let (_, node) = self.read_yaml(&file_path)?;
-                node.map(|n| n.to_value())
-            };
-            if subdir == "defaults" {
-                role.defaults = value;
-            } else {
-                role.vars = value;
-            }
-        }
         Ok(role)
     }
 }
 
 impl Loader {
+    /// The name of a static import (`import_playbook`, `import_tasks`,
+    /// `import_role`'s name and `*_from`) templated as ansible does while
+    /// loading: with the play's and enclosing blocks' vars, the role's
+    /// defaults and vars, the import's own `vars` and the extra vars; no
+    /// host or inventory vars exist yet.
+    fn template_static(
+        &self,
+        text: &str,
+        ctx: &Ctx,
+        task_vars: Option<&Value>,
+        origin: &Origin,
+    ) -> Result<String> {
+        if !crate::templating::render::is_template(text) {
+            return Ok(text.to_string());
+        }
+        let mut vars = ctx.vars.clone();
+        if let Some(Value::Map(own)) = task_vars {
+            vars.extend(own.clone());
+        }
+        vars.extend(self.opts.extra_vars.clone());
+        vars.entry("playbook_dir".to_string())
+            .or_insert_with(|| Value::str(ctx.basedir.display().to_string()));
+        let templar = Arc::new(crate::templating::render::Templar::new());
+        let context = crate::templating::lazy::LazyVars::context(vars, Arc::clone(&templar), None);
+        templar
+            .template_in(text, &context)
+            .map(|v| v.python_str())
+            .map_err(|e| ParseError::parser_at(e.message, origin))
+    }
+
     /// A role's `defaults/main/` or `vars/main/` directory: its files in
     /// name order, each mapping combined over the ones before it.
     fn read_vars_dir(&mut self, dir: &Path) -> Result<Option<Value>> {
@@ -1488,6 +1605,38 @@ impl Loader {
         }
         Ok(combined)
     }
+}
+
+/// Put `conditions` before the `when` of `keywords`.
+fn prepend_when(keywords: &mut Keywords, conditions: &[Value]) {
+    let mut all = conditions.to_vec();
+    let mut item_spans = vec![Span::default(); conditions.len()];
+    let (span, key_span) = match keywords.get("when") {
+        Some(attr) => {
+            match &attr.value {
+                Value::Null => {}
+                Value::List(own) => {
+                    all.extend(own.iter().cloned());
+                    item_spans.extend(attr.item_spans.iter().copied());
+                }
+                other => {
+                    all.push(other.clone());
+                    item_spans.push(attr.span);
+                }
+            }
+            (attr.span, attr.key_span)
+        }
+        None => Default::default(),
+    };
+    keywords.insert(
+        "when".to_string(),
+        Attr {
+            value: Value::List(all),
+            span,
+            key_span,
+            item_spans,
+        },
+    );
 }
 
 /// `tasks_from` and friends may not reach outside their directory of the
@@ -1555,6 +1704,10 @@ fn attr(key: &Node, value: &Node) -> Attr {
         value: value.to_value(),
         span: value.span,
         key_span: key.span,
+        item_spans: match &value.kind {
+            NodeKind::Seq(items) => items.iter().map(|item| item.span).collect(),
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -1640,6 +1793,7 @@ fn merge_vars(keywords: &mut Keywords, vars: &Attr) {
                     value: Value::Map(extra),
                     span: vars.span,
                     key_span: vars.key_span,
+                    item_spans: Vec::new(),
                 },
             );
         }

@@ -39,6 +39,9 @@ pub struct Attr {
     pub span: Span,
     /// Span of the key.
     pub key_span: Span,
+    /// Spans of the items when the value is a list written in YAML (the
+    /// conditions of a `when` list are reported where each was written).
+    pub item_spans: Vec<Span>,
 }
 
 /// Keywords in the order they were written (values untemplated).
@@ -189,6 +192,26 @@ pub struct Task {
 }
 
 impl Task {
+    /// The keywords an import or include passes on to its content: its
+    /// own, with `delegate_to` (kept apart on the task) among them.
+    pub fn inherited_keywords(&self) -> Keywords {
+        let mut keywords = self.keywords.clone();
+        if let Some(delegate) = &self.delegate_to
+            && !keywords.contains_key("delegate_to")
+        {
+            keywords.insert(
+                "delegate_to".to_string(),
+                Attr {
+                    value: delegate.clone(),
+                    span: self.origin.span,
+                    key_span: self.origin.span,
+                    item_spans: Vec::new(),
+                },
+            );
+        }
+        keywords
+    }
+
     /// The name ansible prints for the task: `role : name`, or the action
     /// when unnamed.
     pub fn display_name(&self) -> String {
