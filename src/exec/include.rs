@@ -59,6 +59,15 @@ impl PlayRun<'_> {
         info: &crate::output::default::TaskInfo,
         key: TaskKey,
     ) -> Vec<String> {
+        // `run_once` on an include processes it for the first host only:
+        // only that host runs the included tasks.
+        let first_only: Vec<String>;
+        let hosts = if self.free.is_none() && is_true(scope.keyword(task, "run_once")) {
+            first_only = hosts.iter().take(1).cloned().collect();
+            &first_only[..]
+        } else {
+            hosts
+        };
         let evaluated: Vec<(String, IncludeOutcome)> = match self.free {
             // Under `free` the include is evaluated while other hosts go on,
             // like any task.
@@ -368,12 +377,17 @@ impl PlayRun<'_> {
             self.add_included_role_handlers(&role, scope);
             let mut info = (*role.info()).clone();
             info.source = RoleSource::Include;
-            info.allow_duplicates = task
-                .args
-                .get("allow_duplicates")
-                .and_then(Value::ansible_bool)
-                .unwrap_or(true);
-            info.public = task.args.get("public").and_then(Value::ansible_bool);
+            // `allow_duplicates` and `public` may be templates.
+            let flag = |name: &str| -> Option<bool> {
+                let raw = task.args.get(name)?;
+                let host = group.hosts.first()?;
+                TaskRun::new(self.shared, &self.play, task, scope, host)
+                    .template_plain(raw)
+                    .ok()
+                    .and_then(|v| v.ansible_bool())
+            };
+            info.allow_duplicates = flag("allow_duplicates").unwrap_or(true);
+            info.public = flag("public");
             // A public included role joins the play's roles: its defaults
             // and vars are seen by every host from now on (`play.roles`).
             let public = info
@@ -474,13 +488,13 @@ fn apply_tags(task: &Task) -> Vec<Value> {
     }
 }
 
-/// The include task's keywords that its content inherits (`vars`, `become`,
-/// ...); its `when`, loop and tags apply to the include itself.
+/// What an include's content inherits from the include task itself: only
+/// its `apply` keywords. A dynamic include's own keywords (`become`,
+/// `ignore_errors`, `run_once`...) apply to the include alone, as ansible
+/// skips a parent that is not statically loaded; its `vars` reach the
+/// content as include parameters.
 fn include_keywords(task: &Task) -> crate::playbook::model::Keywords {
-    let mut keywords = task.inherited_keywords();
-    for name in ["when", "loop", "loop_control", "tags", "register", "notify"] {
-        keywords.shift_remove(name);
-    }
+    let mut keywords = crate::playbook::model::Keywords::new();
     if let Some(Value::Map(apply)) = task.args.get("apply") {
         for (k, v) in apply {
             keywords.insert(

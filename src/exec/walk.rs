@@ -602,8 +602,17 @@ impl<'a> PlayRun<'a> {
         };
         let mut failed = Vec::new();
         let mut handle = |walk: &mut Self, host: &str, outcome: TaskOutcome| {
+            // A run_once result counts for every host of the batch (the
+            // strategy's hosts cache), also those outside this task's
+            // host list (e.g. an include run for the first host only).
             let applies_to: Vec<String> = if run_once {
-                hosts.to_vec()
+                let mut all = hosts.to_vec();
+                for h in &walk.play.batch {
+                    if !all.contains(h) && !walk.removed.contains(h) {
+                        all.push(h.clone());
+                    }
+                }
+                all
             } else {
                 vec![host.to_string()]
             };

@@ -1167,12 +1167,12 @@ impl Loader {
         let mut role = self.load_role_definition(&name_node, &c, role_basedir, &from)?;
         role.source = RoleSource::Import;
         // The task's `allow_duplicates` (default yes) replaces the meta's.
-        role.allow_duplicates = task
-            .args
-            .get("allow_duplicates")
-            .and_then(Value::ansible_bool)
-            .unwrap_or(true);
-        role.public = task.args.get("public").and_then(Value::ansible_bool);
+        // Both may be templates, resolved as the import is loaded.
+        let static_flag = |loader: &Self, name: &str| -> Result<Option<bool>> {
+            Ok(static_arg(loader, name)?.and_then(|v| Value::str(v).ansible_bool()))
+        };
+        role.allow_duplicates = static_flag(self, "allow_duplicates")?.unwrap_or(true);
+        role.public = static_flag(self, "public")?;
         // The role's handlers keep the import as their parent: they inherit
         // its keywords (`delegate_to`, `become`, `vars`...).
         let mut keywords = task.inherited_keywords();
