@@ -575,8 +575,83 @@ impl TaskRun<'_> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok((rendered.into_bytes(), name, path))
+        // An empty value means the default, as ansible's `or 'utf-8'`.
+        let encoding = args
+            .get("output_encoding")
+            .map(Value::python_str)
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_else(|| "utf-8".into());
+        let bytes = encode_text(&rendered, &encoding).map_err(TaskError::new)?;
+        Ok((bytes, name, path))
     }
+}
+
+/// The template's text in `output_encoding`, for the codecs templates are
+/// written in besides UTF-8 (Latin-1, Windows-1252, ASCII); Python's
+/// codec names and its error for a character the codec lacks.
+fn encode_text(text: &str, encoding: &str) -> Result<Vec<u8>, String> {
+    let name = encoding.trim().to_ascii_lowercase().replace('_', "-");
+    let single_byte: fn(char) -> Option<u8> = match name.as_str() {
+        "utf-8" | "utf8" | "u8" => return Ok(text.as_bytes().to_vec()),
+        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" | "8859" => {
+            |c| u8::try_from(u32::from(c)).ok()
+        }
+        "ascii" | "us-ascii" | "646" => |c| u8::try_from(u32::from(c)).ok().filter(u8::is_ascii),
+        "windows-1252" | "cp1252" => cp1252_byte,
+        _ => return Err(format!("LookupError: unknown encoding: {encoding}")),
+    };
+    let mut out = Vec::with_capacity(text.len());
+    for (position, c) in text.chars().enumerate() {
+        match single_byte(c) {
+            Some(b) => out.push(b),
+            None => {
+                return Err(format!(
+                    "UnicodeEncodeError: '{name}' codec can't encode character '\\u{:04x}' in position {position}",
+                    u32::from(c)
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Windows-1252: Latin-1 but for 0x80-0x9F, which hold typographic
+/// characters (five of those bytes are undefined).
+fn cp1252_byte(c: char) -> Option<u8> {
+    const HIGH: [(u32, u8); 27] = [
+        (0x20AC, 0x80),
+        (0x201A, 0x82),
+        (0x0192, 0x83),
+        (0x201E, 0x84),
+        (0x2026, 0x85),
+        (0x2020, 0x86),
+        (0x2021, 0x87),
+        (0x02C6, 0x88),
+        (0x2030, 0x89),
+        (0x0160, 0x8A),
+        (0x2039, 0x8B),
+        (0x0152, 0x8C),
+        (0x017D, 0x8E),
+        (0x2018, 0x91),
+        (0x2019, 0x92),
+        (0x201C, 0x93),
+        (0x201D, 0x94),
+        (0x2022, 0x95),
+        (0x2013, 0x96),
+        (0x2014, 0x97),
+        (0x02DC, 0x98),
+        (0x2122, 0x99),
+        (0x0161, 0x9A),
+        (0x203A, 0x9B),
+        (0x0153, 0x9C),
+        (0x017E, 0x9E),
+        (0x0178, 0x9F),
+    ];
+    let code = u32::from(c);
+    if code < 0x80 || (0xA0..=0xFF).contains(&code) {
+        return u8::try_from(code).ok();
+    }
+    HIGH.iter().find(|(cp, _)| *cp == code).map(|(_, b)| *b)
 }
 
 /// What a transfer sends: the bytes, the name the destination gets in a
@@ -603,4 +678,21 @@ fn whoami() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "root".into())
+}
+
+#[cfg(test)]
+mod encoding_tests {
+    use super::encode_text;
+
+    #[test]
+    fn windows_1252_and_latin_1_encode_as_python_does() {
+        assert_eq!(
+            encode_text("a€é", "windows-1252").unwrap(),
+            vec![b'a', 0x80, 0xE9]
+        );
+        assert_eq!(encode_text("é", "latin-1").unwrap(), vec![0xE9]);
+        assert_eq!(encode_text("é", "UTF_8").unwrap(), "é".as_bytes());
+        assert!(encode_text("€", "latin-1").is_err());
+        assert!(encode_text("x", "no-such-codec").is_err());
+    }
 }

@@ -219,6 +219,9 @@ fn render_native_kind(
     };
     if let Some(expr) = single_expression(env, text) {
         let compiled = env.compile_expression(expr).map_err(|e| fail(e, expr))?;
+        if let Some(message) = undefined_operand(env, &compiled, expr, context) {
+            return Err((TemplateError { message }, true));
+        }
         let result = compiled.eval(context).map_err(|e| fail(e, expr))?;
         if result.is_undefined() {
             // Printing it names where the undefined value came from.
@@ -456,6 +459,17 @@ pub fn render_template_file(
     options: &crate::value::Map,
     searchpath: &[std::path::PathBuf],
 ) -> Result<String, TemplateError> {
+    // A `#jinja2:` first line overrides the action's options.
+    let (text, header) = template_overrides(text)?;
+    let merged: crate::value::Map;
+    let options = if header.is_empty() {
+        options
+    } else {
+        let mut all = options.clone();
+        all.extend(header);
+        merged = all;
+        &merged
+    };
     let syntax = template_syntax(options)?;
     let value = if syntax.is_some() || uses_other_templates(text) {
         let mut env = templar.environment().clone();
@@ -510,11 +524,26 @@ fn template_syntax(
         "variable_end_string",
         "comment_start_string",
         "comment_end_string",
+        "line_statement_prefix",
+        "line_comment_prefix",
     ];
     if !keys.iter().any(|k| options.contains_key(*k)) {
         return Ok(None);
     }
-    minijinja::syntax::SyntaxConfig::builder()
+    let mut builder = minijinja::syntax::SyntaxConfig::builder();
+    if let Some(prefix) = options
+        .get("line_statement_prefix")
+        .filter(|v| !matches!(v, Value::Null))
+    {
+        builder.line_statement_prefix(prefix.python_str());
+    }
+    if let Some(prefix) = options
+        .get("line_comment_prefix")
+        .filter(|v| !matches!(v, Value::Null))
+    {
+        builder.line_comment_prefix(prefix.python_str());
+    }
+    builder
         .trim_blocks(flag("trim_blocks", true))
         .lstrip_blocks(flag("lstrip_blocks", false))
         .block_delimiters(
@@ -534,6 +563,89 @@ fn template_syntax(
         .map_err(|e| TemplateError {
             message: e.to_string(),
         })
+}
+
+/// The fields a `#jinja2:` header may set (`TemplateOverrides`).
+const OVERRIDE_FIELDS: &[&str] = &[
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+];
+
+/// A template's `#jinja2: key: value, ...` first line, as ansible reads
+/// it (`_extract_template_overrides`): the rest of the text and the
+/// overrides, values as Python literals; ansible's errors otherwise.
+fn template_overrides(text: &str) -> Result<(&str, crate::value::Map), TemplateError> {
+    const HEADER: &str = "#jinja2:";
+    let mut overrides = crate::value::Map::new();
+    let Some(rest) = text.strip_prefix(HEADER) else {
+        return Ok((text, overrides));
+    };
+    let fail = |message: String| TemplateError { message };
+    let Some(eol) = rest.find('\n') else {
+        return Err(fail(format!("Missing newline after '{HEADER}' override.")));
+    };
+    for pair in rest[..eol].split(',') {
+        if pair.trim().is_empty() {
+            return Err(fail(format!("Empty '{HEADER}' override pair not allowed.")));
+        }
+        let Some((key, value)) = pair.split_once(':') else {
+            return Err(fail(format!(
+                "Missing key-value separator `:` in '{HEADER}' override pair '{pair}'."
+            )));
+        };
+        let key = key.trim();
+        if !OVERRIDE_FIELDS.contains(&key) {
+            return Err(fail(format!("Invalid '{HEADER}' override key '{key}'.")));
+        }
+        let value = python_literal(value.trim()).ok_or_else(|| {
+            fail(format!(
+                "malformed node or string in '{HEADER}' override: {value}"
+            ))
+        })?;
+        overrides.insert(key.to_string(), value);
+    }
+    Ok((&rest[eol + 1..], overrides))
+}
+
+/// The Python literals a `#jinja2:` value may be: booleans, None, ints and
+/// quoted strings with the usual escapes.
+fn python_literal(text: &str) -> Option<Value> {
+    match text {
+        "True" => return Some(Value::Bool(true)),
+        "False" => return Some(Value::Bool(false)),
+        "None" => return Some(Value::Null),
+        _ => {}
+    }
+    if let Ok(i) = text.parse::<i64>() {
+        return Some(Value::Int(i));
+    }
+    let quote = text.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let body = text.strip_prefix(quote)?.strip_suffix(quote)?;
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            other => out.push(other),
+        }
+    }
+    Some(Value::str(out))
 }
 
 /// Does a template name other templates (include, import, extends)?

@@ -18,10 +18,6 @@ const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
         "minijinja orders values of different types and has no hook for comparisons",
     ),
     (
-        "{{ undefined_thing ~ 'a' }}",
-        "minijinja's `~` concatenates an undefined value as empty text and has no hook",
-    ),
-    (
         "{{ d.missing | mandatory }}",
         "minijinja does not tell filters the name of an undefined value",
     ),
