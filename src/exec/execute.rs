@@ -261,6 +261,10 @@ impl<'a> TaskRun<'a> {
             match self.loop_items(&base) {
                 Ok(items) => items.into_iter().map(Some).collect(),
                 Err(e) => {
+                    // As for tasks: `when` may still skip the include.
+                    if let Ok(Some(cond)) = self.when_first_false(&base) {
+                        return IncludeOutcome::Skipped(skipped(cond).result);
+                    }
                     return IncludeOutcome::Failed(Outcome::from_error(&e, &self.task.origin));
                 }
             }
@@ -314,9 +318,11 @@ impl<'a> TaskRun<'a> {
             let arg = |name: &str| -> Result<Option<String>, TaskError> {
                 match self.task.args.get(name) {
                     None => Ok(None),
+                    // An omitted argument is not given at all.
                     Some(raw) => self
                         .template_value(raw, &context)
                         .map(|v| Some(v.python_str()))
+                        .map(|v| v.filter(|v| v != crate::templating::omit::OMIT_TOKEN))
                         .map_err(TaskError::new),
                 }
             };

@@ -423,7 +423,15 @@ impl PlayRun<'_> {
                 path.display(),
                 e.message
             ))),
-            Err(e) => Err(e),
+            // A file the included file imports is missing: named the same
+            // way (AnsibleFileNotFound's file name).
+            Err(e) => match missing_file_of(&e.message) {
+                Some(missing) => Err(ParseError::general(format!(
+                    "Could not find or access '{missing}' on the Ansible Controller: {}",
+                    e.message
+                ))),
+                None => Err(e),
+            },
         }
     }
 
@@ -468,6 +476,13 @@ impl PlayRun<'_> {
             }
         }
     }
+}
+
+/// The path in the loader's "file not found" message.
+fn missing_file_of(message: &str) -> Option<&str> {
+    let rest =
+        message.strip_prefix("Unable to retrieve file contents.\nCould not find or access '")?;
+    rest.split_once('\'').map(|(path, _)| path)
 }
 
 fn is_true(value: Option<&Value>) -> bool {

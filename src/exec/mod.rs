@@ -218,7 +218,14 @@ impl RunAbort {
     pub fn into_fatal(self) -> crate::errors::Fatal {
         match self {
             RunAbort::Error(msg) => crate::errors::Fatal::msg(Exit::Error, msg),
-            RunAbort::Parse(e) => crate::errors::Fatal::from(*e),
+            // Reported as ansible's strategy reports it (the annotated
+            // source in ansible's layout), not as a diagnostic.
+            RunAbort::Parse(e) => match e.ansible_context() {
+                Some(context) => {
+                    crate::errors::Fatal::msg(e.exit, format!("{}\n{context}", e.message))
+                }
+                None => crate::errors::Fatal::from(*e),
+            },
         }
     }
 }

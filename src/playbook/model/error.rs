@@ -113,6 +113,17 @@ impl ParseError {
         }
     }
 
+    /// `Origin: path:line:col` and the annotated source lines, as ansible
+    /// prints them under the message (`None` without a position).
+    pub fn ansible_context(&self) -> Option<String> {
+        let (src, location) = (self.src.as_ref()?, self.location.as_ref()?);
+        let mut parts = location.rsplitn(3, ':');
+        let col: usize = parts.next()?.parse().ok()?;
+        let line: usize = parts.next()?.parse().ok()?;
+        let path = Path::new(src.name());
+        Some(crate::playbook::yaml::Source::new(src.inner(), path).context(line, col))
+    }
+
     pub fn parser_at(message: impl Into<String>, origin: &Origin) -> ParseError {
         ParseError::at(Exit::PARSE_ERROR, message, origin)
     }

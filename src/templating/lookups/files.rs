@@ -251,6 +251,10 @@ fn split_on(terms: &[Jv], splitters: &[char]) -> Result<Vec<String>, Failure> {
                 let items: Vec<Jv> = term.try_iter().map(|i| i.collect()).unwrap_or_default();
                 out.extend(split_on(&items, splitters)?);
             }
+            // Entries that could not be templated (an undefined variable
+            // inside a lazily templated list) are left out, as ansible
+            // omits undefined markers from the terms.
+            ValueKind::Undefined | ValueKind::Invalid => {}
             _ => {
                 return Err(format!("'{}' object is not iterable", py::type_name(term)));
             }
