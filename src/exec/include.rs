@@ -95,35 +95,17 @@ impl PlayRun<'_> {
         for (host, outcome) in evaluated {
             self.results_seen += 1;
             match outcome {
-                // A skipped or failed include is reported, registered and
-                // counted like any task's result (`ignore_errors` too).
                 IncludeOutcome::Skipped(result) => {
                     let outcome = super::execute::Outcome {
                         result,
                         error: None,
                     };
-                    let single = TaskOutcome::Single(outcome);
-                    if self.process(
-                        task,
-                        scope,
-                        &host,
-                        std::slice::from_ref(&host),
-                        info,
-                        single,
-                    ) {
+                    if self.process_include_result(task, scope, &host, info, outcome) {
                         failed.push(host.clone());
                     }
                 }
                 IncludeOutcome::Failed(outcome) => {
-                    let single = TaskOutcome::Single(outcome);
-                    if self.process(
-                        task,
-                        scope,
-                        &host,
-                        std::slice::from_ref(&host),
-                        info,
-                        single,
-                    ) {
+                    if self.process_include_result(task, scope, &host, info, outcome) {
                         failed.push(host.clone());
                     }
                 }
@@ -306,6 +288,27 @@ impl PlayRun<'_> {
             }
         }
         failed
+    }
+
+    /// A skipped or failed include is reported, registered and counted like
+    /// any task's result (`ignore_errors` too); true when the host failed.
+    fn process_include_result(
+        &mut self,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        info: &crate::output::default::TaskInfo,
+        outcome: super::execute::Outcome,
+    ) -> bool {
+        let applies_to = [host.to_string()];
+        self.process(
+            task,
+            scope,
+            host,
+            &applies_to,
+            info,
+            TaskOutcome::Single(outcome),
+        )
     }
 
     fn include_targets(&self, task: &Task, scope: &Scope, host: &str) -> IncludeOutcome {

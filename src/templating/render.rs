@@ -515,19 +515,11 @@ fn template_syntax(
             .and_then(crate::value::Value::ansible_bool)
             .unwrap_or(default)
     };
-    let keys = [
-        "trim_blocks",
-        "lstrip_blocks",
-        "block_start_string",
-        "block_end_string",
-        "variable_start_string",
-        "variable_end_string",
-        "comment_start_string",
-        "comment_end_string",
-        "line_statement_prefix",
-        "line_comment_prefix",
-    ];
-    if !keys.iter().any(|k| options.contains_key(*k)) {
+    // Every override but the two applied after rendering.
+    let syntax_keys = OVERRIDE_FIELDS
+        .iter()
+        .filter(|k| !matches!(**k, "newline_sequence" | "keep_trailing_newline"));
+    if !syntax_keys.clone().any(|k| options.contains_key(*k)) {
         return Ok(None);
     }
     let mut builder = minijinja::syntax::SyntaxConfig::builder();
