@@ -1066,6 +1066,21 @@ impl<'a> TaskRun<'a> {
         async_limit: Option<u64>,
     ) -> Outcome {
         let short = actions::short_name(action);
+        // ansible's shell action refuses the command module's own option.
+        if short == "shell" && args.contains_key("expand_argument_vars") {
+            let msg = format!(
+                "Unsupported parameters for ({}) module: expand_argument_vars",
+                self.task.action
+            );
+            let mut result = Map::new();
+            result.insert("failed".into(), Value::Bool(true));
+            result.insert("msg".into(), Value::str(msg.as_str()));
+            result.insert("exception".into(), Value::str("(traceback unavailable)"));
+            return Outcome {
+                result,
+                error: Some(TaskError::new(msg.clone()).report(&self.task.origin)),
+            };
+        }
         if super::inventory_actions::is_inventory_action(short) {
             let arg_origin = |name: &str| self.arg_origin(name);
             return super::inventory_actions::run(

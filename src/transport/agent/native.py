@@ -270,6 +270,24 @@ def error_summary(msg, cause):
     }
 
 
+_VAR_REFERENCE = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+
+
+def expand_vars(text, env):
+    """os.path.expandvars against the module's environment (the task's
+    `environment` included), which a module run by ansible has as its own;
+    unknown names stay as written."""
+    names = os.environ if env is None else env
+
+    def replace(match):
+        name = match.group(1)
+        if name.startswith("{"):
+            name = name[1:-1]
+        return names.get(name, match.group(0))
+
+    return _VAR_REFERENCE.sub(replace, text)
+
+
 def run_command(cmd, shell, executable, shell_exe, stdin, add_newline, expand, cwd, env):
     use_shell = False
     if shell:
@@ -285,7 +303,7 @@ def run_command(cmd, shell, executable, shell_exe, stdin, add_newline, expand, c
     else:
         argv = cmd
         if expand:
-            argv = [os.path.expanduser(os.path.expandvars(a)) for a in argv]
+            argv = [os.path.expanduser(expand_vars(a, env)) for a in argv]
     data = None
     if stdin:
         data = stdin + ("\n" if add_newline else "")
@@ -304,9 +322,42 @@ def run_command(cmd, shell, executable, shell_exe, stdin, add_newline, expand, c
             cause = cause.replace(repr(e.filename), repr(str(e.filename).encode()))
         raise ModuleFail(rc=e.errno, stdout="", stderr="", msg="Error executing command.",
                          exception=error_summary("Error executing command.", cause), cmd=clean)
-    out, err = proc.communicate(data.encode("utf-8") if data else None)
+    out, err = read_until_exit(proc, data.encode("utf-8") if data else None)
     return (proc.returncode, out.decode("utf-8", "surrogateescape"),
             err.decode("utf-8", "surrogateescape"))
+
+
+def read_until_exit(proc, data):
+    """The process's output, as AnsibleModule.run_command collects it: stop
+    once the process has exited and its pipes gave nothing for a second,
+    even if a backgrounded child still holds them open."""
+    import selectors
+    if data:
+        try:
+            proc.stdin.write(data)
+        except BrokenPipeError:
+            pass
+    if proc.stdin:
+        proc.stdin.close()
+    chunks = {proc.stdout: [], proc.stderr: []}
+    selector = selectors.DefaultSelector()
+    for stream in chunks:
+        selector.register(stream, selectors.EVENT_READ)
+    while True:
+        events = selector.select(1)
+        for key, _ in events:
+            block = os.read(key.fileobj.fileno(), 32768)
+            if block:
+                chunks[key.fileobj].append(block)
+            else:
+                selector.unregister(key.fileobj)
+        if (not events or not selector.get_map()) and proc.poll() is not None:
+            break
+    selector.close()
+    proc.wait()
+    for stream in chunks:
+        stream.close()
+    return b"".join(chunks[proc.stdout]), b"".join(chunks[proc.stderr])
 
 
 SLURP_SPEC = ArgSpec({"src": {"type": "path", "required": True, "aliases": ["path"]}})
