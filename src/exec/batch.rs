@@ -100,8 +100,9 @@ impl BatchPlan<'_> {
     ) -> BatchOutcome {
         match strategy.scheduling {
             Scheduling::Linear => self.run_linear(shared, options, stats, play, batch),
-            Scheduling::Free => self.run_free(shared, options, stats, play, batch, strategy),
-            Scheduling::HostPinned => self.run_free(shared, options, stats, play, batch, strategy),
+            Scheduling::Free | Scheduling::HostPinned => {
+                self.run_free(shared, options, stats, play, batch, strategy)
+            }
         }
     }
 

@@ -261,6 +261,23 @@ impl FreeRun {
 
     // ----- the scheduler -----
 
+    /// A host's finished task: processed by its walker (aborted when the
+    /// run ended in an error).
+    fn take_result<'g>(
+        &'g self,
+        mut state: MutexGuard<'g, State>,
+        index: usize,
+    ) -> MutexGuard<'g, State> {
+        state.finished.retain(|i| *i != index);
+        state.slots[index].task = None;
+        let command = if matches!(state.end, Some(End::Fatal(_))) {
+            Command::Abort
+        } else {
+            Command::Process
+        };
+        self.command(state, index, command)
+    }
+
     /// Give `index` a command and wait until it has settled (done with its
     /// turn).
     fn command<'g>(
@@ -420,14 +437,7 @@ impl FreeRun {
             }
             let processed = ready.len();
             for index in ready {
-                state.finished.retain(|i| *i != index);
-                state.slots[index].task = None;
-                let command = if matches!(state.end, Some(End::Fatal(_))) {
-                    Command::Abort
-                } else {
-                    Command::Process
-                };
-                state = self.command(state, index, command);
+                state = self.take_result(state, index);
             }
             workers_free += processed as i64 + meta_dummy_results;
             state = self.load_includes(state);
@@ -452,14 +462,7 @@ impl FreeRun {
                         moved = true;
                     }
                     Phase::Finished => {
-                        state.finished.retain(|i| *i != index);
-                        state.slots[index].task = None;
-                        let command = if matches!(state.end, Some(End::Fatal(_))) {
-                            Command::Abort
-                        } else {
-                            Command::Process
-                        };
-                        state = self.command(state, index, command);
+                        state = self.take_result(state, index);
                         moved = true;
                     }
                     _ => {}

@@ -210,8 +210,8 @@ impl PlayRun<'_> {
         }
     }
 
-    /// A line shown from `-vv` on, in the verbose colour.
-    fn verbose_line(&self, text: &str) {
+    /// A line shown from `-vv` on, in the verbose colour (`display.vv`).
+    pub(super) fn verbose_line(&self, text: &str) {
         if self.options.verbosity >= 2
             && let Ok(cb) = self.shared.callback.lock()
         {

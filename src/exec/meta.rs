@@ -190,12 +190,7 @@ impl PlayRun<'_> {
     }
     /// `META: ...`, what `_execute_meta` says at -vv about a meta task.
     fn meta_verbose(&self, text: &str) {
-        if self.options.verbosity >= 2
-            && let Ok(cb) = self.shared.callback.lock()
-        {
-            cb.display
-                .colored(&format!("META: {text}"), crate::output::Color::Blue);
-        }
+        self.verbose_line(&format!("META: {text}"));
     }
 }
 
