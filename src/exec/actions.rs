@@ -132,7 +132,12 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
                     }
                 }
                 Ok(v) => from_jinja(&v),
-                Err(e) if e.message.contains("is undefined") => undefined(e.message),
+                Err(e)
+                    if e.message.contains("is undefined")
+                        || crate::templating::lookups::is_undef_hint(&e.message) =>
+                {
+                    undefined(e.message)
+                }
                 Err(e) => {
                     return Err(TaskError::new(format!(
                         "Error while resolving `var` expression.: {}",

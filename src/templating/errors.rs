@@ -115,6 +115,70 @@ fn undefined_message(env: &Environment<'_>, described: &str, context: &Jv) -> St
     )
 }
 
+/// A plugin's own message (it carries ansible's text already), with
+/// `mandatory`'s variable name filled in.
+pub fn plugin_message(env: &Environment<'_>, detail: &str, source: &str, context: &Jv) -> String {
+    name_mandatory(env, detail, source, context).unwrap_or_else(|| detail.to_string())
+}
+
+/// The `mandatory` filter's message when minijinja could not say which
+/// variable was undefined; `message` fills the name in.
+pub const NAMELESS_MANDATORY: &str = "Mandatory variable not defined.";
+
+/// `mandatory`'s message naming what was undefined: the expression piped
+/// into `| mandatory` in `source` whose value is undefined gives ansible's
+/// `_undefined_name` (the variable, or the missing attribute/key).
+fn name_mandatory(
+    env: &Environment<'_>,
+    detail: &str,
+    source: &str,
+    context: &Jv,
+) -> Option<String> {
+    let prefix = detail.strip_suffix(NAMELESS_MANDATORY)?;
+    let pattern =
+        regex::Regex::new(r#"([A-Za-z_][\w.]*(?:\[[^\]]*\])*)\s*\|\s*mandatory\b"#).ok()?;
+    let name = pattern.captures_iter(source).find_map(|c| {
+        let expr = c.get(1)?.as_str();
+        let value = env.compile_expression(expr).ok()?.eval(context).ok()?;
+        value
+            .is_undefined()
+            .then(|| undefined_name(env, expr, context))
+    })?;
+    Some(format!(
+        "{prefix}Mandatory variable {} not defined.",
+        py_repr(&Jv::from(name))
+    ))
+}
+
+/// The name of the first undefined part of `described` (`d.b` with `d`
+/// defined → `b`; `hey.x` with `hey` undefined → `hey`).
+fn undefined_name(env: &Environment<'_>, described: &str, context: &Jv) -> String {
+    let Some((container, key)) = split_access(described) else {
+        return described.to_string();
+    };
+    let container_undefined = env
+        .compile_expression(container)
+        .ok()
+        .and_then(|e| e.eval(context).ok())
+        .is_none_or(|v| v.is_undefined());
+    if container_undefined {
+        return undefined_name(env, container, context);
+    }
+    match key {
+        Access::Attr(name) => name.to_string(),
+        Access::Item(expr) => env
+            .compile_expression(expr)
+            .ok()
+            .and_then(|e| e.eval(context).ok())
+            .map(|k| {
+                k.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| k.to_string())
+            })
+            .unwrap_or_else(|| expr.to_string()),
+    }
+}
+
 enum Access<'a> {
     Attr(&'a str),
     Item(&'a str),

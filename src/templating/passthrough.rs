@@ -9,8 +9,9 @@
 //! instead of yielding undefined items.
 
 use super::filters::core::{py_repr, type_name};
-use minijinja::value::{Rest, Value as Jv, ValueOrKwargs};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Rest, Value as Jv, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State, filters};
+use std::sync::Arc;
 
 /// The first undefined top-level argument, which a filter returns as is.
 pub fn first_undefined(args: &[Jv]) -> Option<Jv> {
@@ -18,7 +19,7 @@ pub fn first_undefined(args: &[Jv]) -> Option<Jv> {
 }
 
 pub fn register(env: &mut Environment<'static>) {
-    let builtins: [(&str, Jv); 27] = [
+    let builtins: [(&str, Jv); 26] = [
         ("upper", Jv::from_function(filters::upper)),
         ("lower", Jv::from_function(filters::lower)),
         ("title", Jv::from_function(filters::title)),
@@ -42,7 +43,6 @@ pub fn register(env: &mut Environment<'static>) {
         ("selectattr", Jv::from_function(filters::selectattr)),
         ("reject", Jv::from_function(filters::reject)),
         ("rejectattr", Jv::from_function(filters::rejectattr)),
-        ("groupby", Jv::from_function(filters::groupby)),
         ("chain", Jv::from_function(filters::chain)),
         ("pprint", Jv::from_function(filters::pprint)),
         ("tojson", Jv::from_function(filters::tojson)),
@@ -59,6 +59,28 @@ pub fn register(env: &mut Environment<'static>) {
             },
         );
     }
+    let groupby = Jv::from_function(filters::groupby);
+    env.add_filter(
+        "groupby",
+        move |state: &mut State, args: Rest<ValueOrKwargs>| -> Result<Jv, Error> {
+            let args = args.into_values();
+            if let Some(undefined) = first_undefined(&args) {
+                return Ok(undefined);
+            }
+            let groups = groupby.call(state, &args)?;
+            Ok(groups
+                .try_iter()?
+                .map(|group| {
+                    let grouper = group.get_item(&Jv::from(0)).unwrap_or_default();
+                    let list = group
+                        .get_item(&Jv::from(1))
+                        .and_then(|l| l.try_iter().map(Iterator::collect))
+                        .unwrap_or_default();
+                    Jv::from_object(GroupTuple { grouper, list })
+                })
+                .collect())
+        },
+    );
     let map = Jv::from_function(filters::map);
     env.add_filter(
         "map",
@@ -114,4 +136,30 @@ fn check_map_attribute(args: &[Jv]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// One group of `groupby`: Python's `(grouper, list)` named tuple, so it
+/// indexes, unpacks and prints as a tuple and has `.grouper`/`.list`.
+#[derive(Debug)]
+pub struct GroupTuple {
+    grouper: Jv,
+    list: Vec<Jv>,
+}
+
+impl Object for GroupTuple {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Jv) -> Option<Jv> {
+        match (key.as_i64(), key.as_str()) {
+            (Some(0 | -2), None) | (None, Some("grouper")) => Some(self.grouper.clone()),
+            (Some(1 | -1), None) | (None, Some("list")) => Some(Jv::from(self.list.clone())),
+            _ => None,
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(2)
+    }
 }

@@ -75,6 +75,21 @@ impl Templar {
                     minijinja::Error::new(ErrorKind::UndefinedError, "undefined value printed")
                 }));
             }
+            // ansible finalizes a node before joining it to others, so an
+            // undefined value inside a printed list or dict is an error.
+            if let Some(undefined) = nested_undefined(value, 0) {
+                return Err(undefined
+                    .get_attr("__undefined__")
+                    .err()
+                    .unwrap_or_else(|| {
+                        minijinja::Error::new(ErrorKind::UndefinedError, "undefined value printed")
+                    }));
+            }
+            native_nodes::record(value);
+            if value.is_none() {
+                // ansible drops None nodes when it joins a template's output.
+                return Ok(());
+            }
             minijinja::escape_formatter(out, state, value)
         });
         Templar { env, services }
@@ -232,8 +247,130 @@ fn render_native_kind(
         }
         return Ok(result);
     }
+    let capture = native_nodes::Capture::start();
     let rendered = env.render_str(text, context).map_err(|e| fail(e, text))?;
-    Ok(Jv::from(keep_trailing_newlines(text, rendered)))
+    // The template's trailing newlines are given back to text results only.
+    match capture.native_result(&rendered) {
+        Some(native) if native.kind() != minijinja::value::ValueKind::String => Ok(native),
+        _ => Ok(Jv::from(keep_trailing_newlines(text, rendered))),
+    }
+}
+
+/// The first undefined value inside a list or dict (depth-limited: data
+/// from templates is never that deep, and cycles must not hang).
+fn nested_undefined(value: &Jv, depth: usize) -> Option<Jv> {
+    use minijinja::value::ValueKind;
+    if depth > 64 {
+        return None;
+    }
+    match value.kind() {
+        ValueKind::Seq => value
+            .try_iter()
+            .ok()?
+            .find_map(|item| undefined_or_nested(item, depth)),
+        ValueKind::Map => value
+            .try_iter()
+            .ok()?
+            .find_map(|key| undefined_or_nested(value.get_item(&key).unwrap_or_default(), depth)),
+        _ => None,
+    }
+}
+
+fn undefined_or_nested(item: Jv, depth: usize) -> Option<Jv> {
+    if item.is_undefined() {
+        Some(item)
+    } else {
+        nested_undefined(&item, depth + 1)
+    }
+}
+
+/// ansible's native concatenation: a template whose output is exactly one
+/// `{{ }}` node (`{% if x %}{{ n }}{% endif %}`) yields that node's value,
+/// not its text, and one that outputs nothing yields None. The formatter
+/// records the values it prints for the innermost render in progress.
+/// Macros return their output as text here, where ansible's return their
+/// native value: printing a macro whose body printed one value is that
+/// value again, as text, so such text records do not count.
+mod native_nodes {
+    use minijinja::value::{Value as Jv, ValueKind};
+    use std::cell::RefCell;
+
+    /// More printed values than this: the result is text anyway.
+    const MAX_RECORDS: usize = 16;
+
+    #[derive(Default)]
+    struct Frame {
+        printed: Vec<Jv>,
+        overflow: bool,
+    }
+
+    thread_local! {
+        static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Called by the formatter for every printed value. None nodes do not
+    /// count (ansible drops them before concatenating).
+    pub fn record(value: &Jv) {
+        if value.is_none() {
+            return;
+        }
+        FRAMES.with(|frames| {
+            if let Some(frame) = frames.borrow_mut().last_mut() {
+                if frame.printed.len() < MAX_RECORDS {
+                    frame.printed.push(value.clone());
+                } else {
+                    frame.overflow = true;
+                }
+            }
+        });
+    }
+
+    /// A render in progress; dropping it ends the recording.
+    pub struct Capture {
+        depth: usize,
+    }
+
+    impl Capture {
+        pub fn start() -> Capture {
+            let depth = FRAMES.with(|frames| {
+                let mut frames = frames.borrow_mut();
+                frames.push(Frame::default());
+                frames.len()
+            });
+            Capture { depth }
+        }
+
+        /// The native value of a finished render whose text is `rendered`.
+        pub fn native_result(&self, rendered: &str) -> Option<Jv> {
+            let frame = FRAMES.with(|frames| frames.borrow_mut().pop())?;
+            if frame.overflow {
+                return None;
+            }
+            if frame.printed.is_empty() {
+                return rendered.is_empty().then(|| Jv::from(()));
+            }
+            // The output must be that value's text alone: any literal text
+            // around it makes the result a string.
+            if frame.printed.iter().any(|v| v.to_string() != rendered) {
+                return None;
+            }
+            let mut data = frame
+                .printed
+                .iter()
+                .filter(|v| v.kind() != ValueKind::String);
+            match (data.next(), data.next()) {
+                (Some(value), None) => Some(value.clone()),
+                (None, _) if frame.printed.len() == 1 => frame.printed.into_iter().next(),
+                _ => None,
+            }
+        }
+    }
+
+    impl Drop for Capture {
+        fn drop(&mut self) {
+            FRAMES.with(|frames| frames.borrow_mut().truncate(self.depth - 1));
+        }
+    }
 }
 
 /// ansible appends the trailing newlines of the template that Jinja2
@@ -262,9 +399,8 @@ fn error(
             && let Some(detail) = inner.detail()
             && (detail.starts_with(super::lazy::RECURSION_MESSAGE) || is_plugin_error(detail))
         {
-            return TemplateError {
-                message: detail.to_string(),
-            };
+            let message = super::errors::plugin_message(env, detail, source, context);
+            return TemplateError { message };
         }
         cause = err.source();
     }
@@ -488,7 +624,11 @@ pub fn render_template_file(
     } else {
         template_file_text(templar.environment(), text, context).map_err(|(e, _)| e)?
     };
-    let rendered = from_jinja(&value).python_str();
+    // A template that outputs nothing is None to ansible; the file is empty.
+    let rendered = match from_jinja(&value) {
+        Value::Null => String::new(),
+        other => other.python_str(),
+    };
     Ok(
         match options.get("newline_sequence").map(|v| v.python_str()) {
             Some(seq) if seq == "\\r\\n" || seq == "\r\n" => rendered.replace('\n', "\r\n"),

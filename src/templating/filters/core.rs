@@ -252,6 +252,8 @@ impl Num {
 /// Is `v` a Python `tuple` (minijinja keeps tuples apart from lists)?
 pub(super) fn is_tuple(v: &Jv) -> bool {
     v.is_tuple()
+        || v.downcast_object_ref::<crate::templating::passthrough::GroupTuple>()
+            .is_some()
 }
 
 /// Python `list` (a mutable sequence): sequences that are not tuples.

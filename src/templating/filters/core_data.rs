@@ -41,11 +41,12 @@ fn ternary(value: Jv, args: &mut Args) -> Result<Jv, Error> {
 fn mandatory(value: Jv, args: &mut Args) -> Result<Jv, Error> {
     let msg = args.opt(0, "msg");
     if value.is_undefined() {
-        // minijinja does not tell filters the name of an undefined
-        // variable, so this is the message ansible gives for nameless ones.
+        // minijinja does not tell filters the expression of their input:
+        // errors::message names the variable (as ansible does) from the
+        // template's source.
         return Err(args.fail(match msg {
             Some(msg) => py_str(&msg),
-            None => "Mandatory variable not defined.".to_string(),
+            None => crate::templating::errors::NAMELESS_MANDATORY.to_string(),
         }));
     }
     Ok(value)

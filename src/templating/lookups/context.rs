@@ -27,6 +27,8 @@ thread_local! {
     static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
     static TEMPLATE_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     static UNDEFINED_REASON: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The hints of `undef()` calls since the outermost render started.
+    static UNDEF_HINTS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Records a render's context (and template text) while it lives.
@@ -55,6 +57,7 @@ impl ContextGuard {
             let mut frames = f.borrow_mut();
             if frames.is_empty() {
                 UNDEFINED_REASON.with(|r| r.borrow_mut().take());
+                UNDEF_HINTS.with(|h| h.borrow_mut().clear());
             }
             frames.push(Frame {
                 context: context.clone(),
@@ -120,6 +123,23 @@ pub(crate) fn is_constant_of_template(text: &str) -> bool {
 /// Remember why a lookup result is undefined.
 pub(crate) fn set_undefined_reason(reason: &str) {
     UNDEFINED_REASON.with(|r| *r.borrow_mut() = Some(reason.to_string()));
+}
+
+/// An `undef(hint)` value was made: its use fails with `hint`.
+pub(crate) fn set_undef_hint(hint: &str) {
+    set_undefined_reason(hint);
+    UNDEF_HINTS.with(|h| h.borrow_mut().push(hint.to_string()));
+}
+
+/// Is `message` the hint of an `undef()` made by the last render? Such a
+/// failure is an undefined value to ansible (shown as a marker by `debug`'s
+/// `var`), not an error.
+pub fn is_undef_hint(message: &str) -> bool {
+    UNDEF_HINTS.with(|h| {
+        h.borrow()
+            .iter()
+            .any(|hint| message.ends_with(hint.as_str()))
+    })
 }
 
 /// Why the last lookup result that was undefined is undefined, once.

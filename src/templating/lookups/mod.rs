@@ -52,7 +52,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-pub use context::{ContextGuard, take_undefined_reason};
+pub use context::{ContextGuard, is_undef_hint, take_undefined_reason};
 
 use crate::config::Config;
 use crate::value::{Map, Value};
@@ -238,8 +238,9 @@ fn url(_: &Call, _: Vec<Jv>, _: &IndexMap<String, Jv>) -> Result<Vec<Jv>, Failur
     Err("the 'url' lookup is not supported yet by mitorun".into())
 }
 
-/// Register `lookup`, `query` and `q`, with these services.
+/// Register `lookup`, `query`, `q` (with these services) and `undef`.
 pub fn register(env: &mut Environment<'static>, services: Arc<LookupServices>) {
+    env.add_function("undef", undef);
     for (global, wantlist) in [("lookup", false), ("query", true), ("q", true)] {
         let services = Arc::clone(&services);
         env.add_function(
@@ -249,6 +250,43 @@ pub fn register(env: &mut Environment<'static>, services: Arc<LookupServices>) {
             },
         );
     }
+}
+
+/// ansible's `undef(hint=None)`: an undefined value (for a variable that
+/// must be overridden) whose use fails with the hint.
+fn undef(args: Rest<Jv>, kwargs: Kwargs) -> Result<Jv, Error> {
+    let hint = match (args.0.as_slice(), kwargs.get::<Option<Jv>>("hint")?) {
+        ([], None) => None,
+        ([hint], None) => Some(hint.clone()),
+        ([], Some(hint)) => Some(hint),
+        _ => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "undef() takes from 0 to 1 positional arguments",
+            ));
+        }
+    };
+    kwargs.assert_all_used()?;
+    let hint = match hint {
+        Some(h) if h.is_none() => None,
+        Some(h) if h.kind() == ValueKind::String => Some(h.to_string()),
+        Some(h) => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "The 'hint' argument must be {}, not {}.",
+                    "str or None",
+                    super::filters::core::type_name(&h)
+                ),
+            ));
+        }
+        None => None,
+    };
+    let hint = hint
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "Mandatory variable has not been overridden".to_string());
+    context::set_undef_hint(&hint);
+    Ok(Jv::UNDEFINED)
 }
 
 fn call_global(
