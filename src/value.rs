@@ -510,7 +510,7 @@ fn shortest_digits(f: f64) -> (String, i32) {
 
 /// Python's json module writes floats with `float.__repr__`, and the
 /// non-finite ones as JavaScript names.
-fn python_json_float(f: f64) -> String {
+pub(crate) fn python_json_float(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {

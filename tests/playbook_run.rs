@@ -676,3 +676,200 @@ fn parallel_runs_match_ansible_per_host() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// One step of a fact cache sequence (`fact_cache/*.steps`).
+enum CacheStep {
+    /// `env: K=V ...`: environment for the later steps (`{cache}` is the
+    /// sequence's scratch directory).
+    Env(Vec<(String, String)>),
+    /// `run: ARGS`: the program under test, `-i inventory.ini ARGS`.
+    Run(Vec<String>),
+    /// `ref: ARGS`: ansible-playbook in both sequences, so the next steps
+    /// of mitorun's read what ansible wrote.
+    Ref(Vec<String>),
+    /// `sh: COMMAND`: a shell command with `$CACHE` set; its exit code and
+    /// stdout are compared.
+    Sh(String),
+    /// `cache:`: the names and bytes of every file under `{cache}`.
+    Cache,
+}
+
+fn parse_cache_steps(text: &str) -> Result<Vec<CacheStep>, String> {
+    let mut steps = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (kind, rest) = line
+            .split_once(':')
+            .ok_or(format!("no step kind: {line}"))?;
+        let words = || rest.split_whitespace().map(str::to_string).collect();
+        steps.push(match kind {
+            "env" => CacheStep::Env(
+                rest.split_whitespace()
+                    .filter_map(|kv| kv.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            "run" => CacheStep::Run(words()),
+            "ref" => CacheStep::Ref(words()),
+            "sh" => CacheStep::Sh(rest.trim().to_string()),
+            "cache" => CacheStep::Cache,
+            other => return Err(format!("unknown step kind {other:?}")),
+        });
+    }
+    Ok(steps)
+}
+
+/// Every file under `dir` (sorted), with its bytes.
+fn cache_listing(dir: &Path) -> Vec<u8> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                out.push((name, std::fs::read(&path).unwrap_or_default()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for (name, bytes) in files {
+        out.extend_from_slice(format!("== {name}\n").as_bytes());
+        out.extend_from_slice(&bytes);
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Runs a sequence with `program` as the tool under test in a fresh cache
+/// directory; what each step showed, in order.
+fn run_cache_sequence(steps: &[CacheStep], program: &Path, dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let scratch = std::env::temp_dir().join(format!(
+        "mitorun-golden-cache-{}-{}",
+        std::process::id(),
+        program
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let _ = std::fs::create_dir_all(&scratch);
+    let cache = scratch.display().to_string();
+    let mut env = BTreeMap::from([
+        ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+        ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+        (
+            "MITORUN_ANSIBLE_PYTHON".to_string(),
+            common::ref_bin_dir().join("python").display().to_string(),
+        ),
+    ]);
+    let mut seen = Vec::new();
+    for step in steps {
+        let playbook_run = |tool: &Path, args: &[String], env: &BTreeMap<String, String>| {
+            let mut argv = vec!["-i".to_string(), "inventory.ini".to_string()];
+            argv.extend(args.iter().cloned());
+            let outcome = common::run_controlled(tool, &argv, dir, env);
+            let mut shown = format!("exit {:?}\n", outcome.code).into_bytes();
+            shown.extend(mask_run_values(&outcome.stdout));
+            (format!("{} {}", tool.display(), args.join(" ")), shown)
+        };
+        match step {
+            CacheStep::Env(pairs) => {
+                for (k, v) in pairs {
+                    env.insert(k.clone(), v.replace("{cache}", &cache));
+                }
+            }
+            CacheStep::Run(args) => seen.push(playbook_run(program, args, &env)),
+            CacheStep::Ref(args) => seen.push(playbook_run(&ref_playbook(), args, &env)),
+            CacheStep::Sh(command) => {
+                let out = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(command)
+                    .current_dir(dir)
+                    .env("CACHE", &cache)
+                    .output();
+                let shown = match out {
+                    Ok(o) => {
+                        let mut s = format!("exit {:?}\n", o.status.code()).into_bytes();
+                        s.extend(o.stdout);
+                        s
+                    }
+                    Err(e) => format!("cannot run sh: {e}").into_bytes(),
+                };
+                seen.push((format!("sh: {command}"), shown));
+            }
+            CacheStep::Cache => seen.push(("cache:".to_string(), cache_listing(&scratch))),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    seen
+}
+
+/// Fact caching across runs: each `fact_cache/*.steps` runs its steps once
+/// with ansible-playbook and once with mitorun (each in its own cache
+/// directory); every step must show the same (stdout and exit code of
+/// runs, shell command results, cache file bytes).
+#[test]
+fn fact_cache_sequences_match_ansible() {
+    let dir = fixtures().join("fact_cache");
+    let mut sequences: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures/run/fact_cache")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "steps"))
+        .filter(|p| {
+            filter().is_none_or(|f| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().contains(&f))
+            })
+        })
+        .collect();
+    sequences.sort();
+    let mut failures = Vec::new();
+    for sequence in &sequences {
+        let name = sequence
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(sequence).unwrap_or_default();
+        let steps = match parse_cache_steps(&text) {
+            Ok(steps) => steps,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let want = run_cache_sequence(&steps, &ref_playbook(), &dir);
+        let got = run_cache_sequence(&steps, &common::mitorun_bin(), &dir);
+        for (n, ((label, want), (_, got))) in want.iter().zip(&got).enumerate() {
+            if want != got {
+                failures.push(format!(
+                    "{name}: step {} ({label}) differs (- ansible, + mitorun):\n{}",
+                    n + 1,
+                    common::line_diff(want, got, 40)
+                ));
+                break;
+            }
+        }
+    }
+    eprintln!(
+        "{} of {} fact cache sequences match ansible",
+        sequences.len() - failures.len(),
+        sequences.len()
+    );
+    assert!(
+        !sequences.is_empty(),
+        "fixtures/run/fact_cache holds no sequences"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -100,6 +100,7 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             limit: limit.map(str::to_string),
             load_options: super::playbook::load_options(&config, &cli.run.module_path),
             start_at_task: None,
+            flush_cache: cli.flush_cache,
             style: if cli.one_line {
                 crate::output::default::Style::Oneline
             } else {

@@ -218,6 +218,9 @@ pub struct AdhocCli {
     /// Substitute playbook directory.
     #[arg(long = "playbook-dir")]
     pub playbook_dir: Option<PathBuf>,
+    /// Clear the fact cache for every host in inventory.
+    #[arg(long = "flush-cache")]
+    pub flush_cache: bool,
     /// Show program's version number, config file location, module search path and exit.
     #[arg(long = "version")]
     pub version: bool,

@@ -106,6 +106,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
             load_options: opts.clone(),
             style: crate::output::default::Style::Default,
             start_at_task: cli.start_at_task.clone(),
+            flush_cache: cli.flush_cache,
         };
         return super::run::run_playbooks(&playbooks, inv, &mut selector, context);
     }

@@ -18,6 +18,7 @@ use crate::playbook::model::Playbook;
 use crate::templating::render::Templar;
 use crate::value::{Map, Value};
 use crate::vars::VarsStore;
+use crate::vars::fact_cache::{CacheSettings, FactCache};
 use crate::vars::hostvars::ContextFactory;
 use crate::vault::Vault;
 
@@ -37,6 +38,8 @@ pub struct RunContext<'a> {
     pub load_options: crate::playbook::model::LoadOptions,
     pub style: crate::output::default::Style,
     pub start_at_task: Option<String>,
+    /// `--flush-cache`: forget the cached facts of every inventory host.
+    pub flush_cache: bool,
 }
 
 /// Connection settings from the command line and configuration: the
@@ -157,6 +160,28 @@ fn options_vars(ctx: &RunContext, playbook_dir: &Path) -> Map {
     vars
 }
 
+/// The fact cache CACHE_PLUGIN names (warnings printed when ansible would
+/// fall back to `memory`).
+fn fact_cache(config: &Config) -> FactCache {
+    let prefix = match config.origin("CACHE_PLUGIN_PREFIX") {
+        Some(crate::config::Origin::Default) | None => String::new(),
+        Some(_) => config.str("CACHE_PLUGIN_PREFIX").unwrap_or("").to_string(),
+    };
+    let settings = CacheSettings {
+        plugin: config.str("CACHE_PLUGIN").unwrap_or("memory").to_string(),
+        connection: config
+            .path("CACHE_PLUGIN_CONNECTION")
+            .map(Path::to_path_buf),
+        prefix,
+        timeout: config.int("CACHE_PLUGIN_TIMEOUT").unwrap_or(86400),
+    };
+    let (cache, warnings) = FactCache::from_settings(&settings);
+    for warning in warnings {
+        super::display::warning(&warning);
+    }
+    cache
+}
+
 /// DIFF_CONTEXT: lines of context around diff hunks.
 fn diff_context(config: &Config) -> usize {
     config
@@ -223,12 +248,24 @@ pub fn run_playbooks(
         .map(|p| crate::pypath::abspath(&p.to_string_lossy()))
         .unwrap_or_else(|| ctx.cwd.to_string_lossy().into_owned());
     let playbook_dir = std::path::PathBuf::from(playbook_dir);
-    let store = Arc::new(VarsStore::new(
+    let store = VarsStore::new(
         hash,
         config.bool("INJECT_FACTS_AS_VARS"),
         ctx.extra_vars.clone(),
         options_vars(&ctx, &playbook_dir),
-    ));
+    )
+    .with_fact_cache(fact_cache(config));
+    if ctx.flush_cache {
+        // ansible's `CLI._flush_cache`: localhost and every inventory host.
+        store.clear_facts("localhost");
+        for id in inventory.host_ids() {
+            let host = inventory.host(id);
+            if !host.implicit {
+                store.clear_facts(&host.name);
+            }
+        }
+    }
+    let store = Arc::new(store);
     let services = crate::templating::lookups::LookupServices::new(
         Some(Arc::clone(ctx.vault)),
         Some(Arc::new(config.clone())),

@@ -47,7 +47,7 @@ pub static SETTINGS: &[Setting] = &[
     Setting { name: "ANY_ERRORS_FATAL", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "any_errors_fatal")], env: &["ANSIBLE_ANY_ERRORS_FATAL"], choices: &[] },
     Setting { name: "BECOME_PASSWORD_FILE", kind: Kind::Path, default: None, ini: &[("defaults", "become_password_file")], env: &["ANSIBLE_BECOME_PASSWORD_FILE"], choices: &[] },
     Setting { name: "CACHE_PLUGIN", kind: Kind::Str, default: Some("memory"), ini: &[("defaults", "fact_caching")], env: &["ANSIBLE_CACHE_PLUGIN"], choices: &[] },
-    Setting { name: "CACHE_PLUGIN_CONNECTION", kind: Kind::Str, default: None, ini: &[("defaults", "fact_caching_connection")], env: &["ANSIBLE_CACHE_PLUGIN_CONNECTION"], choices: &[] },
+    Setting { name: "CACHE_PLUGIN_CONNECTION", kind: Kind::Path, default: None, ini: &[("defaults", "fact_caching_connection")], env: &["ANSIBLE_CACHE_PLUGIN_CONNECTION"], choices: &[] },
     Setting { name: "CACHE_PLUGIN_PREFIX", kind: Kind::Str, default: Some("ansible_facts"), ini: &[("defaults", "fact_caching_prefix")], env: &["ANSIBLE_CACHE_PLUGIN_PREFIX"], choices: &[] },
     Setting { name: "CACHE_PLUGIN_TIMEOUT", kind: Kind::Int, default: Some("86400"), ini: &[("defaults", "fact_caching_timeout")], env: &["ANSIBLE_CACHE_PLUGIN_TIMEOUT"], choices: &[] },
     Setting { name: "CALLBACKS_ENABLED", kind: Kind::List, default: Some(""), ini: &[("defaults", "callbacks_enabled")], env: &["ANSIBLE_CALLBACKS_ENABLED"], choices: &[] },

@@ -188,6 +188,9 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
         ));
     }
     let mut facts = Map::new();
+    // ansible-core 2.19 hands set_fact its arguments sorted by name, and
+    // the facts keep that order (it shows in `vars` and the fact cache).
+    args.sort_by(|a, _, b, _| a.as_bytes().cmp(b.as_bytes()));
     for (k, v) in args {
         let k: String = k;
         // The one place ansible templates a key: names chosen at run time.

@@ -26,6 +26,10 @@ pub struct BatchPlan<'p> {
     /// The fact gathering task: a new one for every batch, as ansible's
     /// iterator makes it (`batch_index` tells them apart under `free`).
     pub gather: Option<Vec<Item>>,
+    /// DEFAULT_GATHERING `smart`: hosts whose facts were gathered before
+    /// (this run or, with a persistent fact cache, an earlier one) skip
+    /// the gathering task.
+    pub smart_gathering: bool,
     pub batch_index: usize,
     pub inventory: &'p dyn InventoryEdits,
     pub max_fail_percentage: Option<f64>,
@@ -74,7 +78,15 @@ impl BatchPlan<'_> {
             if let Some(Item::Task(task)) = gather.first() {
                 run.gather_key = Some((task as *const _ as usize, self.batch_index));
             }
-            run.run_items(gather, &self.base, hosts);
+            let store = &run.shared.factory.store;
+            let gathering: Vec<String> = hosts
+                .iter()
+                .filter(|h| !self.smart_gathering || !store.facts_gathered(h))
+                .cloned()
+                .collect();
+            if !gathering.is_empty() {
+                run.run_items(gather, &self.base, &gathering);
+            }
         }
         for section in &self.content.sections {
             if run.is_ended() {

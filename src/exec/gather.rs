@@ -43,7 +43,7 @@ impl TaskRun<'_> {
                     }
                     _ => UNLIMITED_JOB,
                 };
-                let mut request = self.module_request(module, module_args, context);
+                let mut request = self.module_request(&legacy_name(module), module_args, context);
                 request.async_job = Some(AsyncJob {
                     time_limit: limit,
                     dir: Self::async_dir(&request),
@@ -55,7 +55,7 @@ impl TaskRun<'_> {
         } else {
             for module in &modules {
                 let module_args = module_args(module, &args, &mut warnings);
-                let request = self.module_request(module, module_args, context);
+                let request = self.module_request(&legacy_name(module), module_args, context);
                 runs.push((module.clone(), self.shared.modules.run(request)));
             }
         }
@@ -122,6 +122,16 @@ impl TaskRun<'_> {
         args.insert("_async_dir".into(), Value::str(dir));
         let request = self.module_request("ansible.legacy.async_status", args, context);
         self.shared.modules.run(request)
+    }
+}
+
+/// A short facts module name resolves as ansible's module loader resolves
+/// it: `library/` dirs first, then the builtin module (`ansible.legacy`).
+fn legacy_name(module: &str) -> String {
+    if module.contains('.') {
+        module.to_string()
+    } else {
+        format!("ansible.legacy.{module}")
     }
 }
 

@@ -305,6 +305,16 @@ impl PlaybookRunner<'_> {
         compiled: &[Item],
         settings: &PlaySettings<'_>,
     ) -> Result<bool, Fatal> {
+        // A broken fact cache file fails the run when the batch's hosts
+        // are first looked at, as ansible's first `get_vars` does.
+        if let Err(e) = self.shared.factory.store.load_facts(batch) {
+            let exit = if e.unexpected {
+                Exit::Unexpected
+            } else {
+                Exit::Error
+            };
+            return Err(Fatal::msg(exit, e.message));
+        }
         let mut scope_data = self.play_scope(play, name, hosts, compiled);
         scope_data.hosts_all = hosts_all.to_vec();
         scope_data.batch = batch.to_vec();
@@ -325,6 +335,7 @@ impl PlaybookRunner<'_> {
             identities: settings.identities,
             gather: gather_facts(play, &self.options)
                 .then(|| vec![Item::Task(gathering_task(play))]),
+            smart_gathering: self.options.gathering == "smart",
             batch_index: settings.batch_index,
             inventory: &live,
             max_fail_percentage: settings.max_fail_percentage,

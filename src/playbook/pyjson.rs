@@ -8,7 +8,14 @@ use crate::value::Value;
 /// first; `None` wherever Python would raise (ansible then tries YAML).
 /// Integers beyond `i128` become floats.
 pub fn parse(text: &str) -> Option<Value> {
-    python_json::parse(text)
+    python_json::parse(text, true)
+}
+
+/// `json.loads(text)` with the standard decoder: objects stay objects,
+/// whatever keys they have (`__ansible_type` markers included), for
+/// formats that give those keys their own meaning (the fact cache).
+pub fn parse_plain(text: &str) -> Option<Value> {
+    python_json::parse(text, false)
 }
 
 mod python_json {
@@ -17,11 +24,12 @@ mod python_json {
     /// Python's C scanner gives up (RecursionError) around here.
     const MAX_DEPTH: usize = 900;
 
-    pub fn parse(text: &str) -> Option<Value> {
+    pub fn parse(text: &str, legacy: bool) -> Option<Value> {
         let mut parser = Parser {
             text: text.as_bytes(),
             pos: 0,
             depth: 0,
+            legacy,
         };
         parser.skip_ws();
         let value = parser.value()?;
@@ -33,6 +41,8 @@ mod python_json {
         text: &'a [u8],
         pos: usize,
         depth: usize,
+        /// Apply ansible's legacy object hook (tagged strings).
+        legacy: bool,
     }
 
     impl Parser<'_> {
@@ -244,7 +254,11 @@ mod python_json {
                     }
                 }
             }
-            legacy_object(map)
+            if self.legacy {
+                legacy_object(map)
+            } else {
+                Some(Value::Map(map))
+            }
         }
     }
 

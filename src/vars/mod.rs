@@ -21,6 +21,8 @@
 //! results, controller action outputs) so they are never templated again,
 //! while what a playbook wrote in `set_fact`/`include_vars` stays trusted.
 
+pub mod cache_json;
+pub mod fact_cache;
 pub mod hostvars;
 pub mod magic;
 pub mod names;
@@ -33,12 +35,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::inventory::vars::{HashBehaviour, combine_into};
 use crate::playbook::model::RoleInfo;
 use crate::value::{Map, Value};
+use fact_cache::{CacheError, FactCache};
 
 /// Per-host variables that tasks add while a run goes on.
 #[derive(Debug, Default, Clone)]
 struct HostRuntime {
-    /// Gathered or set facts (`ansible_facts`), keys without `ansible_`.
-    facts: Map,
     /// `set_fact` (not cacheable) and `register` results.
     nonpersistent: Map,
     /// `include_vars` results.
@@ -56,6 +57,9 @@ pub struct VarsStore {
     /// `groups`: group name → host names.
     groups: RwLock<Value>,
     runtime: Mutex<HashMap<String, HostRuntime>>,
+    /// Facts (gathered, `set_fact: cacheable=yes`, modules' `ansible_facts`)
+    /// by host, with their keys as the producers gave them.
+    facts: FactCache,
     /// Run-wide magic variables (`ansible_version`, `ansible_check_mode`,
     /// `playbook_dir`, ...).
     pub options_vars: Map,
@@ -110,8 +114,15 @@ impl VarsStore {
             inventory: RwLock::new(HashMap::new()),
             groups: RwLock::new(Value::Map(Map::new())),
             runtime: Mutex::new(HashMap::new()),
+            facts: FactCache::default(),
             options_vars,
         }
+    }
+
+    /// Keep facts in `cache` (CACHE_PLUGIN) rather than in memory.
+    pub fn with_fact_cache(mut self, cache: FactCache) -> VarsStore {
+        self.facts = cache;
+        self
     }
 
     pub fn extra_vars(&self) -> &Map {
@@ -175,27 +186,47 @@ impl VarsStore {
     }
 
     /// Facts (from setup, `set_fact: cacheable=yes`, `ansible_facts` of a
-    /// module result). Keys are stored as `ansible_facts` shows them:
-    /// without the `ansible_` prefix, except `ansible_local`.
+    /// module result), merged into the host's cached facts as ansible's
+    /// `set_host_facts` does (top-level keys replaced). Keys stay as given:
+    /// `ansible_facts` shows them without the `ansible_` prefix and the
+    /// injected variables as given (`fact_vars`).
     pub fn set_facts(&self, host: &str, facts: Map) {
-        self.with_runtime(host, |rt| {
-            for (k, v) in facts {
-                let key = match k.strip_prefix("ansible_") {
-                    Some(rest) if k != "ansible_local" => rest.to_string(),
-                    _ => k.clone(),
-                };
-                rt.facts.insert(key, v);
-            }
-        });
+        let mut cached = self.facts.get(host).unwrap_or_default();
+        cached.extend(facts);
+        self.facts.set(host, cached);
     }
 
+    /// The host's facts as cached (keys as given).
     pub fn facts(&self, host: &str) -> Map {
-        self.with_runtime(host, |rt| rt.facts.clone())
-            .unwrap_or_default()
+        self.facts.get(host).unwrap_or_default()
     }
 
+    /// Whether gather_facts ran for the host (in this run or, with a
+    /// persistent cache, one before): `gathering: smart` skips it then.
+    pub fn facts_gathered(&self, host: &str) -> bool {
+        self.facts
+            .get(host)
+            .and_then(|f| f.get("_ansible_facts_gathered").map(Value::is_truthy))
+            .unwrap_or(false)
+    }
+
+    /// Forget the host's facts, in the cache too (`meta: clear_facts`,
+    /// `--flush-cache`).
     pub fn clear_facts(&self, host: &str) {
-        self.with_runtime(host, |rt| rt.facts.clear());
+        self.facts.delete(host);
+    }
+
+    /// Read the cached facts of `hosts` now, so that a broken cache file
+    /// fails the run where ansible fails it (the first time the host's
+    /// variables are needed), together with any failure met earlier.
+    pub fn load_facts(&self, hosts: &[String]) -> Result<(), CacheError> {
+        if let Some(error) = self.facts.take_error() {
+            return Err(error);
+        }
+        for host in hosts {
+            self.facts.try_get(host)?;
+        }
+        Ok(())
     }
 
     /// `include_vars` results.
@@ -224,7 +255,7 @@ impl VarsStore {
             add(&inventory);
         }
         let runtime = self.with_runtime(host, |rt| rt.clone()).unwrap_or_default();
-        add(&self.fact_vars(&runtime.facts));
+        add(&self.fact_vars(&self.facts(host)));
         if let Some(play) = play {
             add(&play.vars);
             for file in play.vars_files.get(host).into_iter().flatten() {
@@ -256,26 +287,35 @@ impl VarsStore {
         all
     }
 
-    /// `ansible_facts` plus, when INJECT_FACTS_AS_VARS, each fact as a
-    /// top-level `ansible_<name>` variable.
+    /// `ansible_facts` (ansible's `namespace_facts`: the `ansible_` prefix
+    /// dropped, except from `ansible_local`) plus, when
+    /// INJECT_FACTS_AS_VARS, each fact as a variable under the name it
+    /// was given (`clean_facts`); otherwise only `ansible_local`.
     fn fact_vars(&self, facts: &Map) -> Map {
+        let mut namespaced = Map::new();
+        for (k, v) in facts {
+            let key = match k.strip_prefix("ansible_") {
+                Some(rest) if k != "ansible_local" => rest.to_string(),
+                _ => k.clone(),
+            };
+            namespaced.insert(key, v.clone());
+        }
         let mut out = Map::new();
-        out.insert("ansible_facts".into(), Value::Map(facts.clone()));
+        out.insert("ansible_facts".into(), Value::Map(namespaced));
         if self.inject_facts_as_vars {
             for (k, v) in facts {
                 // Internal keys (`_ansible_facts_gathered`) are not variables.
                 if k.starts_with("_ansible_") {
                     continue;
                 }
-                let name = if k == "ansible_local" {
-                    k.clone()
-                } else {
-                    format!("ansible_{k}")
-                };
-                out.insert(name, v.clone());
+                out.insert(k.clone(), v.clone());
             }
-        } else if let Some(local) = facts.get("ansible_local") {
-            out.insert("ansible_local".into(), local.clone());
+        } else {
+            let local = facts
+                .get("ansible_local")
+                .cloned()
+                .unwrap_or_else(|| Value::Map(Map::new()));
+            out.insert("ansible_local".into(), local);
         }
         out
     }

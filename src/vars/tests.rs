@@ -70,6 +70,42 @@ fn layers_apply_in_ansible_order() {
 }
 
 #[test]
+fn facts_merge_by_key_and_inject_under_the_name_given() {
+    // As ansible's set_host_facts + namespace_facts/clean_facts: a fact
+    // without the `ansible_` prefix is injected as is.
+    let store = store();
+    store.set_facts("h1", map(&[("plain", 1), ("ansible_pre", 2)]));
+    store.set_facts("h1", map(&[("plain", 3)]));
+    let vars = store.get_vars(None, "h1", None);
+    assert_eq!(vars.get("plain"), Some(&Value::Int(3)));
+    assert_eq!(vars.get("ansible_pre"), Some(&Value::Int(2)));
+    assert_eq!(vars.get("ansible_plain"), None);
+    let Some(Value::Map(ns)) = vars.get("ansible_facts") else {
+        panic!("ansible_facts missing");
+    };
+    assert_eq!(ns.get("plain"), Some(&Value::Int(3)));
+    assert_eq!(ns.get("pre"), Some(&Value::Int(2)));
+}
+
+#[test]
+fn gathered_marker_and_clearing() {
+    let store = store();
+    assert!(!store.facts_gathered("h1"));
+    let mut facts = Map::new();
+    facts.insert("_ansible_facts_gathered".into(), Value::Bool(true));
+    store.set_facts("h1", facts);
+    assert!(store.facts_gathered("h1"));
+    assert!(
+        !store
+            .get_vars(None, "h1", None)
+            .contains_key("_ansible_facts_gathered")
+    );
+    store.clear_facts("h1");
+    assert!(!store.facts_gathered("h1"));
+    assert!(store.facts("h1").is_empty());
+}
+
+#[test]
 fn facts_are_kept_as_given_and_injected_with_prefix() {
     // Producers hand facts over as data (module results are untrusted);
     // the store keeps them as they are.
