@@ -788,6 +788,39 @@ const PLAYBOOK: &str = r#"- hosts: all
       register: saved
     - debug:
         msg: "{{ saved.changed }} {{ saved.path | basename }} {{ lookup('file', out + '/other.txt') }}"
+    - name: upload a controller file
+      uri:
+        url: "{{ base }}/echo"
+        method: PUT
+        src: upload.txt
+      register: uploaded
+    - debug:
+        msg: "{{ uploaded.json.body }} {{ uploaded.json.headers['Content-Length'] }}"
+    - name: multipart with a controller file
+      uri:
+        url: "{{ base }}/echo"
+        method: POST
+        body_format: form-multipart
+        body:
+          note: text
+          attachment:
+            filename: upload.txt
+            mime_type: text/plain
+      register: multi
+    - debug:
+        msg: "{{ multi.json.body }}"
+    - name: a missing controller file
+      uri:
+        url: "{{ base }}/echo"
+        src: nothere.txt
+      ignore_errors: true
+    - name: no check mode
+      uri:
+        url: "{{ base }}/json"
+      check_mode: true
+      register: checked
+    - debug:
+        var: checked
 "#;
 
 /// The playbook through ansible-playbook and through mitorun (which has
@@ -800,6 +833,8 @@ fn playbook_runs_like_ansible() {
     let base = tempdir("net-playbook");
     let srv = Server::start(&served_root(&base), None);
     std::fs::write(base.join("site.yml"), PLAYBOOK).expect("write playbook");
+    std::fs::create_dir_all(base.join("files")).expect("mkdir files");
+    std::fs::write(base.join("files/upload.txt"), "from the controller\n").expect("write");
     std::fs::write(
         base.join("hosts.ini"),
         "localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n",
