@@ -133,6 +133,11 @@ impl TaskRun<'_> {
         {
             return ActionRun::Aborted(skipped);
         }
+        if actions::short_name(action) == "uri"
+            && let Some(skipped) = self.uri_check_mode_skip()
+        {
+            return ActionRun::Aborted(skipped);
+        }
         if limits.timeout > 0 {
             let period = std::time::Duration::from_secs(limits.timeout.unsigned_abs());
             self.set_deadline(Some(std::time::Instant::now() + period));

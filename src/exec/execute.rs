@@ -1132,6 +1132,11 @@ impl<'a> TaskRun<'a> {
             add_output_lines(&mut outcome.result);
             return outcome;
         }
+        // An async uri runs as a plain module (its uploads would be gone
+        // before the job reads them).
+        if actions::short_name(action) == "uri" && async_limit.is_none() {
+            return self.uri_action(action, args, context);
+        }
         match actions::short_name(action) {
             "gather_facts" => return self.gather_facts_action(args, context),
             "fetch" => return self.fetch_action(args, context),

@@ -36,6 +36,7 @@ pub mod scope;
 pub mod script;
 pub mod strategy;
 pub mod transfer;
+pub mod uri;
 pub mod walk;
 
 use crate::errors::Exit;
@@ -94,6 +95,9 @@ pub const TIMED_OUT: &str = "_mitorun_timed_out";
 pub struct Upload {
     /// The module argument that receives the remote path.
     pub arg: String,
+    /// Keys inside `arg`'s mapping down to the value that receives the
+    /// path (uri's `body.<field>.filename`); empty for `arg` itself.
+    pub within: Vec<String>,
     /// File name inside the temp dir.
     pub name: String,
     pub data: Vec<u8>,

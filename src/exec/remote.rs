@@ -107,7 +107,7 @@ impl TransportRunner {
                     other => failed(format!("failed to transfer file to {remote}: {other}")),
                 };
             }
-            args.insert(upload.arg, Value::str(remote));
+            place_upload(&mut args, &upload.arg, &upload.within, remote);
         }
         let mut call = ModuleCall::new(&request.action, args);
         call.check_mode = request.check_mode;
@@ -259,5 +259,24 @@ fn flatten_warnings(result: &mut Map) {
                 *item = msg.clone();
             }
         }
+    }
+}
+
+/// Puts an uploaded file's remote path into the module arguments: `arg`
+/// itself, or a value inside its mapping (`within` names the keys).
+fn place_upload(args: &mut Map, arg: &str, within: &[String], remote: String) {
+    let Some((last, parents)) = within.split_last() else {
+        args.insert(arg.to_string(), Value::str(remote));
+        return;
+    };
+    let mut slot = args.get_mut(arg);
+    for key in parents {
+        slot = match slot {
+            Some(Value::Map(m)) => m.get_mut(key.as_str()),
+            _ => None,
+        };
+    }
+    if let Some(Value::Map(m)) = slot {
+        m.insert(last.clone(), Value::str(remote));
     }
 }

@@ -41,6 +41,7 @@ impl TaskRun<'_> {
             .unwrap_or_else(|| "script".into());
         args.insert("_mitorun_script_word".into(), Value::str(first.as_str()));
         let upload = Upload {
+            within: Vec::new(),
             arg: "_mitorun_script_path".into(),
             name,
             data,

@@ -355,6 +355,7 @@ impl TaskRun<'_> {
                 .unwrap_or_default();
             let mut request = self.module_request("ansible.legacy.copy", module_args, context);
             request.uploads.push(Upload {
+                within: Vec::new(),
                 arg: "src".into(),
                 name: format!(".source{suffix}"),
                 data: source.data,

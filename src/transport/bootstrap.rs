@@ -42,6 +42,10 @@ const FACTS_FILES: [&str; 7] = [
     include_str!("agent/native_facts_setup.py"),
 ];
 
+/// The native `uri` and `get_url` modules, run in the agent's namespace
+/// when the first of them is called (they import ssl and urllib).
+const NET_FILE: &str = include_str!("agent/native_net.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -94,6 +98,11 @@ pub fn agent_source() -> String {
 /// The native `setup` module's source (see FACTS_FILES).
 pub fn facts_source() -> String {
     FACTS_FILES.concat()
+}
+
+/// The native `uri` and `get_url` modules' source (see NET_FILE).
+pub fn net_source() -> &'static str {
+    NET_FILE
 }
 
 /// zlib(agent source), computed once per process.

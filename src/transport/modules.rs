@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 16] = [
+pub const NATIVE: [&str; 18] = [
     "ping",
     "command",
     "shell",
@@ -81,6 +81,8 @@ pub const NATIVE: [&str; 16] = [
     "blockinfile",
     "replace",
     "find",
+    "uri",
+    "get_url",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
@@ -94,7 +96,16 @@ pub const LINUX_ONLY: [&str; 1] = ["setup"];
 /// name ends in `.z` to say so.
 pub fn native_code(name: &str) -> Option<CodeItem> {
     static FACTS: OnceLock<CodeItem> = OnceLock::new();
+    static NET: OnceLock<CodeItem> = OnceLock::new();
     match name {
+        "uri" | "get_url" => Some(
+            NET.get_or_init(|| {
+                let source = super::bootstrap::net_source();
+                let packed = miniz_oxide::deflate::compress_to_vec_zlib(source.as_bytes(), 9);
+                CodeItem::new("mitorun.native.net.z", false, packed)
+            })
+            .clone(),
+        ),
         "setup" => Some(
             FACTS
                 .get_or_init(|| {
@@ -199,13 +210,15 @@ pub fn always_forked(name: &str) -> bool {
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
 /// on a host with SELinux enabled they run the real module instead.
-pub const SELINUX_AWARE: [&str; 6] = [
+pub const SELINUX_AWARE: [&str; 8] = [
     "file",
     "copy",
     "tempfile",
     "lineinfile",
     "blockinfile",
     "replace",
+    "uri",
+    "get_url",
 ];
 
 /// Modules that exist in ansible-core only as action plugins (the module

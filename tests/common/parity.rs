@@ -22,6 +22,9 @@ pub struct Case {
     pub diff: bool,
     /// Result keys (at any depth) whose values differ run to run.
     pub volatile: &'static [&'static str],
+    /// Module arguments taken as written (no `@` substitution: URLs with
+    /// credentials).
+    pub literal: Vec<(&'static str, Value)>,
 }
 
 impl Case {
@@ -33,6 +36,7 @@ impl Case {
             check_mode: false,
             diff: false,
             volatile: &[],
+            literal: Vec::new(),
         }
     }
     pub fn check(mut self) -> Case {
@@ -45,6 +49,10 @@ impl Case {
     }
     pub fn volatile(mut self, keys: &'static [&'static str]) -> Case {
         self.volatile = keys;
+        self
+    }
+    pub fn literal(mut self, key: &'static str, value: Value) -> Case {
+        self.literal.push((key, value));
         self
     }
 }
@@ -67,13 +75,14 @@ fn substitute(v: &Value, dir: &str) -> Value {
 }
 
 /// Names made up at run time: tempfile's `tmpX...` (the tests' prefix),
-/// mkstemp's `tmp........`, backups' `.PID.DATE@TIME~`.
+/// mkstemp's `tmp........` (at the end or as a path part), backups' `.PID.DATE@TIME~`, the email
+/// package's multipart boundaries, module temp dirs.
 fn random_names() -> &'static regex::Regex {
     // Compiled once: scrubbing walks every value of every result.
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
-            r"tmpX[A-Za-z0-9_]+|tmp[a-z0-9_]{8}$|\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~",
+            r"tmpX[A-Za-z0-9_]+|tmp[a-z0-9_]{8}$|\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~|={15}\d+==|/tmp[a-z0-9_]{8}\b|ansible-(?:module)?tmp-[^/\s']+",
         )
         .expect("regex")
     })
@@ -164,6 +173,7 @@ async fn run(ctx: &Context, case: &Case, dir: &Path, native: bool) -> (Map, Vec<
         .args
         .iter()
         .map(|(k, v)| (k.to_string(), substitute(v, d)))
+        .chain(case.literal.iter().map(|(k, v)| (k.to_string(), v.clone())))
         .collect();
     let mut call = ModuleCall::new(case.name, args);
     call.prefer_native = native;

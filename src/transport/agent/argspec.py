@@ -582,7 +582,9 @@ def fill_defaults(options, params, all_options=True):
         if name not in params and (default is not None or all_options):
             if opts.get("no_log", False) and default:
                 secrets.add(default)
-            params[name] = default
+            # A copy: specs live as long as the agent, and a module may
+            # change its parameters (uri adds headers).
+            params[name] = _copy.deepcopy(default)
     return secrets
 
 

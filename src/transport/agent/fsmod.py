@@ -51,6 +51,7 @@ class Mod(object):
         self.check_mode = bool(args.get("_ansible_check_mode"))
         self.diff = bool(args.get("_ansible_diff"))
         self.warnings = []
+        self.deprecations = []
         self._tmpdir = args.get("_ansible_tmpdir")
         self._own_tmpdir = None
         self._tmp_base = header.get("agent_tmpdir")
@@ -72,6 +73,9 @@ class Mod(object):
 
     def warn(self, msg):
         self.warnings.append(msg)
+
+    def deprecate(self, msg, version=None, date=None):
+        self.deprecations.append({"msg": msg, "version": version, "date": date})
 
     def fail(self, msg, **kw):
         kw["msg"] = msg

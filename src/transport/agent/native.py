@@ -25,9 +25,15 @@ def warning_summary(w):
 
 def deprecation_summary(d):
     """2.19's serialized form of a deprecation a module reports."""
-    out = {"event": {"msg": d["msg"], "__ansible_type": "Event"},
-           "deprecator": {"resolved_name": d.get("collection_name") or "ansible.builtin",
-                          "type": None, "__ansible_type": "PluginInfo"},
+    if d.get("module"):
+        # Deprecations a module reports itself name the module.
+        deprecator = {"resolved_name": "ansible.builtin.%s" % d["module"],
+                      "type": {"value": "module", "__ansible_type": "PluginType"},
+                      "__ansible_type": "PluginInfo"}
+    else:
+        deprecator = {"resolved_name": d.get("collection_name") or "ansible.builtin",
+                      "type": None, "__ansible_type": "PluginInfo"}
+    out = {"event": {"msg": d["msg"], "__ansible_type": "Event"}, "deprecator": deprecator,
            "__ansible_type": "DeprecationSummary"}
     for k in ("version", "date"):
         if d.get(k) is not None:
@@ -117,8 +123,9 @@ def run_module_body(module, spec, args, header, body, supports_check_mode=True):
             warnings.append(w)
     if warnings:
         result["warnings"] = [warning_summary(w) for w in warnings]
-    if v.deprecations:
-        result["deprecations"] = [deprecation_summary(d) for d in v.deprecations]
+    deprecations = list(v.deprecations) + [dict(d, module=module) for d in mod.deprecations]
+    if deprecations:
+        result["deprecations"] = [deprecation_summary(d) for d in deprecations]
     result.setdefault("invocation", {"module_args": params})
     if v.no_log_values:
         result = mask_secrets(result, v.no_log_values)
