@@ -18,10 +18,6 @@ const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
         "minijinja orders values of different types and has no hook for comparisons",
     ),
     (
-        "{{ d.missing | mandatory }}",
-        "minijinja does not tell filters the name of an undefined value",
-    ),
-    (
         "{{ omit }}",
         "our Templar returns the omit token and the executor drops the argument; ansible's \
          Templar raises and its executor catches that",
