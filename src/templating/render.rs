@@ -198,6 +198,26 @@ pub(crate) fn template_in_env_kind(
     text: &str,
     context: &Jv,
 ) -> Result<Jv, (TemplateError, bool)> {
+    template_in_env_checked(env, text, context, true)
+}
+
+/// [`template_in_env_kind`] for lookup terms: an undefined variable used as
+/// a value inside a literal (`[{"files": missing}]`) stays an undefined
+/// element, as ansible's lazy markers do, for the lookup to skip or report.
+pub(crate) fn template_terms(
+    env: &Environment,
+    text: &str,
+    context: &Jv,
+) -> Result<Jv, (TemplateError, bool)> {
+    template_in_env_checked(env, text, context, false)
+}
+
+fn template_in_env_checked(
+    env: &Environment,
+    text: &str,
+    context: &Jv,
+    check_operands: bool,
+) -> Result<Jv, (TemplateError, bool)> {
     if !is_template(text) {
         return Ok(Jv::from(text));
     }
@@ -207,7 +227,7 @@ pub(crate) fn template_in_env_kind(
     let escaped = keep_literal_backslashes(text);
     // Python's `%` (string formatting) as a filter call; see percent.rs.
     let rewritten = super::percent::rewrite_template(escaped.as_ref());
-    render_native_kind(env, rewritten.as_ref(), context)
+    render_native_kind(env, rewritten.as_ref(), context, check_operands)
 }
 
 /// Render a template file's text as ansible's template engine does for
@@ -220,13 +240,14 @@ pub(crate) fn template_file_text(
     context: &Jv,
 ) -> Result<Jv, (TemplateError, bool)> {
     let _render = ContextGuard::enter_template(context, text);
-    render_native_kind(env, text, context)
+    render_native_kind(env, text, context, true)
 }
 
 fn render_native_kind(
     env: &Environment,
     text: &str,
     context: &Jv,
+    check_operands: bool,
 ) -> Result<Jv, (TemplateError, bool)> {
     let fail = |e: minijinja::Error, source: &str| {
         let is_undefined = e.kind() == ErrorKind::UndefinedError;
@@ -234,7 +255,7 @@ fn render_native_kind(
     };
     if let Some(expr) = single_expression(env, text) {
         let compiled = env.compile_expression(expr).map_err(|e| fail(e, expr))?;
-        if let Some(message) = undefined_operand(env, &compiled, expr, context) {
+        if check_operands && let Some(message) = undefined_operand(env, &compiled, expr, context) {
             return Err((TemplateError { message }, true));
         }
         let result = compiled.eval(context).map_err(|e| fail(e, expr))?;
@@ -258,7 +279,7 @@ fn render_native_kind(
 
 /// The first undefined value inside a list or dict (depth-limited: data
 /// from templates is never that deep, and cycles must not hang).
-fn nested_undefined(value: &Jv, depth: usize) -> Option<Jv> {
+pub(crate) fn nested_undefined(value: &Jv, depth: usize) -> Option<Jv> {
     use minijinja::value::ValueKind;
     if depth > 64 {
         return None;

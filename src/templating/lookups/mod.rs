@@ -465,25 +465,31 @@ pub fn run_lookup(
     };
     let terms = match terms {
         Value::Str(text) => {
-            let templated =
-                super::render::template_in_env_kind(templar.environment(), &text, context)
-                    .map_err(|(e, undefined)| match undefined {
-                        true => LookupError::Undefined { message: e.message },
-                        false => failed(e.message),
-                    })?;
-            match from_jinja(&templated) {
-                Value::List(items) => items,
-                other => vec![other],
+            let templated = super::render::template_terms(templar.environment(), &text, context)
+                .map_err(|(e, undefined)| match undefined {
+                    true => LookupError::Undefined { message: e.message },
+                    false => failed(e.message),
+                })?;
+            // Kept as template values, so undefined elements reach the
+            // lookup; string elements are templated once more as ansible
+            // does with terms.
+            match templated.kind() {
+                ValueKind::Seq | ValueKind::Iterable => templated
+                    .try_iter()
+                    .map_err(|e| failed(e.to_string()))?
+                    .map(|term| template_term(templar, term, context))
+                    .collect::<Result<Vec<Jv>, _>>()
+                    .map_err(failed)?,
+                _ => vec![template_term(templar, templated, context).map_err(failed)?],
             }
         }
-        Value::List(items) => items,
-        other => vec![other],
+        Value::List(items) => items
+            .iter()
+            .map(|term| template_value(templar, term, context))
+            .collect::<Result<Vec<Jv>, _>>()
+            .map_err(failed)?,
+        other => vec![template_value(templar, &other, context).map_err(failed)?],
     };
-    let terms = terms
-        .into_iter()
-        .map(|term| template_value(templar, &term, context))
-        .collect::<Result<Vec<Jv>, _>>()
-        .map_err(failed)?;
     let mut options: IndexMap<String, Jv> = kwargs
         .iter()
         .map(|(k, v)| (k.clone(), to_jinja(v)))
@@ -510,6 +516,15 @@ pub fn run_lookup(
         Value::Null => Ok(Vec::new()),
         other => Ok(vec![other]),
     }
+}
+
+/// A term that templating produced, as `template_value` takes terms; one
+/// holding undefined elements is kept as it is for the lookup to judge.
+fn template_term(templar: &Templar, term: Jv, context: &Jv) -> Result<Jv, String> {
+    if term.is_undefined() || super::render::nested_undefined(&term, 0).is_some() {
+        return Ok(term);
+    }
+    template_value(templar, &from_jinja(&term), context)
 }
 
 /// A term of a `with_` loop templated as ansible's `templar.template`
