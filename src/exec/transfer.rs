@@ -482,26 +482,30 @@ impl TaskRun<'_> {
         };
         let text = std::fs::read_to_string(&path)
             .map_err(|e| TaskError::new(format!("Action failed: {}: {e}", path.display())))?;
+        // The template's metadata is data (ansible does not trust it), so a
+        // file name holding `{{ }}` is never templated; only
+        // `ansible_managed` is trusted.
         let mut extra = Map::new();
         let full = path.to_string_lossy().into_owned();
-        extra.insert("template_path".into(), Value::str(src.as_str()));
-        extra.insert("template_fullpath".into(), Value::str(full.as_str()));
+        extra.insert("template_path".into(), Value::Unsafe(src.clone()));
+        extra.insert("template_fullpath".into(), Value::Unsafe(full.clone()));
         extra.insert(
             "template_destpath".into(),
             args.get("dest").cloned().unwrap_or(Value::Null),
         );
         extra.insert(
             "template_host".into(),
-            Value::str(
+            Value::Unsafe(
                 std::fs::read_to_string("/proc/sys/kernel/hostname")
                     .unwrap_or_default()
-                    .trim(),
+                    .trim()
+                    .to_string(),
             ),
         );
         // generate_ansible_template_vars: the template file's owner and
         // times (datetimes shown as `str()` gives them), and
         // `ansible_managed` from DEFAULT_MANAGED_STR, strftime'd with the
-        // file's mtime; it is trusted, so its `{{ }}` render when used.
+        // file's mtime; its `{{ }}` render when used.
         let meta = std::fs::metadata(&path).ok();
         let mtime = meta
             .as_ref()
@@ -515,14 +519,14 @@ impl TaskRun<'_> {
                 user_name(m.uid()).unwrap_or_else(|| m.uid().to_string())
             })
             .unwrap_or_else(whoami);
-        extra.insert("template_uid".into(), Value::str(owner));
+        extra.insert("template_uid".into(), Value::Unsafe(owner));
         extra.insert(
             "template_mtime".into(),
-            Value::str(crate::templating::filters::core::local_datetime_text(mtime)),
+            Value::Unsafe(crate::templating::filters::core::local_datetime_text(mtime)),
         );
         extra.insert(
             "template_run_date".into(),
-            Value::str(crate::templating::filters::core::local_now_text()),
+            Value::Unsafe(crate::templating::filters::core::local_now_text()),
         );
         let managed = self
             .shared
@@ -531,10 +535,8 @@ impl TaskRun<'_> {
             .config
             .as_ref()
             .and_then(|c| c.str("DEFAULT_MANAGED_STR").map(str::to_string))
-            .unwrap_or_else(|| "Ansible managed".into())
-            .replace("{host}", "{{ template_host }}")
-            .replace("{uid}", "{{ template_uid }}")
-            .replace("{file}", "{{ template_path }}");
+            .unwrap_or_else(|| "Ansible managed".into());
+        let managed = managed_format(&managed);
         // Only when the play does not set its own.
         let user_set = context
             .get_attr("ansible_managed")
@@ -695,5 +697,57 @@ mod encoding_tests {
         assert_eq!(encode_text("é", "UTF_8").unwrap(), "é".as_bytes());
         assert!(encode_text("€", "latin-1").is_err());
         assert!(encode_text("x", "no-such-codec").is_err());
+    }
+}
+
+/// DEFAULT_MANAGED_STR through Python's `str.format` as ansible applies
+/// it: `{host}`, `{uid}` and `{file}` become template expressions, `{{`
+/// and `}}` single braces; any other field is left as written.
+fn managed_format(format: &str) -> String {
+    let mut out = String::with_capacity(format.len() + 32);
+    let mut rest = format;
+    while let Some(pos) = rest.find(['{', '}']) {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        if let Some(after) = tail.strip_prefix("{{") {
+            out.push('{');
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("}}") {
+            out.push('}');
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix('{')
+            && let Some(end) = after.find('}')
+        {
+            match &after[..end] {
+                "host" => out.push_str("{{ template_host }}"),
+                "uid" => out.push_str("{{ template_uid }}"),
+                "file" => out.push_str("{{ template_path }}"),
+                other => {
+                    out.push('{');
+                    out.push_str(other);
+                    out.push('}');
+                }
+            }
+            rest = &after[end + 1..];
+        } else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod managed_tests {
+    use super::managed_format;
+
+    #[test]
+    fn managed_string_is_formatted_as_python_does() {
+        assert_eq!(
+            managed_format("Ansible managed: {file} by {uid} on {host}({{{{q('pipe', 'x')}}}})"),
+            "Ansible managed: {{ template_path }} by {{ template_uid }} on {{ template_host }}({{q('pipe', 'x')}})"
+        );
+        assert_eq!(managed_format("plain"), "plain");
     }
 }

@@ -17,6 +17,9 @@
 //! `(a * b)|__py_mod(c)`. Parenthesising the left operand keeps its
 //! meaning; the right operand becomes a filter argument, a full expression.
 //!
+//! Python's unary `+`, which minijinja cannot parse, is dropped the same
+//! way (`[+2.5]` becomes `[2.5]`).
+//!
 //! The rewrite only touches `{{ }}` and `{% %}` blocks (not comments or
 //! `{% raw %}` sections) and leaves a block alone if it cannot tokenize it
 //! (minijinja then reports the syntax error on the original text).
@@ -28,7 +31,7 @@ pub const FILTER: &str = "__py_mod";
 
 /// Rewrite `%` in every block of a template.
 pub fn rewrite_template(text: &str) -> Cow<'_, str> {
-    if !text.contains('%') {
+    if !text.contains('%') && !text.contains('+') {
         return Cow::Borrowed(text);
     }
     let bytes = text.as_bytes();
@@ -66,7 +69,7 @@ pub fn rewrite_template(text: &str) -> Cow<'_, str> {
 
 /// Rewrite `%` in a bare expression (a `when:` condition).
 pub fn rewrite_expression(expr: &str) -> Cow<'_, str> {
-    if !expr.contains('%') {
+    if !expr.contains('%') && !expr.contains('+') {
         return Cow::Borrowed(expr);
     }
     let Some(tokens) = tokenize(expr, 0, None) else {
@@ -256,9 +259,12 @@ fn apply(text: &str, mut edits: Vec<Edit>) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + edits.len() * 12);
     let mut pos = 0;
     for edit in edits {
-        out.push_str(&text[pos..edit.at]);
+        // An edit inside text an earlier one replaced only inserts.
+        if let Some(kept) = text.get(pos..edit.at) {
+            out.push_str(kept);
+        }
         out.push_str(edit.text);
-        pos = edit.replace.max(edit.at);
+        pos = pos.max(edit.replace.max(edit.at));
     }
     out.push_str(&text[pos..]);
     Cow::Owned(out)
@@ -274,15 +280,47 @@ struct Scanner<'t, 'a> {
 
 /// The edits for a token list; `None` if the operands cannot be found.
 fn edits_for(tokens: &[Token], from: usize) -> Option<Vec<Edit>> {
+    let unary_plus = unary_plus_edits(tokens, from);
     if !tokens.iter().any(|t| t.kind == Kind::Op && t.text == "%") {
-        return Some(Vec::new());
+        return Some(unary_plus);
     }
     let mut scanner = Scanner {
         tokens,
-        edits: Vec::new(),
+        edits: unary_plus,
     };
     scanner.sequence(from, tokens.len())?;
     Some(scanner.edits)
+}
+
+/// Python's unary `+` (`[-2.5, +2.5]`), which minijinja's parser lacks:
+/// a `+` that does not follow an operand is dropped (it is the identity
+/// on numbers, the only operands Jinja2 accepts it for).
+fn unary_plus_edits(tokens: &[Token], from: usize) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for i in from..tokens.len() {
+        let token = &tokens[i];
+        if token.kind != Kind::Op || token.text != "+" {
+            continue;
+        }
+        let unary = match i.checked_sub(1).filter(|&p| p >= from).map(|p| &tokens[p]) {
+            None => true,
+            Some(prev) => match prev.kind {
+                Kind::Op | Kind::Open => true,
+                Kind::Name => KEYWORDS.contains(&prev.text),
+                Kind::Str | Kind::Num | Kind::Close => false,
+            },
+        };
+        if unary {
+            edits.push(Edit {
+                at: token.start,
+                replace: token.end,
+                text: "",
+                // After a `(` inserted at the same place.
+                order: 2,
+            });
+        }
+    }
+    edits
 }
 
 impl Scanner<'_, '_> {
@@ -471,6 +509,23 @@ impl Scanner<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unary_plus_is_dropped_binary_plus_kept() {
+        let cases = [
+            ("{{ [-2.5, +2.5, 1 + 2.5] }}", "{{ [-2.5, 2.5, 1 + 2.5] }}"),
+            ("{{ +3 }}", "{{ 3 }}"),
+            ("{{ 1 ++2 }}", "{{ 1 +2 }}"),
+            ("{{ 'a' + 'b' }}", "{{ 'a' + 'b' }}"),
+            ("{% if +1 > 0 %}y{% endif %}", "{% if 1 > 0 %}y{% endif %}"),
+            ("{{ not +a % b }}", "{{ not (a)|__py_mod(b) }}"),
+            ("{{ (+a) % b }}", "{{ ((a))|__py_mod(b) }}"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(rewrite_template(text), want, "{text}");
+        }
+        assert_eq!(rewrite_expression("+1 == 1"), "1 == 1");
+    }
 
     #[test]
     fn rewrites_follow_jinja_precedence() {
