@@ -4,7 +4,8 @@
 //! `-i inventory.ini`; stdout must be byte-identical and the exit codes
 //! equal. A first line `# args: ...` adds command-line arguments (split on
 //! whitespace); `# env: K=V ...` sets environment variables (`{ref_bin}`
-//! in a value is the reference venv's bin directory).
+//! in a value is the reference venv's bin directory); `# stdin: A B ...`
+//! gives the words as lines of stdin (answers to `--step`).
 //!
 //! `parallel/*.yml` run with several forks, where ansible's order of hosts
 //! varies from run to run: what each host printed (its results under
@@ -69,6 +70,8 @@ struct Case {
     args: Vec<String>,
     /// `# env: K=V ...` of the playbook.
     env: Vec<(String, String)>,
+    /// `# stdin: ...` of the playbook: lines to type.
+    stdin: Option<Vec<String>>,
 }
 
 /// Values that differ from run to run get masked in both outputs: timings
@@ -95,7 +98,20 @@ fn compare(case: &Case) -> Option<String> {
         ("ANSIBLE_FORKS".to_string(), "1".to_string()),
     ]);
     env.extend(case.env.iter().cloned());
-    let reference = common::run_controlled(&ref_playbook(), &case.args, &case.dir, &env);
+    let input: Option<Vec<u8>> = case.stdin.as_ref().map(|words| {
+        words
+            .iter()
+            .map(|w| format!("{w}\n"))
+            .collect::<String>()
+            .into_bytes()
+    });
+    let reference = common::run_controlled_with_input(
+        &ref_playbook(),
+        &case.args,
+        &case.dir,
+        &env,
+        input.as_deref(),
+    );
     // mitorun runs ansible-core's modules from the reference venv when it
     // has no native one.
     let mut our_env = env.clone();
@@ -103,7 +119,13 @@ fn compare(case: &Case) -> Option<String> {
         "MITORUN_ANSIBLE_PYTHON".to_string(),
         common::ref_bin_dir().join("python").display().to_string(),
     );
-    let mut ours = common::run_controlled(&common::mitorun_bin(), &case.args, &case.dir, &our_env);
+    let mut ours = common::run_controlled_with_input(
+        &common::mitorun_bin(),
+        &case.args,
+        &case.dir,
+        &our_env,
+        input.as_deref(),
+    );
     let mut reference = reference;
     reference.stdout = mask_run_values(&reference.stdout);
     ours.stdout = mask_run_values(&ours.stdout);
@@ -216,11 +238,13 @@ fn playbooks_print_what_ansible_prints() {
         args.extend(header_args(&path));
         args.push(name.clone());
         let env = header_env(&path);
+        let stdin = Some(header(&path, "# stdin:")).filter(|w| !w.is_empty());
         cases.push(Case {
             name,
             dir: fixtures(),
             args,
             env,
+            stdin,
         });
     }
     cases.sort_by(|a, b| b.name.cmp(&a.name));

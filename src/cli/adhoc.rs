@@ -101,6 +101,7 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             load_options: super::playbook::load_options(&config, &cli.run.module_path),
             start_at_task: None,
             flush_cache: cli.flush_cache,
+            step: false,
             style: if cli.one_line {
                 crate::output::default::Style::Oneline
             } else {

@@ -41,9 +41,6 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     }
     let run = &cli.run;
     let listing = run.syntax_check || run.list_hosts || cli.list_tasks || cli.list_tags;
-    if cli.step && !listing {
-        return Err(Fatal::unsupported("--step (interactive confirmation)"));
-    }
     if !listing {
         super::run::refuse_unsupported_run_flags(run)?;
     }
@@ -107,6 +104,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
             style: crate::output::default::Style::Default,
             start_at_task: cli.start_at_task.clone(),
             flush_cache: cli.flush_cache,
+            step: cli.step,
         };
         return super::run::run_playbooks(&playbooks, inv, &mut selector, context);
     }

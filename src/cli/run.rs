@@ -40,6 +40,8 @@ pub struct RunContext<'a> {
     pub start_at_task: Option<String>,
     /// `--flush-cache`: forget the cached facts of every inventory host.
     pub flush_cache: bool,
+    /// `--step`: confirm each task before it runs.
+    pub step: bool,
 }
 
 /// Connection settings from the command line and configuration: the
@@ -301,6 +303,7 @@ pub fn run_playbooks(
         load_options: ctx.load_options,
         task_counter: Default::default(),
         start_found: Default::default(),
+        step: std::sync::atomic::AtomicBool::new(ctx.step),
         poll_interval: config.int("DEFAULT_POLL_INTERVAL").unwrap_or(15),
         task_timeout: ctx
             .options
@@ -338,6 +341,7 @@ pub fn run_playbooks(
             .str("DEFAULT_STRATEGY")
             .unwrap_or("linear")
             .to_string(),
+        step: ctx.step,
     };
     let inventory_vars = InventoryVarsSpec {
         sources: ctx.sources.to_vec(),

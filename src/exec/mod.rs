@@ -171,6 +171,9 @@ pub struct RunOptions {
     pub display_ok_hosts: bool,
     /// DEFAULT_STRATEGY: the strategy of plays that name none.
     pub strategy: String,
+    /// `--step`: every play batch starts in step mode (ansible's strategy
+    /// object, made per batch, reads the flag anew).
+    pub step: bool,
 }
 
 /// What every task run shares.
@@ -197,6 +200,9 @@ pub struct Shared {
     pub task_counter: std::sync::atomic::AtomicUsize,
     /// `--start-at-task` has matched.
     pub start_found: std::sync::atomic::AtomicBool,
+    /// `--step` is on: each task is confirmed before it runs, until the
+    /// user answers `continue`.
+    pub step: std::sync::atomic::AtomicBool,
     /// DEFAULT_POLL_INTERVAL: `poll` of async tasks that set none.
     pub poll_interval: i64,
     /// TASK_TIMEOUT: `timeout` of tasks that set none (0: none).

@@ -206,6 +206,9 @@ impl PlaybookRunner<'_> {
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.play_start(&name);
             }
+            self.shared
+                .step
+                .store(self.options.step, std::sync::atomic::Ordering::SeqCst);
             // An unknown strategy fails once the play has been announced.
             let strategy = settings.strategy.clone().map_err(|msg| {
                 let mut text = msg;

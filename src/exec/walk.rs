@@ -488,6 +488,36 @@ impl<'a> PlayRun<'a> {
         }
     }
 
+    /// `--step`: may the task run? Asked once per task (per host under
+    /// `free`); `continue` runs it and ends step mode; anything but
+    /// `y`/`yes`/`c`/`continue` skips it silently. Meta tasks are never
+    /// asked about.
+    fn take_step(&self, task: &Task, hosts: &[String]) -> bool {
+        use std::sync::atomic::Ordering;
+        if !self.shared.step.load(Ordering::SeqCst) {
+            return true;
+        }
+        let mut msg = format!("Perform task: TASK: {} ", task.display_name());
+        if self.free.is_some()
+            && let Some(host) = hosts.first()
+        {
+            msg.push_str(&format!("on {host} "));
+        }
+        msg.push_str("(N)o/(y)es/(c)ontinue: ");
+        let answer = match self.shared.callback.lock() {
+            Ok(mut cb) => cb.step_prompt(&msg),
+            Err(_) => None,
+        };
+        match answer.map(|a| a.to_lowercase()).as_deref() {
+            Some("y" | "yes") => true,
+            Some("c" | "continue") => {
+                self.shared.step.store(false, Ordering::SeqCst);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// `--start-at-task`: has the run reached the named task?
     fn started(&self, task: &Task) -> bool {
         use std::sync::atomic::Ordering;
@@ -565,6 +595,9 @@ impl<'a> PlayRun<'a> {
         }
         if short == "meta" {
             return self.run_meta(task, scope, hosts, key);
+        }
+        if !self.take_step(task, hosts) {
+            return Vec::new();
         }
         let info = self.new_task_info(task, scope, hosts, key);
         if let Ok(mut cb) = self.shared.callback.lock() {

@@ -151,6 +151,26 @@ impl DefaultCallback {
             .colored("skipping: no hosts matched", Color::Cyan);
     }
 
+    /// `--step`: ask whether to run the task (`Perform task: TASK: x
+    /// (N)o/(y)es/(c)ontinue: ` on stdout, the answer from stdin), then
+    /// repeat the question as a banner, as ansible's `_take_step` does.
+    /// `None` when stdin has ended.
+    pub fn step_prompt(&mut self, msg: &str) -> Option<String> {
+        use std::io::{BufRead, Write};
+        {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "{msg}");
+            let _ = out.flush();
+        }
+        let mut answer = String::new();
+        let read = std::io::stdin().lock().read_line(&mut answer);
+        self.display.banner(msg);
+        match read {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(answer.trim_end_matches(['\n', '\r']).to_string()),
+        }
+    }
+
     pub fn no_hosts_remaining(&mut self) {
         self.display.banner("NO MORE HOSTS LEFT");
     }

@@ -506,6 +506,18 @@ pub fn run_controlled(
     cwd: &Path,
     extra_env: &BTreeMap<String, String>,
 ) -> Outcome {
+    run_controlled_with_input(program, args, cwd, extra_env, None)
+}
+
+/// [`run_controlled`] with `input` as the program's stdin (it is empty
+/// otherwise).
+pub fn run_controlled_with_input(
+    program: &Path,
+    args: &[String],
+    cwd: &Path,
+    extra_env: &BTreeMap<String, String>,
+    input: Option<&[u8]>,
+) -> Outcome {
     let scratch = ScratchDir::new("home");
     let home = scratch.0.join("home");
     let _ = std::fs::create_dir_all(&home);
@@ -521,7 +533,11 @@ pub fn run_controlled(
         .env("ANSIBLE_LOCAL_TEMP", scratch.0.join("tmp"))
         .env("LC_ALL", "C.UTF-8")
         .env("ANSIBLE_NOCOLOR", "1")
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in extra_env {
@@ -537,6 +553,13 @@ pub fn run_controlled(
             };
         }
     };
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&input);
+        });
+    }
     let mut out_pipe = child.stdout.take().expect("stdout piped");
     let mut err_pipe = child.stderr.take().expect("stderr piped");
     let out_t = std::thread::spawn(move || {
