@@ -408,6 +408,14 @@ fn user_cases() -> Vec<Case> {
                 ("home", s("/tmp/mrtu-home/in/mrtu_u")),
             ],
         ),
+        user(
+            "mkdir -p /tmp/mrtu-home && useradd -m mrtu_u",
+            vec![
+                name(),
+                ("home", s("/tmp/mrtu-home/mrtu_u-mod")),
+                ("move_home", T),
+            ],
+        ),
         // a missing home is created for an existing user
         user(U_NOHOME, vec![name()]),
         user(U_NOHOME, vec![name(), ("create_home", F)]),
@@ -581,6 +589,10 @@ fn user_cases() -> Vec<Case> {
         ),
         // seuser on a host without SELinux: useradd's own refusal
         user(NONE, vec![name(), ("seuser", s("user_u"))]),
+        // libuser accounts are ansible-core's module's (not installed
+        // here: the same failure both ways)
+        user(NONE, vec![name(), ("local", T)]),
+        user(NONE, vec![name(), ("local", s("yes")), ("umask", s("077"))]),
         // argument mistakes
         user(NONE, vec![name(), ("state", s("gone"))]),
         user(NONE, vec![("uid", int(5))]),
@@ -632,6 +644,7 @@ fn group_cases() -> Vec<Case> {
             vec![gname(), ("state", s("absent")), ("force", T)],
         ),
         group(NONE, vec![gname(), ("local", T), ("force", T)]),
+        group(NONE, vec![gname(), ("local", T)]),
         group(NONE, vec![gname(), ("gid", s("abc"))]),
     ]
 }
