@@ -756,6 +756,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn local_accounts_need_ansible_core() {
+        let args = |v: Value| -> Map { [("local".to_string(), v)].into_iter().collect() };
+        assert!(needs_ansible_core("user", &args(Value::Bool(true))));
+        assert!(needs_ansible_core("group", &args(Value::str("yes"))));
+        assert!(!needs_ansible_core("user", &args(Value::Bool(false))));
+        assert!(!needs_ansible_core("user", &Map::new()));
+        assert!(!needs_ansible_core("copy", &args(Value::Bool(true))));
+    }
+
+    #[test]
+    fn user_and_group_code_ships_with_their_calls() {
+        let user = native_code("user").map(|c| c.name);
+        assert_eq!(user.as_deref(), Some("mitorun.native.user.z"));
+        assert_eq!(
+            native_code("group").map(|c| c.digest),
+            native_code("user").map(|c| c.digest)
+        );
+    }
+
+    #[test]
     fn always_forked_modules_match_by_any_spelling() {
         assert!(always_forked("dnf"));
         assert!(always_forked("ansible.builtin.dnf5"));
