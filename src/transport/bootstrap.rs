@@ -46,6 +46,10 @@ const FACTS_FILES: [&str; 7] = [
 /// when the first of them is called (they import ssl and urllib).
 const NET_FILE: &str = include_str!("agent/native_net.py");
 
+/// The native `user` and `group` modules, run in the agent's namespace
+/// when the first of them is called (most connections manage no accounts).
+const USER_FILE: &str = include_str!("agent/native_user.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -103,6 +107,11 @@ pub fn facts_source() -> String {
 /// The native `uri` and `get_url` modules' source (see NET_FILE).
 pub fn net_source() -> &'static str {
     NET_FILE
+}
+
+/// The native `user` and `group` modules' source (see USER_FILE).
+pub fn user_source() -> &'static str {
+    USER_FILE
 }
 
 /// zlib(agent source), computed once per process.

@@ -289,7 +289,8 @@ impl Context {
             && !(self.inner.hello.selinux && modules::SELINUX_AWARE.contains(&short.as_str()))
             && !(!self.inner.hello.system.is_empty()
                 && self.inner.hello.system != "Linux"
-                && modules::LINUX_ONLY.contains(&short.as_str()));
+                && modules::LINUX_ONLY.contains(&short.as_str()))
+            && !modules::needs_ansible_core(&short, &call.args);
         let prepared =
             tokio::task::spawn_blocking(move || modules::prepare(&name, &search, prefer_native))
                 .await

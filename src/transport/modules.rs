@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 18] = [
+pub const NATIVE: [&str; 20] = [
     "ping",
     "command",
     "shell",
@@ -83,12 +83,28 @@ pub const NATIVE: [&str; 18] = [
     "find",
     "uri",
     "get_url",
+    "user",
+    "group",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
 /// installed (ansible's collectors for that platform).
-pub const LINUX_ONLY: [&str; 1] = ["setup"];
+pub const LINUX_ONLY: [&str; 3] = ["setup", "user", "group"];
+
+/// Arguments a native module leaves to ansible-core's module when they are
+/// true: `local` accounts are libuser's (luseradd ...), which the native
+/// user and group do not drive.
+pub const ANSIBLE_CORE_WHEN_TRUE: [(&str, &str); 2] = [("user", "local"), ("group", "local")];
+
+/// Whether these arguments of module `short` need ansible-core's module
+/// (see [`ANSIBLE_CORE_WHEN_TRUE`]); values as ansible's `bool` type reads
+/// them, so `"yes"` counts.
+pub fn needs_ansible_core(short: &str, args: &Map) -> bool {
+    ANSIBLE_CORE_WHEN_TRUE.iter().any(|(module, arg)| {
+        *module == short && args.get(*arg).and_then(Value::ansible_bool) == Some(true)
+    })
+}
 
 /// The code a native module needs beyond the agent, shipped with its
 /// calls like module_utils (once per connection, cached by every agent):
@@ -97,12 +113,21 @@ pub const LINUX_ONLY: [&str; 1] = ["setup"];
 pub fn native_code(name: &str) -> Option<CodeItem> {
     static FACTS: OnceLock<CodeItem> = OnceLock::new();
     static NET: OnceLock<CodeItem> = OnceLock::new();
+    static USER: OnceLock<CodeItem> = OnceLock::new();
     match name {
         "uri" | "get_url" => Some(
             NET.get_or_init(|| {
                 let source = super::bootstrap::net_source();
                 let packed = miniz_oxide::deflate::compress_to_vec_zlib(source.as_bytes(), 9);
                 CodeItem::new("mitorun.native.net.z", false, packed)
+            })
+            .clone(),
+        ),
+        "user" | "group" => Some(
+            USER.get_or_init(|| {
+                let source = super::bootstrap::user_source();
+                let packed = miniz_oxide::deflate::compress_to_vec_zlib(source.as_bytes(), 9);
+                CodeItem::new("mitorun.native.user.z", false, packed)
             })
             .clone(),
         ),
@@ -729,6 +754,26 @@ pub fn internal_args(call: &super::ModuleCall, short: &str, version: &str) -> Ma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_accounts_need_ansible_core() {
+        let args = |v: Value| -> Map { [("local".to_string(), v)].into_iter().collect() };
+        assert!(needs_ansible_core("user", &args(Value::Bool(true))));
+        assert!(needs_ansible_core("group", &args(Value::str("yes"))));
+        assert!(!needs_ansible_core("user", &args(Value::Bool(false))));
+        assert!(!needs_ansible_core("user", &Map::new()));
+        assert!(!needs_ansible_core("copy", &args(Value::Bool(true))));
+    }
+
+    #[test]
+    fn user_and_group_code_ships_with_their_calls() {
+        let user = native_code("user").map(|c| c.name);
+        assert_eq!(user.as_deref(), Some("mitorun.native.user.z"));
+        assert_eq!(
+            native_code("group").map(|c| c.digest),
+            native_code("user").map(|c| c.digest)
+        );
+    }
 
     #[test]
     fn always_forked_modules_match_by_any_spelling() {
