@@ -46,6 +46,12 @@ const FACTS_FILES: [&str; 7] = [
 /// when the first of them is called (they import ssl and urllib).
 const NET_FILE: &str = include_str!("agent/native_net.py");
 
+/// The native `apt` and `dpkg_selections` modules, run in the agent's
+/// namespace when the first of them is called: the engine (a standalone
+/// program the agent runs in a child interpreter) and the agent side.
+const APT_ENGINE_FILE: &str = include_str!("agent/apt_engine.py");
+const APT_AGENT_FILE: &str = include_str!("agent/native_apt.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -103,6 +109,14 @@ pub fn facts_source() -> String {
 /// The native `uri` and `get_url` modules' source (see NET_FILE).
 pub fn net_source() -> &'static str {
     NET_FILE
+}
+
+/// The native `apt` and `dpkg_selections` modules' source: the engine's
+/// text as the Python raw string `APT_ENGINE_SOURCE` (the agent side
+/// hands it to the child), then the agent side. The engine never holds
+/// `'''`, so the raw string ends where it should (checked by a test).
+pub fn apt_source() -> String {
+    format!("APT_ENGINE_SOURCE = r'''{APT_ENGINE_FILE}'''\n{APT_AGENT_FILE}")
 }
 
 /// zlib(agent source), computed once per process.
@@ -217,6 +231,13 @@ pub fn boot_payload(config: &serde_json::Value) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apt_engine_fits_in_a_raw_string() {
+        assert!(!APT_ENGINE_FILE.contains("'''"));
+        assert!(!APT_ENGINE_FILE.ends_with('\\'));
+        assert!(apt_source().starts_with("APT_ENGINE_SOURCE = r'''# mitorun"));
+    }
 
     #[test]
     fn stage1_has_no_single_quote() {

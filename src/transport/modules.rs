@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 18] = [
+pub const NATIVE: [&str; 20] = [
     "ping",
     "command",
     "shell",
@@ -83,6 +83,8 @@ pub const NATIVE: [&str; 18] = [
     "find",
     "uri",
     "get_url",
+    "apt",
+    "dpkg_selections",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
@@ -97,7 +99,16 @@ pub const LINUX_ONLY: [&str; 1] = ["setup"];
 pub fn native_code(name: &str) -> Option<CodeItem> {
     static FACTS: OnceLock<CodeItem> = OnceLock::new();
     static NET: OnceLock<CodeItem> = OnceLock::new();
+    static APT: OnceLock<CodeItem> = OnceLock::new();
     match name {
+        "apt" | "dpkg_selections" => Some(
+            APT.get_or_init(|| {
+                let source = super::bootstrap::apt_source();
+                let packed = miniz_oxide::deflate::compress_to_vec_zlib(source.as_bytes(), 9);
+                CodeItem::new("mitorun.native.apt.z", false, packed)
+            })
+            .clone(),
+        ),
         "uri" | "get_url" => Some(
             NET.get_or_init(|| {
                 let source = super::bootstrap::net_source();
