@@ -241,8 +241,10 @@ fn substitute(v: &Value, root: &str) -> Value {
 fn scrub(v: &Value) -> Value {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"Fetched [^\n]*|\(Reading database \.\.\. [^\n]*\)|/tmp/ansible[a-z0-9_]+")
-            .expect("regex")
+        regex::Regex::new(
+            r"Fetched [^\n]*|\(Reading database \.\.\. [^\n]*\)|/tmp/ansible[a-z0-9_]+",
+        )
+        .expect("regex")
     });
     match v {
         Value::Str(t) => Value::str(re.replace_all(t, "<varies>").into_owned()),
@@ -290,9 +292,10 @@ async fn compare_cases(cases: Vec<Case>) {
     let pool = ref_pool();
     let own = pool.context(&local_spec(&[])).await.expect("connect");
     let system = pool
-        .context(&local_spec(&[
-            ("ansible_python_interpreter", "/usr/bin/python3"),
-        ]))
+        .context(&local_spec(&[(
+            "ansible_python_interpreter",
+            "/usr/bin/python3",
+        )]))
         .await
         .expect("connect");
     let mut failures = Vec::new();
@@ -369,7 +372,10 @@ fn install_cases() -> Vec<Case> {
         // a list, a version, a minimum version, a wildcard version
         Case::apt(
             none(),
-            vec![("name", list(&["mitorun-test-foo=1.0.0", "mitorun-test-rec"]))],
+            vec![(
+                "name",
+                list(&["mitorun-test-foo=1.0.0", "mitorun-test-rec"]),
+            )],
         ),
         Case::apt(none(), vec![("name", s("mitorun-test-foo>=1.0.1"))]),
         Case::apt(
@@ -584,7 +590,10 @@ fn cache_and_upgrade_cases() -> Vec<Case> {
         Case::apt(none(), vec![("update_cache", T)]),
         Case::apt(
             none(),
-            vec![("update_cache", T), ("cache_valid_time", int(1_000_000_000))],
+            vec![
+                ("update_cache", T),
+                ("cache_valid_time", int(1_000_000_000)),
+            ],
         ),
         Case::apt(none(), vec![("update_cache", T)]).check(),
         Case::apt(
@@ -627,7 +636,10 @@ fn cache_and_upgrade_cases() -> Vec<Case> {
         ),
         Case::apt(
             none(),
-            vec![("name", list(&["*", "mitorun-test-foo"])), ("state", s("latest"))],
+            vec![
+                ("name", list(&["*", "mitorun-test-foo"])),
+                ("state", s("latest")),
+            ],
         ),
     ]
 }
@@ -669,29 +681,58 @@ fn deb_cases() -> Vec<Case> {
 
 fn dpkg_selections_cases() -> Vec<Case> {
     let foo = dpkg_install(&["mitorun-test-foo=1.0.1"]);
-    let sel = |name: &str, selection: &str| {
-        vec![("name", s(name)), ("selection", s(selection))]
-    };
+    let sel = |name: &str, selection: &str| vec![("name", s(name)), ("selection", s(selection))];
     vec![
-        Case::new("dpkg_selections", foo.clone(), sel("mitorun-test-foo", "hold")),
-        Case::new("dpkg_selections", foo.clone(), sel("mitorun-test-foo", "hold")).check(),
-        Case::new("dpkg_selections", foo.clone(), sel("mitorun-test-foo", "install")),
+        Case::new(
+            "dpkg_selections",
+            foo.clone(),
+            sel("mitorun-test-foo", "hold"),
+        ),
+        Case::new(
+            "dpkg_selections",
+            foo.clone(),
+            sel("mitorun-test-foo", "hold"),
+        )
+        .check(),
+        Case::new(
+            "dpkg_selections",
+            foo.clone(),
+            sel("mitorun-test-foo", "install"),
+        ),
         Case::new(
             "dpkg_selections",
             format!("{foo}\necho 'mitorun-test-foo hold' | dpkg --set-selections"),
             sel("mitorun-test-foo", "install"),
         ),
-        Case::new("dpkg_selections", foo.clone(), sel("mitorun-test-foo", "deinstall")),
+        Case::new(
+            "dpkg_selections",
+            foo.clone(),
+            sel("mitorun-test-foo", "deinstall"),
+        ),
         Case::new("dpkg_selections", none(), sel("mitorun-test-foo", "purge")),
-        Case::new("dpkg_selections", none(), sel("mitorun-test-nothere", "hold")),
-        Case::new("dpkg_selections", none(), sel("mitorun-test-foo", "sideways")),
+        Case::new(
+            "dpkg_selections",
+            none(),
+            sel("mitorun-test-nothere", "hold"),
+        ),
+        Case::new(
+            "dpkg_selections",
+            none(),
+            sel("mitorun-test-foo", "sideways"),
+        ),
         // a held package is not upgraded unless asked
         Case::apt(
-            format!("{}\necho 'mitorun-test-foo hold' | dpkg --set-selections", dpkg_install(&["mitorun-test-foo=1.0.0"])),
+            format!(
+                "{}\necho 'mitorun-test-foo hold' | dpkg --set-selections",
+                dpkg_install(&["mitorun-test-foo=1.0.0"])
+            ),
             vec![("name", s("mitorun-test-foo")), ("state", s("latest"))],
         ),
         Case::apt(
-            format!("{}\necho 'mitorun-test-foo hold' | dpkg --set-selections", dpkg_install(&["mitorun-test-foo=1.0.0"])),
+            format!(
+                "{}\necho 'mitorun-test-foo hold' | dpkg --set-selections",
+                dpkg_install(&["mitorun-test-foo=1.0.0"])
+            ),
             vec![
                 ("name", s("mitorun-test-foo")),
                 ("state", s("latest")),
@@ -725,4 +766,3 @@ async fn apt_deb_matches_ansible_core() {
 async fn dpkg_selections_matches_ansible_core() {
     compare_cases(dpkg_selections_cases()).await;
 }
-

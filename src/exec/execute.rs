@@ -1142,6 +1142,16 @@ impl<'a> TaskRun<'a> {
             "fetch" => return self.fetch_action(args, context),
             _ => {}
         }
+        // `package` runs the host's package manager module in its place.
+        let (action, args) = if actions::short_name(action) == "package" {
+            match self.package_backend(args, context) {
+                Ok((module, args)) => (module, args),
+                Err(outcome) => return outcome,
+            }
+        } else {
+            (action.to_string(), args)
+        };
+        let action = action.as_str();
         let mut request = self.module_request(action, args, context);
         if let Some(time_limit) = async_limit {
             request.async_job = Some(crate::transport::AsyncJob {

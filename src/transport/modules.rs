@@ -206,8 +206,10 @@ pub const ALWAYS_FORK: &[&str] = &[
 /// `distro` library caches os-release and `lsb_release` output for the
 /// life of the process, so a second in-process run would report what the
 /// first one read (after an upgrade, or under another `environment:`).
+/// apt's python3-apt keeps `apt_pkg.config` (a `default_release` would
+/// pin every later apt task to that release) and the locale it sets.
 /// Native implementations do not fork.
-pub const FORK_FOR_FRESH_STATE: &[&str] = &["setup"];
+pub const FORK_FOR_FRESH_STATE: &[&str] = &["setup", "apt"];
 
 /// Whether `name` (as written in the task) is in [`ALWAYS_FORK`] or
 /// [`FORK_FOR_FRESH_STATE`].
