@@ -23,7 +23,7 @@ use mitorun::transport::{Context, ModuleCall};
 use mitorun::value::{Map, Value};
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Mutex;
+use tokio::sync::Mutex;
 use tr::*;
 
 const T: Value = Value::Bool(true);
@@ -42,7 +42,7 @@ fn int(n: i64) -> Value {
 }
 
 /// dpkg's database is one per machine: the tests take turns.
-static DPKG: Mutex<()> = Mutex::new(());
+static DPKG: Mutex<()> = Mutex::const_new(());
 
 /// Builds the packages and the repository under `root`.
 const BUILD_REPO: &str = r#"
@@ -305,7 +305,7 @@ async fn compare_cases(cases: Vec<Case>) {
         eprintln!("skipped: the apt parity test installs packages (root only)");
         return;
     }
-    let _turn = DPKG.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = DPKG.lock().await;
     // Declared after the lock: dropped (purging) while it is still held.
     let _purge = PurgeOnDrop;
     let repo = Repo::get();
@@ -704,33 +704,33 @@ fn deb_cases() -> Vec<Case> {
 }
 
 fn dpkg_selections_cases() -> Vec<Case> {
-    let foo = dpkg_install(&["mitorun-test-foo=1.0.1"]);
+    let installed = dpkg_install(&["mitorun-test-foo=1.0.1"]);
     let sel = |name: &str, selection: &str| vec![("name", s(name)), ("selection", s(selection))];
     vec![
         Case::new(
             "dpkg_selections",
-            foo.clone(),
+            installed.clone(),
             sel("mitorun-test-foo", "hold"),
         ),
         Case::new(
             "dpkg_selections",
-            foo.clone(),
+            installed.clone(),
             sel("mitorun-test-foo", "hold"),
         )
         .check(),
         Case::new(
             "dpkg_selections",
-            foo.clone(),
+            installed.clone(),
             sel("mitorun-test-foo", "install"),
         ),
         Case::new(
             "dpkg_selections",
-            format!("{foo}\necho 'mitorun-test-foo hold' | dpkg --set-selections"),
+            format!("{installed}\necho 'mitorun-test-foo hold' | dpkg --set-selections"),
             sel("mitorun-test-foo", "install"),
         ),
         Case::new(
             "dpkg_selections",
-            foo.clone(),
+            installed.clone(),
             sel("mitorun-test-foo", "deinstall"),
         ),
         Case::new("dpkg_selections", none(), sel("mitorun-test-foo", "purge")),
@@ -838,7 +838,7 @@ fn apt_playbook_matches_ansible_playbook() {
         eprintln!("skipped: the apt playbook test installs packages (root only)");
         return;
     }
-    let _turn = DPKG.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = DPKG.blocking_lock();
     let _purge = PurgeOnDrop;
     let repo = Repo::get();
     let dir = tempdir("apt-play");
