@@ -92,6 +92,10 @@ EOF
 APT_CONFIG="$R/apt.conf" apt-get update -qq
 "#;
 
+/// Holds dpkg's frontend lock for three seconds from a background process
+/// (its output detached, so the setup does not wait for it).
+const HOLD_DPKG_LOCK: &str = "/usr/bin/python3 -c 'import fcntl,time; f=open(\"/var/lib/dpkg/lock-frontend\",\"w\"); fcntl.lockf(f,fcntl.LOCK_EX); time.sleep(3)' </dev/null >/dev/null 2>&1 &\nsleep 0.5";
+
 /// Removes every test package (and what it left: conffiles, selections).
 const PURGE: &str = r#"
 pkgs=$(dpkg-query -W -f '${Package}\n' 'mitorun-test-*' 2>/dev/null || true)
@@ -237,12 +241,13 @@ fn substitute(v: &Value, root: &str) -> Value {
 }
 
 /// What legitimately differs between two runs: apt's transfer speed and
-/// timing, dpkg's count of installed files (our own runs change it).
+/// timing, how many times it said it waits for a lock, dpkg's count of
+/// installed files (our own runs change it).
 fn scrub(v: &Value) -> Value {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
-            r"Fetched [^\n]*|\(Reading database \.\.\. [^\n]*\)|/tmp/ansible[a-z0-9_]+",
+            r"Fetched [^\n]*|(?:Waiting for cache lock: [^\n]*\n)+|\(Reading database \.\.\. [^\n]*\)|/tmp/ansible[a-z0-9_]+",
         )
         .expect("regex")
     });
@@ -506,6 +511,12 @@ fn install_cases() -> Vec<Case> {
         Case::apt(
             none(),
             vec![("name", s("mitorun-test-foo")), ("policy_rc_d", int(101))],
+        ),
+        // dpkg's lock held by another process for a while: apt-get waits
+        // (lock_timeout becomes DPkg::Lock::Timeout)
+        Case::apt(
+            HOLD_DPKG_LOCK.into(),
+            vec![("name", s("mitorun-test-foo")), ("lock_timeout", int(30))],
         ),
         Case::apt(
             none(),
