@@ -833,6 +833,11 @@ const PLAYBOOK: &str = r#"- hosts: localhost
         purge: true
         allow_change_held_packages: true
       register: removed
+    - name: an unknown package manager
+      package:
+        name: mitorun-test-foo
+        use: nosuchmgr
+      ignore_errors: true
     - assert:
         that:
           - installed is changed

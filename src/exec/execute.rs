@@ -1143,7 +1143,8 @@ impl<'a> TaskRun<'a> {
             _ => {}
         }
         // `package` runs the host's package manager module in its place.
-        let (action, args) = if actions::short_name(action) == "package" {
+        let is_package = actions::short_name(action) == "package";
+        let (action, args) = if is_package {
             match self.package_backend(args, context) {
                 Ok((module, args)) => (module, args),
                 Err(outcome) => return outcome,
@@ -1160,6 +1161,9 @@ impl<'a> TaskRun<'a> {
             });
         }
         let mut result = self.shared.modules.run(request);
+        if is_package && let Some(missing) = super::package::missing_backend(action, &result) {
+            return super::package::action_failure(&missing, &self.task.origin);
+        }
         // ansible's normal action keeps setup's facts out of -v output.
         if actions::short_name(action) == "setup" {
             result.insert("_ansible_verbose_override".into(), Value::Bool(true));

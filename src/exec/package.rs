@@ -7,6 +7,7 @@
 
 use super::execute::{Outcome, TaskRun};
 use super::report::TaskError;
+use crate::playbook::model::Origin;
 use crate::templating::bridge::from_jinja;
 use crate::value::{Map, Value};
 use minijinja::value::Value as Jv;
@@ -46,7 +47,7 @@ impl TaskRun<'_> {
         context: &Jv,
     ) -> Result<(String, Map), Outcome> {
         let fail = |msg: &str, extra: Option<Map>| {
-            let mut outcome = Outcome::from_error(&TaskError::new(msg), &self.task.origin);
+            let mut outcome = action_failure(msg, &self.task.origin);
             if let Some(extra) = extra {
                 for (k, v) in extra {
                     outcome.result.entry(k).or_insert(v);
@@ -141,6 +142,28 @@ impl TaskRun<'_> {
             .cloned()
             .and_then(non_empty)
     }
+}
+
+/// What an AnsibleActionFail raised by the action gives: the message as
+/// `msg` (no "Task failed: " there), the usual report.
+pub(super) fn action_failure(msg: &str, origin: &Origin) -> Outcome {
+    let mut outcome = Outcome::from_error(&TaskError::new(msg), origin);
+    outcome.result.insert("msg".into(), Value::str(msg));
+    outcome
+}
+
+/// ansible's failure for a `package` backend no module loader knows
+/// (it looks before running; mitorun learns it from the run).
+pub(super) fn missing_backend(module: &str, result: &Map) -> Option<String> {
+    let msg = result.get("msg")?.as_str()?;
+    // The name as `use` or the facts gave it.
+    let short = module.strip_prefix("ansible.legacy.").unwrap_or(module);
+    let unknown = msg.starts_with("The module ")
+        && msg.ends_with(" was not found in configured module paths")
+        && msg.contains(short);
+    let failed = result.get("failed").is_some_and(Value::is_truthy);
+    (failed && unknown)
+        .then(|| format!("Could not find a matching action for the \"{short}\" package manager."))
 }
 
 fn jinja_var(context: &Jv, name: &str) -> Option<Value> {
