@@ -92,8 +92,9 @@ EOF
 APT_CONFIG="$R/apt.conf" apt-get update -qq
 "#;
 
-/// Holds dpkg's frontend lock for eight seconds (longer than either module takes to reach apt-get on a busy machine) from a background process
-/// (its output detached, so the setup does not wait for it).
+/// Holds dpkg's frontend lock for eight seconds from a background process
+/// (its output detached, so the setup does not wait for it): longer than
+/// either module takes to reach apt-get on a busy machine.
 const HOLD_DPKG_LOCK: &str = "/usr/bin/python3 -c 'import fcntl,time; f=open(\"/var/lib/dpkg/lock-frontend\",\"w\"); fcntl.lockf(f,fcntl.LOCK_EX); time.sleep(8)' </dev/null >/dev/null 2>&1 &\nsleep 0.5";
 
 /// Removes every test package (and what it left: conffiles, selections).
