@@ -75,10 +75,17 @@ impl Case {
 }
 
 /// Removes every `mrtu_` account, group, home and mail spool; on drop too,
-/// so a failing case leaves nothing behind.
-struct AccountGuard;
+/// so a failing case leaves nothing behind. It also holds the lock that
+/// keeps this file's tests (which share the `mrtu_` names) one at a time.
+struct AccountGuard(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+
+static ACCOUNTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl AccountGuard {
+    fn take() -> AccountGuard {
+        AccountGuard(ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     fn clean() {
         let script = format!(
             "for u in $(cut -d: -f1 /etc/passwd | grep '^mrtu_'); do userdel -f -r \"$u\" >/dev/null 2>&1 || userdel -f \"$u\" >/dev/null 2>&1; done
@@ -227,7 +234,7 @@ async fn run_cases(cases: Vec<Case>) {
         eprintln!("skipped: needs root (creates accounts)");
         return;
     }
-    let _guard = AccountGuard;
+    let _guard = AccountGuard::take();
     let pool = ref_pool();
     let ctx = pool.context(&local_spec(&[])).await.expect("connect");
     let mut failures = Vec::new();
@@ -668,7 +675,7 @@ fn account_playbook_runs_natively() {
         eprintln!("skipped: needs root (creates accounts)");
         return;
     }
-    let _guard = AccountGuard;
+    let _guard = AccountGuard::take();
     AccountGuard::clean();
     let dir = tempdir("user-playbook");
     let playbook = dir.join("pb.yml");

@@ -1142,6 +1142,17 @@ impl<'a> TaskRun<'a> {
             "fetch" => return self.fetch_action(args, context),
             _ => {}
         }
+        // `package` runs the host's package manager module in its place.
+        let is_package = actions::short_name(action) == "package";
+        let (action, args) = if is_package {
+            match self.package_backend(args, context) {
+                Ok((module, args)) => (module, args),
+                Err(outcome) => return outcome,
+            }
+        } else {
+            (action.to_string(), args)
+        };
+        let action = action.as_str();
         let mut request = self.module_request(action, args, context);
         if let Some(time_limit) = async_limit {
             request.async_job = Some(crate::transport::AsyncJob {
@@ -1150,6 +1161,9 @@ impl<'a> TaskRun<'a> {
             });
         }
         let mut result = self.shared.modules.run(request);
+        if is_package && let Some(missing) = super::package::missing_backend(action, &result) {
+            return super::package::action_failure(&missing, &self.task.origin);
+        }
         // ansible's normal action keeps setup's facts out of -v output.
         if actions::short_name(action) == "setup" {
             result.insert("_ansible_verbose_override".into(), Value::Bool(true));

@@ -29,6 +29,7 @@ pub mod include_vars;
 pub mod inventory_actions;
 pub mod live_inventory;
 pub mod meta;
+pub mod package;
 pub mod playbook;
 pub mod remote;
 pub mod report;

@@ -50,6 +50,12 @@ const NET_FILE: &str = include_str!("agent/native_net.py");
 /// when the first of them is called (most connections manage no accounts).
 const USER_FILE: &str = include_str!("agent/native_user.py");
 
+/// The native `apt` and `dpkg_selections` modules, run in the agent's
+/// namespace when the first of them is called: the engine (a standalone
+/// program the agent runs in a child interpreter) and the agent side.
+const APT_ENGINE_FILE: &str = include_str!("agent/apt_engine.py");
+const APT_AGENT_FILE: &str = include_str!("agent/native_apt.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -112,6 +118,14 @@ pub fn net_source() -> &'static str {
 /// The native `user` and `group` modules' source (see USER_FILE).
 pub fn user_source() -> &'static str {
     USER_FILE
+}
+
+/// The native `apt` and `dpkg_selections` modules' source: the engine's
+/// text as the Python raw string `APT_ENGINE_SOURCE` (the agent side
+/// hands it to the child), then the agent side. The engine never holds
+/// `'''`, so the raw string ends where it should (checked by a test).
+pub fn apt_source() -> String {
+    format!("APT_ENGINE_SOURCE = r'''{APT_ENGINE_FILE}'''\n{APT_AGENT_FILE}")
 }
 
 /// zlib(agent source), computed once per process.
@@ -226,6 +240,13 @@ pub fn boot_payload(config: &serde_json::Value) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apt_engine_fits_in_a_raw_string() {
+        assert!(!APT_ENGINE_FILE.contains("'''"));
+        assert!(!APT_ENGINE_FILE.ends_with('\\'));
+        assert!(apt_source().starts_with("APT_ENGINE_SOURCE = r'''# mitorun"));
+    }
 
     #[test]
     fn stage1_has_no_single_quote() {

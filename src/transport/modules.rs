@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 20] = [
+pub const NATIVE: [&str; 22] = [
     "ping",
     "command",
     "shell",
@@ -85,6 +85,8 @@ pub const NATIVE: [&str; 20] = [
     "get_url",
     "user",
     "group",
+    "apt",
+    "dpkg_selections",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
@@ -114,34 +116,21 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static FACTS: OnceLock<CodeItem> = OnceLock::new();
     static NET: OnceLock<CodeItem> = OnceLock::new();
     static USER: OnceLock<CodeItem> = OnceLock::new();
-    match name {
-        "uri" | "get_url" => Some(
-            NET.get_or_init(|| {
-                let source = super::bootstrap::net_source();
-                let packed = miniz_oxide::deflate::compress_to_vec_zlib(source.as_bytes(), 9);
-                CodeItem::new("mitorun.native.net.z", false, packed)
-            })
-            .clone(),
-        ),
-        "user" | "group" => Some(
-            USER.get_or_init(|| {
-                let source = super::bootstrap::user_source();
-                let packed = miniz_oxide::deflate::compress_to_vec_zlib(source.as_bytes(), 9);
-                CodeItem::new("mitorun.native.user.z", false, packed)
-            })
-            .clone(),
-        ),
-        "setup" => Some(
-            FACTS
-                .get_or_init(|| {
-                    let source = super::bootstrap::facts_source();
-                    let packed = miniz_oxide::deflate::compress_to_vec_zlib(source.as_bytes(), 9);
-                    CodeItem::new("mitorun.native.setup.z", false, packed)
-                })
-                .clone(),
-        ),
-        _ => None,
-    }
+    static APT: OnceLock<CodeItem> = OnceLock::new();
+    let (cell, item, source): (_, _, fn() -> String) = match name {
+        "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
+        "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
+        "user" | "group" => (&USER, "user", || {
+            super::bootstrap::user_source().to_string()
+        }),
+        "apt" | "dpkg_selections" => (&APT, "apt", super::bootstrap::apt_source),
+        _ => return None,
+    };
+    let code = cell.get_or_init(|| {
+        let packed = miniz_oxide::deflate::compress_to_vec_zlib(source().as_bytes(), 9);
+        CodeItem::new(&format!("mitorun.native.{item}.z"), false, packed)
+    });
+    Some(code.clone())
 }
 
 /// Modules that leave process-wide state behind (dbus connections, C
@@ -220,8 +209,10 @@ pub const ALWAYS_FORK: &[&str] = &[
 /// `distro` library caches os-release and `lsb_release` output for the
 /// life of the process, so a second in-process run would report what the
 /// first one read (after an upgrade, or under another `environment:`).
+/// apt's python3-apt keeps `apt_pkg.config` (a `default_release` would
+/// pin every later apt task to that release) and the locale it sets.
 /// Native implementations do not fork.
-pub const FORK_FOR_FRESH_STATE: &[&str] = &["setup"];
+pub const FORK_FOR_FRESH_STATE: &[&str] = &["setup", "apt"];
 
 /// Whether `name` (as written in the task) is in [`ALWAYS_FORK`] or
 /// [`FORK_FOR_FRESH_STATE`].
