@@ -434,8 +434,8 @@ fn example_project_runs_like_ansible_without_ansible_core() {
     );
 }
 
-/// Ad hoc async (`-B`, `-P`) and `--task-timeout` runs print what `ansible`
-/// prints.
+/// Ad hoc async (`-B`, `-P`), `--task-timeout`, an unknown module and a
+/// module found through `-M` print what `ansible` prints.
 #[test]
 fn adhoc_async_and_timeout_print_what_ansible_prints() {
     if filter().is_some() {
@@ -451,11 +451,15 @@ fn adhoc_async_and_timeout_print_what_ansible_prints() {
             "/tmp/mitorun-golden-adhoc-async".to_string(),
         ),
     ]);
-    let cases: [&[&str]; 4] = [
+    let cases: [&[&str]; 6] = [
         &["h1", "-a", "echo polled", "-B", "5", "-P", "2"],
         &["web", "-a", "echo started", "-B", "5", "-P", "0"],
         &["h1", "-a", "sleep 10", "--task-timeout", "1"],
         &["h1", "-m", "debug", "-a", "msg=x", "-B", "3"],
+        // A module nobody has fails every host before connecting.
+        &["web", "-m", "no_such_module_here"],
+        // -M directories are searched by the run, not only the loader.
+        &["h1", "-M", "adhoc_modules", "-m", "fixture_hello"],
     ];
     let mut problems = Vec::new();
     for case in cases {

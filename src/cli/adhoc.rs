@@ -77,7 +77,9 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
                 .or_else(|| config.int("TASK_TIMEOUT"))
                 .unwrap_or(0),
         };
-        let play = adhoc_play(&pattern, &module, &module_args, &basedir, limits)?;
+        let load_options = super::playbook::load_options(&config, &cli.run.module_path);
+        let resolved = load_options.resolver.resolve(&module, &[]);
+        let play = adhoc_play(&pattern, &module, resolved, &module_args, &basedir, limits)?;
         let playbook = crate::playbook::model::Playbook {
             path: basedir.join("__adhoc__"),
             plays: vec![play],
@@ -98,7 +100,7 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             only_tags: vec!["all".into()],
             skip_tags: Vec::new(),
             limit: limit.map(str::to_string),
-            load_options: super::playbook::load_options(&config, &cli.run.module_path),
+            load_options,
             start_at_task: None,
             flush_cache: cli.flush_cache,
             step: false,
@@ -143,6 +145,7 @@ struct AdhocLimits {
 fn adhoc_play(
     pattern: &str,
     module: &str,
+    resolved_action: Option<String>,
     module_args: &str,
     basedir: &std::path::Path,
     limits: AdhocLimits,
@@ -236,7 +239,7 @@ fn adhoc_play(
         kind,
         name: None,
         action: module.to_string(),
-        resolved_action: None,
+        resolved_action,
         args,
         args_span: None,
         arg_spans: Default::default(),

@@ -208,7 +208,12 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     Ok(Exit::Ok)
 }
 
-pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> LoadOptions {
+/// Where modules are looked for: `-M` entries (colon-separated, `~`
+/// expanded) before DEFAULT_MODULE_PATH.
+pub fn module_dirs(
+    config: &crate::config::Config,
+    module_path: &[String],
+) -> Vec<std::path::PathBuf> {
     let mut modules: Vec<std::path::PathBuf> = Vec::new();
     for entry in module_path {
         for p in entry.split(':').filter(|p| !p.is_empty()) {
@@ -219,6 +224,11 @@ pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> L
         }
     }
     modules.extend(config.paths("DEFAULT_MODULE_PATH"));
+    modules
+}
+
+pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> LoadOptions {
+    let modules = module_dirs(config, module_path);
     LoadOptions {
         roles_path: config.paths("DEFAULT_ROLES_PATH"),
         resolver: ActionResolver::new(

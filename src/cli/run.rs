@@ -205,7 +205,11 @@ fn forks(ctx: &RunContext) -> usize {
 
 /// Modules run through the transport's connection pool; without a tokio
 /// runtime (which cannot really fail here) they are refused plainly.
-fn module_runner(config: &Config, forks: usize) -> Box<dyn crate::exec::ModuleRunner> {
+fn module_runner(
+    config: &Config,
+    module_path: &[String],
+    forks: usize,
+) -> Box<dyn crate::exec::ModuleRunner> {
     let mut options = crate::transport::PoolOptions {
         forks,
         ..Default::default()
@@ -218,7 +222,7 @@ fn module_runner(config: &Config, forks: usize) -> Box<dyn crate::exec::ModuleRu
             config.bool("HOST_KEY_CHECKING").to_string(),
         ));
     }
-    for dir in config.paths("DEFAULT_MODULE_PATH") {
+    for dir in super::playbook::module_dirs(config, module_path) {
         if !options.library.contains(&dir) {
             options.library.push(dir);
         }
@@ -297,7 +301,7 @@ pub fn run_playbooks(
         diff: ctx.options.diff,
         forks: forks(&ctx),
         connection_defaults: connection_defaults(&ctx),
-        modules: module_runner(config, forks(&ctx)),
+        modules: module_runner(config, &ctx.options.module_path, forks(&ctx)),
         callback: Mutex::new(callback),
         current: Mutex::new(Default::default()),
         load_options: ctx.load_options,

@@ -649,6 +649,31 @@ impl<'a> TaskRun<'a> {
         self.task.action.clone()
     }
 
+    /// An ad hoc `-m` naming no action or module (the ad hoc task carries
+    /// what it resolved to): ansible fails each host before connecting
+    /// ("Cannot resolve ..."), pointing at the option. Playbook tasks are
+    /// checked when loaded.
+    fn adhoc_unresolvable(&self, action: &str) -> Option<TaskError> {
+        let is_adhoc = self
+            .task
+            .origin
+            .file
+            .path
+            .to_string_lossy()
+            .starts_with("<adhoc ");
+        if !is_adhoc || self.task.resolved_action.is_some() {
+            return None;
+        }
+        let option = std::sync::Arc::new(crate::playbook::model::SourceFile {
+            path: std::path::PathBuf::from("<CLI option '-m'>"),
+            text: action.to_string(),
+        });
+        Some(TaskError::at(
+            format!("Cannot resolve '{action}' to an action or module."),
+            Some(Origin::new(&option, crate::playbook::yaml::Span::default())),
+        ))
+    }
+
     /// The task (or one item) once: `when`, arguments, action, results.
     fn run_once(&self, extra: Map) -> Outcome {
         let context = self.context(extra.clone());
@@ -689,6 +714,9 @@ impl<'a> TaskRun<'a> {
             Err(e) => return Outcome::from_error(&e, &self.task.origin),
         }
         let action = self.action_name();
+        if let Some(e) = self.adhoc_unresolvable(&action) {
+            return Outcome::from_error(&e, &self.task.origin);
+        }
         let args = match self.template_args(&action, &context) {
             Ok(args) => args,
             Err(e) => return Outcome::from_error(&e, &self.task.origin),
