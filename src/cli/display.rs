@@ -6,17 +6,25 @@ use crate::inventory::data::Notice;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Write};
 
+/// A line on stderr, after erasing the progress line (same terminal).
+fn to_stderr(text: &str) {
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    crate::output::progress::erase(&mut out);
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
 pub fn warning(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "[WARNING]: {msg}");
+    to_stderr(&format!("[WARNING]: {msg}"));
 }
 
 /// `[ERROR]: message` on stderr (an error that does not stop the run).
 pub fn error_text(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "[ERROR]: {msg}");
+    to_stderr(&format!("[ERROR]: {msg}"));
 }
 
 pub fn deprecation(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "[DEPRECATION WARNING]: {msg}");
+    to_stderr(&format!("[DEPRECATION WARNING]: {msg}"));
 }
 
 pub fn notices(notices: &[Notice]) {

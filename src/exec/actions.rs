@@ -349,6 +349,8 @@ fn pause(input: ActionInput) -> Result<Map, TaskError> {
         Value::str(crate::templating::filters::core::local_now_text()),
     );
     let mut user_input = String::new();
+    // A pause is its own display: no progress line over it.
+    crate::output::progress::stop();
     match seconds {
         Some(secs) => {
             let secs = secs.max(1);

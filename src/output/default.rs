@@ -92,6 +92,7 @@ fn flag(result: &Map, key: &str) -> bool {
 
 impl DefaultCallback {
     pub fn new(display: Display, display_skipped_hosts: bool, display_ok_hosts: bool) -> Self {
+        super::progress::enable(display.columns);
         DefaultCallback {
             display,
             style: Style::Default,
@@ -159,6 +160,7 @@ impl DefaultCallback {
         use std::io::{BufRead, Write};
         {
             let mut out = std::io::stdout().lock();
+            super::progress::erase(&mut out);
             let _ = write!(out, "{msg}");
             let _ = out.flush();
         }
@@ -176,6 +178,7 @@ impl DefaultCallback {
     }
 
     pub fn task_start(&mut self, task: &TaskInfo) {
+        super::progress::task_started(&format!("{} [{}]", task.prefix, task.name.trim()));
         if let Some(junit) = &mut self.junit {
             junit.task_start(task);
         }
@@ -405,6 +408,7 @@ impl DefaultCallback {
     }
 
     pub fn runner_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        super::progress::host_done();
         if let Some(junit) = &mut self.junit
             && !task.is_include
         {
@@ -453,6 +457,7 @@ impl DefaultCallback {
         mut result: Map,
         ignore_errors: bool,
     ) {
+        super::progress::host_done();
         let error = self.pending_error.take();
         if let Some(junit) = &mut self.junit {
             let error = result.contains_key("exception").then_some(error).flatten();
@@ -480,6 +485,7 @@ impl DefaultCallback {
     }
 
     pub fn runner_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        super::progress::host_done();
         if let Some(junit) = &mut self.junit {
             junit.on_skipped(task, host, result.clone());
         }
@@ -506,6 +512,7 @@ impl DefaultCallback {
         mut result: Map,
         ignored: bool,
     ) {
+        super::progress::host_done();
         if self.style != Style::Default {
             return self.adhoc_result(host, task, result, "UNREACHABLE");
         }
@@ -682,6 +689,7 @@ impl DefaultCallback {
     }
 
     pub fn stats(&mut self, stats: &Stats) {
+        super::progress::stop();
         if let Some(junit) = &self.junit {
             junit.write(&|r| self.junit_dump(r));
         }

@@ -4,6 +4,7 @@
 pub mod default;
 pub mod diff;
 pub mod junit;
+pub mod progress;
 
 use crate::value::{Map, Value};
 use std::collections::BTreeMap;
@@ -90,6 +91,7 @@ impl Display {
 
     pub fn display(&self, text: &str) {
         let mut out = std::io::stdout().lock();
+        progress::erase(&mut out);
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
     }
