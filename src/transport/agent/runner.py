@@ -76,6 +76,64 @@ class CacheImporter(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
     def exec_module(self, module):
         module.__file__ = module.__spec__.origin
         exec(self.get_code(module.__name__), module.__dict__)
+        if module.__name__ == RESPAWN_MODULE:
+            # Another interpreter may now import the call's code from
+            # modlib_path (probe_interpreters_for_module, respawn_module).
+            self.materialize()
+            module.respawn_module = respawn_captured
+
+    def modlib_path(self):
+        """The directory holding `ansible/` as the call's files lay out."""
+        return os.path.dirname(os.path.dirname(self._filename("ansible", True)))
+
+    def materialize(self):
+        """Write each source of the current call to its path (only files
+        that are missing or differ)."""
+        with self.lock:
+            names = dict(self.names)
+        for name, digest in names.items():
+            entry = self.agent.code.get(digest)
+            if entry is None:
+                continue
+            _, is_pkg, source = entry
+            path = self._filename(name, is_pkg)
+            try:
+                with open(path, "rb") as f:
+                    if f.read() == source:
+                        continue
+            except OSError:
+                pass
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                tmp = "%s.%d.tmp" % (path, os.getpid())
+                with open(tmp, "wb") as f:
+                    f.write(source)
+                os.rename(tmp, path)
+            except OSError:
+                pass
+
+
+# ansible's module_utils that re-runs a module under another interpreter.
+RESPAWN_MODULE = "ansible.module_utils.common.respawn"
+
+
+def respawn_captured(interpreter_path):
+    """ansible's `respawn_module` for a module running in the agent: the
+    same payload on the other interpreter's stdin, but its output is the
+    module's output (the respawned process cannot inherit the agent's
+    stdout, which is not the module's)."""
+    main = sys.modules["__main__"]
+    if hasattr(main, "_respawned"):
+        raise Exception("module has already been respawned")
+    from ansible.module_utils._internal._ansiballz import _respawn
+    payload = _respawn.create_payload().encode("utf-8")
+    proc = subprocess.Popen([interpreter_path, "--"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(payload)
+    for stream, data in ((sys.stdout, out), (sys.stderr, err)):
+        stream.flush()
+        stream.buffer.write(data)
+    sys.exit(proc.returncode)
 
 
 IMPORTER = None
@@ -178,7 +236,7 @@ def run_new_style(agent, header, call_tmp):
             loader = None
         if loader is not None and hasattr(loader, "run_module"):
             loader.run_module(json_params=json_params, profile="legacy", module_fqn=fqn,
-                              modlib_path=os.path.dirname(IMPORTER._filename("ansible", True)),
+                              modlib_path=IMPORTER.modlib_path(),
                               extensions={})
         else:
             basic = importlib.import_module("ansible.module_utils.basic")
