@@ -43,6 +43,18 @@ pub struct DumpOptions {
     pub explicit_start: bool,
     /// End the document with `...`.
     pub explicit_end: bool,
+    /// `default_style`: the style every scalar asks for (keys included),
+    /// `None` to let the emitter choose.
+    pub default_style: Option<ScalarStyle>,
+}
+
+/// The scalar styles `default_style` can ask for. (`>`, folded, is not
+/// written by this emitter.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
 }
 
 impl Default for DumpOptions {
@@ -56,6 +68,7 @@ impl Default for DumpOptions {
             sort_keys: true,
             explicit_start: false,
             explicit_end: false,
+            default_style: None,
         }
     }
 }
@@ -121,10 +134,42 @@ fn dump_with(value: &Value, opts: &DumpOptions, callback: Option<bool>) -> Strin
         sort_keys: opts.sort_keys,
         callback_lossy: callback,
     };
-    let root = representer.represent(value);
+    let mut root = representer.represent(value);
+    if let Some(style) = opts.default_style {
+        let style = match style {
+            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+            ScalarStyle::Literal => Style::Literal,
+        };
+        apply_default_style(&mut root, style, opts.default_flow_style);
+    }
     let mut emitter = Emitter::new(opts);
     emitter.emit_document(&root, opts.explicit_start, opts.explicit_end);
     emitter.out
+}
+
+/// PyYAML's representer gives every scalar it makes `default_style`; the
+/// collections' flow/block choice was already made without it, so it is
+/// redone (a styled scalar never makes a collection "best" in flow).
+fn apply_default_style(node: &mut Node<'_>, style: Style, default_flow_style: Option<bool>) {
+    match node {
+        Node::Scalar(scalar) => {
+            scalar.style.get_or_insert(style);
+        }
+        Node::Seq { items, flow } => {
+            for item in items.iter_mut() {
+                apply_default_style(item, style, default_flow_style);
+            }
+            *flow = default_flow_style.unwrap_or(items.is_empty());
+        }
+        Node::Map { pairs, flow } => {
+            for (k, v) in pairs.iter_mut() {
+                apply_default_style(k, style, default_flow_style);
+                apply_default_style(v, style, default_flow_style);
+            }
+            *flow = default_flow_style.unwrap_or(pairs.is_empty());
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1281,6 +1326,7 @@ mod tests {
             sort_keys: flag("sort", true),
             explicit_start: flag("start", false),
             explicit_end: flag("end", false),
+            default_style: None,
         })
     }
 

@@ -381,6 +381,21 @@ fn yaml_options(args: &mut Args, mut opts: DumpOptions) -> Result<DumpOptions, E
             "sort_keys" => opts.sort_keys = value.is_true(),
             "explicit_start" => opts.explicit_start = value.is_true(),
             "explicit_end" => opts.explicit_end = value.is_true(),
+            "default_style" => {
+                use crate::playbook::yaml_dump::ScalarStyle;
+                opts.default_style = match value.as_str() {
+                    Some("'") => Some(ScalarStyle::SingleQuoted),
+                    Some("\"") => Some(ScalarStyle::DoubleQuoted),
+                    Some("|") => Some(ScalarStyle::Literal),
+                    Some(">") => {
+                        return Err(args.fail(
+                            "default_style='>' (folded scalars) is not supported by mitorun yet",
+                        ));
+                    }
+                    // libyaml lets the emitter choose for anything else.
+                    _ => None,
+                };
+            }
             "encoding" | "canonical" | "line_break" | "version" | "tags" => {}
             _ => {
                 return Err(args.fail(format!(
