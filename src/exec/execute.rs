@@ -1137,6 +1137,10 @@ impl<'a> TaskRun<'a> {
         if actions::short_name(action) == "uri" && async_limit.is_none() {
             return self.uri_action(action, args, context);
         }
+        // An async unarchive, likewise.
+        if actions::short_name(action) == "unarchive" && async_limit.is_none() {
+            return self.unarchive_action(action, args, context);
+        }
         match actions::short_name(action) {
             "gather_facts" => return self.gather_facts_action(args, context),
             "fetch" => return self.fetch_action(args, context),

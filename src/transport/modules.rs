@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 22] = [
+pub const NATIVE: [&str; 23] = [
     "ping",
     "command",
     "shell",
@@ -87,6 +87,7 @@ pub const NATIVE: [&str; 22] = [
     "group",
     "apt",
     "dpkg_selections",
+    "unarchive",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
@@ -105,7 +106,16 @@ pub const ANSIBLE_CORE_WHEN_TRUE: [(&str, &str); 2] = [("user", "local"), ("grou
 pub fn needs_ansible_core(short: &str, args: &Map) -> bool {
     ANSIBLE_CORE_WHEN_TRUE.iter().any(|(module, arg)| {
         *module == short && args.get(*arg).and_then(Value::ansible_bool) == Some(true)
-    })
+    }) || (short == "unarchive" && is_download(args))
+}
+
+/// An unarchive `src` that is a URL: ansible-core's module downloads it
+/// with fetch_url (its proxies, certificates and error texts), which the
+/// native module does not reimplement.
+fn is_download(args: &Map) -> bool {
+    args.get("src")
+        .and_then(Value::as_str)
+        .is_some_and(|src| src.contains("://"))
 }
 
 /// The code a native module needs beyond the agent, shipped with its
@@ -117,6 +127,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static NET: OnceLock<CodeItem> = OnceLock::new();
     static USER: OnceLock<CodeItem> = OnceLock::new();
     static APT: OnceLock<CodeItem> = OnceLock::new();
+    static UNARCHIVE: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
@@ -124,6 +135,9 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
             super::bootstrap::user_source().to_string()
         }),
         "apt" | "dpkg_selections" => (&APT, "apt", super::bootstrap::apt_source),
+        "unarchive" => (&UNARCHIVE, "unarchive", || {
+            super::bootstrap::unarchive_source().to_string()
+        }),
         _ => return None,
     };
     let code = cell.get_or_init(|| {
@@ -226,7 +240,7 @@ pub fn always_forked(name: &str) -> bool {
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
 /// on a host with SELinux enabled they run the real module instead.
-pub const SELINUX_AWARE: [&str; 8] = [
+pub const SELINUX_AWARE: [&str; 9] = [
     "file",
     "copy",
     "tempfile",
@@ -235,6 +249,7 @@ pub const SELINUX_AWARE: [&str; 8] = [
     "replace",
     "uri",
     "get_url",
+    "unarchive",
 ];
 
 /// Modules that exist in ansible-core only as action plugins (the module

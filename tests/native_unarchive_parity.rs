@@ -1,0 +1,282 @@
+//! Parity of the native unarchive module with ansible-core 2.19's
+//! (MITORUN_REF_BIN): same arguments, same result (handler, changed,
+//! failed, msg, extract_results with the tar/unzip command lines and their
+//! output, the zip handler's prepared diff, files, path info, warnings,
+//! invocation) and the same end state on disk (tree, modes, owners,
+//! contents), in normal and check mode. The cases follow ansible-core's
+//! integration target test/integration/targets/unarchive where it runs
+//! offline: tar/tar.gz/bz2/xz/zst/zip, re-runs, list_files, include and
+//! exclude, keep_newer, mode/owner/group, extra_opts, check mode, content
+//! and size differences, non-ASCII names, missing handler, bad src/dest.
+
+#[path = "common/parity.rs"]
+mod parity;
+#[path = "common/sshd.rs"]
+mod sshd;
+#[path = "common/transport.rs"]
+mod tr;
+
+use mitorun::transport::ModuleCall;
+use mitorun::value::Value;
+use parity::{Case, compare, s};
+use tr::*;
+
+const T: Value = Value::Bool(true);
+
+fn list(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|i| s(i)).collect())
+}
+
+/// The archives of the integration target's prepare_tests.yml, built in
+/// the scratch dir (times on even seconds: unzip rounds odd ones), plus a
+/// non-archive, an empty file and the destination `d`.
+const PREP: &str = r#"
+umask 022
+mkdir -p src d && cd src
+printf 'foo\n' > foo-unarchive.txt
+printf 'foo\n' > foo-unarchive-777.txt && chmod 777 foo-unarchive-777.txt
+mkdir unarchive-dir && printf 'foo\n' > unarchive-dir/foo-unarchive.txt
+mkdir -p created/include created/exclude created/other
+for f in include/include-1.txt include/include-2.txt include/include-3.txt \
+  exclude/exclude-1.txt exclude/exclude-2.txt other/include-1.ext other/other-1.ext; do
+  printf '%s\n' "$f" > "created/$f"
+done
+mkdir 'くらとみ' && printf 'x\n' > 'くらとみ/ファイル.txt'
+find . -exec touch -t 201705111530.00 {} +
+tar cf ../t.tar foo-unarchive.txt
+tar czf ../t.tar.gz foo-unarchive.txt
+tar cjf ../t.tar.bz2 foo-unarchive.txt
+tar cJf ../t.tar.xz foo-unarchive.txt
+tar --use-compress-program=zstd -cf ../t.tar.zst foo-unarchive.txt
+zip -q ../t.zip foo-unarchive.txt foo-unarchive-777.txt
+tar czf ../dir.tar.gz unarchive-dir
+zip -qr ../dir.zip unarchive-dir
+(cd created && tar czf ../../inc.tar.gz * && zip -qr ../../inc.zip *)
+tar czf ../nonascii.tar.gz 'くらとみ'
+zip -qr ../nonascii.zip 'くらとみ'
+cd .. && rm -rf src
+printf 'not an archive\n' > bad.txt
+: > empty.tgz
+"#;
+
+/// PREP, then `more` (run in the scratch dir).
+fn prep(more: &str) -> &'static str {
+    Box::leak(format!("{PREP}\n{more}\n").into_boxed_str())
+}
+
+fn un(src: &str, more: Vec<(&'static str, Value)>) -> Vec<(&'static str, Value)> {
+    let src: &'static str = Box::leak(format!("@/{src}").into_boxed_str());
+    let mut a = vec![("src", s(src)), ("dest", s("@/d")), ("remote_src", T)];
+    a.extend(more);
+    a
+}
+
+fn case(setup: &'static str, args: Vec<(&'static str, Value)>) -> Case {
+    Case::new("unarchive", setup, args)
+}
+
+fn cases() -> Vec<Case> {
+    let plain = prep("");
+    let newer = prep("printf 'boo' > d/foo-unarchive.txt");
+    let extracted_tgz = prep("tar xzf t.tar.gz -C d");
+    let extracted_zip = prep("unzip -qo t.zip -d d");
+    let extracted_dir = prep("tar xzf dir.tar.gz -C d");
+    vec![
+        // each tar flavour and zip
+        case(plain, un("t.tar.gz", vec![])),
+        case(plain, un("t.tar", vec![])),
+        case(plain, un("t.tar.bz2", vec![])),
+        case(plain, un("t.tar.xz", vec![])),
+        case(plain, un("t.tar.zst", vec![])),
+        case(plain, un("t.zip", vec![])),
+        // re-runs are unchanged
+        case(extracted_tgz, un("t.tar.gz", vec![])),
+        case(extracted_zip, un("t.zip", vec![])),
+        case(extracted_dir, un("dir.tar.gz", vec![("list_files", T)])),
+        // content and size differences after extraction
+        case(
+            prep("tar xzf t.tar.gz -C d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt"),
+            un("t.tar.gz", vec![]),
+        ),
+        case(
+            prep("tar xzf t.tar.gz -C d && printf 'foooo\\n' > d/foo-unarchive.txt"),
+            un("t.tar.gz", vec![]),
+        ),
+        case(
+            prep("unzip -qo t.zip -d d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt"),
+            un("t.zip", vec![]),
+        ),
+        case(
+            prep("unzip -qo t.zip -d d && chmod 600 d/foo-unarchive-777.txt"),
+            un("t.zip", vec![]),
+        ),
+        // list_files
+        case(plain, un("t.tar.gz", vec![("list_files", T)])),
+        case(plain, un("t.zip", vec![("list_files", T)])),
+        case(plain, un("dir.zip", vec![("list_files", T)])),
+        // creates is the action's: the module takes it and ignores it
+        case(plain, un("t.tar.gz", vec![("creates", s("@/d/foo-unarchive.txt"))])),
+        // include / exclude
+        case(
+            plain,
+            un(
+                "inc.zip",
+                vec![("include", list(&["include/*"])), ("list_files", T)],
+            ),
+        ),
+        case(
+            plain,
+            un(
+                "inc.zip",
+                vec![("exclude", list(&["exclude/*", "other/*"])), ("list_files", T)],
+            ),
+        ),
+        case(
+            plain,
+            un(
+                "inc.tar.gz",
+                vec![
+                    ("include", list(&["include/include-1.txt", "other/other-1.ext"])),
+                    ("list_files", T),
+                ],
+            ),
+        ),
+        case(
+            plain,
+            un(
+                "inc.tar.gz",
+                vec![("exclude", list(&["exclude/", "*.ext"])), ("list_files", T)],
+            ),
+        ),
+        case(
+            plain,
+            un(
+                "inc.zip",
+                vec![("exclude", list(&["x"])), ("include", list(&["y"]))],
+            ),
+        ),
+        // keep_newer (a newer file stays; without it the archive wins)
+        case(newer, un("t.tar.gz", vec![("keep_newer", T)])),
+        case(newer, un("t.tar.gz", vec![])),
+        case(newer, un("t.zip", vec![("keep_newer", T)])),
+        case(newer, un("t.zip", vec![])),
+        // mode, owner, group
+        case(plain, un("dir.tar.gz", vec![("mode", s("0700"))])),
+        case(extracted_dir, un("dir.tar.gz", vec![("mode", s("0700"))])),
+        case(plain, un("dir.tar.gz", vec![("mode", Value::Int(0o640))])),
+        case(plain, un("dir.zip", vec![("mode", s("u+rwx,g-wx,o-wx"))])),
+        case(plain, un("t.zip", vec![("mode", s("0600"))])),
+        case(
+            plain,
+            un("dir.tar.gz", vec![("owner", s("nobody")), ("group", s("nogroup"))]),
+        ),
+        case(
+            plain,
+            un("t.zip", vec![("owner", s("nobody")), ("group", s("nogroup"))]),
+        ),
+        case(
+            prep("unzip -qo t.zip -d d && chown nobody:nogroup d/*"),
+            un("t.zip", vec![("owner", s("nobody")), ("group", s("nogroup"))]),
+        ),
+        // extra_opts
+        case(
+            plain,
+            un(
+                "dir.tar.gz",
+                vec![("extra_opts", list(&["--strip-components=1"])), ("list_files", T)],
+            ),
+        ),
+        case(plain, un("dir.zip", vec![("extra_opts", list(&["-j"]))])),
+        // check mode: tar refuses it, zip answers from its comparison
+        case(plain, un("t.tar.gz", vec![])).check(),
+        case(plain, un("t.zip", vec![])).check(),
+        case(extracted_zip, un("t.zip", vec![])).check(),
+        // non-ASCII names
+        case(plain, un("nonascii.tar.gz", vec![("list_files", T)])),
+        case(plain, un("nonascii.zip", vec![("list_files", T)])),
+        // bad sources and destinations
+        case(plain, un("empty.tgz", vec![])),
+        case(plain, un("nowhere.tgz", vec![])),
+        case(
+            plain,
+            vec![
+                ("src", s("@/nowhere.tgz")),
+                ("dest", s("@/d")),
+                ("remote_src", Value::Bool(false)),
+            ],
+        ),
+        case(
+            plain,
+            vec![("src", s("@/t.tar.gz")), ("dest", s("@/bad.txt"))],
+        ),
+        case(
+            plain,
+            vec![("src", s("@/t.tar.gz")), ("dest", s("@/missing"))],
+        ),
+        case(plain, vec![("src", s("@/t.tar.gz"))]),
+    ]
+}
+
+async fn run_cases(tag: &str, cases: Vec<Case>) {
+    let pool = ref_pool();
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let dir = tempdir(tag);
+    let failures = compare(&ctx, &dir.join("s"), &cases).await;
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unarchive_matches_ansible_core() {
+    run_cases("unarchive", cases()).await;
+}
+
+/// No handler reads the file: ansible lists each handler's reason once,
+/// from a set (its order changes run to run), so the lines are compared
+/// as sets and the rest of the result as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_handler_matches_ansible_core() {
+    let pool = ref_pool();
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let dir = tempdir("unarchive-nohandler");
+    let scratch = dir.join("s");
+    std::fs::create_dir_all(scratch.join("d")).expect("mkdir");
+    let bad = scratch.join("bad.txt");
+    std::fs::write(&bad, "not an archive\n").expect("write");
+    let mut results = Vec::new();
+    for native in [true, false] {
+        let call_args = args(&[
+            ("src", s(&bad.display().to_string())),
+            ("dest", s(&scratch.join("d").display().to_string())),
+            ("remote_src", T),
+        ]);
+        let mut call = ModuleCall::new("unarchive", call_args);
+        call.prefer_native = native;
+        let mut result = ctx.run_module(call).await.expect("module runs");
+        let msg = result.shift_remove("msg").map(|m| m.python_str());
+        let mut lines: Vec<String> = msg
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        results.push((result, lines));
+    }
+    let (native, real) = (&results[0], &results[1]);
+    assert!(
+        native.1.iter().any(|l| l.contains("Failed to find handler")),
+        "{:?}",
+        native.1
+    );
+    assert_eq!(native.1, real.1, "msg lines differ");
+    assert_eq!(native.0, real.0, "results differ");
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.shutdown().await;
+}
