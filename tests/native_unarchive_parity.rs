@@ -27,12 +27,13 @@ fn list(items: &[&str]) -> Value {
     Value::List(items.iter().map(|i| s(i)).collect())
 }
 
-/// The archives of the integration target's prepare_tests.yml, built in
-/// the scratch dir (times on even seconds: unzip rounds odd ones), plus a
-/// non-archive, an empty file and the destination `d`.
-const PREP: &str = r#"
+/// The archives of the integration target's prepare_tests.yml (times on
+/// even seconds: unzip rounds odd ones), plus a non-archive and an empty
+/// file, built once outside the scratch dir so they are the same bytes for
+/// both runs of a case.
+const ARCHIVES: &str = r#"
 umask 022
-mkdir -p src d && cd src
+mkdir -p src && cd src
 printf 'foo\n' > foo-unarchive.txt
 printf 'foo\n' > foo-unarchive-777.txt && chmod 777 foo-unarchive-777.txt
 mkdir unarchive-dir && printf 'foo\n' > unarchive-dir/foo-unarchive.txt
@@ -59,28 +60,32 @@ printf 'not an archive\n' > bad.txt
 : > empty.tgz
 "#;
 
-/// PREP, then `more` (run in the scratch dir).
-fn prep(more: &str) -> &'static str {
-    Box::leak(format!("{PREP}\n{more}\n").into_boxed_str())
-}
-
-fn un(src: &str, more: Vec<(&'static str, Value)>) -> Vec<(&'static str, Value)> {
-    let src: &'static str = Box::leak(format!("@/{src}").into_boxed_str());
-    let mut a = vec![("src", s(src)), ("dest", s("@/d")), ("remote_src", T)];
-    a.extend(more);
-    a
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
 }
 
 fn case(setup: &'static str, args: Vec<(&'static str, Value)>) -> Case {
     Case::new("unarchive", setup, args)
 }
 
-fn cases() -> Vec<Case> {
+/// The cases, with the archives in `arch`; `{A}` in a setup command is
+/// replaced by `arch`, and each setup starts with an empty dest `d`.
+fn cases(arch: &str) -> Vec<Case> {
+    let prep = |more: &str| leak(format!("umask 022; mkdir d\n{}", more.replace("{A}", arch)));
+    let un = |src: &str, more: Vec<(&'static str, Value)>| {
+        let mut a = vec![
+            ("src", s(leak(format!("{arch}/{src}")))),
+            ("dest", s("@/d")),
+            ("remote_src", T),
+        ];
+        a.extend(more);
+        a
+    };
     let plain = prep("");
     let newer = prep("printf 'boo' > d/foo-unarchive.txt");
-    let extracted_tgz = prep("tar xzf t.tar.gz -C d");
-    let extracted_zip = prep("unzip -qo t.zip -d d");
-    let extracted_dir = prep("tar xzf dir.tar.gz -C d");
+    let extracted_tgz = prep("tar xzf {A}/t.tar.gz -C d");
+    let extracted_zip = prep("unzip -qo {A}/t.zip -d d");
+    let extracted_dir = prep("tar xzf {A}/dir.tar.gz -C d");
     vec![
         // each tar flavour and zip
         case(plain, un("t.tar.gz", vec![])),
@@ -95,19 +100,19 @@ fn cases() -> Vec<Case> {
         case(extracted_dir, un("dir.tar.gz", vec![("list_files", T)])),
         // content and size differences after extraction
         case(
-            prep("tar xzf t.tar.gz -C d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt"),
+            prep("tar xzf {A}/t.tar.gz -C d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt"),
             un("t.tar.gz", vec![]),
         ),
         case(
-            prep("tar xzf t.tar.gz -C d && printf 'foooo\\n' > d/foo-unarchive.txt"),
+            prep("tar xzf {A}/t.tar.gz -C d && printf 'foooo\\n' > d/foo-unarchive.txt"),
             un("t.tar.gz", vec![]),
         ),
         case(
-            prep("unzip -qo t.zip -d d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt"),
+            prep("unzip -qo {A}/t.zip -d d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt"),
             un("t.zip", vec![]),
         ),
         case(
-            prep("unzip -qo t.zip -d d && chmod 600 d/foo-unarchive-777.txt"),
+            prep("unzip -qo {A}/t.zip -d d && chmod 600 d/foo-unarchive-777.txt"),
             un("t.zip", vec![]),
         ),
         // list_files
@@ -175,7 +180,7 @@ fn cases() -> Vec<Case> {
             un("t.zip", vec![("owner", s("nobody")), ("group", s("nogroup"))]),
         ),
         case(
-            prep("unzip -qo t.zip -d d && chown nobody:nogroup d/*"),
+            prep("unzip -qo {A}/t.zip -d d && chown nobody:nogroup d/*"),
             un("t.zip", vec![("owner", s("nobody")), ("group", s("nogroup"))]),
         ),
         // extra_opts
@@ -207,20 +212,37 @@ fn cases() -> Vec<Case> {
         ),
         case(
             plain,
-            vec![("src", s("@/t.tar.gz")), ("dest", s("@/bad.txt"))],
+            vec![("src", s(leak(format!("{arch}/t.tar.gz")))), ("dest", s(leak(format!("{arch}/bad.txt"))))],
         ),
         case(
             plain,
-            vec![("src", s("@/t.tar.gz")), ("dest", s("@/missing"))],
+            vec![("src", s(leak(format!("{arch}/t.tar.gz")))), ("dest", s("@/missing"))],
         ),
-        case(plain, vec![("src", s("@/t.tar.gz"))]),
+        case(plain, vec![("src", s(leak(format!("{arch}/t.tar.gz"))))]),
     ]
 }
 
-async fn run_cases(tag: &str, cases: Vec<Case>) {
+/// The archives, built once under `dir`.
+fn make_archives(dir: &std::path::Path) -> String {
+    let arch = dir.join("archives");
+    std::fs::create_dir_all(&arch).expect("mkdir archives");
+    let ok = std::process::Command::new("/bin/sh")
+        .args(["-ec", ARCHIVES])
+        .current_dir(&arch)
+        .status()
+        .expect("sh runs")
+        .success();
+    assert!(ok, "building the archives failed");
+    arch.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unarchive_matches_ansible_core() {
     let pool = ref_pool();
     let ctx = pool.context(&local_spec(&[])).await.expect("connect");
-    let dir = tempdir(tag);
+    let dir = tempdir("unarchive");
+    let arch = make_archives(&dir);
+    let cases = cases(&arch);
     let failures = compare(&ctx, &dir.join("s"), &cases).await;
     assert!(
         failures.is_empty(),
@@ -233,10 +255,6 @@ async fn run_cases(tag: &str, cases: Vec<Case>) {
     pool.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unarchive_matches_ansible_core() {
-    run_cases("unarchive", cases()).await;
-}
 
 /// No handler reads the file: ansible lists each handler's reason once,
 /// from a set (its order changes run to run), so the lines are compared

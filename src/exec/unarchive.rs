@@ -26,8 +26,8 @@ impl TaskRun<'_> {
             args.shift_remove("copy");
             args.insert("remote_src".into(), Value::Bool(remote_src));
         }
-        let source = args.get("src").filter(|v| !v.is_null()).map(Value::python_str);
-        let dest = args.get("dest").filter(|v| !v.is_null()).map(Value::python_str);
+        let source = args.get("src").filter(|v| !matches!(v, Value::Null)).map(Value::python_str);
+        let dest = args.get("dest").filter(|v| !matches!(v, Value::Null)).map(Value::python_str);
         let (Some(source), Some(dest)) = (source, dest) else {
             return self.action_failure("src (or content) and dest are required".into());
         };
