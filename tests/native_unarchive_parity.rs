@@ -100,7 +100,9 @@ fn cases(arch: &str) -> Vec<Case> {
         case(extracted_dir, un("dir.tar.gz", vec![("list_files", T)])),
         // content and size differences after extraction
         case(
-            prep("tar xzf {A}/t.tar.gz -C d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt"),
+            prep(
+                "tar xzf {A}/t.tar.gz -C d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt",
+            ),
             un("t.tar.gz", vec![]),
         ),
         case(
@@ -108,7 +110,9 @@ fn cases(arch: &str) -> Vec<Case> {
             un("t.tar.gz", vec![]),
         ),
         case(
-            prep("unzip -qo {A}/t.zip -d d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt"),
+            prep(
+                "unzip -qo {A}/t.zip -d d && printf 'fox\\n' > d/foo-unarchive.txt && touch -t 201705111530.00 d/foo-unarchive.txt",
+            ),
             un("t.zip", vec![]),
         ),
         case(
@@ -120,7 +124,10 @@ fn cases(arch: &str) -> Vec<Case> {
         case(plain, un("t.zip", vec![("list_files", T)])),
         case(plain, un("dir.zip", vec![("list_files", T)])),
         // creates is the action's: the module takes it and ignores it
-        case(plain, un("t.tar.gz", vec![("creates", s("@/d/foo-unarchive.txt"))])),
+        case(
+            plain,
+            un("t.tar.gz", vec![("creates", s("@/d/foo-unarchive.txt"))]),
+        ),
         // include / exclude
         case(
             plain,
@@ -133,7 +140,10 @@ fn cases(arch: &str) -> Vec<Case> {
             plain,
             un(
                 "inc.zip",
-                vec![("exclude", list(&["exclude/*", "other/*"])), ("list_files", T)],
+                vec![
+                    ("exclude", list(&["exclude/*", "other/*"])),
+                    ("list_files", T),
+                ],
             ),
         ),
         case(
@@ -141,7 +151,10 @@ fn cases(arch: &str) -> Vec<Case> {
             un(
                 "inc.tar.gz",
                 vec![
-                    ("include", list(&["include/include-1.txt", "other/other-1.ext"])),
+                    (
+                        "include",
+                        list(&["include/include-1.txt", "other/other-1.ext"]),
+                    ),
                     ("list_files", T),
                 ],
             ),
@@ -173,22 +186,34 @@ fn cases(arch: &str) -> Vec<Case> {
         case(plain, un("t.zip", vec![("mode", s("0600"))])),
         case(
             plain,
-            un("dir.tar.gz", vec![("owner", s("nobody")), ("group", s("nogroup"))]),
+            un(
+                "dir.tar.gz",
+                vec![("owner", s("nobody")), ("group", s("nogroup"))],
+            ),
         ),
         case(
             plain,
-            un("t.zip", vec![("owner", s("nobody")), ("group", s("nogroup"))]),
+            un(
+                "t.zip",
+                vec![("owner", s("nobody")), ("group", s("nogroup"))],
+            ),
         ),
         case(
             prep("unzip -qo {A}/t.zip -d d && chown nobody:nogroup d/*"),
-            un("t.zip", vec![("owner", s("nobody")), ("group", s("nogroup"))]),
+            un(
+                "t.zip",
+                vec![("owner", s("nobody")), ("group", s("nogroup"))],
+            ),
         ),
         // extra_opts
         case(
             plain,
             un(
                 "dir.tar.gz",
-                vec![("extra_opts", list(&["--strip-components=1"])), ("list_files", T)],
+                vec![
+                    ("extra_opts", list(&["--strip-components=1"])),
+                    ("list_files", T),
+                ],
             ),
         ),
         case(plain, un("dir.zip", vec![("extra_opts", list(&["-j"]))])),
@@ -212,11 +237,17 @@ fn cases(arch: &str) -> Vec<Case> {
         ),
         case(
             plain,
-            vec![("src", s(leak(format!("{arch}/t.tar.gz")))), ("dest", s(leak(format!("{arch}/bad.txt"))))],
+            vec![
+                ("src", s(leak(format!("{arch}/t.tar.gz")))),
+                ("dest", s(leak(format!("{arch}/bad.txt")))),
+            ],
         ),
         case(
             plain,
-            vec![("src", s(leak(format!("{arch}/t.tar.gz")))), ("dest", s("@/missing"))],
+            vec![
+                ("src", s(leak(format!("{arch}/t.tar.gz")))),
+                ("dest", s("@/missing")),
+            ],
         ),
         case(plain, vec![("src", s(leak(format!("{arch}/t.tar.gz"))))]),
     ]
@@ -255,7 +286,6 @@ async fn unarchive_matches_ansible_core() {
     pool.shutdown().await;
 }
 
-
 /// No handler reads the file: ansible lists each handler's reason once,
 /// from a set (its order changes run to run), so the lines are compared
 /// as sets and the rest of the result as it is.
@@ -289,7 +319,10 @@ async fn missing_handler_matches_ansible_core() {
     }
     let (native, real) = (&results[0], &results[1]);
     assert!(
-        native.1.iter().any(|l| l.contains("Failed to find handler")),
+        native
+            .1
+            .iter()
+            .any(|l| l.contains("Failed to find handler")),
         "{:?}",
         native.1
     );

@@ -19,15 +19,22 @@ impl TaskRun<'_> {
         let mut remote_src = args.get("remote_src").is_some_and(lenient_bool);
         if let Some(copy) = args.get("copy") {
             if args.contains_key("remote_src") {
-                return self
-                    .action_failure("parameters are mutually exclusive: ('copy', 'remote_src')".into());
+                return self.action_failure(
+                    "parameters are mutually exclusive: ('copy', 'remote_src')".into(),
+                );
             }
             remote_src = !lenient_bool(copy);
             args.shift_remove("copy");
             args.insert("remote_src".into(), Value::Bool(remote_src));
         }
-        let source = args.get("src").filter(|v| !matches!(v, Value::Null)).map(Value::python_str);
-        let dest = args.get("dest").filter(|v| !matches!(v, Value::Null)).map(Value::python_str);
+        let source = args
+            .get("src")
+            .filter(|v| !matches!(v, Value::Null))
+            .map(Value::python_str);
+        let dest = args
+            .get("dest")
+            .filter(|v| !matches!(v, Value::Null))
+            .map(Value::python_str);
         let (Some(source), Some(dest)) = (source, dest) else {
             return self.action_failure("src (or content) and dest are required".into());
         };

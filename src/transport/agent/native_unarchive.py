@@ -137,6 +137,22 @@ def ua_zip_time(text):
     return _ua_time.mktime(_ua_time.struct_time(parts))
 
 
+def ua_current_umask():
+    """The process umask, read from /proc where possible: setting it to
+    read it (as ansible's module does) would race with other calls the
+    agent runs in threads."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def ua_permstr_to_octal(modestr, umask):
     """rw-r--r-- as 0o644 (no set-id/sticky bits: unzip does not set them)."""
     reverse = modestr[::-1]
@@ -312,8 +328,7 @@ class UaZip(object):
         diff = ""
         out = ""
         unarchived = rc == 0
-        umask = os.umask(0)
-        os.umask(umask)
+        umask = ua_current_umask()
         bsd = "bsd" in _ua_platform.system().lower()
         who = UaOwnership(self.file_args)
 
