@@ -43,7 +43,9 @@ for f in include/include-1.txt include/include-2.txt include/include-3.txt \
   printf '%s\n' "$f" > "created/$f"
 done
 mkdir 'くらとみ' && printf 'x\n' > 'くらとみ/ファイル.txt'
-find . -exec touch -t 201705111530.00 {} +
+printf 'foo\n' > FOO-UNAR.TXT
+mkdir linkdir && ln -s ../foo-unarchive.txt linkdir/link
+find . -exec touch -h -t 201705111530.00 {} +
 tar cf ../t.tar foo-unarchive.txt
 tar czf ../t.tar.gz foo-unarchive.txt
 tar cjf ../t.tar.bz2 foo-unarchive.txt
@@ -53,6 +55,9 @@ zip -q ../t.zip foo-unarchive.txt foo-unarchive-777.txt
 tar czf ../dir.tar.gz unarchive-dir
 zip -qr ../dir.zip unarchive-dir
 (cd created && tar czf ../../inc.tar.gz * && zip -qr ../../inc.zip *)
+cp ../t.zip ../fat.zip && zip -qk ../fat.zip FOO-UNAR.TXT
+tar czf ../link.tar.gz linkdir
+zip -qry ../link.zip linkdir
 tar czf ../nonascii.tar.gz 'くらとみ'
 zip -qr ../nonascii.zip 'くらとみ'
 cd .. && rm -rf src
@@ -221,6 +226,57 @@ fn cases(arch: &str) -> Vec<Case> {
         case(plain, un("t.tar.gz", vec![])).check(),
         case(plain, un("t.zip", vec![])).check(),
         case(extracted_zip, un("t.zip", vec![])).check(),
+        // FAT permissions (zip -k): 666/777 under the umask
+        case(plain, un("fat.zip", vec![("list_files", T)])),
+        case(prep("unzip -qo {A}/fat.zip -d d"), un("fat.zip", vec![])),
+        // symlinks in the archive, and dest through a symlink
+        case(plain, un("link.tar.gz", vec![("list_files", T)])),
+        case(prep("tar xzf {A}/link.tar.gz -C d"), un("link.tar.gz", vec![])),
+        case(plain, un("link.zip", vec![("list_files", T)])),
+        case(prep("unzip -qo {A}/link.zip -d d"), un("link.zip", vec![])),
+        case(
+            prep("ln -s d ld"),
+            vec![
+                ("src", s(leak(format!("{arch}/t.tar.gz")))),
+                ("dest", s("@/ld")),
+                ("remote_src", T),
+                ("mode", s("u+rwX,go+rX")),
+            ],
+        ),
+        case(
+            prep("touch f && ln -s f lf"),
+            vec![
+                ("src", s(leak(format!("{arch}/t.tar.gz")))),
+                ("dest", s("@/lf")),
+                ("remote_src", T),
+                ("mode", s("u+rwX,go+rX")),
+            ],
+        ),
+        // a dest whose name needs quoting, twice
+        case(
+            prep("mkdir 'q~root x'"),
+            vec![
+                ("src", s(leak(format!("{arch}/t.tar.gz")))),
+                ("dest", s("@/q~root x")),
+                ("remote_src", T),
+            ],
+        ),
+        case(
+            prep("mkdir 'q~root x' && tar xzf {A}/t.tar.gz -C 'q~root x'"),
+            vec![
+                ("src", s(leak(format!("{arch}/t.tar.gz")))),
+                ("dest", s("@/q~root x")),
+                ("remote_src", T),
+            ],
+        ),
+        // the top folder gets the owner too
+        case(
+            plain,
+            un(
+                "dir.tar.gz",
+                vec![("owner", s("nobody")), ("group", s("nogroup")), ("list_files", T)],
+            ),
+        ),
         // non-ASCII names
         case(plain, un("nonascii.tar.gz", vec![("list_files", T)])),
         case(plain, un("nonascii.zip", vec![("list_files", T)])),
