@@ -231,7 +231,10 @@ fn cases(arch: &str) -> Vec<Case> {
         case(prep("unzip -qo {A}/fat.zip -d d"), un("fat.zip", vec![])),
         // symlinks in the archive, and dest through a symlink
         case(plain, un("link.tar.gz", vec![("list_files", T)])),
-        case(prep("tar xzf {A}/link.tar.gz -C d"), un("link.tar.gz", vec![])),
+        case(
+            prep("tar xzf {A}/link.tar.gz -C d"),
+            un("link.tar.gz", vec![]),
+        ),
         case(plain, un("link.zip", vec![("list_files", T)])),
         case(prep("unzip -qo {A}/link.zip -d d"), un("link.zip", vec![])),
         case(
@@ -274,7 +277,11 @@ fn cases(arch: &str) -> Vec<Case> {
             plain,
             un(
                 "dir.tar.gz",
-                vec![("owner", s("nobody")), ("group", s("nogroup")), ("list_files", T)],
+                vec![
+                    ("owner", s("nobody")),
+                    ("group", s("nogroup")),
+                    ("list_files", T),
+                ],
             ),
         ),
         // non-ASCII names

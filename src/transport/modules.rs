@@ -782,6 +782,16 @@ mod tests {
     }
 
     #[test]
+    fn unarchive_downloads_need_ansible_core() {
+        let src = |v: &str| -> Map { [("src".to_string(), Value::str(v))].into_iter().collect() };
+        assert!(needs_ansible_core("unarchive", &src("https://h/a.tgz")));
+        assert!(!needs_ansible_core("unarchive", &src("/tmp/a.tgz")));
+        assert!(!needs_ansible_core("copy", &src("https://h/a.tgz")));
+        let code = native_code("unarchive").map(|c| c.name);
+        assert_eq!(code.as_deref(), Some("mitorun.native.unarchive.z"));
+    }
+
+    #[test]
     fn always_forked_modules_match_by_any_spelling() {
         assert!(always_forked("dnf"));
         assert!(always_forked("ansible.builtin.dnf5"));
