@@ -394,3 +394,96 @@ async fn missing_handler_matches_ansible_core() {
     let _ = std::fs::remove_dir_all(&dir);
     pool.shutdown().await;
 }
+
+/// tests/fixtures/net/http_server.py serving `root` under /files/,
+/// killed when dropped.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(root: &str) -> Server {
+        use std::io::BufRead;
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/net/http_server.py");
+        let mut child = std::process::Command::new(PYTHON)
+            .arg(script)
+            .arg(root)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start the test HTTP server");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("server stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("server port");
+        let port = line.trim().parse().expect("server printed its port");
+        Server { child, port }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `remote_src` URL is downloaded first (fetch_file): the archive is
+/// then handled as any other; download failures read as ansible's. The
+/// download's temp path (in `src` and the command lines) is random.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_match_ansible_core() {
+    let pool = ref_pool();
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let dir = tempdir("unarchive-url");
+    let arch = make_archives(&dir);
+    let server = Server::start(&arch);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = |path: &str| Value::str(format!("http://127.0.0.1:{}{path}", server.port));
+    let fetch = |src: Value, more: Vec<(&'static str, Value)>| {
+        let mut args = vec![("dest", s("@/d")), ("remote_src", T)];
+        args.extend(more);
+        case(leak("umask 022; mkdir d".to_string()), args)
+            .literal("src", src)
+            .volatile(&["src", "cmd"])
+    };
+    let cases = vec![
+        fetch(url("/files/t.tar.gz"), vec![("list_files", T)]),
+        // unzip names the downloaded file in its output
+        fetch(url("/files/t.zip"), vec![]).volatile(&["src", "cmd", "out"]),
+        fetch(
+            url("/files/dir.tar.gz"),
+            vec![("validate_certs", Value::Bool(false))],
+        ),
+        fetch(url("/files/missing.tgz"), vec![]),
+        fetch(
+            Value::str(format!(
+                "http://user:secret@127.0.0.1:{}/files/missing.tgz",
+                server.port
+            )),
+            vec![],
+        ),
+        fetch(url("/files/bad.txt"), vec![]).volatile(&["src", "cmd", "msg"]),
+        fetch(
+            Value::str(format!("http://127.0.0.1:{closed}/files/t.tar.gz")),
+            vec![],
+        ),
+    ];
+    let failures = compare(&ctx, &dir.join("s"), &cases).await;
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.shutdown().await;
+}

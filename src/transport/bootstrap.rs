@@ -124,9 +124,10 @@ pub fn user_source() -> &'static str {
     USER_FILE
 }
 
-/// The native `unarchive` module's source (see UNARCHIVE_FILE).
-pub fn unarchive_source() -> &'static str {
-    UNARCHIVE_FILE
+/// The native `unarchive` module's source (see UNARCHIVE_FILE), after the
+/// net modules' (its URL downloads use their `fetch`).
+pub fn unarchive_source() -> String {
+    format!("{NET_FILE}\n{UNARCHIVE_FILE}")
 }
 
 /// The native `apt` and `dpkg_selections` modules' source: the engine's

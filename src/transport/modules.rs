@@ -106,16 +106,7 @@ pub const ANSIBLE_CORE_WHEN_TRUE: [(&str, &str); 2] = [("user", "local"), ("grou
 pub fn needs_ansible_core(short: &str, args: &Map) -> bool {
     ANSIBLE_CORE_WHEN_TRUE.iter().any(|(module, arg)| {
         *module == short && args.get(*arg).and_then(Value::ansible_bool) == Some(true)
-    }) || (short == "unarchive" && is_download(args))
-}
-
-/// An unarchive `src` that is a URL: ansible-core's module downloads it
-/// with fetch_url (its proxies, certificates and error texts), which the
-/// native module does not reimplement.
-fn is_download(args: &Map) -> bool {
-    args.get("src")
-        .and_then(Value::as_str)
-        .is_some_and(|src| src.contains("://"))
+    })
 }
 
 /// The code a native module needs beyond the agent, shipped with its
@@ -135,9 +126,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
             super::bootstrap::user_source().to_string()
         }),
         "apt" | "dpkg_selections" => (&APT, "apt", super::bootstrap::apt_source),
-        "unarchive" => (&UNARCHIVE, "unarchive", || {
-            super::bootstrap::unarchive_source().to_string()
-        }),
+        "unarchive" => (&UNARCHIVE, "unarchive", super::bootstrap::unarchive_source),
         _ => return None,
     };
     let code = cell.get_or_init(|| {
@@ -782,11 +771,7 @@ mod tests {
     }
 
     #[test]
-    fn unarchive_downloads_need_ansible_core() {
-        let src = |v: &str| -> Map { [("src".to_string(), Value::str(v))].into_iter().collect() };
-        assert!(needs_ansible_core("unarchive", &src("https://h/a.tgz")));
-        assert!(!needs_ansible_core("unarchive", &src("/tmp/a.tgz")));
-        assert!(!needs_ansible_core("copy", &src("https://h/a.tgz")));
+    fn unarchive_code_ships_with_its_calls() {
         let code = native_code("unarchive").map(|c| c.name);
         assert_eq!(code.as_deref(), Some("mitorun.native.unarchive.z"));
     }

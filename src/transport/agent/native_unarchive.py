@@ -4,14 +4,16 @@
 # the same command lines, because the result carries them (`handler`,
 # `extract_results` with cmd/rc/out/err) and `changed` comes from their
 # answers: `tar --diff` lines, or for zip a file-by-file comparison of the
-# `zipinfo -T -s` listing with the disk. A `://` src (download) runs
-# ansible-core's module instead (modules::needs_ansible_core). Shipped with
-# the first unarchive call (modules::native_code).
+# `zipinfo -T -s` listing with the disk. A `://` src with remote_src is
+# downloaded first as fetch_file does, through native_net.py's `fetch`
+# (shipped in the same code item, ahead of this file). Shipped with the
+# first unarchive call (modules::native_code).
 
 import binascii as _ua_binascii
 import codecs as _ua_codecs
 import ctypes as _ua_ctypes
 import platform as _ua_platform
+import tempfile as _ua_tempfile
 import time as _ua_time
 import zipfile as _ua_zipfile
 from fnmatch import fnmatch as _ua_fnmatch
@@ -679,6 +681,57 @@ def ua_pick_handler(src, dest, file_args, m, p):
            'is installed.\n%s' % (src, "\n".join(reasons)))
 
 
+def ua_split_multiext(name, low=3, high=4, count=2):
+    """urls._split_multiext: up to `count` trailing extensions of 3 or 4
+    characters, stopping at the first other one (the name is cut with
+    rstrip, as ansible does)."""
+    if name.endswith("."):
+        suffixes = []
+    else:
+        suffixes = ["." + x for x in name.lstrip(".").split(".")[1:]]
+    extension = ""
+    for i, sfx in enumerate(reversed(suffixes)):
+        if i >= count or not low <= len(sfx) <= high:
+            break
+        extension = sfx + extension
+        name = name.rstrip(sfx)
+    return name, extension
+
+
+def ua_fetch_file(agent, header, m, p, url):
+    """fetch_file: the URL downloaded (with the task's environment for
+    proxies and netrc) into a temp file named after it in the module's
+    temp dir; its path, removed when the module ends."""
+    name = os.path.basename(_net_urlparse.urlparse(url).path)
+    prefix, ext = ua_split_multiext(name)
+    target = _ua_tempfile.NamedTemporaryFile(dir=m.tmpdir, prefix=prefix, suffix=ext,
+                                             delete=False)
+    m.download = target.name
+    # fetch_url reads these from the module's parameters; unarchive has
+    # only validate_certs, the rest are fetch_url's defaults.
+    options = {"validate_certs": p["validate_certs"], "http_agent": "ansible-httpget"}
+
+    def get():
+        try:
+            response, info = fetch(m, options, url)
+            if not response or (response.code and response.code >= 400):
+                m.fail("Failure downloading %s, %s" % (mask_url(url), info["msg"]))
+            while True:
+                block = response.read(65536)
+                if not block:
+                    break
+                target.write(block)
+            target.close()
+        except ModuleFail:
+            raise
+        except FetchFail as e:
+            raise ModuleFail(**e.result)
+        except Exception as e:
+            m.fail("Failure downloading %s, %s" % (mask_url(url), e))
+    with_task_environment(agent, header, get)
+    return target.name
+
+
 def ua_set_attributes(m, file_args, path, changed, res):
     """set_fs_attributes_if_different on one extracted path; an OSError
     fails the module with what was done so far."""
@@ -690,7 +743,7 @@ def ua_set_attributes(m, file_args, path, changed, res):
         m.fail("Unexpected error when accessing exploded file.", exception=str(e), **res)
 
 
-def unarchive_body(p, m):
+def unarchive_body(agent, header, p, m):
     src = p["src"]
     dest = p["dest"]
     abs_dest = os.path.abspath(dest)
@@ -703,8 +756,7 @@ def unarchive_body(p, m):
         if not p["remote_src"]:
             m.fail("Source '%s' failed to transfer" % src)
         elif "://" in src:
-            # The controller sends downloads to ansible-core's module.
-            m.fail("Source '%s' is a URL: mitorun runs ansible-core's unarchive for it" % src)
+            src = ua_fetch_file(agent, header, m, p, src)
         else:
             m.fail("Source '%s' does not exist" % src)
     if not os.access(src, os.R_OK):
@@ -765,5 +817,14 @@ def unarchive_body(p, m):
 def native_unarchive(agent, args, header):
     def body(p, m):
         m.module_name = args.get("_ansible_module_name") or "unarchive"
-        return unarchive_body(p, m)
+        m.download = None
+        try:
+            return unarchive_body(agent, header, p, m)
+        finally:
+            # ansible's cleanup file: the download goes when the module ends.
+            if m.download is not None:
+                try:
+                    os.unlink(m.download)
+                except OSError:
+                    pass
     return run_module_body("unarchive", UNARCHIVE_SPEC, args, header, body)
