@@ -284,6 +284,27 @@ fn cases(arch: &str) -> Vec<Case> {
                 ],
             ),
         ),
+        // a member matched by two include patterns is listed twice
+        case(
+            plain,
+            un(
+                "inc.zip",
+                vec![("include", list(&["include/*", "*.txt"])), ("list_files", T)],
+            ),
+        ),
+        // io_buffer_size only sizes the CRC reads
+        case(extracted_zip, un("t.zip", vec![("io_buffer_size", Value::Int(7))])),
+        // modes the module cannot read
+        case(extracted_zip, un("t.zip", vec![("mode", s("u+rwz"))])),
+        case(plain, un("t.tar.gz", vec![("mode", s("u+rwz"))])),
+        // a relative dest (resolved from the module's cwd) with its warning
+        case(
+            plain,
+            vec![
+                ("src", s(leak(format!("{arch}/t.tar.gz")))),
+                ("dest", s("no-such-relative-dir")),
+            ],
+        ),
         // non-ASCII names
         case(plain, un("nonascii.tar.gz", vec![("list_files", T)])),
         case(plain, un("nonascii.zip", vec![("list_files", T)])),
