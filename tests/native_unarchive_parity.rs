@@ -289,11 +289,17 @@ fn cases(arch: &str) -> Vec<Case> {
             plain,
             un(
                 "inc.zip",
-                vec![("include", list(&["include/*", "*.txt"])), ("list_files", T)],
+                vec![
+                    ("include", list(&["include/*", "*.txt"])),
+                    ("list_files", T),
+                ],
             ),
         ),
         // io_buffer_size only sizes the CRC reads
-        case(extracted_zip, un("t.zip", vec![("io_buffer_size", Value::Int(7))])),
+        case(
+            extracted_zip,
+            un("t.zip", vec![("io_buffer_size", Value::Int(7))]),
+        ),
         // modes the module cannot read
         case(extracted_zip, un("t.zip", vec![("mode", s("u+rwz"))])),
         case(plain, un("t.tar.gz", vec![("mode", s("u+rwz"))])),
