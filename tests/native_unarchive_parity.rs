@@ -45,6 +45,7 @@ done
 mkdir 'くらとみ' && printf 'x\n' > 'くらとみ/ファイル.txt'
 printf 'foo\n' > FOO-UNAR.TXT
 mkdir linkdir && ln -s ../foo-unarchive.txt linkdir/link
+mkdir dollar && printf 'x\n' > 'dollar/$HOME' && printf 'y\n' > 'dollar/~root'
 find . -exec touch -h -t 201705111530.00 {} +
 tar cf ../t.tar foo-unarchive.txt
 tar czf ../t.tar.gz foo-unarchive.txt
@@ -57,6 +58,7 @@ zip -qr ../dir.zip unarchive-dir
 (cd created && tar czf ../../inc.tar.gz * && zip -qr ../../inc.zip *)
 cp ../t.zip ../fat.zip && zip -qk ../fat.zip FOO-UNAR.TXT
 tar czf ../link.tar.gz linkdir
+tar czf ../dollar.tar.gz dollar
 zip -qry ../link.zip linkdir
 tar czf ../nonascii.tar.gz 'くらとみ'
 zip -qr ../nonascii.zip 'くらとみ'
@@ -282,6 +284,14 @@ fn cases(arch: &str) -> Vec<Case> {
                     ("group", s("nogroup")),
                     ("list_files", T),
                 ],
+            ),
+        ),
+        // names with `$` and `~` are not expanded when their mode is set
+        case(
+            plain,
+            un(
+                "dollar.tar.gz",
+                vec![("mode", s("0600")), ("list_files", T)],
             ),
         ),
         // a member matched by two include patterns is listed twice

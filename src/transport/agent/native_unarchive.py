@@ -738,7 +738,7 @@ def ua_set_attributes(m, file_args, path, changed, res):
     args = dict(file_args)
     args["path"] = path
     try:
-        return m.set_fs_attributes_if_different(args, changed)
+        return m.set_fs_attributes_if_different(args, changed, expand=False)
     except OSError as e:
         m.fail("Unexpected error when accessing exploded file.", exception=str(e), **res)
 
