@@ -1137,8 +1137,9 @@ impl<'a> TaskRun<'a> {
         if actions::short_name(action) == "uri" && async_limit.is_none() {
             return self.uri_action(action, args, context);
         }
-        // An async unarchive, likewise.
-        if actions::short_name(action) == "unarchive" && async_limit.is_none() {
+        // (An async unarchive was refused before: its action does not
+        // support async.)
+        if actions::short_name(action) == "unarchive" {
             return self.unarchive_action(action, args, context);
         }
         match actions::short_name(action) {
