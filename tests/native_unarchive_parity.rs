@@ -524,3 +524,49 @@ async fn downloads_match_ansible_core() {
     let _ = std::fs::remove_dir_all(&dir);
     pool.shutdown().await;
 }
+
+/// An unprivileged user (become from root, no password): extraction
+/// works; asking for another owner fails as ansible's handlers do
+/// ("Cannot change ownership ..." for zip, tar's own refusal).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unprivileged_user_matches_ansible_core() {
+    if !is_root() {
+        eprintln!("skipped: needs root to create the test user");
+        return;
+    }
+    const USER: &str = "mrtu_unarch";
+    ensure_user(USER, "unused-pw-ua");
+    let pool = ref_pool();
+    let spec = local_spec(&[("ansible_become", "true"), ("ansible_become_user", USER)]);
+    let ctx = pool.context(&spec).await.expect("connect");
+    let dir = tempdir("unarchive-user");
+    let arch = make_archives(&dir);
+    let setup = leak(format!("umask 022; mkdir d && chown {USER} d"));
+    let un = |src: &str, more: Vec<(&'static str, Value)>| {
+        let mut a = vec![
+            ("src", s(leak(format!("{arch}/{src}")))),
+            ("dest", s("@/d")),
+            ("remote_src", T),
+        ];
+        a.extend(more);
+        case(setup, a)
+    };
+    let cases = vec![
+        un("t.zip", vec![("list_files", T)]),
+        un("t.tar.gz", vec![]),
+        un("t.zip", vec![("owner", s("root"))]),
+        un("t.zip", vec![("group", s("root"))]),
+        un("t.tar.gz", vec![("owner", s("root"))]),
+        un("dir.tar.gz", vec![("mode", s("0700"))]),
+    ];
+    let failures = compare(&ctx, &dir.join("s"), &cases).await;
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.shutdown().await;
+}

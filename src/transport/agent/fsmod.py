@@ -181,7 +181,10 @@ class Mod(object):
             try:
                 os.lchown(path, uid, -1)
             except OSError as e:
-                self.fail("chown failed: %s" % e, path=path)
+                # 2.19 words it so, the OSError goes in `exception`.
+                self.fail("chown failed", path=path,
+                          exception={"event": exception_event(e),
+                                     "__ansible_type": "ErrorSummary"})
             changed = True
         return changed
 

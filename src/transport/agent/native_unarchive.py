@@ -732,6 +732,11 @@ def ua_fetch_file(agent, header, m, p, url):
     return target.name
 
 
+def ua_error_summary(e):
+    """fail_json(exception=e) as 2.19 serializes it."""
+    return {"event": exception_event(e), "__ansible_type": "ErrorSummary"}
+
+
 def ua_set_attributes(m, file_args, path, changed, res):
     """set_fs_attributes_if_different on one extracted path; an OSError
     fails the module with what was done so far."""
@@ -740,7 +745,8 @@ def ua_set_attributes(m, file_args, path, changed, res):
     try:
         return m.set_fs_attributes_if_different(args, changed, expand=False)
     except OSError as e:
-        m.fail("Unexpected error when accessing exploded file.", exception=str(e), **res)
+        m.fail("Unexpected error when accessing exploded file.", exception=ua_error_summary(e),
+               **res)
 
 
 def unarchive_body(agent, header, p, m):
@@ -786,7 +792,7 @@ def unarchive_body(agent, header, p, m):
         try:
             res["extract_results"] = handler.unarchive()
         except OSError as e:
-            m.fail("Failed to unpack %r to %r." % (src, dest), exception=str(e), **res)
+            m.fail("Failed to unpack %r to %r." % (src, dest), exception=ua_error_summary(e), **res)
         if res["extract_results"]["rc"] != 0:
             m.fail("failed to unpack %s to %s" % (src, dest), **res)
         res["changed"] = True
