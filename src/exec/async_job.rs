@@ -405,14 +405,21 @@ impl TaskRun<'_> {
 
 /// Actions whose plugin runs a module the way async can wrap (ansible's
 /// `_supports_async`): plain modules, command/shell, package managers,
-/// service, uri. Controller actions, transfers (copy, template, fetch),
-/// raw, script, gather_facts and async_status itself refuse it.
+/// service, uri. Controller actions, transfers (copy, template, fetch,
+/// unarchive), raw, script, gather_facts and async_status itself refuse it.
 fn supports_async(action: &str) -> bool {
     let short = actions::short_name(action);
     !(actions::is_controller_action(action)
         || matches!(
             short,
-            "copy" | "template" | "fetch" | "raw" | "script" | "gather_facts" | "async_status"
+            "copy"
+                | "template"
+                | "fetch"
+                | "unarchive"
+                | "raw"
+                | "script"
+                | "gather_facts"
+                | "async_status"
         ))
 }
 

@@ -37,6 +37,7 @@ pub mod scope;
 pub mod script;
 pub mod strategy;
 pub mod transfer;
+pub mod unarchive;
 pub mod uri;
 pub mod walk;
 

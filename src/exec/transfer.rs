@@ -413,13 +413,12 @@ impl TaskRun<'_> {
             )
         };
         match &self.shared.factory.vault {
-            Some(vault) => vault
-                .decrypt_to_string(&String::from_utf8_lossy(&data), "")
-                .map(String::into_bytes)
-                .map_err(|e| match e {
-                    crate::vault::VaultError::NoSecrets { .. } => no_secret(),
-                    other => other.to_string(),
-                }),
+            // ansible's get_real_file writes the decrypted bytes as they
+            // are (archives, binaries): no text conversion.
+            Some(vault) => vault.decrypt_bytes(&data, "").map_err(|e| match e {
+                crate::vault::VaultError::NoSecrets { .. } => no_secret(),
+                other => other.to_string(),
+            }),
             None => Err(no_secret()),
         }
     }

@@ -56,6 +56,10 @@ const USER_FILE: &str = include_str!("agent/native_user.py");
 const APT_ENGINE_FILE: &str = include_str!("agent/apt_engine.py");
 const APT_AGENT_FILE: &str = include_str!("agent/native_apt.py");
 
+/// The native `unarchive` module, run in the agent's namespace when the
+/// first unarchive call brings it (most connections unpack nothing).
+const UNARCHIVE_FILE: &str = include_str!("agent/native_unarchive.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -118,6 +122,12 @@ pub fn net_source() -> &'static str {
 /// The native `user` and `group` modules' source (see USER_FILE).
 pub fn user_source() -> &'static str {
     USER_FILE
+}
+
+/// The native `unarchive` module's source (see UNARCHIVE_FILE), after the
+/// net modules' (its URL downloads use their `fetch`).
+pub fn unarchive_source() -> String {
+    format!("{NET_FILE}\n{UNARCHIVE_FILE}")
 }
 
 /// The native `apt` and `dpkg_selections` modules' source: the engine's

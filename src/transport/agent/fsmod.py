@@ -157,10 +157,11 @@ class Mod(object):
     def absent_in_check_mode(self, path):
         return self.check_mode and not os.path.exists(path)
 
-    def set_owner_if_different(self, path, owner, changed, diff=None):
+    def set_owner_if_different(self, path, owner, changed, diff=None, expand=True):
         if owner is None:
             return changed
-        path = os.path.expanduser(os.path.expandvars(path))
+        if expand:
+            path = os.path.expanduser(os.path.expandvars(path))
         if self.absent_in_check_mode(path):
             return True
         orig_uid = os.lstat(path).st_uid
@@ -180,14 +181,18 @@ class Mod(object):
             try:
                 os.lchown(path, uid, -1)
             except OSError as e:
-                self.fail("chown failed: %s" % e, path=path)
+                # 2.19 words it so, the OSError goes in `exception`.
+                self.fail("chown failed", path=path,
+                          exception={"event": exception_event(e),
+                                     "__ansible_type": "ErrorSummary"})
             changed = True
         return changed
 
-    def set_group_if_different(self, path, group, changed, diff=None):
+    def set_group_if_different(self, path, group, changed, diff=None, expand=True):
         if group is None:
             return changed
-        path = os.path.expanduser(os.path.expandvars(path))
+        if expand:
+            path = os.path.expanduser(os.path.expandvars(path))
         if self.absent_in_check_mode(path):
             return True
         orig_gid = os.lstat(path).st_gid
@@ -211,10 +216,11 @@ class Mod(object):
             changed = True
         return changed
 
-    def set_mode_if_different(self, path, mode, changed, diff=None):
+    def set_mode_if_different(self, path, mode, changed, diff=None, expand=True):
         if mode is None:
             return changed
-        path = os.path.expanduser(os.path.expandvars(path))
+        if expand:
+            path = os.path.expanduser(os.path.expandvars(path))
         if self.absent_in_check_mode(path):
             return True
         path_stat = os.lstat(path)
@@ -257,10 +263,11 @@ class Mod(object):
                 changed = True
         return changed
 
-    def set_attributes_if_different(self, path, attributes, changed, diff=None):
+    def set_attributes_if_different(self, path, attributes, changed, diff=None, expand=True):
         if attributes is None:
             return changed
-        path = os.path.expanduser(os.path.expandvars(path))
+        if expand:
+            path = os.path.expanduser(os.path.expandvars(path))
         if self.absent_in_check_mode(path):
             return True
         existing = self.get_file_attributes(path, include_version=False)
@@ -283,12 +290,15 @@ class Mod(object):
                         self.fail("chattr failed", path=path, details=str(e))
         return changed
 
-    def set_fs_attributes_if_different(self, file_args, changed, diff=None):
+    def set_fs_attributes_if_different(self, file_args, changed, diff=None, expand=True):
+        # expand=False: the path is taken as it is (unarchive's extracted
+        # names may hold `$` or start with `~`).
         path = file_args["path"]
-        changed = self.set_owner_if_different(path, file_args["owner"], changed, diff)
-        changed = self.set_group_if_different(path, file_args["group"], changed, diff)
-        changed = self.set_mode_if_different(path, file_args["mode"], changed, diff)
-        changed = self.set_attributes_if_different(path, file_args["attributes"], changed, diff)
+        changed = self.set_owner_if_different(path, file_args["owner"], changed, diff, expand)
+        changed = self.set_group_if_different(path, file_args["group"], changed, diff, expand)
+        changed = self.set_mode_if_different(path, file_args["mode"], changed, diff, expand)
+        changed = self.set_attributes_if_different(path, file_args["attributes"], changed, diff,
+                                                   expand)
         return changed
 
 
