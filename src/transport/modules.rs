@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 22] = [
+pub const NATIVE: [&str; 27] = [
     "ping",
     "command",
     "shell",
@@ -87,6 +87,11 @@ pub const NATIVE: [&str; 22] = [
     "group",
     "apt",
     "dpkg_selections",
+    "wait_for",
+    "getent",
+    "known_hosts",
+    "package_facts",
+    "debconf",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
@@ -117,6 +122,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static NET: OnceLock<CodeItem> = OnceLock::new();
     static USER: OnceLock<CodeItem> = OnceLock::new();
     static APT: OnceLock<CodeItem> = OnceLock::new();
+    static MISC: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
@@ -124,6 +130,9 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
             super::bootstrap::user_source().to_string()
         }),
         "apt" | "dpkg_selections" => (&APT, "apt", super::bootstrap::apt_source),
+        "wait_for" | "getent" | "known_hosts" | "package_facts" | "debconf" => {
+            (&MISC, "misc", || super::bootstrap::misc_source().to_string())
+        }
         _ => return None,
     };
     let code = cell.get_or_init(|| {
@@ -226,7 +235,7 @@ pub fn always_forked(name: &str) -> bool {
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
 /// on a host with SELinux enabled they run the real module instead.
-pub const SELINUX_AWARE: [&str; 8] = [
+pub const SELINUX_AWARE: [&str; 9] = [
     "file",
     "copy",
     "tempfile",
@@ -235,6 +244,7 @@ pub const SELINUX_AWARE: [&str; 8] = [
     "replace",
     "uri",
     "get_url",
+    "known_hosts",
 ];
 
 /// Modules that exist in ansible-core only as action plugins (the module
@@ -764,6 +774,19 @@ mod tests {
             native_code("group").map(|c| c.digest),
             native_code("user").map(|c| c.digest)
         );
+    }
+
+    #[test]
+    fn misc_modules_share_one_code_item() {
+        let wait_for = native_code("wait_for").map(|c| c.name);
+        assert_eq!(wait_for.as_deref(), Some("mitorun.native.misc.z"));
+        for other in ["getent", "known_hosts", "package_facts", "debconf"] {
+            assert!(NATIVE.contains(&other));
+            assert_eq!(
+                native_code(other).map(|c| c.digest),
+                native_code("wait_for").map(|c| c.digest)
+            );
+        }
     }
 
     #[test]
