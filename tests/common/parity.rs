@@ -25,6 +25,8 @@ pub struct Case {
     /// Module arguments taken as written (no `@` substitution: URLs with
     /// credentials).
     pub literal: Vec<(&'static str, Value)>,
+    /// The task's environment (`environment:`), `@` substituted.
+    pub environment: Vec<(&'static str, &'static str)>,
 }
 
 impl Case {
@@ -37,6 +39,7 @@ impl Case {
             diff: false,
             volatile: &[],
             literal: Vec::new(),
+            environment: Vec::new(),
         }
     }
     pub fn check(mut self) -> Case {
@@ -49,6 +52,10 @@ impl Case {
     }
     pub fn volatile(mut self, keys: &'static [&'static str]) -> Case {
         self.volatile = keys;
+        self
+    }
+    pub fn env(mut self, key: &'static str, value: &'static str) -> Case {
+        self.environment.push((key, value));
         self
     }
     pub fn literal(mut self, key: &'static str, value: Value) -> Case {
@@ -179,6 +186,10 @@ async fn run(ctx: &Context, case: &Case, dir: &Path, native: bool) -> (Map, Vec<
     call.prefer_native = native;
     call.check_mode = case.check_mode;
     call.diff = case.diff;
+    for (k, v) in &case.environment {
+        call.environment
+            .insert(k.to_string(), Value::str(v.replace('@', d)));
+    }
     let r = ctx
         .run_module(call)
         .await
