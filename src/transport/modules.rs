@@ -131,7 +131,9 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
         }),
         "apt" | "dpkg_selections" => (&APT, "apt", super::bootstrap::apt_source),
         "wait_for" | "getent" | "known_hosts" | "package_facts" | "debconf" => {
-            (&MISC, "misc", || super::bootstrap::misc_source().to_string())
+            (&MISC, "misc", || {
+                super::bootstrap::misc_source().to_string()
+            })
         }
         _ => return None,
     };

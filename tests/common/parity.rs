@@ -199,11 +199,22 @@ async fn run(ctx: &Context, case: &Case, dir: &Path, native: bool) -> (Map, Vec<
 
 /// Runs every case both ways and compares; returns the differences.
 pub async fn compare(ctx: &Context, dir: &Path, cases: &[Case]) -> Vec<String> {
+    compare_across(ctx, ctx, dir, cases).await
+}
+
+/// [`compare`] with the native module run through one connection and
+/// ansible-core's through another (other interpreters).
+pub async fn compare_across(
+    native_ctx: &Context,
+    real_ctx: &Context,
+    dir: &Path,
+    cases: &[Case],
+) -> Vec<String> {
     let mut failures = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         eprintln!("parity case {i}: {} {:?}", case.name, case.args);
-        let (n, n_disk) = run(ctx, case, dir, true).await;
-        let (r, r_disk) = run(ctx, case, dir, false).await;
+        let (n, n_disk) = run(native_ctx, case, dir, true).await;
+        let (r, r_disk) = run(real_ctx, case, dir, false).await;
         let (sn, sr) = (
             scrub(&Value::Map(n.clone()), case.volatile),
             scrub(&Value::Map(r.clone()), case.volatile),
