@@ -368,7 +368,18 @@ fn known_hosts_cases() -> Vec<Case> {
             ("path", s("@/known_hosts")),
         ]
     };
+    let marker = |name: &str, state: &str| {
+        vec![
+            ("name", s(name)),
+            ("state", s(state)),
+            ("path", s("@/known_hosts")),
+        ]
+    };
     let existing = write_file("known_hosts", &existing());
+    let with_revoked = write_file(
+        "known_hosts",
+        &format!("{}{REVOKED_ED25519}\n", existing_text()),
+    );
     let with_rsa = write_file("known_hosts", &format!("{}{ORG_RSA}", existing_text()));
     vec![
         // add to the existing file, with diff; then again (no change)
@@ -497,23 +508,31 @@ fn known_hosts_cases() -> Vec<Case> {
             existing,
             kh("host.example.com", HOST_ED25519, "present"),
         ),
-        // markers
+        // markers (keys taken as written: `@` is not the scratch dir here)
+        Case::new("known_hosts", existing, marker("*.example.com", "present"))
+            .literal("key", s(CA_ED25519)),
+        Case::new("known_hosts", existing, marker("*.example.com", "absent"))
+            .literal("key", s(CA_ED25519))
+            .diff(),
         Case::new(
             "known_hosts",
             existing,
-            kh("*.example.com", CA_ED25519, "present"),
-        ),
-        Case::new(
-            "known_hosts",
-            existing,
-            kh("*.example.com", CA_ED25519, "absent"),
+            marker("host.example.com", "present"),
         )
+        .literal("key", s(REVOKED_ED25519))
         .diff(),
         Case::new(
             "known_hosts",
-            existing,
-            kh("host.example.com", REVOKED_ED25519, "present"),
-        ),
+            with_revoked,
+            marker("host.example.com", "present"),
+        )
+        .literal("key", s(REVOKED_ED25519)),
+        Case::new(
+            "known_hosts",
+            with_revoked,
+            marker("host.example.com", "absent"),
+        )
+        .literal("key", s(REVOKED_ED25519)),
         // failures
         Case::new(
             "known_hosts",
