@@ -39,26 +39,35 @@ fn leak(text: String) -> &'static str {
 /// run of the same case) is stopped first, through its pid file.
 fn listener(port: u16, delay: f64, life: u32, banner: &str) -> String {
     let pid = format!("/tmp/mitorun-misc-parity-{port}.pid");
+    let program = LISTENER
+        .replace("DELAY", &delay.to_string())
+        .replace("PORT", &port.to_string())
+        .replace("LIFE", &life.to_string())
+        .replace("BANNER", banner);
     format!(
         "if [ -f {pid} ]; then kill $(cat {pid}) 2>/dev/null || true; sleep 0.3; fi\n\
-         python3 -c 'import socket,time\n\
-time.sleep({delay})\n\
-s=socket.socket()\n\
-s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
-s.bind((\"127.0.0.1\",{port}))\n\
-s.listen(16)\n\
-s.settimeout(0.2)\n\
-end=time.time()+{life}\n\
-while time.time()<end:\n\
-  try:\n\
-    c,_=s.accept()\n\
-  except OSError:\n\
-    continue\n\
-  c.sendall(b\"{banner}\")\n\
-  c.close()\n' >/dev/null 2>&1 &\n\
+         python3 -c '{program}' >/dev/null 2>&1 &\n\
          echo $! > {pid}\n"
     )
 }
+
+/// The listener's program (no single quotes: it is passed single-quoted).
+const LISTENER: &str = r#"import socket, time
+time.sleep(DELAY)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", PORT))
+s.listen(16)
+s.settimeout(0.2)
+end = time.time() + LIFE
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+    except OSError:
+        continue
+    c.sendall(b"BANNER")
+    c.close()
+"#;
 
 /// Stops a case's listener (it would end by itself, later).
 fn stop_listener(port: u16) {
@@ -724,6 +733,34 @@ async fn wait_for_matches_ansible_core() {
     for port in 47122..=47125 {
         stop_listener(port);
     }
+}
+
+/// The listener cases prove something only when the listener is up: the
+/// native module must find it (both modules timing out alike would also
+/// pass the comparison).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_for_finds_the_test_listener() {
+    let ok = std::process::Command::new("/bin/sh")
+        .args(["-ec", &listener(47126, 0.5, 6, "ready version 42")])
+        .status()
+        .expect("setup runs")
+        .success();
+    assert!(ok);
+    let pool = ref_pool();
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let call = mitorun::transport::ModuleCall::new(
+        "wait_for",
+        args(&[
+            ("port", int(47126)),
+            ("search_regex", s("version (\\d+)")),
+            ("timeout", int(5)),
+        ]),
+    );
+    let result = ctx.run_module(call).await.expect("wait_for runs");
+    pool.shutdown().await;
+    stop_listener(47126);
+    assert_eq!(result.get("failed"), None, "{result:?}");
+    assert_eq!(result.get("port"), Some(&int(47126)), "{result:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
