@@ -174,6 +174,50 @@ class WaitForConnections(object):
         return active
 
 
+class WaitForPsutilConnections(object):
+    """Active TCP connections on the port from psutil: ansible's strategy
+    on systems other than Linux (it fails there without psutil)."""
+
+    MATCH_ALL = {_misc_socket.AF_INET: "0.0.0.0", _misc_socket.AF_INET6: "::"}
+
+    def __init__(self, p, m):
+        try:
+            import psutil
+        except ImportError:
+            m.fail(package_missing_lib("psutil"))
+        self.psutil = psutil
+        self.ips = wait_for_host_ips(p["host"])
+        self.port = int(p["port"])
+        self.exclude = []
+        for host in p["exclude_hosts"] or []:
+            self.exclude.extend(wait_for_host_ips(host))
+        self.states = p["active_connection_states"]
+
+    def count(self):
+        active = 0
+        for proc in self.psutil.process_iter():
+            try:
+                connections = proc.connections(kind="inet")
+            except self.psutil.Error:
+                # zombies and processes gone meanwhile
+                continue
+            for conn in connections:
+                if conn.status not in self.states:
+                    continue
+                local_ip, local_port = conn.laddr
+                if local_port != self.port:
+                    continue
+                remote_ip = conn.raddr[0] if conn.raddr else None
+                if (conn.family, remote_ip) in self.exclude:
+                    continue
+                if ((conn.family, local_ip) in self.ips
+                        or (conn.family, self.MATCH_ALL.get(conn.family)) in self.ips
+                        or (local_ip.startswith("::ffff")
+                            and (conn.family, "::ffff:0.0.0.0") in self.ips)):
+                    active += 1
+        return active
+
+
 def wait_for_close(s):
     """Shut the probe socket down; a peer that already dropped it is fine."""
     try:
@@ -330,7 +374,10 @@ def wait_for_body(p, m):
                     fail_timeout("Timeout when waiting for search string %s in %s" % (search_regex, path))
                 fail_timeout("Timeout when waiting for file %s" % path)
     elif state == "drained":
-        connections = WaitForConnections(p)
+        if _misc_platform.system() == "Linux":
+            connections = WaitForConnections(p)
+        else:
+            connections = WaitForPsutilConnections(p, m)
         while wait_for_now() < end:
             if connections.count() == 0:
                 break
