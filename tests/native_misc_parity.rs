@@ -69,6 +69,17 @@ while time.time() < end:
     c.close()
 "#;
 
+/// A listener on the port and a client that keeps its connection to it
+/// open for a few seconds.
+fn held_connection(port: u16) -> String {
+    format!(
+        "{}sleep 0.8\n\
+         python3 -c 'import socket,time; s=socket.create_connection((\"127.0.0.1\",{port})); time.sleep(4)' >/dev/null 2>&1 &\n\
+         sleep 0.5\n",
+        listener(port, 0.0, 8, "x")
+    )
+}
+
 /// Stops a case's listener (it would end by itself, later).
 fn stop_listener(port: u16) {
     let pid = format!("/tmp/mitorun-misc-parity-{port}.pid");
@@ -238,11 +249,32 @@ fn wait_for_cases() -> Vec<Case> {
         ),
         Case::new(
             "wait_for",
-            leak(listener(47125, 0.0, 6, "up")),
+            leak(format!("{}sleep 0.8\n", listener(47125, 0.0, 6, "up"))),
             vec![
                 ("port", int(47125)),
                 ("state", s("stopped")),
                 ("timeout", int(2)),
+            ],
+        ),
+        // a connection still open on the port (the server closed its end:
+        // FIN_WAIT2 there), then the same with its peer excluded
+        Case::new(
+            "wait_for",
+            leak(held_connection(47127)),
+            vec![
+                ("port", int(47127)),
+                ("state", s("drained")),
+                ("timeout", int(1)),
+            ],
+        ),
+        Case::new(
+            "wait_for",
+            leak(held_connection(47128)),
+            vec![
+                ("port", int(47128)),
+                ("state", s("drained")),
+                ("exclude_hosts", list(&["127.0.0.1"])),
+                ("timeout", int(1)),
             ],
         ),
         // argument checks
@@ -730,7 +762,7 @@ async fn run_cases(tag: &str, cases: Vec<Case>) {
 async fn wait_for_matches_ansible_core() {
     let cases = wait_for_cases();
     run_cases("wait_for", cases).await;
-    for port in 47122..=47125 {
+    for port in 47122..=47128 {
         stop_listener(port);
     }
 }
