@@ -794,11 +794,21 @@ PACKAGE_LIB_MANAGERS = {
 }
 
 
-def package_missing_lib(library):
+def package_missing_lib(library, executable=None):
     return ("Failed to import the required Python library (%s) on %s's Python %s. Please read the module "
             "documentation and install it in the appropriate location. If the required library is "
             "installed, but Ansible is using the wrong Python interpreter, please consult the "
-            "documentation on ansible_python_interpreter" % (library, _misc_platform.node(), sys.executable))
+            "documentation on ansible_python_interpreter"
+            % (library, _misc_platform.node(), executable or sys.executable))
+
+
+class PackageRespawn(Exception):
+    """ansible's module respawned under this interpreter: everything runs
+    again as if it had started there."""
+
+    def __init__(self, interpreter):
+        Exception.__init__(self, interpreter)
+        self.interpreter = interpreter
 
 
 def package_lib_list(m, interpreter, lib):
@@ -819,11 +829,13 @@ def package_lib_list(m, interpreter, lib):
     return answer
 
 
-def package_lib_manager(m, name):
-    """is_available + list_installed for a library-backed manager: the
-    package details, or an exception with ansible's reason."""
+def package_lib_manager(m, name, python):
+    """is_available + list_installed for a library-backed manager under
+    python = {"executable", "respawned"}: the package details, or an
+    exception with ansible's reason, or PackageRespawn when ansible would
+    respawn the module under an interpreter that has the library."""
     lib, binaries, interpreters = PACKAGE_LIB_MANAGERS[name]
-    answer = package_lib_list(m, sys.executable, lib)
+    answer = package_lib_list(m, python["executable"], lib)
     if answer is None:
         found_bin = None
         for binary in binaries:
@@ -832,16 +844,13 @@ def package_lib_manager(m, name):
             except MiscBinNotFound:
                 continue
             break
-        if found_bin is not None:
+        if found_bin is None:
+            raise Exception(package_missing_lib(lib, python["executable"]))
+        if not python["respawned"]:
             for interpreter in interpreters:
-                if os.path.exists(interpreter):
-                    answer = package_lib_list(m, interpreter, lib)
-                    if answer is not None:
-                        break
-            if answer is None:
-                raise Exception("Found executable at %s. %s" % (found_bin, package_missing_lib(lib)))
-        else:
-            raise Exception(package_missing_lib(lib))
+                if os.path.exists(interpreter) and package_lib_list(m, interpreter, lib) is not None:
+                    raise PackageRespawn(interpreter)
+        raise Exception("Found executable at %s. %s" % (found_bin, package_missing_lib(lib, python["executable"])))
     if "error" in answer:
         return None, answer["error"]
     return answer["packages"], None
@@ -961,6 +970,18 @@ def package_group(name, details):
 
 
 def package_facts_body(p, m):
+    python = {"executable": sys.executable, "respawned": False}
+    warned = len(m.warnings)
+    while True:
+        try:
+            return package_facts_run(p, m, python)
+        except PackageRespawn as e:
+            # The respawned module starts over: what it warned so far goes.
+            del m.warnings[warned:]
+            python = {"executable": e.interpreter, "respawned": True}
+
+
+def package_facts_run(p, m, python):
     names = PACKAGE_MANAGERS + [a for _base, aliases in PACKAGE_MANAGER_ALIASES for a in aliases]
     managers = [x.lower() for x in p["manager"]]
     if "auto" in managers:
@@ -986,9 +1007,11 @@ def package_facts_body(p, m):
         seen.add(name)
         try:
             if name in PACKAGE_LIB_MANAGERS:
-                details, failure = package_lib_manager(m, name)
+                details, failure = package_lib_manager(m, name, python)
             else:
                 details, failure = package_cli_manager(m, name)
+        except PackageRespawn:
+            raise
         except Exception as e:
             if name in p["manager"]:
                 m.warn("Requested package manager %s was not usable by this module: %s" % (name, e))
