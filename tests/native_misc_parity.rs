@@ -847,3 +847,59 @@ async fn debconf_matches_ansible_core() {
         .args(["-c", DEBCONF_RESET])
         .status();
 }
+
+/// `hash_host` on a host the file lacks writes a line under a fresh random
+/// salt, which the parity cases cannot compare: here both modules add
+/// example.org to the same file, the `|1|salt|hash` fields are masked in
+/// the results and files, and ssh-keygen must find the host in each file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn known_hosts_hashes_a_new_host_as_ansible_core() {
+    let hashed = regex::Regex::new(r"\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+").expect("regex");
+    let pool = ref_pool();
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let dir = tempdir("known_hosts_hash");
+    let mut outcomes = Vec::new();
+    for native in [true, false] {
+        let file = dir.join("known_hosts");
+        std::fs::write(&file, existing()).expect("write known_hosts");
+        let path = file.to_str().expect("utf-8 path");
+        let mut call = mitorun::transport::ModuleCall::new(
+            "known_hosts",
+            args(&[
+                ("name", s("Example.ORG")),
+                ("key", s(ORG_RSA)),
+                ("path", s(path)),
+                ("hash_host", T),
+            ]),
+        );
+        call.prefer_native = native;
+        call.diff = true;
+        let result = ctx.run_module(call).await.expect("known_hosts runs");
+        let found = std::process::Command::new("ssh-keygen")
+            .args(["-F", "example.org", "-f", path])
+            .output()
+            .expect("ssh-keygen runs");
+        let listing = String::from_utf8_lossy(&found.stdout).into_owned();
+        assert!(
+            listing.contains("ssh-rsa"),
+            "native={native}: ssh-keygen does not find the new key:\n{listing}"
+        );
+        let content = std::fs::read_to_string(&file).expect("read known_hosts");
+        let result = mitorun::transport::context::value_to_json(&Value::Map(result)).to_string();
+        outcomes.push((
+            hashed.replace_all(&result, "|1|<hash>").into_owned(),
+            hashed.replace_all(&content, "|1|<hash>").into_owned(),
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.shutdown().await;
+    assert_eq!(
+        outcomes[0], outcomes[1],
+        "native (left) and ansible-core (right) differ"
+    );
+    assert!(
+        outcomes[0].0.contains("\"changed\":true"),
+        "{}",
+        outcomes[0].0
+    );
+}
