@@ -60,6 +60,11 @@ const APT_AGENT_FILE: &str = include_str!("agent/native_apt.py");
 /// first unarchive call brings it (most connections unpack nothing).
 const UNARCHIVE_FILE: &str = include_str!("agent/native_unarchive.py");
 
+/// The native `wait_for`, `getent`, `known_hosts`, `package_facts` and
+/// `debconf` modules, run in the agent's namespace when the first of them
+/// is called (few connections use any of them).
+const MISC_FILE: &str = include_str!("agent/native_misc.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -136,6 +141,12 @@ pub fn unarchive_source() -> String {
 /// `'''`, so the raw string ends where it should (checked by a test).
 pub fn apt_source() -> String {
     format!("APT_ENGINE_SOURCE = r'''{APT_ENGINE_FILE}'''\n{APT_AGENT_FILE}")
+}
+
+/// The native wait_for, getent, known_hosts, package_facts and debconf
+/// modules' source (see MISC_FILE).
+pub fn misc_source() -> &'static str {
+    MISC_FILE
 }
 
 /// zlib(agent source), computed once per process.

@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 23] = [
+pub const NATIVE: [&str; 28] = [
     "ping",
     "command",
     "shell",
@@ -88,6 +88,11 @@ pub const NATIVE: [&str; 23] = [
     "apt",
     "dpkg_selections",
     "unarchive",
+    "wait_for",
+    "getent",
+    "known_hosts",
+    "package_facts",
+    "debconf",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
@@ -119,6 +124,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static USER: OnceLock<CodeItem> = OnceLock::new();
     static APT: OnceLock<CodeItem> = OnceLock::new();
     static UNARCHIVE: OnceLock<CodeItem> = OnceLock::new();
+    static MISC: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
@@ -127,6 +133,11 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
         }),
         "apt" | "dpkg_selections" => (&APT, "apt", super::bootstrap::apt_source),
         "unarchive" => (&UNARCHIVE, "unarchive", super::bootstrap::unarchive_source),
+        "wait_for" | "getent" | "known_hosts" | "package_facts" | "debconf" => {
+            (&MISC, "misc", || {
+                super::bootstrap::misc_source().to_string()
+            })
+        }
         _ => return None,
     };
     let code = cell.get_or_init(|| {
@@ -229,7 +240,7 @@ pub fn always_forked(name: &str) -> bool {
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
 /// on a host with SELinux enabled they run the real module instead.
-pub const SELINUX_AWARE: [&str; 9] = [
+pub const SELINUX_AWARE: [&str; 10] = [
     "file",
     "copy",
     "tempfile",
@@ -239,6 +250,7 @@ pub const SELINUX_AWARE: [&str; 9] = [
     "uri",
     "get_url",
     "unarchive",
+    "known_hosts",
 ];
 
 /// Modules that exist in ansible-core only as action plugins (the module
@@ -774,6 +786,19 @@ mod tests {
     fn unarchive_code_ships_with_its_calls() {
         let code = native_code("unarchive").map(|c| c.name);
         assert_eq!(code.as_deref(), Some("mitorun.native.unarchive.z"));
+    }
+
+    #[test]
+    fn misc_modules_share_one_code_item() {
+        let wait_for = native_code("wait_for").map(|c| c.name);
+        assert_eq!(wait_for.as_deref(), Some("mitorun.native.misc.z"));
+        for other in ["getent", "known_hosts", "package_facts", "debconf"] {
+            assert!(NATIVE.contains(&other));
+            assert_eq!(
+                native_code(other).map(|c| c.digest),
+                native_code("wait_for").map(|c| c.digest)
+            );
+        }
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct Case {
     /// Module arguments taken as written (no `@` substitution: URLs with
     /// credentials).
     pub literal: Vec<(&'static str, Value)>,
+    /// The task's environment (`environment:`), `@` substituted.
+    pub environment: Vec<(&'static str, &'static str)>,
 }
 
 impl Case {
@@ -37,6 +39,7 @@ impl Case {
             diff: false,
             volatile: &[],
             literal: Vec::new(),
+            environment: Vec::new(),
         }
     }
     pub fn check(mut self) -> Case {
@@ -49,6 +52,10 @@ impl Case {
     }
     pub fn volatile(mut self, keys: &'static [&'static str]) -> Case {
         self.volatile = keys;
+        self
+    }
+    pub fn env(mut self, key: &'static str, value: &'static str) -> Case {
+        self.environment.push((key, value));
         self
     }
     pub fn literal(mut self, key: &'static str, value: Value) -> Case {
@@ -179,6 +186,10 @@ async fn run(ctx: &Context, case: &Case, dir: &Path, native: bool) -> (Map, Vec<
     call.prefer_native = native;
     call.check_mode = case.check_mode;
     call.diff = case.diff;
+    for (k, v) in &case.environment {
+        call.environment
+            .insert(k.to_string(), Value::str(v.replace('@', d)));
+    }
     let r = ctx
         .run_module(call)
         .await
@@ -188,11 +199,22 @@ async fn run(ctx: &Context, case: &Case, dir: &Path, native: bool) -> (Map, Vec<
 
 /// Runs every case both ways and compares; returns the differences.
 pub async fn compare(ctx: &Context, dir: &Path, cases: &[Case]) -> Vec<String> {
+    compare_across(ctx, ctx, dir, cases).await
+}
+
+/// [`compare`] with the native module run through one connection and
+/// ansible-core's through another (other interpreters).
+pub async fn compare_across(
+    native_ctx: &Context,
+    real_ctx: &Context,
+    dir: &Path,
+    cases: &[Case],
+) -> Vec<String> {
     let mut failures = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         eprintln!("parity case {i}: {} {:?}", case.name, case.args);
-        let (n, n_disk) = run(ctx, case, dir, true).await;
-        let (r, r_disk) = run(ctx, case, dir, false).await;
+        let (n, n_disk) = run(native_ctx, case, dir, true).await;
+        let (r, r_disk) = run(real_ctx, case, dir, false).await;
         let (sn, sr) = (
             scrub(&Value::Map(n.clone()), case.volatile),
             scrub(&Value::Map(r.clone()), case.volatile),
