@@ -43,6 +43,34 @@ PERM_BITS = 0o7777
 S_IXANY = 0o111
 
 
+
+def bin_search_dirs(path_env, opt_dirs=()):
+    """ansible's get_bin_path search list: the opt_dirs that exist, PATH,
+    then the sbin dirs PATH lacks."""
+    dirs = [d for d in opt_dirs if d is not None and os.path.exists(d)]
+    dirs += path_env.split(os.pathsep)
+    for d in ("/sbin", "/usr/sbin", "/usr/local/sbin"):
+        if d not in dirs and os.path.exists(d):
+            dirs.append(d)
+    return dirs
+
+
+def find_bin(name, dirs):
+    """The first `name` in `dirs` that is not a directory and has an
+    execute bit (ansible's is_executable reads the mode, not access()),
+    or None."""
+    for d in dirs:
+        if not d:
+            continue
+        path = os.path.join(d, name)
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
+            continue
+        if not _stat.S_ISDIR(mode) and mode & (_stat.S_IXUSR | _stat.S_IXGRP | _stat.S_IXOTH):
+            return path
+    return None
+
 class Mod(object):
     """The parts of AnsibleModule a native module uses: check mode, diff,
     warnings, failing with ansible's wording."""
@@ -82,17 +110,7 @@ class Mod(object):
         raise ModuleFail(**kw)
 
     def get_bin_path(self, name):
-        paths = os.environ.get("PATH", "").split(os.pathsep)
-        for p in ("/sbin", "/usr/sbin", "/usr/local/sbin"):
-            if p not in paths and os.path.exists(p):
-                paths.append(p)
-        for d in paths:
-            if not d:
-                continue
-            cand = os.path.join(d, name)
-            if os.path.exists(cand) and not os.path.isdir(cand) and os.access(cand, os.X_OK):
-                return cand
-        return None
+        return find_bin(name, bin_search_dirs(os.environ.get("PATH", "")))
 
     def run_command(self, argv, data=None, cwd=None):
         """run_command's behaviour for list argv: C locale, no shell."""

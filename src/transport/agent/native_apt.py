@@ -164,8 +164,4 @@ def native_dpkg_selections(agent, args, header):
 
 def dpkg_search_path():
     """The dirs get_bin_path searched (PATH, then the sbin dirs)."""
-    paths = os.environ.get("PATH", "").split(os.pathsep)
-    for sbin in ("/sbin", "/usr/sbin", "/usr/local/sbin"):
-        if sbin not in paths and os.path.exists(sbin):
-            paths.append(sbin)
-    return os.pathsep.join(paths)
+    return os.pathsep.join(bin_search_dirs(os.environ.get("PATH", "")))

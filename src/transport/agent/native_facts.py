@@ -88,28 +88,12 @@ def facts_lines(path, strip=True, sep=None):
 
 def facts_bin_dirs(opt_dirs=()):
     """get_bin_path's search list: opt_dirs, PATH, then the sbin dirs."""
-    dirs = [d for d in opt_dirs if d is not None and os.path.exists(d)]
-    dirs += os.environ.get("PATH", "").split(os.pathsep)
-    for d in ("/sbin", "/usr/sbin", "/usr/local/sbin"):
-        if d not in dirs and os.path.exists(d):
-            dirs.append(d)
-    return dirs
+    return bin_search_dirs(os.environ.get("PATH", ""), opt_dirs)
 
 
 def facts_bin(name, opt_dirs=()):
     """get_bin_path: the first executable `name` in facts_bin_dirs, or None."""
-    for d in facts_bin_dirs(opt_dirs):
-        if not d:
-            continue
-        path = os.path.join(d, name)
-        # One stat answers "exists, not a directory, some execute bit".
-        try:
-            mode = os.stat(path).st_mode
-        except (OSError, ValueError):
-            continue
-        if not _stat.S_ISDIR(mode) and mode & (_stat.S_IXUSR | _stat.S_IXGRP | _stat.S_IXOTH):
-            return path
-    return None
+    return find_bin(name, facts_bin_dirs(opt_dirs))
 
 
 class FactsCommand(object):

@@ -27,16 +27,10 @@ class MiscBinNotFound(ValueError):
 
 def misc_bin_path(name, env):
     """ansible's get_bin_path: PATH (the task's), then the sbin dirs."""
-    paths = env.get("PATH", "").split(os.pathsep)
-    for extra in ("/sbin", "/usr/sbin", "/usr/local/sbin"):
-        if extra not in paths and os.path.exists(extra):
-            paths.append(extra)
-    for d in paths:
-        if not d:
-            continue
-        candidate = os.path.join(d, name)
-        if os.path.exists(candidate) and not os.path.isdir(candidate) and os.access(candidate, os.X_OK):
-            return candidate
+    paths = bin_search_dirs(env.get("PATH", ""))
+    found = find_bin(name, paths)
+    if found:
+        return found
     raise MiscBinNotFound('Failed to find required executable "%s" in paths: %s'
                           % (name, os.pathsep.join(paths)))
 
