@@ -15,6 +15,7 @@
 //! the runner says plainly that it cannot run them.
 
 pub mod actions;
+pub mod argspec_action;
 pub mod async_job;
 pub mod batch;
 pub mod conditional;
