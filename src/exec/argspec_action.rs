@@ -26,15 +26,9 @@ impl TaskRun<'_> {
                 .cloned()
                 .unwrap_or_else(|| Value::Map(Map::new())),
         );
-        let fail = |message: String| {
-            let mut outcome = Outcome::from_error(&TaskError::new(message), &self.task.origin);
-            if let Some(context) = result.get("validate_args_context") {
-                outcome
-                    .result
-                    .insert("validate_args_context".into(), context.clone());
-            }
-            outcome
-        };
+        // An error the action raises replaces its result.
+        let fail =
+            |message: String| Outcome::from_error(&TaskError::new(message), &self.task.origin);
         let Some(spec) = args.get("argument_spec") else {
             return fail(format!(
                 "\"argument_spec\" arg is required in args: {}",
@@ -48,13 +42,13 @@ impl TaskRun<'_> {
         let Value::Map(spec_map) = spec else {
             return fail(format!(
                 "Incorrect type for argument_spec, expected dict and got <class '{}'>",
-                spec.python_type_name()
+                self.arg_class("argument_spec", spec)
             ));
         };
         let Value::Map(provided) = provided else {
             return fail(format!(
                 "Incorrect type for provided_arguments, expected dict and got <class '{}'>",
-                provided.python_type_name()
+                self.arg_class("provided_arguments", &provided)
             ));
         };
         // `get_args_from_task_vars`: the spec's names that are variables,
@@ -94,6 +88,30 @@ impl TaskRun<'_> {
             result,
             error: Some(failed_result_report("Action", &msg, &self.task.origin)),
         }
+    }
+
+    /// The Python class ansible names for an argument's value: a value
+    /// written in the playbook carries its origin, so ansible 2.19 sees one
+    /// of its tagged types (`None` and `bool` cannot be tagged); a
+    /// template's result is a plain one.
+    fn arg_class(&self, name: &str, value: &Value) -> String {
+        let plain = value.python_type_name();
+        let templated = match self.task.args.get(name) {
+            Some(Value::Str(text)) => crate::templating::render::is_template(text),
+            _ => false,
+        };
+        let tagged = match value {
+            Value::Str(_) | Value::Unsafe(_) => "_AnsibleTaggedStr",
+            Value::List(_) => "_AnsibleTaggedList",
+            Value::Map(_) => "_AnsibleTaggedDict",
+            Value::Int(_) => "_AnsibleTaggedInt",
+            Value::Float(_) => "_AnsibleTaggedFloat",
+            _ => return plain.to_string(),
+        };
+        if templated || self.task.args.get(name).is_none() {
+            return plain.to_string();
+        }
+        format!("ansible.module_utils._internal._datatag.{tagged}")
     }
 
     /// ArgumentSpecValidator's error messages for `parameters`, from the
