@@ -39,6 +39,7 @@ pub mod script;
 pub mod strategy;
 pub mod transfer;
 pub mod uri;
+pub mod vars_prompt;
 pub mod walk;
 
 use crate::errors::Exit;
