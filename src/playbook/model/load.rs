@@ -519,6 +519,9 @@ impl Loader {
             Some(t) => load_tags(&t.to_value(), &Origin::new(file, t.span))?,
             None => Vec::new(),
         };
+        if let Some(prompts) = get("vars_prompt") {
+            check_vars_prompt(prompts, file)?;
+        }
         let collections = match get("collections") {
             Some(c) => string_list(c),
             None => Vec::new(),
@@ -1650,6 +1653,47 @@ impl Loader {
         }
         Ok(combined)
     }
+}
+
+/// ansible's `Play._load_vars_prompt`: a list of mappings (one mapping
+/// counts as a list), each with a `name` and only the keys it knows.
+fn check_vars_prompt(prompts: &Node, file: &Arc<SourceFile>) -> Result<()> {
+    let items: Vec<&Node> = match &prompts.kind {
+        NodeKind::Scalar(Value::Null) => return Ok(()),
+        NodeKind::Seq(items) => items.iter().collect(),
+        _ => vec![prompts],
+    };
+    let whole = Origin::new(file, prompts.span);
+    for item in &items {
+        if !matches!(item.kind, NodeKind::Map(_)) {
+            // ansible adds its help text: "Variable files must contain
+            // either a dictionary of variables, or a list of
+            // dictionaries."
+            return Err(ParseError::parser_at(
+                "Invalid variable file contents.",
+                &Origin::new(file, item.span),
+            ));
+        }
+    }
+    for item in items {
+        let keys: Vec<String> = pairs(item).into_iter().map(|(k, _, _)| k).collect();
+        if !keys.iter().any(|k| k == "name") {
+            return Err(ParseError::parser_at(
+                "Invalid vars_prompt data structure, missing 'name' key",
+                &whole,
+            ));
+        }
+        if let Some(bad) = keys
+            .iter()
+            .find(|k| !crate::exec::vars_prompt::KEYS.contains(&k.as_str()))
+        {
+            return Err(ParseError::parser_at(
+                format!("Invalid vars_prompt data structure, found unsupported key '{bad}'"),
+                &whole,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Put `tasks` first in `items`: in the first block when it holds plain
