@@ -1581,7 +1581,7 @@ impl Loader {
         if !from.skip_validation {
             let entrypoint = from.tasks.as_deref().unwrap_or("main");
             if let Some((node, origin_text)) =
-                argspec::validation_task(&argument_specs, entrypoint, name, path, params)
+                argspec::validation_task(&argument_specs, entrypoint, display, path, params)
             {
                 // A task built from a dict: its origin is unknown, errors
                 // show the dict's text instead.
