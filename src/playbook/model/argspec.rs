@@ -88,36 +88,97 @@ fn node_of(value: &Value) -> Node {
     }
 }
 
-/// Python's `textwrap.shorten(text, width)`: whitespace collapsed, then as
-/// many words as fit with the ` [...]` placeholder when the text is too
-/// long. (textwrap also breaks words after hyphens; the cut here only
-/// falls between whitespace-separated words.)
+/// Python's `textwrap.shorten(text, width, placeholder=" [...]")`:
+/// whitespace collapsed, then the first line of a one-line wrap, cut back
+/// to leave room for the placeholder when text remains.
 pub fn shorten(text: &str, width: usize) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let collapsed = words.join(" ");
-    if collapsed.chars().count() <= width {
-        return collapsed;
-    }
     const PLACEHOLDER: &str = " [...]";
-    let mut kept = String::new();
-    for word in words {
-        let candidate_len = if kept.is_empty() {
-            word.chars().count()
-        } else {
-            kept.chars().count() + 1 + word.chars().count()
-        };
-        if candidate_len + PLACEHOLDER.len() > width {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut chunks: Vec<Vec<char>> = wrap_chunks(&collapsed);
+    chunks.reverse();
+    let mut line: Vec<Vec<char>> = Vec::new();
+    let mut len = 0;
+    while let Some(next) = chunks.last() {
+        if len + next.len() > width {
             break;
         }
-        if !kept.is_empty() {
-            kept.push(' ');
+        len += next.len();
+        line.extend(chunks.pop());
+    }
+    // `_handle_long_word`: a chunk wider than the line is cut (after a
+    // hyphen when one fits).
+    if let Some(next) = chunks.last_mut()
+        && next.len() > width
+    {
+        let room = width.saturating_sub(len).max(1);
+        let mut end = room;
+        if next.len() > room
+            && let Some(hyphen) = next[..room].iter().rposition(|c| *c == '-')
+            && hyphen > 0
+            && next[..hyphen].iter().any(|c| *c != '-')
+        {
+            end = hyphen + 1;
         }
-        kept.push_str(word);
+        let rest = next.split_off(end.min(next.len()));
+        let head = std::mem::replace(next, rest);
+        len += head.len();
+        line.push(head);
     }
-    if kept.is_empty() {
-        return PLACEHOLDER.trim_start().to_string();
+    if line.last().is_some_and(|c| c.iter().all(|ch| *ch == ' ')) {
+        len -= line.last().map_or(0, Vec::len);
+        line.pop();
     }
-    kept + PLACEHOLDER
+    let rest_is_blank = chunks.iter().all(|c| c.iter().all(|ch| *ch == ' '));
+    if rest_is_blank && len <= width {
+        return line.into_iter().flatten().collect();
+    }
+    while let Some(last) = line.last() {
+        if last.iter().any(|c| *c != ' ') && len + PLACEHOLDER.len() <= width {
+            let mut out: String = line.into_iter().flatten().collect();
+            out.push_str(PLACEHOLDER);
+            return out;
+        }
+        len -= last.len();
+        line.pop();
+    }
+    PLACEHOLDER.trim_start().to_string()
+}
+
+/// textwrap's chunks of single-spaced text (`wordsep_re` with
+/// `break_on_hyphens`): each space alone, words cut after a hyphen that
+/// follows two letters (or letter-hyphen-letter) and precedes a letter,
+/// an optional hyphen and a letter. (Em-dash runs are not cut apart.)
+fn wrap_chunks(text: &str) -> Vec<Vec<char>> {
+    let letter = |c: Option<&char>| c.is_some_and(|c| c.is_alphabetic() || *c == '_');
+    let chars: Vec<char> = text.chars().collect();
+    let mut chunks = Vec::new();
+    let mut current: Vec<char> = Vec::new();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == ' ' {
+            if !current.is_empty() {
+                chunks.push(std::mem::take(&mut current));
+            }
+            chunks.push(vec![' ']);
+            continue;
+        }
+        current.push(*c);
+        if *c != '-' || current.len() < 2 {
+            continue;
+        }
+        let at = |offset: isize| -> Option<&char> {
+            i.checked_add_signed(offset).and_then(|j| chars.get(j))
+        };
+        let behind = (letter(at(-1)) && letter(at(-2)))
+            || (letter(at(-1)) && at(-2) == Some(&'-') && letter(at(-3)));
+        let ahead = letter(at(1)) && (letter(at(2)) || (at(2) == Some(&'-') && letter(at(3))));
+        if behind && ahead {
+            chunks.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
 }
 
 #[cfg(test)]
@@ -128,6 +189,31 @@ mod tests {
     #[test]
     fn shorten_keeps_short_text_and_collapses_whitespace() {
         assert_eq!(shorten("a  b\n c", 120), "a b c");
+    }
+
+    // Expected values from Python 3.11's textwrap.shorten.
+    #[test]
+    fn shorten_cuts_after_hyphens_as_textwrap() {
+        assert_eq!(shorten("aaa user-facing-name zzz", 18), "aaa user- [...]");
+        assert_eq!(shorten("aaa user-facing-name zzz", 20), "aaa user- [...]");
+        assert_eq!(shorten("aaa x-y 12-34 zzzz", 14), "aaa x-y [...]");
+        assert_eq!(shorten("abcdefghij-klmnop qr", 12), "[...]");
+        assert_eq!(
+            shorten("{'a': 'the user-facing name of the thing', 'b': 1}", 30),
+            "{'a': 'the user-facing [...]"
+        );
+        assert_eq!(shorten("one two-three-four five", 16), "one two- [...]");
+        assert_eq!(shorten("re-do is-it ok", 9), "re- [...]");
+    }
+
+    // Expected values from Python 3.11's textwrap.shorten.
+    #[test]
+    fn shorten_cuts_words_wider_than_the_line() {
+        assert_eq!(shorten(&format!("x {}", "a".repeat(30)), 20), "x [...]");
+        assert_eq!(
+            shorten(&format!("ab {}-{}", "c".repeat(10), "d".repeat(20)), 20),
+            "ab cccccccccc- [...]"
+        );
     }
 
     #[test]
