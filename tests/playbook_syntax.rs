@@ -151,6 +151,12 @@ fn extra_commands(case: &str) -> Vec<Vec<String>> {
             run(&["--list-tasks", "--skip-tags", "fromapp"]),
             run(&["--list-tags", "--tags", "basetag,fromapp"]),
         ],
+        // The validation tasks are tagged `always`.
+        "role_argspecs" => vec![
+            run(&["--list-tasks", "--tags", "spectag"]),
+            run(&["--list-tasks", "--skip-tags", "always"]),
+            run(&["--list-tasks", "-e", "asked=given"]),
+        ],
         "tasks_from" => vec![run(&[
             "--list-tasks",
             "--tags",

@@ -128,11 +128,14 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
         for (idx, play) in playbook.plays.iter().enumerate() {
             let patterns = play.host_patterns();
             let play_tags = unique_tags(&play.tags);
+            let templar = Arc::new(crate::templating::render::Templar::new());
+            let play_vars = listing_vars(play, &extra_vars, &templar, &vault);
+            let name = listed_play_name(play, &play_vars, &templar, &vault)?;
             out.push_str(&format!(
                 "\n  play #{} ({}): {}\tTAGS: [{}]",
                 idx + 1,
                 patterns.join(","),
-                play.name.python_str(),
+                name,
                 play_tags.join(",")
             ));
             if run.list_hosts {
@@ -159,16 +162,8 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
                 }
                 // Templated tags are rendered with the play's vars and
                 // the extra vars, as `evaluate_tags` does when listing.
-                let mut play_vars = match play.keywords.get("vars").map(|a| &a.value) {
-                    Some(Value::Map(m)) => m.clone(),
-                    _ => crate::value::Map::new(),
-                };
-                for (k, v) in &extra_vars {
-                    play_vars.insert(k.clone(), v.clone());
-                }
-                let templar = Arc::new(crate::templating::render::Templar::new());
                 let context = crate::templating::lazy::LazyVars::context(
-                    play_vars,
+                    play_vars.clone(),
                     Arc::clone(&templar),
                     Some(Arc::clone(&vault)),
                 );
@@ -323,4 +318,74 @@ impl Lister<'_> {
             }
         }
     }
+}
+
+/// The vars a listed play's keywords see: its `vars`, the `default` of
+/// each `vars_prompt` entry (ansible asks nothing when listing) unless
+/// given as an extra var, and the extra vars.
+fn listing_vars(
+    play: &model::Play,
+    extra_vars: &crate::value::Map,
+    templar: &Arc<crate::templating::render::Templar>,
+    vault: &Arc<crate::vault::Vault>,
+) -> crate::value::Map {
+    let mut vars = match play.keywords.get("vars").map(|a| &a.value) {
+        Some(Value::Map(m)) => m.clone(),
+        _ => crate::value::Map::new(),
+    };
+    if let Some(prompts) = play.keywords.get("vars_prompt") {
+        let mut known = vars.clone();
+        known.extend(extra_vars.clone());
+        let context = crate::templating::lazy::LazyVars::context(
+            known,
+            Arc::clone(templar),
+            Some(Arc::clone(vault)),
+        );
+        for entry in crate::exec::vars_prompt::entries(&prompts.value) {
+            if extra_vars.contains_key(&entry.name) {
+                continue;
+            }
+            let default = match entry.default {
+                Some(Value::Str(text)) => templar
+                    .template_in(&text, &context)
+                    .unwrap_or(Value::Str(text)),
+                Some(other) => other,
+                None => Value::Null,
+            };
+            vars.insert(entry.name, default);
+        }
+    }
+    vars.extend(extra_vars.clone());
+    vars
+}
+
+/// The play's name as listed: templated with [`listing_vars`] (ansible's
+/// `post_validate`); a failure is ansible's keyword error (exit 4).
+fn listed_play_name(
+    play: &model::Play,
+    vars: &crate::value::Map,
+    templar: &Arc<crate::templating::render::Templar>,
+    vault: &Arc<crate::vault::Vault>,
+) -> Result<String, Fatal> {
+    let raw = play.name.python_str();
+    if !crate::templating::render::is_template(&raw) {
+        return Ok(raw);
+    }
+    let context = crate::templating::lazy::LazyVars::context(
+        vars.clone(),
+        Arc::clone(templar),
+        Some(Arc::clone(vault)),
+    );
+    templar
+        .template_in(&raw, &context)
+        .map(|v| v.python_str())
+        .map_err(|e| {
+            let mut text = format!("Error processing keyword 'name': {}", e.message);
+            if let Some(attr) = play.keywords.get("name") {
+                let origin = model::Origin::new(&play.origin.file, attr.span);
+                text.push('\n');
+                text.push_str(&origin.context());
+            }
+            Fatal::msg(Exit::PARSE_ERROR, text)
+        })
 }

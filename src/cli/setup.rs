@@ -154,7 +154,7 @@ pub fn vault(opts: &VaultOpts, config: &Config, cwd: &Path) -> Result<Arc<Vault>
 }
 
 /// Ask on the terminal without echo (`stty -echo`), as getpass does.
-fn prompt_no_echo(prompt: &str) -> std::io::Result<String> {
+pub(crate) fn prompt_no_echo(prompt: &str) -> std::io::Result<String> {
     use std::io::{BufRead, Write};
     let tty = std::fs::OpenOptions::new()
         .read(true)

@@ -1172,6 +1172,7 @@ impl<'a> TaskRun<'a> {
         }
         match actions::short_name(action) {
             "gather_facts" => return self.gather_facts_action(args, context),
+            "validate_argument_spec" => return self.validate_argument_spec_action(args, context),
             "fetch" => return self.fetch_action(args, context),
             _ => {}
         }

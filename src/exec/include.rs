@@ -357,6 +357,23 @@ impl PlayRun<'_> {
         }
     }
 
+    /// A boolean argument of an include_role, templated for the group's
+    /// first host.
+    fn include_flag(
+        &self,
+        task: &Task,
+        group: &Included,
+        scope: &Scope,
+        name: &str,
+    ) -> Option<bool> {
+        let raw = task.args.get(name)?;
+        let host = group.hosts.first()?;
+        TaskRun::new(self.shared, &self.play, task, scope, host)
+            .template_plain(raw)
+            .ok()
+            .and_then(|v| v.ansible_bool())
+    }
+
     /// Read what one include asks for: the name shown in `included:` and
     /// the content, or the reason it cannot be loaded (ansible's wording).
     fn load_include(
@@ -367,9 +384,15 @@ impl PlayRun<'_> {
         scope: &Scope,
     ) -> Result<(String, Vec<Item>, Option<Role>), ParseError> {
         if task.kind == TaskKind::IncludeRole {
+            // `allow_duplicates`, `public` and `rolespec_validate` may be
+            // templates.
+            let validate = self
+                .include_flag(task, group, scope, "rolespec_validate")
+                .unwrap_or(true);
             let (role, warnings) = load_included_role(
                 &group.target,
                 group.from.clone(),
+                validate,
                 site,
                 &self.shared.load_options,
             )?;
@@ -380,17 +403,10 @@ impl PlayRun<'_> {
             self.add_included_role_handlers(&role, scope);
             let mut info = (*role.info()).clone();
             info.source = RoleSource::Include;
-            // `allow_duplicates` and `public` may be templates.
-            let flag = |name: &str| -> Option<bool> {
-                let raw = task.args.get(name)?;
-                let host = group.hosts.first()?;
-                TaskRun::new(self.shared, &self.play, task, scope, host)
-                    .template_plain(raw)
-                    .ok()
-                    .and_then(|v| v.ansible_bool())
-            };
-            info.allow_duplicates = flag("allow_duplicates").unwrap_or(true);
-            info.public = flag("public");
+            info.allow_duplicates = self
+                .include_flag(task, group, scope, "allow_duplicates")
+                .unwrap_or(true);
+            info.public = self.include_flag(task, group, scope, "public");
             // A public included role joins the play's roles: its defaults
             // and vars are seen by every host from now on (`play.roles`).
             let public = info

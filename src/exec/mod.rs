@@ -15,6 +15,7 @@
 //! the runner says plainly that it cannot run them.
 
 pub mod actions;
+pub mod argspec_action;
 pub mod async_job;
 pub mod batch;
 pub mod conditional;
@@ -39,6 +40,7 @@ pub mod strategy;
 pub mod transfer;
 pub mod unarchive;
 pub mod uri;
+pub mod vars_prompt;
 pub mod walk;
 
 use crate::errors::Exit;

@@ -151,6 +151,16 @@ impl PlaybookRunner<'_> {
     }
 
     fn run_play(&mut self, play: &Play) -> Result<(), Fatal> {
+        // vars_prompt comes first: the answers are play vars that the
+        // play's keywords (name, hosts...) may use.
+        let prompted;
+        let play = match self.prompt_vars(play)? {
+            Some(with_answers) => {
+                prompted = with_answers;
+                &prompted
+            }
+            None => play,
+        };
         let patterns = self.play_patterns(play)?;
         let order = match play.keywords.get("order").map(|a| a.value.python_str()) {
             Some(o) => HostOrder::parse(&o).map_err(|e| Fatal::msg(Exit::Error, e.to_string()))?,
@@ -496,9 +506,49 @@ impl PlaybookRunner<'_> {
             .map(|v| v.python_str())
     }
 
-    /// A play keyword templated with the play's vars and extra vars;
-    /// failures are ansible's "Error processing keyword" (exit 4).
-    fn template_play_keyword(&self, play: &Play, keyword: &str, raw: &str) -> Result<Value, Fatal> {
+    /// The play with the answers of its `vars_prompt` among its vars
+    /// (`None` when it prompts for nothing). Entries given as extra vars
+    /// are not asked.
+    fn prompt_vars(&self, play: &Play) -> Result<Option<Play>, Fatal> {
+        let Some(attr) = play.keywords.get("vars_prompt") else {
+            return Ok(None);
+        };
+        if matches!(attr.value, Value::Null) {
+            return Ok(None);
+        }
+        let context = self.play_context(play);
+        let templated = template_deep(&self.shared.templar, &attr.value, &context)
+            .map_err(|message| Fatal::msg(Exit::Error, message))?;
+        let extra = self.shared.factory.store.extra_vars();
+        let mut answers = Map::new();
+        let mut terminal = super::vars_prompt::ProcessTerminal;
+        for entry in super::vars_prompt::entries(&templated) {
+            if extra.contains_key(&entry.name) {
+                continue;
+            }
+            let value = super::vars_prompt::answer(&entry, &mut terminal, &self.shared.templar)
+                .map_err(|message| Fatal::msg(Exit::Error, message))?;
+            answers.insert(entry.name.clone(), value);
+        }
+        let mut play = play.clone();
+        let vars = play.keywords.entry("vars".to_string()).or_insert_with(|| {
+            crate::playbook::model::Attr {
+                value: Value::Map(Map::new()),
+                span: attr.span,
+                key_span: attr.key_span,
+                item_spans: Vec::new(),
+            }
+        });
+        match &mut vars.value {
+            Value::Map(map) => map.extend(answers),
+            other => *other = Value::Map(answers),
+        }
+        Ok(Some(play))
+    }
+
+    /// The play's vars and the extra vars, as a template context (what
+    /// ansible's `get_vars(play=play)` gives before any host is chosen).
+    fn play_context(&self, play: &Play) -> minijinja::value::Value {
         let mut vars = match play.keywords.get("vars").map(|a| &a.value) {
             Some(Value::Map(m)) => m.clone(),
             _ => Map::new(),
@@ -506,11 +556,17 @@ impl PlaybookRunner<'_> {
         for (k, v) in self.shared.factory.store.extra_vars() {
             vars.insert(k.clone(), v.clone());
         }
-        let context = crate::templating::lazy::LazyVars::context(
+        crate::templating::lazy::LazyVars::context(
             vars,
             Arc::clone(&self.shared.templar),
             self.shared.factory.vault.clone(),
-        );
+        )
+    }
+
+    /// A play keyword templated with the play's vars and extra vars;
+    /// failures are ansible's "Error processing keyword" (exit 4).
+    fn template_play_keyword(&self, play: &Play, keyword: &str, raw: &str) -> Result<Value, Fatal> {
+        let context = self.play_context(play);
         match self.shared.templar.template_in(raw, &context) {
             Ok(v) => Ok(v),
             Err(e) => {
@@ -559,6 +615,30 @@ impl PlaybookRunner<'_> {
             hosts: hosts.to_vec(),
             batch: hosts.to_vec(),
         }
+    }
+}
+
+/// A value with every string in it templated.
+fn template_deep(
+    templar: &crate::templating::render::Templar,
+    value: &Value,
+    context: &minijinja::value::Value,
+) -> Result<Value, String> {
+    match value {
+        Value::Str(text) => templar.template_in(text, context).map_err(|e| e.message),
+        Value::List(items) => items
+            .iter()
+            .map(|v| template_deep(templar, v, context))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::List),
+        Value::Map(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                out.insert(k.clone(), template_deep(templar, v, context)?);
+            }
+            Ok(Value::Map(out))
+        }
+        other => Ok(other.clone()),
     }
 }
 

@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 28] = [
+pub const NATIVE: [&str; 29] = [
     "ping",
     "command",
     "shell",
@@ -93,6 +93,7 @@ pub const NATIVE: [&str; 28] = [
     "known_hosts",
     "package_facts",
     "debconf",
+    "validate_argument_spec",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
@@ -255,7 +256,9 @@ pub const SELINUX_AWARE: [&str; 10] = [
 
 /// Modules that exist in ansible-core only as action plugins (the module
 /// file is documentation): always the native implementation.
-pub const ACTION_ONLY: [&str; 2] = ["raw", "script"];
+/// `validate_argument_spec` is the validator step of that action (see
+/// `exec/argspec_action.rs`), never a module a task names itself.
+pub const ACTION_ONLY: [&str; 3] = ["raw", "script", "validate_argument_spec"];
 
 /// A module ready to send.
 #[derive(Debug, Clone)]

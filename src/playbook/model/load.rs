@@ -8,6 +8,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::action::{ArgsParser, python_class};
+use super::argspec;
 use super::error::{Origin, ParseError, Result, SourceFile};
 use super::keywords;
 use super::modules::{self, ActionResolver};
@@ -131,6 +132,7 @@ pub fn resolve_task_file(target: &str, site: &IncludeSite) -> PathBuf {
 pub fn load_included_role(
     name: &str,
     from: [Option<String>; 4],
+    validate: bool,
     site: &IncludeSite,
     opts: &LoadOptions,
 ) -> Result<(Role, Vec<String>)> {
@@ -142,6 +144,7 @@ pub fn load_included_role(
         handlers,
         vars,
         defaults,
+        skip_validation: !validate,
     };
     let name_node = Node {
         kind: NodeKind::Scalar(Value::Str(name.to_string())),
@@ -516,6 +519,9 @@ impl Loader {
             Some(t) => load_tags(&t.to_value(), &Origin::new(file, t.span))?,
             None => Vec::new(),
         };
+        if let Some(prompts) = get("vars_prompt") {
+            check_vars_prompt(prompts, file)?;
+        }
         let collections = match get("collections") {
             Some(c) => string_list(c),
             None => Vec::new(),
@@ -1145,11 +1151,16 @@ impl Loader {
             Some(name) => name,
             None => static_arg(self, "role")?.unwrap_or_default(),
         };
+        let validate = match static_arg(self, "rolespec_validate")? {
+            Some(text) => Value::str(text).ansible_bool().unwrap_or(true),
+            None => true,
+        };
         let from = RoleFiles {
             tasks: static_arg(self, "tasks_from")?,
             handlers: static_arg(self, "handlers_from")?,
             vars: static_arg(self, "vars_from")?,
             defaults: static_arg(self, "defaults_from")?,
+            skip_validation: !validate,
         };
         let name_node = Node {
             kind: NodeKind::Scalar(Value::Str(name)),
@@ -1256,14 +1267,15 @@ impl Loader {
         let (display, path) =
             self.find_role(&name, ctx, role_basedir.as_deref(), &collections, &origin)?;
         let cache_key = format!(
-            "{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
             display,
             path.display(),
             Value::Map(params.clone().into_iter().collect()).python_repr(),
             from.tasks,
             from.handlers,
             from.vars,
-            from.defaults
+            from.defaults,
+            from.skip_validation
         );
         let mut role = match self.role_cache.get(&cache_key) {
             Some(r) => r.clone(),
@@ -1275,7 +1287,7 @@ impl Loader {
                     ));
                 }
                 self.role_depth += 1;
-                let loaded = self.load_role_content(&name, &display, &path, ctx, from);
+                let loaded = self.load_role_content(&name, &display, &path, ctx, from, &params);
                 self.role_depth -= 1;
                 let loaded = loaded?;
                 self.role_cache.insert(cache_key, loaded.clone());
@@ -1367,8 +1379,10 @@ impl Loader {
         path: &Path,
         ctx: &Ctx,
         from: &RoleFiles,
+        params: &IndexMap<String, Value>,
     ) -> Result<Role> {
         self.resolver.add_plugin_dirs(path);
+        let mut argument_specs = Value::Null;
         let mut role = Role {
             name: name.to_string(),
             display_name: display.to_string(),
@@ -1420,6 +1434,9 @@ impl Loader {
                 if let Some(c) = node.get("collections") {
                     role_collections.extend(string_list(c));
                 }
+                if let Some(specs) = node.get("argument_specs") {
+                    argument_specs = specs.to_value();
+                }
                 role.allow_duplicates = node
                     .get("allow_duplicates")
                     .is_some_and(|v| v.to_value().is_truthy());
@@ -1464,6 +1481,21 @@ impl Loader {
                     }
                 }
             }
+        }
+        // meta/argument_specs.{yml,yaml,json}, when present, replaces the
+        // specs of meta/main (they are not combined).
+        let meta_dir = path.join("meta");
+        if ["yml", "yaml", "json"]
+            .iter()
+            .any(|ext| meta_dir.join(format!("argument_specs.{ext}")).is_file())
+            && let Some(specs_path) = find_main(&meta_dir, "argument_specs")
+        {
+            let (_, node) = self.read_yaml(&specs_path)?;
+            argument_specs = node
+                .as_ref()
+                .and_then(|n| n.get("argument_specs"))
+                .map(Node::to_value)
+                .unwrap_or(Value::Null);
         }
         for (subdir, wanted) in [("defaults", &from.defaults), ("vars", &from.vars)] {
             let main = wanted.as_deref().unwrap_or("main");
@@ -1546,6 +1578,22 @@ impl Loader {
                 role.handlers = items;
             }
         }
+        if !from.skip_validation {
+            let entrypoint = from.tasks.as_deref().unwrap_or("main");
+            if let Some((node, origin_text)) =
+                argspec::validation_task(&argument_specs, entrypoint, display, path, params)
+            {
+                // A task built from a dict: its origin is unknown, errors
+                // show the dict's text instead.
+                let mut c = role_ctx.clone();
+                c.file = Arc::new(SourceFile {
+                    path: PathBuf::from("<unknown>"),
+                    text: origin_text,
+                });
+                let validation = self.load_list_of_tasks(std::slice::from_ref(&node), &c)?;
+                prepend_to_first_block(&mut role.tasks, validation);
+            }
+        }
         Ok(role)
     }
 }
@@ -1607,6 +1655,72 @@ impl Loader {
     }
 }
 
+/// ansible's `Play._load_vars_prompt`: a list of mappings (one mapping
+/// counts as a list), each with a `name` and only the keys it knows.
+fn check_vars_prompt(prompts: &Node, file: &Arc<SourceFile>) -> Result<()> {
+    let items: Vec<&Node> = match &prompts.kind {
+        NodeKind::Scalar(Value::Null) => return Ok(()),
+        NodeKind::Seq(items) => items.iter().collect(),
+        _ => vec![prompts],
+    };
+    let whole = Origin::new(file, prompts.span);
+    for item in &items {
+        if !matches!(item.kind, NodeKind::Map(_)) {
+            // ansible adds its help text: "Variable files must contain
+            // either a dictionary of variables, or a list of
+            // dictionaries."
+            return Err(ParseError::parser_at(
+                "Invalid variable file contents.",
+                &Origin::new(file, item.span),
+            ));
+        }
+    }
+    for item in items {
+        let keys: Vec<String> = pairs(item).into_iter().map(|(k, _, _)| k).collect();
+        if !keys.iter().any(|k| k == "name") {
+            return Err(ParseError::parser_at(
+                "Invalid vars_prompt data structure, missing 'name' key",
+                &whole,
+            ));
+        }
+        if let Some(bad) = keys
+            .iter()
+            .find(|k| !crate::exec::vars_prompt::KEYS.contains(&k.as_str()))
+        {
+            return Err(ParseError::parser_at(
+                format!("Invalid vars_prompt data structure, found unsupported key '{bad}'"),
+                &whole,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Put `tasks` first in `items`: in the first block when it holds plain
+/// tasks (ansible groups them with the tasks after them), else in a block
+/// of their own.
+fn prepend_to_first_block(items: &mut Vec<Item>, mut tasks: Vec<Item>) {
+    if let Some(Item::Block(first)) = items.first_mut()
+        && matches!(first.kind, BlockKind::Implicit)
+    {
+        tasks.append(&mut first.block);
+        first.block = tasks;
+        return;
+    }
+    items.insert(
+        0,
+        Item::Block(Block {
+            kind: BlockKind::Implicit,
+            keywords: Keywords::new(),
+            tags: Vec::new(),
+            block: tasks,
+            rescue: Vec::new(),
+            always: Vec::new(),
+            origin: None,
+        }),
+    );
+}
+
 /// Put `conditions` before the `when` of `keywords`.
 fn prepend_when(keywords: &mut Keywords, conditions: &[Value]) {
     let mut all = conditions.to_vec();
@@ -1659,6 +1773,9 @@ struct RoleFiles {
     handlers: Option<String>,
     vars: Option<String>,
     defaults: Option<String>,
+    /// `rolespec_validate: false` of an import/include: no argument
+    /// validation task.
+    skip_validation: bool,
 }
 
 impl RoleFiles {

@@ -13,6 +13,7 @@
 //! - `tags` selects tasks by `--tags`/`--skip-tags`.
 
 pub mod action;
+pub mod argspec;
 pub mod error;
 pub mod keywords;
 pub mod load;

@@ -156,6 +156,19 @@ def native_ping(agent, args, header):
     return run_native("ping", PING_SPEC, args, body)
 
 
+@native("validate_argument_spec")
+def native_validate_argument_spec(agent, args, header):
+    """The check ansible's validate_argument_spec action makes on the
+    controller (ArgumentSpecValidator.validate): the errors of validating
+    `provided_arguments` against `argument_spec`, in ansible's order. The
+    executor builds the action's result around them; no module life cycle
+    (invocation, no_log masking) applies to an action."""
+    spec = args.get("argument_spec") or {}
+    provided = args.get("provided_arguments") or {}
+    v = validate_arguments(ArgSpec(spec), provided)
+    return {"argument_errors": v.error_messages}
+
+
 COMMAND_SPEC = ArgSpec(
     {
         "_raw_params": {},
