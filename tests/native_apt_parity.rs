@@ -14,6 +14,8 @@
 //! ansible-core's integration target `apt` where it can run offline.
 //! Root only (it installs packages); skipped otherwise.
 
+#[path = "common/parity.rs"]
+mod parity;
 #[path = "common/sshd.rs"]
 mod sshd;
 #[path = "common/transport.rs"]
@@ -360,13 +362,7 @@ async fn compare_cases(cases: Vec<Case>) {
     }
     sh_ok(PURGE, &[]);
     pool.shutdown().await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    parity::assert_all_match(&failures, cases.len());
 }
 
 /// Purges the test packages when a test ends, even by a panic.

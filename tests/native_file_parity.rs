@@ -606,13 +606,7 @@ async fn copy_matches_ansible_core() {
     let dir = tempdir("native-copy");
     let cases = copy_cases();
     let failures = compare(&ctx, &dir.join("s"), &cases).await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    parity::assert_all_match(&failures, cases.len());
     let _ = std::fs::remove_dir_all(&dir);
     pool.shutdown().await;
 }
@@ -629,12 +623,7 @@ async fn stat_file_tempfile_match_ansible_core() {
         n += cases.len();
         failures.extend(compare(&ctx, &scratch, &cases).await);
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {n} cases differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    parity::assert_all_match(&failures, n);
     let _ = std::fs::remove_dir_all(&dir);
     pool.shutdown().await;
 }

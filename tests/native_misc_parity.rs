@@ -749,13 +749,7 @@ async fn run_cases(tag: &str, cases: Vec<Case>) {
     let failures = compare(&ctx, &dir.join("s"), &cases).await;
     let _ = std::fs::remove_dir_all(&dir);
     pool.shutdown().await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    parity::assert_all_match(&failures, cases.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -677,13 +677,7 @@ async fn run_cases(tag: &str, cases: Vec<Case>) {
     let ctx = pool.context(&local_spec(&[])).await.expect("connect");
     let dir = tempdir(tag);
     let failures = compare(&ctx, &dir.join("s"), &cases).await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    parity::assert_all_match(&failures, cases.len());
     let _ = std::fs::remove_dir_all(&dir);
     pool.shutdown().await;
 }

@@ -375,13 +375,7 @@ async fn unarchive_matches_ansible_core() {
     let arch = make_archives(&dir);
     let cases = cases(&arch);
     let failures = compare(&ctx, &dir.join("s"), &cases).await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    parity::assert_all_match(&failures, cases.len());
     let _ = std::fs::remove_dir_all(&dir);
     pool.shutdown().await;
 }
@@ -513,13 +507,7 @@ async fn downloads_match_ansible_core() {
         ),
     ];
     let failures = compare(&ctx, &dir.join("s"), &cases).await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    parity::assert_all_match(&failures, cases.len());
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     pool.shutdown().await;
@@ -574,13 +562,7 @@ async fn unprivileged_user_matches_ansible_core() {
         ),
     ];
     let failures = compare(&ctx, &dir.join("s"), &cases).await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    parity::assert_all_match(&failures, cases.len());
     let _ = std::fs::remove_dir_all(&dir);
     pool.shutdown().await;
 }

@@ -11,6 +11,8 @@
 //! `mrtu_*`, homes live under /home/mrtu_* or /tmp/mrtu-home, and a guard
 //! removes them all before and after each run, also when a case panics.
 
+#[path = "common/parity.rs"]
+mod parity;
 #[path = "common/sshd.rs"]
 mod sshd;
 #[path = "common/transport.rs"]
@@ -282,13 +284,7 @@ async fn run_cases(cases: Vec<Case>) {
     }
     AccountGuard::clean();
     pool.shutdown().await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    parity::assert_all_match(&failures, cases.len());
 }
 
 /// Starting states.

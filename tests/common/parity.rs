@@ -255,3 +255,14 @@ pub async fn compare_across(
     }
     failures
 }
+
+/// Fails the test naming every case that differed from ansible-core's.
+pub fn assert_all_match(failures: &[String], total: usize) {
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        total,
+        failures.join("\n")
+    );
+}
