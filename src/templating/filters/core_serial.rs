@@ -1,7 +1,7 @@
 //! Serialisation filters: `to_json`, `to_nice_json`, `from_json`,
 //! `to_yaml`, `to_nice_yaml`, `from_yaml`, `from_yaml_all`.
 
-use super::{Args, Num, add, map_entries, py_str, type_name};
+use super::{Args, Num, add, map_entries, py_repr, py_str, type_name};
 use crate::playbook::yaml_dump::{DumpOptions, dump};
 use crate::templating::bridge::{from_jinja, to_jinja};
 use crate::value::{python_float_repr, write_json_string, write_json_string_ascii};
@@ -396,7 +396,18 @@ fn yaml_options(args: &mut Args, mut opts: DumpOptions) -> Result<DumpOptions, E
                     _ => None,
                 };
             }
-            "encoding" | "canonical" | "line_break" | "version" | "tags" => {}
+            // Options this emitter does not implement: accepted when they
+            // leave the text as yaml.dump's defaults do, refused otherwise
+            // rather than silently ignored.
+            "canonical" if !value.is_true() => {}
+            "line_break" | "version" | "tags" | "encoding" if value.is_none() => {}
+            "line_break" if value.as_str() == Some("\n") => {}
+            "canonical" | "line_break" | "version" | "tags" | "encoding" => {
+                return Err(args.fail(format!(
+                    "the yaml.dump option {key}={} is not supported by mitorun yet",
+                    py_repr(&value)
+                )));
+            }
             _ => {
                 return Err(args.fail(format!(
                     "dump_all() got an unexpected keyword argument '{key}'"
