@@ -124,6 +124,18 @@ impl FactCache {
         }
     }
 
+    /// `f` of the host's cached facts (empty when none), without copying
+    /// them when they are in memory: variables are built from them for
+    /// every task on every host.
+    pub fn read<R>(&self, host: &str, f: impl FnOnce(&Map) -> R) -> R {
+        if let Ok(entries) = self.entries.lock()
+            && let Some(facts) = entries.get(host)
+        {
+            return f(facts);
+        }
+        f(&self.get(host).unwrap_or_default())
+    }
+
     /// The first failure met by `get` since the last call.
     pub fn take_error(&self) -> Option<CacheError> {
         self.pending_error.lock().ok()?.take()

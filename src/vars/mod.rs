@@ -255,7 +255,7 @@ impl VarsStore {
             add(&inventory);
         }
         let runtime = self.with_runtime(host, |rt| rt.clone()).unwrap_or_default();
-        add(&self.fact_vars(&self.facts(host)));
+        add(&self.facts.read(host, |facts| self.fact_vars(facts)));
         if let Some(play) = play {
             add(&play.vars);
             for file in play.vars_files.get(host).into_iter().flatten() {
