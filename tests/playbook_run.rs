@@ -901,3 +901,47 @@ fn fact_cache_sequences_match_ansible() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `--step` under `free` asks per host ("... on h1 ..."): ansible-core
+/// hangs there with piped answers, so this is checked on mitorun alone —
+/// the host answered `y` runs the task, the one answered `n` does not.
+#[test]
+fn step_under_free_asks_per_host() {
+    if filter().is_some() {
+        return;
+    }
+    let dir = common::ScratchDir::new("step-free");
+    let playbook = dir.0.join("pb.yml");
+    std::fs::write(
+        &playbook,
+        "- hosts: h1,h2\n  gather_facts: false\n  strategy: free\n  tasks:\n    - debug:\n        msg: \"ran on {{ inventory_hostname }}\"\n",
+    )
+    .expect("playbook");
+    let args = vec![
+        "-i".to_string(),
+        fixtures().join("inventory.ini").display().to_string(),
+        playbook.display().to_string(),
+        "--step".to_string(),
+    ];
+    let out = common::run_controlled_with_input(
+        &common::mitorun_bin(),
+        &args,
+        &fixtures(),
+        &BTreeMap::new(),
+        Some(b"y\nn\n"),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.code, Some(0), "{text}");
+    assert!(
+        text.contains("Perform task: TASK: debug on h1 (N)o/(y)es/(c)ontinue: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("Perform task: TASK: debug on h2 (N)o/(y)es/(c)ontinue: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("ran on h1") && !text.contains("ran on h2"),
+        "{text}"
+    );
+}
