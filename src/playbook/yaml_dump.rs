@@ -46,6 +46,9 @@ pub struct DumpOptions {
     /// `default_style`: the style every scalar asks for (keys included),
     /// `None` to let the emitter choose.
     pub default_style: Option<ScalarStyle>,
+    /// `canonical=True`: every node tagged, collections in flow style with
+    /// one entry per line, scalars double-quoted, keys after `?`.
+    pub canonical: bool,
 }
 
 /// The scalar styles `default_style` can ask for. (`>`, folded, is not
@@ -69,6 +72,7 @@ impl Default for DumpOptions {
             explicit_start: false,
             explicit_end: false,
             default_style: None,
+            canonical: false,
         }
     }
 }
@@ -380,6 +384,9 @@ impl Representer {
 }
 
 const INT_TAG: &str = "tag:yaml.org,2002:int";
+const STR_TAG: &str = "tag:yaml.org,2002:str";
+const SEQ_TAG: &str = "tag:yaml.org,2002:seq";
+const MAP_TAG: &str = "tag:yaml.org,2002:map";
 
 /// A non-string scalar: never implicit when quoted, so libyaml writes its tag
 /// should the text ever fail to read back as its type.
@@ -644,6 +651,7 @@ struct Emitter {
     best_indent: usize,
     best_width: usize,
     unicode: bool,
+    canonical: bool,
     /// Current indentation; `None` before the root collection sets it.
     indent: Option<usize>,
     indents: Vec<Option<usize>>,
@@ -677,6 +685,7 @@ impl Emitter {
             best_indent,
             best_width,
             unicode: opts.allow_unicode,
+            canonical: opts.canonical,
             indent: None,
             indents: Vec::new(),
             flow_level: 0,
@@ -689,9 +698,12 @@ impl Emitter {
     }
 
     fn emit_document(&mut self, root: &Node<'_>, explicit_start: bool, explicit_end: bool) {
-        if explicit_start {
+        if explicit_start || self.canonical {
             self.write_indent();
             self.write_indicator("---", true, false, false);
+            if self.canonical {
+                self.write_indent();
+            }
         }
         self.open_ended = 0;
         self.emit_node(root, Context::default());
@@ -775,14 +787,20 @@ impl Emitter {
         match node {
             Node::Scalar(scalar) => self.emit_scalar(scalar),
             Node::Seq { items, flow } => {
-                if self.flow_level > 0 || *flow || items.is_empty() {
+                if self.canonical {
+                    self.write_tag(SEQ_TAG);
+                }
+                if self.flow_level > 0 || self.canonical || *flow || items.is_empty() {
                     self.emit_flow_sequence(items);
                 } else {
                     self.emit_block_sequence(items);
                 }
             }
             Node::Map { pairs, flow } => {
-                if self.flow_level > 0 || *flow || pairs.is_empty() {
+                if self.canonical {
+                    self.write_tag(MAP_TAG);
+                }
+                if self.flow_level > 0 || self.canonical || *flow || pairs.is_empty() {
                     self.emit_flow_mapping(pairs);
                 } else {
                     self.emit_block_mapping(pairs);
@@ -799,13 +817,14 @@ impl Emitter {
             if i > 0 {
                 self.write_indicator(",", false, false, false);
             }
-            if self.column > self.best_width {
+            if self.canonical || self.column > self.best_width {
                 self.write_indent();
             }
             self.emit_node(item, Context::default());
         }
         self.flow_level -= 1;
         self.pop_indent();
+        self.close_canonical_flow(!items.is_empty());
         self.write_indicator("]", false, false, false);
     }
 
@@ -825,16 +844,16 @@ impl Emitter {
             if i > 0 {
                 self.write_indicator(",", false, false, false);
             }
-            if self.column > self.best_width {
+            if self.canonical || self.column > self.best_width {
                 self.write_indent();
             }
-            if self.is_simple_key(key) {
+            if !self.canonical && self.is_simple_key(key) {
                 self.emit_node(key, key_ctx);
                 self.write_indicator(":", false, false, false);
             } else {
                 self.write_indicator("?", true, false, false);
                 self.emit_node(key, value_ctx);
-                if self.column > self.best_width {
+                if self.canonical || self.column > self.best_width {
                     self.write_indent();
                 }
                 self.write_indicator(":", true, false, false);
@@ -843,7 +862,17 @@ impl Emitter {
         }
         self.flow_level -= 1;
         self.pop_indent();
+        self.close_canonical_flow(!pairs.is_empty());
         self.write_indicator("}", false, false, false);
+    }
+
+    /// Canonical output ends a non-empty flow collection's last entry with a
+    /// comma and puts the closing bracket on its own line.
+    fn close_canonical_flow(&mut self, had_entries: bool) {
+        if self.canonical && had_entries {
+            self.write_indicator(",", false, false, false);
+            self.write_indent();
+        }
     }
 
     fn emit_block_sequence(&mut self, items: &[Node<'_>]) {
@@ -910,8 +939,13 @@ impl Emitter {
     fn emit_scalar(&mut self, scalar: &Scalar<'_>) {
         let chars: Vec<char> = scalar.text.chars().collect();
         let analysis = analyze(&chars, self.unicode);
-        let explicit_tag = !scalar.plain_implicit && !scalar.quoted_implicit;
-        let mut tag = if explicit_tag { scalar.tag } else { None };
+        let explicit_tag = self.canonical || (!scalar.plain_implicit && !scalar.quoted_implicit);
+        let mut tag = if explicit_tag {
+            // The representer leaves strings untagged: they are implicit.
+            Some(scalar.tag.unwrap_or(STR_TAG))
+        } else {
+            None
+        };
         let style = self.select_style(scalar, &analysis, tag.is_some(), chars.is_empty());
         if tag.is_none() && !scalar.quoted_implicit && style != Style::Plain {
             // libyaml marks a quoted non-string with the non-specific tag.
@@ -933,6 +967,9 @@ impl Emitter {
 
     fn select_style(&self, scalar: &Scalar<'_>, a: &Analysis, has_tag: bool, empty: bool) -> Style {
         let mut style = scalar.style.unwrap_or(Style::Plain);
+        if self.canonical {
+            style = Style::DoubleQuoted;
+        }
         if self.ctx.simple_key && a.multiline {
             style = Style::DoubleQuoted;
         }
@@ -1296,6 +1333,15 @@ mod tests {
                 sort_keys: false,
                 ..inv
             },
+            "canon" => DumpOptions {
+                canonical: true,
+                ..DumpOptions::to_yaml()
+            },
+            "canon_ascii" => DumpOptions {
+                canonical: true,
+                width: 40,
+                ..DumpOptions::default()
+            },
             "cb" => return How::Callback(None, true),
             "cb4" => return How::Callback(Some(4), true),
             "cbx" => return How::Callback(None, false),
@@ -1327,6 +1373,7 @@ mod tests {
             explicit_start: flag("start", false),
             explicit_end: flag("end", false),
             default_style: None,
+            canonical: flag("canonical", false),
         })
     }
 
@@ -1488,6 +1535,16 @@ mod tests {
         ("{\"s\": \"\\n\\nx\"}", "cbx", "s: |2-\n\n\n  x\n"),
         ("{\"u\": \"a\u{2028}b\"}", "cb", "u: |-\n  a\u{2028}  b\n"),
         ("{\"s\": {\"$vault\": \"$ANSIBLE_VAULT;1.1;AES256\\n35643966323137323763336563396666313763626636346535303338346565303139\\n3366\\n\"}}", "cb", "s: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  35643966323137323763336563396666313763626636346535303338346565303139\n  3366\n"),
+        ("\"thing\"", "canon", "---\n!!str \"thing\"\n"),
+        ("{\"a\": [1, \"x\", null, true, 1.5, {}], \"b\": {\"c\": \"d e\\n\\\"q\\\\\"}}", "canon", "---\n!!map {\n  ? !!str \"a\"\n  : !!seq [\n    !!int \"1\",\n    !!str \"x\",\n    !!null \"null\",\n    !!bool \"true\",\n    !!float \"1.5\",\n    !!map {},\n  ],\n  ? !!str \"b\"\n  : !!map {\n    ? !!str \"c\"\n    : !!str \"d e\\n\\\"q\\\\\",\n  },\n}\n"),
+        ("[]", "canon", "---\n!!seq []\n"),
+        ("{}", "canon", "---\n!!map {}\n"),
+        ("[[1, [2]]]", "canon", "---\n!!seq [\n  !!seq [\n    !!int \"1\",\n    !!seq [\n      !!int \"2\",\n    ],\n  ],\n]\n"),
+        ("\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx long words long words long words long words long words long words long words long words long words long words\"", "canon_ascii", "---\n!!str \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n  long words long words long words long words\n  long words long words long words long words\n  long words long words\"\n"),
+        ("\"\u{e9}\u{2028}\\t\"", "canon_ascii", "---\n!!str \"\\xE9\\L\\t\"\n"),
+        ("\"\u{e9}\u{2028}\\t\"", "canon", "---\n!!str \"\u{e9}\\L\\t\"\n"),
+        ("{\"multi\\nkey\": \"\", \"\": []}", "canon", "---\n!!map {\n  ? !!str \"\"\n  : !!seq [],\n  ? !!str \"multi\\nkey\"\n  : !!str \"\",\n}\n"),
+        ("[\"yes\", \"0644\", \"\"]", "canon", "---\n!!seq [\n  !!str \"yes\",\n  !!str \"0644\",\n  !!str \"\",\n]\n"),
     ];
 
     #[test]
@@ -1523,6 +1580,7 @@ mod tests {
             "flow",
             "narrow",
             "start_end",
+            "canon",
             "cb",
             "cbx",
         ];

@@ -399,10 +399,10 @@ fn yaml_options(args: &mut Args, mut opts: DumpOptions) -> Result<DumpOptions, E
             // Options this emitter does not implement: accepted when they
             // leave the text as yaml.dump's defaults do, refused otherwise
             // rather than silently ignored.
-            "canonical" if !value.is_true() => {}
+            "canonical" => opts.canonical = value.is_true(),
             "line_break" | "version" | "tags" | "encoding" if value.is_none() => {}
             "line_break" if value.as_str() == Some("\n") => {}
-            "canonical" | "line_break" | "version" | "tags" | "encoding" => {
+            "line_break" | "version" | "tags" | "encoding" => {
                 return Err(args.fail(format!(
                     "the yaml.dump option {key}={} is not supported by mitorun yet",
                     py_repr(&value)
