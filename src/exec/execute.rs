@@ -631,6 +631,15 @@ impl<'a> TaskRun<'a> {
                 }
                 Ok(Value::Map(out))
             }
+            // An inline `!vault` argument reaches the action as its plaintext.
+            Value::Vault(ciphertext) => {
+                let no_secrets = crate::vault::Vault::new(Vec::new());
+                let vault = self.shared.factory.vault.as_deref().unwrap_or(&no_secrets);
+                vault
+                    .decrypt_to_string(ciphertext, "")
+                    .map(Value::Str)
+                    .map_err(|e| e.to_string())
+            }
             other => Ok(other.clone()),
         }
     }
@@ -1012,10 +1021,13 @@ impl<'a> TaskRun<'a> {
                 continue;
             }
             // Expressions that the action evaluates itself.
+            // set_fact keeps a `!vault` value encrypted, as ansible's
+            // EncryptedString stays one (`x is vault_encrypted`).
             let keep_raw = (short == "debug"
                 && name == "var"
                 && !matches!(raw, Value::Str(s) if crate::templating::render::is_template(s)))
-                || (short == "assert" && name == "that");
+                || (short == "assert" && name == "that")
+                || (short == "set_fact" && matches!(raw, Value::Vault(_)));
             if keep_raw {
                 out.insert(name.clone(), raw.clone());
                 continue;

@@ -7,6 +7,7 @@
 //! and report a variable that needs itself as ansible's recursion error.
 
 use super::bridge::to_jinja;
+use super::lookups::set_undefined_reason;
 use super::render::{Templar, is_template};
 use crate::value::{Map, Value};
 use crate::vault::Vault;
@@ -25,7 +26,8 @@ pub struct LazyVars {
     templar: Arc<Templar>,
     /// Decrypts `!vault` values when a template reads them.
     vault: Option<Arc<Vault>>,
-    cache: Mutex<HashMap<String, Jv>>,
+    /// Resolved values; an undefined one keeps why it is undefined.
+    cache: Mutex<HashMap<String, (Jv, Option<String>)>>,
     /// Names being resolved right now, to detect self-reference.
     resolving: Mutex<Vec<String>>,
 }
@@ -85,8 +87,8 @@ impl LazyVars {
             Value::Vault(ciphertext) => {
                 let no_secrets = Vault::new(Vec::new());
                 let vault = self.vault.as_deref().unwrap_or(&no_secrets);
-                match vault.decrypt_to_string(ciphertext, "") {
-                    Ok(plain) => Jv::from(plain),
+                match super::vaulted::decrypt(vault, ciphertext) {
+                    Ok(plain) => plain,
                     Err(e) => Jv::from(Error::new(ErrorKind::InvalidOperation, e.to_string())),
                 }
             }
@@ -105,8 +107,11 @@ impl Object for LazyVars {
         if let Some((_, object)) = self.objects.iter().find(|(n, _)| n == name) {
             return Some(object.clone());
         }
-        if let Some(hit) = self.cache.lock().ok()?.get(name) {
-            return Some(hit.clone());
+        if let Some((value, reason)) = self.cache.lock().ok()?.get(name) {
+            if let Some(reason) = reason {
+                set_undefined_reason(reason);
+            }
+            return Some(value.clone());
         }
         let Some(raw) = self.raw.get(name) else {
             return (name == "vars").then(|| Jv::from_dyn_object(Arc::clone(self)));
@@ -121,12 +126,31 @@ impl Object for LazyVars {
             }
             resolving.push(name.to_string());
         }
-        let value = self.resolve(raw);
+        let (value, reason) = match raw {
+            // A variable whose template reads an undefined value is itself
+            // undefined to ansible (`x is undefined`, `x | default(...)`
+            // work); using it fails with the inner cause.
+            Value::Str(s) if is_template(s) => {
+                let context = Jv::from_dyn_object(Arc::clone(self));
+                match self.templar.template_jinja_kind(s, &context) {
+                    Ok(v) => (v, None),
+                    Err((e, true)) => (Jv::UNDEFINED, Some(e.message)),
+                    Err((e, false)) => (
+                        Jv::from(Error::new(ErrorKind::InvalidOperation, e.message)),
+                        None,
+                    ),
+                }
+            }
+            _ => (self.resolve(raw), None),
+        };
         if let Ok(mut resolving) = self.resolving.lock() {
             resolving.retain(|n| n != name);
         }
+        if let Some(reason) = &reason {
+            set_undefined_reason(reason);
+        }
         if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(name.to_string(), value.clone());
+            cache.insert(name.to_string(), (value.clone(), reason));
         }
         Some(value)
     }

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod filters;
 pub mod lazy;
 pub mod lookups;
+pub mod macro_scope;
 pub mod methods;
 pub mod omit;
 pub mod passthrough;
@@ -16,6 +17,7 @@ pub mod printf;
 pub mod protomatter;
 pub mod render;
 pub mod tests;
+pub mod vaulted;
 
 use minijinja::Environment;
 use std::sync::Arc;

@@ -119,6 +119,16 @@ impl Templar {
         template_in_env(&self.env, text, context)
     }
 
+    /// [`Templar::template_jinja`], the error saying whether it is an
+    /// undefined value.
+    pub fn template_jinja_kind(
+        &self,
+        text: &str,
+        context: &Jv,
+    ) -> Result<Jv, (TemplateError, bool)> {
+        template_in_env_kind(&self.env, text, context)
+    }
+
     /// Evaluate a bare expression (as `when:` conditions are) to a value.
     pub fn evaluate(&self, expr: &str, context: &Jv) -> Result<Jv, TemplateError> {
         let env = &self.env;
@@ -128,13 +138,13 @@ impl Templar {
         let expr = rewritten.as_ref();
         let compiled = env
             .compile_expression(expr)
-            .map_err(|e| error(env, e, expr, expr, context))?;
+            .map_err(|e| error(env, &e, expr, expr, context))?;
         if let Some(message) = undefined_operand(env, &compiled, expr, context) {
             return Err(TemplateError { message });
         }
         compiled
             .eval(context)
-            .map_err(|e| error(env, e, expr, expr, context))
+            .map_err(|e| error(env, &e, expr, expr, context))
     }
 }
 
@@ -179,7 +189,10 @@ fn undefined_operand(
         })
         .collect();
     names.sort();
-    names.first().map(|name| format!("'{name}' is undefined"))
+    let name = names.first()?;
+    // A variable defined as a template reading an undefined value names
+    // that inner value, as ansible does.
+    Some(lookups::take_undefined_reason().unwrap_or_else(|| format!("'{name}' is undefined")))
 }
 
 /// Template `text` with `env` and `context` by the rules of [`Templar`]
@@ -240,7 +253,8 @@ pub(crate) fn template_file_text(
     context: &Jv,
 ) -> Result<Jv, (TemplateError, bool)> {
     let _render = ContextGuard::enter_template(context, text);
-    render_native_kind(env, text, context, true)
+    let text = super::macro_scope::enclose_template_names(text);
+    render_native_kind(env, text.as_ref(), context, true)
 }
 
 fn render_native_kind(
@@ -250,8 +264,15 @@ fn render_native_kind(
     check_operands: bool,
 ) -> Result<Jv, (TemplateError, bool)> {
     let fail = |e: minijinja::Error, source: &str| {
+        if let Some((inner, inner_source)) = included_error(env, &e) {
+            let is_undefined = inner.kind() == ErrorKind::UndefinedError;
+            return (
+                error(env, inner, &inner_source, &inner_source, context),
+                is_undefined,
+            );
+        }
         let is_undefined = e.kind() == ErrorKind::UndefinedError;
-        (error(env, e, source, text, context), is_undefined)
+        (error(env, &e, source, text, context), is_undefined)
     };
     if let Some(expr) = single_expression(env, text) {
         let compiled = env.compile_expression(expr).map_err(|e| fail(e, expr))?;
@@ -262,7 +283,7 @@ fn render_native_kind(
         if result.is_undefined() {
             // Printing it names where the undefined value came from.
             return Err(match env.render_str(text, context) {
-                Err(e) => (error(env, e, text, text, context), true),
+                Err(e) => (error(env, &e, text, text, context), true),
                 Ok(_) => (undefined(env, text, context), true),
             });
         }
@@ -275,6 +296,32 @@ fn render_native_kind(
         Some(native) if native.kind() != minijinja::value::ValueKind::String => Ok(native),
         _ => Ok(Jv::from(keep_trailing_newlines(text, rendered))),
     }
+}
+
+/// An error raised inside an included or imported template, with that
+/// template's text: Jinja2 reports it as the inner template's own error,
+/// where minijinja wraps it in "error in \"NAME\"".
+fn included_error<'e>(
+    env: &Environment,
+    e: &'e minijinja::Error,
+) -> Option<(&'e minijinja::Error, String)> {
+    let mut current = e;
+    let mut found = None;
+    while current.kind() == ErrorKind::BadInclude {
+        let Some(inner) =
+            std::error::Error::source(current).and_then(|s| s.downcast_ref::<minijinja::Error>())
+        else {
+            break;
+        };
+        found = Some(inner);
+        current = inner;
+    }
+    let inner = found?;
+    let source = inner
+        .name()
+        .and_then(|name| env.get_template(name).ok())
+        .map(|t| t.source().to_string())?;
+    Some((inner, source))
 }
 
 /// The first undefined value inside a list or dict (depth-limited: data
@@ -407,14 +454,14 @@ fn keep_trailing_newlines(template: &str, mut rendered: String) -> String {
 /// while templating `text`.
 fn error(
     env: &Environment,
-    e: minijinja::Error,
+    e: &minijinja::Error,
     source: &str,
     text: &str,
     context: &Jv,
 ) -> TemplateError {
     // Errors raised inside lazy variables and by plugins carry ansible's
     // text already.
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cause {
         if let Some(inner) = err.downcast_ref::<minijinja::Error>()
             && let Some(detail) = inner.detail()
@@ -428,7 +475,7 @@ fn error(
     if let Some(message) = lookups::take_undefined_reason() {
         return TemplateError { message };
     }
-    match super::errors::message(env, &e, source, context) {
+    match super::errors::message(env, e, source, context) {
         Some(message) => TemplateError { message },
         None => undefined(env, text, context),
     }
@@ -639,7 +686,8 @@ pub fn render_template_file(
                 .iter()
                 .map(|d| d.join(name))
                 .find(|p| p.is_file())
-                .and_then(|p| std::fs::read_to_string(p).ok()))
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .map(|text| super::macro_scope::enclose_template_names(&text).into_owned()))
         });
         template_file_text(&env, text, context).map_err(|(e, _)| e)?
     } else {

@@ -52,6 +52,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use context::set_undefined_reason;
 pub use context::{ContextGuard, is_undef_hint, take_undefined_reason};
 
 use crate::config::Config;

@@ -18,6 +18,7 @@ use super::{Call, Failure};
 use crate::pypath;
 use crate::templating::filters::math::py;
 use crate::templating::lazy::RECURSION_MESSAGE;
+use crate::templating::macro_scope;
 use crate::templating::render::template_file_text;
 use indexmap::IndexMap;
 use minijinja::value::{Value as Jv, ValueKind};
@@ -117,9 +118,11 @@ fn include_loader(
         for dir in &dirs {
             let path = pypath::join(&[dir, name]);
             if std::path::Path::new(&path).is_file() {
-                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
-                });
+                return std::fs::read_to_string(&path)
+                    .map(|text| Some(macro_scope::enclose_template_names(&text).into_owned()))
+                    .map_err(|e| {
+                        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+                    });
             }
         }
         Ok(None)

@@ -231,7 +231,9 @@ pub fn register(env: &mut Environment<'static>) {
     // Vault.
     add_test(env, "vault_encrypted", |v, r, k| {
         no_args(&v, &r, &k, "vault_encrypted")?;
-        Ok(v.kind() == ValueKind::String && is_vault_text(v.as_str().unwrap_or_default()))
+        // Only a value decrypted from `!vault` (ansible's EncryptedString);
+        // ciphertext in a plain string is just text.
+        Ok(crate::templating::vaulted::is_decrypted(&v))
     });
     add_test(env, "vaulted_file", files::vaulted_file);
 
@@ -577,15 +579,6 @@ fn truthy(value: Value, rest: Rest<Value>, kwargs: Kwargs, name: &str) -> Result
         return Ok(b);
     }
     Ok(py::truthy(&value))
-}
-
-/// `VaultLib.is_encrypted`: ASCII text starting with the vault header.
-///
-/// ansible only reports `!vault` values (EncryptedString) as encrypted;
-/// our bridge hands those to templates as their ciphertext, so ciphertext
-/// text is what identifies them here.
-fn is_vault_text(text: &str) -> bool {
-    text.is_ascii() && text.starts_with("$ANSIBLE_VAULT")
 }
 
 fn subset(value: Value, rest: Rest<Value>, kwargs: Kwargs, superset: bool) -> Result<bool, Error> {

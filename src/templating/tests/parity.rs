@@ -18,11 +18,6 @@ const CASES: &str = include_str!("ref_cases.json");
 /// Expressions whose result deliberately differs from ansible's.
 const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
     (
-        "vault_text is vault_encrypted",
-        "ansible only reports `!vault` values (EncryptedString) as encrypted; our bridge hands \
-         those to templates as ciphertext text, so vault text is what the test recognises",
-    ),
-    (
         "'a-a' is search(word_re)",
         "backreferences: the `regex` crate has none, so patterns using them are errors",
     ),
