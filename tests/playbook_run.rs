@@ -255,6 +255,46 @@ fn playbooks_print_what_ansible_prints() {
     run_cases(cases);
 }
 
+/// A project with its own Python filter, test and lookup plugins (beside
+/// the playbook and in a role), kept in its own directory so the other
+/// golden playbooks run without them, as they would in their own projects.
+#[test]
+fn project_python_plugins_print_what_ansible_prints() {
+    let dir = fixtures().join("python_plugins");
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(&dir)
+        .expect("fixtures/run/python_plugins")
+        .flatten()
+    {
+        let path = entry.path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if !name.ends_with(".yml") || filter().is_some_and(|f| !name.contains(&f)) {
+            continue;
+        }
+        let mut args = vec!["-i".to_string(), "../inventory.ini".to_string()];
+        args.extend(header_args(&path));
+        args.push(name.clone());
+        cases.push(Case {
+            name: format!("python_plugins/{name}"),
+            dir: dir.clone(),
+            args,
+            env: header_env(&path),
+            stdin: None,
+        });
+    }
+    assert!(
+        filter().is_some() || !cases.is_empty(),
+        "fixtures/run/python_plugins holds no playbooks"
+    );
+    run_cases(cases);
+}
+
 /// A YAML double-quoted scalar holding `text`.
 fn yaml_quoted(text: &str) -> String {
     let mut out = String::from("\"");

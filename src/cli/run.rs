@@ -236,6 +236,52 @@ fn module_runner(
     }
 }
 
+/// The project's own Python filter/test/lookup plugins, loaded in a
+/// controller-local worker when there are any (a warning and none when
+/// the worker cannot start).
+fn python_plugins(
+    config: &Config,
+    playbooks: &[Playbook],
+) -> Option<Arc<crate::templating::python_plugins::PythonPlugins>> {
+    use crate::templating::python_plugins::{PluginDirs, PythonPlugins};
+    let configured = PluginDirs {
+        filter: config.paths("DEFAULT_FILTER_PLUGIN_PATH"),
+        test: config.paths("DEFAULT_TEST_PLUGIN_PATH"),
+        lookup: config.paths("DEFAULT_LOOKUP_PLUGIN_PATH"),
+    };
+    let dirs = crate::exec::plugin_worker::plugin_dirs(
+        playbooks,
+        &configured,
+        &config.paths("DEFAULT_ROLES_PATH"),
+    );
+    if !dirs.has_python() {
+        return None;
+    }
+    let mut pythons = vec![super::setup::controller_python()];
+    if !pythons.iter().any(|p| p == "/usr/bin/python3") {
+        pythons.push("/usr/bin/python3".into());
+    }
+    let worker = match crate::exec::plugin_worker::LocalPluginWorker::new(pythons) {
+        Ok(worker) => Arc::new(worker),
+        Err(e) => {
+            super::display::warning(&format!("cannot run the project's Python plugins: {e}"));
+            return None;
+        }
+    };
+    match PythonPlugins::load(&dirs, worker) {
+        Ok(plugins) => {
+            for skipped in &plugins.skipped {
+                super::display::warning(&format!("Skipping plugin ({skipped})"));
+            }
+            Some(Arc::new(plugins))
+        }
+        Err(e) => {
+            super::display::warning(&format!("cannot run the project's Python plugins: {e}"));
+            None
+        }
+    }
+}
+
 pub fn run_playbooks(
     playbooks: &[Playbook],
     inventory: &mut InventoryData,
@@ -272,11 +318,12 @@ pub fn run_playbooks(
         }
     }
     let store = Arc::new(store);
-    let services = crate::templating::lookups::LookupServices::new(
+    let mut services = crate::templating::lookups::LookupServices::new(
         Some(Arc::clone(ctx.vault)),
         Some(Arc::new(config.clone())),
         playbook_dir.clone(),
     );
+    services.python = python_plugins(config, playbooks);
     let templar = Arc::new(Templar::with_services(Arc::new(services)));
     let factory = ContextFactory {
         store,

@@ -1383,10 +1383,21 @@ pub(super) fn add_output_lines(result: &mut Map) {
         if result.contains_key(lines_key) {
             continue;
         }
-        if let Some(text) = result.get(text_key).and_then(Value::as_str) {
+        let Some(source) = result.get(text_key) else {
+            continue;
+        };
+        // Lines of untrusted output stay untrusted (never templated).
+        let untrusted = matches!(source, Value::Unsafe(_));
+        if let Some(text) = source.as_str() {
             let lines = python_splitlines(text)
                 .into_iter()
-                .map(Value::str)
+                .map(|line| {
+                    if untrusted {
+                        Value::Unsafe(line.to_string())
+                    } else {
+                        Value::str(line)
+                    }
+                })
                 .collect();
             result.insert(lines_key.to_string(), Value::List(lines));
         }

@@ -32,6 +32,7 @@ pub mod live_inventory;
 pub mod meta;
 pub mod package;
 pub mod playbook;
+pub mod plugin_worker;
 pub mod remote;
 pub mod report;
 pub mod scope;

@@ -31,7 +31,11 @@ pub fn message(env: &Environment<'_>, e: &Error, source: &str, context: &Jv) -> 
         ),
         ErrorKind::UnknownTest => format!(
             "Syntax error in template: No test named '{}'.",
-            between(detail, "test ", " is unknown")
+            if detail.is_empty() {
+                dispatched_test_name(env, source).unwrap_or_default()
+            } else {
+                between(detail, "test ", " is unknown").to_string()
+            }
         ),
         // Jinja2 looks functions up as variables.
         ErrorKind::UnknownFunction => {
@@ -44,6 +48,27 @@ pub fn message(env: &Environment<'_>, e: &Error, source: &str, context: &Jv) -> 
         }
         kind if detail.is_empty() => kind.to_string(),
         _ => detail.to_string(),
+    })
+}
+
+/// The unknown test a `select`/`reject`/`selectattr`/`rejectattr` call in
+/// `source` names (minijinja's error for a test looked up at run time
+/// carries no name).
+fn dispatched_test_name(env: &Environment<'_>, source: &str) -> Option<String> {
+    static CALLS: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?:select|reject)\(\s*(?:'([^']*)'|"([^"]*)")|(?:selectattr|rejectattr)\(\s*(?:'[^']*'|"[^"]*")\s*,\s*(?:'([^']*)'|"([^"]*)")"#,
+        )
+        .ok()
+    });
+    let calls = CALLS.as_ref()?;
+    // The first named test that does not evaluate is the unknown one.
+    calls.captures_iter(source).find_map(|c| {
+        let name = (1..=4).find_map(|i| c.get(i))?.as_str();
+        let known = env
+            .compile_expression(&format!("none is {name}"))
+            .is_ok_and(|test| test.eval(()).is_ok());
+        (!known).then(|| name.to_string())
     })
 }
 

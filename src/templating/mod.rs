@@ -15,6 +15,7 @@ pub mod passthrough;
 pub mod percent;
 pub mod printf;
 pub mod protomatter;
+pub mod python_plugins;
 pub mod render;
 pub mod tests;
 pub mod vaulted;

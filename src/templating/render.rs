@@ -63,6 +63,9 @@ impl Templar {
     pub fn with_services(services: Arc<LookupServices>) -> Templar {
         let mut env = super::environment();
         lookups::register(&mut env, Arc::clone(&services));
+        if let Some(python) = &services.python {
+            python.register(&mut env);
+        }
         // Debug mode makes minijinja name the expression that produced an
         // undefined value, which ansible's messages need (errors.rs).
         env.set_debug(true);

@@ -65,6 +65,10 @@ const UNARCHIVE_FILE: &str = include_str!("agent/native_unarchive.py");
 /// is called (few connections use any of them).
 const MISC_FILE: &str = include_str!("agent/native_misc.py");
 
+/// The runner of a project's Python filter, test and lookup plugins, only
+/// ever sent to the controller-local agent that runs them.
+const PLUGINS_FILE: &str = include_str!("agent/native_plugins.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -147,6 +151,11 @@ pub fn apt_source() -> String {
 /// modules' source (see MISC_FILE).
 pub fn misc_source() -> &'static str {
     MISC_FILE
+}
+
+/// The project Python plugin runner's source (see PLUGINS_FILE).
+pub fn plugins_source() -> &'static str {
+    PLUGINS_FILE
 }
 
 /// zlib(agent source), computed once per process.

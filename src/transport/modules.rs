@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 29] = [
+pub const NATIVE: [&str; 30] = [
     "ping",
     "command",
     "shell",
@@ -94,7 +94,13 @@ pub const NATIVE: [&str; 29] = [
     "package_facts",
     "debconf",
     "validate_argument_spec",
+    // A project's Python filter/test/lookup plugins, for the
+    // controller-local agent (`templating::python_plugins`).
+    PYTHON_PLUGIN_MODULE,
 ];
+
+/// The native module that runs a project's Python plugins.
+pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
 
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
@@ -126,6 +132,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static APT: OnceLock<CodeItem> = OnceLock::new();
     static UNARCHIVE: OnceLock<CodeItem> = OnceLock::new();
     static MISC: OnceLock<CodeItem> = OnceLock::new();
+    static PLUGINS: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
@@ -139,6 +146,9 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
                 super::bootstrap::misc_source().to_string()
             })
         }
+        PYTHON_PLUGIN_MODULE => (&PLUGINS, "plugins", || {
+            super::bootstrap::plugins_source().to_string()
+        }),
         _ => return None,
     };
     let code = cell.get_or_init(|| {

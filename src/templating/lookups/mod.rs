@@ -78,6 +78,8 @@ pub struct LookupServices {
     /// The loader's base directory (the playbook's directory): the last
     /// place files are searched, and the working directory of `pipe`.
     pub base_dir: PathBuf,
+    /// The project's own Python plugins, when it has any.
+    pub python: Option<Arc<super::python_plugins::PythonPlugins>>,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -98,6 +100,7 @@ impl LookupServices {
             vault,
             config,
             base_dir,
+            python: None,
             warnings: Mutex::new(Vec::new()),
         }
     }
@@ -324,6 +327,23 @@ fn call_global(
     })
 }
 
+/// The variables a Python lookup's `run` receives: every variable that
+/// resolves (ansible hands over its lazy variable dict), except the
+/// other hosts' variables, which are left out to keep each call small.
+fn python_variables(call: &Call) -> crate::value::Map {
+    let mut out = crate::value::Map::new();
+    for name in call.vars.names() {
+        if matches!(name.as_str(), "hostvars" | "vars") {
+            continue;
+        }
+        if let Some(value) = call.vars.get(&name) {
+            let value = from_jinja(&value);
+            out.insert(name, value);
+        }
+    }
+    out
+}
+
 /// ansible's `_invoke_lookup`: find the lookup, short-circuit undefined
 /// arguments, template string terms that hold templates (ansible does
 /// this for constant strings, with a deprecation warning), run it, and
@@ -351,12 +371,20 @@ fn invoke(
             ),
         });
     };
-    let plugin = find_plugin(name_text).ok_or_else(|| LookupError::NotFound {
-        name: shown_name.clone(),
-    })?;
+    let python = services
+        .python
+        .as_ref()
+        .and_then(|p| p.lookup_path(name_text).map(|path| (p, path)));
+    let builtin = find_plugin(name_text);
+    if python.is_none() && builtin.is_none() {
+        return Err(LookupError::NotFound {
+            name: shown_name.clone(),
+        });
+    }
+    let accepts_undefined = python.is_none() && builtin.is_some_and(|p| p.accepts_undefined);
     // ansible returns the first undefined argument instead of running a
     // lookup that does not handle them.
-    if !plugin.accepts_undefined && terms.iter().chain(kwargs.values()).any(Jv::is_undefined) {
+    if !accepts_undefined && terms.iter().chain(kwargs.values()).any(Jv::is_undefined) {
         return Ok(Jv::UNDEFINED);
     }
     let wantlist = kwargs
@@ -372,8 +400,40 @@ fn invoke(
         env,
         with_action,
     };
-    let outcome =
-        template_terms(&call, terms).and_then(|terms| (plugin.run)(&call, terms, &kwargs));
+    let outcome = match (python, builtin) {
+        (Some((plugins, path)), _) => {
+            let short = name_text
+                .strip_prefix("ansible.legacy.")
+                .unwrap_or(name_text);
+            match template_terms(&call, terms) {
+                Err(message) => Err(message),
+                Ok(terms) => {
+                    use super::python_plugins::LookupFailure;
+                    let options: crate::value::Map = kwargs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), from_jinja(v)))
+                        .collect();
+                    let terms = terms.iter().map(from_jinja).collect();
+                    match plugins.lookup(short, path, terms, options, python_variables(&call)) {
+                        Ok(values) => Ok(values.iter().map(super::bridge::to_jinja).collect()),
+                        Err(LookupFailure::Load(reason)) => {
+                            return Err(LookupError::LoadFailed {
+                                name: shown_name,
+                                reason,
+                            });
+                        }
+                        Err(LookupFailure::Failed(message) | LookupFailure::Worker(message)) => {
+                            Err(message)
+                        }
+                    }
+                }
+            }
+        }
+        (None, Some(plugin)) => {
+            template_terms(&call, terms).and_then(|terms| (plugin.run)(&call, terms, &kwargs))
+        }
+        (None, None) => return Err(LookupError::NotFound { name: shown_name }),
+    };
     let results = match outcome {
         Ok(results) => results,
         Err(message) => {

@@ -1,0 +1,180 @@
+//! The controller-side Python worker that runs a project's own filter,
+//! test and lookup plugins (`templating::python_plugins`): mitorun's agent,
+//! started locally on first use over the local connection, kept for the
+//! whole run, with its own small runtime so template code (plain threads)
+//! can call it synchronously.
+
+use crate::playbook::model::{BlockKind, Item, Playbook, Role};
+use crate::templating::python_plugins::{PluginDirs, PluginWorker};
+use crate::transport::modules::PYTHON_PLUGIN_MODULE;
+use crate::transport::{ConnectionSpec, Context, ModuleCall, Pool, PoolOptions};
+use crate::value::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+pub struct LocalPluginWorker {
+    runtime: tokio::runtime::Runtime,
+    pool: Pool,
+    /// Interpreters to try, in order (the first that starts is kept).
+    pythons: Vec<String>,
+    context: Mutex<Option<Context>>,
+}
+
+impl LocalPluginWorker {
+    pub fn new(pythons: Vec<String>) -> std::io::Result<LocalPluginWorker> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let pool = {
+            let _guard = runtime.enter();
+            Pool::new(PoolOptions::default())
+        };
+        Ok(LocalPluginWorker {
+            runtime,
+            pool,
+            pythons,
+            context: Mutex::new(None),
+        })
+    }
+
+    async fn connect(&self) -> Result<Context, String> {
+        if let Ok(slot) = self.context.lock()
+            && let Some(context) = slot.as_ref()
+            && context.is_alive()
+        {
+            return Ok(context.clone());
+        }
+        let mut last = String::from("no Python interpreter to try");
+        for python in &self.pythons {
+            let mut vars = Map::new();
+            vars.insert("ansible_connection".into(), Value::str("local"));
+            vars.insert("ansible_python_interpreter".into(), Value::str(python));
+            let spec = ConnectionSpec::from_vars("localhost", &vars).map_err(|e| e.to_string())?;
+            match self.pool.context(&spec).await {
+                Ok(context) => {
+                    if let Ok(mut slot) = self.context.lock() {
+                        *slot = Some(context.clone());
+                    }
+                    return Ok(context);
+                }
+                Err(u) => last = u.msg,
+            }
+        }
+        Err(format!(
+            "cannot start Python for the project's plugins: {last}"
+        ))
+    }
+
+    async fn call_async(&self, args: Map) -> Result<Map, String> {
+        let context = self.connect().await?;
+        let mut call = ModuleCall::new(PYTHON_PLUGIN_MODULE, args);
+        call.no_log = true;
+        context
+            .run_module(call)
+            .await
+            .map_err(|e| format!("the Python plugin worker failed: {e}"))
+    }
+}
+
+impl PluginWorker for LocalPluginWorker {
+    fn call(&self, args: Map) -> Result<Map, String> {
+        // A thread already inside a runtime cannot block on another one.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return std::thread::scope(|scope| {
+                scope
+                    .spawn(|| self.runtime.block_on(self.call_async(args)))
+                    .join()
+                    .unwrap_or_else(|_| Err("the Python plugin worker panicked".into()))
+            });
+        }
+        self.runtime.block_on(self.call_async(args))
+    }
+}
+
+impl Drop for LocalPluginWorker {
+    fn drop(&mut self) {
+        // The agent exits with its connection; stop it cleanly when this
+        // thread may block (it is not inside another runtime).
+        if tokio::runtime::Handle::try_current().is_err() {
+            self.runtime.block_on(self.pool.shutdown());
+        }
+    }
+}
+
+/// Where a run's Python plugins may be: the configured plugin paths, the
+/// directory of each playbook and play, each role the playbooks use, and
+/// every role under the role search path (include_role may load any).
+pub fn plugin_dirs(
+    playbooks: &[Playbook],
+    configured: &PluginDirs,
+    roles_path: &[PathBuf],
+) -> PluginDirs {
+    let mut dirs = configured.clone();
+    let mut role_bases: Vec<PathBuf> = roles_path.to_vec();
+    for playbook in playbooks {
+        if let Some(dir) = playbook.path.parent() {
+            let dir = absolute(dir);
+            dirs.add_adjacent(&dir);
+            role_bases.push(dir.join("roles"));
+        }
+        for play in &playbook.plays {
+            dirs.add_adjacent(&play.basedir);
+            if let Some(included) = &play.included_path {
+                dirs.add_adjacent(included);
+            }
+            for role in &play.roles {
+                add_role(&mut dirs, role);
+            }
+            for items in [
+                &play.pre_tasks,
+                &play.tasks,
+                &play.post_tasks,
+                &play.handlers,
+            ] {
+                add_item_roles(&mut dirs, items);
+            }
+        }
+    }
+    for base in role_bases {
+        let Ok(entries) = std::fs::read_dir(&base) else {
+            continue;
+        };
+        let mut roles: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        roles.sort();
+        for role in roles {
+            dirs.add_adjacent(&role);
+        }
+    }
+    dirs
+}
+
+fn absolute(dir: &Path) -> PathBuf {
+    PathBuf::from(crate::pypath::abspath(&dir.to_string_lossy()))
+}
+
+fn add_role(dirs: &mut PluginDirs, role: &Role) {
+    dirs.add_adjacent(&role.path);
+    for dependency in &role.dependencies {
+        add_role(dirs, dependency);
+    }
+    add_item_roles(dirs, &role.tasks);
+    add_item_roles(dirs, &role.handlers);
+}
+
+fn add_item_roles(dirs: &mut PluginDirs, items: &[Item]) {
+    for item in items {
+        if let Item::Block(block) = item {
+            if let BlockKind::Role(info) = &block.kind {
+                dirs.add_adjacent(&info.path);
+            }
+            for list in [&block.block, &block.rescue, &block.always] {
+                add_item_roles(dirs, list);
+            }
+        }
+    }
+}
