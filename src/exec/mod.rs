@@ -31,6 +31,7 @@ pub mod inventory_actions;
 pub mod live_inventory;
 pub mod meta;
 pub mod package;
+pub mod service;
 pub mod playbook;
 pub mod remote;
 pub mod report;

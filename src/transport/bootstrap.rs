@@ -65,6 +65,11 @@ const UNARCHIVE_FILE: &str = include_str!("agent/native_unarchive.py");
 /// is called (few connections use any of them).
 const MISC_FILE: &str = include_str!("agent/native_misc.py");
 
+/// The native `service`, `systemd`/`systemd_service`, `sysvinit` and
+/// `service_facts` modules, run in the agent's namespace when the first of
+/// them is called (most connections manage no services).
+const SERVICE_FILE: &str = include_str!("agent/native_service.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -147,6 +152,11 @@ pub fn apt_source() -> String {
 /// modules' source (see MISC_FILE).
 pub fn misc_source() -> &'static str {
     MISC_FILE
+}
+
+/// The native service modules' source (see SERVICE_FILE).
+pub fn service_source() -> &'static str {
+    SERVICE_FILE
 }
 
 /// zlib(agent source), computed once per process.
