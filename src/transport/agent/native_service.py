@@ -960,18 +960,20 @@ SYSVINIT_TOOLS = ("chkconfig", "update-rc.d", "insserv", "service")
 
 
 def sysvinit_is_started(sm, p, name, script, location):
-    """Whether the service runs, and whether that could be told (pattern,
-    status output, status code, ps)."""
+    """Whether the service runs, whether that could be told (pattern,
+    status output, status code, ps), and the status command's rc, stdout
+    and stderr (ansible's module reports them as the enable step's when
+    no enable tool runs)."""
     if p["pattern"]:
         started = svc_get_ps(sm, p["pattern"])
-        return started, started
+        return started, started, (0, "", "")
     if location.get("service"):
         cmd = "%s %s status" % (location["service"], name)
     elif script:
         cmd = "%s status" % script
     else:
         sm.fail("Unable to determine service status")
-    rc, out, _err = sm.run(cmd)
+    rc, out, err = sm.run(cmd)
     started = worked = False
     if rc != -1:
         if name == "iptables" and "ACCEPT" in out:
@@ -996,12 +998,12 @@ def sysvinit_is_started(sm, p, name, script, location):
         elif svc_get_ps(sm, name):
             started = worked = True
             sm.warn("Used ps output to match service name and determine it is up, this is very unreliable")
-    return started, worked
+    return started, worked, (rc, out, err)
 
 
-def sysvinit_enable(sm, p, name, location, runlevel_status, result):
+def sysvinit_enable(sm, p, name, location, runlevel_status, result, last_run):
     enabled, runlevels = p["enabled"], p["runlevels"]
-    rc, out, err = 0, "", ""
+    rc, out, err = last_run
     update_rc_d, chkconfig = location.get("update-rc.d"), location.get("chkconfig")
     if runlevels:
         result["status"]["enabled"]["runlevels"] = runlevels
@@ -1057,12 +1059,12 @@ def sysvinit_body(sm, p):
             runlevel_status.setdefault(rl, {})["enabled"] = svc_sysv_is_enabled(name, runlevel=rl)
     else:
         runlevel_status["enabled"] = svc_sysv_is_enabled(name)
-    is_started, worked = sysvinit_is_started(sm, p, name, script, location)
+    is_started, worked, last_run = sysvinit_is_started(sm, p, name, script, location)
     if not worked:
         sm.warn("Unable to determine if service is up, assuming it is down")
 
     result["status"]["enabled"] = {"changed": False, "rc": None, "stdout": None, "stderr": None}
-    sysvinit_enable(sm, p, name, location, runlevel_status, result)
+    sysvinit_enable(sm, p, name, location, runlevel_status, result, last_run)
 
     state = p["state"]
     entry = result["status"].setdefault(state, {})
