@@ -141,7 +141,11 @@ struct ServiceGuard(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
 
 static SERVICES_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Killed daemons stay in the process table until pid 1 reaps them (a
+/// container's init may take a while), and `ps` shows a zombie's name: the
+/// next run's `pattern` would find it, so the guard waits them out.
 const CLEAN: &str = r#"for p in /run/mrts/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+i=0; while ps -eo comm= | grep -q '^mrts_' && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 rm -f /etc/rc?.d/*mrts_* /etc/init.d/mrts_*
 rm -rf /run/mrts
 find /etc/systemd -name '*mrts_*' -exec rm -f {} + 2>/dev/null
@@ -193,11 +197,13 @@ impl Drop for ServiceGuard {
     }
 }
 
-/// The end state: which daemons run, each script's calls, rc?.d links,
-/// systemd links and units.
+/// The end state: which daemons run, each script's calls other than
+/// `status` (other sessions on the machine may ask every init script for
+/// its status at any time: `service --status-all`), rc?.d links, systemd
+/// links and units.
 const PROBE: &str = r#"cd /run/mrts 2>/dev/null || exit 0
 for p in *.pid; do [ -f "$p" ] || continue; if kill -0 "$(cat "$p")" 2>/dev/null; then echo "$p running"; else echo "$p stale"; fi; done
-for l in *.log; do [ -f "$l" ] || continue; echo "$l:"; sed 's/^/  /' "$l"; done
+for l in *.log; do [ -f "$l" ] || continue; grep -v '^status$' "$l" | sed "s/^/$l: /"; done
 ls -d /etc/rc?.d/*mrts_* 2>/dev/null
 find /etc/systemd -name '*mrts_*' -printf '%p -> %l\n' | sort"#;
 
