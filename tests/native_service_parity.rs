@@ -78,9 +78,7 @@ fn init_script(name: &str, status: Status, broken: bool) -> String {
         Status::Verbose => format!(
             "echo \"{name} status report\"; echo \"pid file: $PIDFILE\"\n    if running; then echo active; exit 0; else echo inactive; exit 3; fi"
         ),
-        Status::Missing => {
-            "echo \"Usage: $0 {start|stop|restart|reload}\" >&2; exit 2".to_string()
-        }
+        Status::Missing => "echo \"Usage: $0 {start|stop|restart|reload}\" >&2; exit 2".to_string(),
     };
     let start_failure = if broken {
         format!("echo \"cannot start {name}: no configuration\" >&2; exit 1")
@@ -284,7 +282,10 @@ async fn run_cases(cases: Vec<Case>) {
 async fn run_cases_on(connection: &[(&str, &str)], cases: Vec<Case>) {
     let _guard = ServiceGuard::take();
     let pool = ref_pool();
-    let ctx = pool.context(&local_spec(connection)).await.expect("connect");
+    let ctx = pool
+        .context(&local_spec(connection))
+        .await
+        .expect("connect");
     let mut failures = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         eprintln!("parity case {i}: {} {:?}", case.module, case.args);
@@ -324,12 +325,12 @@ const STOPPED: &str = "true";
 const RUNNING: &str = "/etc/init.d/mrts_lsb start >/dev/null";
 const ALL_RUNNING: &str = "for s in mrts_lsb mrts_quiet mrts_verbose mrts_nostatus; do /etc/init.d/$s start >/dev/null; done";
 const ENABLED: &str = "update-rc.d mrts_lsb defaults >/dev/null 2>&1";
-const DISABLED: &str = "update-rc.d mrts_lsb defaults >/dev/null 2>&1 && update-rc.d mrts_lsb disable >/dev/null 2>&1";
+const DISABLED: &str =
+    "update-rc.d mrts_lsb defaults >/dev/null 2>&1 && update-rc.d mrts_lsb disable >/dev/null 2>&1";
 const RUNNING_ENABLED: &str =
     "/etc/init.d/mrts_lsb start >/dev/null && update-rc.d mrts_lsb defaults >/dev/null 2>&1";
 const UNIT_ENABLED: &str = "mkdir -p /etc/systemd/system/multi-user.target.wants && ln -s /etc/systemd/system/mrts_unit.service /etc/systemd/system/multi-user.target.wants/mrts_unit.service";
-const UNIT_MASKED: &str =
-    "rm /etc/systemd/system/mrts_unit.service && ln -s /dev/null /etc/systemd/system/mrts_unit.service";
+const UNIT_MASKED: &str = "rm /etc/systemd/system/mrts_unit.service && ln -s /dev/null /etc/systemd/system/mrts_unit.service";
 const LSB_MASKED: &str = "ln -s /dev/null /etc/systemd/system/mrts_lsb.service";
 
 fn name(n: &str) -> (&'static str, Value) {
@@ -358,15 +359,27 @@ fn service_cases() -> Vec<Case> {
         svc(RUNNING, vec![name("mrts_lsb"), state("started")]),
         svc(
             RUNNING,
-            vec![name("mrts_lsb"), ("pattern", s("mrts_lsbd")), state("started")],
+            vec![
+                name("mrts_lsb"),
+                ("pattern", s("mrts_lsbd")),
+                state("started"),
+            ],
         ),
         svc(
             STOPPED,
-            vec![name("mrts_lsb"), ("pattern", s("mrts_lsbd")), state("started")],
+            vec![
+                name("mrts_lsb"),
+                ("pattern", s("mrts_lsbd")),
+                state("started"),
+            ],
         ),
         svc(
             RUNNING,
-            vec![name("mrts_lsb"), ("pattern", s("mrts_lsbd")), state("stopped")],
+            vec![
+                name("mrts_lsb"),
+                ("pattern", s("mrts_lsbd")),
+                state("stopped"),
+            ],
         )
         .check(),
         svc(RUNNING, vec![name("mrts_lsb"), state("restarted")]),
@@ -401,7 +414,11 @@ fn service_cases() -> Vec<Case> {
         // arguments reach the script (`args` is the alias)
         svc(
             STOPPED,
-            vec![name("mrts_lsb"), state("started"), ("arguments", s("--fast -x"))],
+            vec![
+                name("mrts_lsb"),
+                state("started"),
+                ("arguments", s("--fast -x")),
+            ],
         ),
         svc(
             RUNNING,
@@ -428,12 +445,19 @@ fn service_cases() -> Vec<Case> {
         svc(STOPPED, vec![state("started")]),
         svc(STOPPED, vec![name("mrts_lsb"), state("running")]),
         svc(STOPPED, vec![name("mrts_lsb"), ("enabled", s("maybe"))]),
-        svc(STOPPED, vec![name("mrts_lsb"), state("started"), ("use", s("sysvinit"))]),
+        svc(
+            STOPPED,
+            vec![name("mrts_lsb"), state("started"), ("use", s("sysvinit"))],
+        ),
     ];
     // a pattern nothing matches
     cases.push(svc(
         RUNNING,
-        vec![name("mrts_lsb"), ("pattern", s("no-such-process-mrts")), state("stopped")],
+        vec![
+            name("mrts_lsb"),
+            ("pattern", s("no-such-process-mrts")),
+            state("stopped"),
+        ],
     ));
     cases
 }
@@ -488,15 +512,27 @@ fn sysvinit_cases() -> Vec<Case> {
         ),
         sysv(
             STOPPED,
-            vec![name("mrts_lsb"), state("started"), ("pattern", s("mrts_lsbd"))],
+            vec![
+                name("mrts_lsb"),
+                state("started"),
+                ("pattern", s("mrts_lsbd")),
+            ],
         ),
         sysv(
             RUNNING,
-            vec![name("mrts_lsb"), state("stopped"), ("pattern", s("mrts_lsbd"))],
+            vec![
+                name("mrts_lsb"),
+                state("stopped"),
+                ("pattern", s("mrts_lsbd")),
+            ],
         ),
         sysv(
             STOPPED,
-            vec![name("mrts_lsb"), state("started"), ("arguments", s("one two"))],
+            vec![
+                name("mrts_lsb"),
+                state("started"),
+                ("arguments", s("one two")),
+            ],
         ),
         sysv(
             STOPPED,
@@ -509,7 +545,10 @@ fn sysvinit_cases() -> Vec<Case> {
         sysv(STOPPED, vec![name("mrts_broken"), state("started")]),
         sysv(STOPPED, vec![name("nonexisting"), state("started")]),
         sysv(STOPPED, vec![name("mrts_lsb")]),
-        sysv(STOPPED, vec![name("/etc/init.d/mrts_lsb"), state("started")]),
+        sysv(
+            STOPPED,
+            vec![name("/etc/init.d/mrts_lsb"), state("started")],
+        ),
     ]
 }
 
@@ -520,7 +559,10 @@ fn systemd_cases(module: &'static str) -> Vec<Case> {
         // (systemctl hands that to update-rc.d)
         sd(STOPPED, vec![name("mrts_unit"), ("enabled", T)]),
         sd(UNIT_ENABLED, vec![name("mrts_unit"), ("enabled", T)]),
-        sd(UNIT_ENABLED, vec![name("mrts_unit.service"), ("enabled", F)]),
+        sd(
+            UNIT_ENABLED,
+            vec![name("mrts_unit.service"), ("enabled", F)],
+        ),
         sd(STOPPED, vec![name("mrts_unit"), ("enabled", T)]).check(),
         sd(STOPPED, vec![name("mrts_lsb"), ("enabled", T)]),
         sd(ENABLED, vec![name("mrts_lsb"), ("enabled", T)]),
@@ -534,7 +576,12 @@ fn systemd_cases(module: &'static str) -> Vec<Case> {
         sd(LSB_MASKED, vec![name("mrts_lsb"), ("masked", F)]),
         sd(
             STOPPED,
-            vec![name("mrts_unit"), ("masked", T), ("no_block", T), ("force", T)],
+            vec![
+                name("mrts_unit"),
+                ("masked", T),
+                ("no_block", T),
+                ("force", T),
+            ],
         ),
         sd(
             UNIT_MASKED,
@@ -557,7 +604,10 @@ fn systemd_cases(module: &'static str) -> Vec<Case> {
         // units systemd does not know, user scope
         sd(STOPPED, vec![name("nonexisting"), ("enabled", T)]),
         sd(STOPPED, vec![name("nonexisting"), ("masked", T)]),
-        sd(STOPPED, vec![name("mrts_unit"), state("started"), ("scope", s("user"))]),
+        sd(
+            STOPPED,
+            vec![name("mrts_unit"), state("started"), ("scope", s("user"))],
+        ),
         sd(
             STOPPED,
             vec![name("mrts_unit"), ("enabled", T), ("scope", s("global"))],
@@ -567,7 +617,10 @@ fn systemd_cases(module: &'static str) -> Vec<Case> {
         sd(STOPPED, vec![name("mrts_[ab]"), ("enabled", T)]),
         sd(STOPPED, vec![state("started")]),
         sd(STOPPED, vec![name("mrts_unit")]),
-        sd(STOPPED, vec![name("mrts_unit"), ("scope", s("site")), ("enabled", T)]),
+        sd(
+            STOPPED,
+            vec![name("mrts_unit"), ("scope", s("site")), ("enabled", T)],
+        ),
     ]
 }
 
@@ -638,7 +691,11 @@ async fn service_matches_ansible_core_on_a_systemd_host() {
         svc(vec![name("mrts_unit"), ("enabled", F)]).check(),
         svc(vec![name("nonexisting"), ("enabled", T)]),
         case("service_facts", STOPPED, vec![]),
-        case("systemd", STOPPED, vec![name("mrts_unit"), state("started")]),
+        case(
+            "systemd",
+            STOPPED,
+            vec![name("mrts_unit"), state("started")],
+        ),
     ];
     run_cases_on(&[("ansible_python_interpreter", python)], cases).await;
 }
@@ -674,11 +731,16 @@ async fn native_service_really_starts_and_stops() {
         "{running:?}"
     );
     assert!(
-        running.iter().any(|l| l.starts_with("/etc/rc2.d/S") && l.ends_with("mrts_lsb")),
+        running
+            .iter()
+            .any(|l| l.starts_with("/etc/rc2.d/S") && l.ends_with("mrts_lsb")),
         "{running:?}"
     );
     assert_eq!(stopped.get("changed"), Some(&T), "{stopped:?}");
-    assert!(!after.iter().any(|l| l.ends_with(".pid running")), "{after:?}");
+    assert!(
+        !after.iter().any(|l| l.ends_with(".pid running")),
+        "{after:?}"
+    );
 }
 
 /// A playbook of service tasks (the action choosing the module from the
@@ -724,7 +786,11 @@ fn service_playbook_runs_like_ansible() {
     let ours = run(std::path::Path::new(env!("CARGO_BIN_EXE_mitorun")));
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(theirs.0, Some(0), "ansible-playbook failed:\n{}", theirs.1);
-    assert_eq!(ours.1, theirs.1, "output differs; mitorun's stderr:\n{}", ours.2);
+    assert_eq!(
+        ours.1, theirs.1,
+        "output differs; mitorun's stderr:\n{}",
+        ours.2
+    );
     assert_eq!(ours.0, theirs.0);
     assert_eq!(ours.3, theirs.3, "end state differs");
 }

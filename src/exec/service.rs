@@ -154,7 +154,14 @@ mod tests {
 
     #[test]
     fn service_managers_without_a_module_are_unknown() {
-        for manager in ["process_api", "openrc", "upstart", "bsdinit", "", "../service"] {
+        for manager in [
+            "process_api",
+            "openrc",
+            "upstart",
+            "bsdinit",
+            "",
+            "../service",
+        ] {
             assert!(!module_exists(manager, &[]), "{manager}");
         }
     }
