@@ -126,11 +126,11 @@ fn module_exists(name: &str, library_dirs: &[PathBuf]) -> bool {
         .strip_prefix("ansible.builtin.")
         .or_else(|| name.strip_prefix("ansible.legacy."))
         .unwrap_or(name);
-    if short.contains('.') {
-        return true;
-    }
     if short.is_empty() || short.contains('/') {
         return false;
+    }
+    if short.contains('.') {
+        return true;
     }
     let in_library = library_dirs.iter().any(|dir| {
         dir.join(format!("{short}.py")).is_file()
