@@ -1188,13 +1188,19 @@ impl<'a> TaskRun<'a> {
             "fetch" => return self.fetch_action(args, context),
             _ => {}
         }
-        // `package` runs the host's package manager module in its place.
+        // `package` runs the host's package manager module in its place,
+        // `service` its service manager module.
         let is_package = actions::short_name(action) == "package";
+        let mut action_warnings = Vec::new();
         let (action, args) = if is_package {
             match self.package_backend(args, context) {
                 Ok((module, args)) => (module, args),
                 Err(outcome) => return outcome,
             }
+        } else if actions::short_name(action) == "service" {
+            let backend = self.service_backend(args, context, &self.search_dirs("library"));
+            action_warnings = backend.warnings;
+            (backend.module, backend.args)
         } else {
             (action.to_string(), args)
         };
@@ -1210,6 +1216,13 @@ impl<'a> TaskRun<'a> {
         if is_package && let Some(missing) = super::package::missing_backend(action, &result) {
             return super::package::action_failure(&missing, &self.task.origin);
         }
+        if !action_warnings.is_empty() {
+            // What the action warned comes before the module's warnings.
+            if let Some(Value::List(more)) = result.get("warnings") {
+                action_warnings.extend(more.iter().cloned());
+            }
+            result.insert("warnings".into(), Value::List(action_warnings));
+        }
         // ansible's normal action keeps setup's facts out of -v output.
         if actions::short_name(action) == "setup" {
             result.insert("_ansible_verbose_override".into(), Value::Bool(true));
@@ -1224,6 +1237,17 @@ impl<'a> TaskRun<'a> {
             result,
             error: None,
         }
+    }
+
+    /// The task's search path's `sub` dirs that exist (`library`,
+    /// `module_utils`).
+    pub(super) fn search_dirs(&self, sub: &str) -> Vec<std::path::PathBuf> {
+        self.scope
+            .search_path
+            .iter()
+            .map(|d| d.join(sub))
+            .filter(|d| d.is_dir())
+            .collect()
     }
 
     /// Where and how a module call runs: connection settings (variables over
@@ -1320,14 +1344,7 @@ impl<'a> TaskRun<'a> {
             }
             _ => Map::new(),
         };
-        let dirs = |sub: &str| -> Vec<std::path::PathBuf> {
-            self.scope
-                .search_path
-                .iter()
-                .map(|d| d.join(sub))
-                .filter(|d| d.is_dir())
-                .collect()
-        };
+        let dirs = |sub: &str| self.search_dirs(sub);
         let fork = connection
             .get("mitogen_task_isolation")
             .is_some_and(|v| v.python_str() == "fork");

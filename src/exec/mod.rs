@@ -37,6 +37,7 @@ pub mod remote;
 pub mod report;
 pub mod scope;
 pub mod script;
+pub mod service;
 pub mod strategy;
 pub mod transfer;
 pub mod unarchive;

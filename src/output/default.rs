@@ -81,6 +81,9 @@ pub struct DefaultCallback {
     pub junit: Option<super::junit::Junit>,
     /// The error reported just before a failed result (junit's message).
     pending_error: Option<String>,
+    /// A task's `[ERROR]` report not shown yet: it follows the result's
+    /// warnings, as `_handle_warnings_and_exception` orders them.
+    deferred_error: Option<String>,
     /// The play runs `free`/`host_pinned`: a task's banner is printed with
     /// its first result, not when it starts.
     pub independent_hosts: bool,
@@ -102,11 +105,13 @@ impl DefaultCallback {
             errors_shown: std::collections::HashSet::new(),
             junit: None,
             pending_error: None,
+            deferred_error: None,
             independent_hosts: false,
         }
     }
 
     pub fn playbook_start(&mut self, file_name: &str) {
+        self.show_deferred_error();
         if let Some(junit) = &mut self.junit {
             junit.playbook_start(file_name);
         }
@@ -117,6 +122,7 @@ impl DefaultCallback {
     }
 
     pub fn play_start(&mut self, name: &str) {
+        self.show_deferred_error();
         if let Some(junit) = &mut self.junit {
             junit.play_start(name.trim());
         }
@@ -133,6 +139,7 @@ impl DefaultCallback {
 
     /// An `[ERROR]:` report, unless the same text was already shown.
     pub fn error(&mut self, text: &str) {
+        self.show_deferred_error();
         self.pending_error = text.lines().next().map(str::to_string);
         if self.errors_shown.insert(text.to_string()) {
             self.display
@@ -142,12 +149,26 @@ impl DefaultCallback {
 
     /// The `[ERROR]:` report of a task's failed result: after the task's
     /// banner (which a `free` play prints only with the first result).
+    /// It is shown with the result that follows, after its warnings.
     pub fn task_error(&mut self, task: &TaskInfo, text: &str) {
         self.ensure_banner(task);
-        self.error(text);
+        self.show_deferred_error();
+        self.pending_error = text.lines().next().map(str::to_string);
+        self.deferred_error = Some(text.to_string());
+    }
+
+    /// Shows the task error [`Self::task_error`] kept back, if any.
+    fn show_deferred_error(&mut self) {
+        if let Some(text) = self.deferred_error.take()
+            && self.errors_shown.insert(text.clone())
+        {
+            self.display
+                .colored(&format!("[ERROR]: {text}\n"), Color::Red);
+        }
     }
 
     pub fn no_hosts_matched(&mut self) {
+        self.show_deferred_error();
         self.display
             .colored("skipping: no hosts matched", Color::Cyan);
     }
@@ -157,6 +178,7 @@ impl DefaultCallback {
     /// repeat the question as a banner, as ansible's `_take_step` does.
     /// `None` when stdin has ended.
     pub fn step_prompt(&mut self, msg: &str) -> Option<String> {
+        self.show_deferred_error();
         use std::io::{BufRead, Write};
         {
             let mut out = std::io::stdout().lock();
@@ -174,10 +196,12 @@ impl DefaultCallback {
     }
 
     pub fn no_hosts_remaining(&mut self) {
+        self.show_deferred_error();
         self.display.banner("NO MORE HOSTS LEFT");
     }
 
     pub fn task_start(&mut self, task: &TaskInfo) {
+        self.show_deferred_error();
         super::progress::task_started(&format!("{} [{}]", task.prefix, task.name.trim()));
         if let Some(junit) = &mut self.junit {
             junit.task_start(task);
@@ -277,7 +301,7 @@ impl DefaultCallback {
     }
 
     /// Warnings and the exception of a result (`_handle_warnings_and_exception`).
-    fn handle_warnings_and_exception(&self, result: &mut Map) {
+    fn handle_warnings_and_exception(&mut self, result: &mut Map) {
         if let Some(Value::List(warnings)) = result.shift_remove("warnings") {
             for w in warnings {
                 self.display.warning(&w.python_str());
@@ -292,8 +316,9 @@ impl DefaultCallback {
                 crate::cli::display::deprecation(&text);
             }
         }
-        // The executor prints the error report of a failed task itself
-        // (it knows the task's origin); the key is only dropped here.
+        // The executor reports the error of a failed task (it knows the
+        // task's origin); it is shown here, after the warnings.
+        self.show_deferred_error();
         result.shift_remove("exception");
     }
 
@@ -612,6 +637,7 @@ impl DefaultCallback {
         hosts: &[String],
         label: Option<String>,
     ) {
+        self.show_deferred_error();
         if let Some(junit) = &mut self.junit {
             junit.on_include(task, file);
         }
@@ -689,6 +715,7 @@ impl DefaultCallback {
     }
 
     pub fn stats(&mut self, stats: &Stats) {
+        self.show_deferred_error();
         super::progress::stop();
         if let Some(junit) = &self.junit {
             junit.write(&|r| self.junit_dump(r));

@@ -69,6 +69,11 @@ const MISC_FILE: &str = include_str!("agent/native_misc.py");
 /// ever sent to the controller-local agent that runs them.
 const PLUGINS_FILE: &str = include_str!("agent/native_plugins.py");
 
+/// The native `service`, `systemd`/`systemd_service`, `sysvinit` and
+/// `service_facts` modules, run in the agent's namespace when the first of
+/// them is called (most connections manage no services).
+const SERVICE_FILE: &str = include_str!("agent/native_service.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -156,6 +161,11 @@ pub fn misc_source() -> &'static str {
 /// The project Python plugin runner's source (see PLUGINS_FILE).
 pub fn plugins_source() -> &'static str {
     PLUGINS_FILE
+}
+
+/// The native service modules' source (see SERVICE_FILE).
+pub fn service_source() -> &'static str {
+    SERVICE_FILE
 }
 
 /// zlib(agent source), computed once per process.

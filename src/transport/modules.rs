@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 30] = [
+pub const NATIVE: [&str; 35] = [
     "ping",
     "command",
     "shell",
@@ -93,6 +93,11 @@ pub const NATIVE: [&str; 30] = [
     "known_hosts",
     "package_facts",
     "debconf",
+    "service",
+    "systemd",
+    "systemd_service",
+    "sysvinit",
+    "service_facts",
     "validate_argument_spec",
     // A project's Python filter/test/lookup plugins, for the
     // controller-local agent (`templating::python_plugins`).
@@ -105,7 +110,16 @@ pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
 /// installed (ansible's collectors for that platform).
-pub const LINUX_ONLY: [&str; 3] = ["setup", "user", "group"];
+pub const LINUX_ONLY: [&str; 8] = [
+    "setup",
+    "user",
+    "group",
+    "service",
+    "systemd",
+    "systemd_service",
+    "sysvinit",
+    "service_facts",
+];
 
 /// Arguments a native module leaves to ansible-core's module when they are
 /// true: `local` accounts are libuser's (luseradd ...), which the native
@@ -133,6 +147,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static UNARCHIVE: OnceLock<CodeItem> = OnceLock::new();
     static MISC: OnceLock<CodeItem> = OnceLock::new();
     static PLUGINS: OnceLock<CodeItem> = OnceLock::new();
+    static SERVICE: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
@@ -149,6 +164,11 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
         PYTHON_PLUGIN_MODULE => (&PLUGINS, "plugins", || {
             super::bootstrap::plugins_source().to_string()
         }),
+        "service" | "systemd" | "systemd_service" | "sysvinit" | "service_facts" => {
+            (&SERVICE, "service", || {
+                super::bootstrap::service_source().to_string()
+            })
+        }
         _ => return None,
     };
     let code = cell.get_or_init(|| {
@@ -799,6 +819,20 @@ mod tests {
     fn unarchive_code_ships_with_its_calls() {
         let code = native_code("unarchive").map(|c| c.name);
         assert_eq!(code.as_deref(), Some("mitorun.native.unarchive.z"));
+    }
+
+    #[test]
+    fn service_modules_share_one_code_item() {
+        let service = native_code("service").map(|c| c.name);
+        assert_eq!(service.as_deref(), Some("mitorun.native.service.z"));
+        for other in ["systemd", "systemd_service", "sysvinit", "service_facts"] {
+            assert!(NATIVE.contains(&other));
+            assert!(LINUX_ONLY.contains(&other));
+            assert_eq!(
+                native_code(other).map(|c| c.digest),
+                native_code("service").map(|c| c.digest)
+            );
+        }
     }
 
     #[test]
