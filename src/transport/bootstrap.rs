@@ -65,6 +65,18 @@ const UNARCHIVE_FILE: &str = include_str!("agent/native_unarchive.py");
 /// is called (few connections use any of them).
 const MISC_FILE: &str = include_str!("agent/native_misc.py");
 
+/// AnsibleModule.run_command as the cron, git, pip and expect modules use
+/// it, shipped in front of each of them.
+const DEV_RUN_FILE: &str = include_str!("agent/native_dev_run.py");
+
+/// The native `cron`, `git`, `pip` and `expect` modules, each run in the
+/// agent's namespace when its first call brings it (few connections use
+/// any of them).
+const CRON_FILE: &str = include_str!("agent/native_cron.py");
+const GIT_FILE: &str = include_str!("agent/native_git.py");
+const PIP_FILE: &str = include_str!("agent/native_pip.py");
+const EXPECT_FILE: &str = include_str!("agent/native_expect.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -147,6 +159,20 @@ pub fn apt_source() -> String {
 /// modules' source (see MISC_FILE).
 pub fn misc_source() -> &'static str {
     MISC_FILE
+}
+
+/// The source shipped with the first call of the native cron, git, pip
+/// or expect module: the shared run_command, then the module (empty for
+/// other names).
+pub fn dev_module_source(name: &str) -> String {
+    let module = match name {
+        "cron" => CRON_FILE,
+        "git" => GIT_FILE,
+        "pip" => PIP_FILE,
+        "expect" => EXPECT_FILE,
+        _ => return String::new(),
+    };
+    format!("{DEV_RUN_FILE}\n{module}")
 }
 
 /// zlib(agent source), computed once per process.

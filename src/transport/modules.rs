@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 29] = [
+pub const NATIVE: [&str; 33] = [
     "ping",
     "command",
     "shell",
@@ -94,6 +94,10 @@ pub const NATIVE: [&str; 29] = [
     "package_facts",
     "debconf",
     "validate_argument_spec",
+    "cron",
+    "git",
+    "pip",
+    "expect",
 ];
 
 /// Native modules written for Linux targets only: on a host whose HELLO
@@ -126,6 +130,10 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static APT: OnceLock<CodeItem> = OnceLock::new();
     static UNARCHIVE: OnceLock<CodeItem> = OnceLock::new();
     static MISC: OnceLock<CodeItem> = OnceLock::new();
+    static CRON: OnceLock<CodeItem> = OnceLock::new();
+    static GIT: OnceLock<CodeItem> = OnceLock::new();
+    static PIP: OnceLock<CodeItem> = OnceLock::new();
+    static EXPECT: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
@@ -139,6 +147,12 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
                 super::bootstrap::misc_source().to_string()
             })
         }
+        "cron" => (&CRON, "cron", || super::bootstrap::dev_module_source("cron")),
+        "git" => (&GIT, "git", || super::bootstrap::dev_module_source("git")),
+        "pip" => (&PIP, "pip", || super::bootstrap::dev_module_source("pip")),
+        "expect" => (&EXPECT, "expect", || {
+            super::bootstrap::dev_module_source("expect")
+        }),
         _ => return None,
     };
     let code = cell.get_or_init(|| {
@@ -241,7 +255,7 @@ pub fn always_forked(name: &str) -> bool {
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
 /// on a host with SELinux enabled they run the real module instead.
-pub const SELINUX_AWARE: [&str; 10] = [
+pub const SELINUX_AWARE: [&str; 11] = [
     "file",
     "copy",
     "tempfile",
@@ -252,6 +266,7 @@ pub const SELINUX_AWARE: [&str; 10] = [
     "get_url",
     "unarchive",
     "known_hosts",
+    "cron",
 ];
 
 /// Modules that exist in ansible-core only as action plugins (the module
@@ -801,6 +816,18 @@ mod tests {
                 native_code(other).map(|c| c.digest),
                 native_code("wait_for").map(|c| c.digest)
             );
+        }
+    }
+
+    #[test]
+    fn developer_tool_modules_ship_their_own_code_with_the_shared_runner() {
+        for name in ["cron", "git", "pip", "expect"] {
+            assert!(NATIVE.contains(&name));
+            let code = native_code(name).map(|c| c.name);
+            assert_eq!(code, Some(format!("mitorun.native.{name}.z")));
+            let source = super::super::bootstrap::dev_module_source(name);
+            assert!(source.contains("class DevRunner"), "{name}");
+            assert!(source.contains(&format!("@native(\"{name}\")")), "{name}");
         }
     }
 
