@@ -93,13 +93,14 @@ fn substitute(v: &Value, dir: &str) -> Value {
 
 /// Names made up at run time: tempfile's `tmpX...` (the tests' prefix),
 /// mkstemp's `tmp........` (at the end or as a path part), backups' `.PID.DATE@TIME~`, the email
-/// package's multipart boundaries, module temp dirs.
+/// package's multipart boundaries, module temp dirs, cron's
+/// `crontabXXXXXXXX` temp files.
 fn random_names() -> &'static regex::Regex {
     // Compiled once: scrubbing walks every value of every result.
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
-            r"tmpX[A-Za-z0-9_]+|tmp[a-z0-9_]{8}$|\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~|={15}\d+==|/tmp[a-z0-9_]{8}\b|ansible-(?:module)?tmp-[^/\s']+",
+            r"tmpX[A-Za-z0-9_]+|tmp[a-z0-9_]{8}$|\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~|={15}\d+==|/tmp[a-z0-9_]{8}\b|ansible-(?:module)?tmp-[^/\s']+|/tmp/crontab[a-z0-9_]{8}\b",
         )
         .expect("regex")
     })
