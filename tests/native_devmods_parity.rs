@@ -849,13 +849,22 @@ fn pip_cases() -> Vec<Case> {
             "mrtpkg_a==1.0",
             vec![("name", list(&["mrtpkg_a"])), ("state", s("forcereinstall"))],
         ),
+        // pip uninstall takes no --find-links
         pip(
             "mrtpkg_a==1.0",
-            vec![("name", list(&["mrtpkg_a"])), ("state", s("absent"))],
+            vec![
+                ("name", list(&["mrtpkg_a"])),
+                ("state", s("absent")),
+                ("extra_args", Value::Null),
+            ],
         ),
         pip(
             "",
-            vec![("name", list(&["mrtpkg_a"])), ("state", s("absent"))],
+            vec![
+                ("name", list(&["mrtpkg_a"])),
+                ("state", s("absent")),
+                ("extra_args", Value::Null),
+            ],
         ),
         pip(
             "",
