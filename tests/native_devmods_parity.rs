@@ -217,8 +217,11 @@ fn cron_cases() -> Vec<Case> {
         )
         .diff(),
         // backups are kept only when something changed
-        cron(cron_setup(ONE_JOB), task(vec![("backup", T), ("hour", s("3"))]))
-            .volatile(&["backup_file"]),
+        cron(
+            cron_setup(ONE_JOB),
+            task(vec![("backup", T), ("hour", s("3"))]),
+        )
+        .volatile(&["backup_file"]),
         cron(cron_setup(ONE_JOB), task(vec![("backup", T)])),
         // /etc/cron.d files
         Case::new(
@@ -455,7 +458,10 @@ const PY: &str = "/usr/bin/python3";
 const TIMES: &[&str] = &["start", "end", "delta"];
 
 fn expect(command: &str, responses: Value, extra: Vec<(&'static str, Value)>) -> Case {
-    let mut args = vec![("command", s(leak(command.to_string()))), ("responses", responses)];
+    let mut args = vec![
+        ("command", s(leak(command.to_string()))),
+        ("responses", responses),
+    ];
     args.extend(extra);
     Case::new("expect", EXPECT_PROGRAM, args).volatile(TIMES)
 }
@@ -480,10 +486,18 @@ fn expect_cases() -> Vec<Case> {
             foo_bar(),
             vec![("chdir", s("@"))],
         ),
-        expect("/bin/sh -c 'pwd'", foo_bar(), vec![("chdir", s("@/nowhere"))]),
+        expect(
+            "/bin/sh -c 'pwd'",
+            foo_bar(),
+            vec![("chdir", s("@/nowhere"))],
+        ),
         expect("sleep 10", foo_bar(), vec![("timeout", int(1))]),
         expect(&prog, foo_bar(), vec![("echo", T)]),
-        expect(&prog, foo_bar(), vec![("echo", T), ("timeout", Value::Null)]),
+        expect(
+            &prog,
+            foo_bar(),
+            vec![("echo", T), ("timeout", Value::Null)],
+        ),
         expect(&prog, foo_bar(), vec![("timeout", s("5"))]),
         expect(&prog, foo_bar(), vec![("timeout", s("soon"))]),
         expect(&prog, foo_bar(), vec![("timeout", Value::Float(2.5))]),
@@ -511,12 +525,8 @@ fn expect_cases() -> Vec<Case> {
         expect("mitorun-no-such-command", foo_bar(), vec![]),
         expect("/bin/sh -c 'exit 3'", foo_bar(), vec![]),
         expect("/bin/sh -c 'kill -TERM $$'", foo_bar(), vec![]),
-        expect(
-            "/bin/sh -c 'echo \"$MITORUN_EXPECT\"'",
-            foo_bar(),
-            vec![],
-        )
-        .env("MITORUN_EXPECT", "from the task"),
+        expect("/bin/sh -c 'echo \"$MITORUN_EXPECT\"'", foo_bar(), vec![])
+            .env("MITORUN_EXPECT", "from the task"),
         expect(&prog, foo_bar(), vec![]).check(),
         Case::new("expect", "", vec![("command", s("true"))]),
     ]
@@ -627,7 +637,10 @@ fn git_cases() -> Vec<Case> {
             git_setup(""),
             to("@/src", vec![("depth", int(1)), ("version", s(sha))]),
         ),
-        git(git_setup(""), to("@/src", vec![("single_branch", T), ("version", s("dev"))])),
+        git(
+            git_setup(""),
+            to("@/src", vec![("single_branch", T), ("version", s("dev"))]),
+        ),
         git(
             git_setup(""),
             vec![("repo", s("@/src")), ("dest", s("@/co.git")), ("bare", T)],
@@ -648,7 +661,10 @@ fn git_cases() -> Vec<Case> {
             to("@/src", vec![("refspec", s("refs/heads/dev"))]),
         ),
         git(git_setup(""), to("@/missing", vec![])),
-        git(git_setup(""), to("@/src", vec![("separate_git_dir", s("@/sep"))])),
+        git(
+            git_setup(""),
+            to("@/src", vec![("separate_git_dir", s("@/sep"))]),
+        ),
         // an existing clone
         git(git_setup(CLONED), to("@/src", vec![])),
         git(git_setup(CLONED), to("@/src", vec![("version", s("dev"))])),
@@ -670,7 +686,10 @@ fn git_cases() -> Vec<Case> {
             to("@/src", vec![("update", F)]),
         ),
         // local modifications
-        git(git_setup("git clone -q src co\necho 3 > co/a\n"), to("@/src", vec![])),
+        git(
+            git_setup("git clone -q src co\necho 3 > co/a\n"),
+            to("@/src", vec![]),
+        ),
         git(
             git_setup("git clone -q src co\necho 3 > co/a\n"),
             to("@/src", vec![("force", T)]),
@@ -708,23 +727,31 @@ fn git_cases() -> Vec<Case> {
         git(git_setup(""), vec![("repo", s("@/src"))]),
         git(git_setup(""), to("@/src", vec![("clone", F)])),
         // archives
-        git(git_setup(""), to("@/src", vec![("archive", s("@/out.tar"))])),
+        git(
+            git_setup(""),
+            to("@/src", vec![("archive", s("@/out.tar"))]),
+        ),
         git(
             git_setup(""),
             to(
                 "@/src",
-                vec![
-                    ("archive", s("@/out.zip")),
-                    ("archive_prefix", s("pfx/")),
-                ],
+                vec![("archive", s("@/out.zip")), ("archive_prefix", s("pfx/"))],
             ),
         ),
         git(
-            git_setup("git clone -q src co\ngit -C co archive --format tar --output ../out.tar HEAD\n"),
+            git_setup(
+                "git clone -q src co\ngit -C co archive --format tar --output ../out.tar HEAD\n",
+            ),
             to("@/src", vec![("archive", s("@/out.tar"))]),
         ),
-        git(git_setup(""), to("@/src", vec![("archive", s("@/out.rar"))])),
-        git(git_setup(""), to("@/src", vec![("archive_prefix", s("p/"))])),
+        git(
+            git_setup(""),
+            to("@/src", vec![("archive", s("@/out.rar"))]),
+        ),
+        git(
+            git_setup(""),
+            to("@/src", vec![("archive_prefix", s("p/"))]),
+        ),
         git(git_setup(""), to("@/src", vec![("umask", s("0077"))])),
         git(git_setup(""), to("@/src", vec![("umask", s("nine"))])),
         git(git_setup(""), to("@/src", vec![("umask", int(18))])),
@@ -732,7 +759,10 @@ fn git_cases() -> Vec<Case> {
             git_setup(""),
             to("@/src", vec![("bare", T), ("separate_git_dir", s("@/sep"))]),
         ),
-        git(git_setup(""), to("@/src", vec![("executable", s("/nonexistent/git"))])),
+        git(
+            git_setup(""),
+            to("@/src", vec![("executable", s("/nonexistent/git"))]),
+        ),
     ]
 }
 
@@ -793,8 +823,9 @@ fn pip_fixture() {
 }
 
 fn pip_setup(installed: &str) -> &'static str {
-    let mut script =
-        format!("rm -rf {VENV}/lib/python3*/site-packages/mrtpkg*\nprintf 'mrtpkg_b\\n' > reqs.txt\n");
+    let mut script = format!(
+        "rm -rf {VENV}/lib/python3*/site-packages/mrtpkg*\nprintf 'mrtpkg_b\\n' > reqs.txt\n"
+    );
     if !installed.is_empty() {
         script.push_str(&format!(
             "{VENV}/bin/pip install -q --no-index --find-links {WHEELS} {installed}\n"
@@ -838,7 +869,10 @@ fn pip_cases() -> Vec<Case> {
     vec![
         pip("", vec![("name", list(&["mrtpkg_a"]))]),
         pip("mrtpkg_a", vec![("name", list(&["mrtpkg_a"]))]),
-        pip("", vec![("name", list(&["mrtpkg_a"])), ("version", s("1.0"))]),
+        pip(
+            "",
+            vec![("name", list(&["mrtpkg_a"])), ("version", s("1.0"))],
+        ),
         pip("", vec![("name", list(&["mrtpkg-a==1.0", "mrtpkg_b"]))]),
         pip("", vec![("name", list(&["mrtpkg_a>=1.0", "<2"]))]),
         pip(
@@ -847,7 +881,10 @@ fn pip_cases() -> Vec<Case> {
         ),
         pip(
             "mrtpkg_a==1.0",
-            vec![("name", list(&["mrtpkg_a"])), ("state", s("forcereinstall"))],
+            vec![
+                ("name", list(&["mrtpkg_a"])),
+                ("state", s("forcereinstall")),
+            ],
         ),
         // pip uninstall takes no --find-links
         pip(
@@ -874,10 +911,7 @@ fn pip_cases() -> Vec<Case> {
                 ("umask", s("0022")),
             ],
         ),
-        pip(
-            "",
-            vec![("name", list(&["mrtpkg_nowhere"]))],
-        ),
+        pip("", vec![("name", list(&["mrtpkg_nowhere"]))]),
         // check mode reads `pip list`
         venv_check(vec![("name", list(&["mrtpkg_a"]))]),
         venv_check(vec![("name", list(&["mrtpkg-A>=1.0,<2"]))]),
@@ -917,7 +951,10 @@ fn pip_cases() -> Vec<Case> {
                 ("executable", s(leak(format!("{VENV}/bin/pip")))),
             ],
         ),
-        pip("", vec![("name", list(&["mrtpkg_a"])), ("umask", s("nine"))]),
+        pip(
+            "",
+            vec![("name", list(&["mrtpkg_a"])), ("umask", s("nine"))],
+        ),
         pip("", vec![("extra_args", s("-q"))]),
         // new virtualenvs
         Case::new(

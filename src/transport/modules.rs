@@ -147,7 +147,9 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
                 super::bootstrap::misc_source().to_string()
             })
         }
-        "cron" => (&CRON, "cron", || super::bootstrap::dev_module_source("cron")),
+        "cron" => (&CRON, "cron", || {
+            super::bootstrap::dev_module_source("cron")
+        }),
         "git" => (&GIT, "git", || super::bootstrap::dev_module_source("git")),
         "pip" => (&PIP, "pip", || super::bootstrap::dev_module_source("pip")),
         "expect" => (&EXPECT, "expect", || {
