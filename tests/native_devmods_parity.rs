@@ -60,13 +60,11 @@ fn sh(script: &str) -> String {
 }
 
 /// Held by the tests that share the `mrtc_cron` crontab or the test venv
-/// (the playbook uses both), so they do not run into each other.
-static SHARED_STATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn shared_state() -> std::sync::MutexGuard<'static, ()> {
-    SHARED_STATE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// (the playbook uses both), so they do not run into each other; async,
+/// as the parity tests hold it across their runs.
+fn shared_state() -> &'static tokio::sync::Mutex<()> {
+    static SHARED_STATE: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
+    SHARED_STATE.get_or_init(|| tokio::sync::Mutex::new(()))
 }
 
 async fn run_cases(tag: &str, cases: Vec<Case>, extra: &[(&str, &str)]) {
@@ -442,7 +440,7 @@ async fn cron_matches_ansible_core() {
         )
         .state(root_state),
     );
-    let _shared = shared_state();
+    let _shared = shared_state().lock().await;
     let saved = RootCrontab::save();
     run_cases("cron", cases, &[]).await;
     drop(saved);
@@ -1004,7 +1002,7 @@ fn pip_cases() -> Vec<Case> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pip_matches_ansible_core() {
-    let _shared = shared_state();
+    let _shared = shared_state().lock().await;
     pip_fixture();
     run_cases("pip", pip_cases(), &[]).await;
     sh(&format!("rm -rf {VENV}/lib/python3*/site-packages/mrtpkg*"));
@@ -1044,7 +1042,7 @@ fn devmods_playbook_runs_natively() {
         eprintln!("skipped: needs root, crontab and pexpect");
         return;
     }
-    let _shared = shared_state();
+    let _shared = shared_state().blocking_lock();
     pip_fixture();
     sh(&format!(
         "id {CRON_USER} >/dev/null 2>&1 || useradd -M -s /bin/sh {CRON_USER}; crontab -u {CRON_USER} -r 2>/dev/null || true"
