@@ -74,6 +74,18 @@ const PLUGINS_FILE: &str = include_str!("agent/native_plugins.py");
 /// them is called (most connections manage no services).
 const SERVICE_FILE: &str = include_str!("agent/native_service.py");
 
+/// AnsibleModule.run_command as the cron, git, pip and expect modules use
+/// it, shipped in front of each of them.
+const DEV_RUN_FILE: &str = include_str!("agent/native_dev_run.py");
+
+/// The native `cron`, `git`, `pip` and `expect` modules, each run in the
+/// agent's namespace when its first call brings it (few connections use
+/// any of them).
+const CRON_FILE: &str = include_str!("agent/native_cron.py");
+const GIT_FILE: &str = include_str!("agent/native_git.py");
+const PIP_FILE: &str = include_str!("agent/native_pip.py");
+const EXPECT_FILE: &str = include_str!("agent/native_expect.py");
+
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
 pub const S1_MARKER: &[u8] = b"MITORUN-S1\n";
@@ -166,6 +178,20 @@ pub fn plugins_source() -> &'static str {
 /// The native service modules' source (see SERVICE_FILE).
 pub fn service_source() -> &'static str {
     SERVICE_FILE
+}
+
+/// The source shipped with the first call of the native cron, git, pip
+/// or expect module: the shared run_command, then the module (empty for
+/// other names).
+pub fn dev_module_source(name: &str) -> String {
+    let module = match name {
+        "cron" => CRON_FILE,
+        "git" => GIT_FILE,
+        "pip" => PIP_FILE,
+        "expect" => EXPECT_FILE,
+        _ => return String::new(),
+    };
+    format!("{DEV_RUN_FILE}\n{module}")
 }
 
 /// zlib(agent source), computed once per process.

@@ -64,7 +64,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 35] = [
+pub const NATIVE: [&str; 39] = [
     "ping",
     "command",
     "shell",
@@ -102,6 +102,10 @@ pub const NATIVE: [&str; 35] = [
     // A project's Python filter/test/lookup plugins, for the
     // controller-local agent (`templating::python_plugins`).
     PYTHON_PLUGIN_MODULE,
+    "cron",
+    "git",
+    "pip",
+    "expect",
 ];
 
 /// The native module that runs a project's Python plugins.
@@ -148,6 +152,10 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static MISC: OnceLock<CodeItem> = OnceLock::new();
     static PLUGINS: OnceLock<CodeItem> = OnceLock::new();
     static SERVICE: OnceLock<CodeItem> = OnceLock::new();
+    static CRON: OnceLock<CodeItem> = OnceLock::new();
+    static GIT: OnceLock<CodeItem> = OnceLock::new();
+    static PIP: OnceLock<CodeItem> = OnceLock::new();
+    static EXPECT: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
@@ -169,6 +177,14 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
                 super::bootstrap::service_source().to_string()
             })
         }
+        "cron" => (&CRON, "cron", || {
+            super::bootstrap::dev_module_source("cron")
+        }),
+        "git" => (&GIT, "git", || super::bootstrap::dev_module_source("git")),
+        "pip" => (&PIP, "pip", || super::bootstrap::dev_module_source("pip")),
+        "expect" => (&EXPECT, "expect", || {
+            super::bootstrap::dev_module_source("expect")
+        }),
         _ => return None,
     };
     let code = cell.get_or_init(|| {
@@ -271,7 +287,7 @@ pub fn always_forked(name: &str) -> bool {
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
 /// on a host with SELinux enabled they run the real module instead.
-pub const SELINUX_AWARE: [&str; 10] = [
+pub const SELINUX_AWARE: [&str; 11] = [
     "file",
     "copy",
     "tempfile",
@@ -282,6 +298,7 @@ pub const SELINUX_AWARE: [&str; 10] = [
     "get_url",
     "unarchive",
     "known_hosts",
+    "cron",
 ];
 
 /// Modules that exist in ansible-core only as action plugins (the module
@@ -845,6 +862,18 @@ mod tests {
                 native_code(other).map(|c| c.digest),
                 native_code("wait_for").map(|c| c.digest)
             );
+        }
+    }
+
+    #[test]
+    fn developer_tool_modules_ship_their_own_code_with_the_shared_runner() {
+        for name in ["cron", "git", "pip", "expect"] {
+            assert!(NATIVE.contains(&name));
+            let code = native_code(name).map(|c| c.name);
+            assert_eq!(code, Some(format!("mitorun.native.{name}.z")));
+            let source = super::super::bootstrap::dev_module_source(name);
+            assert!(source.contains("class DevRunner"), "{name}");
+            assert!(source.contains(&format!("@native(\"{name}\")")), "{name}");
         }
     }
 

@@ -27,6 +27,11 @@ pub struct Case {
     pub literal: Vec<(&'static str, Value)>,
     /// The task's environment (`environment:`), `@` substituted.
     pub environment: Vec<(&'static str, &'static str)>,
+    /// A shell command (run in the scratch dir) whose output is the end
+    /// state compared instead of the dir's tree: for state kept elsewhere
+    /// (a crontab, a venv) or in files that differ run to run (a git
+    /// index).
+    pub state: Option<&'static str>,
 }
 
 impl Case {
@@ -40,7 +45,12 @@ impl Case {
             volatile: &[],
             literal: Vec::new(),
             environment: Vec::new(),
+            state: None,
         }
+    }
+    pub fn state(mut self, command: &'static str) -> Case {
+        self.state = Some(command);
+        self
     }
     pub fn check(mut self) -> Case {
         self.check_mode = true;
@@ -83,13 +93,14 @@ fn substitute(v: &Value, dir: &str) -> Value {
 
 /// Names made up at run time: tempfile's `tmpX...` (the tests' prefix),
 /// mkstemp's `tmp........` (at the end or as a path part), backups' `.PID.DATE@TIME~`, the email
-/// package's multipart boundaries, module temp dirs.
+/// package's multipart boundaries, module temp dirs, cron's
+/// `crontabXXXXXXXX` temp files.
 fn random_names() -> &'static regex::Regex {
     // Compiled once: scrubbing walks every value of every result.
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
-            r"tmpX[A-Za-z0-9_]+|tmp[a-z0-9_]{8}$|\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~|={15}\d+==|/tmp[a-z0-9_]{8}\b|ansible-(?:module)?tmp-[^/\s']+",
+            r"tmpX[A-Za-z0-9_]+|tmp[a-z0-9_]{8}$|\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~|={15}\d+==|/tmp[a-z0-9_]{8}\b|ansible-(?:module)?tmp-[^/\s']+|/tmp/crontab[a-z0-9_]{8}\b",
         )
         .expect("regex")
     })
@@ -194,7 +205,24 @@ async fn run(ctx: &Context, case: &Case, dir: &Path, native: bool) -> (Map, Vec<
         .run_module(call)
         .await
         .unwrap_or_else(|e| panic!("{} {:?}: {e}", case.name, case.args));
-    (r, snapshot(dir))
+    let state = match case.state {
+        Some(command) => state_of(dir, command),
+        None => snapshot(dir),
+    };
+    (r, state)
+}
+
+/// The output lines (stdout and stderr) of `command` run in `dir`.
+fn state_of(dir: &Path, command: &str) -> Vec<String> {
+    let out = std::process::Command::new("/bin/sh")
+        .args(["-c", &format!("{command} 2>&1")])
+        .current_dir(dir)
+        .output()
+        .expect("state command runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Runs every case both ways and compares; returns the differences.

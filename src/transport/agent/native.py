@@ -373,6 +373,11 @@ def read_until_exit(proc, data):
                 selector.unregister(key.fileobj)
         if (not events or not selector.get_map()) and proc.poll() is not None:
             break
+        if not selector.get_map():
+            # Both pipes are closed: wait for the exit here, as ansible
+            # does, instead of a select over nothing (a second's sleep).
+            proc.wait()
+            break
     selector.close()
     proc.wait()
     for stream in chunks:
