@@ -31,7 +31,7 @@ pub const FILTER: &str = "__py_mod";
 
 /// Rewrite `%` in every block of a template.
 pub fn rewrite_template(text: &str) -> Cow<'_, str> {
-    if !text.contains('%') && !text.contains('+') {
+    if !text.contains('%') && !text.contains('+') && !text.contains(FQCN_HINT) {
         return Cow::Borrowed(text);
     }
     let bytes = text.as_bytes();
@@ -69,7 +69,7 @@ pub fn rewrite_template(text: &str) -> Cow<'_, str> {
 
 /// Rewrite `%` in a bare expression (a `when:` condition).
 pub fn rewrite_expression(expr: &str) -> Cow<'_, str> {
-    if !expr.contains('%') && !expr.contains('+') {
+    if !expr.contains('%') && !expr.contains('+') && !expr.contains(FQCN_HINT) {
         return Cow::Borrowed(expr);
     }
     let Some(tokens) = tokenize(expr, 0, None) else {
@@ -280,7 +280,8 @@ struct Scanner<'t, 'a> {
 
 /// The edits for a token list; `None` if the operands cannot be found.
 fn edits_for(tokens: &[Token], from: usize) -> Option<Vec<Edit>> {
-    let unary_plus = unary_plus_edits(tokens, from);
+    let mut unary_plus = unary_plus_edits(tokens, from);
+    unary_plus.extend(builtin_prefix_edits(tokens, from));
     if !tokens.iter().any(|t| t.kind == Kind::Op && t.text == "%") {
         return Some(unary_plus);
     }
@@ -290,6 +291,55 @@ fn edits_for(tokens: &[Token], from: usize) -> Option<Vec<Edit>> {
     };
     scanner.sequence(from, tokens.len())?;
     Some(scanner.edits)
+}
+
+/// Text every `ansible.builtin.` filter or test name has.
+const FQCN_HINT: &str = "ansible.";
+
+/// ansible's filters and tests (and Jinja2's) are also named
+/// `ansible.builtin.NAME`; minijinja registers each under one name, so the
+/// prefix is dropped where a filter or test is named: after `|`, `is` or
+/// `is not`. (`ansible.legacy.NAME` names only a project's own plugins,
+/// which are registered under that name too.)
+fn builtin_prefix_edits(tokens: &[Token], from: usize) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for i in from..tokens.len() {
+        let Some(parts) = tokens.get(i..i + 5) else {
+            break;
+        };
+        let [first, dot, collection, dot2, name] = parts else {
+            continue;
+        };
+        let dotted = first.kind == Kind::Name
+            && first.text == "ansible"
+            && dot.text == "."
+            && collection.kind == Kind::Name
+            && collection.text == "builtin"
+            && dot2.text == "."
+            && name.kind == Kind::Name
+            && parts.windows(2).all(|w| w[0].end == w[1].start);
+        if !dotted {
+            continue;
+        }
+        let named_here = match i.checked_sub(1).filter(|&p| p >= from).map(|p| &tokens[p]) {
+            Some(prev) if prev.kind == Kind::Op => prev.text == "|",
+            Some(prev) if prev.kind == Kind::Name && prev.text == "is" => true,
+            Some(prev) if prev.kind == Kind::Name && prev.text == "not" => i
+                .checked_sub(2)
+                .filter(|&p| p >= from)
+                .is_some_and(|p| tokens[p].kind == Kind::Name && tokens[p].text == "is"),
+            _ => false,
+        };
+        if named_here {
+            edits.push(Edit {
+                at: first.start,
+                replace: name.start,
+                text: "",
+                order: 2,
+            });
+        }
+    }
+    edits
 }
 
 /// Python's unary `+` (`[-2.5, +2.5]`), which minijinja's parser lacks:
@@ -525,6 +575,28 @@ mod tests {
             assert_eq!(rewrite_template(text), want, "{text}");
         }
         assert_eq!(rewrite_expression("+1 == 1"), "1 == 1");
+    }
+
+    #[test]
+    fn builtin_and_legacy_prefixes_are_dropped_where_a_filter_or_test_is_named() {
+        assert_eq!(
+            rewrite_template(
+                "{{ x | ansible.builtin.to_json }} {{ y is ansible.builtin.match('a') }}"
+            ),
+            "{{ x | to_json }} {{ y is match('a') }}"
+        );
+        assert_eq!(
+            rewrite_expression("x is not ansible.builtin.even and ansible.builtin.x"),
+            "x is not even and ansible.builtin.x"
+        );
+        assert_eq!(
+            rewrite_template("{{ x | ansible.legacy.min }}"),
+            "{{ x | ansible.legacy.min }}"
+        );
+        assert_eq!(
+            rewrite_template("{{ ansible.builtin.x }}"),
+            "{{ ansible.builtin.x }}"
+        );
     }
 
     #[test]
