@@ -1032,6 +1032,12 @@ impl<'a> TaskRun<'a> {
                 out.insert(name.clone(), raw.clone());
                 continue;
             }
+            // Warnings raised while templating point at this argument.
+            let _origin = self.arg_origin(name).map(|origin| {
+                crate::templating::lookups::WarningOriginGuard::enter(std::rc::Rc::new(move || {
+                    origin.context()
+                }))
+            });
             let value = self.template_value(raw, context).map_err(|message| {
                 TaskError::in_stage(
                     format!(

@@ -29,6 +29,36 @@ thread_local! {
     static UNDEFINED_REASON: RefCell<Option<String>> = const { RefCell::new(None) };
     /// The hints of `undef()` calls since the outermost render started.
     static UNDEF_HINTS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Describes where the text being templated was written (`Origin:`
+    /// and its snippet), for warnings that point at it.
+    static WARNING_ORIGIN: RefCell<Option<std::rc::Rc<dyn Fn() -> String>>> =
+        const { RefCell::new(None) };
+}
+
+/// While alive, warnings raised by templating point at this origin.
+pub struct WarningOriginGuard {
+    previous: Option<std::rc::Rc<dyn Fn() -> String>>,
+}
+
+impl WarningOriginGuard {
+    /// `describe` gives ansible's `Origin: path:line:col` block with its
+    /// source snippet; it runs only if a warning needs it.
+    pub fn enter(describe: std::rc::Rc<dyn Fn() -> String>) -> WarningOriginGuard {
+        let previous = WARNING_ORIGIN.with(|o| o.borrow_mut().replace(describe));
+        WarningOriginGuard { previous }
+    }
+}
+
+impl Drop for WarningOriginGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        WARNING_ORIGIN.with(|o| *o.borrow_mut() = previous);
+    }
+}
+
+/// The origin block of what is being templated, if known.
+pub(crate) fn warning_origin() -> Option<String> {
+    WARNING_ORIGIN.with(|o| o.borrow().as_ref().map(|describe| describe()))
 }
 
 /// Records a render's context (and template text) while it lives.

@@ -53,7 +53,7 @@ mod template;
 mod tests;
 
 pub(crate) use context::set_undefined_reason;
-pub use context::{ContextGuard, is_undef_hint, take_undefined_reason};
+pub use context::{ContextGuard, WarningOriginGuard, is_undef_hint, take_undefined_reason};
 
 use crate::config::Config;
 use crate::value::{Map, Value};
@@ -117,6 +117,16 @@ impl LookupServices {
     pub(crate) fn warn(&self, message: impl Into<String>) {
         if let Ok(mut w) = self.warnings.lock() {
             w.push(message.into());
+        }
+    }
+
+    /// A warning about the text being templated: the message, then where
+    /// that text was written (when known) and the help, as ansible shows a
+    /// warning that carries an origin.
+    pub(crate) fn warn_at_origin(&self, message: &str, help: &str) {
+        match context::warning_origin() {
+            Some(origin) => self.warn(format!("{message}\n{origin}\n\n{help}\n")),
+            None => self.warn(message),
         }
     }
 
@@ -493,20 +503,48 @@ fn invoke(
 fn template_terms(call: &Call, terms: Vec<Jv>) -> Result<Vec<Jv>, Failure> {
     terms
         .into_iter()
-        .map(|term| match term.as_str() {
-            Some(text)
-                if super::render::is_template(text) && context::is_constant_of_template(text) =>
-            {
-                call.services.warn(
-                    "Jinja constant strings should not contain embedded templates. This feature \
-                     will be disabled by default in ansible-core 2.23.",
-                );
-                super::render::template_in_env(call.env, text, &call.vars.context())
-                    .map_err(|e| e.message)
-            }
-            _ => Ok(term),
-        })
+        .map(|term| template_constant(call, term, 0))
         .collect()
+}
+
+/// A term, with the strings written in the template that hold templates
+/// templated, also inside list and dict literals (`lookup('list',
+/// ['{{ 1 }}'])` gives `[1]`), as ansible does with a deprecation warning.
+/// Other values (variables' contents) are left alone.
+fn template_constant(call: &Call, term: Jv, depth: usize) -> Result<Jv, Failure> {
+    if let Some(text) = term.as_str() {
+        if super::render::is_template(text) && context::is_constant_of_template(text) {
+            call.services.warn_at_origin(
+                "Jinja constant strings should not contain embedded templates. This feature \
+                 will be disabled by default in ansible-core 2.23.",
+                "Use inline expressions, for example: \
+                 `msg: \"{{ lookup('env', '{{ a_var }}') }}\"` becomes \
+                 `msg: \"{{ lookup('env', a_var) }}\"`",
+            );
+            return super::render::template_in_env(call.env, text, &call.vars.context())
+                .map_err(|e| e.message);
+        }
+        return Ok(term);
+    }
+    if depth >= 8 {
+        return Ok(term);
+    }
+    // Only the containers a template literal builds.
+    if let Some(items) = term.downcast_object_ref::<Vec<Jv>>() {
+        return items
+            .iter()
+            .map(|item| template_constant(call, item.clone(), depth + 1))
+            .collect::<Result<Vec<Jv>, Failure>>()
+            .map(Jv::from);
+    }
+    if let Some(map) = term.downcast_object_ref::<IndexMap<Jv, Jv>>() {
+        let mut out = IndexMap::new();
+        for (k, v) in map {
+            out.insert(k.clone(), template_constant(call, v.clone(), depth + 1)?);
+        }
+        return Ok(Jv::from_object(out));
+    }
+    Ok(term)
 }
 
 /// Run lookup `name` as `with_<name>` does (or as `query` with these
