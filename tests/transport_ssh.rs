@@ -1,6 +1,6 @@
 //! The transport against real sshd fixtures: login as root and as an
 //! unprivileged user, failure classification, a target dying mid-call,
-//! become (sudo with and without password, su), and via hops.
+//! become (sudo with and without password, su, doas), and via hops.
 
 #[path = "common/sshd.rs"]
 mod sshd;
@@ -36,6 +36,7 @@ with_both_backends!(
     connection_failures_are_classified,
     target_killed_mid_call_fails_that_call_only,
     sudo_and_su_start_child_interpreters,
+    doas_starts_child_interpreters,
     interpreters_per_target_are_capped_youngest_recycled,
     via_one_sshd_to_another,
     host_key_checking_false_accepts_an_unknown_key
@@ -360,6 +361,130 @@ async fn sudo_and_su_start_child_interpreters(b: &str) {
         .await
         .unwrap_err();
     assert_eq!(err.kind, UnreachableKind::Become, "{err}");
+    pool.shutdown().await;
+}
+
+/// doas (opendoas): `-n` without a password, the password typed on the
+/// pty prompt "doas (user@host) password:" otherwise. opendoas allows one
+/// try, then says "Authentication failed" and exits.
+async fn doas_starts_child_interpreters(b: &str) {
+    setup_users();
+    assert!(
+        std::path::Path::new("/usr/bin/doas").exists(),
+        "doas is not installed (.ci/run installs the doas package)"
+    );
+    static RULES: std::sync::Once = std::sync::Once::new();
+    RULES.call_once(|| {
+        doas_rules(
+            "transport-ssh",
+            &[
+                &format!("permit nopass {USER} as root"),
+                &format!("permit nopass {USER} as {OTHER}"),
+                // No `persist`: every start asks for the password.
+                &format!("permit {PWUSER} as root"),
+            ],
+        )
+    });
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    // nopass rules: to root and to another user.
+    for target in ["root", OTHER] {
+        let ctx = pool
+            .context(&become_spec(b, &sshd, USER, "doas", target, None))
+            .await
+            .unwrap_or_else(|e| panic!("doas {target}: {e}"));
+        let r = ctx.run_module(command("id -un")).await.unwrap();
+        assert_eq!(field(&r, "stdout"), &Value::str(target));
+        assert_ne!(ctx.id(), 1, "a child of the login interpreter");
+    }
+    // The collection name selects the same method.
+    let ctx = pool
+        .context(&become_spec(
+            b,
+            &sshd,
+            USER,
+            "community.general.doas",
+            "root",
+            None,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("community.general.doas: {e}"));
+    let r = ctx.run_module(command("id -u")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("0"));
+
+    // A rule that wants the password: typed on the pty.
+    let ctx = pool
+        .context(&become_spec(
+            b,
+            &sshd,
+            PWUSER,
+            "doas",
+            "root",
+            Some("pw-secret"),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("doas with password: {e}"));
+    let r = ctx.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("root"));
+    // Its HOME and USER are root's, as doas sets them.
+    let r = ctx.run_module(shell("echo $USER:$HOME")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("root:/root"));
+
+    // Wrong password: that context fails clearly, quickly (PAM's delay).
+    // A fresh pool: this one keeps the child the right password started.
+    let pool = Pool::new(PoolOptions::default());
+    let t = Instant::now();
+    let err = pool
+        .context(&become_spec(
+            b,
+            &sshd,
+            PWUSER,
+            "doas",
+            "root",
+            Some("wrong"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.msg.as_str()),
+        (UnreachableKind::Become, "Incorrect doas password"),
+        "{err}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(15));
+    // The login interpreter it hung off is unharmed.
+    let login = pool
+        .context(&ssh_spec(b, &sshd, PWUSER, &[]))
+        .await
+        .unwrap();
+    let r = login.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(PWUSER));
+    // Password needed, none given: doas -n refuses at once.
+    let err = pool
+        .context(&become_spec(b, &sshd, PWUSER, "doas", "root", None))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.msg.as_str()),
+        (UnreachableKind::Become, "Missing doas password"),
+        "{err}"
+    );
+    // No rule for this user: not permitted.
+    let err = pool
+        .context(&become_spec(b, &sshd, OTHER, "doas", "root", None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Become, "{err}");
+    assert!(err.msg.contains("Operation not permitted"), "{err}");
+    // Flags doas does not have are refused before anything runs.
+    let mut v = ssh_vars(b, &sshd, USER);
+    v.insert("ansible_become".into(), Value::Bool(true));
+    v.insert("ansible_become_method".into(), Value::str("doas"));
+    v.insert("ansible_become_flags".into(), Value::str("-H"));
+    let err = pool
+        .context(&ConnectionSpec::from_vars("target", &v).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.msg.contains("unsupported option"), "{err}");
     pool.shutdown().await;
 }
 
