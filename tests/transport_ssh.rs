@@ -39,6 +39,7 @@ with_both_backends!(
     doas_starts_child_interpreters,
     interpreters_per_target_are_capped_youngest_recycled,
     via_one_sshd_to_another,
+    via_hop_to_a_password_login,
     host_key_checking_false_accepts_an_unknown_key
 );
 
@@ -590,6 +591,73 @@ async fn via_one_sshd_to_another(b: &str) {
     let r = b.run_module(command("id -un")).await.unwrap();
     assert_eq!(field(&r, "stdout"), &Value::str(OTHER));
     pool.shutdown().await;
+}
+
+/// `mitogen_via` to a target reached with `ansible_password`: the hop's
+/// ssh runs on a pty and the hop's agent types the password; a wrong one
+/// is an authentication failure, not a hang.
+async fn via_hop_to_a_password_login(b: &str) {
+    setup_users();
+    let bastion = Sshd::start();
+    let target = Sshd::start_with(sshd::SshdOptions {
+        password_auth: true,
+        // Only the password may log in (the hop user has no key there).
+        extra_config: vec!["PubkeyAuthentication no".into()],
+    });
+    let pool = Pool::new(PoolOptions::default());
+    let hop = ssh_spec(b, &bastion, USER, &[]);
+    // The hop runs ssh as USER: known_hosts must be readable by it.
+    let keydir = tempdir("viapw");
+    let kh = keydir.join("known_hosts");
+    std::fs::copy(&target.known_hosts, &kh).unwrap();
+    assert!(
+        std::process::Command::new("chown")
+            .args(["-R", USER])
+            .arg(&keydir)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let spec_with = |password: &str| {
+        let mut v = ssh_vars(b, &target, PWUSER);
+        v.shift_remove("ansible_ssh_private_key_file");
+        v.insert("ansible_password".into(), Value::str(password));
+        v.insert(
+            "ansible_ssh_common_args".into(),
+            Value::str(format!(
+                "-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes",
+                kh.display()
+            )),
+        );
+        v.insert("mitogen_via".into(), Value::str(format!("{USER}@bastion")));
+        ConnectionSpec::from_vars("target", &v)
+            .unwrap()
+            .with_via(vec![hop.clone()])
+    };
+    let ctx = pool
+        .context(&spec_with("pw-secret"))
+        .await
+        .unwrap_or_else(|e| panic!("via with password: {e}\n{}", target.log()));
+    let r = ctx.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(PWUSER));
+    assert!(
+        target
+            .log()
+            .contains(&format!("Accepted keyboard-interactive/pam for {PWUSER}"))
+            || target
+                .log()
+                .contains(&format!("Accepted password for {PWUSER}")),
+        "the target saw a password login:\n{}",
+        target.log()
+    );
+    // A wrong password: an authentication failure, quickly.
+    let fresh = Pool::new(PoolOptions::default());
+    let t = Instant::now();
+    let err = fresh.context(&spec_with("wrong")).await.unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Auth, "{err}");
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    pool.shutdown().await;
+    fresh.shutdown().await;
 }
 
 async fn host_key_checking_false_accepts_an_unknown_key(b: &str) {
