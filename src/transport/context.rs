@@ -298,7 +298,18 @@ impl Context {
                 .await
                 .map_err(|e| CallError::Module(format!("module preparation panicked: {e}")))??;
 
-        let mut args = modules::internal_args(&call, &short, &self.inner.paths.ansible_version);
+        // The `_ansible_*` internal arguments are nearly the same on every
+        // call and were most of a call's bytes: they travel once per
+        // connection as a code item (keyed by content), and each call
+        // carries the rest; the agent lays the rest over them in order,
+        // which gives the very mapping a single `args` would have.
+        let base = modules::internal_args(&call, &short, &self.inner.paths.ansible_version);
+        let base_item = modules::args_base_item(&value_to_json(&Value::Map(base)));
+        self.inner
+            .conn
+            .ship_code(self.inner.id, std::slice::from_ref(&base_item))
+            .await?;
+        let mut args = Map::new();
         for (k, v) in &call.internal {
             args.insert(k.clone(), v.clone());
         }
@@ -385,6 +396,7 @@ impl Context {
             // ansible's shell action runs the command module with this flag.
             args.insert("_uses_shell".into(), Value::Bool(true));
         }
+        h.insert("args_base".into(), json!(base_item.digest));
         h.insert("args".into(), value_to_json(&Value::Map(args)));
         let reply = self
             .inner
