@@ -414,12 +414,14 @@ def merge_args_base(agent, header):
     if not digest:
         return
     with ARGS_BASES_LOCK:
-        base = ARGS_BASES.get(digest)
-        if base is None:
+        text = ARGS_BASES.get(digest)
+        if text is None:
             agent.fetch_code([digest])
-            base = json.loads(agent.code.get(digest)[2].decode("utf-8"))
-            ARGS_BASES[digest] = base
-    args = dict(base)
+            text = agent.code.get(digest)[2].decode("utf-8")
+            ARGS_BASES[digest] = text
+    # Parsed anew for each call: a module that changes a list in its
+    # arguments must not change the next call's.
+    args = json.loads(text)
     args.update(header.get("args") or {})
     header["args"] = args
 
