@@ -1,6 +1,6 @@
 //! The transport against real sshd fixtures: login as root and as an
 //! unprivileged user, failure classification, a target dying mid-call,
-//! become (sudo with and without password, su), and via hops.
+//! become (sudo with and without password, su, doas), and via hops.
 
 #[path = "common/sshd.rs"]
 mod sshd;
@@ -36,8 +36,10 @@ with_both_backends!(
     connection_failures_are_classified,
     target_killed_mid_call_fails_that_call_only,
     sudo_and_su_start_child_interpreters,
+    doas_starts_child_interpreters,
     interpreters_per_target_are_capped_youngest_recycled,
     via_one_sshd_to_another,
+    via_hop_to_a_password_login,
     host_key_checking_false_accepts_an_unknown_key
 );
 
@@ -363,6 +365,130 @@ async fn sudo_and_su_start_child_interpreters(b: &str) {
     pool.shutdown().await;
 }
 
+/// doas (opendoas): `-n` without a password, the password typed on the
+/// pty prompt "doas (user@host) password:" otherwise. opendoas allows one
+/// try, then says "Authentication failed" and exits.
+async fn doas_starts_child_interpreters(b: &str) {
+    setup_users();
+    assert!(
+        std::path::Path::new("/usr/bin/doas").exists(),
+        "doas is not installed (.ci/run installs the doas package)"
+    );
+    static RULES: std::sync::Once = std::sync::Once::new();
+    RULES.call_once(|| {
+        doas_rules(
+            "transport-ssh",
+            &[
+                &format!("permit nopass {USER} as root"),
+                &format!("permit nopass {USER} as {OTHER}"),
+                // No `persist`: every start asks for the password.
+                &format!("permit {PWUSER} as root"),
+            ],
+        )
+    });
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    // nopass rules: to root and to another user.
+    for target in ["root", OTHER] {
+        let ctx = pool
+            .context(&become_spec(b, &sshd, USER, "doas", target, None))
+            .await
+            .unwrap_or_else(|e| panic!("doas {target}: {e}"));
+        let r = ctx.run_module(command("id -un")).await.unwrap();
+        assert_eq!(field(&r, "stdout"), &Value::str(target));
+        assert_ne!(ctx.id(), 1, "a child of the login interpreter");
+    }
+    // The collection name selects the same method.
+    let ctx = pool
+        .context(&become_spec(
+            b,
+            &sshd,
+            USER,
+            "community.general.doas",
+            "root",
+            None,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("community.general.doas: {e}"));
+    let r = ctx.run_module(command("id -u")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("0"));
+
+    // A rule that wants the password: typed on the pty.
+    let ctx = pool
+        .context(&become_spec(
+            b,
+            &sshd,
+            PWUSER,
+            "doas",
+            "root",
+            Some("pw-secret"),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("doas with password: {e}"));
+    let r = ctx.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("root"));
+    // Its HOME and USER are root's, as doas sets them.
+    let r = ctx.run_module(shell("echo $USER:$HOME")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("root:/root"));
+
+    // Wrong password: that context fails clearly, quickly (PAM's delay).
+    // A fresh pool: this one keeps the child the right password started.
+    let pool = Pool::new(PoolOptions::default());
+    let t = Instant::now();
+    let err = pool
+        .context(&become_spec(
+            b,
+            &sshd,
+            PWUSER,
+            "doas",
+            "root",
+            Some("wrong"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.msg.as_str()),
+        (UnreachableKind::Become, "Incorrect doas password"),
+        "{err}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(15));
+    // The login interpreter it hung off is unharmed.
+    let login = pool
+        .context(&ssh_spec(b, &sshd, PWUSER, &[]))
+        .await
+        .unwrap();
+    let r = login.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(PWUSER));
+    // Password needed, none given: doas -n refuses at once.
+    let err = pool
+        .context(&become_spec(b, &sshd, PWUSER, "doas", "root", None))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.msg.as_str()),
+        (UnreachableKind::Become, "Missing doas password"),
+        "{err}"
+    );
+    // No rule for this user: not permitted.
+    let err = pool
+        .context(&become_spec(b, &sshd, OTHER, "doas", "root", None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Become, "{err}");
+    assert!(err.msg.contains("Operation not permitted"), "{err}");
+    // Flags doas does not have are refused before anything runs.
+    let mut v = ssh_vars(b, &sshd, USER);
+    v.insert("ansible_become".into(), Value::Bool(true));
+    v.insert("ansible_become_method".into(), Value::str("doas"));
+    v.insert("ansible_become_flags".into(), Value::str("-H"));
+    let err = pool
+        .context(&ConnectionSpec::from_vars("target", &v).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.msg.contains("unsupported option"), "{err}");
+    pool.shutdown().await;
+}
+
 async fn interpreters_per_target_are_capped_youngest_recycled(b: &str) {
     setup_users();
     let sshd = Sshd::start();
@@ -465,6 +591,73 @@ async fn via_one_sshd_to_another(b: &str) {
     let r = b.run_module(command("id -un")).await.unwrap();
     assert_eq!(field(&r, "stdout"), &Value::str(OTHER));
     pool.shutdown().await;
+}
+
+/// `mitogen_via` to a target reached with `ansible_password`: the hop's
+/// ssh runs on a pty and the hop's agent types the password; a wrong one
+/// is an authentication failure, not a hang.
+async fn via_hop_to_a_password_login(b: &str) {
+    setup_users();
+    let bastion = Sshd::start();
+    let target = Sshd::start_with(sshd::SshdOptions {
+        password_auth: true,
+        // Only the password may log in (the hop user has no key there).
+        extra_config: vec!["PubkeyAuthentication no".into()],
+    });
+    let pool = Pool::new(PoolOptions::default());
+    let hop = ssh_spec(b, &bastion, USER, &[]);
+    // The hop runs ssh as USER: known_hosts must be readable by it.
+    let keydir = tempdir("viapw");
+    let kh = keydir.join("known_hosts");
+    std::fs::copy(&target.known_hosts, &kh).unwrap();
+    assert!(
+        std::process::Command::new("chown")
+            .args(["-R", USER])
+            .arg(&keydir)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let spec_with = |password: &str| {
+        let mut v = ssh_vars(b, &target, PWUSER);
+        v.shift_remove("ansible_ssh_private_key_file");
+        v.insert("ansible_password".into(), Value::str(password));
+        v.insert(
+            "ansible_ssh_common_args".into(),
+            Value::str(format!(
+                "-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes",
+                kh.display()
+            )),
+        );
+        v.insert("mitogen_via".into(), Value::str(format!("{USER}@bastion")));
+        ConnectionSpec::from_vars("target", &v)
+            .unwrap()
+            .with_via(vec![hop.clone()])
+    };
+    let ctx = pool
+        .context(&spec_with("pw-secret"))
+        .await
+        .unwrap_or_else(|e| panic!("via with password: {e}\n{}", target.log()));
+    let r = ctx.run_module(command("id -un")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str(PWUSER));
+    assert!(
+        target
+            .log()
+            .contains(&format!("Accepted keyboard-interactive/pam for {PWUSER}"))
+            || target
+                .log()
+                .contains(&format!("Accepted password for {PWUSER}")),
+        "the target saw a password login:\n{}",
+        target.log()
+    );
+    // A wrong password: an authentication failure, quickly.
+    let fresh = Pool::new(PoolOptions::default());
+    let t = Instant::now();
+    let err = fresh.context(&spec_with("wrong")).await.unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Auth, "{err}");
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    pool.shutdown().await;
+    fresh.shutdown().await;
 }
 
 async fn host_key_checking_false_accepts_an_unknown_key(b: &str) {

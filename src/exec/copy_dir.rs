@@ -139,7 +139,7 @@ impl TaskRun<'_> {
         let mut last = Map::new();
         let mut executed = false;
         for (path, rel) in &tree.files {
-            let data = match self.read_controller_file(path, rel) {
+            let data = match self.controller_source(path, rel) {
                 Ok(d) => d,
                 Err(msg) => return failed(msg),
             };

@@ -96,6 +96,72 @@ pub struct ModuleRequest {
 /// failure.
 pub const TIMED_OUT: &str = "_mitorun_timed_out";
 
+/// What an upload carries: bytes made on the controller (rendered
+/// templates, `content`, decrypted vault files, scripts) or a controller
+/// file read from disk while it streams, so a large `copy` source is never
+/// held in memory.
+#[derive(Debug, Clone)]
+pub enum UploadData {
+    Bytes(Vec<u8>),
+    File(std::path::PathBuf),
+}
+
+impl Default for UploadData {
+    fn default() -> UploadData {
+        UploadData::Bytes(Vec::new())
+    }
+}
+
+impl UploadData {
+    /// Size in bytes (a file's as it is now).
+    pub fn len(&self) -> Result<u64, String> {
+        match self {
+            UploadData::Bytes(b) => Ok(b.len() as u64),
+            UploadData::File(p) => std::fs::metadata(p)
+                .map(|m| m.len())
+                .map_err(|e| format!("could not read {}: {e}", p.display())),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len().is_ok_and(|n| n == 0)
+    }
+
+    /// All the bytes; for a file only where the caller has checked the
+    /// size (diffs of small files).
+    pub fn read_all(&self) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+        match self {
+            UploadData::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b)),
+            UploadData::File(p) => std::fs::read(p)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|e| format!("could not read {}: {e}", p.display())),
+        }
+    }
+
+    /// SHA-1 in hex, a file read in chunks.
+    pub fn sha1_hex(&self) -> Result<String, String> {
+        use sha1::Digest;
+        let mut hasher = sha1::Sha1::new();
+        match self {
+            UploadData::Bytes(b) => hasher.update(b),
+            UploadData::File(p) => {
+                use std::io::Read;
+                let fail = |e: std::io::Error| format!("could not read {}: {e}", p.display());
+                let mut file = std::fs::File::open(p).map_err(fail)?;
+                let mut buf = vec![0u8; 1 << 20];
+                loop {
+                    let n = file.read(&mut buf).map_err(fail)?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                }
+            }
+        }
+        Ok(crate::transport::modules::hex(&hasher.finalize()))
+    }
+}
+
 /// A file the module needs on the target (`copy`'s source).
 #[derive(Debug, Clone, Default)]
 pub struct Upload {
@@ -106,7 +172,7 @@ pub struct Upload {
     pub within: Vec<String>,
     /// File name inside the temp dir.
     pub name: String,
-    pub data: Vec<u8>,
+    pub data: UploadData,
     /// Permissions of the uploaded file (`0o600`; scripts `0o700`).
     pub mode: u32,
 }

@@ -3,7 +3,7 @@
 //! threads block on their own call; the pool keeps one connection per
 //! target for the whole run.
 
-use super::{ModuleRequest, ModuleRunner};
+use super::{ModuleRequest, ModuleRunner, UploadData};
 use crate::transport::{
     CallError, ConnectionSpec, ModuleCall, Pool, PoolOptions, Unreachable, UnreachableKind,
 };
@@ -95,10 +95,13 @@ impl TransportRunner {
                 break;
             };
             let remote = format!("{}/{}", dir.trim_end_matches('/'), upload.name);
-            if let Err(e) = context
-                .put_bytes(upload.data, &remote, Some(upload.mode))
-                .await
-            {
+            let sent = match upload.data {
+                UploadData::Bytes(data) => {
+                    context.put_bytes(data, &remote, Some(upload.mode)).await
+                }
+                UploadData::File(path) => context.put_file(&path, &remote, Some(upload.mode)).await,
+            };
+            if let Err(e) = sent {
                 if let Some(dir) = &task_tmp {
                     let _ = context.remove_task_tmp(dir).await;
                 }

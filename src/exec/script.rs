@@ -4,9 +4,9 @@
 //! agent's `script` module runs the command line with that word replaced
 //! by the uploaded path.
 
-use super::Upload;
 use super::execute::{Outcome, TaskRun};
 use super::transfer::find_needle;
+use super::{Upload, UploadData};
 use crate::value::{Map, Value};
 use minijinja::value::Value as Jv;
 
@@ -44,7 +44,7 @@ impl TaskRun<'_> {
             within: Vec::new(),
             arg: "_mitorun_script_path".into(),
             name,
-            data,
+            data: UploadData::Bytes(data),
             mode: 0o700,
         };
         self.run_module_request(args, context, Some(upload))

@@ -6,12 +6,11 @@
 //!
 //! Not yet: directory sources (recursive copy), `--diff` output.
 
-use super::Upload;
 use super::execute::{Outcome, TaskRun};
 use super::report::TaskError;
+use super::{Upload, UploadData};
 use crate::value::{Map, Value};
 use minijinja::value::Value as Jv;
-use sha1::{Digest, Sha1};
 
 /// `FILE_COMMON_ARGUMENTS` plus the file module's own (`REAL_FILE_ARGS`).
 /// The template action's own arguments, not passed on to `copy`.
@@ -56,11 +55,6 @@ pub(super) fn failed(msg: impl Into<String>) -> Outcome {
         result,
         error: None,
     }
-}
-
-fn sha1_hex(data: &[u8]) -> String {
-    let digest = Sha1::digest(data);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(super) fn truthy(args: &Map, key: &str, default: bool) -> bool {
@@ -143,7 +137,7 @@ impl TaskRun<'_> {
                         use std::os::unix::fs::PermissionsExt;
                         m.permissions().mode() & 0o7777
                     });
-                    (data, name, mode, Some(path))
+                    (UploadData::Bytes(data), name, mode, Some(path))
                 }
                 Err(e) => return Outcome::from_error(&e, &self.task.origin),
             }
@@ -166,7 +160,12 @@ impl TaskRun<'_> {
                         other => other.python_str(),
                     };
                     // ansible names the content's temp file `.source...`.
-                    (text.into_bytes(), ".".to_string(), None, None)
+                    (
+                        UploadData::Bytes(text.into_bytes()),
+                        ".".to_string(),
+                        None,
+                        None,
+                    )
                 }
                 (Some(src), None) => {
                     let Some(path) = find_needle(self, "files", &src) else {
@@ -175,7 +174,7 @@ impl TaskRun<'_> {
                     if path.is_dir() {
                         return self.copy_directory(args, dest, &src, &path, context);
                     }
-                    let data = match self.read_controller_file(&path, &src) {
+                    let data = match self.controller_source(&path, &src) {
                         Ok(d) => d,
                         Err(msg) => return failed(msg),
                     };
@@ -233,23 +232,33 @@ impl TaskRun<'_> {
                 }
             }
         }
-        if source.data.len() as i64 > MAX_FILE_SIZE_FOR_DIFF {
-            diff.insert("src_larger".into(), Value::Int(MAX_FILE_SIZE_FOR_DIFF));
-        } else if source.data.contains(&0) {
-            diff.insert("src_binary".into(), Value::Int(1));
-        } else {
-            // Content is shown under the destination's name, a file under
-            // its own path (ansible shows a rendered template's temp file
-            // there; mitorun shows the template).
-            let header = match &source.path {
-                Some(p) => p.to_string_lossy().into_owned(),
-                None => dest_file.to_string(),
-            };
-            diff.insert("after_header".into(), Value::str(header));
-            diff.insert(
-                "after".into(),
-                Value::str(String::from_utf8_lossy(&source.data).as_ref()),
-            );
+        // Only a source small enough to show is read (a file source may be
+        // gigabytes).
+        let source_bytes = match source.data.len() {
+            Ok(n) if n as i64 > MAX_FILE_SIZE_FOR_DIFF => None,
+            _ => Some(source.data.read_all().unwrap_or_default()),
+        };
+        match source_bytes {
+            None => {
+                diff.insert("src_larger".into(), Value::Int(MAX_FILE_SIZE_FOR_DIFF));
+            }
+            Some(bytes) if bytes.contains(&0) => {
+                diff.insert("src_binary".into(), Value::Int(1));
+            }
+            Some(bytes) => {
+                // Content is shown under the destination's name, a file
+                // under its own path (ansible shows a rendered template's
+                // temp file there; mitorun shows the template).
+                let header = match &source.path {
+                    Some(p) => p.to_string_lossy().into_owned(),
+                    None => dest_file.to_string(),
+                };
+                diff.insert("after_header".into(), Value::str(header));
+                diff.insert(
+                    "after".into(),
+                    Value::str(String::from_utf8_lossy(&bytes).as_ref()),
+                );
+            }
         }
         diff
     }
@@ -303,7 +312,10 @@ impl TaskRun<'_> {
                 error: None,
             };
         }
-        let local_checksum = sha1_hex(&source.data);
+        let local_checksum = match source.data.sha1_hex() {
+            Ok(sum) => sum,
+            Err(e) => return failed(e),
+        };
         let remote_checksum = status
             .get("checksum")
             .map(Value::python_str)
@@ -392,6 +404,27 @@ impl TaskRun<'_> {
         Outcome {
             result,
             error: None,
+        }
+    }
+
+    /// A controller file as an upload: streamed from disk, unless it is
+    /// vault-encrypted (then decrypted into memory, as ansible's loader's
+    /// `get_real_file` writes a decrypted copy).
+    pub(super) fn controller_source(
+        &self,
+        path: &std::path::Path,
+        src: &str,
+    ) -> Result<UploadData, String> {
+        use std::io::Read;
+        const VAULT_HEADER: &[u8] = b"$ANSIBLE_VAULT;";
+        let mut head = Vec::with_capacity(VAULT_HEADER.len());
+        std::fs::File::open(path)
+            .and_then(|f| f.take(VAULT_HEADER.len() as u64).read_to_end(&mut head))
+            .map_err(|e| format!("could not read src={src}: {e}"))?;
+        if head == VAULT_HEADER {
+            self.read_controller_file(path, src).map(UploadData::Bytes)
+        } else {
+            Ok(UploadData::File(path.to_path_buf()))
         }
     }
 
@@ -659,7 +692,7 @@ fn cp1252_byte(c: char) -> Option<u8> {
 /// What a transfer sends: the bytes, the name the destination gets in a
 /// directory, the local mode (`mode: preserve`) and the local file.
 pub(super) struct Source {
-    pub data: Vec<u8>,
+    pub data: UploadData,
     pub rel: String,
     pub mode: Option<u32>,
     pub path: Option<std::path::PathBuf>,

@@ -5,9 +5,9 @@
 //! `decrypt: false`) uploaded to the task's temp dir as `source`; then the
 //! `unarchive` module runs with `src` pointing at it.
 
-use super::Upload;
 use super::execute::{Outcome, TaskRun, add_output_lines};
 use super::transfer::find_needle;
+use super::{Upload, UploadData};
 use crate::value::{Map, Value};
 use minijinja::value::Value as Jv;
 
@@ -90,7 +90,7 @@ impl TaskRun<'_> {
                 arg: "src".into(),
                 within: Vec::new(),
                 name: "source".into(),
-                data,
+                data: UploadData::Bytes(data),
                 mode: 0o600,
             });
         }

@@ -5,10 +5,10 @@
 //! uploaded to the task's temp dir, their remote paths put in the
 //! arguments the module gets.
 
-use super::Upload;
 use super::execute::{Outcome, TaskRun, add_output_lines};
 use super::report::failed_result_report;
 use super::transfer::{find_needle, truthy};
+use super::{Upload, UploadData};
 use crate::value::{Map, Value};
 use minijinja::value::Value as Jv;
 
@@ -116,7 +116,7 @@ impl TaskRun<'_> {
             arg: arg.to_string(),
             within,
             name: file_name,
-            data,
+            data: UploadData::Bytes(data),
             mode: 0o600,
         })
     }

@@ -37,6 +37,16 @@ impl CodeItem {
     }
 }
 
+/// A call's base arguments (the internal `_ansible_*` ones) as a code
+/// item, so each distinct set crosses a connection once.
+pub fn args_base_item(base: &serde_json::Value) -> CodeItem {
+    CodeItem::new(
+        "mitorun.args_base.json",
+        false,
+        base.to_string().into_bytes(),
+    )
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -240,22 +240,24 @@ impl Pool {
                 ))
             }
             Some(parent) => {
-                if spec.password.is_some() {
-                    return Err(Unreachable::new(
-                        UnreachableKind::Auth,
-                        format!(
-                            "{}: password authentication is not supported for a via hop",
-                            spec.inventory_hostname
-                        ),
-                    ));
-                }
                 let argv = transport_argv(spec, &boot)
                     .map_err(|e| Unreachable::new(UnreachableKind::Other, e.0))?;
                 let conn = parent.connection().clone();
-                let header =
-                    json!({"argv": argv, "timeout": spec.timeout.as_secs_f64(), "config": config});
+                // With ansible_password the hop's ssh runs on a pty and the
+                // hop's agent types the password at its prompt, as for
+                // become (transport_argv leaves BatchMode off then); the
+                // password crosses the connection in this frame, never argv.
+                let header = json!({
+                    "argv": argv,
+                    "password": spec.password,
+                    "timeout": spec.timeout.as_secs_f64(),
+                    "config": config,
+                });
                 let (id, hello) = conn.spawn_child(parent.id(), header).await.map_err(|u| {
-                    let kind = if u.msg.contains("Permission denied") {
+                    let kind = if u.msg.contains("Permission denied")
+                        || u.msg.starts_with("incorrect password")
+                        || u.msg.starts_with("a password is required")
+                    {
                         UnreachableKind::Auth
                     } else {
                         u.kind

@@ -181,3 +181,40 @@ pub fn args(pairs: &[(&str, Value)]) -> Map {
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect()
 }
+
+/// Put `rules` in /etc/doas.conf between markers named by `tag` (root
+/// only), keeping the file's other lines; doas reads the file on every
+/// run and refuses it unless root owns it and nobody else may write it.
+pub fn doas_rules(tag: &str, rules: &[&str]) {
+    let path = "/etc/doas.conf";
+    let begin = format!("# mitorun-test {tag} begin");
+    let end = format!("# mitorun-test {tag} end");
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let mut kept = String::new();
+    let mut inside = false;
+    for line in old.lines() {
+        if line == begin {
+            inside = true;
+        } else if line == end {
+            inside = false;
+        } else if !inside {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept.push_str(&begin);
+    kept.push('\n');
+    for rule in rules {
+        kept.push_str(rule);
+        kept.push('\n');
+    }
+    kept.push_str(&end);
+    kept.push('\n');
+    // Replaced by a rename: a doas started meanwhile reads the old or the
+    // new file, never a half-written one.
+    let tmp = format!("{path}.mitorun-{}", std::process::id());
+    std::fs::write(&tmp, kept).expect("write doas.conf");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o400)).expect("chmod");
+    std::fs::rename(&tmp, path).expect("install /etc/doas.conf");
+}

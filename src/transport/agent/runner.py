@@ -402,9 +402,34 @@ def module_runner(style):
     raise CallFailed("unknown module style %r" % (style,))
 
 
+ARGS_BASES = {}
+ARGS_BASES_LOCK = threading.Lock()
+
+
+def merge_args_base(agent, header):
+    """`args` laid over the base arguments the call names by digest
+    (shipped once per connection): the same mapping, in the same order,
+    as if the controller had sent it whole."""
+    digest = header.get("args_base")
+    if not digest:
+        return
+    with ARGS_BASES_LOCK:
+        text = ARGS_BASES.get(digest)
+        if text is None:
+            agent.fetch_code([digest])
+            text = agent.code.get(digest)[2].decode("utf-8")
+            ARGS_BASES[digest] = text
+    # Parsed anew for each call: a module that changes a list in its
+    # arguments must not change the next call's.
+    args = json.loads(text)
+    args.update(header.get("args") or {})
+    header["args"] = args
+
+
 @call("run_module")
 def call_run_module(agent, src, req, header, payload):
     before_module_run()
+    merge_args_base(agent, header)
     style = header.get("style")
     agent_log("run_module %s style=%s%s%s" % (
         header.get("native") or header.get("fqn") or header.get("short"), style,

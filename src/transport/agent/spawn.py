@@ -18,10 +18,18 @@ PASSWORD_RE = re.compile(
 )
 FAILURE_RE = re.compile(
     r"(incorrect password|sorry, try again|authentication failure|"
+    r"authentication failed|authentication required|authorization required|"
     r"a password is required|is not in the sudoers|not allowed to|"
-    r"permission denied|no password entry)",
+    r"operation not permitted|permission denied|no password entry)",
     re.IGNORECASE,
 )
+# After a typed password, how su ("Authentication failure") and doas
+# ("Authentication failed": opendoas gives one try, then exits) say it was
+# wrong; sudo asks again instead, which the prompt loop catches.
+REJECTED_RE = re.compile(r"authentication fail", re.IGNORECASE)
+# doas -n when the rule wants a password: opendoas says "Authentication
+# required", OpenBSD's doas "Authorization required".
+NEEDS_PASSWORD_RE = re.compile(r"(authentication|authorization) required", re.IGNORECASE)
 
 
 def spawn_child(agent, header):
@@ -66,8 +74,10 @@ def spawn_child(agent, header):
             if fd is not None:
                 os.close(fd)
         raise CallFailed("could not run %s: %s" % (argv[0], e))
-    if slave is not None:
-        os.close(slave)
+    # Our copy of the pty's slave stays open until the child has booted:
+    # doas closes every inherited fd above stderr before it opens /dev/tty
+    # for its prompt, and while no slave fd is open reading the master
+    # fails (EIO), which would look like the terminal going away.
     child = Child(ctx_id, proc, os.dup(proc.stdin.fileno()), os.dup(proc.stdout.fileno()))
     set_cloexec(child.wfd)
     set_cloexec(child.rfd)
@@ -85,6 +95,9 @@ def spawn_child(agent, header):
             pass
         reap(child)
         raise
+    finally:
+        if slave is not None:
+            os.close(slave)
     # stderr of a running child goes to ours, so it ends up in the log.
     t = threading.Thread(target=drain, args=(proc.stderr,))
     t.daemon = True
@@ -129,7 +142,15 @@ def handshake(agent, child, proc, master, password, config, timeout):
                 if fd == child.rfd:
                     proc.wait()
                     err_buf += drain_now(errfd)
-                    raise CallFailed(child_failure(err_buf + pty_buf, out_buf, proc.returncode))
+                    if master is not None:
+                        pty_buf += drain_now(master, 0.2)
+                    said = err_buf + pty_buf
+                    text = said.decode("utf-8", "replace")
+                    if sent_password and REJECTED_RE.search(text):
+                        raise CallFailed("incorrect password: %s" % tail_text(said))
+                    if password is None and NEEDS_PASSWORD_RE.search(text):
+                        raise CallFailed("a password is required: %s" % tail_text(said))
+                    raise CallFailed(child_failure(said, out_buf, proc.returncode))
                 continue
             if fd == child.rfd:
                 out_buf += data
