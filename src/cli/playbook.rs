@@ -123,6 +123,12 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     for playbook in &playbooks {
         out.push_str(&format!("\nplaybook: {}\n", playbook.path.display()));
         if run.syntax_check {
+            // ansible validates each play, templating its name.
+            for play in &playbook.plays {
+                let templar = Arc::new(crate::templating::render::Templar::new());
+                let play_vars = listing_vars(play, &extra_vars, &templar, &vault);
+                listed_play_name(play, &play_vars, &templar, &vault)?;
+            }
             continue;
         }
         for (idx, play) in playbook.plays.iter().enumerate() {
