@@ -55,6 +55,7 @@ const USER_FILE: &str = include_str!("agent/native_user.py");
 /// program the agent runs in a child interpreter) and the agent side.
 const APT_ENGINE_FILE: &str = include_str!("agent/apt_engine.py");
 const APT_AGENT_FILE: &str = include_str!("agent/native_apt.py");
+const APT_REPO_FILE: &str = include_str!("agent/native_aptrepo.py");
 
 /// The native `unarchive` module, run in the agent's namespace when the
 /// first unarchive call brings it (most connections unpack nothing).
@@ -73,6 +74,7 @@ const PLUGINS_FILE: &str = include_str!("agent/native_plugins.py");
 /// `service_facts` modules, run in the agent's namespace when the first of
 /// them is called (most connections manage no services).
 const SERVICE_FILE: &str = include_str!("agent/native_service.py");
+const HOST_FILE: &str = include_str!("agent/native_host.py");
 
 /// AnsibleModule.run_command as the cron, git, pip and expect modules use
 /// it, shipped in front of each of them.
@@ -161,7 +163,12 @@ pub fn unarchive_source() -> String {
 /// hands it to the child), then the agent side. The engine never holds
 /// `'''`, so the raw string ends where it should (checked by a test).
 pub fn apt_source() -> String {
-    format!("APT_ENGINE_SOURCE = r'''{APT_ENGINE_FILE}'''\n{APT_AGENT_FILE}")
+    format!("APT_ENGINE_SOURCE = r'''{APT_ENGINE_FILE}'''\n{APT_AGENT_FILE}\n{APT_REPO_FILE}")
+}
+
+/// The native mount_facts and hostname modules' source (see HOST_FILE).
+pub fn host_source() -> &'static str {
+    HOST_FILE
 }
 
 /// The native wait_for, getent, known_hosts, package_facts and debconf

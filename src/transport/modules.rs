@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 39] = [
+pub const NATIVE: [&str; 44] = [
     "ping",
     "command",
     "shell",
@@ -116,6 +116,11 @@ pub const NATIVE: [&str; 39] = [
     "git",
     "pip",
     "expect",
+    "apt_key",
+    "apt_repository",
+    "deb822_repository",
+    "mount_facts",
+    "hostname",
 ];
 
 /// The native module that runs a project's Python plugins.
@@ -124,7 +129,7 @@ pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
 /// installed (ansible's collectors for that platform).
-pub const LINUX_ONLY: [&str; 8] = [
+pub const LINUX_ONLY: [&str; 10] = [
     "setup",
     "user",
     "group",
@@ -133,7 +138,18 @@ pub const LINUX_ONLY: [&str; 8] = [
     "systemd_service",
     "sysvinit",
     "service_facts",
+    "mount_facts",
+    "hostname",
 ];
+
+/// Argument values a native module leaves to ansible-core's module:
+/// hostname's strategies for other systems (FreeBSD's rc.conf.d, macOS's
+/// scutil, Solaris's) are not in the native one.
+pub const ANSIBLE_CORE_WHEN_VALUE: [(&str, &str, &[&str]); 1] = [(
+    "hostname",
+    "use",
+    &["freebsd", "macos", "macosx", "darwin", "solaris"],
+)];
 
 /// Arguments a native module leaves to ansible-core's module when they are
 /// true: `local` accounts are libuser's (luseradd ...), which the native
@@ -146,6 +162,12 @@ pub const ANSIBLE_CORE_WHEN_TRUE: [(&str, &str); 2] = [("user", "local"), ("grou
 pub fn needs_ansible_core(short: &str, args: &Map) -> bool {
     ANSIBLE_CORE_WHEN_TRUE.iter().any(|(module, arg)| {
         *module == short && args.get(*arg).and_then(Value::ansible_bool) == Some(true)
+    }) || ANSIBLE_CORE_WHEN_VALUE.iter().any(|(module, arg, values)| {
+        *module == short
+            && args
+                .get(*arg)
+                .and_then(Value::as_str)
+                .is_some_and(|v| values.contains(&v))
     })
 }
 
@@ -166,13 +188,19 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static GIT: OnceLock<CodeItem> = OnceLock::new();
     static PIP: OnceLock<CodeItem> = OnceLock::new();
     static EXPECT: OnceLock<CodeItem> = OnceLock::new();
+    static HOST: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
         "user" | "group" => (&USER, "user", || {
             super::bootstrap::user_source().to_string()
         }),
-        "apt" | "dpkg_selections" => (&APT, "apt", super::bootstrap::apt_source),
+        "apt" | "dpkg_selections" | "apt_key" | "apt_repository" | "deb822_repository" => {
+            (&APT, "apt", super::bootstrap::apt_source)
+        }
+        "mount_facts" | "hostname" => (&HOST, "host", || {
+            super::bootstrap::host_source().to_string()
+        }),
         "unarchive" => (&UNARCHIVE, "unarchive", super::bootstrap::unarchive_source),
         "wait_for" | "getent" | "known_hosts" | "package_facts" | "debconf" => {
             (&MISC, "misc", || {

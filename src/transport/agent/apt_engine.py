@@ -740,7 +740,42 @@ def apt_update_cache(run, apt, cache, p):
     return run.check_mode or before != after, after
 
 
+def apt_refresh_lists(run, request):
+    """apt_repository's update_cache: apt.Cache().update() with its
+    retries and backoff, warnings worded as that module words them."""
+    try:
+        import apt
+    except ImportError:
+        interpreter = None if request.get("respawned") else apt_interpreter_with_bindings()
+        if interpreter:
+            raise AptRespawn(interpreter)
+        run.fail(msg="%s must be installed and visible from %s."
+                 % (APT_BINDINGS_PACKAGE, sys.executable))
+    retries = run.params["retries"]
+    max_delay = run.params["max_delay"]
+    jitter = secrets.randbelow(1000) / 1000.0
+    error = ""
+    cache = apt.Cache()
+    for attempt in range(retries):
+        try:
+            cache.update()
+            run.exit(changed=True)
+        except apt.cache.FetchFailedException as e:
+            error = e
+            run.warn("Failed to update cache after %d due to %s retry, retrying" % (attempt + 1, e))
+        delay = 2 ** attempt + jitter
+        if delay > max_delay:
+            delay = max_delay + jitter
+        time.sleep(delay)
+        run.warn("Sleeping for %d seconds, before attempting to update the cache again"
+                 % int(round(delay)))
+    run.fail(msg="Failed to update apt cache after %d retries: %s"
+             % (retries, error if error else "unknown reason"))
+
+
 def apt_main(run, request):
+    if request.get("op") == "update_cache":
+        apt_refresh_lists(run, request)
     p = run.params
     chosen = apt_parsable_locale(run)
     locale_module.setlocale(locale_module.LC_ALL, chosen)
