@@ -191,7 +191,7 @@ impl PlaybookRunner<'_> {
             // Hosts that all failed earlier leave an empty play; a pattern
             // that matched nothing says so.
             if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.play_start(&name);
+                cb.play_start(&play_info(play, &name, &settings.strategy));
                 if !matched {
                     cb.no_hosts_matched();
                 }
@@ -214,7 +214,7 @@ impl PlaybookRunner<'_> {
                 .collect();
             // ansible announces the play again for every batch.
             if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.play_start(&name);
+                cb.play_start(&play_info(play, &name, &settings.strategy));
             }
             self.shared
                 .step
@@ -777,4 +777,21 @@ fn included_when(play: &Play) -> Keywords {
         );
     }
     keywords
+}
+
+/// What the callbacks are told about a play when it starts.
+fn play_info(
+    play: &crate::playbook::model::Play,
+    name: &str,
+    strategy: &Result<Strategy, String>,
+) -> crate::output::json::PlayInfo {
+    crate::output::json::PlayInfo {
+        name: name.to_string(),
+        path: format!(
+            "{}:{}",
+            play.origin.file.path.display(),
+            play.origin.span.line
+        ),
+        lockstep: matches!(strategy, Ok(s) if s.scheduling == strategy::Scheduling::Linear),
+    }
 }
