@@ -52,16 +52,33 @@ fn header(playbook: &Path, prefix: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `# env: K=V ...` of a playbook.
+/// `# env: K=V ...` of a playbook. `{ref_collections}` in a value is
+/// MITORUN_REF_COLLECTIONS: a collections path holding ansible.posix (its
+/// json, profile_tasks and timer callbacks are not in ansible-core;
+/// `.ci/run` installs it).
 fn header_env(playbook: &Path) -> Vec<(String, String)> {
     let ref_bin = common::ref_bin_dir().display().to_string();
     header(playbook, "# env:")
         .into_iter()
         .filter_map(|kv| {
-            kv.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.replace("{ref_bin}", &ref_bin)))
+            kv.split_once('=').map(|(k, v)| {
+                let mut value = v.replace("{ref_bin}", &ref_bin);
+                if value.contains("{ref_collections}") {
+                    value = value.replace("{ref_collections}", &ref_collections());
+                }
+                (k.to_string(), value)
+            })
         })
         .collect()
+}
+
+fn ref_collections() -> String {
+    let dir = std::env::var("MITORUN_REF_COLLECTIONS").unwrap_or_default();
+    assert!(
+        Path::new(&dir).join("ansible_collections/ansible/posix").is_dir(),
+        "MITORUN_REF_COLLECTIONS ({dir:?}) must hold ansible_collections/ansible/posix (see .ci/run)"
+    );
+    dir
 }
 
 struct Case {
@@ -75,11 +92,26 @@ struct Case {
 }
 
 /// Values that differ from run to run get masked in both outputs: timings
-/// of module results (`start`, `end`, `delta`), async job ids (`j` + random
-/// number + `.` + pid, also inside `results_file` paths) and the pid of a
-/// job killed at its time limit.
+/// of module results (`start`, `end`, `delta`, also the json callback's
+/// durations), async job ids (`j` + random number + `.` + pid, also inside
+/// `results_file` paths), the pid of a job killed at its time limit, the
+/// json callback's play and task ids, and the times profile_tasks and
+/// timer print.
 fn mask_run_values(stdout: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(stdout);
+    let ids = regex::Regex::new(r#""id": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}""#)
+        .expect("valid regex");
+    let text = ids.replace_all(&text, "\"id\": \"<masked>\"");
+    let profile_line = regex::Regex::new(
+        r"(?m)^[A-Z][a-z]+ \d\d [A-Z][a-z]+ \d{4}  \d\d:\d\d:\d\d [+-]\d{4} \(\d+:\d\d:\d\d\.\d{3}\) +\d+:\d\d:\d\d\.\d{3} \*+ $",
+    )
+    .expect("valid regex");
+    let text = profile_line.replace_all(&text, "<profile_tasks time line>");
+    let task_time = regex::Regex::new(r"(?m)-* \d+\.\d\ds$").expect("valid regex");
+    let text = task_time.replace_all(&text, " <task time>");
+    let run_took = regex::Regex::new(r"Playbook run took \d+ days, \d+ hours, \d+ minutes, \d+ seconds")
+        .expect("valid regex");
+    let text = run_took.replace_all(&text, "Playbook run took <masked>");
     let timings = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).expect("valid regex");
     let text = timings.replace_all(&text, "\"$1\": \"<masked>\"");
     let job_ids = regex::Regex::new(r"\bj[0-9]+\.[0-9]+\b").expect("valid regex");
