@@ -86,6 +86,11 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
                 "The '-o' argument is deprecated. This feature will be removed from ansible-core version 2.23. Use callback configuration to enable the oneline callback instead.",
             );
         }
+        if cli.tree.is_some() {
+            super::display::deprecation(
+                "The '-t' argument is deprecated. This feature will be removed from ansible-core version 2.23. Use callback configuration to enable the tree callback instead.",
+            );
+        }
         let context = super::run::RunContext {
             config: &config,
             cwd: &cwd,

@@ -887,22 +887,9 @@ impl DefaultCallback {
         if let Some(tree) = &self.tree
             && outcome != super::json::Outcome::Skipped
         {
-            // The stdout callback ran first and, for debug, cleaned the
-            // result the tree callback then dumps.
-            let mut shown = result.clone();
-            let cleans = match outcome {
-                super::json::Outcome::Ok => {
-                    self.style == Style::Minimal
-                        || (self.style == Style::Default
-                            && !(task.is_loop && result.contains_key("results")))
-                }
-                super::json::Outcome::Failed => self.style == Style::Default,
-                _ => false,
-            };
-            if cleans {
-                Self::clean_results(&mut shown, &task.action);
-            }
-            tree.write(host, &self.dump_results(&shown));
+            // Each callback gets its own copy: what the stdout callback
+            // removed for display (debug's keys) is still there.
+            tree.write(host, &self.dump_results(result));
         }
     }
 

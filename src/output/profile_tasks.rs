@@ -110,8 +110,8 @@ impl ProfileTasks {
         let mut order: Vec<&TaskTime> = self.tasks.iter().collect();
         match self.sort_order {
             // Python's sort is stable, as Rust's.
-            SortOrder::Descending => order.sort_by(|a, b| b.elapsed.cmp(&a.elapsed)),
-            SortOrder::Ascending => order.sort_by(|a, b| a.elapsed.cmp(&b.elapsed)),
+            SortOrder::Descending => order.sort_by_key(|t| std::cmp::Reverse(t.elapsed)),
+            SortOrder::Ascending => order.sort_by_key(|t| t.elapsed),
             SortOrder::None => {}
         }
         let shown = self.output_limit.unwrap_or(order.len());
