@@ -83,8 +83,11 @@ impl PlaybookRunner<'_> {
         for playbook in playbooks {
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.playbook_start(&playbook.path.to_string_lossy());
-                // `PlaybookExecutor.run` says this at -vv, after the callback.
-                if self.options.verbosity >= 2 {
+                // `PlaybookExecutor.run` says this at -vv, after the callback
+                // (ansible-playbook only: ad hoc runs have no executor; their
+                // play is in the `__adhoc__` pseudo-file).
+                let adhoc = playbook.path.file_name().is_some_and(|n| n == "__adhoc__");
+                if self.options.verbosity >= 2 && !adhoc {
                     cb.display.display(&format!(
                         "{} plays in {}",
                         playbook.plays.len(),
@@ -787,11 +790,7 @@ fn play_info(
 ) -> crate::output::json::PlayInfo {
     crate::output::json::PlayInfo {
         name: name.to_string(),
-        path: format!(
-            "{}:{}",
-            play.origin.file.path.display(),
-            play.origin.span.line
-        ),
+        path: super::walk::origin_path(&play.origin),
         lockstep: matches!(strategy, Ok(s) if s.scheduling == strategy::Scheduling::Linear),
     }
 }

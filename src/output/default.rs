@@ -150,7 +150,8 @@ impl DefaultCallback {
         if let Some(junit) = &mut self.junit {
             junit.playbook_start(file_name);
         }
-        if self.display.verbosity > 1 {
+        // The banner is the default callback's own.
+        if self.style == Style::Default && self.display.verbosity > 1 {
             let base = file_name.rsplit('/').next().unwrap_or(file_name);
             self.display.banner(&format!("PLAYBOOK: {base}"));
         }
@@ -265,7 +266,7 @@ impl DefaultCallback {
     fn print_task_banner(&mut self, task: &TaskInfo) {
         self.display
             .banner(&format!("{} [{}]", task.prefix, task.name.trim()));
-        if self.display.verbosity >= 2 {
+        if self.display.verbosity >= 2 && !task.path.is_empty() {
             self.display
                 .colored(&format!("task path: {}", task.path), Color::DarkGray);
         }
