@@ -185,30 +185,35 @@ impl Value {
     /// `json.dumps(v, sort_keys=True, indent=4, ensure_ascii=False)`, with
     /// `!unsafe` text as plain strings.
     pub fn to_python_json(&self) -> String {
-        let mut out = String::new();
-        self.write_json(&mut out, Some(0), false);
-        out
+        self.to_json_as(&JsonFormat::PRETTY)
     }
 
     /// `json.dumps(v, sort_keys=True, ensure_ascii=False)`: one line, with
     /// Python's default `, ` and `: ` separators.
     pub fn to_python_json_compact(&self) -> String {
-        let mut out = String::new();
-        self.write_json(&mut out, None, false);
-        out
+        self.to_json_as(&JsonFormat::COMPACT)
     }
 
     /// As `to_python_json`, but `!unsafe` text as `{"__ansible_unsafe": ...}`
     /// objects, as ansible's legacy inventory profile writes it in `--list`.
     pub fn to_python_json_tagged(&self) -> String {
+        self.to_json_as(&JsonFormat {
+            tag_unsafe: true,
+            ..JsonFormat::PRETTY
+        })
+    }
+
+    /// `json.dumps(v, sort_keys=True, ...)` with the given indentation and
+    /// escaping.
+    pub fn to_json_as(&self, format: &JsonFormat) -> String {
         let mut out = String::new();
-        self.write_json(&mut out, Some(0), true);
+        self.write_json(&mut out, 0, format);
         out
     }
 
-    /// `depth` is the indentation level, or `None` for one-line output.
-    fn write_json(&self, out: &mut String, depth: Option<usize>, tag_unsafe: bool) {
-        let inner = depth.map(|d| d + 1);
+    /// `depth` is the nesting level (used only when indenting).
+    fn write_json(&self, out: &mut String, depth: usize, format: &JsonFormat) {
+        let inner = depth + 1;
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -219,13 +224,13 @@ impl Value {
                 let _ = write!(out, "{i}");
             }
             Value::Float(f) => out.push_str(&python_json_float(*f)),
-            Value::Str(s) => write_json_string(out, s),
+            Value::Str(s) => format.write_string(out, s),
             // ansible's legacy JSON profile keeps the tags as marker objects.
-            Value::Unsafe(s) if tag_unsafe => {
-                tagged_json("__ansible_unsafe", s).write_json(out, depth, tag_unsafe)
+            Value::Unsafe(s) if format.tag_unsafe => {
+                tagged_json("__ansible_unsafe", s).write_json(out, depth, format)
             }
-            Value::Unsafe(s) => write_json_string(out, s),
-            Value::Vault(s) => tagged_json("__ansible_vault", s).write_json(out, depth, tag_unsafe),
+            Value::Unsafe(s) => format.write_string(out, s),
+            Value::Vault(s) => tagged_json("__ansible_vault", s).write_json(out, depth, format),
             Value::List(items) => {
                 if items.is_empty() {
                     out.push_str("[]");
@@ -233,12 +238,10 @@ impl Value {
                 }
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
-                    separate(out, i, inner);
-                    item.write_json(out, inner, tag_unsafe);
+                    format.separate(out, i, inner);
+                    item.write_json(out, inner, format);
                 }
-                if let Some(d) = depth {
-                    newline_indent(out, d);
-                }
+                format.close(out, depth);
                 out.push(']');
             }
             Value::Map(map) => {
@@ -250,14 +253,12 @@ impl Value {
                 keys.sort_by(|a, b| python_str_cmp(a, b));
                 out.push('{');
                 for (i, k) in keys.iter().enumerate() {
-                    separate(out, i, inner);
-                    write_json_string(out, k);
+                    format.separate(out, i, inner);
+                    format.write_string(out, k);
                     out.push_str(": ");
-                    map[*k].write_json(out, inner, tag_unsafe);
+                    map[*k].write_json(out, inner, format);
                 }
-                if let Some(d) = depth {
-                    newline_indent(out, d);
-                }
+                format.close(out, depth);
                 out.push('}');
             }
         }
@@ -299,25 +300,63 @@ fn python_str_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     a.as_bytes().cmp(b.as_bytes())
 }
 
-/// What goes before the `i`th element of a JSON container.
-fn separate(out: &mut String, i: usize, depth: Option<usize>) {
-    match depth {
-        Some(d) => {
-            if i > 0 {
-                out.push(',');
-            }
-            newline_indent(out, d);
+/// How `json.dumps(..., sort_keys=True)` lays a value out.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonFormat {
+    /// `indent=N` (spaces per level; 0 still breaks lines), or `None` for
+    /// one line with `, ` between items.
+    pub indent: Option<usize>,
+    /// `ensure_ascii=True`: non-ASCII text as `\uXXXX` escapes.
+    pub ascii: bool,
+    /// `!unsafe` text as `{"__ansible_unsafe": ...}` objects.
+    pub tag_unsafe: bool,
+}
+
+impl JsonFormat {
+    pub const PRETTY: JsonFormat = JsonFormat {
+        indent: Some(4),
+        ascii: false,
+        tag_unsafe: false,
+    };
+    pub const COMPACT: JsonFormat = JsonFormat {
+        indent: None,
+        ascii: false,
+        tag_unsafe: false,
+    };
+
+    fn write_string(&self, out: &mut String, s: &str) {
+        if self.ascii {
+            write_json_string_ascii(out, s);
+        } else {
+            write_json_string(out, s);
         }
-        None if i > 0 => out.push_str(", "),
-        None => {}
+    }
+
+    /// What goes before the `i`th element of a container at `depth`.
+    fn separate(&self, out: &mut String, i: usize, depth: usize) {
+        match self.indent {
+            Some(width) => {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline_indent(out, depth * width);
+            }
+            None if i > 0 => out.push_str(", "),
+            None => {}
+        }
+    }
+
+    /// What goes before the closing bracket of a container at `depth`.
+    fn close(&self, out: &mut String, depth: usize) {
+        if let Some(width) = self.indent {
+            newline_indent(out, depth * width);
+        }
     }
 }
 
-fn newline_indent(out: &mut String, depth: usize) {
+fn newline_indent(out: &mut String, spaces: usize) {
     out.push('\n');
-    for _ in 0..depth {
-        out.push_str("    ");
-    }
+    out.extend(std::iter::repeat_n(' ', spaces));
 }
 
 /// JSON string escaped as Python's json module does with `ensure_ascii=False`

@@ -52,16 +52,35 @@ fn header(playbook: &Path, prefix: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `# env: K=V ...` of a playbook.
+/// `# env: K=V ...` of a playbook. `{ref_collections}` in a value is
+/// MITORUN_REF_COLLECTIONS: a collections path holding ansible.posix (its
+/// json, profile_tasks and timer callbacks are not in ansible-core;
+/// `.ci/run` installs it).
 fn header_env(playbook: &Path) -> Vec<(String, String)> {
     let ref_bin = common::ref_bin_dir().display().to_string();
     header(playbook, "# env:")
         .into_iter()
         .filter_map(|kv| {
-            kv.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.replace("{ref_bin}", &ref_bin)))
+            kv.split_once('=').map(|(k, v)| {
+                let mut value = v.replace("{ref_bin}", &ref_bin);
+                if value.contains("{ref_collections}") {
+                    value = value.replace("{ref_collections}", &ref_collections());
+                }
+                (k.to_string(), value)
+            })
         })
         .collect()
+}
+
+fn ref_collections() -> String {
+    let dir = std::env::var("MITORUN_REF_COLLECTIONS").unwrap_or_default();
+    assert!(
+        Path::new(&dir)
+            .join("ansible_collections/ansible/posix")
+            .is_dir(),
+        "MITORUN_REF_COLLECTIONS ({dir:?}) must hold ansible_collections/ansible/posix (see .ci/run)"
+    );
+    dir
 }
 
 struct Case {
@@ -75,11 +94,29 @@ struct Case {
 }
 
 /// Values that differ from run to run get masked in both outputs: timings
-/// of module results (`start`, `end`, `delta`), async job ids (`j` + random
-/// number + `.` + pid, also inside `results_file` paths) and the pid of a
-/// job killed at its time limit.
+/// of module results (`start`, `end`, `delta`, also the json callback's
+/// durations), async job ids (`j` + random number + `.` + pid, also inside
+/// `results_file` paths), the pid of a job killed at its time limit, the
+/// json callback's play and task ids, and the times profile_tasks and
+/// timer print.
 fn mask_run_values(stdout: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(stdout);
+    let ids = regex::Regex::new(
+        r#""id": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}""#,
+    )
+    .expect("valid regex");
+    let text = ids.replace_all(&text, "\"id\": \"<masked>\"");
+    let profile_line = regex::Regex::new(
+        r"(?m)^[A-Z][a-z]+ \d\d [A-Z][a-z]+ \d{4}  \d\d:\d\d:\d\d [+-]\d{4} \(\d+:\d\d:\d\d\.\d{3}\) +\d+:\d\d:\d\d\.\d{3} \*+ $",
+    )
+    .expect("valid regex");
+    let text = profile_line.replace_all(&text, "<profile_tasks time line>");
+    let task_time = regex::Regex::new(r"(?m)-* \d+\.\d\ds$").expect("valid regex");
+    let text = task_time.replace_all(&text, " <task time>");
+    let run_took =
+        regex::Regex::new(r"Playbook run took \d+ days, \d+ hours, \d+ minutes, \d+ seconds")
+            .expect("valid regex");
+    let text = run_took.replace_all(&text, "Playbook run took <masked>");
     let timings = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).expect("valid regex");
     let text = timings.replace_all(&text, "\"$1\": \"<masked>\"");
     let job_ids = regex::Regex::new(r"\bj[0-9]+\.[0-9]+\b").expect("valid regex");
@@ -522,6 +559,103 @@ fn adhoc_async_and_timeout_print_what_ansible_prints() {
         }
     }
     let _ = std::fs::remove_dir_all("/tmp/mitorun-golden-adhoc-async");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Ad hoc `-o` (oneline) and `-t/--tree DIR` (one JSON file per host)
+/// print and write what `ansible` does; so does a playbook with
+/// `callbacks_enabled = tree` and ANSIBLE_CALLBACK_TREE_DIR.
+#[test]
+fn tree_files_and_adhoc_oneline_match_ansible() {
+    if filter().is_some() {
+        return;
+    }
+    let scratch = std::env::temp_dir().join(format!("mitorun-tree-{}", std::process::id()));
+    let read_tree = |dir: &Path| -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| {
+                        let text = std::fs::read(e.path()).unwrap_or_default();
+                        (
+                            e.file_name().to_string_lossy().into_owned(),
+                            String::from_utf8_lossy(&mask_run_values(&text)).into_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    };
+    let ansible = common::ref_bin_dir().join("ansible");
+    let cases: [(&Path, &[&str]); 5] = [
+        (
+            &ansible,
+            &["h1", "-m", "debug", "-a", "msg=x", "-t", "TREE"],
+        ),
+        (&ansible, &["h1", "-a", "echo hi", "-o", "--tree", "TREE"]),
+        (&ansible, &["h1", "-a", "false", "-o", "-t", "TREE"]),
+        (
+            &ansible,
+            &[
+                "h3",
+                "-m",
+                "ping",
+                "-e",
+                "ansible_connection=ssh",
+                "-e",
+                "ansible_port=1",
+                "-e",
+                "ansible_host=127.0.0.1",
+                "-o",
+                "-t",
+                "TREE",
+            ],
+        ),
+        (&ref_playbook(), &["01_debug.yml"]),
+    ];
+    let mut problems = Vec::new();
+    for (tool, case) in cases {
+        let (ref_dir, our_dir) = (scratch.join("ref"), scratch.join("ours"));
+        let _ = std::fs::remove_dir_all(&scratch);
+        let run = |bin: &Path, dir: &Path| {
+            let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
+            args.extend(
+                case.iter()
+                    .map(|a| a.replace("TREE", &dir.display().to_string())),
+            );
+            let env = BTreeMap::from([
+                ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+                ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+                ("ANSIBLE_CALLBACKS_ENABLED".to_string(), "tree".to_string()),
+                (
+                    "ANSIBLE_CALLBACK_TREE_DIR".to_string(),
+                    dir.display().to_string(),
+                ),
+            ]);
+            common::run_controlled(bin, &args, &fixtures(), &env)
+        };
+        let reference = run(tool, &ref_dir);
+        let ours = run(&common::mitorun_bin(), &our_dir);
+        let (want, got) = (
+            mask_run_values(&reference.stdout),
+            mask_run_values(&ours.stdout),
+        );
+        let (want_files, got_files) = (read_tree(&ref_dir), read_tree(&our_dir));
+        if want_files.is_empty() {
+            problems.push(format!("{case:?}: ansible wrote no tree files"));
+        }
+        if reference.code != ours.code || want != got || want_files != got_files {
+            problems.push(format!(
+                "{case:?}: exit {:?} vs {:?}\n{}\ntree files:\n  ansible {want_files:?}\n  mitorun {got_files:?}",
+                reference.code,
+                ours.code,
+                common::line_diff(&want, &got, 40)
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

@@ -22,9 +22,6 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
     if cli.run.connection.ask_pass || cli.run.become_.become_ask_pass {
         return Err(Fatal::unsupported("password prompts (-k, -K)"));
     }
-    if cli.tree.is_some() {
-        return Err(Fatal::unsupported("--tree"));
-    }
     if !cli.run.list_hosts {
         super::run::refuse_unsupported_run_flags(&cli.run)?;
     }
@@ -89,6 +86,11 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
                 "The '-o' argument is deprecated. This feature will be removed from ansible-core version 2.23. Use callback configuration to enable the oneline callback instead.",
             );
         }
+        if cli.tree.is_some() {
+            super::display::deprecation(
+                "The '-t' argument is deprecated. This feature will be removed from ansible-core version 2.23. Use callback configuration to enable the tree callback instead.",
+            );
+        }
         let context = super::run::RunContext {
             config: &config,
             cwd: &cwd,
@@ -104,11 +106,7 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             start_at_task: None,
             flush_cache: cli.flush_cache,
             step: false,
-            style: if cli.one_line {
-                crate::output::default::Style::Oneline
-            } else {
-                crate::output::default::Style::Minimal
-            },
+            callbacks: adhoc_callbacks(&config, cli.one_line, cli.tree.clone()),
         };
         return super::run::run_playbooks(&[playbook], inv, &mut selector, context);
     }
@@ -118,6 +116,31 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
     }
     print!("{out}");
     Ok(Exit::Ok)
+}
+
+/// ansible's choice for ad hoc runs: `oneline` with `-o`, the configured
+/// stdout callback only with `bin_ansible_callbacks`, else `minimal`;
+/// enabled callbacks only with `bin_ansible_callbacks`, and `tree` with
+/// `--tree`.
+fn adhoc_callbacks(
+    config: &crate::config::Config,
+    one_line: bool,
+    tree_dir: Option<std::path::PathBuf>,
+) -> super::run::CallbackChoice {
+    let load_configured = config.bool("DEFAULT_LOAD_CALLBACK_PLUGINS");
+    let configured = config.str("DEFAULT_STDOUT_CALLBACK").unwrap_or("default");
+    let stdout = if one_line {
+        "oneline"
+    } else if load_configured && configured != "default" {
+        configured
+    } else {
+        "minimal"
+    };
+    super::run::CallbackChoice {
+        stdout: stdout.to_string(),
+        run_enabled: load_configured,
+        tree_dir,
+    }
 }
 
 /// ansible exits 250 where it crashes on a pattern, 1 otherwise.

@@ -101,7 +101,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
             skip_tags: skip,
             limit: limit.map(str::to_string),
             load_options: opts.clone(),
-            style: crate::output::default::Style::Default,
+            callbacks: super::run::CallbackChoice::playbook(&config),
             start_at_task: cli.start_at_task.clone(),
             flush_cache: cli.flush_cache,
             step: cli.step,

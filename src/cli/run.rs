@@ -36,12 +36,124 @@ pub struct RunContext<'a> {
     pub skip_tags: Vec<String>,
     pub limit: Option<String>,
     pub load_options: crate::playbook::model::LoadOptions,
-    pub style: crate::output::default::Style,
+    /// Which callbacks print the run.
+    pub callbacks: CallbackChoice,
     pub start_at_task: Option<String>,
     /// `--flush-cache`: forget the cached facts of every inventory host.
     pub flush_cache: bool,
     /// `--step`: confirm each task before it runs.
     pub step: bool,
+}
+
+/// The stdout callback a program asks for, and how it treats enabled
+/// callbacks.
+pub struct CallbackChoice {
+    /// The stdout callback's name (ansible-playbook: DEFAULT_STDOUT_CALLBACK;
+    /// ad hoc: `minimal`, `oneline` for `-o`, or the configured one with
+    /// `bin_ansible_callbacks`).
+    pub stdout: String,
+    /// False for ad hoc runs without `bin_ansible_callbacks`: no enabled
+    /// callback loads.
+    pub run_enabled: bool,
+    /// Ad hoc `--tree DIR`.
+    pub tree_dir: Option<std::path::PathBuf>,
+}
+
+impl CallbackChoice {
+    /// ansible-playbook's: the configured stdout callback, every enabled one.
+    pub fn playbook(config: &Config) -> CallbackChoice {
+        CallbackChoice {
+            stdout: config
+                .str("DEFAULT_STDOUT_CALLBACK")
+                .unwrap_or("default")
+                .to_string(),
+            run_enabled: true,
+            tree_dir: None,
+        }
+    }
+}
+
+/// The stdout callback and the enabled ones, loaded as ansible's task
+/// queue manager does (its `-vv` lines, warnings and errors included).
+fn load_callbacks(
+    config: &Config,
+    choice: &CallbackChoice,
+    display: Display,
+    cwd: &Path,
+) -> Result<DefaultCallback, Fatal> {
+    use crate::output::select::Timing;
+    let (selection, verbose_lines) = crate::output::select::select(
+        &choice.stdout,
+        &config.list("CALLBACKS_ENABLED"),
+        choice.tree_dir.is_some(),
+        choice.run_enabled,
+        crate::cli::display::warning,
+    )?;
+    if display.verbosity >= 2 {
+        for line in &verbose_lines {
+            display.display(line);
+        }
+    }
+    let mut callback = DefaultCallback::new(
+        display,
+        config.bool("DISPLAY_SKIPPED_HOSTS"),
+        config.bool("DISPLAY_OK_HOSTS"),
+    );
+    callback.style = crate::output::default::Style::of(selection.stdout);
+    if selection.stdout == crate::output::select::StdoutCallback::Oneline {
+        crate::cli::display::deprecation(
+            "The oneline callback plugin is deprecated. This feature will be removed from ansible-core version 2.23.",
+        );
+    }
+    if selection.stdout == crate::output::select::StdoutCallback::Json {
+        callback.json = Some(crate::output::json::JsonCallback::new(
+            config.int("CALLBACK_JSON_INDENT").unwrap_or(4),
+            config.bool("SHOW_CUSTOM_STATS"),
+        ));
+    }
+    if selection.junit {
+        callback.junit = Some(crate::output::junit::Junit::new());
+    }
+    if selection.tree {
+        crate::cli::display::deprecation(
+            "The tree callback plugin is deprecated. This feature will be removed from ansible-core version 2.23.",
+        );
+        // `--tree` wins over the configured directory (ansible's TREE_DIR).
+        let dir = match &choice.tree_dir {
+            Some(dir) => std::path::PathBuf::from(crate::pypath::abspath(
+                &crate::pypath::expanduser(&dir.to_string_lossy()),
+            )),
+            None => config
+                .path("CALLBACK_TREE_DIR")
+                .map(|p| cwd.join(p))
+                .unwrap_or_else(|| cwd.join(".ansible/tree")),
+        };
+        callback.tree = Some(crate::output::tree::TreeCallback::new(dir));
+    }
+    for timing in selection.timing {
+        callback.timing.push(match timing {
+            Timing::Timer => crate::output::TimingCallback::Timer(crate::output::timer::Timer::new()),
+            Timing::ProfileTasks => {
+                let limit = config.str("PROFILE_TASKS_OUTPUT_LIMIT").unwrap_or("20");
+                let profile = crate::output::profile_tasks::ProfileTasks::from_options(
+                    config.str("PROFILE_TASKS_SORT_ORDER").unwrap_or("descending"),
+                    limit,
+                    config.bool("PROFILE_TASKS_SUMMARY_ONLY"),
+                )
+                .ok_or_else(|| {
+                    Fatal::msg(
+                        Exit::Error,
+                        format!(
+                            "Failed to load callback plugin 'profile_tasks': invalid literal for int() with base 10: {}",
+                            crate::value::python_str_repr(limit)
+                        ),
+                    )
+                })?;
+                crate::output::TimingCallback::ProfileTasks(profile)
+            }
+        });
+    }
+    Ok(callback)
 }
 
 /// Connection settings from the command line and configuration: the
@@ -331,15 +443,7 @@ pub fn run_playbooks(
         vault: Some(Arc::clone(ctx.vault)),
     };
     let display = Display::new(ctx.options.verbosity);
-    let mut callback = DefaultCallback::new(
-        display,
-        config.bool("DISPLAY_SKIPPED_HOSTS"),
-        config.bool("DISPLAY_OK_HOSTS"),
-    );
-    callback.style = ctx.style;
-    if crate::output::junit::enabled(&config.list("CALLBACKS_ENABLED")) {
-        callback.junit = Some(crate::output::junit::Junit::new());
-    }
+    let callback = load_callbacks(config, &ctx.callbacks, display, ctx.cwd)?;
     let shared = Shared {
         templar,
         factory,

@@ -51,6 +51,10 @@ pub static SETTINGS: &[Setting] = &[
     Setting { name: "CACHE_PLUGIN_PREFIX", kind: Kind::Str, default: Some("ansible_facts"), ini: &[("defaults", "fact_caching_prefix")], env: &["ANSIBLE_CACHE_PLUGIN_PREFIX"], choices: &[] },
     Setting { name: "CACHE_PLUGIN_TIMEOUT", kind: Kind::Int, default: Some("86400"), ini: &[("defaults", "fact_caching_timeout")], env: &["ANSIBLE_CACHE_PLUGIN_TIMEOUT"], choices: &[] },
     Setting { name: "CALLBACKS_ENABLED", kind: Kind::List, default: Some(""), ini: &[("defaults", "callbacks_enabled")], env: &["ANSIBLE_CALLBACKS_ENABLED"], choices: &[] },
+    // Options of the json, tree and profile_tasks callbacks (their own
+    // DOCUMENTATION, not base.yml).
+    Setting { name: "CALLBACK_JSON_INDENT", kind: Kind::Int, default: Some("4"), ini: &[("defaults", "json_indent")], env: &["ANSIBLE_JSON_INDENT"], choices: &[] },
+    Setting { name: "CALLBACK_TREE_DIR", kind: Kind::Path, default: Some("~/.ansible/tree"), ini: &[("callback_tree", "directory")], env: &["ANSIBLE_CALLBACK_TREE_DIR"], choices: &[] },
     Setting { name: "CHECK_MODE_MARKERS", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "check_mode_markers")], env: &["ANSIBLE_CHECK_MODE_MARKERS"], choices: &[] },
     Setting { name: "COLLECTIONS_PATHS", kind: Kind::PathSpec, default: Some("~/.ansible/collections:/usr/share/ansible/collections"), ini: &[("defaults", "collections_path")], env: &["ANSIBLE_COLLECTIONS_PATH"], choices: &[] },
     Setting { name: "COLLECTIONS_SCAN_SYS_PATH", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "collections_scan_sys_path")], env: &["ANSIBLE_COLLECTIONS_SCAN_SYS_PATH"], choices: &[] },
@@ -138,6 +142,9 @@ pub static SETTINGS: &[Setting] = &[
     Setting { name: "PLAYBOOK_DIR", kind: Kind::Path, default: None, ini: &[("defaults", "playbook_dir")], env: &["ANSIBLE_PLAYBOOK_DIR"], choices: &[] },
     Setting { name: "PLAYBOOK_VARS_ROOT", kind: Kind::Str, default: Some("top"), ini: &[("defaults", "playbook_vars_root")], env: &["ANSIBLE_PLAYBOOK_VARS_ROOT"], choices: &["top","bottom","all"] },
     Setting { name: "PYTHON_MODULE_RLIMIT_NOFILE", kind: Kind::Str, default: Some("0"), ini: &[("defaults", "python_module_rlimit_nofile")], env: &["ANSIBLE_PYTHON_MODULE_RLIMIT_NOFILE"], choices: &[] },
+    Setting { name: "PROFILE_TASKS_OUTPUT_LIMIT", kind: Kind::Str, default: Some("20"), ini: &[("callback_profile_tasks", "task_output_limit")], env: &["PROFILE_TASKS_TASK_OUTPUT_LIMIT"], choices: &[] },
+    Setting { name: "PROFILE_TASKS_SORT_ORDER", kind: Kind::Str, default: Some("descending"), ini: &[("callback_profile_tasks", "sort_order")], env: &["PROFILE_TASKS_SORT_ORDER"], choices: &["descending","ascending","none"] },
+    Setting { name: "PROFILE_TASKS_SUMMARY_ONLY", kind: Kind::Bool, default: Some("False"), ini: &[("callback_profile_tasks", "summary_only")], env: &["PROFILE_TASKS_SUMMARY_ONLY"], choices: &[] },
     Setting { name: "RESULT_FORMAT", kind: Kind::Str, default: Some("json"), ini: &[("defaults", "callback_result_format")], env: &["ANSIBLE_CALLBACK_RESULT_FORMAT"], choices: &["json","yaml"] },
     Setting { name: "RETRY_FILES_ENABLED", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "retry_files_enabled")], env: &["ANSIBLE_RETRY_FILES_ENABLED"], choices: &[] },
     Setting { name: "RETRY_FILES_SAVE_PATH", kind: Kind::Path, default: None, ini: &[("defaults", "retry_files_save_path")], env: &["ANSIBLE_RETRY_FILES_SAVE_PATH"], choices: &[] },

@@ -83,8 +83,11 @@ impl PlaybookRunner<'_> {
         for playbook in playbooks {
             if let Ok(mut cb) = self.shared.callback.lock() {
                 cb.playbook_start(&playbook.path.to_string_lossy());
-                // `PlaybookExecutor.run` says this at -vv, after the callback.
-                if self.options.verbosity >= 2 {
+                // `PlaybookExecutor.run` says this at -vv, after the callback
+                // (ansible-playbook only: ad hoc runs have no executor; their
+                // play is in the `__adhoc__` pseudo-file).
+                let adhoc = playbook.path.file_name().is_some_and(|n| n == "__adhoc__");
+                if self.options.verbosity >= 2 && !adhoc {
                     cb.display.display(&format!(
                         "{} plays in {}",
                         playbook.plays.len(),
@@ -191,7 +194,7 @@ impl PlaybookRunner<'_> {
             // Hosts that all failed earlier leave an empty play; a pattern
             // that matched nothing says so.
             if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.play_start(&name);
+                cb.play_start(&play_info(play, &name, &settings.strategy));
                 if !matched {
                     cb.no_hosts_matched();
                 }
@@ -214,7 +217,7 @@ impl PlaybookRunner<'_> {
                 .collect();
             // ansible announces the play again for every batch.
             if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.play_start(&name);
+                cb.play_start(&play_info(play, &name, &settings.strategy));
             }
             self.shared
                 .step
@@ -777,4 +780,17 @@ fn included_when(play: &Play) -> Keywords {
         );
     }
     keywords
+}
+
+/// What the callbacks are told about a play when it starts.
+fn play_info(
+    play: &crate::playbook::model::Play,
+    name: &str,
+    strategy: &Result<Strategy, String>,
+) -> crate::output::json::PlayInfo {
+    crate::output::json::PlayInfo {
+        name: name.to_string(),
+        path: super::walk::origin_path(&play.origin),
+        lockstep: matches!(strategy, Ok(s) if s.scheduling == strategy::Scheduling::Linear),
+    }
 }

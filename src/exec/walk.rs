@@ -106,11 +106,7 @@ fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> Ta
         is_loop: task.keyword("loop").is_some() || task.loop_with.is_some(),
         is_include: matches!(task.kind, TaskKind::IncludeTasks | TaskKind::IncludeRole),
         delegate_to: None,
-        path: format!(
-            "{}:{}",
-            task.origin.file.path.display(),
-            task.origin.span.line
-        ),
+        path: origin_path(&task.origin),
         args_text: task
             .args
             .iter()
@@ -119,6 +115,15 @@ fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> Ta
             .join(", "),
         no_log: is_true(task.keyword("no_log")),
     }
+}
+
+/// ansible's `get_path()`: `file:line`, or nothing for what was not read
+/// from a file (ad hoc tasks, role argument spec checks).
+pub(super) fn origin_path(origin: &crate::playbook::model::error::Origin) -> String {
+    if origin.span.line == 0 {
+        return String::new();
+    }
+    format!("{}:{}", origin.file.path.display(), origin.span.line)
 }
 
 fn is_true(value: Option<&Value>) -> bool {

@@ -49,12 +49,27 @@ pub enum AsyncEvent {
 }
 
 /// Which of ansible's stdout callbacks this is: `default` for playbooks,
-/// `minimal` and `oneline` (`-o`) for ad hoc runs.
+/// `minimal` and `oneline` (`-o`) for ad hoc runs, or any of them and
+/// `json` as DEFAULT_STDOUT_CALLBACK says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     Default,
     Minimal,
     Oneline,
+    /// Prints nothing until the end: the `json` field holds the run.
+    Json,
+}
+
+impl Style {
+    pub fn of(callback: super::select::StdoutCallback) -> Style {
+        use super::select::StdoutCallback;
+        match callback {
+            StdoutCallback::Default => Style::Default,
+            StdoutCallback::Minimal => Style::Minimal,
+            StdoutCallback::Oneline => Style::Oneline,
+            StdoutCallback::Json => Style::Json,
+        }
+    }
 }
 
 /// Modules whose results `minimal`/`oneline` print as command output.
@@ -79,6 +94,12 @@ pub struct DefaultCallback {
     errors_shown: std::collections::HashSet<String>,
     /// The junit callback, when enabled.
     pub junit: Option<super::junit::Junit>,
+    /// The json stdout callback's record of the run (style `Json`).
+    pub json: Option<super::json::JsonCallback>,
+    /// The tree callback, when enabled (ad hoc `--tree`).
+    pub tree: Option<super::tree::TreeCallback>,
+    /// profile_tasks and timer, in the order they were enabled.
+    pub timing: Vec<super::TimingCallback>,
     /// The error reported just before a failed result (junit's message).
     pending_error: Option<String>,
     /// A task's `[ERROR]` report not shown yet: it follows the result's
@@ -87,6 +108,17 @@ pub struct DefaultCallback {
     /// The play runs `free`/`host_pinned`: a task's banner is printed with
     /// its first result, not when it starts.
     pub independent_hosts: bool,
+}
+
+/// The colour of a minimal/oneline line.
+fn state_color(state: &str) -> Color {
+    match state {
+        "CHANGED" => Color::Yellow,
+        "SUCCESS" => Color::Green,
+        "SKIPPED" => Color::Cyan,
+        "UNREACHABLE" => Color::BrightRed,
+        _ => Color::Red,
+    }
 }
 
 fn flag(result: &Map, key: &str) -> bool {
@@ -104,6 +136,9 @@ impl DefaultCallback {
             display_ok_hosts,
             errors_shown: std::collections::HashSet::new(),
             junit: None,
+            json: None,
+            tree: None,
+            timing: Vec::new(),
             pending_error: None,
             deferred_error: None,
             independent_hosts: false,
@@ -115,16 +150,21 @@ impl DefaultCallback {
         if let Some(junit) = &mut self.junit {
             junit.playbook_start(file_name);
         }
-        if self.display.verbosity > 1 {
+        // The banner is the default callback's own.
+        if self.style == Style::Default && self.display.verbosity > 1 {
             let base = file_name.rsplit('/').next().unwrap_or(file_name);
             self.display.banner(&format!("PLAYBOOK: {base}"));
         }
     }
 
-    pub fn play_start(&mut self, name: &str) {
+    pub fn play_start(&mut self, play: &super::json::PlayInfo) {
         self.show_deferred_error();
+        let name = play.name.as_str();
         if let Some(junit) = &mut self.junit {
             junit.play_start(name.trim());
+        }
+        if let Some(json) = &mut self.json {
+            json.play_start(play);
         }
         if self.style != Style::Default {
             return;
@@ -206,18 +246,27 @@ impl DefaultCallback {
         if let Some(junit) = &mut self.junit {
             junit.task_start(task);
         }
-        if self.style != Style::Default {
-            return;
+        if let Some(json) = &mut self.json {
+            json.task_start(task);
         }
-        if self.display_skipped_hosts && self.display_ok_hosts && !self.independent_hosts {
+        if self.style == Style::Default
+            && self.display_skipped_hosts
+            && self.display_ok_hosts
+            && !self.independent_hosts
+        {
             self.print_task_banner(task);
+        }
+        for timing in &mut self.timing {
+            if let super::TimingCallback::ProfileTasks(profile) = timing {
+                profile.task_start(task, &self.display);
+            }
         }
     }
 
     fn print_task_banner(&mut self, task: &TaskInfo) {
         self.display
             .banner(&format!("{} [{}]", task.prefix, task.name.trim()));
-        if self.display.verbosity >= 2 {
+        if self.display.verbosity >= 2 && !task.path.is_empty() {
             self.display
                 .colored(&format!("task path: {}", task.path), Color::DarkGray);
         }
@@ -374,14 +423,22 @@ impl DefaultCallback {
         }
     }
 
-    fn adhoc_result(&mut self, host: &str, task: &TaskInfo, mut result: Map, state: &str) {
+    /// A result as the minimal, oneline or json callback reports it.
+    fn adhoc_result(&mut self, host: &str, task: &TaskInfo, result: Map, state: &str) {
+        match self.style {
+            Style::Minimal => self.minimal_result(host, task, result, state),
+            Style::Oneline => self.oneline_result(host, task, result, state),
+            // Neither reads the result's warnings nor its error.
+            Style::Json | Style::Default => self.deferred_error = None,
+        }
+    }
+
+    fn minimal_result(&mut self, host: &str, task: &TaskInfo, mut result: Map, state: &str) {
         self.handle_warnings_and_exception(&mut result);
-        // oneline dumps results uncleaned (debug keeps `changed`).
-        if state != "FAILED" && self.style == Style::Minimal {
+        if state != "FAILED" {
             Self::clean_results(&mut result, &task.action);
         }
         let no_json = is_no_json(&task.action);
-        // ansible's Display adds no newline to text that ends with one.
         let line = match state {
             "SKIPPED" => format!("{host} | SKIPPED"),
             "UNREACHABLE" => format!("{host} | UNREACHABLE! => {}", self.adhoc_dump(&result)),
@@ -394,13 +451,73 @@ impl DefaultCallback {
             }
             _ => format!("{host} | {state} => {}", self.adhoc_dump(&result)),
         };
+        // ansible's Display adds no newline to text that ends with one.
         self.display
-            .display(line.strip_suffix('\n').unwrap_or(&line));
+            .colored(line.strip_suffix('\n').unwrap_or(&line), state_color(state));
+    }
+
+    /// oneline reads neither warnings nor the error report; a failed
+    /// result with an exception gets its own line first.
+    fn oneline_result(&mut self, host: &str, task: &TaskInfo, result: Map, state: &str) {
+        self.deferred_error = None;
+        let no_json = is_no_json(&task.action);
+        let color = state_color(state);
+        let line = match state {
+            "SKIPPED" => format!("{host} | SKIPPED"),
+            "UNREACHABLE" => format!(
+                "{host} | UNREACHABLE!: {}",
+                result.get("msg").map(Value::python_str).unwrap_or_default()
+            ),
+            "FAILED" => {
+                if let Some(exception) = result.get("exception") {
+                    let first = if no_json && !result.contains_key("module_stderr") {
+                        self.command_message(host, &result, "FAILED")
+                    } else {
+                        self.exception_message(&exception.python_str())
+                    };
+                    self.display.colored(&first, color);
+                }
+                format!("{host} | FAILED! => {}", self.adhoc_dump(&result))
+            }
+            _ if no_json && !result.contains_key("ansible_job_id") => {
+                self.command_message(host, &result, state)
+            }
+            _ => format!("{host} | {state} => {}", self.adhoc_dump(&result)),
+        };
+        self.display.colored(&line, color);
+    }
+
+    /// oneline's text for a failed result's exception.
+    fn exception_message(&self, error_text: &str) -> String {
+        if self.display.verbosity < 3 {
+            let last = error_text.trim().rsplit('\n').next().unwrap_or("");
+            format!(
+                "An exception occurred during task execution. To see the full traceback, use -vvv. The error was: {last}"
+            )
+        } else {
+            format!(
+                "An exception occurred during task execution. The full traceback is:\n{}",
+                error_text.replace('\n', "")
+            )
+        }
     }
 
     /// `v2_on_file_diff`: the diff of a changed result (or of each changed
     /// item of a loop), after the task banner.
     pub fn on_file_diff(&mut self, task: &TaskInfo, result: &Map, context: usize) {
+        match self.style {
+            Style::Default => {}
+            // minimal shows any diff of the result, changed or not.
+            Style::Minimal => {
+                if let Some(d) = result.get("diff").filter(|d| d.is_truthy()) {
+                    let text = super::diff::render(d, self.display.color, context);
+                    self.display
+                        .display(text.strip_suffix('\n').unwrap_or(&text));
+                }
+                return;
+            }
+            Style::Oneline | Style::Json => return,
+        }
         let mut diffs: Vec<&Value> = Vec::new();
         match result.get("results") {
             Some(Value::List(items)) if task.is_loop => {
@@ -439,6 +556,7 @@ impl DefaultCallback {
         {
             junit.on_ok(task, host, result.clone());
         }
+        self.notify_result(host, task, &result, super::json::Outcome::Ok);
         if self.style != Style::Default {
             let state = if flag(&result, "changed") {
                 "CHANGED"
@@ -488,6 +606,7 @@ impl DefaultCallback {
             let error = result.contains_key("exception").then_some(error).flatten();
             junit.on_failed(task, host, result.clone(), ignore_errors, error);
         }
+        self.notify_result(host, task, &result, super::json::Outcome::Failed);
         if self.style != Style::Default {
             return self.adhoc_result(host, task, result, "FAILED");
         }
@@ -514,6 +633,7 @@ impl DefaultCallback {
         if let Some(junit) = &mut self.junit {
             junit.on_skipped(task, host, result.clone());
         }
+        self.notify_result(host, task, &result, super::json::Outcome::Skipped);
         if self.style != Style::Default {
             return self.adhoc_result(host, task, result, "SKIPPED");
         }
@@ -538,6 +658,7 @@ impl DefaultCallback {
         ignored: bool,
     ) {
         super::progress::host_done();
+        self.notify_result(host, task, &result, super::json::Outcome::Unreachable);
         if self.style != Style::Default {
             return self.adhoc_result(host, task, result, "UNREACHABLE");
         }
@@ -567,8 +688,18 @@ impl DefaultCallback {
             .unwrap_or_else(|| "None".into())
     }
 
+    /// Item results are the default callback's alone; the others drop
+    /// the item's error report too.
+    fn items_shown(&mut self) -> bool {
+        if self.style != Style::Default {
+            self.deferred_error = None;
+            return false;
+        }
+        true
+    }
+
     pub fn item_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
-        if task.is_include {
+        if !self.items_shown() || task.is_include {
             return;
         }
         let label = Self::host_label(host, &result);
@@ -599,6 +730,9 @@ impl DefaultCallback {
     }
 
     pub fn item_on_failed(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+        if !self.items_shown() {
+            return;
+        }
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, &result);
@@ -614,7 +748,7 @@ impl DefaultCallback {
     }
 
     pub fn item_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
-        if !self.display_skipped_hosts {
+        if !self.items_shown() || !self.display_skipped_hosts {
             return;
         }
         self.ensure_banner(task);
@@ -688,6 +822,9 @@ impl DefaultCallback {
     }
 
     pub fn retry(&mut self, host: &str, task: &TaskInfo, result: &Map, retries_left: i64) {
+        if self.style != Style::Default {
+            return;
+        }
         let label = Self::host_label(host, result);
         let mut msg = format!(
             "FAILED - RETRYING: [{label}]: {} ({retries_left} retries left).",
@@ -720,9 +857,45 @@ impl DefaultCallback {
         if let Some(junit) = &self.junit {
             junit.write(&|r| self.junit_dump(r));
         }
-        if self.style != Style::Default {
-            return;
+        match self.style {
+            Style::Default => self.recap(stats),
+            Style::Json => {
+                if let Some(json) = &self.json {
+                    self.display.display(&json.document(stats));
+                }
+            }
+            Style::Minimal | Style::Oneline => {}
         }
+        for timing in &mut self.timing {
+            match timing {
+                super::TimingCallback::ProfileTasks(profile) => profile.stats(&self.display),
+                super::TimingCallback::Timer(timer) => timer.stats(&self.display),
+            }
+        }
+    }
+
+    /// What the result-recording callbacks (json, tree) get of a result.
+    fn notify_result(
+        &mut self,
+        host: &str,
+        task: &TaskInfo,
+        result: &Map,
+        outcome: super::json::Outcome,
+    ) {
+        if let Some(json) = &mut self.json {
+            json.result(host, task, result, outcome);
+        }
+        if let Some(tree) = &self.tree
+            && outcome != super::json::Outcome::Skipped
+        {
+            // Each callback gets its own copy: what the stdout callback
+            // removed for display (debug's keys) is still there.
+            tree.write(host, &self.dump_results(result));
+        }
+    }
+
+    /// The default callback's PLAY RECAP.
+    fn recap(&self, stats: &Stats) {
         self.display.banner("PLAY RECAP");
         let color = self.display.color;
         for (host, t) in &stats.hosts {

@@ -59,16 +59,6 @@ fn env_flag(name: &str, default: &str) -> bool {
         == "true"
 }
 
-/// Is the junit callback among `callbacks_enabled`?
-pub fn enabled(callbacks: &[String]) -> bool {
-    callbacks.iter().any(|c| {
-        matches!(
-            c.trim(),
-            "junit" | "ansible.builtin.junit" | "ansible.legacy.junit" | "community.general.junit"
-        )
-    })
-}
-
 /// Text escaped as minidom writes text and attribute values.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")

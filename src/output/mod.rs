@@ -1,10 +1,23 @@
-//! What a run prints: ansible's default stdout callback, byte for byte
-//! (`default.rs`), and the per-host counters of the PLAY RECAP (`Stats`).
+//! What a run prints: ansible's stdout callbacks byte for byte (`default.rs`
+//! with the minimal, oneline and json styles), the enabled callbacks
+//! (junit, tree, profile_tasks, timer), which of them a run uses
+//! (`select.rs`), and the per-host counters of the PLAY RECAP (`Stats`).
 
 pub mod default;
 pub mod diff;
+pub mod json;
 pub mod junit;
+pub mod profile_tasks;
 pub mod progress;
+pub mod select;
+pub mod timer;
+pub mod tree;
+
+/// An enabled callback that prints after the stdout callback.
+pub enum TimingCallback {
+    ProfileTasks(profile_tasks::ProfileTasks),
+    Timer(timer::Timer),
+}
 
 use crate::value::{Map, Value};
 use std::collections::BTreeMap;
@@ -161,6 +174,8 @@ impl HostStats {
 pub struct Stats {
     /// By host name; sorted like Python sorts the names.
     pub hosts: BTreeMap<String, HostStats>,
+    /// `set_stats` data by host, the run-wide ones under `_run`.
+    pub custom: Map,
 }
 
 impl Stats {

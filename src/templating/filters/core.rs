@@ -34,6 +34,7 @@ mod tests;
 #[path = "core_time.rs"]
 mod time;
 
+pub(crate) use time::civil_from_days;
 pub use time::{local_datetime_text, local_now_text, local_time_text};
 
 use indexmap::IndexMap;

@@ -1,0 +1,247 @@
+//! Which callbacks a run uses, by ansible's plugin names: the stdout
+//! callback (DEFAULT_STDOUT_CALLBACK, or the ad hoc choice) and the
+//! enabled ones (CALLBACKS_ENABLED). Names ansible-core redirects to
+//! ansible.posix (`json`, `profile_tasks`, `timer`) are run natively.
+//! Anything else is what ansible says of a plugin it cannot load: an
+//! error for the stdout callback, a warning for an enabled one.
+
+use crate::errors::{Exit, Fatal};
+
+/// The callback that prints the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdoutCallback {
+    Default,
+    Minimal,
+    Oneline,
+    Json,
+}
+
+/// An enabled callback that prints to stdout besides the stdout callback,
+/// in the order CALLBACKS_ENABLED lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timing {
+    ProfileTasks,
+    Timer,
+}
+
+/// The callbacks of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub stdout: StdoutCallback,
+    pub junit: bool,
+    pub tree: bool,
+    pub timing: Vec<Timing>,
+}
+
+/// A callback ansible knows by this name, with the collection it lives in
+/// when ansible-core only redirects to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    Stdout(StdoutCallback),
+    Junit,
+    Tree,
+    Timing(Timing),
+}
+
+/// What a configured name refers to, and whether ansible-core reaches it
+/// through its redirect to ansible.posix (it says so at -vv).
+fn known(name: &str) -> Option<(Known, Option<&'static str>)> {
+    let (short, redirected) = match name.split_once('.') {
+        None => (name, true),
+        Some(_) => {
+            let short = ["ansible.builtin.", "ansible.legacy.", "ansible.posix."]
+                .iter()
+                .find_map(|ns| name.strip_prefix(ns))?;
+            (short, !name.starts_with("ansible.posix."))
+        }
+    };
+    let builtin = |k: Known| {
+        // The builtin callbacks are not in ansible.posix.
+        (!name.starts_with("ansible.posix.")).then_some((k, None))
+    };
+    let posix = |k: Known, fq: &'static str| Some((k, redirected.then_some(fq)));
+    match short {
+        "default" => builtin(Known::Stdout(StdoutCallback::Default)),
+        "minimal" => builtin(Known::Stdout(StdoutCallback::Minimal)),
+        "oneline" => builtin(Known::Stdout(StdoutCallback::Oneline)),
+        "junit" => builtin(Known::Junit),
+        "tree" => builtin(Known::Tree),
+        "json" => posix(Known::Stdout(StdoutCallback::Json), "ansible.posix.json"),
+        "profile_tasks" => posix(
+            Known::Timing(Timing::ProfileTasks),
+            "ansible.posix.profile_tasks",
+        ),
+        "timer" => posix(Known::Timing(Timing::Timer), "ansible.posix.timer"),
+        _ => None,
+    }
+}
+
+/// The short name ansible's `-vv` lines use for a stdout callback.
+fn stdout_name(callback: StdoutCallback) -> &'static str {
+    match callback {
+        StdoutCallback::Default => "default",
+        StdoutCallback::Minimal => "minimal",
+        StdoutCallback::Oneline => "oneline",
+        StdoutCallback::Json => "json",
+    }
+}
+
+/// Resolves the stdout callback `stdout_name` and the enabled list.
+/// `extra_enabled` are callbacks the command line enables (ad hoc
+/// `--tree`); `run_enabled` is false for ad hoc runs without
+/// `bin_ansible_callbacks`, which load no enabled callback. Returns the
+/// selection and the lines ansible prints at `-vv` while loading them.
+pub fn select(
+    stdout_name_wanted: &str,
+    enabled: &[String],
+    tree_from_cli: bool,
+    run_enabled: bool,
+    mut warn: impl FnMut(&str),
+) -> Result<(Selection, Vec<String>), Fatal> {
+    let mut verbose_lines = Vec::new();
+    let stdout = match known(stdout_name_wanted) {
+        Some((Known::Stdout(kind), redirect)) => {
+            if let Some(target) = redirect {
+                verbose_lines.push(redirect_line(stdout_name_wanted, target));
+            }
+            kind
+        }
+        Some(_) => {
+            return Err(Fatal::unsupported(format!(
+                "the '{stdout_name_wanted}' callback as the stdout callback"
+            )));
+        }
+        None => {
+            return Err(Fatal::msg(
+                Exit::Error,
+                format!("Could not load '{stdout_name_wanted}' callback plugin."),
+            ));
+        }
+    };
+    let mut selection = Selection {
+        stdout,
+        junit: false,
+        tree: tree_from_cli,
+        timing: Vec::new(),
+    };
+    // ansible loads every enabled name first (warning about the ones it
+    // cannot find), then walks the builtin callbacks and the loaded ones.
+    let mut loaded = Vec::new();
+    for name in enabled {
+        match known(name) {
+            Some((kind, redirect)) => {
+                if let Some(target) = redirect {
+                    verbose_lines.push(redirect_line(name, target));
+                }
+                if !loaded.contains(&kind) {
+                    loaded.push(kind);
+                }
+            }
+            None => warn(&format!(
+                "Skipping callback plugin '{name}', unable to load"
+            )),
+        }
+    }
+    let builtin_stdout = [
+        StdoutCallback::Default,
+        StdoutCallback::Minimal,
+        StdoutCallback::Oneline,
+    ];
+    for other in builtin_stdout.iter().filter(|c| **c != stdout) {
+        verbose_lines.push(skipping_line(stdout_name(*other)));
+    }
+    for kind in loaded {
+        match kind {
+            Known::Stdout(StdoutCallback::Json) if stdout != StdoutCallback::Json => {
+                verbose_lines.push(skipping_line("json"));
+            }
+            Known::Stdout(_) => {}
+            _ if !run_enabled => {}
+            Known::Junit => selection.junit = true,
+            Known::Tree => selection.tree = true,
+            Known::Timing(t) => selection.timing.push(t),
+        }
+    }
+    Ok((selection, verbose_lines))
+}
+
+fn redirect_line(name: &str, target: &str) -> String {
+    let short = name.rsplit('.').next().unwrap_or(name);
+    format!("redirecting (type: callback) ansible.builtin.{short} to {target}")
+}
+
+fn skipping_line(name: &str) -> String {
+    format!("Skipping callback '{name}', as we already have a stdout callback.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pick(
+        stdout: &str,
+        enabled: &[&str],
+    ) -> Result<(Selection, Vec<String>, Vec<String>), Fatal> {
+        let enabled: Vec<String> = enabled.iter().map(|s| s.to_string()).collect();
+        let mut warnings = Vec::new();
+        let (selection, lines) = select(stdout, &enabled, false, true, |w| {
+            warnings.push(w.to_string())
+        })?;
+        Ok((selection, lines, warnings))
+    }
+
+    #[test]
+    fn names_with_and_without_their_collection_are_the_same_callback() {
+        for name in ["json", "ansible.posix.json", "ansible.builtin.json"] {
+            let (s, _, _) = pick(name, &[]).expect("json loads");
+            assert_eq!(s.stdout, StdoutCallback::Json, "{name}");
+        }
+        for name in [
+            "minimal",
+            "ansible.builtin.minimal",
+            "ansible.legacy.minimal",
+        ] {
+            let (s, _, _) = pick(name, &[]).expect("minimal loads");
+            assert_eq!(s.stdout, StdoutCallback::Minimal, "{name}");
+        }
+        assert!(pick("ansible.posix.minimal", &[]).is_err());
+    }
+
+    #[test]
+    fn an_unknown_stdout_callback_is_ansibles_error() {
+        let err = pick("nosuch", &[]).expect_err("nosuch is no callback");
+        assert_eq!(err.exit, Exit::Error);
+        assert!(format!("{:?}", err.report).contains("Could not load 'nosuch' callback plugin."));
+    }
+
+    #[test]
+    fn unknown_enabled_callbacks_are_warned_about_and_the_rest_kept_in_order() {
+        let (s, lines, warnings) = pick(
+            "default",
+            &["timer", "nosuch", "ansible.posix.profile_tasks", "junit"],
+        )
+        .expect("loads");
+        assert_eq!(s.timing, vec![Timing::Timer, Timing::ProfileTasks]);
+        assert!(s.junit);
+        assert_eq!(
+            warnings,
+            vec!["Skipping callback plugin 'nosuch', unable to load"]
+        );
+        assert_eq!(
+            lines,
+            vec![
+                "redirecting (type: callback) ansible.builtin.timer to ansible.posix.timer",
+                "Skipping callback 'minimal', as we already have a stdout callback.",
+                "Skipping callback 'oneline', as we already have a stdout callback.",
+            ]
+        );
+    }
+
+    #[test]
+    fn ad_hoc_runs_load_enabled_callbacks_only_when_asked() {
+        let enabled = vec!["timer".to_string()];
+        let (s, _) = select("minimal", &enabled, true, false, |_| {}).expect("loads");
+        assert!(s.timing.is_empty());
+        assert!(s.tree);
+    }
+}
