@@ -100,6 +100,7 @@ fn load_callbacks(
         config.bool("DISPLAY_OK_HOSTS"),
     );
     callback.style = crate::output::default::Style::of(selection.stdout);
+    callback.show_custom_stats = config.bool("SHOW_CUSTOM_STATS");
     if selection.stdout == crate::output::select::StdoutCallback::Oneline {
         crate::cli::display::deprecation(
             "The oneline callback plugin is deprecated. This feature will be removed from ansible-core version 2.23.",
@@ -467,6 +468,7 @@ pub fn run_playbooks(
             .unwrap_or(0),
         diff_context: diff_context(config),
         facts_modules: config.list("FACTS_MODULES"),
+        custom_stats: Mutex::new(Default::default()),
     };
     crate::exec::conditional::configure(crate::exec::conditional::ConditionalConfig {
         allow_broken: config.bool("ALLOW_BROKEN_CONDITIONALS"),

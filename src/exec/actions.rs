@@ -63,7 +63,7 @@ pub fn run(action: &str, input: ActionInput) -> Result<Map, TaskError> {
         "fail" => data(fail(input)),
         "pause" => data(pause(input)),
         "include_vars" => super::include_vars::run(input),
-        "set_stats" => Ok(Map::from_iter([("changed".into(), Value::Bool(false))])),
+        "set_stats" => data(set_stats(action, input)),
         other => Err(TaskError::new(format!(
             "the action '{other}' is not a controller action"
         ))),
@@ -214,6 +214,71 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
     result.insert("_ansible_facts_cacheable".into(), Value::Bool(cacheable));
     result.insert("changed".into(), Value::Bool(false));
     Ok(result)
+}
+
+/// `set_stats`: the stats to record, as the result's `ansible_stats`
+/// (`data` with templated keys, `per_host`, `aggregate`); the strategy
+/// records them when the result is ok (see `output::custom_stats`).
+fn set_stats(action: &str, input: ActionInput) -> Result<Map, TaskError> {
+    let mut bad: Vec<&str> = input
+        .args
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !matches!(*k, "aggregate" | "data" | "per_host"))
+        .collect();
+    if !bad.is_empty() {
+        // ansible joins a set; sorted, the order is at least stable.
+        bad.sort_unstable();
+        return Err(TaskError::new(format!(
+            "Invalid options for {action}: {}",
+            bad.join(",")
+        )));
+    }
+    let mut data = Map::new();
+    match input.args.get("data") {
+        // No arguments at all, or no `data`: nothing to record.
+        None => {}
+        Some(Value::Map(written)) => {
+            for (k, v) in written {
+                // Keys are not templated with the arguments; ansible
+                // templates them here, so names can be chosen at run time.
+                let key = if crate::templating::render::is_template(k) {
+                    input
+                        .templar
+                        .template_jinja(k, input.context)
+                        .map(|v| from_jinja(&v))
+                        .map_err(|e| TaskError::new(e.message))?
+                } else {
+                    Value::str(k.as_str())
+                };
+                let name = crate::vars::names::validate(&key).map_err(invalid_variable_name)?;
+                data.insert(name, v.clone());
+            }
+        }
+        Some(_) => {
+            return Ok(Map::from_iter([
+                ("failed".into(), Value::Bool(true)),
+                (
+                    "msg".into(),
+                    Value::str("The 'data' option needs to be a dictionary/hash"),
+                ),
+            ]));
+        }
+    }
+    // `boolean(..., strict=False)`: anything not true-like is false.
+    let option = |name: &str, default: bool| match input.args.get(name) {
+        None | Some(Value::Null) => default,
+        Some(v) => v.ansible_bool().unwrap_or(false),
+    };
+    let stats = Map::from_iter([
+        ("data".into(), Value::Map(data)),
+        ("per_host".into(), Value::Bool(option("per_host", false))),
+        ("aggregate".into(), Value::Bool(option("aggregate", true))),
+    ]);
+    Ok(Map::from_iter([
+        ("changed".into(), Value::Bool(false)),
+        ("ansible_stats".into(), Value::Map(stats)),
+    ]))
 }
 
 fn string_or_list(value: Option<&Value>, default: &str) -> Value {

@@ -283,6 +283,9 @@ pub struct Shared {
     pub diff_context: usize,
     /// FACTS_MODULES: what gather_facts runs (`smart`: setup).
     pub facts_modules: Vec<String>,
+    /// `set_stats` data (`Stats::custom`), shared because hosts of a
+    /// `free` play record theirs from their own walks.
+    pub custom_stats: Mutex<crate::value::Map>,
 }
 
 /// What ends the whole run from inside a play, as an exception raised out

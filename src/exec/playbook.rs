@@ -113,6 +113,9 @@ impl PlaybookRunner<'_> {
                 "No matching task \"{wanted}\" found. Note: --start-at-task can only follow static includes."
             ));
         }
+        if let Ok(mut custom) = self.shared.custom_stats.lock() {
+            self.stats.custom = std::mem::take(&mut *custom);
+        }
         if let Ok(mut cb) = self.shared.callback.lock() {
             cb.stats(&self.stats);
         }

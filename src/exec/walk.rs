@@ -1026,6 +1026,10 @@ impl<'a> PlayRun<'a> {
                 return false;
             }
         }
+        self.record_custom_stats(result, applies_to);
+        if self.fatal.is_some() {
+            return false;
+        }
         let stats = self.stats.host(host);
         stats.ok += 1;
         if changed {
@@ -1045,6 +1049,45 @@ impl<'a> PlayRun<'a> {
         }
         cb.runner_on_ok(host, info, view);
         false
+    }
+
+    /// Record the `set_stats` data of an ok result (of each item of a
+    /// loop), in the order results are processed, as ansible's strategy
+    /// does. `applies_to` are the hosts per-host stats go to (every host
+    /// of the play under `run_once`).
+    fn record_custom_stats(&mut self, result: &Map, applies_to: &[String]) {
+        let items: Vec<&Map> = match result.get("results") {
+            Some(Value::List(items)) => items
+                .iter()
+                .filter_map(|item| match item {
+                    Value::Map(m) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![result],
+        };
+        let mut error = None;
+        {
+            let mut custom = match self.shared.custom_stats.lock() {
+                Ok(custom) => custom,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            for item in items {
+                if let Some(Value::Map(ansible_stats)) = item.get("ansible_stats")
+                    && let Err(e) =
+                        crate::output::custom_stats::apply(&mut custom, ansible_stats, applies_to)
+                {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = error {
+            // ansible's strategy crashes on this TypeError; the run ends.
+            self.set_fatal(format!(
+                "Unexpected Exception, this is probably a bug: {e}"
+            ));
+        }
     }
 
     /// Apply one `add_host`/`group_by` result (a task's or a loop item's)

@@ -108,6 +108,8 @@ pub struct DefaultCallback {
     /// The play runs `free`/`host_pinned`: a task's banner is printed with
     /// its first result, not when it starts.
     pub independent_hosts: bool,
+    /// SHOW_CUSTOM_STATS: the `set_stats` data follow the recap.
+    pub show_custom_stats: bool,
 }
 
 /// The colour of a minimal/oneline line.
@@ -142,6 +144,7 @@ impl DefaultCallback {
             pending_error: None,
             deferred_error: None,
             independent_hosts: false,
+            show_custom_stats: false,
         }
     }
 
@@ -858,7 +861,12 @@ impl DefaultCallback {
             junit.write(&|r| self.junit_dump(r));
         }
         match self.style {
-            Style::Default => self.recap(stats),
+            Style::Default => {
+                self.recap(stats);
+                if self.show_custom_stats {
+                    self.custom_stats(stats);
+                }
+            }
             Style::Json => {
                 if let Some(json) = &self.json {
                     self.display.display(&json.document(stats));
@@ -892,6 +900,43 @@ impl DefaultCallback {
             // removed for display (debug's keys) is still there.
             tree.write(host, &self.dump_results(result));
         }
+    }
+
+    /// The default callback's CUSTOM STATS: each host's stats (sorted by
+    /// name), then the run's; each dumped as `_dump_results(indent=1)` on
+    /// one line.
+    fn custom_stats(&self, stats: &Stats) {
+        if stats.custom.is_empty() {
+            return;
+        }
+        let dump = |value: &Value| {
+            let Value::Map(map) = value else {
+                return value.to_python_json_compact();
+            };
+            self.abridged(map)
+                .to_json_as(&crate::value::JsonFormat {
+                    indent: Some(1),
+                    ascii: false,
+                    tag_unsafe: false,
+                })
+                .replace('\n', "")
+        };
+        self.display.banner("CUSTOM STATS: ");
+        let mut owners: Vec<&String> = stats.custom.keys().collect();
+        // Python sorts the names by code point.
+        owners.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        for owner in owners {
+            if owner == super::custom_stats::RUN_KEY {
+                continue;
+            }
+            self.display
+                .display(&format!("\t{owner}: {}", dump(&stats.custom[owner])));
+        }
+        if let Some(run) = stats.custom.get(super::custom_stats::RUN_KEY) {
+            self.display.display("");
+            self.display.display(&format!("\tRUN: {}", dump(run)));
+        }
+        self.display.display("");
     }
 
     /// The default callback's PLAY RECAP.

@@ -3,6 +3,7 @@
 //! (junit, tree, profile_tasks, timer), which of them a run uses
 //! (`select.rs`), and the per-host counters of the PLAY RECAP (`Stats`).
 
+pub mod custom_stats;
 pub mod default;
 pub mod diff;
 pub mod json;
