@@ -63,7 +63,7 @@ pub fn run(action: &str, input: ActionInput) -> Result<Map, TaskError> {
         "fail" => data(fail(input)),
         "pause" => data(pause(input)),
         "include_vars" => super::include_vars::run(input),
-        "set_stats" => data(set_stats(action, input)),
+        "set_stats" => data(set_stats(input)),
         other => Err(TaskError::new(format!(
             "the action '{other}' is not a controller action"
         ))),
@@ -216,24 +216,27 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
     Ok(result)
 }
 
-/// `set_stats`: the stats to record, as the result's `ansible_stats`
-/// (`data` with templated keys, `per_host`, `aggregate`); the strategy
-/// records them when the result is ok (see `output::custom_stats`).
-fn set_stats(action: &str, input: ActionInput) -> Result<Map, TaskError> {
-    let mut bad: Vec<&str> = input
-        .args
+/// set_stats' check of its arguments (`_VALID_ARGS`), raised as
+/// AnsibleActionFail: the message, naming the action as written, when
+/// an argument is not one of its own.
+pub fn invalid_set_stats_options(action: &str, args: &Map) -> Option<String> {
+    let mut bad: Vec<&str> = args
         .keys()
         .map(String::as_str)
         .filter(|k| !matches!(*k, "aggregate" | "data" | "per_host"))
         .collect();
-    if !bad.is_empty() {
-        // ansible joins a set; sorted, the order is at least stable.
-        bad.sort_unstable();
-        return Err(TaskError::new(format!(
-            "Invalid options for {action}: {}",
-            bad.join(",")
-        )));
+    if bad.is_empty() {
+        return None;
     }
+    // ansible joins a set; sorted, the order is at least stable.
+    bad.sort_unstable();
+    Some(format!("Invalid options for {action}: {}", bad.join(",")))
+}
+
+/// `set_stats`: the stats to record, as the result's `ansible_stats`
+/// (`data` with templated keys, `per_host`, `aggregate`); the strategy
+/// records them when the result is ok (see `output::custom_stats`).
+fn set_stats(input: ActionInput) -> Result<Map, TaskError> {
     let mut data = Map::new();
     match input.args.get("data") {
         // No arguments at all, or no `data`: nothing to record.

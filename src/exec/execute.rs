@@ -1147,6 +1147,11 @@ impl<'a> TaskRun<'a> {
                 ));
                 return Outcome::from_error(&e, &self.task.origin);
             }
+            if actions::short_name(action) == "set_stats"
+                && let Some(msg) = actions::invalid_set_stats_options(&self.task.action, &args)
+            {
+                return super::package::action_failure(&msg, &self.task.origin);
+            }
             let search_path = self.search_path();
             let input = ActionInput {
                 templar: &self.shared.templar,
