@@ -1084,9 +1084,7 @@ impl<'a> PlayRun<'a> {
         }
         if let Some(e) = error {
             // ansible's strategy crashes on this TypeError; the run ends.
-            self.set_fatal(format!(
-                "Unexpected Exception, this is probably a bug: {e}"
-            ));
+            self.set_fatal(format!("Unexpected Exception, this is probably a bug: {e}"));
         }
     }
 

@@ -66,9 +66,10 @@ fn combine(old: &Value, new: Value) -> Result<Option<Value>, String> {
         }
         // A bool is an int in Python; True + True is 2.
         (Value::Bool(old), Value::Bool(new)) => Value::Int(i64::from(*old) + i64::from(new)),
-        (Value::Int(_) | Value::BigInt(_), new @ (Value::Int(_) | Value::BigInt(_) | Value::Bool(_))) => {
-            add_ints(old, &new)
-        }
+        (
+            Value::Int(_) | Value::BigInt(_),
+            new @ (Value::Int(_) | Value::BigInt(_) | Value::Bool(_)),
+        ) => add_ints(old, &new),
         (Value::Float(old), Value::Float(new)) => Value::Float(old + new),
         (Value::Null, Value::Null) => {
             return Err(
@@ -179,12 +180,29 @@ mod tests {
     fn text_lists_and_mappings_combine() {
         let mut custom = Map::new();
         let map = |pairs: &[(&str, Value)]| {
-            Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+            Value::Map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            )
         };
         update(&mut custom, Some("h1"), "s", Value::str("ab")).unwrap();
         update(&mut custom, Some("h1"), "s", Value::str("cd")).unwrap();
-        update(&mut custom, Some("h1"), "l", Value::List(vec![Value::Int(1)])).unwrap();
-        update(&mut custom, Some("h1"), "l", Value::List(vec![Value::Int(2)])).unwrap();
+        update(
+            &mut custom,
+            Some("h1"),
+            "l",
+            Value::List(vec![Value::Int(1)]),
+        )
+        .unwrap();
+        update(
+            &mut custom,
+            Some("h1"),
+            "l",
+            Value::List(vec![Value::Int(2)]),
+        )
+        .unwrap();
         update(&mut custom, Some("h1"), "l", Value::str("x")).unwrap();
         update(
             &mut custom,
