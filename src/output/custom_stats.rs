@@ -159,11 +159,15 @@ mod tests {
         // A float does not join an int: the int stays.
         update(&mut custom, None, "n", Value::Float(0.5)).unwrap();
         assert_eq!(stats_of(&custom, RUN_KEY)["n"], Value::Int(2));
+        // An int does not join a bool...
         update(&mut custom, None, "b", Value::Bool(true)).unwrap();
-        update(&mut custom, None, "b", Value::Bool(true)).unwrap();
-        // An int does not join a bool either.
         update(&mut custom, None, "b", Value::Int(5)).unwrap();
+        assert_eq!(stats_of(&custom, RUN_KEY)["b"], Value::Bool(true));
+        // ...but True + True is the int 2, which later ints join.
+        update(&mut custom, None, "b", Value::Bool(true)).unwrap();
         assert_eq!(stats_of(&custom, RUN_KEY)["b"], Value::Int(2));
+        update(&mut custom, None, "b", Value::Int(5)).unwrap();
+        assert_eq!(stats_of(&custom, RUN_KEY)["b"], Value::Int(7));
         update(&mut custom, None, "f", Value::Float(1.5)).unwrap();
         update(&mut custom, None, "f", Value::Int(2)).unwrap();
         update(&mut custom, None, "f", Value::Float(1.5)).unwrap();
