@@ -40,7 +40,8 @@ with_both_backends!(
     interpreters_per_target_are_capped_youngest_recycled,
     via_one_sshd_to_another,
     via_hop_to_a_password_login,
-    host_key_checking_false_accepts_an_unknown_key
+    host_key_checking_false_accepts_an_unknown_key,
+    become_password_is_part_of_the_child_identity
 );
 
 const USER: &str = "mitorun-tr-u";
@@ -362,6 +363,82 @@ async fn sudo_and_su_start_child_interpreters(b: &str) {
         .await
         .unwrap_err();
     assert_eq!(err.kind, UnreachableKind::Become, "{err}");
+    pool.shutdown().await;
+}
+
+/// The become password is part of a child interpreter's identity, as in
+/// Mitogen's context keys: the same user and password reuse the child; a
+/// wrong password for the same user gets its own attempt, which fails as
+/// ansible's per-task sudo does, and leaves the good child alone.
+async fn become_password_is_part_of_the_child_identity(b: &str) {
+    setup_users();
+    let sshd = Sshd::start();
+    let spec = |password: &str| become_spec(b, &sshd, PWUSER, "sudo", "root", Some(password));
+    check_become_password_identity(spec).await;
+}
+
+/// The same with the local connection: its agent runs as root, which sudo
+/// never asks for a password, so `become_exe` is a wrapper that runs the
+/// real sudo as the password-rule user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn become_password_is_part_of_the_child_identity_local() {
+    setup_users();
+    let dir = tempdir("sudo-as-pwuser");
+    let wrapper = dir.join("sudo");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec runuser -u {PWUSER} -- sudo \"$@\"\n"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = wrapper.to_string_lossy().into_owned();
+    let spec = |password: &str| {
+        local_spec(&[
+            ("ansible_become", "true"),
+            ("ansible_become_user", "root"),
+            ("ansible_become_exe", &exe),
+            ("ansible_become_password", password),
+        ])
+    };
+    check_become_password_identity(spec).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn check_become_password_identity(spec: impl Fn(&str) -> ConnectionSpec) {
+    let right = spec("pw-secret");
+    let key = right.become_.as_ref().map(|b| b.key()).unwrap_or_default();
+    assert!(!key.contains("pw-secret"), "password in clear in {key}");
+    let pool = Pool::new(PoolOptions::default());
+    let good = pool
+        .context(&right)
+        .await
+        .unwrap_or_else(|e| panic!("sudo with the right password: {e}"));
+    let r = good.run_module(command("id -u")).await.unwrap();
+    assert_eq!(field(&r, "stdout"), &Value::str("0"));
+
+    // A wrong password for the same user: that request fails, with
+    // ansible's words, instead of reusing the child started above.
+    let err = pool.context(&spec("wrong")).await.unwrap_err();
+    assert_eq!(
+        (err.kind, err.msg.as_str()),
+        (UnreachableKind::Become, "Incorrect sudo password"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("wrong"), "{err}");
+
+    // The good child is unharmed, and the right password finds it again.
+    assert!(good.run_module(command("true")).await.is_ok());
+    let again = pool.context(&right).await.unwrap();
+    assert_eq!(
+        (again.id(), again.hello().pid),
+        (good.id(), good.hello().pid),
+        "same user and password reuse the child"
+    );
+    // A second wrong attempt fails the same way (no cached failure, no
+    // cached success).
+    let err = pool.context(&spec("wrong")).await.unwrap_err();
+    assert_eq!(err.msg, "Incorrect sudo password", "{err}");
     pool.shutdown().await;
 }
 

@@ -49,7 +49,8 @@
 //! `Backend` trait), `ssh_backend` (the default backend: russh for ssh,
 //! `mitorun_ssh_backend=auto|russh|binary`), `ssh` (the russh client), `become_` (sudo/su/doas command lines), `connection`
 //! (reader/writer tasks and request demultiplexing), `context` (calls),
-//! `modules` (finding and preparing modules), `pool`, `spec`, `error`.
+//! `modules` (finding and preparing modules), `pool`, `spec`, `secret_key`
+//! (passwords in pool keys as salted hashes), `error`.
 //! The agent's Python is in `agent/`.
 
 pub mod backend;
@@ -61,6 +62,7 @@ pub mod error;
 pub mod frame;
 pub mod modules;
 pub mod pool;
+pub mod secret_key;
 pub mod spec;
 pub mod ssh;
 pub mod ssh_backend;

@@ -1,5 +1,6 @@
 //! The connection pool: one connection per (transport, host, port, user,
-//! via chain), child interpreters per become user on it, at most
+//! login password, via chain), child interpreters per (become user,
+//! password) on it (passwords only as salted hashes, `secret_key`), at most
 //! `max_interpreters` per target (the youngest is recycled), setup bounded
 //! by `forks`.
 
@@ -142,7 +143,7 @@ impl Pool {
             parent = Some(match &hop.become_ {
                 Some(b) => {
                     let target_key = key.clone();
-                    key.push_str(&format!("+become:{:?}:{}:{:?}", b.method, b.user, b.flags));
+                    key.push_str(&b.key());
                     self.slot(&key, || {
                         self.become_child(hop, hop_ctx.clone(), target_key.clone(), key.clone())
                     })

@@ -99,6 +99,26 @@ pub struct BecomeSpec {
     pub exe: Option<String>,
 }
 
+impl BecomeSpec {
+    /// Identity of the child interpreter this become starts, appended to
+    /// its parent's key: one interpreter per (method, user, flags, exe,
+    /// password), as Mitogen keys its become contexts. Same user and same
+    /// password reuse the child; another password for the same user gets
+    /// its own attempt, which fails as ansible's per-task sudo would when
+    /// the password is wrong, and leaves the child the right one started
+    /// alone. The password appears only as a salted hash.
+    pub fn key(&self) -> String {
+        format!(
+            "+become:{:?}:{}:{:?}:{:?}:{}",
+            self.method,
+            self.user,
+            self.flags,
+            self.exe,
+            super::secret_key::password_part(self.password.as_deref())
+        )
+    }
+}
+
 /// Everything that identifies and configures one interpreter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionSpec {
@@ -437,15 +457,19 @@ impl ConnectionSpec {
     }
 
     /// Identity of the connection to the first interpreter on this hop
-    /// (no become): what the pool shares.
+    /// (no become): what the pool shares. The login password is part of
+    /// it (as in Mitogen's context keys) so a wrong one gets its own
+    /// attempt instead of riding on a connection the right one opened;
+    /// it appears only as a salted hash.
     pub fn hop_key(&self) -> String {
         format!(
-            "{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{:?}|{:?}|{}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.transport,
             self.ssh_backend,
             self.host,
             self.port,
             self.user,
+            super::secret_key::password_part(self.password.as_deref()),
             self.private_key_file,
             self.ssh_args,
             self.ssh_common_args,
@@ -461,7 +485,7 @@ impl ConnectionSpec {
         for hop in &self.via {
             key.push_str(&hop.hop_key());
             if let Some(b) = &hop.become_ {
-                key.push_str(&format!("+{:?}:{}", b.method, b.user));
+                key.push_str(&b.key());
             }
             key.push_str(" -> ");
         }
