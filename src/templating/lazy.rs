@@ -89,7 +89,15 @@ impl LazyVars {
                 let vault = self.vault.as_deref().unwrap_or(&no_secrets);
                 match super::vaulted::decrypt(vault, ciphertext) {
                     Ok(plain) => plain,
-                    Err(e) => Jv::from(Error::new(ErrorKind::InvalidOperation, e.to_string())),
+                    // Fails whatever uses it (printing, serialising), as
+                    // ansible's undecryptable marker does.
+                    Err(e) => Jv::from(Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!(
+                            "{}Attempt to use undecryptable variable: {e}",
+                            super::printf::RENDER_ERROR
+                        ),
+                    )),
                 }
             }
             other => to_jinja(other),

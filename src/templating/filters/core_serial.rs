@@ -62,6 +62,33 @@ fn json_float(f: f64, opts: &JsonOptions) -> Result<String, String> {
     })
 }
 
+/// Marks a serialisation error that is an invalid value's own error (not
+/// the filter's failure).
+const INVALID: &str = "\u{0}invalid:";
+
+/// The error an invalid value carries, as minijinja displays it
+/// (`<invalid value: KIND: DETAIL>`), without the wrapping.
+fn invalid_detail(v: &Jv) -> String {
+    let shown = v.to_string();
+    let inner = shown
+        .strip_prefix("<invalid value: ")
+        .and_then(|s| s.strip_suffix('>'))
+        .unwrap_or(&shown);
+    inner
+        .strip_prefix("invalid operation: ")
+        .unwrap_or(inner)
+        .to_string()
+}
+
+/// A serialisation error as the filter reports it: an invalid value's own
+/// error as is, anything else as the filter's failure.
+fn serial_error(args: &Args, e: String) -> Error {
+    match e.strip_prefix(INVALID) {
+        Some(detail) => Error::new(minijinja::ErrorKind::InvalidOperation, detail.to_string()),
+        None => args.fail(e),
+    }
+}
+
 /// `json.dumps(value, cls=<ansible's tagless encoder>, **opts)`.
 pub(crate) fn dumps(value: &Jv, opts: &JsonOptions) -> Result<String, String> {
     let mut out = String::new();
@@ -152,6 +179,9 @@ fn write_json(v: &Jv, opts: &JsonOptions, depth: usize, out: &mut String) -> Res
             newline(out, opts, depth);
             out.push('}');
         }
+        // A value whose making failed (an undecryptable vault value) fails
+        // the serialisation with its own error.
+        ValueKind::Invalid => return Err(format!("{INVALID}{}", invalid_detail(v))),
         _ => match v.downcast_object_ref::<super::DateTime>() {
             Some(dt) => string(out, &dt.isoformat("T"), opts),
             None => {
@@ -234,7 +264,9 @@ fn to_json(value: Jv, args: &mut Args) -> Result<Jv, Error> {
     let profile = args.opt(0, "profile");
     check_profile(args, profile)?;
     let opts = json_options(args, JsonOptions::default())?;
-    dumps(&value, &opts).map(Jv::from).map_err(|e| args.fail(e))
+    dumps(&value, &opts)
+        .map(Jv::from)
+        .map_err(|e| serial_error(args, e))
 }
 
 fn to_nice_json(value: Jv, args: &mut Args) -> Result<Jv, Error> {
@@ -257,7 +289,9 @@ fn to_nice_json(value: Jv, args: &mut Args) -> Result<Jv, Error> {
     // to_nice_json always uses these separators.
     opts.item_separator = ",".into();
     opts.key_separator = ": ".into();
-    dumps(&value, &opts).map(Jv::from).map_err(|e| args.fail(e))
+    dumps(&value, &opts)
+        .map(Jv::from)
+        .map_err(|e| serial_error(args, e))
 }
 
 /// Python's message for text `json.loads` rejects, where we can tell it.
