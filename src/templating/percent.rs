@@ -34,8 +34,62 @@ pub fn rewrite_template(text: &str) -> Cow<'_, str> {
     if !text.contains('%') && !text.contains('+') && !text.contains(FQCN_HINT) {
         return Cow::Borrowed(text);
     }
-    let bytes = text.as_bytes();
     let mut edits = Vec::new();
+    visit_blocks(text, |tokens, skip| {
+        edits.extend(edits_for(tokens, skip).unwrap_or_default());
+    });
+    apply(text, edits)
+}
+
+/// A keyword argument given twice in one call (`f(a=1, a=2)`), which
+/// Jinja2 refuses when it compiles the template.
+pub fn repeated_keyword(text: &str) -> Option<String> {
+    if !text.contains('=') {
+        return None;
+    }
+    let mut found = None;
+    visit_blocks(text, |tokens, _| {
+        if found.is_none() {
+            found = repeated_keyword_in(tokens);
+        }
+    });
+    found
+}
+
+fn repeated_keyword_in(tokens: &[Token]) -> Option<String> {
+    for (open, token) in tokens.iter().enumerate() {
+        if token.kind != Kind::Open || token.text != "(" {
+            continue;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        let mut i = open + 1;
+        while i < token.partner {
+            let t = &tokens[i];
+            if t.kind == Kind::Open {
+                i = t.partner + 1;
+                continue;
+            }
+            let assigns = tokens
+                .get(i + 1)
+                .is_some_and(|n| n.kind == Kind::Op && n.text == "=");
+            let starts_argument = i == open + 1 || tokens[i - 1].text == ",";
+            if t.kind == Kind::Name && assigns && starts_argument {
+                if names.contains(&t.text) {
+                    return Some(t.text.to_string());
+                }
+                names.push(t.text);
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Calls `visit` with the tokens of every `{{ }}` and `{% %}` block (not
+/// comments or `{% raw %}` sections) and how many leading tokens are
+/// statement syntax; blocks that do not tokenize are skipped.
+fn visit_blocks(text: &str, mut visit: impl FnMut(&[Token], usize)) {
+    let bytes = text.as_bytes();
     let mut i = 0;
     while i + 1 < bytes.len() {
         let (a, b) = (bytes[i], bytes[i + 1]);
@@ -53,10 +107,16 @@ pub fn rewrite_template(text: &str) -> Cow<'_, str> {
                 i = end_of_raw(text, start);
                 continue;
             }
-            match scan_block(text, start, statement) {
-                Some((end, block_edits)) => {
-                    edits.extend(block_edits);
-                    i = end;
+            let end = if statement { b'%' } else { b'}' };
+            match tokenize(text, start, Some(end)) {
+                Some(tokens) => {
+                    // A statement's first word (`set`, `if`, `for`, ...) is syntax.
+                    let skip = usize::from(
+                        statement
+                            && matches!(tokens.tokens.first(), Some(t) if t.kind == Kind::Name),
+                    );
+                    visit(&tokens.tokens, skip);
+                    i = tokens.end;
                 }
                 None => i = start,
             }
@@ -64,7 +124,6 @@ pub fn rewrite_template(text: &str) -> Cow<'_, str> {
             i += 1;
         }
     }
-    apply(text, edits)
 }
 
 /// Rewrite `%` in a bare expression (a `when:` condition).
@@ -102,17 +161,6 @@ fn end_of_raw(text: &str, mut from: usize) -> usize {
         from = start + close + 2;
     }
     text.len()
-}
-
-/// Tokenize one block body from `start`; its end and the edits it needs.
-fn scan_block(text: &str, start: usize, statement: bool) -> Option<(usize, Vec<Edit>)> {
-    let end = if statement { b'%' } else { b'}' };
-    let tokens = tokenize(text, start, Some(end))?;
-    // A statement's first word (`set`, `if`, `for`, ...) is syntax.
-    let skip =
-        usize::from(statement && matches!(tokens.tokens.first(), Some(t) if t.kind == Kind::Name));
-    let edits = edits_for(&tokens.tokens, skip).unwrap_or_default();
-    Some((tokens.end, edits))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -575,6 +623,20 @@ mod tests {
             assert_eq!(rewrite_template(text), want, "{text}");
         }
         assert_eq!(rewrite_expression("+1 == 1"), "1 == 1");
+    }
+
+    #[test]
+    fn repeated_keyword_arguments_are_found_in_any_call() {
+        assert_eq!(
+            repeated_keyword("{{ lookup('vars', 'v1', default='', default='') }}").as_deref(),
+            Some("default")
+        );
+        assert_eq!(repeated_keyword("{{ f(a=1, b=(a==2), c=g(a=3)) }}"), None);
+        assert_eq!(
+            repeated_keyword("{{ x | replace('a', 'b', count=1, count=2) }}").as_deref(),
+            Some("count")
+        );
+        assert_eq!(repeated_keyword("{{ a == b }}"), None);
     }
 
     #[test]

@@ -241,9 +241,28 @@ fn template_in_env_checked(
     // ansible keeps backslashes in string literals of templates as
     // written ('x\nabc' is 6 characters); minijinja would decode them.
     let escaped = keep_literal_backslashes(text);
+    refuse_repeated_keyword(escaped.as_ref())?;
     // Python's `%` (string formatting) as a filter call; see percent.rs.
     let rewritten = super::percent::rewrite_template(escaped.as_ref());
     render_native_kind(env, rewritten.as_ref(), context, check_operands)
+}
+
+/// Jinja2 refuses a call naming a keyword argument twice when it compiles
+/// the template (minijinja keeps the last). ansible's message ends with
+/// the line of Jinja2's generated code, which is not reproduced.
+fn refuse_repeated_keyword(text: &str) -> Result<(), (TemplateError, bool)> {
+    match super::percent::repeated_keyword(text) {
+        Some(name) => Err((
+            TemplateError {
+                message: format!(
+                    "{}keyword argument repeated: {name}",
+                    super::printf::RENDER_ERROR
+                ),
+            },
+            false,
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Render a template file's text as ansible's template engine does for
@@ -256,6 +275,7 @@ pub(crate) fn template_file_text(
     context: &Jv,
 ) -> Result<Jv, (TemplateError, bool)> {
     let _render = ContextGuard::enter_template(context, text);
+    refuse_repeated_keyword(text)?;
     let text = super::macro_scope::enclose_template_names(text);
     render_native_kind(env, text.as_ref(), context, true)
 }
