@@ -605,3 +605,36 @@ async fn iptables_matches_ansible_core() {
     let _ = std::fs::remove_dir_all(&dir);
     parity::assert_all_match(&failures, cases.len());
 }
+
+/// `command` (a playbook run) in a network namespace of its own, then the
+/// namespace's rules: what the run printed and what it left.
+fn playbook_in_namespace(command: &str) -> String {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/iptables");
+    let out = Command::new("unshare")
+        .args([
+            "-n",
+            "sh",
+            "-c",
+            &format!("{command} site.yml 2>&1; echo rc=$?; iptables-save | grep -v '^#'"),
+        ])
+        .current_dir(fixture)
+        .env("ANSIBLE_NOCOLOR", "1")
+        .output()
+        .expect("unshare runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn iptables_playbook_matches_ansible_playbook() {
+    if !is_root() {
+        eprintln!("skipped: iptables playbook (network namespaces, root only)");
+        return;
+    }
+    let Some(bin) = ref_bin() else {
+        panic!("MITORUN_REF_BIN must point at the ansible-core 2.19 venv's bin dir");
+    };
+    let mine = playbook_in_namespace(env!("CARGO_BIN_EXE_mitorun"));
+    let theirs = playbook_in_namespace(&format!("{bin}/ansible-playbook"));
+    assert!(mine.contains("-A OUTPUT -j LOG"), "{mine}");
+    assert_eq!(mine, theirs);
+}
