@@ -538,6 +538,23 @@ fn cases(c: &Cases) -> Vec<Case> {
             ],
         ),
         // Failures.
+        // ansible's module raises on these two (a None joined into the
+        // rule); both end as an unhandled exception.
+        c.case(
+            "",
+            vec![chain("INPUT"), ("match_set", s("mrti-set")), jump("DROP")],
+        ),
+        c.case(
+            "",
+            vec![
+                chain("INPUT"),
+                (
+                    "tcp_flags",
+                    Value::Map(Map::from_iter([("flags".to_string(), list(&["ALL"]))])),
+                ),
+                jump("DROP"),
+            ],
+        ),
         c.case("", vec![chain("INPUT"), jump("NO_SUCH_TARGET")]),
         c.case(
             "",
