@@ -87,6 +87,9 @@ const CRON_FILE: &str = include_str!("agent/native_cron.py");
 const GIT_FILE: &str = include_str!("agent/native_git.py");
 const PIP_FILE: &str = include_str!("agent/native_pip.py");
 const EXPECT_FILE: &str = include_str!("agent/native_expect.py");
+/// The native `iptables` module, which drives iptables through the same
+/// run_command (few connections manage a firewall).
+const IPTABLES_FILE: &str = include_str!("agent/native_iptables.py");
 
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
@@ -196,6 +199,7 @@ pub fn dev_module_source(name: &str) -> String {
         "git" => GIT_FILE,
         "pip" => PIP_FILE,
         "expect" => EXPECT_FILE,
+        "iptables" => IPTABLES_FILE,
         _ => return String::new(),
     };
     format!("{DEV_RUN_FILE}\n{module}")

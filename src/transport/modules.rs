@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 44] = [
+pub const NATIVE: [&str; 45] = [
     "ping",
     "command",
     "shell",
@@ -121,6 +121,7 @@ pub const NATIVE: [&str; 44] = [
     "deb822_repository",
     "mount_facts",
     "hostname",
+    "iptables",
 ];
 
 /// The native module that runs a project's Python plugins.
@@ -129,7 +130,7 @@ pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
 /// installed (ansible's collectors for that platform).
-pub const LINUX_ONLY: [&str; 10] = [
+pub const LINUX_ONLY: [&str; 11] = [
     "setup",
     "user",
     "group",
@@ -140,6 +141,7 @@ pub const LINUX_ONLY: [&str; 10] = [
     "service_facts",
     "mount_facts",
     "hostname",
+    "iptables",
 ];
 
 /// Argument values a native module leaves to ansible-core's module:
@@ -189,6 +191,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static PIP: OnceLock<CodeItem> = OnceLock::new();
     static EXPECT: OnceLock<CodeItem> = OnceLock::new();
     static HOST: OnceLock<CodeItem> = OnceLock::new();
+    static IPTABLES: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
@@ -222,6 +225,9 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
         "pip" => (&PIP, "pip", || super::bootstrap::dev_module_source("pip")),
         "expect" => (&EXPECT, "expect", || {
             super::bootstrap::dev_module_source("expect")
+        }),
+        "iptables" => (&IPTABLES, "iptables", || {
+            super::bootstrap::dev_module_source("iptables")
         }),
         _ => return None,
     };
@@ -905,7 +911,7 @@ mod tests {
 
     #[test]
     fn developer_tool_modules_ship_their_own_code_with_the_shared_runner() {
-        for name in ["cron", "git", "pip", "expect"] {
+        for name in ["cron", "git", "pip", "expect", "iptables"] {
             assert!(NATIVE.contains(&name));
             let code = native_code(name).map(|c| c.name);
             assert_eq!(code, Some(format!("mitorun.native.{name}.z")));
