@@ -172,6 +172,7 @@ pub fn invalid_variable_name(message: String) -> TaskError {
         message,
         stage: None,
         origin: None,
+        cause: None,
         help: Some(crate::vars::names::HELP.into()),
     }
 }

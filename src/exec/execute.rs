@@ -1038,8 +1038,9 @@ impl<'a> TaskRun<'a> {
                     origin.context()
                 }))
             });
+            crate::templating::lookups::take_failed_variable();
             let value = self.template_value(raw, context).map_err(|message| {
-                TaskError::in_stage(
+                self.pointing_at_failed_variable(TaskError::in_stage(
                     format!(
                         "Finalization of task args for '{}' failed",
                         full_action_name(action)
@@ -1049,7 +1050,7 @@ impl<'a> TaskRun<'a> {
                         .map(|span| Origin::new(&self.task.origin.file, span)),
                     format!("Error while resolving value for '{name}': {message}"),
                     self.arg_origin(name),
-                )
+                ))
             })?;
             if matches!(&value, Value::Str(s) if s == OMIT_TOKEN) {
                 continue;
@@ -1086,6 +1087,20 @@ impl<'a> TaskRun<'a> {
                 other.python_type_name()
             ))),
             Err(message) => Err(TaskError::new(message)),
+        }
+    }
+
+    /// `error` with, as its innermost level, the definition of the
+    /// variable whose value failed to template (when the templating that
+    /// raised it recorded one and its layer knows where it was written).
+    pub(super) fn pointing_at_failed_variable(&self, error: TaskError) -> TaskError {
+        let Some((name, message)) = crate::templating::lookups::take_failed_variable() else {
+            return error;
+        };
+        let store = &self.shared.factory.store;
+        match store.origin_of(Some(self.play), self.host, Some(&self.task_scope()), &name) {
+            Some(definition) => error.caused_by_variable(&message, definition),
+            None => error,
         }
     }
 
@@ -1167,12 +1182,15 @@ impl<'a> TaskRun<'a> {
                 hash: self.shared.factory.store.hash_behaviour(),
                 deadline: self.deadline.get(),
             };
+            crate::templating::lookups::take_failed_variable();
             return match actions::run(action, input) {
                 Ok(result) => Outcome {
                     result,
                     error: None,
                 },
-                Err(e) => Outcome::from_error(&e, &self.task.origin),
+                Err(e) => {
+                    Outcome::from_error(&self.pointing_at_failed_variable(e), &self.task.origin)
+                }
             };
         }
         if actions::short_name(action) == "script" {

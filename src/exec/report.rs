@@ -14,6 +14,9 @@ pub struct TaskError {
     pub message: String,
     pub stage: Option<Box<(String, Option<Origin>)>>,
     pub origin: Option<Origin>,
+    /// The error's cause where a variable's value failed to template: its
+    /// message (which `message` ends with) and the variable's definition.
+    pub cause: Option<Box<(String, Origin)>>,
     pub help: Option<String>,
 }
 
@@ -23,6 +26,7 @@ impl TaskError {
             message: message.into(),
             stage: None,
             origin: None,
+            cause: None,
             help: None,
         }
     }
@@ -38,6 +42,7 @@ impl TaskError {
             message: cause.into(),
             stage: Some(Box::new((stage.into(), stage_origin))),
             origin,
+            cause: None,
             help: None,
         }
     }
@@ -47,8 +52,19 @@ impl TaskError {
             message: message.into(),
             stage: None,
             origin,
+            cause: None,
             help: None,
         }
+    }
+
+    /// Point the error at the definition of the variable whose value
+    /// failed to template with `cause` (the end of `message`): the cause
+    /// becomes a level of its own, as ansible prints it.
+    pub fn caused_by_variable(mut self, cause: &str, definition: Origin) -> TaskError {
+        if self.message.ends_with(&format!(": {cause}")) {
+            self.cause = Some(Box::new((cause.to_string(), definition)));
+        }
+        self
     }
 
     /// The chain of messages ansible prints, outermost first.
@@ -57,7 +73,17 @@ impl TaskError {
         if let Some(stage) = &self.stage {
             chain.push((stage.0.clone(), stage.1.clone()));
         }
-        chain.push((self.message.clone(), self.origin.clone()));
+        match &self.cause {
+            Some(cause) => {
+                let outer = self
+                    .message
+                    .strip_suffix(&format!(": {}", cause.0))
+                    .unwrap_or(&self.message);
+                chain.push((outer.to_string(), self.origin.clone()));
+                chain.push((cause.0.clone(), Some(cause.1.clone())));
+            }
+            None => chain.push((self.message.clone(), self.origin.clone())),
+        }
         chain
     }
 
