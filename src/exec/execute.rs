@@ -1097,11 +1097,16 @@ impl<'a> TaskRun<'a> {
         let Some((name, message)) = crate::templating::lookups::take_failed_variable() else {
             return error;
         };
-        let store = &self.shared.factory.store;
-        match store.origin_of(Some(self.play), self.host, Some(&self.task_scope()), &name) {
+        match self.definition_of(&name) {
             Some(definition) => error.caused_by_variable(&message, definition),
             None => error,
         }
+    }
+
+    /// Where the task's variable `name` was defined, when known.
+    fn definition_of(&self, name: &str) -> Option<Origin> {
+        let store = &self.shared.factory.store;
+        store.origin_of(Some(self.play), self.host, Some(&self.task_scope()), name)
     }
 
     /// Where an argument's value was written.
@@ -1168,6 +1173,7 @@ impl<'a> TaskRun<'a> {
                 return super::package::action_failure(&msg, &self.task.origin);
             }
             let search_path = self.search_path();
+            let definition_of = |name: &str| self.definition_of(name);
             let input = ActionInput {
                 templar: &self.shared.templar,
                 context,
@@ -1181,6 +1187,7 @@ impl<'a> TaskRun<'a> {
                 role_path: self.scope.role.as_ref().map(|r| r.path.as_path()),
                 hash: self.shared.factory.store.hash_behaviour(),
                 deadline: self.deadline.get(),
+                definition_of: &definition_of,
             };
             crate::templating::lookups::take_failed_variable();
             return match actions::run(action, input) {
