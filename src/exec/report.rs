@@ -110,6 +110,11 @@ impl TaskError {
                 origin
             };
             match (origin, sections.last_mut()) {
+                // A level written where the level above it was (the action's
+                // key of a task that starts with it) is merged into it too.
+                (Some(origin), Some(last)) if origin.location() == last.1.location() => {
+                    last.0 = format!("{}: {message}", last.0)
+                }
                 (Some(origin), _) => sections.push((message, origin)),
                 (None, Some(last)) => last.0 = format!("{}: {message}", last.0),
                 (None, None) => {}
