@@ -110,9 +110,12 @@ impl TaskError {
                 origin
             };
             match (origin, sections.last_mut()) {
-                // A level written where the level above it was (the action's
-                // key of a task that starts with it) is merged into it too.
-                (Some(origin), Some(last)) if origin.location() == last.1.location() => {
+                // A stage written where the task starts (the action's key
+                // of a task that starts with it) is merged into the task's
+                // level too; deeper levels stay apart even at one origin.
+                (Some(origin), Some(last))
+                    if index == 1 && origin.location() == last.1.location() =>
+                {
                     last.0 = format!("{}: {message}", last.0)
                 }
                 (Some(origin), _) => sections.push((message, origin)),
