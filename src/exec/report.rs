@@ -243,7 +243,46 @@ pub fn error_summary_message(exception: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::playbook::model::SourceFile;
+    use crate::playbook::yaml::Span;
     use crate::value::Map;
+    use std::sync::Arc;
+
+    fn at(file: &Arc<SourceFile>, line: usize, col: usize) -> Origin {
+        let span = Span {
+            line,
+            col,
+            ..Span::default()
+        };
+        Origin::new(file, span)
+    }
+
+    #[test]
+    fn a_failed_variable_becomes_the_last_level_at_its_definition() {
+        let file = Arc::new(SourceFile {
+            path: "p.yml".into(),
+            text: "- x: \"{{ u }}\"\n- debug: msg={{ x }}\n".into(),
+        });
+        let error = TaskError::in_stage(
+            "Finalization of task args for 'ansible.builtin.debug' failed",
+            None,
+            "Error while resolving value for 'msg': 'u' is undefined",
+            Some(at(&file, 2, 10)),
+        )
+        .caused_by_variable("'u' is undefined", at(&file, 1, 6));
+        assert_eq!(
+            error.result_message(),
+            "Task failed: Finalization of task args for 'ansible.builtin.debug' failed: Error while resolving value for 'msg': 'u' is undefined"
+        );
+        let report = error.report(&at(&file, 2, 3));
+        let levels: Vec<&str> = report.split("<<< caused by >>>").collect();
+        assert_eq!(levels.len(), 3, "{report}");
+        assert!(levels[1].contains("Error while resolving value for 'msg'.\nOrigin: p.yml:2:10"));
+        assert!(levels[2].contains("'u' is undefined\nOrigin: p.yml:1:6"));
+        // A cause that is not the end of the message is not split off.
+        let other = TaskError::at("boom: x", None).caused_by_variable("y", at(&file, 1, 1));
+        assert!(other.cause.is_none());
+    }
 
     fn event(msg: &str, cause: Option<Value>) -> Value {
         let mut e = Map::new();
