@@ -287,5 +287,6 @@ fn adhoc_play(
         included_path: None,
         basedir: basedir.to_path_buf(),
         origin,
+        var_origins: Default::default(),
     })
 }

@@ -31,6 +31,8 @@ pub struct ActionInput<'a> {
     pub hash: crate::inventory::vars::HashBehaviour,
     /// When the task's `timeout` runs out (a pause stops there).
     pub deadline: Option<std::time::Instant>,
+    /// Where a variable of the task was defined, when known.
+    pub definition_of: &'a dyn Fn(&str) -> Option<Origin>,
 }
 
 /// The short name of a builtin action (`ansible.builtin.debug` → `debug`).
@@ -109,11 +111,20 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
             // ansible 2.19 shows an undefined value as an error marker.
             // The marker's message is also a warning naming where `var`
             // was written (ReplacingMarkerBehavior.emit_warnings).
+            // A variable whose own value failed to template is reported
+            // at its definition.
+            crate::templating::lookups::take_failed_variable();
             let undefined = |message: String| {
-                let origin = input
-                    .arg_spans
-                    .get("var")
-                    .map(|span| Origin::new(&input.origin.file, *span))
+                let definition = crate::templating::lookups::take_failed_variable()
+                    .filter(|(_, failed)| *failed == message)
+                    .and_then(|(name, _)| (input.definition_of)(&name));
+                let origin = definition
+                    .or_else(|| {
+                        input
+                            .arg_spans
+                            .get("var")
+                            .map(|span| Origin::new(&input.origin.file, *span))
+                    })
                     .unwrap_or_else(|| input.origin.clone());
                 crate::cli::display::warning(&format!(
                     "Encountered 1 template error.\nerror 1 - {message}\n{}\n",
@@ -172,6 +183,7 @@ pub fn invalid_variable_name(message: String) -> TaskError {
         message,
         stage: None,
         origin: None,
+        cause: None,
         help: Some(crate::vars::names::HELP.into()),
     }
 }

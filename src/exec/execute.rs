@@ -1038,8 +1038,9 @@ impl<'a> TaskRun<'a> {
                     origin.context()
                 }))
             });
+            crate::templating::lookups::take_failed_variable();
             let value = self.template_value(raw, context).map_err(|message| {
-                TaskError::in_stage(
+                self.pointing_at_failed_variable(TaskError::in_stage(
                     format!(
                         "Finalization of task args for '{}' failed",
                         full_action_name(action)
@@ -1049,7 +1050,7 @@ impl<'a> TaskRun<'a> {
                         .map(|span| Origin::new(&self.task.origin.file, span)),
                     format!("Error while resolving value for '{name}': {message}"),
                     self.arg_origin(name),
-                )
+                ))
             })?;
             if matches!(&value, Value::Str(s) if s == OMIT_TOKEN) {
                 continue;
@@ -1087,6 +1088,25 @@ impl<'a> TaskRun<'a> {
             ))),
             Err(message) => Err(TaskError::new(message)),
         }
+    }
+
+    /// `error` with, as its innermost level, the definition of the
+    /// variable whose value failed to template (when the templating that
+    /// raised it recorded one and its layer knows where it was written).
+    pub(super) fn pointing_at_failed_variable(&self, error: TaskError) -> TaskError {
+        let Some((name, message)) = crate::templating::lookups::take_failed_variable() else {
+            return error;
+        };
+        match self.definition_of(&name) {
+            Some(definition) => error.caused_by_variable(&message, definition),
+            None => error,
+        }
+    }
+
+    /// Where the task's variable `name` was defined, when known.
+    fn definition_of(&self, name: &str) -> Option<Origin> {
+        let store = &self.shared.factory.store;
+        store.origin_of(Some(self.play), self.host, Some(&self.task_scope()), name)
     }
 
     /// Where an argument's value was written.
@@ -1153,6 +1173,7 @@ impl<'a> TaskRun<'a> {
                 return super::package::action_failure(&msg, &self.task.origin);
             }
             let search_path = self.search_path();
+            let definition_of = |name: &str| self.definition_of(name);
             let input = ActionInput {
                 templar: &self.shared.templar,
                 context,
@@ -1166,13 +1187,17 @@ impl<'a> TaskRun<'a> {
                 role_path: self.scope.role.as_ref().map(|r| r.path.as_path()),
                 hash: self.shared.factory.store.hash_behaviour(),
                 deadline: self.deadline.get(),
+                definition_of: &definition_of,
             };
+            crate::templating::lookups::take_failed_variable();
             return match actions::run(action, input) {
                 Ok(result) => Outcome {
                     result,
                     error: None,
                 },
-                Err(e) => Outcome::from_error(&e, &self.task.origin),
+                Err(e) => {
+                    Outcome::from_error(&self.pointing_at_failed_variable(e), &self.task.origin)
+                }
             };
         }
         if actions::short_name(action) == "script" {

@@ -614,6 +614,7 @@ impl PlaybookRunner<'_> {
         PlayScope {
             name: name.to_string(),
             vars,
+            var_origins: play.var_origins.clone(),
             vars_files: HashMap::new(),
             public_roles,
             roles,

@@ -14,6 +14,9 @@ pub struct TaskError {
     pub message: String,
     pub stage: Option<Box<(String, Option<Origin>)>>,
     pub origin: Option<Origin>,
+    /// The error's cause where a variable's value failed to template: its
+    /// message (which `message` ends with) and the variable's definition.
+    pub cause: Option<Box<(String, Origin)>>,
     pub help: Option<String>,
 }
 
@@ -23,6 +26,7 @@ impl TaskError {
             message: message.into(),
             stage: None,
             origin: None,
+            cause: None,
             help: None,
         }
     }
@@ -38,6 +42,7 @@ impl TaskError {
             message: cause.into(),
             stage: Some(Box::new((stage.into(), stage_origin))),
             origin,
+            cause: None,
             help: None,
         }
     }
@@ -47,8 +52,19 @@ impl TaskError {
             message: message.into(),
             stage: None,
             origin,
+            cause: None,
             help: None,
         }
+    }
+
+    /// Point the error at the definition of the variable whose value
+    /// failed to template with `cause` (the end of `message`): the cause
+    /// becomes a level of its own, as ansible prints it.
+    pub fn caused_by_variable(mut self, cause: &str, definition: Origin) -> TaskError {
+        if self.message.ends_with(&format!(": {cause}")) {
+            self.cause = Some(Box::new((cause.to_string(), definition)));
+        }
+        self
     }
 
     /// The chain of messages ansible prints, outermost first.
@@ -57,7 +73,17 @@ impl TaskError {
         if let Some(stage) = &self.stage {
             chain.push((stage.0.clone(), stage.1.clone()));
         }
-        chain.push((self.message.clone(), self.origin.clone()));
+        match &self.cause {
+            Some(cause) => {
+                let outer = self
+                    .message
+                    .strip_suffix(&format!(": {}", cause.0))
+                    .unwrap_or(&self.message);
+                chain.push((outer.to_string(), self.origin.clone()));
+                chain.push((cause.0.clone(), Some(cause.1.clone())));
+            }
+            None => chain.push((self.message.clone(), self.origin.clone())),
+        }
         chain
     }
 
@@ -84,6 +110,14 @@ impl TaskError {
                 origin
             };
             match (origin, sections.last_mut()) {
+                // A stage written where the task starts (the action's key
+                // of a task that starts with it) is merged into the task's
+                // level too; deeper levels stay apart even at one origin.
+                (Some(origin), Some(last))
+                    if index == 1 && origin.location() == last.1.location() =>
+                {
+                    last.0 = format!("{}: {message}", last.0)
+                }
                 (Some(origin), _) => sections.push((message, origin)),
                 (None, Some(last)) => last.0 = format!("{}: {message}", last.0),
                 (None, None) => {}
@@ -209,7 +243,46 @@ pub fn error_summary_message(exception: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::playbook::model::SourceFile;
+    use crate::playbook::yaml::Span;
     use crate::value::Map;
+    use std::sync::Arc;
+
+    fn at(file: &Arc<SourceFile>, line: usize, col: usize) -> Origin {
+        let span = Span {
+            line,
+            col,
+            ..Span::default()
+        };
+        Origin::new(file, span)
+    }
+
+    #[test]
+    fn a_failed_variable_becomes_the_last_level_at_its_definition() {
+        let file = Arc::new(SourceFile {
+            path: "p.yml".into(),
+            text: "- x: \"{{ u }}\"\n- debug: msg={{ x }}\n".into(),
+        });
+        let error = TaskError::in_stage(
+            "Finalization of task args for 'ansible.builtin.debug' failed",
+            None,
+            "Error while resolving value for 'msg': 'u' is undefined",
+            Some(at(&file, 2, 10)),
+        )
+        .caused_by_variable("'u' is undefined", at(&file, 1, 6));
+        assert_eq!(
+            error.result_message(),
+            "Task failed: Finalization of task args for 'ansible.builtin.debug' failed: Error while resolving value for 'msg': 'u' is undefined"
+        );
+        let report = error.report(&at(&file, 2, 3));
+        let levels: Vec<&str> = report.split("<<< caused by >>>").collect();
+        assert_eq!(levels.len(), 3, "{report}");
+        assert!(levels[1].contains("Error while resolving value for 'msg'.\nOrigin: p.yml:2:10"));
+        assert!(levels[2].contains("'u' is undefined\nOrigin: p.yml:1:6"));
+        // A cause that is not the end of the message is not split off.
+        let other = TaskError::at("boom: x", None).caused_by_variable("y", at(&file, 1, 1));
+        assert!(other.cause.is_none());
+    }
 
     fn event(msg: &str, cause: Option<Value>) -> Value {
         let mut e = Map::new();

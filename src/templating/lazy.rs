@@ -7,7 +7,7 @@
 //! and report a variable that needs itself as ansible's recursion error.
 
 use super::bridge::to_jinja;
-use super::lookups::set_undefined_reason;
+use super::lookups::{set_failed_variable, set_undefined_reason, take_failed_variable};
 use super::render::{Templar, is_template};
 use crate::value::{Map, Value};
 use crate::vault::Vault;
@@ -18,6 +18,16 @@ use std::sync::{Arc, Mutex};
 
 pub const RECURSION_MESSAGE: &str = "Recursive loop detected in template";
 
+/// A variable's resolved value, why it is undefined (when it is), and for
+/// a value whose template failed, the variable where the failure arose
+/// with its message.
+#[derive(Clone)]
+struct Resolved {
+    value: Jv,
+    undefined_reason: Option<String>,
+    failure: Option<(String, String)>,
+}
+
 pub struct LazyVars {
     raw: Map,
     /// Ready values that shadow `raw` and are never templated (`hostvars`,
@@ -27,7 +37,7 @@ pub struct LazyVars {
     /// Decrypts `!vault` values when a template reads them.
     vault: Option<Arc<Vault>>,
     /// Resolved values; an undefined one keeps why it is undefined.
-    cache: Mutex<HashMap<String, (Jv, Option<String>)>>,
+    cache: Mutex<HashMap<String, Resolved>>,
     /// Names being resolved right now, to detect self-reference.
     resolving: Mutex<Vec<String>>,
 }
@@ -115,11 +125,14 @@ impl Object for LazyVars {
         if let Some((_, object)) = self.objects.iter().find(|(n, _)| n == name) {
             return Some(object.clone());
         }
-        if let Some((value, reason)) = self.cache.lock().ok()?.get(name) {
-            if let Some(reason) = reason {
+        if let Some(hit) = self.cache.lock().ok()?.get(name) {
+            if let Some(reason) = &hit.undefined_reason {
                 set_undefined_reason(reason);
             }
-            return Some(value.clone());
+            if let Some((source, message)) = &hit.failure {
+                set_failed_variable(source, message);
+            }
+            return Some(hit.value.clone());
         }
         let Some(raw) = self.raw.get(name) else {
             return (name == "vars").then(|| Jv::from_dyn_object(Arc::clone(self)));
@@ -134,13 +147,36 @@ impl Object for LazyVars {
             }
             resolving.push(name.to_string());
         }
+        let mut failure = None;
         let (value, reason) = match raw {
             // A variable whose template reads an undefined value is itself
             // undefined to ansible (`x is undefined`, `x | default(...)`
             // work); using it fails with the inner cause.
             Value::Str(s) if is_template(s) => {
                 let context = Jv::from_dyn_object(Arc::clone(self));
-                match self.templar.template_jinja_kind(s, &context) {
+                let outer = take_failed_variable();
+                let result = self.templar.template_jinja_kind(s, &context);
+                let inner = take_failed_variable();
+                let message = result.as_ref().err().map(|(e, _)| e.message.clone());
+                match message {
+                    // The failure arose in the variable this one read when
+                    // it fails with the same message (`a: "{{ b }}"` with b
+                    // undefined-by-template); otherwise in this one.
+                    Some(message) => {
+                        let source = inner
+                            .filter(|(_, inner_message)| *inner_message == message)
+                            .map(|(source, _)| source)
+                            .unwrap_or_else(|| name.to_string());
+                        set_failed_variable(&source, &message);
+                        failure = Some((source, message));
+                    }
+                    None => {
+                        if let Some((source, message)) = outer {
+                            set_failed_variable(&source, &message);
+                        }
+                    }
+                }
+                match result {
                     Ok(v) => (v, None),
                     Err((e, true)) => (Jv::UNDEFINED, Some(e.message)),
                     Err((e, false)) => (
@@ -158,7 +194,12 @@ impl Object for LazyVars {
             set_undefined_reason(reason);
         }
         if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(name.to_string(), (value.clone(), reason));
+            let resolved = Resolved {
+                value: value.clone(),
+                undefined_reason: reason,
+                failure,
+            };
+            cache.insert(name.to_string(), resolved);
         }
         Some(value)
     }
@@ -196,6 +237,32 @@ mod tests {
         );
         let locked = LazyVars::context(raw, Arc::clone(&templar), None);
         assert!(templar.template_in("{{ token }}", &locked).is_err());
+    }
+
+    /// ansible points an error at the innermost variable whose own value
+    /// failed (b for a → b → undefined).
+    #[test]
+    fn the_variable_a_failure_arose_in_is_recorded() {
+        let mut raw = Map::new();
+        raw.insert("a".into(), Value::str("{{ b }}"));
+        raw.insert("b".into(), Value::str("{{ nope }}"));
+        let templar = Arc::new(Templar::new());
+        let ctx = LazyVars::context(raw, Arc::clone(&templar), None);
+        take_failed_variable();
+        assert!(templar.template_in("{{ a }}", &ctx).is_err());
+        assert_eq!(
+            take_failed_variable(),
+            Some(("b".to_string(), "'nope' is undefined".to_string()))
+        );
+        // A cached failure is recorded again on each use.
+        assert!(templar.template_in("{{ a }}", &ctx).is_err());
+        assert_eq!(
+            take_failed_variable().map(|(name, _)| name),
+            Some("b".into())
+        );
+        // A variable read directly records nothing.
+        assert!(templar.template_in("{{ nope }}", &ctx).is_err());
+        assert_eq!(take_failed_variable(), None);
     }
 
     /// Observed with ansible-core 2.19's Templar and the same variables.

@@ -26,6 +26,7 @@ pub mod fact_cache;
 pub mod hostvars;
 pub mod magic;
 pub mod names;
+pub mod origins;
 pub mod roles;
 
 use std::collections::HashMap;
@@ -71,6 +72,8 @@ pub struct PlayScope {
     pub name: String,
     /// The play's `vars` keyword.
     pub vars: Map,
+    /// Where each of `vars` was written.
+    pub var_origins: origins::VarOrigins,
     /// `vars_files` loaded for each host (their names may use the host's
     /// variables), in order.
     pub vars_files: HashMap<String, Vec<Map>>,
@@ -239,52 +242,89 @@ impl VarsStore {
     /// as `hostvars` sees them).
     pub fn get_vars(&self, play: Option<&PlayScope>, host: &str, task: Option<&TaskScope>) -> Map {
         let mut all = Map::new();
-        let mut add = |layer: &Map| combine_into(&mut all, layer, self.hash);
-
-        if let Some(play) = play {
-            for role in &play.public_roles {
-                add(&roles::default_vars(role, &[], self.hash));
-            }
-        }
-        if let Some(task) = task
-            && let Some(role) = &task.role
-        {
-            add(&roles::default_vars(role, &task.dep_chain, self.hash));
-        }
-        if let Some(inventory) = self.inventory_vars(host) {
-            add(&inventory);
-        }
-        let runtime = self.with_runtime(host, |rt| rt.clone()).unwrap_or_default();
-        add(&self.facts.read(host, |facts| self.fact_vars(facts)));
-        if let Some(play) = play {
-            add(&play.vars);
-            for file in play.vars_files.get(host).into_iter().flatten() {
-                add(file);
-            }
-            for role in &play.public_roles {
-                add(&roles::role_vars(role, &[], true, self.hash));
-            }
-        }
-        if let Some(task) = task {
-            if let Some(role) = &task.role {
-                add(&roles::role_vars(role, &task.dep_chain, false, self.hash));
-            }
-            add(&task.vars);
-        }
-        add(&runtime.included);
-        add(&runtime.nonpersistent);
-        if let Some(task) = task {
-            if let Some(role) = &task.role {
-                add(&roles::role_params(role, &task.dep_chain, self.hash));
-            }
-            add(&task.include_params);
-        }
-        add(&self.extra_vars);
+        self.for_each_layer(play, host, task, |layer, _| {
+            combine_into(&mut all, layer, self.hash)
+        });
         let magic = magic::variables(self, play, host, task);
         for (k, v) in magic {
             all.insert(k, v);
         }
         all
+    }
+
+    /// Where the variable `name` that `get_vars` gives was defined, when
+    /// the layer it comes from knows (only looked up when an error is
+    /// reported, so `get_vars` carries no origins).
+    pub fn origin_of(
+        &self,
+        play: Option<&PlayScope>,
+        host: &str,
+        task: Option<&TaskScope>,
+        name: &str,
+    ) -> Option<crate::playbook::model::Origin> {
+        if magic::variables(self, play, host, task).contains_key(name) {
+            return None;
+        }
+        let mut origin = None;
+        self.for_each_layer(play, host, task, |layer, origins| {
+            if layer.contains_key(name) {
+                origin = origins.and_then(|o| o.get(name)).cloned();
+            }
+        });
+        origin
+    }
+
+    /// Each layer of variables, lowest precedence first, with the origins
+    /// of its variables when known.
+    fn for_each_layer(
+        &self,
+        play: Option<&PlayScope>,
+        host: &str,
+        task: Option<&TaskScope>,
+        mut add: impl FnMut(&Map, Option<&origins::VarOrigins>),
+    ) {
+        if let Some(play) = play {
+            for role in &play.public_roles {
+                add(&roles::default_vars(role, &[], self.hash), None);
+            }
+        }
+        if let Some(task) = task
+            && let Some(role) = &task.role
+        {
+            add(&roles::default_vars(role, &task.dep_chain, self.hash), None);
+        }
+        if let Some(inventory) = self.inventory_vars(host) {
+            add(&inventory, None);
+        }
+        let runtime = self.with_runtime(host, |rt| rt.clone()).unwrap_or_default();
+        add(&self.facts.read(host, |facts| self.fact_vars(facts)), None);
+        if let Some(play) = play {
+            add(&play.vars, Some(&play.var_origins));
+            for file in play.vars_files.get(host).into_iter().flatten() {
+                add(file, None);
+            }
+            for role in &play.public_roles {
+                add(&roles::role_vars(role, &[], true, self.hash), None);
+            }
+        }
+        if let Some(task) = task {
+            if let Some(role) = &task.role {
+                add(
+                    &roles::role_vars(role, &task.dep_chain, false, self.hash),
+                    None,
+                );
+            }
+            add(&task.vars, None);
+        }
+        add(&runtime.included, None);
+        add(&runtime.nonpersistent, None);
+        if let Some(task) = task {
+            if let Some(role) = &task.role {
+                add(&roles::role_params(role, &task.dep_chain, self.hash), None);
+            }
+            add(&task.include_params, None);
+        }
+        add(&self.extra_vars, None);
     }
 
     /// `ansible_facts` (ansible's `namespace_facts`: the `ansible_` prefix

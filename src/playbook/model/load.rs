@@ -576,6 +576,16 @@ impl Loader {
         }
         let [pre_tasks, tasks, post_tasks, mut handlers] = lists;
         handlers.append(&mut self.import_handlers);
+        // Vars of an `import_playbook` replace the play's own and were
+        // not written here.
+        let var_origins = get("vars")
+            .map(|vars| crate::vars::origins::of_mapping(vars, file))
+            .map(|origins| {
+                let mut origins = (*origins).clone();
+                origins.retain(|name, _| !self.import_vars.contains_key(name));
+                Arc::new(origins)
+            })
+            .unwrap_or_default();
         Ok(Play {
             name,
             hosts,
@@ -590,6 +600,7 @@ impl Loader {
             included_path: None,
             basedir: basedir.to_path_buf(),
             origin,
+            var_origins,
         })
     }
 

@@ -77,6 +77,8 @@ pub struct Play {
     /// The directory relative paths of this play resolve against.
     pub basedir: PathBuf,
     pub origin: Origin,
+    /// Where each variable of the play's `vars` was written.
+    pub var_origins: crate::vars::origins::VarOrigins,
 }
 
 /// An entry of a task list.

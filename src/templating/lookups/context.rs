@@ -27,6 +27,9 @@ thread_local! {
     static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
     static TEMPLATE_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     static UNDEFINED_REASON: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The innermost variable whose value failed to template, and the
+    /// message it failed with.
+    static FAILED_VARIABLE: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
     /// The hints of `undef()` calls since the outermost render started.
     static UNDEF_HINTS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     /// Describes where the text being templated was written (`Origin:`
@@ -170,6 +173,18 @@ pub fn is_undef_hint(message: &str) -> bool {
             .iter()
             .any(|hint| message.ends_with(hint.as_str()))
     })
+}
+
+/// Remember that the value of variable `name` failed to template with
+/// `message` (the error report then points at its definition).
+pub(crate) fn set_failed_variable(name: &str, message: &str) {
+    FAILED_VARIABLE.with(|f| *f.borrow_mut() = Some((name.to_string(), message.to_string())));
+}
+
+/// The variable whose value failed to template last, and its message,
+/// once. Taking it before templating also forgets a stale one.
+pub fn take_failed_variable() -> Option<(String, String)> {
+    FAILED_VARIABLE.with(|f| f.borrow_mut().take())
 }
 
 /// Why the last lookup result that was undefined is undefined, once.

@@ -52,8 +52,10 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use context::set_undefined_reason;
-pub use context::{ContextGuard, WarningOriginGuard, is_undef_hint, take_undefined_reason};
+pub use context::{
+    ContextGuard, WarningOriginGuard, is_undef_hint, take_failed_variable, take_undefined_reason,
+};
+pub(crate) use context::{set_failed_variable, set_undefined_reason};
 
 use crate::config::Config;
 use crate::value::{Map, Value};
