@@ -252,14 +252,13 @@ fn golden_paths_lock() -> std::fs::File {
     lock
 }
 
-#[test]
-fn playbooks_print_what_ansible_prints() {
-    let _turn = golden_paths_lock();
+/// The golden cases of the playbooks (`*.yml`) directly in `dir`, named
+/// `prefix` + file name, run with `-i inventory`, their `# args:`,
+/// `# env:` and `# stdin:` headers (and the name filter) applied.
+fn golden_cases(dir: &Path, prefix: &str, inventory: &str) -> Vec<Case> {
     let mut cases = Vec::new();
-    for entry in std::fs::read_dir(fixtures())
-        .expect("fixtures/run")
-        .flatten()
-    {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries.flatten() {
         let path = entry.path();
         let Some(name) = path
             .file_name()
@@ -271,19 +270,25 @@ fn playbooks_print_what_ansible_prints() {
         if !name.ends_with(".yml") || filter().is_some_and(|f| !name.contains(&f)) {
             continue;
         }
-        let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
+        let mut args = vec!["-i".to_string(), inventory.to_string()];
         args.extend(header_args(&path));
         args.push(name.clone());
-        let env = header_env(&path);
         let stdin = Some(header(&path, "# stdin:")).filter(|w| !w.is_empty());
         cases.push(Case {
-            name,
-            dir: fixtures(),
+            name: format!("{prefix}{name}"),
+            dir: dir.to_path_buf(),
             args,
-            env,
+            env: header_env(&path),
             stdin,
         });
     }
+    cases
+}
+
+#[test]
+fn playbooks_print_what_ansible_prints() {
+    let _turn = golden_paths_lock();
+    let mut cases = golden_cases(&fixtures(), "", "inventory.ini");
     cases.sort_by(|a, b| b.name.cmp(&a.name));
     assert!(
         filter().is_some() || cases.len() >= 30,
@@ -298,33 +303,7 @@ fn playbooks_print_what_ansible_prints() {
 #[test]
 fn project_python_plugins_print_what_ansible_prints() {
     let dir = fixtures().join("python_plugins");
-    let mut cases = Vec::new();
-    for entry in std::fs::read_dir(&dir)
-        .expect("fixtures/run/python_plugins")
-        .flatten()
-    {
-        let path = entry.path();
-        let Some(name) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .map(str::to_string)
-        else {
-            continue;
-        };
-        if !name.ends_with(".yml") || filter().is_some_and(|f| !name.contains(&f)) {
-            continue;
-        }
-        let mut args = vec!["-i".to_string(), "../inventory.ini".to_string()];
-        args.extend(header_args(&path));
-        args.push(name.clone());
-        cases.push(Case {
-            name: format!("python_plugins/{name}"),
-            dir: dir.clone(),
-            args,
-            env: header_env(&path),
-            stdin: None,
-        });
-    }
+    let cases = golden_cases(&dir, "python_plugins/", "../inventory.ini");
     assert!(
         filter().is_some() || !cases.is_empty(),
         "fixtures/run/python_plugins holds no playbooks"
