@@ -119,6 +119,15 @@ impl TaskRun<'_> {
         if let Some(chosen) = jinja_var(context, "ansible_package_use").and_then(non_empty) {
             return Some(chosen);
         }
+        self.host_fact(context, "pkg_mgr")
+            .map(|v| from_jinja(&v))
+            .and_then(non_empty)
+    }
+
+    /// The fact `name` of the task's host, or of the delegated host under
+    /// `delegate_to` (as ansible resolves `ansible_facts.NAME` in the
+    /// package and service actions); `None` when unknown.
+    pub(super) fn host_fact(&self, context: &Jv, name: &str) -> Option<Jv> {
         let delegate = self
             .task
             .delegate_to
@@ -135,12 +144,8 @@ impl TaskRun<'_> {
                 .filter(|v| !v.is_undefined())?,
             None => context.clone(),
         };
-        let facts = from_jinja(&vars.get_attr("ansible_facts").ok()?);
-        facts
-            .as_map()
-            .and_then(|f| f.get("pkg_mgr"))
-            .cloned()
-            .and_then(non_empty)
+        let fact = vars.get_attr("ansible_facts").ok()?.get_attr(name).ok()?;
+        (!fact.is_undefined()).then_some(fact)
     }
 }
 

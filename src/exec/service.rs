@@ -92,28 +92,8 @@ impl TaskRun<'_> {
     /// The `service_mgr` fact of the host (the delegated one under
     /// `delegate_to`), as ansible resolves `ansible_facts.service_mgr`.
     fn service_manager_known(&self, context: &Jv) -> Option<String> {
-        let delegate = self
-            .task
-            .delegate_to
-            .as_ref()
-            .and_then(|v| self.template_value(v, context).ok())
-            .map(|v| v.python_str())
-            .filter(|d| !d.is_empty());
-        let vars = match delegate {
-            Some(host) => context
-                .get_attr("hostvars")
-                .ok()?
-                .get_item(&Jv::from(host.as_str()))
-                .ok()
-                .filter(|v| !v.is_undefined())?,
-            None => context.clone(),
-        };
-        let facts = vars.get_attr("ansible_facts").ok()?;
-        let manager = facts.get_attr("service_mgr").ok()?;
-        if manager.is_undefined() {
-            return None;
-        }
-        Some(from_jinja(&manager).python_str())
+        self.host_fact(context, "service_mgr")
+            .map(|manager| from_jinja(&manager).python_str())
     }
 }
 

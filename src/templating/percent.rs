@@ -44,7 +44,18 @@ pub fn rewrite_template(text: &str) -> Cow<'_, str> {
 /// A keyword argument given twice in one call (`f(a=1, a=2)`), which
 /// Jinja2 refuses when it compiles the template.
 pub fn repeated_keyword(text: &str) -> Option<String> {
-    if !text.contains('=') {
+    // Only a lone `=` can name a keyword (not `==`, `!=`, `<=`, `>=`):
+    // most templates have none and are not tokenized.
+    let bytes = text.as_bytes();
+    let lone_equals = (0..bytes.len()).any(|i| {
+        bytes[i] == b'='
+            && !matches!(bytes.get(i + 1), Some(b'='))
+            && !matches!(
+                i.checked_sub(1).map(|p| bytes[p]),
+                Some(b'=' | b'!' | b'<' | b'>')
+            )
+    });
+    if !lone_equals {
         return None;
     }
     let mut found = None;
@@ -637,6 +648,7 @@ mod tests {
             Some("count")
         );
         assert_eq!(repeated_keyword("{{ a == b }}"), None);
+        assert_eq!(repeated_keyword("{{ f(a>=1, a<=2, a!=3) }}"), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@
 use super::bridge::{from_jinja, to_jinja};
 use crate::value::{Map, Value};
 use minijinja::value::{Kwargs, Rest, Value as Jv};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{Environment, Error, ErrorKind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -157,30 +157,24 @@ impl PythonPlugins {
             for shown in [name.clone(), format!("ansible.legacy.{name}")] {
                 let plugins = Arc::clone(self);
                 let name = name.clone();
-                env.add_filter(
-                    shown,
-                    move |state: &State, value: Jv, args: Rest<Jv>, kwargs: Kwargs| {
-                        let mut all = vec![value];
-                        all.extend(args.0);
-                        plugins.call_function(state, "filter", &name, all, &kwargs)
-                    },
-                );
+                env.add_filter(shown, move |value: Jv, args: Rest<Jv>, kwargs: Kwargs| {
+                    let mut all = vec![value];
+                    all.extend(args.0);
+                    plugins.call_function("filter", &name, all, &kwargs)
+                });
             }
         }
         for (name, _) in &self.tests {
             for shown in [name.clone(), format!("ansible.legacy.{name}")] {
                 let plugins = Arc::clone(self);
                 let name = name.clone();
-                env.add_test(
-                    shown,
-                    move |state: &State, value: Jv, args: Rest<Jv>, kwargs: Kwargs| {
-                        let mut all = vec![value];
-                        all.extend(args.0);
-                        plugins
-                            .call_function(state, "test", &name, all, &kwargs)
-                            .map(|v| from_jinja(&v).is_truthy())
-                    },
-                );
+                env.add_test(shown, move |value: Jv, args: Rest<Jv>, kwargs: Kwargs| {
+                    let mut all = vec![value];
+                    all.extend(args.0);
+                    plugins
+                        .call_function("test", &name, all, &kwargs)
+                        .map(|v| from_jinja(&v).is_truthy())
+                });
             }
         }
     }
@@ -196,7 +190,6 @@ impl PythonPlugins {
 
     fn call_function(
         &self,
-        _state: &State,
         kind: &str,
         name: &str,
         args: Vec<Jv>,

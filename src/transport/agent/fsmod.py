@@ -602,3 +602,24 @@ def as_text(data):
     """Module output text from file bytes (undecodable bytes kept as
     surrogates, as ansible's to_native does)."""
     return data.decode("utf-8", "surrogateescape")
+
+
+def mount_sizes(path):
+    """The size/block/inode keys ansible's mount facts (setup's mounts,
+    mount_facts) report for a mounted filesystem; none when it cannot be
+    statted."""
+    size = {}
+    try:
+        st = os.statvfs(path)
+        size["size_total"] = st.f_frsize * st.f_blocks
+        size["size_available"] = st.f_frsize * st.f_bavail
+        size["block_size"] = st.f_bsize
+        size["block_total"] = st.f_blocks
+        size["block_available"] = st.f_bavail
+        size["block_used"] = st.f_blocks - st.f_bavail
+        size["inode_total"] = st.f_files
+        size["inode_available"] = st.f_favail
+        size["inode_used"] = st.f_files - st.f_favail
+    except OSError:
+        pass
+    return size

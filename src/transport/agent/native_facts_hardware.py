@@ -457,24 +457,6 @@ def facts_unescape_mount(text):
     return re.sub(r"\\[0-9]{3}", lambda m: chr(int(m.group()[1:], 8)), text)
 
 
-def facts_mount_size(path):
-    size = {}
-    try:
-        st = os.statvfs(path)
-        size["size_total"] = st.f_frsize * st.f_blocks
-        size["size_available"] = st.f_frsize * st.f_bavail
-        size["block_size"] = st.f_bsize
-        size["block_total"] = st.f_blocks
-        size["block_available"] = st.f_bavail
-        size["block_used"] = st.f_blocks - st.f_bavail
-        size["inode_total"] = st.f_files
-        size["inode_available"] = st.f_favail
-        size["inode_used"] = st.f_files - st.f_favail
-    except OSError:
-        pass
-    return size
-
-
 class FactsMountProbe(threading.Thread):
     """statvfs and UUID of one mount in a thread, so a hung network
     filesystem costs at most gather_timeout."""
@@ -488,7 +470,7 @@ class FactsMountProbe(threading.Thread):
 
     def run(self):
         try:
-            size = facts_mount_size(self.mount)
+            size = mount_sizes(self.mount)
             uuid = self.uuids[self.device] if self.device in self.uuids else facts_udev_uuid(self.ctx, self.device)
             self.result = (size, uuid)
         except Exception as e:

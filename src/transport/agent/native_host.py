@@ -137,7 +137,7 @@ class MountRun(object):
         box = {}
 
         def measure():
-            box["size"] = host_mount_size(mount)
+            box["size"] = mount_sizes(mount)
 
         worker = _host_threading.Thread(target=measure, daemon=True)
         worker.start()
@@ -158,24 +158,6 @@ class MountRun(object):
             return self.timeout_handled(lambda: self.output(path), default="")
         except subprocess.CalledProcessError as e:
             self.m.fail("Failed to execute %s: %s" % (path, e))
-
-
-def host_mount_size(mountpoint):
-    size = {}
-    try:
-        st = os.statvfs(mountpoint)
-        size["size_total"] = st.f_frsize * st.f_blocks
-        size["size_available"] = st.f_frsize * st.f_bavail
-        size["block_size"] = st.f_bsize
-        size["block_total"] = st.f_blocks
-        size["block_available"] = st.f_bavail
-        size["block_used"] = st.f_blocks - st.f_bavail
-        size["inode_total"] = st.f_files
-        size["inode_available"] = st.f_favail
-        size["inode_used"] = st.f_files - st.f_favail
-    except OSError:
-        pass
-    return size
 
 
 def host_octal_unescape(value):
