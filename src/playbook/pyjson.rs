@@ -8,14 +8,30 @@ use crate::value::Value;
 /// first; `None` wherever Python would raise (ansible then tries YAML).
 /// Integers beyond `i128` become floats.
 pub fn parse(text: &str) -> Option<Value> {
-    python_json::parse(text, true)
+    python_json::parse(text, true).ok()
+}
+
+/// [`parse`], failing with the message Python's `json.loads` raises:
+/// "Expecting value: line 1 column 1 (char 0)".
+pub fn parse_or_error(text: &str) -> Result<Value, String> {
+    python_json::parse(text, true).map_err(|failure| {
+        // Python counts characters, not bytes.
+        let before = text.get(..failure.pos).unwrap_or(text);
+        let pos = before.chars().count();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        format!(
+            "{}: line {line} column {column} (char {pos})",
+            failure.message
+        )
+    })
 }
 
 /// `json.loads(text)` with the standard decoder: objects stay objects,
 /// whatever keys they have (`__ansible_type` markers included), for
 /// formats that give those keys their own meaning (the fact cache).
 pub fn parse_plain(text: &str) -> Option<Value> {
-    python_json::parse(text, false)
+    python_json::parse(text, false).ok()
 }
 
 mod python_json {
@@ -24,7 +40,21 @@ mod python_json {
     /// Python's C scanner gives up (RecursionError) around here.
     const MAX_DEPTH: usize = 900;
 
-    pub fn parse(text: &str, legacy: bool) -> Option<Value> {
+    /// Where and why Python's decoder would stop (`pos` is a byte offset).
+    pub struct Failure {
+        pub message: &'static str,
+        pub pos: usize,
+    }
+
+    type Parsed<T> = Result<T, Failure>;
+
+    pub fn parse(text: &str, legacy: bool) -> Parsed<Value> {
+        if text.starts_with('\u{feff}') {
+            return Err(Failure {
+                message: "Unexpected UTF-8 BOM (decode using utf-8-sig)",
+                pos: 0,
+            });
+        }
         let mut parser = Parser {
             text: text.as_bytes(),
             pos: 0,
@@ -34,7 +64,11 @@ mod python_json {
         parser.skip_ws();
         let value = parser.value()?;
         parser.skip_ws();
-        (parser.pos == parser.text.len()).then_some(value)
+        if parser.pos == parser.text.len() {
+            Ok(value)
+        } else {
+            Err(parser.fail_here("Extra data"))
+        }
     }
 
     struct Parser<'a> {
@@ -46,6 +80,13 @@ mod python_json {
     }
 
     impl Parser<'_> {
+        fn fail_here(&self, message: &'static str) -> Failure {
+            Failure {
+                message,
+                pos: self.pos,
+            }
+        }
+
         fn skip_ws(&mut self) {
             while matches!(self.text.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
                 self.pos += 1;
@@ -61,26 +102,30 @@ mod python_json {
             }
         }
 
-        fn value(&mut self) -> Option<Value> {
-            match self.text.get(self.pos)? {
+        fn value(&mut self) -> Parsed<Value> {
+            let expecting = self.fail_here("Expecting value");
+            let Some(&first) = self.text.get(self.pos) else {
+                return Err(expecting);
+            };
+            match first {
                 b'"' => self.string().map(Value::Str),
                 b'{' => self.nested(Self::object),
                 b'[' => self.nested(Self::array),
-                b'n' if self.eat("null") => Some(Value::Null),
-                b't' if self.eat("true") => Some(Value::Bool(true)),
-                b'f' if self.eat("false") => Some(Value::Bool(false)),
-                b'N' if self.eat("NaN") => Some(Value::Float(f64::NAN)),
-                b'I' if self.eat("Infinity") => Some(Value::Float(f64::INFINITY)),
-                b'-' if self.eat("-Infinity") => Some(Value::Float(f64::NEG_INFINITY)),
-                b'-' | b'0'..=b'9' => self.number(),
-                _ => None,
+                b'n' if self.eat("null") => Ok(Value::Null),
+                b't' if self.eat("true") => Ok(Value::Bool(true)),
+                b'f' if self.eat("false") => Ok(Value::Bool(false)),
+                b'N' if self.eat("NaN") => Ok(Value::Float(f64::NAN)),
+                b'I' if self.eat("Infinity") => Ok(Value::Float(f64::INFINITY)),
+                b'-' if self.eat("-Infinity") => Ok(Value::Float(f64::NEG_INFINITY)),
+                b'-' | b'0'..=b'9' => self.number().ok_or(expecting),
+                _ => Err(expecting),
             }
         }
 
-        fn nested(&mut self, parse: fn(&mut Self) -> Option<Value>) -> Option<Value> {
+        fn nested(&mut self, parse: fn(&mut Self) -> Parsed<Value>) -> Parsed<Value> {
             self.depth += 1;
             if self.depth > MAX_DEPTH {
-                return None;
+                return Err(self.fail_here("maximum recursion depth exceeded"));
             }
             let value = parse(self);
             self.depth -= 1;
@@ -95,15 +140,19 @@ mod python_json {
             self.pos - start
         }
 
+        /// `None` (with the position unchanged) when no number starts here.
         fn number(&mut self) -> Option<Value> {
             let start = self.pos;
             self.eat("-");
-            match self.text.get(self.pos)? {
-                b'0' => self.pos += 1,
-                b'1'..=b'9' => {
+            match self.text.get(self.pos) {
+                Some(b'0') => self.pos += 1,
+                Some(b'1'..=b'9') => {
                     self.digits();
                 }
-                _ => return None,
+                _ => {
+                    self.pos = start;
+                    return None;
+                }
             }
             let mut float = false;
             if self.text.get(self.pos) == Some(&b'.')
@@ -133,7 +182,8 @@ mod python_json {
             literal.parse::<f64>().ok().map(Value::Float)
         }
 
-        fn string(&mut self) -> Option<String> {
+        fn string(&mut self) -> Parsed<String> {
+            let opening = self.fail_here("Unterminated string starting at");
             self.pos += 1;
             let mut out = String::new();
             loop {
@@ -144,24 +194,33 @@ mod python_json {
                     }
                     self.pos += 1;
                 }
-                out.push_str(std::str::from_utf8(&self.text[start..self.pos]).ok()?);
-                match self.text.get(self.pos)? {
-                    b'"' => {
+                // The input is a &str and the run stops only at ASCII bytes.
+                out.push_str(&String::from_utf8_lossy(&self.text[start..self.pos]));
+                match self.text.get(self.pos) {
+                    None => return Err(opening),
+                    Some(b'"') => {
                         self.pos += 1;
-                        return Some(out);
+                        return Ok(out);
                     }
-                    b'\\' => {
+                    Some(b'\\') => {
                         self.pos += 1;
+                        if self.pos >= self.text.len() {
+                            return Err(opening);
+                        }
                         self.escape(&mut out)?;
                     }
                     // A raw control character (strict mode).
-                    _ => return None,
+                    Some(_) => return Err(self.fail_here("Invalid control character at")),
                 }
             }
         }
 
-        fn escape(&mut self, out: &mut String) -> Option<()> {
-            let c = *self.text.get(self.pos)?;
+        fn escape(&mut self, out: &mut String) -> Parsed<()> {
+            let backslash = Failure {
+                message: "Invalid \\escape",
+                pos: self.pos - 1,
+            };
+            let c = self.text[self.pos];
             self.pos += 1;
             let simple = match c {
                 b'"' => '"',
@@ -175,72 +234,87 @@ mod python_json {
                 b'u' => {
                     let unit = self.hex4()?;
                     out.push(self.code_point(unit)?);
-                    return Some(());
+                    return Ok(());
                 }
-                _ => return None,
+                _ => return Err(backslash),
             };
             out.push(simple);
-            Some(())
+            Ok(())
         }
 
         /// Joins a high surrogate with an immediately following `\u` low
         /// surrogate. Python keeps lone surrogates, but ansible's decoder
         /// then refuses the string (not valid UTF-8), so they fail here.
-        fn code_point(&mut self, unit: u32) -> Option<char> {
+        fn code_point(&mut self, unit: u32) -> Parsed<char> {
+            let lone = self.fail_here("Invalid \\uXXXX escape");
             if (0xD800..=0xDBFF).contains(&unit) && self.text[self.pos..].starts_with(b"\\u") {
                 self.pos += 2;
                 let low = self.hex4()?;
                 if (0xDC00..=0xDFFF).contains(&low) {
-                    return char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00));
+                    return char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                        .ok_or(lone);
                 }
-                return None;
+                return Err(lone);
             }
-            char::from_u32(unit)
+            char::from_u32(unit).ok_or(lone)
         }
 
-        fn hex4(&mut self) -> Option<u32> {
-            let hex = self.text.get(self.pos..self.pos + 4)?;
+        /// The four hex digits after `\u` (Python reports the escape at
+        /// its `u`).
+        fn hex4(&mut self) -> Parsed<u32> {
+            let bad = Failure {
+                message: "Invalid \\uXXXX escape",
+                pos: self.pos - 1,
+            };
+            let Some(hex) = self.text.get(self.pos..self.pos + 4) else {
+                return Err(bad);
+            };
             if !hex.iter().all(u8::is_ascii_hexdigit) {
-                return None;
+                return Err(bad);
             }
             self.pos += 4;
-            u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+            std::str::from_utf8(hex)
+                .ok()
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .ok_or(bad)
         }
 
-        fn array(&mut self) -> Option<Value> {
+        fn array(&mut self) -> Parsed<Value> {
             self.pos += 1;
             let mut items = Vec::new();
             self.skip_ws();
             if self.eat("]") {
-                return Some(Value::List(items));
+                return Ok(Value::List(items));
             }
             loop {
-                self.skip_ws();
                 items.push(self.value()?);
                 self.skip_ws();
                 if self.eat("]") {
-                    return Some(Value::List(items));
+                    return Ok(Value::List(items));
                 }
                 if !self.eat(",") {
-                    return None;
+                    return Err(self.fail_here("Expecting ',' delimiter"));
                 }
+                self.skip_ws();
             }
         }
 
-        fn object(&mut self) -> Option<Value> {
+        fn object(&mut self) -> Parsed<Value> {
+            let opening = self.pos;
             self.pos += 1;
             let mut map = Map::new();
             self.skip_ws();
             if !self.eat("}") {
                 loop {
-                    self.skip_ws();
                     if self.text.get(self.pos) != Some(&b'"') {
-                        return None;
+                        return Err(
+                            self.fail_here("Expecting property name enclosed in double quotes")
+                        );
                     }
                     let key = self.string()?;
                     self.skip_ws();
                     if !self.eat(":") {
-                        return None;
+                        return Err(self.fail_here("Expecting ':' delimiter"));
                     }
                     self.skip_ws();
                     let value = self.value()?;
@@ -250,14 +324,18 @@ mod python_json {
                         break;
                     }
                     if !self.eat(",") {
-                        return None;
+                        return Err(self.fail_here("Expecting ',' delimiter"));
                     }
+                    self.skip_ws();
                 }
             }
             if self.legacy {
-                legacy_object(map)
+                legacy_object(map).ok_or(Failure {
+                    message: "Invalid tagged value",
+                    pos: opening,
+                })
             } else {
-                Some(Value::Map(map))
+                Ok(Value::Map(map))
             }
         }
     }
@@ -282,5 +360,81 @@ mod python_json {
             return None;
         }
         Some(Value::Map(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Messages recorded from Python 3.11's `json.loads` on each input.
+    #[test]
+    fn errors_read_as_pythons_json_errors() {
+        let cases = [
+            ("", "Expecting value: line 1 column 1 (char 0)"),
+            (" ", "Expecting value: line 1 column 2 (char 1)"),
+            (
+                "{",
+                "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+            ),
+            (
+                "{\"a\"",
+                "Expecting ':' delimiter: line 1 column 5 (char 4)",
+            ),
+            ("{\"a\":", "Expecting value: line 1 column 6 (char 5)"),
+            (
+                "{\"a\":1",
+                "Expecting ',' delimiter: line 1 column 7 (char 6)",
+            ),
+            (
+                "{\"a\":1,}",
+                "Expecting property name enclosed in double quotes: line 1 column 8 (char 7)",
+            ),
+            ("[1,]", "Expecting value: line 1 column 4 (char 3)"),
+            ("[1 2]", "Expecting ',' delimiter: line 1 column 4 (char 3)"),
+            (
+                "\"abc",
+                "Unterminated string starting at: line 1 column 1 (char 0)",
+            ),
+            ("\"a\\qb\"", "Invalid \\escape: line 1 column 3 (char 2)"),
+            (
+                "\"a\\u12\"",
+                "Invalid \\uXXXX escape: line 1 column 4 (char 3)",
+            ),
+            (
+                "\"a\u{1}b\"",
+                "Invalid control character at: line 1 column 3 (char 2)",
+            ),
+            ("1 2", "Extra data: line 1 column 3 (char 2)"),
+            ("-x", "Expecting value: line 1 column 1 (char 0)"),
+            (
+                "\n\n  {\"x\": [1,\n  2,, 3]}",
+                "Expecting value: line 4 column 5 (char 18)",
+            ),
+            ("[\"é\", x]", "Expecting value: line 1 column 7 (char 6)"),
+            (
+                "\"\\",
+                "Unterminated string starting at: line 1 column 1 (char 0)",
+            ),
+            ("01", "Extra data: line 1 column 2 (char 1)"),
+            (
+                "\u{feff}1",
+                "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_or_error(text).err().as_deref(),
+                Some(want),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            parse_or_error(" [1, {\"a\": null}] "),
+            Ok(crate::value::Value::List(vec![
+                crate::value::Value::Int(1),
+                parse("{\"a\": null}").unwrap_or(crate::value::Value::Null),
+            ]))
+        );
     }
 }

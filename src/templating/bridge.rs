@@ -6,6 +6,22 @@
 use crate::value::{Map, Value};
 use minijinja::value::{Value as Jv, ValueKind};
 
+/// Looks at the error an invalid value carries (a failed lazy variable,
+/// an undecryptable vault value), which minijinja keeps private:
+/// serialising the value is the public way to reach it (as the cause of
+/// the serialiser's own error).
+pub fn with_invalid_error<R>(value: &Jv, look: impl FnOnce(&minijinja::Error) -> R) -> Option<R> {
+    if value.kind() != ValueKind::Invalid {
+        return None;
+    }
+    let no_kwargs = minijinja::value::Kwargs::from_iter(Vec::<(&str, Jv)>::new());
+    let wrapped = minijinja::filters::tojson(value, None, no_kwargs).err()?;
+    let carried = std::error::Error::source(&wrapped)
+        .and_then(|cause| cause.downcast_ref::<minijinja::Error>())
+        .unwrap_or(&wrapped);
+    Some(look(carried))
+}
+
 /// A mitorun value as minijinja sees it. Mappings keep their order.
 pub fn to_jinja(value: &Value) -> Jv {
     match value {

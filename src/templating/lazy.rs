@@ -84,14 +84,19 @@ impl LazyVars {
                     Err(e) => Jv::from(Error::new(ErrorKind::InvalidOperation, e.message)),
                 }
             }
-            Value::List(items) => {
-                Jv::from(items.iter().map(|v| self.resolve(v)).collect::<Vec<_>>())
-            }
-            Value::Map(map) => Jv::from_object(
-                map.iter()
-                    .map(|(k, v)| (Jv::from(k.as_str()), self.resolve(v)))
-                    .collect::<indexmap::IndexMap<Jv, Jv>>(),
-            ),
+            // Containers holding templates render an entry only when it
+            // is read, as ansible's lazy containers do: a template in an
+            // entry nobody reads (a lookup with side effects) never runs.
+            Value::List(items) if items.iter().any(needs_resolving) => Jv::from_object(LazySeq {
+                raw: items.clone(),
+                vars: Arc::clone(self),
+                cache: Mutex::new(vec![None; items.len()]),
+            }),
+            Value::Map(map) if map.values().any(needs_resolving) => Jv::from_object(LazyMap {
+                raw: map.clone(),
+                vars: Arc::clone(self),
+                cache: Mutex::new(HashMap::new()),
+            }),
             // Vaulted text is plaintext to templates (never templated further,
             // as ansible treats decrypted values as unsafe).
             Value::Vault(ciphertext) => {
@@ -101,13 +106,13 @@ impl LazyVars {
                     Ok(plain) => plain,
                     // Fails whatever uses it (printing, serialising), as
                     // ansible's undecryptable marker does.
-                    Err(e) => Jv::from(Error::new(
-                        ErrorKind::InvalidOperation,
+                    Err(e) => super::vaulted::undecryptable(
                         format!(
                             "{}Attempt to use undecryptable variable: {e}",
                             super::printf::RENDER_ERROR
                         ),
-                    )),
+                        ciphertext,
+                    ),
                 }
             }
             other => to_jinja(other),
@@ -212,6 +217,92 @@ impl Object for LazyVars {
             }
         }
         Enumerator::Values(names)
+    }
+}
+
+/// Whether `value` holds anything that is rendered when read: a template
+/// or a vaulted value, at any depth.
+fn needs_resolving(value: &Value) -> bool {
+    match value {
+        Value::Str(s) => is_template(s),
+        Value::Vault(_) => true,
+        Value::List(items) => items.iter().any(needs_resolving),
+        Value::Map(map) => map.values().any(needs_resolving),
+        _ => false,
+    }
+}
+
+/// A mapping variable whose entries are resolved (and cached) one by one
+/// when read.
+#[derive(Debug)]
+struct LazyMap {
+    raw: Map,
+    vars: Arc<LazyVars>,
+    cache: Mutex<HashMap<String, Jv>>,
+}
+
+impl Object for LazyMap {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Jv) -> Option<Jv> {
+        let name = key.as_str()?;
+        let raw = self.raw.get(name)?;
+        if let Some(hit) = self.cache.lock().ok()?.get(name) {
+            return Some(hit.clone());
+        }
+        let value = self.vars.resolve(raw);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(name.to_string(), value.clone());
+        }
+        Some(value)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.raw.keys().map(|k| Jv::from(k.as_str())).collect())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.raw.len())
+    }
+}
+
+/// A list variable whose items are resolved (and cached) one by one when
+/// read.
+#[derive(Debug)]
+struct LazySeq {
+    raw: Vec<Value>,
+    vars: Arc<LazyVars>,
+    cache: Mutex<Vec<Option<Jv>>>,
+}
+
+impl Object for LazySeq {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Jv) -> Option<Jv> {
+        let index = key.as_usize()?;
+        let raw = self.raw.get(index)?;
+        if let Some(Some(hit)) = self.cache.lock().ok()?.get(index) {
+            return Some(hit.clone());
+        }
+        let value = self.vars.resolve(raw);
+        if let Ok(mut cache) = self.cache.lock()
+            && let Some(slot) = cache.get_mut(index)
+        {
+            *slot = Some(value.clone());
+        }
+        Some(value)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.raw.len())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.raw.len())
     }
 }
 

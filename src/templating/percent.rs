@@ -29,14 +29,21 @@ use std::borrow::Cow;
 /// The filter that implements `%` (registered by `printf::register`).
 pub const FILTER: &str = "__py_mod";
 
+/// A quick test that rules out most text: every edit needs one of these.
+fn may_need_edits(text: &str) -> bool {
+    text.contains(['%', '+'])
+        || text.contains(FQCN_HINT)
+        || CAPTURING_FILTERS.iter().any(|name| text.contains(name))
+}
+
 /// Rewrite `%` in every block of a template.
 pub fn rewrite_template(text: &str) -> Cow<'_, str> {
-    if !text.contains('%') && !text.contains('+') && !text.contains(FQCN_HINT) {
+    if !may_need_edits(text) {
         return Cow::Borrowed(text);
     }
     let mut edits = Vec::new();
     visit_blocks(text, |tokens, skip| {
-        edits.extend(edits_for(tokens, skip).unwrap_or_default());
+        edits.extend(edits_for(text, tokens, skip).unwrap_or_default());
     });
     apply(text, edits)
 }
@@ -139,13 +146,13 @@ fn visit_blocks(text: &str, mut visit: impl FnMut(&[Token], usize)) {
 
 /// Rewrite `%` in a bare expression (a `when:` condition).
 pub fn rewrite_expression(expr: &str) -> Cow<'_, str> {
-    if !expr.contains('%') && !expr.contains('+') && !expr.contains(FQCN_HINT) {
+    if !may_need_edits(expr) {
         return Cow::Borrowed(expr);
     }
     let Some(tokens) = tokenize(expr, 0, None) else {
         return Cow::Borrowed(expr);
     };
-    match edits_for(&tokens.tokens, 0) {
+    match edits_for(expr, &tokens.tokens, 0) {
         Some(edits) => apply(expr, edits),
         None => Cow::Borrowed(expr),
     }
@@ -305,7 +312,7 @@ fn tokenize(text: &str, start: usize, end: Option<u8>) -> Option<Tokens<'_>> {
 struct Edit {
     at: usize,
     replace: usize,
-    text: &'static str,
+    text: Cow<'static, str>,
     /// Closing parentheses sort before opening ones at the same place.
     order: u8,
 }
@@ -322,7 +329,7 @@ fn apply(text: &str, mut edits: Vec<Edit>) -> Cow<'_, str> {
         if let Some(kept) = text.get(pos..edit.at) {
             out.push_str(kept);
         }
-        out.push_str(edit.text);
+        out.push_str(&edit.text);
         pos = pos.max(edit.replace.max(edit.at));
     }
     out.push_str(&text[pos..]);
@@ -333,18 +340,40 @@ fn apply(text: &str, mut edits: Vec<Edit>) -> Cow<'_, str> {
 const KEYWORDS: &[&str] = &["and", "or", "not", "in", "is", "if", "else"];
 
 struct Scanner<'t, 'a> {
+    /// The text the tokens were read from.
+    source: &'a str,
     tokens: &'t [Token<'a>],
     edits: Vec<Edit>,
 }
 
+/// Filters that see the error of a failing operand instead of failing
+/// with it (ansible's error markers reach them as values).
+const CAPTURING_FILTERS: &[&str] = &[
+    "ansible._protomatter.dump_object",
+    "unvault",
+    "ansible.builtin.unvault",
+];
+
+/// The function a capturing filter's operand is handed to as source
+/// text (`render::capture_expression`).
+pub const CAPTURE_FUNCTION: &str = "__mitorun_capture";
+
 /// The edits for a token list; `None` if the operands cannot be found.
-fn edits_for(tokens: &[Token], from: usize) -> Option<Vec<Edit>> {
+fn edits_for(source: &str, tokens: &[Token], from: usize) -> Option<Vec<Edit>> {
     let mut unary_plus = unary_plus_edits(tokens, from);
     unary_plus.extend(builtin_prefix_edits(tokens, from));
-    if !tokens.iter().any(|t| t.kind == Kind::Op && t.text == "%") {
+    let modulo = tokens.iter().any(|t| t.kind == Kind::Op && t.text == "%");
+    let capturing = tokens.iter().any(|t| {
+        t.kind == Kind::Name
+            && CAPTURING_FILTERS
+                .iter()
+                .any(|f| f.rsplit('.').next() == Some(t.text))
+    });
+    if !modulo && !capturing {
         return Some(unary_plus);
     }
     let mut scanner = Scanner {
+        source,
         tokens,
         edits: unary_plus,
     };
@@ -393,7 +422,7 @@ fn builtin_prefix_edits(tokens: &[Token], from: usize) -> Vec<Edit> {
             edits.push(Edit {
                 at: first.start,
                 replace: name.start,
-                text: "",
+                text: Cow::Borrowed(""),
                 order: 2,
             });
         }
@@ -423,7 +452,7 @@ fn unary_plus_edits(tokens: &[Token], from: usize) -> Vec<Edit> {
             edits.push(Edit {
                 at: token.start,
                 replace: token.end,
-                text: "",
+                text: Cow::Borrowed(""),
                 // After a `(` inserted at the same place.
                 order: 2,
             });
@@ -485,20 +514,20 @@ impl Scanner<'_, '_> {
                 self.edits.push(Edit {
                     at: tokens[start].start,
                     replace: tokens[start].start,
-                    text: "(",
+                    text: Cow::Borrowed("("),
                     order: 1,
                 });
                 // The operator and the space around it.
                 self.edits.push(Edit {
                     at: tokens[op - 1].end,
                     replace: tokens[op + 1].start,
-                    text: concat!(")|", "__py_mod", "("),
+                    text: Cow::Borrowed(concat!(")|", "__py_mod", "(")),
                     order: 1,
                 });
                 self.edits.push(Edit {
                     at: tokens[right_end - 1].end,
                     replace: tokens[right_end - 1].end,
-                    text: ")",
+                    text: Cow::Borrowed(")"),
                     order: 0,
                 });
             }
@@ -521,7 +550,12 @@ impl Scanner<'_, '_> {
         let mut i = self.unary_only(start, end)?;
         loop {
             if self.is(i, end, Kind::Op, "|") {
+                let pipe = i;
                 i = self.dotted_name(i + 1, end)?;
+                let name = &self.source[self.tokens[pipe + 1].start..self.tokens[i - 1].end];
+                if CAPTURING_FILTERS.contains(&name) {
+                    self.capture(start, pipe);
+                }
                 if self.is(i, end, Kind::Open, "(") {
                     i = self.group(i)?;
                 }
@@ -540,6 +574,24 @@ impl Scanner<'_, '_> {
                 return Some(i);
             }
         }
+    }
+
+    /// The operand `tokens[start..pipe]` becomes a call of
+    /// [`CAPTURE_FUNCTION`] with its text, which evaluates it and gives
+    /// back its error as a value when it fails. Edits made inside it are
+    /// dropped: the function rewrites the text itself.
+    fn capture(&mut self, start: usize, pipe: usize) {
+        let (from, to) = (self.tokens[start].start, self.tokens[pipe - 1].end);
+        self.edits.retain(|e| e.at < from || e.at > to);
+        let operand = &self.source[from..to];
+        let literal = operand.replace('\\', "\\\\").replace('"', "\\\"");
+        self.edits.push(Edit {
+            at: from,
+            replace: to,
+            text: Cow::Owned(format!("{CAPTURE_FUNCTION}(\"{literal}\")")),
+            // After a `(` an enclosing `%` puts at the same place.
+            order: 2,
+        });
     }
 
     /// minijinja (like Jinja2) takes one argument without parentheses
@@ -634,6 +686,36 @@ mod tests {
             assert_eq!(rewrite_template(text), want, "{text}");
         }
         assert_eq!(rewrite_expression("+1 == 1"), "1 == 1");
+    }
+
+    #[test]
+    fn operands_of_capturing_filters_become_source_text() {
+        let cases = [
+            (
+                "{{ (x | ansible._protomatter.dump_object).exception }}",
+                "{{ (__mitorun_capture(\"x\") | ansible._protomatter.dump_object).exception }}",
+            ),
+            (
+                "{{ '{' | from_json | ansible._protomatter.dump_object }}",
+                "{{ __mitorun_capture(\"'{' | from_json\") | ansible._protomatter.dump_object }}",
+            ),
+            (
+                "{{ v | unvault(\"pw\") }}",
+                "{{ __mitorun_capture(\"v\") | unvault(\"pw\") }}",
+            ),
+            // A `%` inside the operand is left for the function to rewrite.
+            (
+                "{{ '%s' % a | ansible.builtin.unvault('p') }}",
+                "{{ ('%s')|__py_mod(__mitorun_capture(\"a\") | unvault('p')) }}",
+            ),
+            (
+                "{{ lookup('unvault', 'f') }}",
+                "{{ lookup('unvault', 'f') }}",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(rewrite_template(text), want, "{text}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use minijinja::value::{Value as Jv, ValueKind};
 use minijinja::{Environment, Error};
+use std::collections::BTreeMap;
 
 const TRUSTED: &str = "TrustedAsTemplate";
 
@@ -24,6 +25,13 @@ pub fn register(env: &mut Environment<'static>) {
                 .collect::<Vec<_>>(),
         )
     });
+    env.add_function(
+        super::percent::CAPTURE_FUNCTION,
+        |state: &minijinja::State, source: String| {
+            super::render::capture_expression(state, &source)
+        },
+    );
+    env.add_filter("ansible._protomatter.dump_object", dump_object);
     // Plain Python types already: finalizing changes nothing.
     env.add_filter(
         "ansible._protomatter.finalize",
@@ -31,10 +39,41 @@ pub fn register(env: &mut Environment<'static>) {
     );
 }
 
+/// A failed expression (an invalid value, which is what ansible's error
+/// markers are here) as `{"exception": {"message": ...}}`; other values
+/// as they are.
+fn dump_object(value: Jv) -> Jv {
+    match invalid_message(&value) {
+        Some(message) => {
+            let exception = BTreeMap::from([("message", Jv::from(message))]);
+            Jv::from(BTreeMap::from([("exception", Jv::from(exception))]))
+        }
+        None => value,
+    }
+}
+
+/// The message an invalid value carries.
+fn invalid_message(value: &Jv) -> Option<String> {
+    super::bridge::with_invalid_error(value, |e| e.detail().unwrap_or_default().to_string())
+}
+
 fn tag_names(value: &Jv) -> Vec<&'static str> {
     if value.kind() == ValueKind::String && !value.is_safe() {
         vec![TRUSTED]
     } else {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::ErrorKind;
+
+    #[test]
+    fn invalid_values_show_their_message() {
+        let failed = Jv::from(Error::new(ErrorKind::InvalidOperation, "boom: it broke"));
+        assert_eq!(invalid_message(&failed).as_deref(), Some("boom: it broke"));
+        assert_eq!(invalid_message(&Jv::from("x")), None);
     }
 }

@@ -88,6 +88,9 @@ impl Templar {
                         minijinja::Error::new(ErrorKind::UndefinedError, "undefined value printed")
                     }));
             }
+            if let Some(failure) = nested_failure(value) {
+                return Err(failure);
+            }
             native_nodes::record(value);
             if value.is_none() {
                 // ansible drops None nodes when it joins a template's output.
@@ -148,6 +151,40 @@ impl Templar {
         compiled
             .eval(context)
             .map_err(|e| error(env, &e, expr, expr, context))
+    }
+}
+
+/// Evaluate `source`, the operand of a filter that accepts failures
+/// (see `percent::CAPTURING_FILTERS`), in the caller's scope. A failure
+/// becomes an invalid value carrying ansible's message for that filter
+/// to look at, as ansible's error markers reach such filters; any other
+/// use of it fails with that message.
+pub(crate) fn capture_expression(state: &minijinja::State, source: &str) -> Jv {
+    let env = state.env();
+    let failed =
+        |message: String| Jv::from(minijinja::Error::new(ErrorKind::InvalidOperation, message));
+    let rewritten = super::percent::rewrite_expression(source);
+    let expr = rewritten.as_ref();
+    let compiled = match env.compile_expression(expr) {
+        Ok(compiled) => compiled,
+        Err(e) => return failed(error(env, &e, expr, expr, &Jv::UNDEFINED).message),
+    };
+    let scope: std::collections::BTreeMap<String, Jv> = compiled
+        .undeclared_variables(false)
+        .into_iter()
+        .filter_map(|name| state.lookup(&name).map(|value| (name, value)))
+        .collect();
+    let context = Jv::from(scope);
+    match compiled.eval(&context) {
+        Ok(value) => value,
+        Err(e) => {
+            let message = error(env, &e, expr, expr, &context).message;
+            // An undecryptable vault value stays one (`unvault` opens it).
+            match super::vaulted::sealed_ciphertext(&e) {
+                Some(ciphertext) => super::vaulted::undecryptable(message, &ciphertext),
+                None => failed(message),
+            }
+        }
     }
 }
 
@@ -303,6 +340,9 @@ fn render_native_kind(
             return Err((TemplateError { message }, true));
         }
         let result = compiled.eval(context).map_err(|e| fail(e, expr))?;
+        if let Some(failure) = nested_failure(&result) {
+            return Err(fail(failure, expr));
+        }
         if result.is_undefined() {
             // Printing it names where the undefined value came from.
             return Err(match env.render_str(text, context) {
@@ -350,28 +390,39 @@ fn included_error<'e>(
 /// The first undefined value inside a list or dict (depth-limited: data
 /// from templates is never that deep, and cycles must not hang).
 pub(crate) fn nested_undefined(value: &Jv, depth: usize) -> Option<Jv> {
+    nested_matching(value, depth, &Jv::is_undefined)
+}
+
+/// The first failed (invalid) value inside a list or dict: an entry of a
+/// lazy container whose template failed, which fails whatever finalizes
+/// the container, as ansible's markers do.
+pub(crate) fn nested_failure(value: &Jv) -> Option<minijinja::Error> {
+    let is_invalid = |v: &Jv| v.kind() == minijinja::value::ValueKind::Invalid;
+    let failed = nested_matching(value, 0, &is_invalid)?;
+    super::bridge::with_invalid_error(&failed, |e| {
+        minijinja::Error::new(e.kind(), e.detail().unwrap_or_default().to_string())
+    })
+}
+
+fn nested_matching(value: &Jv, depth: usize, found: &dyn Fn(&Jv) -> bool) -> Option<Jv> {
     use minijinja::value::ValueKind;
     if depth > 64 {
         return None;
     }
+    let check = |item: Jv| {
+        if found(&item) {
+            Some(item)
+        } else {
+            nested_matching(&item, depth + 1, found)
+        }
+    };
     match value.kind() {
-        ValueKind::Seq => value
-            .try_iter()
-            .ok()?
-            .find_map(|item| undefined_or_nested(item, depth)),
+        ValueKind::Seq => value.try_iter().ok()?.find_map(check),
         ValueKind::Map => value
             .try_iter()
             .ok()?
-            .find_map(|key| undefined_or_nested(value.get_item(&key).unwrap_or_default(), depth)),
+            .find_map(|key| check(value.get_item(&key).unwrap_or_default())),
         _ => None,
-    }
-}
-
-fn undefined_or_nested(item: Jv, depth: usize) -> Option<Jv> {
-    if item.is_undefined() {
-        Some(item)
-    } else {
-        nested_undefined(&item, depth + 1)
     }
 }
 

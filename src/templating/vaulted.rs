@@ -9,7 +9,8 @@
 
 use crate::vault::{Vault, VaultError};
 use minijinja::value::Value as Jv;
-use std::collections::{HashMap, HashSet};
+use minijinja::{Error, ErrorKind};
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 #[derive(Default)]
@@ -17,8 +18,8 @@ struct Plaintexts {
     /// ciphertext → its plaintext value (kept alive so its address is
     /// never reused by another string).
     by_ciphertext: HashMap<String, Jv>,
-    /// Addresses of those plaintexts' text.
-    addresses: HashSet<usize>,
+    /// Addresses of those plaintexts' text → their ciphertext.
+    addresses: HashMap<usize, String>,
 }
 
 static PLAINTEXTS: LazyLock<Mutex<Plaintexts>> = LazyLock::new(Mutex::default);
@@ -40,7 +41,7 @@ pub fn decrypt(vault: &Vault, ciphertext: &str) -> Result<Jv, VaultError> {
     // given as `&str` would be stored inline and copied).
     let value = Jv::from(Arc::<str>::from(plain));
     if let Some(address) = text_address(&value) {
-        known.addresses.insert(address);
+        known.addresses.insert(address, ciphertext.to_string());
     }
     known
         .by_ciphertext
@@ -53,9 +54,55 @@ pub fn is_decrypted(value: &Jv) -> bool {
     text_address(value).is_some_and(|address| {
         PLAINTEXTS
             .lock()
-            .is_ok_and(|known| known.addresses.contains(&address))
+            .is_ok_and(|known| known.addresses.contains_key(&address))
     })
 }
+
+/// The ciphertext behind `value`: a plaintext decrypted from a vault, or
+/// a vaulted value the run's secrets could not open (see [`undecryptable`]).
+pub fn ciphertext_of(value: &Jv) -> Option<String> {
+    if let Some(sealed) = super::bridge::with_invalid_error(value, sealed_ciphertext) {
+        return sealed;
+    }
+    let address = text_address(value)?;
+    PLAINTEXTS.lock().ok()?.addresses.get(&address).cloned()
+}
+
+/// The ciphertext of the undecryptable value whose use raised `error`.
+pub fn sealed_ciphertext(error: &Error) -> Option<String> {
+    let mut cause = std::error::Error::source(error);
+    while let Some(err) = cause {
+        if let Some(sealed) = err.downcast_ref::<Sealed>() {
+            return Some(sealed.ciphertext.clone());
+        }
+        cause = err.source();
+    }
+    None
+}
+
+/// A vaulted value the run's secrets cannot open: any use of it fails
+/// with `message`, as ansible's undecryptable marker does, but the
+/// `unvault` filter can still open it with a secret of its own.
+pub fn undecryptable(message: String, ciphertext: &str) -> Jv {
+    let sealed = Sealed {
+        ciphertext: ciphertext.to_string(),
+    };
+    Jv::from(Error::new(ErrorKind::InvalidOperation, message).with_source(sealed))
+}
+
+/// The ciphertext an undecryptable value keeps (as its error's source).
+#[derive(Debug)]
+struct Sealed {
+    ciphertext: String,
+}
+
+impl std::fmt::Display for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("vault-encrypted value")
+    }
+}
+
+impl std::error::Error for Sealed {}
 
 fn text_address(value: &Jv) -> Option<usize> {
     value.as_str().map(|text| text.as_ptr() as usize)
@@ -80,5 +127,9 @@ mod tests {
         let again = decrypt(&vault, &ciphertext).expect("decrypt");
         assert!(is_decrypted(&again));
         assert!(decrypt(&Vault::new(Vec::new()), &ciphertext).is_err());
+        assert_eq!(ciphertext_of(&value), Some(ciphertext.clone()));
+        assert_eq!(ciphertext_of(&Jv::from("hi")), None);
+        let sealed = undecryptable("no secrets".into(), &ciphertext);
+        assert_eq!(ciphertext_of(&sealed), Some(ciphertext));
     }
 }

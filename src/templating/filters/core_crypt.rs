@@ -8,14 +8,122 @@
 //! `bcrypt` (`blowfish`) is not implemented. The reference install has no
 //! passlib (there ansible fails with "Unable to encrypt nor hash, passlib
 //! must be installed."); hashes were checked against glibc's crypt().
+//!
+//! Also `vault` and `unvault` (ansible's `encryption.py`).
 
-use super::{Args, Num, add, py_str};
-use minijinja::value::Value as Jv;
+use super::{Args, Num, add, py_str, type_name};
+use minijinja::value::{Value as Jv, ValueKind};
 use minijinja::{Environment, Error};
 use sha2::Digest;
 
 pub(super) fn register(env: &mut Environment<'static>) {
     add(env, "password_hash", password_hash);
+    add(env, "vault", vault);
+    add(env, "unvault", unvault);
+}
+
+/// The vault id the `vault` and `unvault` filters label their secret with.
+const FILTER_VAULT_ID: &str = "filter_default";
+
+/// Text or bytes as bytes; `None` for other types.
+fn text_bytes(value: &Jv) -> Option<Vec<u8>> {
+    match value.kind() {
+        ValueKind::String => value.as_str().map(|s| s.as_bytes().to_vec()),
+        ValueKind::Bytes => value.as_bytes().map(<[u8]>::to_vec),
+        _ => None,
+    }
+}
+
+/// The `vaultid` spelling is an undocumented alias of `vault_id`.
+fn filter_vault_id(args: &mut Args, index: usize) -> String {
+    let vault_id = args.opt(index, "vault_id");
+    let legacy = args.kw("vaultid").filter(|v| !v.is_none());
+    match (vault_id, legacy) {
+        (Some(id), _) => py_str(&id),
+        (None, Some(id)) => py_str(&id),
+        (None, None) => FILTER_VAULT_ID.to_string(),
+    }
+}
+
+/// `data | vault(secret, salt=None, vault_id='filter_default',
+/// wrap_object=False)`: ansible-vault text of `data`.
+fn vault(value: Jv, args: &mut Args) -> Result<Jv, Error> {
+    let secret = args.get(0, "secret").unwrap_or_default();
+    let salt = args.opt(1, "salt").filter(|s| !s.is_none());
+    let vault_id = filter_vault_id(args, 2);
+    let wrap_object = args.opt(3, "wrap_object").is_some_and(|w| w.is_true());
+    let Some(secret_bytes) = text_bytes(&secret) else {
+        return Err(args.fail(format!(
+            "Secret passed is required to be a string, instead we got <class '{}'>.",
+            type_name(&secret)
+        )));
+    };
+    let Some(data) = text_bytes(&value) else {
+        return Err(args.fail(format!(
+            "Can only vault strings, instead we got <class '{}'>.",
+            type_name(&value)
+        )));
+    };
+    let encrypted = match salt {
+        Some(salt) => crate::vault::encrypt_with_salt(
+            &data,
+            &secret_bytes,
+            Some(&vault_id),
+            py_str(&salt).as_bytes(),
+        ),
+        None => crate::vault::encrypt(&data, &secret_bytes, Some(&vault_id)),
+    };
+    let ciphertext = encrypted.map_err(|e| args.fail(format!("Unable to encrypt.: {e}")))?;
+    if wrap_object {
+        // ansible 2.19 tags the secret, not the ciphertext, and returns it.
+        return Ok(secret);
+    }
+    Ok(Jv::from(ciphertext))
+}
+
+/// `vaulted | unvault(secret, vault_id='filter_default')`: the plaintext,
+/// opened with `secret`; text that is not vaulted comes back as it is.
+/// A vaulted variable (decrypted by the run's secrets or not) is opened
+/// from its ciphertext.
+fn unvault(value: Jv, args: &mut Args) -> Result<Jv, Error> {
+    let secret = args.get(0, "secret").unwrap_or_default();
+    let vault_id = filter_vault_id(args, 1);
+    let ciphertext = crate::templating::vaulted::ciphertext_of(&value);
+    // Any other failed value fails the filter with its own error.
+    if ciphertext.is_none()
+        && let Some(error) = crate::templating::bridge::with_invalid_error(&value, |e| {
+            Error::new(e.kind(), e.detail().unwrap_or_default().to_string())
+        })
+    {
+        return Err(error);
+    }
+    let Some(secret_bytes) = text_bytes(&secret) else {
+        return Err(args.fail(format!(
+            "Secret passed is required to be as string, instead we got <class '{}'>.",
+            type_name(&secret)
+        )));
+    };
+    let text = match ciphertext {
+        Some(ciphertext) => ciphertext,
+        None => match text_bytes(&value) {
+            Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            None => {
+                return Err(args.fail(format!(
+                    "Vault should be in the form of a string, instead we got <class '{}'>.",
+                    type_name(&value)
+                )));
+            }
+        },
+    };
+    if !crate::vault::is_encrypted(&text) {
+        return Ok(Jv::from(text));
+    }
+    let vault =
+        crate::vault::Vault::new(vec![crate::vault::VaultSecret::new(vault_id, secret_bytes)]);
+    vault
+        .decrypt_to_string(&text, "")
+        .map(Jv::from)
+        .map_err(|e| args.fail(format!("Unable to decrypt: {e}")))
 }
 
 const ITOA64: &[u8; 64] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

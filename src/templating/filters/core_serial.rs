@@ -294,28 +294,6 @@ fn to_nice_json(value: Jv, args: &mut Args) -> Result<Jv, Error> {
         .map_err(|e| serial_error(args, e))
 }
 
-/// Python's message for text `json.loads` rejects, where we can tell it.
-fn json_error(text: &str) -> String {
-    let start = text.len() - text.trim_start_matches([' ', '\t', '\n', '\r']).len();
-    let rest = &text[start..];
-    let can_start = rest.starts_with([
-        '"', '{', '[', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
-    ]) || ["null", "true", "false", "NaN", "Infinity"]
-        .iter()
-        .any(|w| rest.starts_with(w));
-    if !can_start {
-        let before = &text[..start];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-        let pos = before.chars().count();
-        return format!("Expecting value: line {line} column {col} (char {pos})");
-    }
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Err(e) => format!("Invalid JSON: {e}"),
-        Ok(_) => "Invalid JSON".into(),
-    }
-}
-
 fn from_json(value: Jv, args: &mut Args) -> Result<Jv, Error> {
     let profile = args.opt(0, "profile");
     check_profile(args, profile)?;
@@ -332,10 +310,9 @@ fn from_json(value: Jv, args: &mut Args) -> Result<Jv, Error> {
             )));
         }
     };
-    match crate::playbook::pyjson::parse(&text) {
-        Some(v) => Ok(to_jinja(&v)),
-        None => Err(args.fail(json_error(&text))),
-    }
+    crate::playbook::pyjson::parse_or_error(&text)
+        .map(|v| to_jinja(&v))
+        .map_err(|message| args.fail(message))
 }
 
 /// The text of a YAML error as PyYAML's exception shows it.

@@ -290,8 +290,8 @@ fn undef(args: Rest<Jv>, kwargs: Kwargs) -> Result<Jv, Error> {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,
                 format!(
-                    "The 'hint' argument must be {}, not {}.",
-                    "str or None",
+                    "{}The 'hint' argument must be of type 'str' or 'NoneType', not '{}'.",
+                    super::printf::RENDER_ERROR,
                     super::filters::core::type_name(&h)
                 ),
             ));
