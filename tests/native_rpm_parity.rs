@@ -345,3 +345,405 @@ async fn yum_repository_matches_ansible_core() {
     pool.shutdown().await;
     parity::assert_all_match(&failures, cases.len());
 }
+
+// --- rpm_key -------------------------------------------------------------------
+
+/// An `rpm` stand-in: `--import` keeps the key (armored, as rpm keeps it
+/// in the gpg-pubkey package's description) under ../rpmdb/keys named
+/// by its short id, `-q gpg-pubkey [--qf %{description}]` lists the
+/// packages or prints the keys, `--erase --allmatches gpg-pubkey-ID`
+/// drops one; rpm's messages for what is not there.
+const RPM_STAND_IN: &str = r#"#!/bin/sh
+db="$(dirname "$0")/../rpmdb"
+mkdir -p "$db/keys" "$db/gnupg" && chmod 700 "$db/gnupg"
+g() { /usr/bin/gpg --homedir "$db/gnupg" --batch --quiet --no-tty "$@"; }
+case "$1" in
+-q)
+  if [ -z "$(ls "$db/keys")" ]; then echo "package $2 is not installed"; exit 1; fi
+  if [ "$3" = "--qf" ]; then cat "$db"/keys/*; exit 0; fi
+  for k in "$db"/keys/*; do echo "gpg-pubkey-$(basename "$k")-5f000000"; done
+  ;;
+--import)
+  id=$(g --with-colons --import-options show-only --import "$2" 2>/dev/null | awk -F: '/^pub:/ {print tolower(substr($5, 9)); exit}')
+  if [ -z "$id" ]; then echo "error: $2: key 1 import failed." >&2; exit 1; fi
+  g --import "$2" 2>/dev/null
+  g --armor --export "$id" > "$db/keys/$id"
+  ;;
+--erase)
+  id="${3#gpg-pubkey-}"
+  if [ ! -f "$db/keys/$id" ]; then echo "error: package $3 is not installed" >&2; exit 1; fi
+  rm "$db/keys/$id"
+  ;;
+*) echo "rpm stand-in: unexpected arguments: $*" >&2; exit 2 ;;
+esac
+"#;
+
+/// Two keys made with gpg in a throwaway home (armored and binary
+/// exports), both in one file, a file that is no key, the rpm stand-in,
+/// and a local http.server serving them.
+struct Keys {
+    dir: PathBuf,
+    fpr1: String,
+    fpr2: String,
+    port: u16,
+    server: std::process::Child,
+}
+
+impl Keys {
+    fn make(dir: &Path) -> Keys {
+        let d = dir.display();
+        sh(&format!(
+            "mkdir -p {d}/gnupg {d}/www && chmod 700 {d}/gnupg\n\
+             for n in 1 2; do printf '%s\\n' '%no-protection' 'Key-Type: eddsa' 'Key-Curve: ed25519' \
+               'Name-Real: mrtr key '$n 'Name-Email: mrtr'$n'@example.test' 'Expire-Date: 0' '%commit' \
+               | gpg --homedir {d}/gnupg --batch --quiet --gen-key 2>/dev/null; done\n\
+             gpg --homedir {d}/gnupg --armor --export mrtr1@example.test > {d}/www/key1.asc\n\
+             gpg --homedir {d}/gnupg --export mrtr2@example.test > {d}/www/key2.gpg\n\
+             gpg --homedir {d}/gnupg --armor --export mrtr1@example.test mrtr2@example.test > {d}/www/both.asc\n\
+             printf 'not a key\\n' > {d}/www/junk.txt\n\
+             gpgconf --homedir {d}/gnupg --kill all 2>/dev/null || true"
+        ));
+        std::fs::write(dir.join("rpm"), RPM_STAND_IN).expect("write the rpm stand-in");
+        let fpr = |email: &str| -> String {
+            sh(&format!(
+                "gpg --homedir {d}/gnupg --with-colons --fingerprint {email} | awk -F: '/^fpr/ {{print $10; exit}}'"
+            ))
+            .trim()
+            .to_string()
+        };
+        let port = free_port();
+        let server = Command::new(SYSTEM_PYTHON)
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+            ])
+            .current_dir(dir.join("www"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("http.server starts");
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Keys {
+            dir: dir.to_path_buf(),
+            fpr1: fpr("mrtr1@example.test"),
+            fpr2: fpr("mrtr2@example.test"),
+            port,
+            server,
+        }
+    }
+}
+
+impl Drop for Keys {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn rpm_key_cases(k: &Keys) -> Vec<Case> {
+    let keys = k.dir.display().to_string();
+    let www = k.dir.join("www").display().to_string();
+    let url = |f: &str| s(leak(format!("http://127.0.0.1:{}/{f}", k.port)));
+    let file = |f: &str| s(leak(format!("{www}/{f}")));
+    // Every case: the stand-in first in PATH, a home for gpg.
+    let base = leak(format!(
+        "mkdir -p bin home && cp {keys}/rpm bin/rpm && chmod 755 bin/rpm\n"
+    ));
+    let with_key1 = leak(format!("{base}$PWD/bin/rpm --import {www}/key1.asc\n"));
+    let with_both = leak(format!("{with_key1}$PWD/bin/rpm --import {www}/key2.gpg\n"));
+    let state = "ls rpmdb/keys 2>/dev/null; true";
+    let case = |setup: &'static str, args: Vec<(&'static str, Value)>| {
+        Case::new("rpm_key", setup, args)
+            .state(state)
+            .env("PATH", "@/bin:/usr/bin:/bin")
+            .env("HOME", "@/home")
+    };
+    let key = |v: Value| ("key", v);
+    let absent = || ("state", s("absent"));
+    let (fpr1, fpr2) = (k.fpr1.as_str(), k.fpr2.as_str());
+    let short1 = leak(fpr1[fpr1.len() - 8..].to_string());
+    let long2 = leak(fpr2[fpr2.len() - 16..].to_lowercase());
+    let spaced1 = leak(
+        fpr1.as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    vec![
+        // a key file (armored, binary): imported, then already there
+        case(base, vec![key(file("key1.asc"))]),
+        case(base, vec![key(file("key1.asc"))]).check(),
+        case(with_key1, vec![key(file("key1.asc"))]),
+        case(with_key1, vec![key(file("key2.gpg"))]),
+        // by id: there (any case, 0x), not there and no file to import
+        case(with_key1, vec![key(s(leak(format!("0x{short1}"))))]),
+        case(with_key1, vec![key(s(leak(short1.to_lowercase())))]),
+        case(with_key1, vec![key(s(long2))]),
+        // removal by id and by file, check mode, nothing to remove
+        case(with_both, vec![key(s(short1)), absent()]),
+        case(with_both, vec![key(s(short1)), absent()]).check(),
+        case(with_both, vec![key(file("key2.gpg")), absent()]),
+        case(base, vec![key(file("key1.asc")), absent()]),
+        case(with_key1, vec![key(s(long2)), absent()]),
+        // fingerprints: matching (spaced, lower case), several, wrong
+        case(
+            base,
+            vec![key(file("key1.asc")), ("fingerprint", s(spaced1))],
+        ),
+        case(
+            base,
+            vec![key(file("both.asc")), ("fingerprint", list(&[fpr1, fpr2]))],
+        ),
+        case(
+            base,
+            vec![key(file("key1.asc")), ("fingerprint", list(&[fpr2]))],
+        ),
+        // from a URL: imported, there, 404, not a key, refused,
+        // credentials masked
+        case(base, vec![key(url("key1.asc"))]),
+        case(with_key1, vec![key(url("key1.asc"))]),
+        case(base, vec![key(url("key2.gpg"))]),
+        case(base, vec![key(url("missing.asc"))]),
+        case(base, vec![key(url("junk.txt"))]),
+        case(
+            base,
+            vec![key(s("http://127.0.0.1:1/key.asc")), ("validate_certs", F)],
+        ),
+        case(base, vec![]).literal(
+            "key",
+            s(leak(format!(
+                "http://user:pw@127.0.0.1:{}/missing.asc",
+                k.port
+            ))),
+        ),
+        case(base, vec![]).literal(
+            "key",
+            s(leak(format!("http://user@127.0.0.1:{}/key1.asc", k.port))),
+        ),
+        case(base, vec![key(s("://mrtr-no-scheme"))]),
+        // not a key: no such file (not an id), a file gpg cannot read
+        case(base, vec![key(s("/nonexistent/mrtr.asc"))]),
+        case(base, vec![key(file("junk.txt"))]),
+        case(base, vec![key(s("deadbeef-and-more"))]),
+        // bad arguments
+        case(base, vec![]),
+        case(base, vec![key(file("key1.asc")), ("state", s("gone"))]),
+        case(base, vec![key(file("key1.asc")), ("bogus", T)]),
+        case(
+            base,
+            vec![key(file("key1.asc")), ("validate_certs", s("maybe"))],
+        ),
+        // no rpm here (this machine), no gpg
+        case(base, vec![key(file("key1.asc"))]).env("PATH", "/usr/bin:/bin"),
+        case(base, vec![key(file("key1.asc"))]).env("PATH", "@/bin"),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpm_key_matches_ansible_core() {
+    let pool = ref_pool();
+    let ctx = system_context(&pool).await;
+    let dir = tempdir("rpm_key");
+    let keys = Keys::make(&dir.join("keys"));
+    let cases = rpm_key_cases(&keys);
+    let failures = compare(&ctx, &dir.join("s"), &cases).await;
+    drop(keys);
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.shutdown().await;
+    parity::assert_all_match(&failures, cases.len());
+}
+
+// --- dnf, dnf5 -----------------------------------------------------------------
+
+/// A `dnf` command that cannot install python3-libdnf5 (it says what
+/// locale it was given, as the module sets one before running it).
+const DNF_FAILING: &str = "mkdir -p bin && printf '#!/bin/sh\\necho \"LANG=$LANG LC_ALL=$LC_ALL args=$*\"\\necho \"Error: Unable to find a match: python3-libdnf5\" >&2\\nexit 1\\n' > bin/dnf && chmod 755 bin/dnf\n";
+/// A `dnf` command that says it installed it (no bindings appear).
+const DNF_SUCCEEDING: &str =
+    "mkdir -p bin && printf '#!/bin/sh\\necho \"Complete!\"\\n' > bin/dnf && chmod 755 bin/dnf\n";
+
+fn dnf_cases() -> Vec<Case> {
+    let case = |module: &'static str, args: Vec<(&'static str, Value)>| {
+        Case::new(module, "", args).env("PATH", "@/bin:/usr/bin:/bin")
+    };
+    let name = |v: Value| ("name", v);
+    let mut cases = Vec::new();
+    for module in ["dnf", "dnf5"] {
+        cases.extend([
+            // no bindings here: the module's failure, in check mode too
+            case(module, vec![name(s("mrtr-pkg"))]),
+            case(module, vec![name(s("mrtr-pkg"))]).check(),
+            case(module, vec![("list", s("installed"))]),
+            case(module, vec![("update_cache", T)]),
+            case(
+                module,
+                vec![("expire-cache", T), ("pkg", list(&["a", "b"]))],
+            ),
+            // what YumDnf checks first: comma lists (changed in place in
+            // the invocation), spaces, autoremove with a state
+            case(
+                module,
+                vec![
+                    name(list(&["a,b", " c "])),
+                    ("disablerepo", s("r1,r2")),
+                    ("enablerepo", list(&["e1,e2", "e3"])),
+                    ("exclude", list(&[""])),
+                ],
+            ),
+            case(module, vec![name(s("a b"))]),
+            case(module, vec![name(s("a >= 1.0"))]),
+            case(module, vec![]).literal("name", list(&["@group one"])),
+            case(module, vec![name(s("a")), ("autoremove", T)]),
+            case(
+                module,
+                vec![name(s("a")), ("autoremove", T), ("state", s("latest"))],
+            ),
+            case(module, vec![("autoremove", T), ("update_cache", T)]),
+            case(
+                module,
+                vec![
+                    name(s("a")),
+                    ("state", s("removed")),
+                    ("install_repoquery", F),
+                ],
+            ),
+            // argument errors
+            case(module, vec![]),
+            case(module, vec![name(s("a")), ("list", s("updates"))]),
+            case(module, vec![name(s("a")), ("best", T), ("nobest", T)]),
+            case(module, vec![name(s("a")), ("state", s("gone"))]),
+            case(module, vec![name(s("a")), ("lock_timeout", s("soon"))]),
+            case(module, vec![name(s("a")), ("bogus", T)]),
+            case(module, vec![name(s("a")), ("update_only", s("maybe"))]),
+        ]);
+    }
+    let mut dnf5_only = |setup: &'static str, args: Vec<(&'static str, Value)>| {
+        let mut c = case("dnf5", args);
+        c.setup = setup;
+        cases.push(c);
+    };
+    // dnf5 installs python3-libdnf5 with dnf: none here, one that fails,
+    // one that succeeds without bindings appearing; or is told not to
+    dnf5_only(DNF_FAILING, vec![name(s("a"))]);
+    dnf5_only(DNF_SUCCEEDING, vec![name(s("a"))]);
+    dnf5_only(
+        DNF_FAILING,
+        vec![name(s("a")), ("auto_install_module_deps", F)],
+    );
+    dnf5_only("", vec![name(s("a")), ("use_backend", s("dnf5"))]);
+    cases.extend([
+        case("dnf", vec![name(s("a")), ("use_backend", s("dnf4"))]),
+        case("dnf", vec![name(s("a")), ("use_backend", s("zypper"))]),
+        case("dnf", vec![name(s("a")), ("auto_install_module_deps", F)]),
+    ]);
+    cases
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dnf_and_dnf5_match_ansible_core_without_bindings() {
+    let pool = ref_pool();
+    let ctx = system_context(&pool).await;
+    let dir = tempdir("dnf");
+    let cases = dnf_cases();
+    let failures = compare(&ctx, &dir.join("s"), &cases).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    pool.shutdown().await;
+    parity::assert_all_match(&failures, cases.len());
+}
+
+// --- dnf, dnf5 where the bindings are there --------------------------------------
+
+/// Stand-ins for the dnf and libdnf5 Python bindings, importable by an
+/// interpreter wrapper that puts them on PYTHONPATH: enough for the
+/// modules to get past their imports and fail at their first real step
+/// (dnf: "not root" from dnf.util; dnf5: an error from libdnf5's Base).
+fn fake_bindings(dir: &Path) -> PathBuf {
+    let d = dir.display();
+    sh(&format!(
+        "mkdir -p {d}/site/dnf {d}/site/libdnf5\n\
+         printf 'from . import base, const, exceptions, package, subject, util\\n' > {d}/site/dnf/__init__.py\n\
+         printf 'WITH_MODULES = False\\n' > {d}/site/dnf/base.py\n\
+         for m in const package subject; do : > {d}/site/dnf/$m.py; done\n\
+         printf 'class Error(Exception):\\n    pass\\nclass RepoError(Error):\\n    pass\\n' > {d}/site/dnf/exceptions.py\n\
+         printf 'def am_i_root():\\n    return False\\n' > {d}/site/dnf/util.py\n\
+         printf 'from . import base\\n' > {d}/site/libdnf5/__init__.py\n\
+         printf 'class Base(object):\\n    def __init__(self):\\n        raise RuntimeError(\"mrtr stand-in: no package work here\")\\n' > {d}/site/libdnf5/base.py\n\
+         printf '#!/bin/sh\\nPYTHONPATH={d}/site exec {SYSTEM_PYTHON} \"$@\"\\n' > {d}/python && chmod 755 {d}/python"
+    ));
+    dir.join("python")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dnf_hands_over_to_ansible_core_where_the_bindings_are() {
+    let dir = tempdir("dnf_bindings");
+    let python = fake_bindings(&dir);
+    let python = python.to_str().expect("utf-8 path");
+    let cases = vec![
+        Case::new("dnf", "", vec![("name", s("mrtr-pkg"))]),
+        Case::new("dnf", "", vec![("name", s("mrtr-pkg"))]).check(),
+        Case::new(
+            "dnf5",
+            "",
+            vec![("name", s("mrtr-pkg")), ("state", s("latest"))],
+        ),
+    ];
+    // With ansible-core: its module does the work (here: fails at its
+    // first step, past the imports) for both.
+    let pool = ref_pool();
+    let ctx = pool
+        .context(&local_spec(&[("ansible_python_interpreter", python)]))
+        .await
+        .expect("connect");
+    let failures = compare(&ctx, &dir.join("s"), &cases).await;
+    pool.shutdown().await;
+    // Without it: the native front's own failure, naming the bindings.
+    let pool = mitorun::transport::Pool::new(mitorun::transport::PoolOptions {
+        ansible_core: Some(dir.join("no-ansible-core")),
+        ..Default::default()
+    });
+    let ctx = pool
+        .context(&local_spec(&[("ansible_python_interpreter", python)]))
+        .await
+        .expect("connect");
+    let mut alone = Vec::new();
+    for module in ["dnf", "dnf5"] {
+        let call = mitorun::transport::ModuleCall::new(
+            module,
+            [("name".to_string(), s("mrtr-pkg"))].into_iter().collect(),
+        );
+        alone.push(ctx.run_module(call).await.expect("module runs"));
+    }
+    pool.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    parity::assert_all_match(&failures, cases.len());
+    for (module, result) in ["dnf", "dnf5"].iter().zip(&alone) {
+        let msg = result.get("msg").map(Value::python_str).unwrap_or_default();
+        assert_eq!(result.get("failed"), Some(&T), "{module}: {result:?}");
+        assert!(
+            msg.starts_with(&format!(
+                "{module} found its Python bindings ({SYSTEM_PYTHON})"
+            )) && msg.ends_with("ansible-core is not installed on the controller."),
+            "{module}: {msg}"
+        );
+        assert!(
+            !result.contains_key(mitorun::transport::modules::NATIVE_WANTS_ANSIBLE_CORE),
+            "{module}: the hand-over key stays inside mitorun: {result:?}"
+        );
+    }
+}
