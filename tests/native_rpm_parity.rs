@@ -747,3 +747,133 @@ async fn dnf_hands_over_to_ansible_core_where_the_bindings_are() {
         );
     }
 }
+
+// --- a playbook ------------------------------------------------------------------
+
+/// The play the end-to-end test runs with ansible-playbook and mitorun:
+/// yum_repository with diffs and check mode, how `yum`, `dnf`, `dnf5` and
+/// `package` pick their module on a host without dnf, and rpm_key here.
+const PLAYBOOK: &str = r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: a repository
+      yum_repository:
+        name: mrtr-play
+        description: mitorun play
+        baseurl: [http://mrtr.example.test/a, http://mrtr.example.test/b]
+        gpgcheck: false
+        reposdir: "{{ reposdir }}"
+        mode: "0600"
+      diff: true
+      register: added
+    - name: again, in check mode, changed
+      yum_repository:
+        name: mrtr-play
+        description: mitorun play (changed)
+        baseurl: http://mrtr.example.test/a
+        reposdir: "{{ reposdir }}"
+      check_mode: true
+      diff: true
+      register: would
+    - name: a second repository in the same file
+      ansible.builtin.yum_repository:
+        name: mrtr-second
+        file: mrtr-play
+        description: second
+        metalink: https://mrtr.example.test/metalink
+        keepcache: "1"
+        reposdir: "{{ reposdir }}"
+    - name: bad arguments
+      yum_repository:
+        name: mrtr-bad
+        reposdir: "{{ reposdir }}"
+      ignore_errors: true
+    - name: the first one goes
+      yum_repository:
+        name: mrtr-play
+        state: absent
+        reposdir: "{{ reposdir }}"
+      diff: true
+    - assert:
+        that:
+          - added is changed
+          - would is changed
+    - name: yum without facts
+      yum: name=mrtr-pkg
+      ignore_errors: true
+    - ansible.legacy.yum: name=mrtr-pkg use_backend=dnf4
+      ignore_errors: true
+    - ansible.builtin.yum: name=mrtr-pkg use_backend=yum
+      ignore_errors: true
+    - dnf: name=mrtr-pkg use=dnf5 use_backend=dnf
+      ignore_errors: true
+    - dnf: name=mrtr-pkg use_backend=dnf5 state=latest
+      ignore_errors: true
+    - dnf5: name=mrtr-pkg use_backend=dnf
+      ignore_errors: true
+    - name: a bad argument through the action
+      dnf: name=mrtr-pkg use_backend=dnf4 state=gone
+      ignore_errors: true
+    - package: name=mrtr-pkg use=dnf
+      ignore_errors: true
+    - package: name=mrtr-pkg use=dnf5
+      ignore_errors: true
+    - package: name=mrtr-pkg use=yum
+      ignore_errors: true
+    - rpm_key: key=/nonexistent/mrtr.asc
+      ignore_errors: true
+    - name: the pkg_mgr fact
+      setup:
+        gather_subset: "!all"
+        filter: ansible_pkg_mgr
+    - name: yum with facts
+      yum: name=mrtr-pkg
+      ignore_errors: true
+    - dnf: name=mrtr-pkg use_backend=yum
+      ignore_errors: true
+"#;
+
+/// The play prints the same with mitorun as with ansible-playbook (with
+/// `-v`) and leaves the same repository files.
+#[test]
+fn rpm_playbook_matches_ansible_playbook() {
+    let dir = tempdir("rpm-play");
+    std::fs::write(dir.join("site.yml"), PLAYBOOK).expect("write playbook");
+    std::fs::write(
+        dir.join("hosts"),
+        format!("localhost ansible_connection=local ansible_python_interpreter={SYSTEM_PYTHON}\n"),
+    )
+    .expect("write inventory");
+    let bin =
+        ref_bin().expect("MITORUN_REF_BIN must point at the ansible-core 2.19 venv's bin dir");
+    let repos = dir.join("repos");
+    let run = |program: &str| {
+        let _ = std::fs::remove_dir_all(&repos);
+        std::fs::create_dir_all(&repos).expect("mkdir repos");
+        let out = Command::new(program)
+            .args(["-v", "-i", "hosts", "site.yml", "-e"])
+            .arg(format!("reposdir={}", repos.display()))
+            .current_dir(&dir)
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("ANSIBLE_FORCE_COLOR", "0")
+            .output()
+            .expect("playbook runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            parity::snapshot(&repos),
+        )
+    };
+    let real = run(&format!("{bin}/ansible-playbook"));
+    let ours = run(env!("CARGO_BIN_EXE_mitorun"));
+    assert_eq!(
+        real.0,
+        Some(0),
+        "ansible-playbook failed: {}{}",
+        real.1,
+        real.2
+    );
+    assert_eq!(ours, real, "mitorun differs from ansible-playbook");
+    let _ = std::fs::remove_dir_all(&dir);
+}
