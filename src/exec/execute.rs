@@ -1227,7 +1227,9 @@ impl<'a> TaskRun<'a> {
         // `package` runs the host's package manager module in its place,
         // `service` its service manager module.
         let is_package = actions::short_name(action) == "package";
-        let is_dnf = actions::short_name(action) == "dnf";
+        // A `library/` module named yum still runs through the dnf action
+        // (ansible finds the action by the task's name, redirected).
+        let is_dnf = matches!(actions::short_name(action), "dnf" | "yum");
         let mut action_warnings = Vec::new();
         let mut action_result = Map::new();
         let (action, args) = if is_package {
