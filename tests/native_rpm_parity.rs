@@ -783,6 +783,10 @@ const PLAYBOOK: &str = r#"- hosts: localhost
         metalink: https://mrtr.example.test/metalink
         keepcache: "1"
         reposdir: "{{ reposdir }}"
+      register: second
+    - name: deprecations as playbooks see them
+      debug:
+        var: second.deprecations
     - name: bad arguments
       yum_repository:
         name: mrtr-bad
@@ -811,6 +815,11 @@ const PLAYBOOK: &str = r#"- hosts: localhost
       ignore_errors: true
     - dnf5: name=mrtr-pkg use_backend=dnf
       ignore_errors: true
+    - name: a deprecated argument through the action
+      dnf: name=mrtr-pkg use_backend=dnf4 install_repoquery=false
+      ignore_errors: true
+      register: deprecated
+    - debug: var=deprecated.deprecations
     - name: a bad argument through the action
       dnf: name=mrtr-pkg use_backend=dnf4 state=gone
       ignore_errors: true
