@@ -101,6 +101,7 @@ fn load_callbacks(
     );
     callback.style = crate::output::default::Style::of(selection.stdout);
     callback.show_custom_stats = config.bool("SHOW_CUSTOM_STATS");
+    callback.deprecation_warnings = config.bool("DEPRECATION_WARNINGS");
     if selection.stdout == crate::output::select::StdoutCallback::Oneline {
         crate::cli::display::deprecation(
             "The oneline callback plugin is deprecated. This feature will be removed from ansible-core version 2.23.",

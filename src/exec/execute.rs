@@ -1227,10 +1227,22 @@ impl<'a> TaskRun<'a> {
         // `package` runs the host's package manager module in its place,
         // `service` its service manager module.
         let is_package = actions::short_name(action) == "package";
+        // A `library/` module named yum still runs through the dnf action
+        // (ansible finds the action by the task's name, redirected).
+        let is_dnf = matches!(actions::short_name(action), "dnf" | "yum");
         let mut action_warnings = Vec::new();
+        let mut action_result = Map::new();
         let (action, args) = if is_package {
             match self.package_backend(args, context) {
                 Ok((module, args)) => (module, args),
+                Err(outcome) => return outcome,
+            }
+        } else if is_dnf {
+            match self.dnf_backend(args, context) {
+                Ok(backend) => {
+                    action_result = backend.result;
+                    (backend.module, backend.args)
+                }
                 Err(outcome) => return outcome,
             }
         } else if actions::short_name(action) == "service" {
@@ -1251,6 +1263,20 @@ impl<'a> TaskRun<'a> {
         let mut result = self.shared.modules.run(request);
         if is_package && let Some(missing) = super::package::missing_backend(action, &result) {
             return super::package::action_failure(&missing, &self.task.origin);
+        }
+        if is_dnf {
+            if let Some(missing) = super::dnf::missing_backend(action, &result) {
+                let mut result = action_result;
+                result.insert("failed".into(), Value::Bool(true));
+                result.insert("msg".into(), Value::str(missing.as_str()));
+                return Outcome {
+                    result,
+                    error: Some(failed_result_report("Action", &missing, &self.task.origin)),
+                };
+            }
+            // The module's result is laid over what the action set.
+            action_result.extend(result);
+            result = action_result;
         }
         if !action_warnings.is_empty() {
             // What the action warned comes before the module's warnings.

@@ -20,6 +20,7 @@ pub mod async_job;
 pub mod batch;
 pub mod conditional;
 pub mod copy_dir;
+pub mod dnf;
 pub mod execute;
 pub mod fetch;
 pub mod free;

@@ -141,6 +141,7 @@ impl TransportRunner {
                     }
                 }
                 flatten_warnings(&mut result);
+                flatten_deprecations(&mut result);
                 // What a target returns is data, never trusted as template.
                 result
                     .into_iter()
@@ -262,6 +263,61 @@ fn flatten_warnings(result: &mut Map) {
                 *item = msg.clone();
             }
         }
+    }
+}
+
+/// Modules report 2.19 `DeprecationSummary` objects; the controller keeps
+/// a result's `deprecations` in the form playbooks see
+/// (`deprecation_as_dict` plus the deprecator): `msg`, `collection_name`,
+/// `date` or `version`, `deprecator` as `{resolved_name, type}`.
+fn flatten_deprecations(result: &mut Map) {
+    let Some(Value::List(items)) = result.get_mut("deprecations") else {
+        return;
+    };
+    for item in items.iter_mut() {
+        let Value::Map(summary) = item else {
+            continue;
+        };
+        let Some(Value::Map(event)) = summary.get("event") else {
+            continue;
+        };
+        let msg = super::report::event_brief_message(event).unwrap_or_default();
+        let deprecator = summary.get("deprecator").and_then(Value::as_map);
+        let resolved_name = deprecator
+            .and_then(|d| d.get("resolved_name"))
+            .and_then(Value::as_str);
+        let plugin_type = deprecator
+            .and_then(|d| d.get("type"))
+            .and_then(|t| match t {
+                Value::Map(m) => m.get("value").cloned(),
+                Value::Null => None,
+                other => Some(other.clone()),
+            })
+            .unwrap_or(Value::Null);
+        let collection_name = resolved_name
+            .map(|name| Value::str(name.split('.').take(2).collect::<Vec<_>>().join(".")))
+            .unwrap_or(Value::Null);
+        let mut flat = Map::new();
+        flat.insert("msg".into(), Value::str(msg));
+        flat.insert("collection_name".into(), collection_name);
+        match summary.get("date").filter(|d| !matches!(d, Value::Null)) {
+            Some(date) => flat.insert("date".into(), date.clone()),
+            None => flat.insert(
+                "version".into(),
+                summary.get("version").cloned().unwrap_or(Value::Null),
+            ),
+        };
+        let deprecator = deprecator.map(|_| {
+            let mut d = Map::new();
+            d.insert(
+                "resolved_name".into(),
+                resolved_name.map(Value::str).unwrap_or(Value::Null),
+            );
+            d.insert("type".into(), plugin_type);
+            Value::Map(d)
+        });
+        flat.insert("deprecator".into(), deprecator.unwrap_or(Value::Null));
+        *item = Value::Map(flat);
     }
 }
 

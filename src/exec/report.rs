@@ -213,8 +213,15 @@ pub fn error_summary_message(exception: &Value) -> Option<String> {
     if summary.get("__ansible_type").and_then(Value::as_str) != Some("ErrorSummary") {
         return None;
     }
+    event_brief_message(summary.get("event")?.as_map()?)
+}
+
+/// The brief message of a serialized 2.19 `Event`
+/// (`format_event_brief_message`): its message and those of the causes
+/// it follows (see [`error_summary_message`]).
+pub fn event_brief_message(event: &crate::value::Map) -> Option<String> {
     let mut parts = Vec::new();
-    let mut event = summary.get("event")?.as_map()?;
+    let mut event = event;
     loop {
         parts.push(event.get("msg").map(Value::python_str).unwrap_or_default());
         let Some(chain) = event.get("chain").and_then(Value::as_map) else {

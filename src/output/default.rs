@@ -110,7 +110,15 @@ pub struct DefaultCallback {
     pub independent_hosts: bool,
     /// SHOW_CUSTOM_STATS: the `set_stats` data follow the recap.
     pub show_custom_stats: bool,
+    /// DEPRECATION_WARNINGS: deprecations tasks report are shown.
+    pub deprecation_warnings: bool,
+    /// Deprecation texts (and the hint) already shown this run.
+    deprecations_shown: std::collections::HashSet<String>,
 }
+
+/// What ansible warns before the first deprecation it shows.
+const DEPRECATION_HINT: &str =
+    "Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.";
 
 /// The colour of a minimal/oneline line.
 fn state_color(state: &str) -> Color {
@@ -145,6 +153,8 @@ impl DefaultCallback {
             deferred_error: None,
             independent_hosts: false,
             show_custom_stats: false,
+            deprecation_warnings: true,
+            deprecations_shown: std::collections::HashSet::new(),
         }
     }
 
@@ -361,17 +371,33 @@ impl DefaultCallback {
         }
         if let Some(Value::List(deprecations)) = result.shift_remove("deprecations") {
             for d in deprecations {
-                let text = match &d {
-                    Value::Map(m) => m.get("msg").map(Value::python_str).unwrap_or_default(),
-                    other => other.python_str(),
-                };
-                crate::cli::display::deprecation(&text);
+                self.show_deprecation(&d);
             }
         }
         // The executor reports the error of a failed task (it knows the
         // task's origin); it is shown here, after the warnings.
         self.show_deferred_error();
         result.shift_remove("exception");
+    }
+
+    /// One deprecation a task reported (`Display._deprecated`): unless
+    /// DEPRECATION_WARNINGS is off, the hint how to turn them off (once
+    /// per run), then the message, each distinct one once per run.
+    fn show_deprecation(&mut self, deprecation: &Value) {
+        if !self.deprecation_warnings {
+            return;
+        }
+        let text = match deprecation {
+            Value::Map(m) => super::deprecation::message(m),
+            other => other.python_str(),
+        };
+        if !self.deprecations_shown.contains(DEPRECATION_HINT) {
+            self.deprecations_shown.insert(DEPRECATION_HINT.to_string());
+            self.display.warning(DEPRECATION_HINT);
+        }
+        if self.deprecations_shown.insert(text.clone()) {
+            crate::cli::display::deprecation(&text);
+        }
     }
 
     /// `_command_generic_msg` of the minimal and oneline callbacks.

@@ -5,6 +5,7 @@
 
 pub mod custom_stats;
 pub mod default;
+pub mod deprecation;
 pub mod diff;
 pub mod json;
 pub mod junit;

@@ -90,6 +90,10 @@ const EXPECT_FILE: &str = include_str!("agent/native_expect.py");
 /// The native `iptables` module, which drives iptables through the same
 /// run_command (few connections manage a firewall).
 const IPTABLES_FILE: &str = include_str!("agent/native_iptables.py");
+/// The native `yum_repository`, `rpm_key`, `dnf` and `dnf5` modules, run
+/// in the agent's namespace when the first of them is called (only RPM
+/// hosts use them).
+const RPM_FILE: &str = include_str!("agent/native_rpm.py");
 
 /// Written by the first stage before it reads anything: parents wait for it
 /// before they send the agent (a password prompt may come first).
@@ -190,9 +194,9 @@ pub fn service_source() -> &'static str {
     SERVICE_FILE
 }
 
-/// The source shipped with the first call of the native cron, git, pip
-/// or expect module: the shared run_command, then the module (empty for
-/// other names).
+/// The source shipped with the first call of the native cron, git, pip,
+/// expect or iptables module, or of one of the RPM family (`rpm`): the
+/// shared run_command, then the module (empty for other names).
 pub fn dev_module_source(name: &str) -> String {
     let module = match name {
         "cron" => CRON_FILE,
@@ -200,6 +204,7 @@ pub fn dev_module_source(name: &str) -> String {
         "pip" => PIP_FILE,
         "expect" => EXPECT_FILE,
         "iptables" => IPTABLES_FILE,
+        "rpm" => RPM_FILE,
         _ => return String::new(),
     };
     format!("{DEV_RUN_FILE}\n{module}")

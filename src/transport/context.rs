@@ -278,12 +278,6 @@ impl Context {
             .next()
             .unwrap_or(&call.name)
             .to_string();
-        let mut search = self.inner.paths.search.clone();
-        let mut library = call.library_dirs.clone();
-        library.append(&mut search.library);
-        search.library = library;
-        search.module_utils = call.module_utils_dirs.clone();
-        let name = call.name.clone();
         // On SELinux hosts file-handling modules must set and report
         // security contexts: ansible-core's modules do, the native ones
         // do not.
@@ -292,18 +286,58 @@ impl Context {
             && !(!self.inner.hello.system.is_empty()
                 && self.inner.hello.system != "Linux"
                 && modules::LINUX_ONLY.contains(&short.as_str()))
-            && !modules::needs_ansible_core(&short, &call.args);
-        let prepared =
-            tokio::task::spawn_blocking(move || modules::prepare(&name, &search, prefer_native))
-                .await
-                .map_err(|e| CallError::Module(format!("module preparation panicked: {e}")))??;
+            && !modules::needs_ansible_core(&short, &call.args)
+            && !(call.async_job.is_some() && modules::NATIVE_FRONT_ONLY.contains(&short.as_str()));
+        let prepared = self.prepare_module(&call, prefer_native).await?;
+        let native = matches!(prepared, Prepared::Native { .. });
+        let mut result = self.run_prepared(&call, &short, prepared).await?;
+        // A native front (dnf) found what ansible-core's module needs on
+        // the target: that module does the work when it is installed, else
+        // the front's own failure stands.
+        if native
+            && result
+                .shift_remove(modules::NATIVE_WANTS_ANSIBLE_CORE)
+                .is_some()
+        {
+            let real = self.prepare_module(&call, false).await?;
+            if !matches!(real, Prepared::Native { .. }) {
+                result = self.run_prepared(&call, &short, real).await?;
+            }
+        }
+        Ok(result)
+    }
 
+    /// Find and prepare the module a call names (off the async runtime:
+    /// it reads files).
+    async fn prepare_module(
+        &self,
+        call: &ModuleCall,
+        prefer_native: bool,
+    ) -> Result<Prepared, CallError> {
+        let mut search = self.inner.paths.search.clone();
+        let mut library = call.library_dirs.clone();
+        library.append(&mut search.library);
+        search.library = library;
+        search.module_utils = call.module_utils_dirs.clone();
+        let name = call.name.clone();
+        tokio::task::spawn_blocking(move || modules::prepare(&name, &search, prefer_native))
+            .await
+            .map_err(|e| CallError::Module(format!("module preparation panicked: {e}")))?
+    }
+
+    /// Send a prepared module with the call's arguments and read its result.
+    async fn run_prepared(
+        &self,
+        call: &ModuleCall,
+        short: &str,
+        prepared: Prepared,
+    ) -> Result<Map, CallError> {
         // The `_ansible_*` internal arguments are nearly the same on every
         // call and were most of a call's bytes: they travel once per
         // connection as a code item (keyed by content), and each call
         // carries the rest; the agent lays the rest over them in order,
         // which gives the very mapping a single `args` would have.
-        let base = modules::internal_args(&call, &short, &self.inner.paths.ansible_version);
+        let base = modules::internal_args(call, short, &self.inner.paths.ansible_version);
         let base_item = modules::args_base_item(&value_to_json(&Value::Map(base)));
         self.inner
             .conn

@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 45] = [
+pub const NATIVE: [&str; 49] = [
     "ping",
     "command",
     "shell",
@@ -122,7 +122,23 @@ pub const NATIVE: [&str; 45] = [
     "mount_facts",
     "hostname",
     "iptables",
+    "yum_repository",
+    "rpm_key",
+    "dnf",
+    "dnf5",
 ];
+
+/// Native modules that are a front for ansible-core's: they validate the
+/// arguments and fail as ansible's module does where the target lacks
+/// what it needs (dnf's Python bindings), and where it has it they hand
+/// the call over ([`NATIVE_WANTS_ANSIBLE_CORE`]); an async call, which
+/// cannot be handed over once started, goes to ansible-core's module
+/// from the start when it is installed.
+pub const NATIVE_FRONT_ONLY: [&str; 2] = ["dnf", "dnf5"];
+
+/// The result key by which a native module asks for ansible-core's module
+/// instead (agent/native_rpm.py); removed from the result either way.
+pub const NATIVE_WANTS_ANSIBLE_CORE: &str = "_mitorun_wants_ansible_core";
 
 /// The native module that runs a project's Python plugins.
 pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
@@ -192,6 +208,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static EXPECT: OnceLock<CodeItem> = OnceLock::new();
     static HOST: OnceLock<CodeItem> = OnceLock::new();
     static IPTABLES: OnceLock<CodeItem> = OnceLock::new();
+    static RPM: OnceLock<CodeItem> = OnceLock::new();
     let (cell, item, source): (_, _, fn() -> String) = match name {
         "setup" => (&FACTS, "setup", super::bootstrap::facts_source),
         "uri" | "get_url" => (&NET, "net", || super::bootstrap::net_source().to_string()),
@@ -229,6 +246,9 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
         "iptables" => (&IPTABLES, "iptables", || {
             super::bootstrap::dev_module_source("iptables")
         }),
+        "yum_repository" | "rpm_key" | "dnf" | "dnf5" => {
+            (&RPM, "rpm", || super::bootstrap::dev_module_source("rpm"))
+        }
         _ => return None,
     };
     let code = cell.get_or_init(|| {
@@ -331,7 +351,7 @@ pub fn always_forked(name: &str) -> bool {
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
 /// on a host with SELinux enabled they run the real module instead.
-pub const SELINUX_AWARE: [&str; 11] = [
+pub const SELINUX_AWARE: [&str; 12] = [
     "file",
     "copy",
     "tempfile",
@@ -343,6 +363,7 @@ pub const SELINUX_AWARE: [&str; 11] = [
     "unarchive",
     "known_hosts",
     "cron",
+    "yum_repository",
 ];
 
 /// Modules that exist in ansible-core only as action plugins (the module
@@ -918,6 +939,28 @@ mod tests {
             let source = super::super::bootstrap::dev_module_source(name);
             assert!(source.contains("class DevRunner"), "{name}");
             assert!(source.contains(&format!("@native(\"{name}\")")), "{name}");
+        }
+    }
+
+    #[test]
+    fn rpm_family_shares_one_code_item_with_the_shared_runner() {
+        let code = native_code("yum_repository").map(|c| c.name);
+        assert_eq!(code.as_deref(), Some("mitorun.native.rpm.z"));
+        let source = super::super::bootstrap::dev_module_source("rpm");
+        assert!(source.contains("class DevRunner"));
+        for name in ["yum_repository", "rpm_key", "dnf", "dnf5"] {
+            assert!(NATIVE.contains(&name));
+            assert!(source.contains(&format!("@native(\"{name}\")")), "{name}");
+            assert_eq!(
+                native_code(name).map(|c| c.digest),
+                native_code("yum_repository").map(|c| c.digest)
+            );
+        }
+        assert!(source.contains(&format!(
+            "RPM_WANTS_ANSIBLE_CORE = \"{NATIVE_WANTS_ANSIBLE_CORE}\""
+        )));
+        for name in NATIVE_FRONT_ONLY {
+            assert!(NATIVE.contains(&name));
         }
     }
 

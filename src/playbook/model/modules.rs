@@ -83,6 +83,22 @@ pub const BUILTIN_ACTIONS: &[&str] = &[
     "yum_repository",
 ];
 
+/// ansible-core 2.19's action redirects (`plugin_routing.action` of its
+/// runtime.yml) for names that have no module of their own: `yum` is the
+/// dnf action, which picks the dnf module generation. (A module named
+/// `yum` in a `library/` dir still wins for `yum`/`ansible.legacy.yum`.)
+pub const BUILTIN_ACTION_REDIRECTS: &[(&str, &str)] = &[("yum", "dnf")];
+
+fn builtin(name: &str) -> Option<String> {
+    if BUILTIN_ACTIONS.contains(&name) {
+        return Some(format!("ansible.builtin.{name}"));
+    }
+    BUILTIN_ACTION_REDIRECTS
+        .iter()
+        .find(|(from, _)| *from == name)
+        .map(|(_, to)| format!("ansible.builtin.{to}"))
+}
+
 /// Actions whose free-form string is kept whole (`check_raw`).
 pub const FREEFORM_ACTIONS: &[&str] = &[
     "command",
@@ -206,9 +222,7 @@ impl ActionResolver {
 
     fn resolve_in(&self, collection: &str, name: &str) -> Option<String> {
         match collection {
-            "ansible.builtin" => BUILTIN_ACTIONS
-                .contains(&name)
-                .then(|| format!("ansible.builtin.{name}")),
+            "ansible.builtin" => builtin(name),
             "ansible.legacy" => {
                 if self
                     .module_dirs
@@ -218,9 +232,7 @@ impl ActionResolver {
                 {
                     return Some(format!("ansible.legacy.{name}"));
                 }
-                BUILTIN_ACTIONS
-                    .contains(&name)
-                    .then(|| format!("ansible.builtin.{name}"))
+                builtin(name)
             }
             _ => {
                 let (ns, coll) = collection.split_once('.')?;
@@ -285,6 +297,13 @@ mod tests {
             Some("ansible.builtin.copy")
         );
         assert_eq!(r.resolve("nosuchmodule", &[]), None);
+        for yum in ["yum", "ansible.builtin.yum", "ansible.legacy.yum"] {
+            assert_eq!(
+                r.resolve(yum, &[]).as_deref(),
+                Some("ansible.builtin.dnf"),
+                "{yum}"
+            );
+        }
         assert_eq!(r.resolve("ns.coll.thing", &[]), None);
     }
 

@@ -308,6 +308,15 @@ def expand_vars(text, env):
     return _VAR_REFERENCE.sub(replace, text)
 
 
+def command_oserror_text(e):
+    """The text of an OSError from starting a command, as run_command's
+    (ansible runs commands with bytes argv, so a path in it is bytes)."""
+    cause = str(e)
+    if e.filename:
+        cause = cause.replace(repr(e.filename), repr(str(e.filename).encode()))
+    return cause
+
+
 def run_command(cmd, shell, executable, shell_exe, stdin, add_newline, expand, cwd, env):
     use_shell = False
     if shell:
@@ -336,12 +345,10 @@ def run_command(cmd, shell, executable, shell_exe, stdin, add_newline, expand, c
             clean = " ".join(shlex.quote(a) for a in argv)
         else:
             clean = argv
-        cause = str(e)
-        if e.filename:
-            # ansible runs commands with bytes argv, so the path is bytes.
-            cause = cause.replace(repr(e.filename), repr(str(e.filename).encode()))
         raise ModuleFail(rc=e.errno, stdout="", stderr="", msg="Error executing command.",
-                         exception=error_summary("Error executing command.", cause), cmd=clean)
+                         exception=error_summary("Error executing command.",
+                                                 command_oserror_text(e)),
+                         cmd=clean)
     out, err = read_until_exit(proc, data.encode("utf-8") if data else None)
     return (proc.returncode, out.decode("utf-8", "surrogateescape"),
             err.decode("utf-8", "surrogateescape"))

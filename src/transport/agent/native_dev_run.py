@@ -130,7 +130,9 @@ class DevRunner(object):
                                     env=env, cwd=run_dir)
         except OSError as e:
             self.m.fail("Error executing command.", rc=e.errno, stdout="", stderr="",
-                        cmd=dev_clean_args(argv))
+                        cmd=dev_clean_args(argv),
+                        exception=error_summary("Error executing command.",
+                                                command_oserror_text(e)))
         out, err = read_until_exit(proc, (data + "\n").encode("utf-8") if data else None)
         out = out.decode("utf-8", "surrogateescape")
         err = err.decode("utf-8", "surrogateescape")
