@@ -9,6 +9,8 @@
 //! namespace where /etc/hostname and /etc/hosts are scratch files.
 //! Root only (they write /etc/apt and mount); skipped otherwise.
 
+#[path = "common/gpg_keys.rs"]
+mod gpg_keys;
 #[path = "common/parity.rs"]
 mod parity;
 #[path = "common/sshd.rs"]
@@ -16,6 +18,7 @@ mod sshd;
 #[path = "common/transport.rs"]
 mod tr;
 
+use gpg_keys::GpgKeys as Keys;
 use mitorun::value::Value;
 use parity::{Case, compare, s};
 use std::path::{Path, PathBuf};
@@ -65,79 +68,6 @@ fn assert_none(failures: Vec<String>, total: usize) {
 }
 
 // --- apt_key -------------------------------------------------------------
-
-/// Two keys made with gpg in a throwaway home (armored and binary
-/// exports), their fingerprints, and a local http.server serving them.
-struct Keys {
-    dir: PathBuf,
-    fpr1: String,
-    fpr2: String,
-    port: u16,
-    server: std::process::Child,
-}
-
-impl Keys {
-    fn make(dir: &Path) -> Keys {
-        let d = dir.display();
-        sh(&format!(
-            "mkdir -p {d}/gnupg {d}/www && chmod 700 {d}/gnupg\n\
-             for n in 1 2; do printf '%s\\n' '%no-protection' 'Key-Type: eddsa' 'Key-Curve: ed25519' \
-               'Name-Real: mrtr key '$n 'Name-Email: mrtr'$n'@example.test' 'Expire-Date: 0' '%commit' \
-               | gpg --homedir {d}/gnupg --batch --quiet --gen-key 2>/dev/null; done\n\
-             gpg --homedir {d}/gnupg --armor --export mrtr1@example.test > {d}/www/key1.asc\n\
-             gpg --homedir {d}/gnupg --export mrtr2@example.test > {d}/www/key2.gpg\n\
-             printf 'not a key\\n' > {d}/www/junk.txt"
-        ));
-        let fpr = |email: &str| -> String {
-            sh(&format!(
-                "gpg --homedir {d}/gnupg --with-colons --fingerprint {email} | awk -F: '/^fpr/ {{print $10; exit}}'"
-            ))
-            .trim()
-            .to_string()
-        };
-        let port = free_port();
-        let server = Command::new(SYSTEM_PYTHON)
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-            ])
-            .current_dir(dir.join("www"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("http.server starts");
-        for _ in 0..50 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        Keys {
-            dir: dir.to_path_buf(),
-            fpr1: fpr("mrtr1@example.test"),
-            fpr2: fpr("mrtr2@example.test"),
-            port,
-            server,
-        }
-    }
-}
-
-impl Drop for Keys {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 fn leak(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())

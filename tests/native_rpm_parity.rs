@@ -19,6 +19,8 @@
 //! a failing one, a succeeding one that still leaves no bindings). No
 //! package is installed anywhere: there is no RPM system here.
 
+#[path = "common/gpg_keys.rs"]
+mod gpg_keys;
 #[path = "common/parity.rs"]
 mod parity;
 #[path = "common/sshd.rs"]
@@ -26,6 +28,7 @@ mod sshd;
 #[path = "common/transport.rs"]
 mod tr;
 
+use gpg_keys::GpgKeys as Keys;
 use mitorun::value::Value;
 use parity::{Case, compare, s};
 use std::path::{Path, PathBuf};
@@ -378,81 +381,11 @@ case "$1" in
 esac
 "#;
 
-/// Two keys made with gpg in a throwaway home (armored and binary
-/// exports), both in one file, a file that is no key, the rpm stand-in,
-/// and a local http.server serving them.
-struct Keys {
-    dir: PathBuf,
-    fpr1: String,
-    fpr2: String,
-    port: u16,
-    server: std::process::Child,
-}
-
-impl Keys {
-    fn make(dir: &Path) -> Keys {
-        let d = dir.display();
-        sh(&format!(
-            "mkdir -p {d}/gnupg {d}/www && chmod 700 {d}/gnupg\n\
-             for n in 1 2; do printf '%s\\n' '%no-protection' 'Key-Type: eddsa' 'Key-Curve: ed25519' \
-               'Name-Real: mrtr key '$n 'Name-Email: mrtr'$n'@example.test' 'Expire-Date: 0' '%commit' \
-               | gpg --homedir {d}/gnupg --batch --quiet --gen-key 2>/dev/null; done\n\
-             gpg --homedir {d}/gnupg --armor --export mrtr1@example.test > {d}/www/key1.asc\n\
-             gpg --homedir {d}/gnupg --export mrtr2@example.test > {d}/www/key2.gpg\n\
-             gpg --homedir {d}/gnupg --armor --export mrtr1@example.test mrtr2@example.test > {d}/www/both.asc\n\
-             printf 'not a key\\n' > {d}/www/junk.txt\n\
-             gpgconf --homedir {d}/gnupg --kill all 2>/dev/null || true"
-        ));
-        std::fs::write(dir.join("rpm"), RPM_STAND_IN).expect("write the rpm stand-in");
-        let fpr = |email: &str| -> String {
-            sh(&format!(
-                "gpg --homedir {d}/gnupg --with-colons --fingerprint {email} | awk -F: '/^fpr/ {{print $10; exit}}'"
-            ))
-            .trim()
-            .to_string()
-        };
-        let port = free_port();
-        let server = Command::new(SYSTEM_PYTHON)
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-            ])
-            .current_dir(dir.join("www"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("http.server starts");
-        for _ in 0..50 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        Keys {
-            dir: dir.to_path_buf(),
-            fpr1: fpr("mrtr1@example.test"),
-            fpr2: fpr("mrtr2@example.test"),
-            port,
-            server,
-        }
-    }
-}
-
-impl Drop for Keys {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// The shared gpg keys, and the rpm stand-in beside them.
+fn make_keys(dir: &Path) -> Keys {
+    let keys = Keys::make(dir);
+    std::fs::write(dir.join("rpm"), RPM_STAND_IN).expect("write the rpm stand-in");
+    keys
 }
 
 fn rpm_key_cases(k: &Keys) -> Vec<Case> {
@@ -560,7 +493,7 @@ async fn rpm_key_matches_ansible_core() {
     let pool = ref_pool();
     let ctx = system_context(&pool).await;
     let dir = tempdir("rpm_key");
-    let keys = Keys::make(&dir.join("keys"));
+    let keys = make_keys(&dir.join("keys"));
     let cases = rpm_key_cases(&keys);
     let failures = compare(&ctx, &dir.join("s"), &cases).await;
     drop(keys);

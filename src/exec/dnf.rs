@@ -47,7 +47,9 @@ impl TaskRun<'_> {
             module = from_jinja(&known).python_str();
         }
         if !VALID_BACKENDS.contains(&module.as_str()) {
-            module = self.dnf_probe_pkg_mgr(context)?;
+            module = self
+                .probe_pkg_mgr(context, "dnf")?
+                .unwrap_or_else(|| "auto".to_string());
             if (!self.delegated(context) || self.delegates_facts()) && module != "auto" {
                 let mut facts = Map::new();
                 facts.insert("pkg_mgr".into(), Value::str(module.as_str()));
@@ -89,36 +91,6 @@ impl TaskRun<'_> {
             args,
             result,
         })
-    }
-
-    /// `ansible_pkg_mgr` from a setup run limited to it (`auto` when the
-    /// facts do not name one), or the action's failure.
-    fn dnf_probe_pkg_mgr(&self, context: &Jv) -> Result<String, Outcome> {
-        let mut probe = Map::new();
-        probe.insert("filter".into(), Value::str("ansible_pkg_mgr"));
-        probe.insert("gather_subset".into(), Value::str("!all"));
-        let request = self.module_request("ansible.legacy.setup", probe, context);
-        let facts = self.shared.modules.run(request);
-        if facts.get("failed").is_some_and(Value::is_truthy) {
-            let msg = format!(
-                "Failed to fetch ansible_pkg_mgr to determine the dnf action backend: {}",
-                facts
-                    .get("msg")
-                    .map(Value::python_str)
-                    .unwrap_or("None".into())
-            );
-            let mut outcome = action_failure(&msg, &self.task.origin);
-            for (k, v) in facts {
-                outcome.result.entry(k).or_insert(v);
-            }
-            return Err(outcome);
-        }
-        Ok(facts
-            .get("ansible_facts")
-            .and_then(Value::as_map)
-            .and_then(|f| f.get("ansible_pkg_mgr"))
-            .map(Value::python_str)
-            .unwrap_or_else(|| "auto".to_string()))
     }
 
     /// Whether the task runs on another host (`delegate_to`).

@@ -62,36 +62,15 @@ impl TaskRun<'_> {
         if module == "auto" {
             module = match self.package_manager_known(context) {
                 Some(known) => known,
-                None => {
-                    let mut probe = Map::new();
-                    probe.insert("filter".into(), Value::str("ansible_pkg_mgr"));
-                    probe.insert("gather_subset".into(), Value::str("!all"));
-                    let request = self.module_request("ansible.legacy.setup", probe, context);
-                    let facts = self.shared.modules.run(request);
-                    if facts.get("failed").is_some_and(Value::is_truthy) {
-                        let msg = format!(
-                            "Failed to fetch ansible_pkg_mgr to determine the package action backend: {}",
-                            facts
-                                .get("msg")
-                                .map(Value::python_str)
-                                .unwrap_or("None".into())
-                        );
-                        return Err(fail(&msg, Some(facts)));
+                None => match self.probe_pkg_mgr(context, "package")? {
+                    Some(found) => found,
+                    None => {
+                        return Err(fail(
+                            "Could not detect a package manager. Try using the \"use\" option.",
+                            None,
+                        ));
                     }
-                    match facts
-                        .get("ansible_facts")
-                        .and_then(|f| f.as_map())
-                        .and_then(|f| f.get("ansible_pkg_mgr"))
-                    {
-                        Some(found) => found.python_str(),
-                        None => {
-                            return Err(fail(
-                                "Could not detect a package manager. Try using the \"use\" option.",
-                                None,
-                            ));
-                        }
-                    }
-                }
+                },
             };
         }
         if module.is_empty() || module == "auto" {
@@ -107,6 +86,40 @@ impl TaskRun<'_> {
             module
         };
         Ok((name, args))
+    }
+
+    /// `ansible_pkg_mgr` from a setup run limited to it (`None` when the
+    /// facts do not name one), or the failure of `action` (package, dnf)
+    /// that needed it.
+    pub(super) fn probe_pkg_mgr(
+        &self,
+        context: &Jv,
+        action: &str,
+    ) -> Result<Option<String>, Outcome> {
+        let mut probe = Map::new();
+        probe.insert("filter".into(), Value::str("ansible_pkg_mgr"));
+        probe.insert("gather_subset".into(), Value::str("!all"));
+        let request = self.module_request("ansible.legacy.setup", probe, context);
+        let facts = self.shared.modules.run(request);
+        if facts.get("failed").is_some_and(Value::is_truthy) {
+            let msg = format!(
+                "Failed to fetch ansible_pkg_mgr to determine the {action} action backend: {}",
+                facts
+                    .get("msg")
+                    .map(Value::python_str)
+                    .unwrap_or("None".into())
+            );
+            let mut outcome = action_failure(&msg, &self.task.origin);
+            for (k, v) in facts {
+                outcome.result.entry(k).or_insert(v);
+            }
+            return Err(outcome);
+        }
+        Ok(facts
+            .get("ansible_facts")
+            .and_then(Value::as_map)
+            .and_then(|f| f.get("ansible_pkg_mgr"))
+            .map(Value::python_str))
     }
 
     /// `ansible_package_use`, else the `pkg_mgr` fact of the host (the
