@@ -177,3 +177,53 @@ fn missing_vault_password_file_is_an_error() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("was not found"), "{}", stderr(&out));
 }
+
+/// MITOGEN_DUMP_THREAD_STACKS=<secs>: while a task hangs, the agent logs
+/// every thread's stack and the controller lists the requests still
+/// waiting, on stderr; the callback's stdout is untouched.
+#[test]
+fn dump_thread_stacks_reports_where_a_task_waits() {
+    let dir = scratch("dump-stacks");
+    std::fs::write(
+        dir.join("wait.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: sleep 1.6\n",
+    )
+    .expect("playbook");
+    let out = Command::new(env!("CARGO_BIN_EXE_mitorun"))
+        .args([
+            "-e",
+            "ansible_python_interpreter=/usr/bin/python3",
+            "wait.yml",
+        ])
+        .current_dir(&dir)
+        .env_remove("ANSIBLE_CONFIG")
+        .env("HOME", &dir)
+        .env("MITOGEN_DUMP_THREAD_STACKS", "0.5")
+        .output()
+        .expect("mitorun runs");
+    let err = stderr(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{err}");
+    assert!(stdout.contains("changed: [localhost]"), "{stdout}");
+    assert!(!stdout.contains("thread stacks"), "{stdout}");
+    // The agent's module thread is seen waiting for the command.
+    assert!(err.contains("thread stacks of pid"), "{err}");
+    assert!(err.contains("in run_command"), "{err}");
+    assert!(
+        err.contains("request(s) waiting for a reply") && err.contains("'run_module command'"),
+        "{err}"
+    );
+    let quiet = mitorun(
+        &[
+            "-e",
+            "ansible_python_interpreter=/usr/bin/python3",
+            "wait.yml",
+        ],
+        &dir,
+    );
+    assert!(
+        !stderr(&quiet).contains("thread stacks"),
+        "{}",
+        stderr(&quiet)
+    );
+}

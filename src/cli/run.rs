@@ -323,11 +323,29 @@ fn module_runner(
     config: &Config,
     module_path: &[String],
     forks: usize,
+    verbosity: u8,
 ) -> Box<dyn crate::exec::ModuleRunner> {
     let mut options = crate::transport::PoolOptions {
         forks,
         ..Default::default()
     };
+    // What agents log (module runs, environment file changes, warnings,
+    // thread stacks when asked for) at -vvv, on stderr.
+    if verbosity >= 3 || options.dump_stacks.is_some() {
+        options.log = Some(Arc::new(|record: crate::transport::LogRecord| {
+            use std::io::Write;
+            // Not eprintln!, which panics when stderr is gone.
+            let _ = writeln!(
+                std::io::stderr(),
+                "<{}> mitorun agent[{}] context {} {}: {}",
+                record.host,
+                record.pid,
+                record.context,
+                record.level,
+                record.msg
+            );
+        }));
+    }
     // ansible.cfg's ssh-related settings, by the ssh plugin's option names
     // (host and environment variables still win).
     if config.origin("HOST_KEY_CHECKING").is_some() {
@@ -454,7 +472,12 @@ pub fn run_playbooks(
         diff: ctx.options.diff,
         forks: forks(&ctx),
         connection_defaults: connection_defaults(&ctx),
-        modules: module_runner(config, &ctx.options.module_path, forks(&ctx)),
+        modules: module_runner(
+            config,
+            &ctx.options.module_path,
+            forks(&ctx),
+            ctx.options.verbosity,
+        ),
         callback: Mutex::new(callback),
         current: Mutex::new(Default::default()),
         load_options: ctx.load_options,

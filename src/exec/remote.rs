@@ -8,10 +8,37 @@ use crate::transport::{
     CallError, ConnectionSpec, ModuleCall, Pool, PoolOptions, Unreachable, UnreachableKind,
 };
 use crate::value::{Map, Value};
+use std::io::Write;
 
 pub struct TransportRunner {
     runtime: tokio::runtime::Runtime,
-    pool: Pool,
+    pool: std::sync::Arc<Pool>,
+}
+
+/// The controller's side of `MITOGEN_DUMP_THREAD_STACKS`: every `every`,
+/// what each connection is still waiting for (the agents log their own
+/// thread stacks). On stderr, so the callback's output stays whole.
+async fn report_in_flight(pool: std::sync::Arc<Pool>, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let waiting = pool.in_flight();
+        let mut report = format!(
+            "mitorun controller[{}]: {} request(s) waiting for a reply",
+            std::process::id(),
+            waiting.len()
+        );
+        for (connection, call) in waiting {
+            report.push_str(&format!(
+                "\n  {connection}: context {} request {} '{}' for {:.1}s",
+                call.ctx,
+                call.req,
+                call.what,
+                call.waiting.as_secs_f64()
+            ));
+        }
+        // Not eprintln!, which panics when stderr is gone.
+        let _ = writeln!(std::io::stderr(), "{report}");
+    }
 }
 
 fn failed(msg: impl Into<String>) -> Map {
@@ -40,10 +67,14 @@ impl TransportRunner {
             .worker_threads(2)
             .enable_all()
             .build()?;
+        let dump_stacks = options.dump_stacks;
         let pool = {
             let _guard = runtime.enter();
-            Pool::new(options)
+            std::sync::Arc::new(Pool::new(options))
         };
+        if let Some(every) = dump_stacks {
+            runtime.spawn(report_in_flight(std::sync::Arc::clone(&pool), every));
+        }
         Ok(TransportRunner { runtime, pool })
     }
 

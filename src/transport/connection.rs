@@ -72,6 +72,18 @@ impl Hello {
 struct Pending {
     ctx: u32,
     tx: mpsc::UnboundedSender<Frame>,
+    /// What was asked and when, for the stack-dump diagnostics.
+    what: String,
+    since: std::time::Instant,
+}
+
+/// A request still waiting for its reply (see `Connection::in_flight`).
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    pub req: u32,
+    pub ctx: u32,
+    pub what: String,
+    pub waiting: std::time::Duration,
 }
 
 #[derive(Default)]
@@ -252,16 +264,46 @@ impl Connection {
         })
     }
 
-    /// Register a request to `ctx`; frames for it arrive on the receiver.
-    pub fn register(&self, ctx: u32) -> Result<(u32, mpsc::UnboundedReceiver<Frame>), Unreachable> {
+    /// Register a request to `ctx` (`what` says what it asks, for
+    /// diagnostics); frames for it arrive on the receiver.
+    pub fn register(
+        &self,
+        ctx: u32,
+        what: impl Into<String>,
+    ) -> Result<(u32, mpsc::UnboundedReceiver<Frame>), Unreachable> {
         let mut st = self.lock();
         if let Some(d) = st.dead.clone().or_else(|| st.dead_ctx.get(&ctx).cloned()) {
             return Err(d);
         }
         let req = self.next_req.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::unbounded_channel();
-        st.pending.insert(req, Pending { ctx, tx });
+        st.pending.insert(
+            req,
+            Pending {
+                ctx,
+                tx,
+                what: what.into(),
+                since: std::time::Instant::now(),
+            },
+        );
         Ok((req, rx))
+    }
+
+    /// The requests still waiting for a reply, oldest first.
+    pub fn in_flight(&self) -> Vec<InFlight> {
+        let st = self.lock();
+        let mut waiting: Vec<InFlight> = st
+            .pending
+            .iter()
+            .map(|(req, p)| InFlight {
+                req: *req,
+                ctx: p.ctx,
+                what: p.what.clone(),
+                waiting: p.since.elapsed(),
+            })
+            .collect();
+        waiting.sort_by_key(|w| std::cmp::Reverse(w.waiting));
+        waiting
     }
 
     pub fn unregister(&self, req: u32) {
@@ -280,7 +322,13 @@ impl Connection {
     /// A caller that gives up (a task timeout drops the future) leaves
     /// no pending entry behind.
     pub async fn call(&self, ctx: u32, header: Json, payload: Vec<u8>) -> Result<Frame, CallError> {
-        let (req, mut rx) = self.register(ctx)?;
+        // Never the arguments: they may hold secrets.
+        let what = ["fn", "native", "fqn", "short", "path"]
+            .iter()
+            .filter_map(|k| header.get(*k).and_then(Json::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (req, mut rx) = self.register(ctx, what)?;
         let _registered = Registered { conn: self, req };
         self.send(Frame::new(ctx, req, Kind::Call, header, payload))
             .await?;
@@ -354,7 +402,7 @@ impl Connection {
         if let Json::Object(m) = &mut header {
             m.insert("id".into(), json!(id));
         }
-        let (req, mut rx) = self.register(parent)?;
+        let (req, mut rx) = self.register(parent, format!("spawn context {id}"))?;
         let sent = self
             .send(Frame::new(parent, req, Kind::Spawn, header, Vec::new()))
             .await;

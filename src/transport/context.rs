@@ -562,7 +562,7 @@ impl Context {
     ) -> Result<FileStat, CallError> {
         let conn = &self.inner.conn;
         let ctx = self.inner.id;
-        let (req, mut rx) = conn.register(ctx)?;
+        let (req, mut rx) = conn.register(ctx, format!("put {dest}"))?;
         let result = async {
             conn.send(Frame::new(
                 ctx,
@@ -637,7 +637,7 @@ impl Context {
         let mut out = tokio::fs::File::create(&tmp)
             .await
             .map_err(|e| CallError::failed(format!("could not write {}: {e}", tmp.display())))?;
-        let (req, mut rx) = conn.register(ctx)?;
+        let (req, mut rx) = conn.register(ctx, "fetch")?;
         let result = async {
             conn.send(Frame::new(
                 ctx,

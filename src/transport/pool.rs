@@ -48,6 +48,21 @@ pub struct PoolOptions {
     /// Where agents' LOG frames go (the executor's `-vvv` display); None:
     /// agents do not send them.
     pub log: Option<super::connection::LogSink>,
+    /// `MITOGEN_DUMP_THREAD_STACKS=<secs>` (or `MITORUN_DUMP_THREAD_STACKS`):
+    /// every agent logs the stack of each of its threads this often
+    /// (through `log`), and `Pool::in_flight` is there for the controller's
+    /// own report. For hangs.
+    pub dump_stacks: Option<std::time::Duration>,
+}
+
+/// The dump interval from the environment (positive seconds).
+fn dump_stacks_interval() -> Option<std::time::Duration> {
+    ["MITORUN_DUMP_THREAD_STACKS", "MITOGEN_DUMP_THREAD_STACKS"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|secs| secs.is_finite() && *secs > 0.0)
+        .map(std::time::Duration::from_secs_f64)
 }
 
 impl Default for PoolOptions {
@@ -77,6 +92,7 @@ impl Default for PoolOptions {
             ssh_settings: Vec::new(),
             environment_files: None,
             log: None,
+            dump_stacks: dump_stacks_interval(),
         }
     }
 }
@@ -128,6 +144,27 @@ impl Pool {
             })
             .await
             .clone()
+    }
+
+    /// Requests still waiting for a reply on every live connection, with
+    /// the connection's name, oldest first.
+    pub fn in_flight(&self) -> Vec<(String, super::connection::InFlight)> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen: Vec<*const Connection> = Vec::new();
+        let mut waiting = Vec::new();
+        for cell in slots.values() {
+            let Some(Ok(context)) = cell.get() else {
+                continue;
+            };
+            let conn = context.connection();
+            if seen.contains(&Arc::as_ptr(conn)) {
+                continue;
+            }
+            seen.push(Arc::as_ptr(conn));
+            waiting.extend(conn.in_flight().into_iter().map(|r| (conn.name.clone(), r)));
+        }
+        waiting.sort_by_key(|w| std::cmp::Reverse(w.1.waiting));
+        waiting
     }
 
     /// The interpreter for `spec` (through its via hops, then become),
@@ -196,6 +233,7 @@ impl Pool {
             "system_tmpdirs": self.options.system_tmpdirs,
             "env_files": self.options.environment_files,
             "log": self.options.log.is_some(),
+            "dump_stacks": self.options.dump_stacks.map(|d| d.as_secs_f64()),
         })
     }
 

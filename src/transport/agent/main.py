@@ -3,6 +3,7 @@
 import pwd
 import shutil
 import tempfile
+import traceback
 
 ST_NOEXEC = getattr(os, "ST_NOEXEC", 8)
 
@@ -88,6 +89,29 @@ def hello(agent, config):
     }
 
 
+def thread_stacks():
+    """Every thread's stack but the caller's, as text."""
+    names = dict((t.ident, t.name) for t in threading.enumerate())
+    me = threading.current_thread().ident
+    parts = []
+    for ident, frame in sorted(sys._current_frames().items()):
+        if ident == me:
+            continue
+        parts.append("thread %s (%s):\n%s" % (
+            names.get(ident, "?"), ident, "".join(traceback.format_stack(frame)).rstrip()))
+    return "\n".join(parts)
+
+
+def dump_stacks_every(secs):
+    """MITOGEN_DUMP_THREAD_STACKS: log every thread's stack each `secs`
+    seconds (shown at -vvv), to find where a hang sits."""
+    def loop():
+        while True:
+            time.sleep(secs)
+            agent_log("thread stacks of pid %d:\n%s" % (os.getpid(), thread_stacks()))
+    threading.Thread(target=loop, name="dump-stacks", daemon=True).start()
+
+
 def main():
     config = read_config()
     rfd, wfd = take_stdio()
@@ -97,6 +121,8 @@ def main():
     install_env_watchers(config)
     if config.get("log"):
         LOG_TO["agent"], LOG_TO["pid"] = agent, os.getpid()
+        if config.get("dump_stacks"):
+            dump_stacks_every(float(config["dump_stacks"]))
     install_importer(agent)
     with agent.up_lock:
         write_all(wfd, HELLO_MAGIC + encode_frame(agent.parent_id, agent.my_id, 0, HELLO,
