@@ -150,10 +150,28 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
                     undefined(e.message)
                 }
                 Err(e) => {
-                    return Err(TaskError::new(format!(
-                        "Error while resolving `var` expression.: {}",
-                        e.message
-                    )));
+                    // ansible evaluates `var` as an expression, so its
+                    // render error says so; the error points at the value
+                    // of `var` and, below it, at a failed variable.
+                    let rendering = crate::templating::printf::RENDER_ERROR;
+                    let message = match e.message.strip_prefix(rendering) {
+                        Some(rest) => format!("Error rendering expression: {rest}"),
+                        None => e.message,
+                    };
+                    let at = input
+                        .arg_spans
+                        .get("var")
+                        .map(|span| Origin::new(&input.origin.file, *span));
+                    let mut error = TaskError::at(
+                        format!("Error while resolving `var` expression: {message}"),
+                        at,
+                    );
+                    if let Some((name, failed)) = crate::templating::lookups::take_failed_variable()
+                        && let Some(definition) = (input.definition_of)(&name)
+                    {
+                        error = error.caused_by_variable(&failed, definition);
+                    }
+                    return Err(error);
                 }
             };
             result.insert(expr, value);

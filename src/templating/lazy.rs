@@ -190,7 +190,24 @@ impl Object for LazyVars {
                     ),
                 }
             }
-            _ => (self.resolve(raw), None),
+            _ => {
+                let value = self.resolve(raw);
+                // An undecryptable vaulted value: ansible reports the
+                // render error, caused by the attempt, at the variable.
+                if matches!(raw, Value::Vault(_))
+                    && let Some(message) = super::bridge::with_invalid_error(&value, |e| {
+                        e.detail().unwrap_or_default().to_string()
+                    })
+                {
+                    let cause = message
+                        .strip_prefix(super::printf::RENDER_ERROR)
+                        .unwrap_or(&message)
+                        .to_string();
+                    set_failed_variable(name, &cause);
+                    failure = Some((name.to_string(), cause));
+                }
+                (value, None)
+            }
         };
         if let Ok(mut resolving) = self.resolving.lock() {
             resolving.retain(|n| n != name);
