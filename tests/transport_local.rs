@@ -596,3 +596,48 @@ async fn agent_logs_reach_the_controller() {
     q.run_module(command("true")).await.expect("runs");
     quiet.shutdown().await;
 }
+
+/// `Pool::reset` (ansible's `connection.reset()`): the target's
+/// interpreter is stopped and forgotten, the next request bootstraps a
+/// new one; resetting what is not connected connects nothing. Behind a
+/// `via` hop only the target's interpreter goes, the hop stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_forgets_the_interpreter_and_the_next_call_starts_a_new_one() {
+    let pool = Pool::new(PoolOptions::default());
+    let spec = local_spec(&[]);
+    let first = pool.context(&spec).await.expect("connect");
+    let first_pid = first.hello().pid;
+    pool.reset(&spec).await;
+    assert!(!first.is_alive(), "the reset interpreter is still in use");
+    let second = pool.context(&spec).await.expect("connect again");
+    assert_ne!(second.hello().pid, first_pid);
+    second.ping().await.expect("the new interpreter answers");
+    // The old agent process is gone (it exits when told to, or with its
+    // connection).
+    let gone = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&format!("/proc/{first_pid}")).exists() && Instant::now() < gone {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!std::path::Path::new(&format!("/proc/{first_pid}")).exists());
+
+    // Behind a hop: the target's interpreter is replaced, the hop's kept.
+    let hop = local_spec(&[]);
+    let behind = local_spec(&[("ansible_host", "behind")]).with_via(vec![hop.clone()]);
+    let target = pool.context(&behind).await.expect("connect via the hop");
+    let hop_pid = pool.context(&hop).await.expect("hop").hello().pid;
+    pool.reset(&behind).await;
+    assert!(!target.is_alive());
+    let again = pool
+        .context(&behind)
+        .await
+        .expect("connect via the hop again");
+    assert_ne!(again.hello().pid, target.hello().pid);
+    assert_eq!(pool.context(&hop).await.expect("hop").hello().pid, hop_pid);
+
+    // Nothing pooled: nothing happens, nothing is connected.
+    let never = local_spec(&[("ansible_host", "never-used")]);
+    let started = Instant::now();
+    pool.reset(&never).await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+    pool.shutdown().await;
+}

@@ -196,6 +196,10 @@ pub trait ModuleRunner: Send + Sync {
     ) -> Result<(), Map> {
         Err(self.run(request.clone()))
     }
+    /// ansible's `connection.reset()`: forget the request's target
+    /// interpreter (and what runs on it) without connecting; the next call
+    /// connects and starts a new one.
+    fn reset_connection(&self, _request: &ModuleRequest) {}
     /// Close connections at the end of the run.
     fn shutdown(&self) {}
 }
