@@ -34,6 +34,8 @@ pub mod meta;
 pub mod package;
 pub mod playbook;
 pub mod plugin_worker;
+pub mod reboot;
+pub mod reboot_args;
 pub mod remote;
 pub mod report;
 pub mod scope;
