@@ -641,3 +641,37 @@ async fn reset_forgets_the_interpreter_and_the_next_call_starts_a_new_one() {
     assert!(started.elapsed() < Duration::from_secs(1));
     pool.shutdown().await;
 }
+
+/// `meta: reset_connection` through the binary: the tasks before it share
+/// one interpreter, the task after it runs in a new one (the parent of a
+/// module's shell is the agent that ran it).
+#[test]
+fn meta_reset_connection_gives_the_next_task_a_new_interpreter() {
+    let dir = tempdir("reset-connection");
+    std::fs::write(
+        dir.join("site.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - shell: echo $PPID\n      register: before\n\
+         \x20   - shell: echo $PPID\n      register: again\n\
+         \x20   - meta: reset_connection\n\
+         \x20   - shell: echo $PPID\n      register: after\n\
+         \x20   - assert:\n        that:\n\
+         \x20         - before.stdout == again.stdout\n\
+         \x20         - after.stdout != before.stdout\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mitorun"))
+        .args(["-i", "localhost,", "-c", "local", "-e"])
+        .arg(format!("ansible_python_interpreter={PYTHON}"))
+        .arg(dir.join("site.yml"))
+        .output()
+        .expect("run mitorun");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("All assertions passed"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
