@@ -596,3 +596,82 @@ async fn agent_logs_reach_the_controller() {
     q.run_module(command("true")).await.expect("runs");
     quiet.shutdown().await;
 }
+
+/// `Pool::reset` (ansible's `connection.reset()`): the target's
+/// interpreter is stopped and forgotten, the next request bootstraps a
+/// new one; resetting what is not connected connects nothing. Behind a
+/// `via` hop only the target's interpreter goes, the hop stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_forgets_the_interpreter_and_the_next_call_starts_a_new_one() {
+    let pool = Pool::new(PoolOptions::default());
+    let spec = local_spec(&[]);
+    let first = pool.context(&spec).await.expect("connect");
+    let first_pid = first.hello().pid;
+    pool.reset(&spec).await;
+    assert!(!first.is_alive(), "the reset interpreter is still in use");
+    let second = pool.context(&spec).await.expect("connect again");
+    assert_ne!(second.hello().pid, first_pid);
+    second.ping().await.expect("the new interpreter answers");
+    // The old agent process is gone (it exits when told to, or with its
+    // connection).
+    let gone = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&format!("/proc/{first_pid}")).exists() && Instant::now() < gone {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!std::path::Path::new(&format!("/proc/{first_pid}")).exists());
+
+    // Behind a hop: the target's interpreter is replaced, the hop's kept.
+    let hop = local_spec(&[]);
+    let behind = local_spec(&[("ansible_host", "behind")]).with_via(vec![hop.clone()]);
+    let target = pool.context(&behind).await.expect("connect via the hop");
+    let hop_pid = pool.context(&hop).await.expect("hop").hello().pid;
+    pool.reset(&behind).await;
+    assert!(!target.is_alive());
+    let again = pool
+        .context(&behind)
+        .await
+        .expect("connect via the hop again");
+    assert_ne!(again.hello().pid, target.hello().pid);
+    assert_eq!(pool.context(&hop).await.expect("hop").hello().pid, hop_pid);
+
+    // Nothing pooled: nothing happens, nothing is connected.
+    let never = local_spec(&[("ansible_host", "never-used")]);
+    let started = Instant::now();
+    pool.reset(&never).await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+    pool.shutdown().await;
+}
+
+/// `meta: reset_connection` through the binary: the tasks before it share
+/// one interpreter, the task after it runs in a new one (the parent of a
+/// module's shell is the agent that ran it).
+#[test]
+fn meta_reset_connection_gives_the_next_task_a_new_interpreter() {
+    let dir = tempdir("reset-connection");
+    std::fs::write(
+        dir.join("site.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - shell: echo $PPID\n      register: before\n\
+         \x20   - shell: echo $PPID\n      register: again\n\
+         \x20   - meta: reset_connection\n\
+         \x20   - shell: echo $PPID\n      register: after\n\
+         \x20   - assert:\n        that:\n\
+         \x20         - before.stdout == again.stdout\n\
+         \x20         - after.stdout != before.stdout\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mitorun"))
+        .args(["-i", "localhost,", "-c", "local", "-e"])
+        .arg(format!("ansible_python_interpreter={PYTHON}"))
+        .arg(dir.join("site.yml"))
+        .output()
+        .expect("run mitorun");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("All assertions passed"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

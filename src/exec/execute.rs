@@ -1220,6 +1220,7 @@ impl<'a> TaskRun<'a> {
         }
         match actions::short_name(action) {
             "gather_facts" => return self.gather_facts_action(args, context),
+            "reboot" => return self.reboot_action(args, context, async_limit.is_some()),
             "validate_argument_spec" => return self.validate_argument_spec_action(args, context),
             "fetch" => return self.fetch_action(args, context),
             _ => {}

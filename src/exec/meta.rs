@@ -154,9 +154,18 @@ impl PlayRun<'_> {
                         self.cleared_for_run.insert(h.clone());
                     }
                 }
-                // noop, refresh_inventory, reset_connection:
-                // nothing observable to do without a transport or inventory
-                // plugins.
+                "reset_connection" => {
+                    // The host's interpreter goes (as ansible closes its
+                    // connection): the next task connects and starts a new
+                    // agent, which sees e.g. group memberships changed
+                    // since the last login.
+                    let run = TaskRun::new(self.shared, &self.play, task, scope, host);
+                    let context = run.context(Map::new());
+                    let request = run.module_request("meta", Map::new(), &context);
+                    self.shared.modules.reset_connection(&request);
+                }
+                // noop, refresh_inventory: nothing observable to do
+                // without inventory plugins.
                 _ => {}
             }
             let msg = match what.as_str() {

@@ -34,6 +34,8 @@ pub mod meta;
 pub mod package;
 pub mod playbook;
 pub mod plugin_worker;
+pub mod reboot;
+pub mod reboot_args;
 pub mod remote;
 pub mod report;
 pub mod scope;
@@ -196,6 +198,10 @@ pub trait ModuleRunner: Send + Sync {
     ) -> Result<(), Map> {
         Err(self.run(request.clone()))
     }
+    /// ansible's `connection.reset()`: forget the request's target
+    /// interpreter (and what runs on it) without connecting; the next call
+    /// connects and starts a new one.
+    fn reset_connection(&self, _request: &ModuleRequest) {}
     /// Close connections at the end of the run.
     fn shutdown(&self) {}
 }

@@ -277,6 +277,14 @@ impl ModuleRunner for TransportRunner {
         })
     }
 
+    fn reset_connection(&self, request: &ModuleRequest) {
+        // A request whose connection settings do not parse has no
+        // interpreter to forget.
+        if let Ok(spec) = Self::spec(request) {
+            self.runtime.block_on(self.pool.reset(&spec));
+        }
+    }
+
     fn shutdown(&self) {
         TransportRunner::shutdown(self);
     }

@@ -378,17 +378,41 @@ impl Pool {
         }
     }
 
-    /// `reset_connection`: drop the connection of `spec` (and everything on
-    /// it); the next `context` call connects again.
+    /// ansible's `connection.reset()`: forget the interpreter of `spec`'s
+    /// target (its become children and whatever was reached through it go
+    /// with it) and stop it, without connecting: the next `context` call
+    /// connects and bootstraps a new agent. A target reached directly
+    /// loses its whole connection; one behind `via` hops only its own
+    /// interpreter, the hops stay.
     pub async fn reset(&self, spec: &ConnectionSpec) {
-        let Ok(ctx) = self.context(spec).await else {
+        let key = spec.chain_key();
+        let reached_from = |k: &str| {
+            k == key
+                || k.strip_prefix(key.as_str())
+                    .is_some_and(|rest| rest.starts_with("+become:") || rest.starts_with(" -> "))
+        };
+        let target = {
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            let target = slots
+                .get(&key)
+                .and_then(|cell| cell.get())
+                .and_then(|r| r.as_ref().ok())
+                .cloned();
+            slots.retain(|k, _| !reached_from(k));
+            target
+        };
+        self.children
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|k, _| !reached_from(k));
+        let Some(target) = target else {
             return;
         };
-        let conn = ctx.connection().clone();
-        self.slots.lock().unwrap_or_else(|p| p.into_inner()).retain(
-            |_, cell| !matches!(cell.get(), Some(Ok(c)) if Arc::ptr_eq(c.connection(), &conn)),
-        );
-        conn.shutdown().await;
+        if target.id() == ROOT {
+            target.connection().shutdown().await;
+        } else {
+            target.connection().shutdown_context(target.id()).await;
+        }
     }
 
     /// Stop every agent (they remove their temp dirs) and transport.
