@@ -116,8 +116,15 @@ impl Templar {
     }
 
     /// Template `text` with a ready minijinja context (e.g. lazy host vars).
+    /// The value leaves the template system here, so a failed entry of a
+    /// lazy container in it fails the template (only here: a variable
+    /// that merely passes a container on must not resolve all of it).
     pub fn template_in(&self, text: &str, context: &Jv) -> Result<Value, TemplateError> {
-        self.template_jinja(text, context).map(|v| from_jinja(&v))
+        let value = self.template_jinja(text, context)?;
+        if let Some(failure) = nested_failure(&value) {
+            return Err(error(&self.env, &failure, text, text, context));
+        }
+        Ok(from_jinja(&value))
     }
 
     /// As `template_in`, keeping the minijinja value.
@@ -340,9 +347,6 @@ fn render_native_kind(
             return Err((TemplateError { message }, true));
         }
         let result = compiled.eval(context).map_err(|e| fail(e, expr))?;
-        if let Some(failure) = nested_failure(&result) {
-            return Err(fail(failure, expr));
-        }
         if result.is_undefined() {
             // Printing it names where the undefined value came from.
             return Err(match env.render_str(text, context) {
