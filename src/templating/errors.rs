@@ -74,7 +74,7 @@ fn dispatched_test_name(env: &Environment<'_>, source: &str) -> Option<String> {
 
 /// The expression in minijinja's "`EXPR` is undefined" (debug mode names
 /// the expression that produced an undefined value).
-fn undefined_description(detail: &str) -> Option<&str> {
+pub(super) fn undefined_description(detail: &str) -> Option<&str> {
     let end = detail.find("` is undefined")?;
     let start = detail[..end].rfind('`')? + 1;
     Some(&detail[start..end])

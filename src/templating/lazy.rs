@@ -373,6 +373,24 @@ mod tests {
         assert_eq!(take_failed_variable(), None);
     }
 
+    /// A guard that handled an undefined variable does not leave its
+    /// reason behind for a later, unrelated undefined value (ansible names
+    /// `other` in both).
+    #[test]
+    fn a_guarded_undefined_value_is_not_blamed_for_a_later_one() {
+        let mut raw = Map::new();
+        raw.insert("via_b".into(), Value::str("{{ b }}"));
+        let templar = Arc::new(Templar::new());
+        let ctx = LazyVars::context(raw, Arc::clone(&templar), None);
+        for text in [
+            "{{ via_b is defined }}{{ other }}",
+            "{{ via_b | default(1) }}{{ other }}",
+        ] {
+            let message = templar.template_in(text, &ctx).map_err(|e| e.message);
+            assert_eq!(message, Err("'other' is undefined".to_string()), "{text}");
+        }
+    }
+
     /// Observed with ansible-core 2.19's Templar and the same variables.
     #[test]
     fn variables_render_on_use_and_recursion_is_an_error() {

@@ -551,7 +551,26 @@ fn error(
         cause = err.source();
     }
     if let Some(message) = lookups::take_undefined_reason() {
-        return TemplateError { message };
+        // The reason was left by the last undefined variable read, which
+        // is not always the one that failed (minijinja reads every
+        // variable of an expression again to describe an error): when the
+        // error names the failing variable, only its own reason counts.
+        let Some(name) = e
+            .detail()
+            .and_then(super::errors::undefined_description)
+            .map(|expr| {
+                expr.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or(expr)
+            })
+            .filter(|name| !name.is_empty())
+        else {
+            return TemplateError { message };
+        };
+        let _ = context.get_attr(name);
+        if let Some(own) = lookups::take_undefined_reason() {
+            return TemplateError { message: own };
+        }
     }
     match super::errors::message(env, e, source, context) {
         Some(message) => TemplateError { message },

@@ -218,6 +218,7 @@ fn default(value: Jv, args: &mut Args) -> Result<Jv, Error> {
             )));
         }
     };
+    crate::templating::lookups::forget_undefined_reason(&value);
     if value.is_undefined() || (boolean && !value.is_true()) {
         Ok(fallback)
     } else {

@@ -192,6 +192,16 @@ pub fn take_undefined_reason() -> Option<String> {
     UNDEFINED_REASON.with(|r| r.borrow_mut().take())
 }
 
+/// A guard (`default`, `is defined`) handled `value`: when it is
+/// undefined, why (and which variable's template failed) no longer
+/// matters, and must not be blamed for a later undefined value.
+pub fn forget_undefined_reason(value: &Jv) {
+    if value.is_undefined() {
+        take_undefined_reason();
+        take_failed_variable();
+    }
+}
+
 /// The variables a lookup reads.
 pub(crate) struct Vars<'a> {
     state: Option<&'a State<'a, 'a>>,

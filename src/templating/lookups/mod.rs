@@ -55,7 +55,7 @@ mod tests;
 pub use context::{
     ContextGuard, WarningOriginGuard, is_undef_hint, take_failed_variable, take_undefined_reason,
 };
-pub(crate) use context::{set_failed_variable, set_undefined_reason};
+pub(crate) use context::{forget_undefined_reason, set_failed_variable, set_undefined_reason};
 
 use crate::config::Config;
 use crate::value::{Map, Value};

@@ -122,12 +122,20 @@ pub fn register(env: &mut Environment<'static>) {
             plugin_exists(state, &value, minijinja::tests::is_test)
         });
     }
-    // minijinja's `defined`/`undefined` are Jinja2's; give them their FQCNs.
-    for alias in py::plugin_names("defined").into_iter().skip(1) {
-        env.add_test(alias, minijinja::tests::is_defined);
+    // Jinja2's `defined`/`undefined` (also under their FQCNs). An
+    // undefined value they look at is handled: why it is undefined must
+    // not name a later, unrelated undefined value.
+    for alias in py::plugin_names("defined") {
+        env.add_test(alias, |value: Value| {
+            crate::templating::lookups::forget_undefined_reason(&value);
+            !value.is_undefined()
+        });
     }
-    for alias in py::plugin_names("undefined").into_iter().skip(1) {
-        env.add_test(alias, minijinja::tests::is_undefined);
+    for alias in py::plugin_names("undefined") {
+        env.add_test(alias, |value: Value| {
+            crate::templating::lookups::forget_undefined_reason(&value);
+            value.is_undefined()
+        });
     }
     add_test(env, "in", |v, r, k| {
         let seq = one_arg(&v, &r, &k, "in", "seq")?;
