@@ -207,14 +207,24 @@ fn undefined_operand(
     expr: &str,
     context: &Jv,
 ) -> Option<String> {
-    // Words after which ansible may never evaluate an operand, or that
-    // take undefined arguments: with one of these anywhere, the
-    // expression is left to minijinja.
-    const SKIP: &[&str] = &["omit", "or", "and", "if", "lookup", "query", "q"];
-    let skipped = expr
+    const GUARDS: &[&str] = &[
+        "defined",
+        "undefined",
+        "default",
+        "d",
+        "omit",
+        "or",
+        "and",
+        "if",
+        "lookup",
+        "query",
+        "q",
+        "mandatory",
+    ];
+    let guarded = expr
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|word| SKIP.contains(&word));
-    if skipped {
+        .any(|word| GUARDS.contains(&word));
+    if guarded {
         return None;
     }
     let mut names: Vec<String> = compiled
@@ -222,7 +232,6 @@ fn undefined_operand(
         .into_iter()
         .filter(|name| {
             !env.globals().any(|(global, _)| global == name)
-                && !guarded(expr, name)
                 && context.get_attr(name).is_ok_and(|v| v.is_undefined())
         })
         .collect();
@@ -231,44 +240,6 @@ fn undefined_operand(
     // A variable defined as a template reading an undefined value names
     // that inner value, as ansible does.
     Some(lookups::take_undefined_reason().unwrap_or_else(|| format!("'{name}' is undefined")))
-}
-
-/// Whether every use of variable `name` in `expr` is handed to a guard
-/// made for undefined values (`name | default(...)`, `name.a.b | d`,
-/// `name is defined`, `name is not undefined`, `name | mandatory`).
-fn guarded(expr: &str, name: &str) -> bool {
-    let pattern = format!(
-        r"\b{}\b((?:\.\w+|\[[^\]]*\])*)\s*(\|\s*(?:default|d|mandatory)\b|is\s+(?:not\s+)?(?:defined|undefined)\b)?",
-        regex::escape(name)
-    );
-    let Ok(uses) = regex::Regex::new(&pattern) else {
-        return true;
-    };
-    let mut any = false;
-    for found in uses.captures_iter(expr) {
-        // An attribute of something else (`x.name`) or text in a string
-        // (`default('name')`).
-        let start = found.get(0).map_or(0, |m| m.start());
-        if expr[..start].trim_end().ends_with(['.', '\'', '"']) {
-            continue;
-        }
-        any = true;
-        if found.get(2).is_none() {
-            return false;
-        }
-    }
-    any
-}
-
-#[cfg(test)]
-#[test]
-fn guards_cover_each_use_of_a_variable() {
-    assert!(guarded("x | default(1)", "x"));
-    assert!(guarded("x.a['b'] | d('x')", "x"));
-    assert!(guarded("x is not defined", "x"));
-    assert!(!guarded("(x | default(1)) ~ y", "y"));
-    assert!(!guarded("x | default(1) ~ x", "x"));
-    assert!(!guarded("x ~ \"y\" | default('z')", "x"));
 }
 
 /// Template `text` with `env` and `context` by the rules of [`Templar`]
