@@ -293,6 +293,28 @@ impl Connection {
         }
     }
 
+    /// Send a request without waiting for its reply: requests started one
+    /// after another reach the agent in that order (an agent queue can
+    /// then run them in order while their replies are awaited together).
+    /// Dropping the returned call before its reply unregisters it.
+    pub async fn start_call(
+        self: &Arc<Self>,
+        ctx: u32,
+        header: Json,
+        payload: Vec<u8>,
+    ) -> Result<PendingCall, CallError> {
+        let (req, rx) = self.register(ctx)?;
+        let pending = PendingCall {
+            conn: Arc::clone(self),
+            ctx,
+            req,
+            rx,
+        };
+        self.send(Frame::new(ctx, req, Kind::Call, header, payload))
+            .await?;
+        Ok(pending)
+    }
+
     /// Send module code the connection has not carried yet, as one CODE
     /// frame to `ctx` (every agent it passes caches it). Holding the lock
     /// while queueing keeps a later call from overtaking its code.
@@ -497,6 +519,33 @@ struct Registered<'a> {
 }
 
 impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.conn.unregister(self.req);
+    }
+}
+
+/// A request sent by `Connection::start_call`, its reply still to come.
+pub struct PendingCall {
+    conn: Arc<Connection>,
+    ctx: u32,
+    req: u32,
+    rx: mpsc::UnboundedReceiver<Frame>,
+}
+
+impl PendingCall {
+    /// The reply (or why none will come).
+    pub async fn reply(mut self) -> Result<Frame, CallError> {
+        loop {
+            match self.rx.recv().await {
+                None => return Err(CallError::Unreachable(self.conn.gone(self.ctx))),
+                Some(f) if f.kind == Kind::Reply => return reply_result(f),
+                Some(_) => continue,
+            }
+        }
+    }
+}
+
+impl Drop for PendingCall {
     fn drop(&mut self) {
         self.conn.unregister(self.req);
     }

@@ -1,7 +1,7 @@
 //! `Context`: one remote interpreter (a root agent, or a become/via child
 //! reached through it) and the calls the executor makes on it.
 
-use super::connection::{Connection, Hello};
+use super::connection::{Connection, Hello, PendingCall};
 use super::error::{CallError, Unreachable, UnreachableKind};
 use super::frame::{Frame, Kind};
 use super::modules::{self, CodeItem, Prepared, SearchPaths};
@@ -56,6 +56,10 @@ pub struct ModuleCall {
     /// Run the module in a forked child that `Context::cancel(key)` can
     /// kill (a task `timeout`).
     pub cancel_key: Option<String>,
+    /// Calls naming the same queue run on the target one after another,
+    /// in the order they were sent (the items of one loop sent together);
+    /// other calls run as they come.
+    pub queue: Option<String>,
 }
 
 /// A background job's settings.
@@ -75,6 +79,30 @@ impl ModuleCall {
             prefer_native: true,
             ..ModuleCall::default()
         }
+    }
+}
+
+/// A module call sent by `Context::start_module`, its result still to
+/// come.
+pub struct StartedModule {
+    pending: PendingCall,
+    /// The interpreter a program module's shebang was rewritten to.
+    used_interpreter: Option<String>,
+}
+
+impl StartedModule {
+    /// Wait for the module's output and parse it as `run_module` does.
+    pub async fn result(self) -> Result<Map, CallError> {
+        let reply = self.pending.reply().await?;
+        let rc = reply.header.get("rc").and_then(Json::as_i64).unwrap_or(0);
+        let stderr = reply.str_field("stderr").unwrap_or_default().to_string();
+        let stdout = String::from_utf8_lossy(&reply.payload).into_owned();
+        Ok(parse_module_output(
+            &stdout,
+            &stderr,
+            rc,
+            self.used_interpreter.as_deref(),
+        ))
     }
 }
 
@@ -272,6 +300,14 @@ impl Context {
     /// Run a module and return the JSON it printed, as ansible parses it
     /// (a module that prints no JSON gives ansible's MODULE FAILURE result).
     pub async fn run_module(&self, call: ModuleCall) -> Result<Map, CallError> {
+        self.start_module(call).await?.result().await
+    }
+
+    /// Send a module call (its code first when the connection has not
+    /// carried it) without waiting for the result: `StartedModule::result`
+    /// waits. Calls started one after another with the same
+    /// `ModuleCall::queue` run on the target in that order.
+    pub async fn start_module(&self, call: ModuleCall) -> Result<StartedModule, CallError> {
         let short = call
             .name
             .rsplit('.')
@@ -343,6 +379,9 @@ impl Context {
         if let Some(key) = &call.cancel_key {
             header["cancel_key"] = json!(key);
         }
+        if let Some(queue) = &call.queue {
+            header["queue"] = json!(queue);
+        }
         let h = header
             .as_object_mut()
             .ok_or_else(|| CallError::failed("header"))?;
@@ -398,20 +437,15 @@ impl Context {
         }
         h.insert("args_base".into(), json!(base_item.digest));
         h.insert("args".into(), value_to_json(&Value::Map(args)));
-        let reply = self
+        let pending = self
             .inner
             .conn
-            .call(self.inner.id, header, Vec::new())
+            .start_call(self.inner.id, header, Vec::new())
             .await?;
-        let rc = reply.header.get("rc").and_then(Json::as_i64).unwrap_or(0);
-        let stderr = reply.str_field("stderr").unwrap_or_default().to_string();
-        let stdout = String::from_utf8_lossy(&reply.payload).into_owned();
-        Ok(parse_module_output(
-            &stdout,
-            &stderr,
-            rc,
-            used_interpreter.as_deref(),
-        ))
+        Ok(StartedModule {
+            pending,
+            used_interpreter,
+        })
     }
 
     /// `#!interpreter` of a script, replaced by `ansible_<name>_interpreter`

@@ -178,6 +178,10 @@ class Agent(object):
         self.routes_lock = threading.Lock()
         self.streams = {}
         self.streams_lock = threading.Lock()
+        # Calls waiting in named queues (CALL header "queue"), by name; a
+        # name is present while a thread drains it.
+        self.queues = {}
+        self.queues_lock = threading.Lock()
         self.local_req = 0x80000000
         self.local_pending = {}
         self.code = CodeCache()
@@ -296,6 +300,10 @@ class Agent(object):
         if kind == CALL:
             if header.get("fn") in STREAM_CALLS and not header.get("inline"):
                 self.open_stream(req)  # before any DATA frame can arrive
+            queue_name = header.get("queue")
+            if queue_name is not None:
+                self.enqueue_call(str(queue_name), (src, req, header, payload))
+                return
             t = threading.Thread(target=self.run_call, args=(src, req, header, payload))
             t.daemon = True
             t.start()
@@ -312,6 +320,34 @@ class Agent(object):
                 q = self.local_pending.get(req)
             if q is not None:
                 q.put((header, payload))
+
+    def enqueue_call(self, name, call):
+        """Calls naming one queue run one after another in the order they
+        arrived (the controller sends a loop's items together and awaits
+        their results together: one round trip for the loop, the items
+        still run in order). One thread per busy queue."""
+        with self.queues_lock:
+            waiting = self.queues.get(name)
+            if waiting is not None:
+                waiting.append(call)
+                return
+            self.queues[name] = [call]
+        t = threading.Thread(target=self.drain_queue, args=(name,))
+        t.daemon = True
+        t.start()
+
+    def drain_queue(self, name):
+        while True:
+            with self.queues_lock:
+                waiting = self.queues[name]
+                if not waiting:
+                    del self.queues[name]
+                    return
+                call = waiting.pop(0)
+            try:
+                self.run_call(*call)
+            except Exception:
+                pass  # its reply could not be sent: the stream is gone
 
     def run_call(self, src, req, header, payload):
         fn_name = header.get("fn")
