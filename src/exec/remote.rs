@@ -5,8 +5,8 @@
 
 use super::{ModuleRequest, ModuleRunner, UploadData};
 use crate::transport::{
-    CallError, ConnectionSpec, ModuleCall, Pool, PoolOptions, StartedModule, Unreachable,
-    UnreachableKind,
+    CallError, ConnectionSpec, ModuleCall, Pool, PoolOptions, StagedFile, StagingError,
+    StartedModule, Unreachable, UnreachableKind,
 };
 use crate::value::{Map, Value};
 
@@ -78,6 +78,9 @@ impl TransportRunner {
             Err(u) => return unreachable(&u),
         };
         let mut args = std::mem::take(&mut request.args);
+        if let Some(staged) = Self::small_uploads(&request, &context).await {
+            return Self::call_with_small_uploads(context, request, args, cancel_key, staged).await;
+        }
         // Uploads go to a directory of this task alone (ansible's
         // `ansible-tmp-*`): hosts sharing one interpreter (local
         // connections) must not see each other's files.
@@ -120,6 +123,73 @@ impl TransportRunner {
             let _ = context.remove_task_tmp(dir).await;
         }
         Self::result_of(outcome, report_interpreter, &context)
+    }
+
+    /// A request's uploads read for `run_module_with_files` when each is
+    /// small enough to ride inside its call (and the call is no async
+    /// job, whose files must outlive the call): the task temp dir chosen
+    /// here and the files with their paths in it. None otherwise.
+    async fn small_uploads(
+        request: &ModuleRequest,
+        context: &crate::transport::Context,
+    ) -> Option<(String, Vec<StagedFile>)> {
+        if request.uploads.is_empty() || request.async_job.is_some() {
+            return None;
+        }
+        let fits = |size: u64| size <= crate::transport::context::INLINE_LIMIT;
+        let all_small = request.uploads.iter().all(|upload| match &upload.data {
+            UploadData::Bytes(data) => fits(data.len() as u64),
+            UploadData::File(path) => std::fs::metadata(path).is_ok_and(|m| fits(m.len())),
+        });
+        if !all_small {
+            return None;
+        }
+        let dir = context.staged_task_tmp()?;
+        let mut files = Vec::with_capacity(request.uploads.len());
+        for upload in &request.uploads {
+            let data = match &upload.data {
+                UploadData::Bytes(data) => data.clone(),
+                // Unreadable now: the one-by-one path reports it.
+                UploadData::File(path) => tokio::fs::read(path).await.ok()?,
+            };
+            files.push(StagedFile {
+                path: format!("{dir}/{}", upload.name),
+                data,
+                mode: upload.mode,
+            });
+        }
+        Some((dir, files))
+    }
+
+    /// A request with small uploads in one round trip
+    /// (`Context::run_module_with_files`), its failures reported as the
+    /// one-by-one path reports them.
+    async fn call_with_small_uploads(
+        context: crate::transport::Context,
+        mut request: ModuleRequest,
+        mut args: Map,
+        cancel_key: Option<String>,
+        (dir, files): (String, Vec<StagedFile>),
+    ) -> Map {
+        for (upload, file) in std::mem::take(&mut request.uploads).iter().zip(&files) {
+            place_upload(&mut args, &upload.arg, &upload.within, file.path.clone());
+        }
+        let report_interpreter = request.report_interpreter;
+        let call = Self::module_call(request, args, cancel_key);
+        match context.run_module_with_files(call, &dir, files).await {
+            Ok(outcome) => Self::result_of(outcome, report_interpreter, &context),
+            Err(StagingError::TaskTmp(CallError::Unreachable(u)))
+            | Err(StagingError::Upload {
+                error: CallError::Unreachable(u),
+                ..
+            }) => unreachable(&u),
+            Err(StagingError::TaskTmp(e)) => {
+                failed(format!("could not create a temp dir for the transfer: {e}"))
+            }
+            Err(StagingError::Upload { path, error }) => {
+                failed(format!("failed to transfer file to {path}: {error}"))
+            }
+        }
     }
 
     /// The transport's call for a request (its uploads already placed in

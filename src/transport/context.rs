@@ -60,6 +60,9 @@ pub struct ModuleCall {
     /// in the order they were sent (the items of one loop sent together);
     /// other calls run as they come.
     pub queue: Option<String>,
+    /// With `queue`: not run (the call fails) when an earlier call of the
+    /// queue that had to succeed failed (`run_module_with_files`).
+    pub queue_after_ok: bool,
 }
 
 /// A background job's settings.
@@ -80,6 +83,24 @@ impl ModuleCall {
             ..ModuleCall::default()
         }
     }
+}
+
+/// A small file `Context::run_module_with_files` writes into the task
+/// temp dir before the module runs.
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    /// Inside the task temp dir.
+    pub path: String,
+    pub data: Vec<u8>,
+    pub mode: u32,
+}
+
+/// What `Context::run_module_with_files` could not do before the module
+/// ran.
+#[derive(Debug)]
+pub enum StagingError {
+    TaskTmp(CallError),
+    Upload { path: String, error: CallError },
 }
 
 /// A module call sent by `Context::start_module`, its result still to
@@ -243,6 +264,89 @@ impl Context {
             .map(|_| ())
     }
 
+    /// A path for a task temp dir chosen here (unique in this process),
+    /// for `run_module_with_files`; None when the interpreter has no
+    /// private temp dir.
+    pub fn staged_task_tmp(&self) -> Option<String> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let tmpdir = self.remote_tmp()?;
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(format!(
+            "{}/ansible-tmp-{}-{n}",
+            tmpdir.trim_end_matches('/'),
+            std::process::id()
+        ))
+    }
+
+    /// `make_task_tmp` (as `dir`, from `staged_task_tmp`), `put_bytes` of
+    /// each small file into it, `run_module` and `remove_task_tmp`, sent
+    /// together in one agent queue: one round trip where they took four.
+    /// The uploads and the module do not run once the dir or an upload
+    /// failed; the dir is removed in any case. The outer error is what
+    /// failed before the module ran.
+    pub async fn run_module_with_files(
+        &self,
+        mut call: ModuleCall,
+        dir: &str,
+        files: Vec<StagedFile>,
+    ) -> Result<Result<Map, CallError>, StagingError> {
+        let conn = &self.inner.conn;
+        let ctx = self.inner.id;
+        let name = dir.rsplit('/').next().unwrap_or(dir);
+        let queue = format!("staged-{name}");
+        let made = conn
+            .start_call(
+                ctx,
+                json!({"fn": "task_tmp", "name": name, "queue": queue, "must_succeed": true}),
+                Vec::new(),
+            )
+            .await
+            .map_err(StagingError::TaskTmp)?;
+        let mut puts = Vec::with_capacity(files.len());
+        for file in files {
+            let sha1 = modules::hex(&Sha1::digest(&file.data));
+            let header = json!({
+                "fn": "put_file", "path": file.path, "mode": file.mode, "inline": true,
+                "queue": queue, "after_ok": true, "must_succeed": true,
+            });
+            let pending = conn.start_call(ctx, header, file.data).await;
+            puts.push((file.path, sha1, pending));
+        }
+        call.queue = Some(queue.clone());
+        call.queue_after_ok = true;
+        let module = self.start_module(call).await;
+        let removed = conn
+            .start_call(
+                ctx,
+                json!({"fn": "remove_task_tmp", "path": dir, "queue": queue, "queue_end": true}),
+                Vec::new(),
+            )
+            .await;
+        // Replies come in queue order; the removal is awaited last, so the
+        // dir is gone when this returns, as with the four calls apart.
+        let outcome = async {
+            made.reply().await.map_err(StagingError::TaskTmp)?;
+            for (path, sha1, pending) in puts {
+                let stat = match pending {
+                    Ok(pending) => pending.reply().await.and_then(|f| check_stat(&f, &sha1)),
+                    Err(e) => Err(e),
+                };
+                if let Err(error) = stat {
+                    return Err(StagingError::Upload { path, error });
+                }
+            }
+            Ok(match module {
+                Ok(module) => module.result().await,
+                Err(e) => Err(e),
+            })
+        }
+        .await;
+        if let Ok(removed) = removed {
+            let _ = removed.reply().await;
+        }
+        outcome
+    }
+
     /// Kill a running call started with `ModuleCall::cancel_key` (its
     /// process group); true when it was running. A key not seen yet is
     /// remembered, so a call that arrives after its cancel dies at once.
@@ -381,6 +485,7 @@ impl Context {
         }
         if let Some(queue) = &call.queue {
             header["queue"] = json!(queue);
+            header["after_ok"] = json!(call.queue_after_ok);
         }
         let h = header
             .as_object_mut()

@@ -69,7 +69,9 @@ pub mod ssh_backend;
 
 pub use backend::{Backend, Spawned};
 pub use connection::{Hello, LogRecord, LogSink};
-pub use context::{AsyncJob, Context, ExecResult, FileStat, ModuleCall, StartedModule};
+pub use context::{
+    AsyncJob, Context, ExecResult, FileStat, ModuleCall, StagedFile, StagingError, StartedModule,
+};
 pub use error::{CallError, SpecError, Unreachable, UnreachableKind};
 pub use pool::{Pool, PoolOptions};
 pub use spec::{BecomeMethod, BecomeSpec, ConnectionSpec, SshBackend, TransportKind};

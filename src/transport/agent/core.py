@@ -182,6 +182,9 @@ class Agent(object):
         # name is present while a thread drains it.
         self.queues = {}
         self.queues_lock = threading.Lock()
+        # Queues in which a "must_succeed" call failed, until a call marked
+        # "queue_end" has run: their calls marked "after_ok" are not run.
+        self.failed_queues = set()
         self.local_req = 0x80000000
         self.local_pending = {}
         self.code = CodeCache()
@@ -325,7 +328,10 @@ class Agent(object):
         """Calls naming one queue run one after another in the order they
         arrived (the controller sends a loop's items together and awaits
         their results together: one round trip for the loop, the items
-        still run in order). One thread per busy queue."""
+        still run in order). One thread per busy queue. A call marked
+        "after_ok" is not run (it fails) once a call of its queue marked
+        "must_succeed" failed, until one marked "queue_end" ends the group
+        (a task's temp dir, uploads, module and cleanup sent together)."""
         with self.queues_lock:
             waiting = self.queues.get(name)
             if waiting is not None:
@@ -344,12 +350,27 @@ class Agent(object):
                     del self.queues[name]
                     return
                 call = waiting.pop(0)
+                skip = call[2].get("after_ok") and name in self.failed_queues
             try:
-                self.run_call(*call)
+                if skip:
+                    src, req = call[0], call[1]
+                    self.close_stream(req)
+                    self.reply(src, req, {"ok": False,
+                                          "error": "not run: an earlier call of its queue failed"})
+                    ok = False
+                else:
+                    ok = self.run_call(*call)
             except Exception:
-                pass  # its reply could not be sent: the stream is gone
+                ok = False  # its reply could not be sent: the stream is gone
+            with self.queues_lock:
+                if call[2].get("queue_end"):
+                    self.failed_queues.discard(name)
+                elif not ok and call[2].get("must_succeed"):
+                    self.failed_queues.add(name)
 
     def run_call(self, src, req, header, payload):
+        """Run a call and reply; True when it succeeded (a module that
+        failed is a successful call)."""
         fn_name = header.get("fn")
         fn = CALLS.get(fn_name)
         try:
@@ -357,15 +378,17 @@ class Agent(object):
                 raise CallFailed("unknown call %r" % (fn_name,))
             out = fn(self, src, req, header, payload)
             if out is None:
-                return  # the call replied itself (streams)
+                return True  # the call replied itself (streams)
             rh, rp = out
             rh["ok"] = True
             self.reply(src, req, rh, rp)
+            return True
         except CallFailed as e:
             self.reply(src, req, {"ok": False, "error": str(e)})
         except Exception as e:
             self.reply(src, req, {"ok": False, "error": "%s: %s" % (type(e).__name__, e),
                                   "traceback": traceback.format_exc()})
+        return False
 
     # -- children ------------------------------------------------------------
     def run_spawn(self, src, req, header):
