@@ -25,7 +25,7 @@
 #   RUNS          runs of mitorun per cell (default 5; the median is used)
 #   REF_RUNS      runs of ansible-core and of Mitogen per cell (default 1)
 #   ANSIBLE_HOSTS hosts on which plain ansible-core runs (default
-#                 "lo-target": on the +30 ms host it alone takes ~8 minutes;
+#                 "lo-target": on the +30 ms host it adds ~4.5 minutes;
 #                 ANSIBLE_HOSTS="$HOSTS" for the full matrix)
 #   WIRE          relay (default) or off: off dials the hosts directly and
 #                 reports no bytes
