@@ -2,7 +2,8 @@
 """A counting TCP relay for bench/wire_bytes.sh (stdlib only).
 
 Listens on 127.0.0.1:LISTEN_PORT, forwards every accepted connection to
-127.0.0.1:TARGET_PORT and counts the bytes going each way. On SIGTERM or
+TARGET (a port on 127.0.0.1, or HOST:PORT) and counts the bytes going
+each way. On SIGTERM or
 SIGINT it writes one JSON line to STATS_FILE and exits:
 
     {"connections": N, "to_target": BYTES, "from_target": BYTES}
@@ -10,9 +11,9 @@ SIGINT it writes one JSON line to STATS_FILE and exits:
 "to_target" is what the client (the controller) sent, "from_target" what
 the server (sshd) sent back: the TCP payload of the SSH connection, i.e.
 everything on the wire above TCP/IP headers. It only ever connects to the
-loopback address it is given.
+one address it is given.
 
-Usage: wire_relay.py LISTEN_PORT TARGET_PORT STATS_FILE
+Usage: wire_relay.py LISTEN_PORT TARGET STATS_FILE
 """
 
 import json
@@ -45,9 +46,15 @@ def pump(src, dst, key):
             pass
 
 
-def serve(client, target_port):
+def parse_target(text):
+    """PORT (on 127.0.0.1) or HOST:PORT."""
+    host, _, port = text.rpartition(":")
+    return (host or "127.0.0.1", int(port))
+
+
+def serve(client, target):
     try:
-        upstream = socket.create_connection(("127.0.0.1", target_port))
+        upstream = socket.create_connection(target)
     except OSError:
         client.close()
         return
@@ -64,7 +71,7 @@ def serve(client, target_port):
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
-    listen_port, target_port, stats_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    listen_port, target, stats_file = int(sys.argv[1]), parse_target(sys.argv[2]), sys.argv[3]
 
     def stop(signum, frame):
         with lock:
@@ -82,7 +89,7 @@ def main():
     print("ready", flush=True)
     while True:
         client, _ = server.accept()
-        threading.Thread(target=serve, args=(client, target_port), daemon=True).start()
+        threading.Thread(target=serve, args=(client, target), daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -675,3 +675,107 @@ fn meta_reset_connection_gives_the_next_task_a_new_interpreter() {
     assert!(stdout.contains("All assertions passed"), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A module call with small files: the task temp dir, the uploads, the
+/// module and the removal go together; the module sees the files, the
+/// dir is gone afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn module_with_small_files_in_one_queue() {
+    use mitorun::transport::StagedFile;
+    let pool = Pool::new(PoolOptions::default());
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let dir = ctx
+        .staged_task_tmp()
+        .expect("the agent has a private temp dir");
+    let files = vec![
+        StagedFile {
+            path: format!("{dir}/a"),
+            data: b"first\n".to_vec(),
+            mode: 0o600,
+        },
+        StagedFile {
+            path: format!("{dir}/b"),
+            data: b"second\n".to_vec(),
+            mode: 0o700,
+        },
+    ];
+    let call = shell(&format!("cat {dir}/a {dir}/b; stat -c %a {dir}/b"));
+    let result = ctx
+        .run_module_with_files(call, &dir, files)
+        .await
+        .expect("staged")
+        .expect("module ran");
+    assert_eq!(field(&result, "stdout"), &Value::str("first\nsecond\n700"));
+    assert!(!std::path::Path::new(&dir).exists(), "{dir} was removed");
+    pool.shutdown().await;
+}
+
+/// When an upload fails, the module queued behind it does not run (and
+/// the dir is still removed); a bad dir name stops everything too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn module_with_files_does_not_run_after_a_failed_upload() {
+    use mitorun::transport::{StagedFile, StagingError};
+    let pool = Pool::new(PoolOptions::default());
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let marker = tempdir("staged").join("module-ran");
+    let dir = ctx.staged_task_tmp().expect("private temp dir");
+    let files = vec![StagedFile {
+        path: "/nonexistent-mitorun-dir/x".into(),
+        data: b"x".to_vec(),
+        mode: 0o600,
+    }];
+    let call = command(&format!("touch {}", marker.display()));
+    match ctx.run_module_with_files(call, &dir, files).await {
+        Err(StagingError::Upload { path, error }) => {
+            assert_eq!(path, "/nonexistent-mitorun-dir/x");
+            assert!(error.to_string().contains("could not write"), "{error}");
+        }
+        other => panic!("expected an upload failure, got {other:?}"),
+    }
+    assert!(!marker.exists(), "the module ran after the failed upload");
+    assert!(!std::path::Path::new(&dir).exists(), "{dir} was removed");
+
+    // The queue's failure does not outlive its group: the next group runs.
+    let dir = ctx.staged_task_tmp().expect("private temp dir");
+    let call = command(&format!("touch {}", marker.display()));
+    let result = ctx
+        .run_module_with_files(call, &dir, Vec::new())
+        .await
+        .expect("staged")
+        .expect("module ran");
+    assert_eq!(field(&result, "rc"), &Value::Int(0));
+    assert!(marker.exists());
+    std::fs::remove_file(&marker).expect("remove marker");
+
+    let bad = format!("{}/not-a-task-dir", ctx.remote_tmp().expect("tmp"));
+    let call = command(&format!("touch {}", marker.display()));
+    match ctx.run_module_with_files(call, &bad, Vec::new()).await {
+        Err(StagingError::TaskTmp(e)) => {
+            assert!(e.to_string().contains("not a task temp dir name"), "{e}")
+        }
+        other => panic!("expected a temp dir failure, got {other:?}"),
+    }
+    assert!(!marker.exists(), "the module ran without its temp dir");
+    pool.shutdown().await;
+}
+
+/// Calls sent together in one queue run in the order sent, though the
+/// earlier ones take longer; without a queue they overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_calls_run_in_the_order_sent() {
+    let pool = Pool::new(PoolOptions::default());
+    let ctx = pool.context(&local_spec(&[])).await.expect("connect");
+    let log = tempdir("queue").join("order");
+    let mut started = Vec::new();
+    for i in 0..4 {
+        let mut call = shell(&format!("sleep 0.{}; echo {i} >> {}", 3 - i, log.display()));
+        call.queue = Some("order-test".into());
+        started.push(ctx.start_module(call).await.expect("sent"));
+    }
+    for s in started {
+        s.result().await.expect("ran");
+    }
+    let order = std::fs::read_to_string(&log).expect("log");
+    assert_eq!(order, "0\n1\n2\n3\n");
+    pool.shutdown().await;
+}

@@ -97,7 +97,7 @@ impl<'a> TaskRun<'a> {
         self.scope.task_search_path(&self.task.origin.file.path)
     }
 
-    fn task_scope(&self) -> TaskScope {
+    pub(super) fn task_scope(&self) -> TaskScope {
         TaskScope {
             role: self.scope.role.clone(),
             dep_chain: self.scope.dep_chain.clone(),
@@ -152,6 +152,19 @@ impl<'a> TaskRun<'a> {
         )
     }
 
+    /// The task's template context without delegation, with ready values
+    /// (`objects`) that shadow variables of their names.
+    pub(super) fn context_with_objects(&self, extra: Map, objects: Vec<(String, Jv)>) -> Jv {
+        self.shared.factory.context_with_objects(
+            self.play,
+            self.host,
+            Some(&self.task_scope()),
+            extra,
+            self.connection_magic_vars(),
+            objects,
+        )
+    }
+
     /// The variables a task sees about its connection when no variable
     /// sets them (`PlayContext.update_vars` with `MAGIC_VARIABLE_MAPPING`):
     /// the address is the inventory name, the rest comes from keywords and
@@ -187,13 +200,13 @@ impl<'a> TaskRun<'a> {
         vars
     }
 
-    fn keyword(&self, name: &str) -> Option<&Value> {
+    pub(super) fn keyword(&self, name: &str) -> Option<&Value> {
         self.scope.keyword(self.task, name)
     }
 
     /// The first of the task's conditions (inherited ones first) that does
     /// not hold; each is reported where it was written.
-    fn when_first_false(&self, context: &Jv) -> Result<Option<Value>, TaskError> {
+    pub(super) fn when_first_false(&self, context: &Jv) -> Result<Option<Value>, TaskError> {
         let conditions = self.scope.conditions(self.task);
         let own = self.task.keywords.get("when");
         let own_count = match own.map(|a| &a.value) {
@@ -508,27 +521,50 @@ impl<'a> TaskRun<'a> {
         // The previous item's registered result (ansible puts it in the
         // loop's variables, so later items and labels see it).
         let mut registered: Option<Value> = None;
+        // An item's variables, given the facts and registered result the
+        // items before it left.
+        let item_extra = |index: usize, registered: Option<&Value>, facts: &Map| -> Map {
+            let mut extra = facts.clone();
+            if let (Some(name), Some(value)) = (&register, registered) {
+                extra.insert(name.clone(), value.clone());
+            }
+            extra.insert("ansible_loop_var".into(), Value::str(loop_var.as_str()));
+            extra.insert(loop_var.clone(), items[index].clone());
+            if let Some(index_var) = &index_var {
+                extra.insert("ansible_index_var".into(), Value::str(index_var.as_str()));
+                extra.insert(index_var.clone(), Value::Int(index as i64));
+            }
+            if extended {
+                extra.insert("ansible_loop".into(), loop_info(&items, index, allitems));
+            }
+            extra
+        };
+        // Items sent to the target together (loop_batch.rs). After a
+        // failed attempt batching is not tried again, but for one retry at
+        // item 1 (item 0 may be alone for reporting the interpreter found).
+        let mut batch: Option<super::loop_batch::LoopBatch> = None;
+        let mut try_batching = self.loop_may_batch(&control);
         for (index, item) in items.iter().enumerate() {
             if index > 0
                 && let Some(pause) = pause
             {
                 std::thread::sleep(std::time::Duration::from_secs_f64(pause));
             }
-            let mut extra = facts_so_far.clone();
-            if let (Some(name), Some(value)) = (&register, &registered) {
-                extra.insert(name.clone(), value.clone());
-            }
-            extra.insert("ansible_loop_var".into(), Value::str(loop_var.as_str()));
-            extra.insert(loop_var.clone(), item.clone());
-            if let Some(index_var) = &index_var {
-                extra.insert("ansible_index_var".into(), Value::str(index_var.as_str()));
-                extra.insert(index_var.clone(), Value::Int(index as i64));
-            }
+            let mut extra = item_extra(index, registered.as_ref(), &facts_so_far);
             let loop_info = extended.then(|| loop_info(&items, index, allitems));
-            if let Some(info) = &loop_info {
-                extra.insert("ansible_loop".into(), info.clone());
+            let mut batched = batch.as_mut().and_then(|b| b.take(self, index, &extra));
+            if batched.is_none() && try_batching {
+                let facts = &facts_so_far;
+                batch = self.start_loop_batch(&items, index, registered.as_ref(), &|i, r| {
+                    item_extra(i, r, facts)
+                });
+                try_batching = batch.is_some() || index == 0;
+                batched = batch.as_mut().and_then(|b| b.take(self, index, &extra));
             }
-            let mut outcome = self.run_once(extra.clone());
+            let mut outcome = match batched {
+                Some(outcome) => outcome,
+                None => self.run_once(extra.clone()),
+            };
             if let Some(Value::Map(facts)) = outcome.result.get("ansible_facts")
                 && !outcome.flag("failed")
             {
@@ -662,7 +698,7 @@ impl<'a> TaskRun<'a> {
     /// what it resolved to): ansible fails each host before connecting
     /// ("Cannot resolve ..."), pointing at the option. Playbook tasks are
     /// checked when loaded.
-    fn adhoc_unresolvable(&self, action: &str) -> Option<TaskError> {
+    pub(super) fn adhoc_unresolvable(&self, action: &str) -> Option<TaskError> {
         let is_adhoc = self
             .task
             .origin
@@ -754,37 +790,12 @@ impl<'a> TaskRun<'a> {
                 // changed_when/failed_when.
                 ActionRun::Aborted(outcome) => return self.finish(outcome, &action, false),
             };
-            // A result that comes back failed is the module's failure in
-            // ansible's report; one failed later (failed_when, until) is
-            // the action's.
-            let failed_by_module = outcome.flag("failed");
-            // ansible normalises a failed result's error right away, so
-            // failed_when can suppress it (failed_when_suppressed_exception).
-            if failed_by_module {
-                self.normalize_module_error(&mut outcome, &action);
-            }
-            let result = &mut outcome.result;
-            if !result.contains_key("failed") {
-                let rc_failed = match result.get("rc") {
-                    Some(Value::Int(rc)) => *rc != 0,
-                    Some(Value::Str(s)) => s != "0",
-                    Some(_) => true,
-                    None => false,
+            let attempts = (retries > 1).then_some(attempt);
+            let failed_by_module =
+                match self.settle(&mut outcome, &action, register.as_deref(), &extra, attempts) {
+                    Ok(failed_by_module) => failed_by_module,
+                    Err(e) => return Outcome::from_error(&e, &self.task.origin),
                 };
-                result.insert("failed".into(), Value::Bool(rc_failed));
-            }
-            if retries > 1 {
-                result.insert("attempts".into(), Value::Int(attempt));
-            }
-            if !result.contains_key("changed") {
-                result.insert("changed".into(), Value::Bool(false));
-            }
-            if !result.contains_key("skipped")
-                && let Err(e) =
-                    self.apply_changed_failed_when(&mut outcome, register.as_deref(), &extra)
-            {
-                return Outcome::from_error(&e, &self.task.origin);
-            }
             if retries > 1 {
                 let done = self.until_holds(&outcome, register.as_deref(), &extra);
                 if done {
@@ -813,6 +824,50 @@ impl<'a> TaskRun<'a> {
             }
             break self.finish(outcome, &action, failed_by_module);
         }
+    }
+
+    /// One attempt's result as ansible's TaskExecutor settles it before
+    /// `until`: the module's error normalised, `failed` from `rc`,
+    /// `attempts` (with retries), `changed` defaulted, changed_when and
+    /// failed_when applied. True when the module itself failed the result;
+    /// the error is a changed_when/failed_when that could not be evaluated.
+    pub(super) fn settle(
+        &self,
+        outcome: &mut Outcome,
+        action: &str,
+        register: Option<&str>,
+        extra: &Map,
+        attempts: Option<i64>,
+    ) -> Result<bool, TaskError> {
+        // A result that comes back failed is the module's failure in
+        // ansible's report; one failed later (failed_when, until) is the
+        // action's.
+        let failed_by_module = outcome.flag("failed");
+        // ansible normalises a failed result's error right away, so
+        // failed_when can suppress it (failed_when_suppressed_exception).
+        if failed_by_module {
+            self.normalize_module_error(outcome, action);
+        }
+        let result = &mut outcome.result;
+        if !result.contains_key("failed") {
+            let rc_failed = match result.get("rc") {
+                Some(Value::Int(rc)) => *rc != 0,
+                Some(Value::Str(s)) => s != "0",
+                Some(_) => true,
+                None => false,
+            };
+            result.insert("failed".into(), Value::Bool(rc_failed));
+        }
+        if let Some(attempt) = attempts {
+            result.insert("attempts".into(), Value::Int(attempt));
+        }
+        if !result.contains_key("changed") {
+            result.insert("changed".into(), Value::Bool(false));
+        }
+        if !result.contains_key("skipped") {
+            self.apply_changed_failed_when(outcome, register, extra)?;
+        }
+        Ok(failed_by_module)
     }
 
     /// A failed result's error as ansible reads it: a serialized
@@ -848,7 +903,12 @@ impl<'a> TaskRun<'a> {
 
     /// The failure report of a failed result that carries none yet, and
     /// the `no_log` mark.
-    fn finish(&self, mut outcome: Outcome, action: &str, failed_by_module: bool) -> Outcome {
+    pub(super) fn finish(
+        &self,
+        mut outcome: Outcome,
+        action: &str,
+        failed_by_module: bool,
+    ) -> Outcome {
         if self
             .keyword("no_log")
             .and_then(Value::ansible_bool)
@@ -901,7 +961,7 @@ impl<'a> TaskRun<'a> {
         outcome
     }
 
-    fn retries(&self) -> i64 {
+    pub(super) fn retries(&self) -> i64 {
         let until = self.task.keyword("until").is_some();
         match self.task.keyword("retries") {
             Some(Value::Int(n)) => 1 + (*n).max(0),
@@ -1011,7 +1071,7 @@ impl<'a> TaskRun<'a> {
     }
 
     /// The task's arguments, templated, with `omit` values dropped.
-    fn template_args(&self, action: &str, context: &Jv) -> Result<Map, TaskError> {
+    pub(super) fn template_args(&self, action: &str, context: &Jv) -> Result<Map, TaskError> {
         let short = actions::short_name(action);
         let splat = self.args_from_template(short, context)?;
         let used_raw_params = splat.is_some();
@@ -1588,7 +1648,7 @@ fn as_list(value: &Value) -> Vec<Value> {
     }
 }
 
-fn skipped(condition: Value) -> Outcome {
+pub(super) fn skipped(condition: Value) -> Outcome {
     let mut result = Map::new();
     result.insert("changed".into(), Value::Bool(false));
     result.insert("skipped".into(), Value::Bool(true));

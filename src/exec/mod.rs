@@ -30,6 +30,7 @@ pub mod include;
 pub mod include_vars;
 pub mod inventory_actions;
 pub mod live_inventory;
+pub mod loop_batch;
 pub mod meta;
 pub mod package;
 pub mod playbook;
@@ -183,6 +184,14 @@ pub struct Upload {
 /// Runs modules on targets and returns the module's result mapping.
 pub trait ModuleRunner: Send + Sync {
     fn run(&self, request: ModuleRequest) -> Map;
+    /// The results of `requests` (a loop's items), in order, each as its
+    /// call ends. The calls must run on their targets in order, as one
+    /// `run` after another would; a runner may send them all at once (the
+    /// transport does: one round trip for the loop). The default runs
+    /// each when its result is asked for.
+    fn run_in_order(&self, requests: Vec<ModuleRequest>) -> Box<dyn Iterator<Item = Map> + '_> {
+        Box::new(requests.into_iter().map(move |request| self.run(request)))
+    }
     /// `path` with a leading `~`/`~user` expanded on the request's target
     /// (ansible's `_remote_expand_user`); a failure is the task's result.
     fn expand_user(&self, _request: &ModuleRequest, path: &str) -> Result<String, Map> {

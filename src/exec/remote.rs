@@ -5,7 +5,8 @@
 
 use super::{ModuleRequest, ModuleRunner, UploadData};
 use crate::transport::{
-    CallError, ConnectionSpec, ModuleCall, Pool, PoolOptions, Unreachable, UnreachableKind,
+    CallError, ConnectionSpec, ModuleCall, Pool, PoolOptions, StagedFile, StagingError,
+    StartedModule, Unreachable, UnreachableKind,
 };
 use crate::value::{Map, Value};
 use std::io::Write;
@@ -98,7 +99,7 @@ impl TransportRunner {
         })
     }
 
-    async fn call(&self, request: ModuleRequest, cancel_key: Option<String>) -> Map {
+    async fn call(&self, mut request: ModuleRequest, cancel_key: Option<String>) -> Map {
         let spec = match Self::spec(&request) {
             Ok(spec) => spec,
             Err(e) => return failed(e),
@@ -107,7 +108,10 @@ impl TransportRunner {
             Ok(c) => c,
             Err(u) => return unreachable(&u),
         };
-        let mut args = request.args;
+        let mut args = std::mem::take(&mut request.args);
+        if let Some(staged) = Self::small_uploads(&request, &context).await {
+            return Self::call_with_small_uploads(context, request, args, cancel_key, staged).await;
+        }
         // Uploads go to a directory of this task alone (ansible's
         // `ansible-tmp-*`): hosts sharing one interpreter (local
         // connections) must not see each other's files.
@@ -121,7 +125,7 @@ impl TransportRunner {
                 }
             }
         }
-        for upload in request.uploads {
+        for upload in std::mem::take(&mut request.uploads) {
             let Some(dir) = task_tmp.as_deref() else {
                 break;
             };
@@ -143,6 +147,85 @@ impl TransportRunner {
             }
             place_upload(&mut args, &upload.arg, &upload.within, remote);
         }
+        let report_interpreter = request.report_interpreter;
+        let call = Self::module_call(request, args, cancel_key);
+        let outcome = context.run_module(call).await;
+        if let Some(dir) = &task_tmp {
+            let _ = context.remove_task_tmp(dir).await;
+        }
+        Self::result_of(outcome, report_interpreter, &context)
+    }
+
+    /// A request's uploads read for `run_module_with_files` when each is
+    /// small enough to ride inside its call (and the call is no async
+    /// job, whose files must outlive the call): the task temp dir chosen
+    /// here and the files with their paths in it. None otherwise.
+    async fn small_uploads(
+        request: &ModuleRequest,
+        context: &crate::transport::Context,
+    ) -> Option<(String, Vec<StagedFile>)> {
+        if request.uploads.is_empty() || request.async_job.is_some() {
+            return None;
+        }
+        let fits = |size: u64| size <= crate::transport::context::INLINE_LIMIT;
+        let all_small = request.uploads.iter().all(|upload| match &upload.data {
+            UploadData::Bytes(data) => fits(data.len() as u64),
+            UploadData::File(path) => std::fs::metadata(path).is_ok_and(|m| fits(m.len())),
+        });
+        if !all_small {
+            return None;
+        }
+        let dir = context.staged_task_tmp()?;
+        let mut files = Vec::with_capacity(request.uploads.len());
+        for upload in &request.uploads {
+            let data = match &upload.data {
+                UploadData::Bytes(data) => data.clone(),
+                // Unreadable now: the one-by-one path reports it.
+                UploadData::File(path) => tokio::fs::read(path).await.ok()?,
+            };
+            files.push(StagedFile {
+                path: format!("{dir}/{}", upload.name),
+                data,
+                mode: upload.mode,
+            });
+        }
+        Some((dir, files))
+    }
+
+    /// A request with small uploads in one round trip
+    /// (`Context::run_module_with_files`), its failures reported as the
+    /// one-by-one path reports them.
+    async fn call_with_small_uploads(
+        context: crate::transport::Context,
+        mut request: ModuleRequest,
+        mut args: Map,
+        cancel_key: Option<String>,
+        (dir, files): (String, Vec<StagedFile>),
+    ) -> Map {
+        for (upload, file) in std::mem::take(&mut request.uploads).iter().zip(&files) {
+            place_upload(&mut args, &upload.arg, &upload.within, file.path.clone());
+        }
+        let report_interpreter = request.report_interpreter;
+        let call = Self::module_call(request, args, cancel_key);
+        match context.run_module_with_files(call, &dir, files).await {
+            Ok(outcome) => Self::result_of(outcome, report_interpreter, &context),
+            Err(StagingError::TaskTmp(CallError::Unreachable(u)))
+            | Err(StagingError::Upload {
+                error: CallError::Unreachable(u),
+                ..
+            }) => unreachable(&u),
+            Err(StagingError::TaskTmp(e)) => {
+                failed(format!("could not create a temp dir for the transfer: {e}"))
+            }
+            Err(StagingError::Upload { path, error }) => {
+                failed(format!("failed to transfer file to {path}: {error}"))
+            }
+        }
+    }
+
+    /// The transport's call for a request (its uploads already placed in
+    /// `args`).
+    fn module_call(request: ModuleRequest, args: Map, cancel_key: Option<String>) -> ModuleCall {
         let mut call = ModuleCall::new(&request.action, args);
         call.check_mode = request.check_mode;
         call.diff = request.diff;
@@ -155,15 +238,18 @@ impl TransportRunner {
         call.interpreters = request.interpreters;
         call.async_job = request.async_job;
         call.cancel_key = cancel_key;
-        let outcome = context.run_module(call).await;
-        if let Some(dir) = &task_tmp {
-            let _ = context.remove_task_tmp(dir).await;
-        }
+        call
+    }
+
+    /// The task's view of a module call's outcome.
+    fn result_of(
+        outcome: Result<Map, CallError>,
+        report_interpreter: bool,
+        context: &crate::transport::Context,
+    ) -> Map {
         match outcome {
             Ok(mut result) => {
-                if request.report_interpreter
-                    && let Some(python) = context.discovered_interpreter()
-                {
+                if report_interpreter && let Some(python) = context.discovered_interpreter() {
                     let facts = result
                         .entry("ansible_facts".to_string())
                         .or_insert_with(|| Value::Map(Map::new()));
@@ -198,6 +284,55 @@ impl TransportRunner {
         }
     }
 
+    /// Send the requests of one loop one after another without waiting
+    /// for results, in an agent queue of their own so they run in order
+    /// on the target. The first request that needs more than one call
+    /// (uploads), a deadline or an async job, and every request after it,
+    /// is left to run in its turn.
+    async fn start_in_order(&self, requests: Vec<ModuleRequest>) -> Vec<Ordered> {
+        let queue = format!("items-{}", cancel_key());
+        let mut started = Vec::with_capacity(requests.len());
+        let mut requests = requests.into_iter();
+        for mut request in requests.by_ref() {
+            if !request.uploads.is_empty()
+                || request.deadline.is_some()
+                || request.async_job.is_some()
+            {
+                started.push(Ordered::InTurn(Box::new(request)));
+                break;
+            }
+            let spec = match Self::spec(&request) {
+                Ok(spec) => spec,
+                Err(e) => {
+                    started.push(Ordered::Done(failed(e)));
+                    continue;
+                }
+            };
+            let context = match self.pool.context(&spec).await {
+                Ok(c) => c,
+                Err(u) => {
+                    started.push(Ordered::Done(unreachable(&u)));
+                    continue;
+                }
+            };
+            let report_interpreter = request.report_interpreter;
+            let kept = Box::new(request.clone());
+            let args = std::mem::take(&mut request.args);
+            let mut call = Self::module_call(request, args, None);
+            call.queue = Some(queue.clone());
+            started.push(match context.start_module(call).await {
+                Ok(module) => Ordered::Sent {
+                    module,
+                    report_interpreter,
+                    context,
+                    request: kept,
+                },
+                Err(e) => Ordered::Done(Self::result_of(Err(e), report_interpreter, &context)),
+            });
+        }
+        started.extend(requests.map(|r| Ordered::InTurn(Box::new(r))));
+        started
+    }
     /// A call abandoned at its deadline: its forked process on the target
     /// is killed (when the target is still reachable soon enough).
     async fn call_until(&self, request: ModuleRequest, deadline: std::time::Instant) -> Map {
@@ -227,6 +362,23 @@ impl TransportRunner {
     }
 }
 
+/// A request of `run_in_order` after `start_in_order`.
+enum Ordered {
+    /// Sent; its result is awaited in its turn. The request is kept for
+    /// running it again alone if the connection was lost before it ran.
+    Sent {
+        module: StartedModule,
+        report_interpreter: bool,
+        context: crate::transport::Context,
+        request: Box<ModuleRequest>,
+    },
+    /// Settled without reaching the target (bad connection variables,
+    /// unreachable, module not found).
+    Done(Map),
+    /// Not sent: runs alone when its turn comes.
+    InTurn(Box<ModuleRequest>),
+}
+
 /// How long killing an abandoned call may take before the run goes on.
 const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -243,6 +395,34 @@ impl ModuleRunner for TransportRunner {
             Some(deadline) => self.runtime.block_on(self.call_until(request, deadline)),
             None => self.runtime.block_on(self.call(request, None)),
         }
+    }
+
+    fn run_in_order(&self, requests: Vec<ModuleRequest>) -> Box<dyn Iterator<Item = Map> + '_> {
+        let started = self.runtime.block_on(self.start_in_order(requests));
+        // Once a call comes back unreachable, the calls queued behind it
+        // never ran: each of them runs alone in its turn, connecting
+        // again as the one-by-one path would.
+        let mut lost = false;
+        Box::new(started.into_iter().map(move |ordered| match ordered {
+            Ordered::Sent {
+                module,
+                report_interpreter,
+                context,
+                request,
+            } => {
+                let result = self.runtime.block_on(async {
+                    Self::result_of(module.result().await, report_interpreter, &context)
+                });
+                let unreachable = matches!(result.get("unreachable"), Some(Value::Bool(true)));
+                if lost && unreachable {
+                    return ModuleRunner::run(self, *request);
+                }
+                lost |= unreachable;
+                result
+            }
+            Ordered::Done(result) => result,
+            Ordered::InTurn(request) => ModuleRunner::run(self, *request),
+        }))
     }
 
     fn fetch_file(

@@ -322,13 +322,7 @@ impl Connection {
     /// A caller that gives up (a task timeout drops the future) leaves
     /// no pending entry behind.
     pub async fn call(&self, ctx: u32, header: Json, payload: Vec<u8>) -> Result<Frame, CallError> {
-        // Never the arguments: they may hold secrets.
-        let what = ["fn", "native", "fqn", "short", "path"]
-            .iter()
-            .filter_map(|k| header.get(*k).and_then(Json::as_str))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let (req, mut rx) = self.register(ctx, what)?;
+        let (req, mut rx) = self.register(ctx, call_description(&header))?;
         let _registered = Registered { conn: self, req };
         self.send(Frame::new(ctx, req, Kind::Call, header, payload))
             .await?;
@@ -339,6 +333,28 @@ impl Connection {
                 Some(_) => continue,
             }
         }
+    }
+
+    /// Send a request without waiting for its reply: requests started one
+    /// after another reach the agent in that order (an agent queue can
+    /// then run them in order while their replies are awaited together).
+    /// Dropping the returned call before its reply unregisters it.
+    pub async fn start_call(
+        self: &Arc<Self>,
+        ctx: u32,
+        header: Json,
+        payload: Vec<u8>,
+    ) -> Result<PendingCall, CallError> {
+        let (req, rx) = self.register(ctx, call_description(&header))?;
+        let pending = PendingCall {
+            conn: Arc::clone(self),
+            ctx,
+            req,
+            rx,
+        };
+        self.send(Frame::new(ctx, req, Kind::Call, header, payload))
+            .await?;
+        Ok(pending)
     }
 
     /// Send module code the connection has not carried yet, as one CODE
@@ -538,6 +554,16 @@ impl Connection {
     }
 }
 
+/// What a call asks, for diagnostics: its function and module names,
+/// never its arguments (they may hold secrets).
+fn call_description(header: &Json) -> String {
+    ["fn", "native", "fqn", "short", "path"]
+        .iter()
+        .filter_map(|k| header.get(*k).and_then(Json::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A pending request, unregistered when its caller is done or gone.
 struct Registered<'a> {
     conn: &'a Connection,
@@ -545,6 +571,33 @@ struct Registered<'a> {
 }
 
 impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.conn.unregister(self.req);
+    }
+}
+
+/// A request sent by `Connection::start_call`, its reply still to come.
+pub struct PendingCall {
+    conn: Arc<Connection>,
+    ctx: u32,
+    req: u32,
+    rx: mpsc::UnboundedReceiver<Frame>,
+}
+
+impl PendingCall {
+    /// The reply (or why none will come).
+    pub async fn reply(mut self) -> Result<Frame, CallError> {
+        loop {
+            match self.rx.recv().await {
+                None => return Err(CallError::Unreachable(self.conn.gone(self.ctx))),
+                Some(f) if f.kind == Kind::Reply => return reply_result(f),
+                Some(_) => continue,
+            }
+        }
+    }
+}
+
+impl Drop for PendingCall {
     fn drop(&mut self) {
         self.conn.unregister(self.req);
     }

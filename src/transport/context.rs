@@ -1,7 +1,7 @@
 //! `Context`: one remote interpreter (a root agent, or a become/via child
 //! reached through it) and the calls the executor makes on it.
 
-use super::connection::{Connection, Hello};
+use super::connection::{Connection, Hello, PendingCall};
 use super::error::{CallError, Unreachable, UnreachableKind};
 use super::frame::{Frame, Kind};
 use super::modules::{self, CodeItem, Prepared, SearchPaths};
@@ -56,6 +56,13 @@ pub struct ModuleCall {
     /// Run the module in a forked child that `Context::cancel(key)` can
     /// kill (a task `timeout`).
     pub cancel_key: Option<String>,
+    /// Calls naming the same queue run on the target one after another,
+    /// in the order they were sent (the items of one loop sent together);
+    /// other calls run as they come.
+    pub queue: Option<String>,
+    /// With `queue`: not run (the call fails) when an earlier call of the
+    /// queue that had to succeed failed (`run_module_with_files`).
+    pub queue_after_ok: bool,
 }
 
 /// A background job's settings.
@@ -75,6 +82,63 @@ impl ModuleCall {
             prefer_native: true,
             ..ModuleCall::default()
         }
+    }
+}
+
+/// A small file `Context::run_module_with_files` writes into the task
+/// temp dir before the module runs.
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    /// Inside the task temp dir.
+    pub path: String,
+    pub data: Vec<u8>,
+    pub mode: u32,
+}
+
+/// What `Context::run_module_with_files` could not do before the module
+/// ran.
+#[derive(Debug)]
+pub enum StagingError {
+    TaskTmp(CallError),
+    Upload { path: String, error: CallError },
+}
+
+/// A module call sent by `Context::start_module`, its result still to
+/// come.
+pub struct StartedModule {
+    pending: PendingCall,
+    /// The interpreter a program module's shebang was rewritten to.
+    used_interpreter: Option<String>,
+    /// A native front's call (with its interpreter and short name), kept
+    /// to hand it to ansible-core's module when the front asks for that.
+    handover: Option<Box<(Context, ModuleCall, String)>>,
+}
+
+impl StartedModule {
+    /// Wait for the module's output and parse it as `run_module` does.
+    /// A native front (dnf) that found what ansible-core's module needs on
+    /// the target has that module do the work when it is installed; else
+    /// the front's own failure stands.
+    pub async fn result(self) -> Result<Map, CallError> {
+        let reply = self.pending.reply().await?;
+        let rc = reply.header.get("rc").and_then(Json::as_i64).unwrap_or(0);
+        let stderr = reply.str_field("stderr").unwrap_or_default().to_string();
+        let stdout = String::from_utf8_lossy(&reply.payload).into_owned();
+        let mut result =
+            parse_module_output(&stdout, &stderr, rc, self.used_interpreter.as_deref());
+        if let Some(handover) = self.handover
+            && result
+                .shift_remove(modules::NATIVE_WANTS_ANSIBLE_CORE)
+                .is_some()
+        {
+            let (context, call, short) = *handover;
+            let real = context.prepare_module(&call, false).await?;
+            if !matches!(real, Prepared::Native { .. }) {
+                let started = context.start_prepared(&call, &short, real).await?;
+                result = Box::pin(started.result()).await?;
+            }
+        }
+        Ok(result)
     }
 }
 
@@ -215,6 +279,89 @@ impl Context {
             .map(|_| ())
     }
 
+    /// A path for a task temp dir chosen here (unique in this process),
+    /// for `run_module_with_files`; None when the interpreter has no
+    /// private temp dir.
+    pub fn staged_task_tmp(&self) -> Option<String> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let tmpdir = self.remote_tmp()?;
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(format!(
+            "{}/ansible-tmp-{}-{n}",
+            tmpdir.trim_end_matches('/'),
+            std::process::id()
+        ))
+    }
+
+    /// `make_task_tmp` (as `dir`, from `staged_task_tmp`), `put_bytes` of
+    /// each small file into it, `run_module` and `remove_task_tmp`, sent
+    /// together in one agent queue: one round trip where they took four.
+    /// The uploads and the module do not run once the dir or an upload
+    /// failed; the dir is removed in any case. The outer error is what
+    /// failed before the module ran.
+    pub async fn run_module_with_files(
+        &self,
+        mut call: ModuleCall,
+        dir: &str,
+        files: Vec<StagedFile>,
+    ) -> Result<Result<Map, CallError>, StagingError> {
+        let conn = &self.inner.conn;
+        let ctx = self.inner.id;
+        let name = dir.rsplit('/').next().unwrap_or(dir);
+        let queue = format!("staged-{name}");
+        let made = conn
+            .start_call(
+                ctx,
+                json!({"fn": "task_tmp", "name": name, "queue": queue, "must_succeed": true}),
+                Vec::new(),
+            )
+            .await
+            .map_err(StagingError::TaskTmp)?;
+        let mut puts = Vec::with_capacity(files.len());
+        for file in files {
+            let sha1 = modules::hex(&Sha1::digest(&file.data));
+            let header = json!({
+                "fn": "put_file", "path": file.path, "mode": file.mode, "inline": true,
+                "queue": queue, "after_ok": true, "must_succeed": true,
+            });
+            let pending = conn.start_call(ctx, header, file.data).await;
+            puts.push((file.path, sha1, pending));
+        }
+        call.queue = Some(queue.clone());
+        call.queue_after_ok = true;
+        let module = self.start_module(call).await;
+        let removed = conn
+            .start_call(
+                ctx,
+                json!({"fn": "remove_task_tmp", "path": dir, "queue": queue, "queue_end": true}),
+                Vec::new(),
+            )
+            .await;
+        // Replies come in queue order; the removal is awaited last, so the
+        // dir is gone when this returns, as with the four calls apart.
+        let outcome = async {
+            made.reply().await.map_err(StagingError::TaskTmp)?;
+            for (path, sha1, pending) in puts {
+                let stat = match pending {
+                    Ok(pending) => pending.reply().await.and_then(|f| check_stat(&f, &sha1)),
+                    Err(e) => Err(e),
+                };
+                if let Err(error) = stat {
+                    return Err(StagingError::Upload { path, error });
+                }
+            }
+            Ok(match module {
+                Ok(module) => module.result().await,
+                Err(e) => Err(e),
+            })
+        }
+        .await;
+        if let Ok(removed) = removed {
+            let _ = removed.reply().await;
+        }
+        outcome
+    }
+
     /// Kill a running call started with `ModuleCall::cancel_key` (its
     /// process group); true when it was running. A key not seen yet is
     /// remembered, so a call that arrives after its cancel dies at once.
@@ -272,6 +419,14 @@ impl Context {
     /// Run a module and return the JSON it printed, as ansible parses it
     /// (a module that prints no JSON gives ansible's MODULE FAILURE result).
     pub async fn run_module(&self, call: ModuleCall) -> Result<Map, CallError> {
+        self.start_module(call).await?.result().await
+    }
+
+    /// Send a module call (its code first when the connection has not
+    /// carried it) without waiting for the result: `StartedModule::result`
+    /// waits. Calls started one after another with the same
+    /// `ModuleCall::queue` run on the target in that order.
+    pub async fn start_module(&self, call: ModuleCall) -> Result<StartedModule, CallError> {
         let short = call
             .name
             .rsplit('.')
@@ -290,21 +445,11 @@ impl Context {
             && !(call.async_job.is_some() && modules::NATIVE_FRONT_ONLY.contains(&short.as_str()));
         let prepared = self.prepare_module(&call, prefer_native).await?;
         let native = matches!(prepared, Prepared::Native { .. });
-        let mut result = self.run_prepared(&call, &short, prepared).await?;
-        // A native front (dnf) found what ansible-core's module needs on
-        // the target: that module does the work when it is installed, else
-        // the front's own failure stands.
-        if native
-            && result
-                .shift_remove(modules::NATIVE_WANTS_ANSIBLE_CORE)
-                .is_some()
-        {
-            let real = self.prepare_module(&call, false).await?;
-            if !matches!(real, Prepared::Native { .. }) {
-                result = self.run_prepared(&call, &short, real).await?;
-            }
+        let mut started = self.start_prepared(&call, &short, prepared).await?;
+        if native {
+            started.handover = Some(Box::new((self.clone(), call, short)));
         }
-        Ok(result)
+        Ok(started)
     }
 
     /// Find and prepare the module a call names (off the async runtime:
@@ -325,13 +470,14 @@ impl Context {
             .map_err(|e| CallError::Module(format!("module preparation panicked: {e}")))?
     }
 
-    /// Send a prepared module with the call's arguments and read its result.
-    async fn run_prepared(
+    /// Send a prepared module with the call's arguments; its result is
+    /// read by `StartedModule::result`.
+    async fn start_prepared(
         &self,
         call: &ModuleCall,
         short: &str,
         prepared: Prepared,
-    ) -> Result<Map, CallError> {
+    ) -> Result<StartedModule, CallError> {
         // The `_ansible_*` internal arguments are nearly the same on every
         // call and were most of a call's bytes: they travel once per
         // connection as a code item (keyed by content), and each call
@@ -376,6 +522,10 @@ impl Context {
         }
         if let Some(key) = &call.cancel_key {
             header["cancel_key"] = json!(key);
+        }
+        if let Some(queue) = &call.queue {
+            header["queue"] = json!(queue);
+            header["after_ok"] = json!(call.queue_after_ok);
         }
         let h = header
             .as_object_mut()
@@ -432,20 +582,16 @@ impl Context {
         }
         h.insert("args_base".into(), json!(base_item.digest));
         h.insert("args".into(), value_to_json(&Value::Map(args)));
-        let reply = self
+        let pending = self
             .inner
             .conn
-            .call(self.inner.id, header, Vec::new())
+            .start_call(self.inner.id, header, Vec::new())
             .await?;
-        let rc = reply.header.get("rc").and_then(Json::as_i64).unwrap_or(0);
-        let stderr = reply.str_field("stderr").unwrap_or_default().to_string();
-        let stdout = String::from_utf8_lossy(&reply.payload).into_owned();
-        Ok(parse_module_output(
-            &stdout,
-            &stderr,
-            rc,
-            used_interpreter.as_deref(),
-        ))
+        Ok(StartedModule {
+            pending,
+            used_interpreter,
+            handover: None,
+        })
     }
 
     /// `#!interpreter` of a script, replaced by `ansible_<name>_interpreter`

@@ -11,6 +11,8 @@
 //! let result: Map = ctx.run_module(ModuleCall::new("ping", args)).await?;
 //! ctx.put_file(src, "/dest", Some(0o644)).await?;  ctx.fetch_file("/src", dest).await?;
 //! ctx.exec_command("uname -a", None).await?;       ctx.discovered_interpreter();
+//! let started = ctx.start_module(call).await?;  started.result().await?; // send now, await later
+//! call.queue = Some(name);                              // calls of one queue run in the order sent
 //! call.async_job = Some(AsyncJob { time_limit, dir });  // run_module starts a background job
 //! call.cancel_key = Some(key); ctx.cancel(&key).await?; // a call the task timeout can kill
 //! ctx.expand_user("~/.ansible_async").await?;           // ~ as the target user sees it
@@ -29,6 +31,9 @@
 //!       checksum=<sha1 of local_src> (+ the task's mode/owner/group/backup/validate ...)
 //! ctx.run_module(ModuleCall::new("copy", args)).await?; // native copy; check mode/diff via ModuleCall
 //! ctx.remove_task_tmp(&tmp).await?;                      // always, also after a failure
+//! // small files: the same four steps sent together, one round trip:
+//! let dir = ctx.staged_task_tmp()?;                      // a name chosen here
+//! ctx.run_module_with_files(call, &dir, vec![StagedFile { path, data, mode }]).await;
 //! // ansible first stats dest (`stat` with get_checksum) to skip identical files
 //! // and to build --diff (slurp dest for the before text); both are native.
 //!
@@ -69,7 +74,9 @@ pub mod ssh_backend;
 
 pub use backend::{Backend, Spawned};
 pub use connection::{Hello, LogRecord, LogSink};
-pub use context::{AsyncJob, Context, ExecResult, FileStat, ModuleCall};
+pub use context::{
+    AsyncJob, Context, ExecResult, FileStat, ModuleCall, StagedFile, StagingError, StartedModule,
+};
 pub use error::{CallError, SpecError, Unreachable, UnreachableKind};
 pub use pool::{Pool, PoolOptions};
 pub use spec::{BecomeMethod, BecomeSpec, ConnectionSpec, SshBackend, TransportKind};

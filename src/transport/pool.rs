@@ -7,7 +7,7 @@
 use super::backend::{Backend, transport_argv};
 use super::become_::become_argv;
 use super::bootstrap::Interpreter;
-use super::connection::{Connection, ROOT};
+use super::connection::{Connection, Hello, ROOT};
 use super::context::{Context, ControllerPaths};
 use super::error::{Unreachable, UnreachableKind};
 use super::modules::{SearchPaths, ansible_version, default_collections_paths, find_ansible_core};
@@ -258,7 +258,28 @@ impl Pool {
         spec.apply_ssh_settings(&self.options.ssh_settings)
             .map_err(|e| Unreachable::new(UnreachableKind::Other, e.0))?;
         let spec = &spec;
-        let paths = self.controller_paths().await;
+        // Finding ansible-core on the controller starts a Python (100-300
+        // ms): it runs while the connection is made, not before it.
+        let (paths, started) =
+            tokio::join!(self.controller_paths(), self.start_hop_agent(spec, parent));
+        let (conn, id, hello) = started?;
+        Ok(Context::new(
+            conn,
+            id,
+            hello,
+            paths,
+            Self::explicit_python(spec),
+        ))
+    }
+
+    /// Start the agent of one hop: over a new connection (the first hop)
+    /// or as a child of the previous hop's agent. Returns the connection,
+    /// the agent's context id and its HELLO.
+    async fn start_hop_agent(
+        &self,
+        spec: &ConnectionSpec,
+        parent: Option<Context>,
+    ) -> Result<(Arc<Connection>, u32, Hello), Unreachable> {
         let boot = spec.interpreter.boot_argv();
         let mut config = self.agent_config(spec);
         match parent {
@@ -270,13 +291,7 @@ impl Pool {
                 if let Some(sink) = &self.options.log {
                     conn.set_log_sink(&spec.inventory_hostname, sink.clone());
                 }
-                Ok(Context::new(
-                    conn,
-                    ROOT,
-                    hello,
-                    paths,
-                    Self::explicit_python(spec),
-                ))
+                Ok((conn, ROOT, hello))
             }
             Some(parent) => {
                 let argv = transport_argv(spec, &boot)
@@ -306,13 +321,7 @@ impl Pool {
                         format!("{} via {}: {}", spec.inventory_hostname, conn.name, u.msg),
                     )
                 })?;
-                Ok(Context::new(
-                    conn,
-                    id,
-                    hello,
-                    paths,
-                    Self::explicit_python(spec),
-                ))
+                Ok((conn, id, hello))
             }
         }
     }

@@ -178,6 +178,13 @@ class Agent(object):
         self.routes_lock = threading.Lock()
         self.streams = {}
         self.streams_lock = threading.Lock()
+        # Calls waiting in named queues (CALL header "queue"), by name; a
+        # name is present while a thread drains it.
+        self.queues = {}
+        self.queues_lock = threading.Lock()
+        # Queues in which a "must_succeed" call failed, until a call marked
+        # "queue_end" has run: their calls marked "after_ok" are not run.
+        self.failed_queues = set()
         self.local_req = 0x80000000
         self.local_pending = {}
         self.code = CodeCache()
@@ -296,6 +303,10 @@ class Agent(object):
         if kind == CALL:
             if header.get("fn") in STREAM_CALLS and not header.get("inline"):
                 self.open_stream(req)  # before any DATA frame can arrive
+            queue_name = header.get("queue")
+            if queue_name is not None:
+                self.enqueue_call(str(queue_name), (src, req, header, payload))
+                return
             t = threading.Thread(target=self.run_call, args=(src, req, header, payload))
             t.daemon = True
             t.start()
@@ -313,7 +324,53 @@ class Agent(object):
             if q is not None:
                 q.put((header, payload))
 
+    def enqueue_call(self, name, call):
+        """Calls naming one queue run one after another in the order they
+        arrived (the controller sends a loop's items together and awaits
+        their results together: one round trip for the loop, the items
+        still run in order). One thread per busy queue. A call marked
+        "after_ok" is not run (it fails) once a call of its queue marked
+        "must_succeed" failed, until one marked "queue_end" ends the group
+        (a task's temp dir, uploads, module and cleanup sent together)."""
+        with self.queues_lock:
+            waiting = self.queues.get(name)
+            if waiting is not None:
+                waiting.append(call)
+                return
+            self.queues[name] = [call]
+        t = threading.Thread(target=self.drain_queue, args=(name,))
+        t.daemon = True
+        t.start()
+
+    def drain_queue(self, name):
+        while True:
+            with self.queues_lock:
+                waiting = self.queues[name]
+                if not waiting:
+                    del self.queues[name]
+                    return
+                call = waiting.pop(0)
+                skip = call[2].get("after_ok") and name in self.failed_queues
+            try:
+                if skip:
+                    src, req = call[0], call[1]
+                    self.close_stream(req)
+                    self.reply(src, req, {"ok": False,
+                                          "error": "not run: an earlier call of its queue failed"})
+                    ok = False
+                else:
+                    ok = self.run_call(*call)
+            except Exception:
+                ok = False  # its reply could not be sent: the stream is gone
+            with self.queues_lock:
+                if call[2].get("queue_end"):
+                    self.failed_queues.discard(name)
+                elif not ok and call[2].get("must_succeed"):
+                    self.failed_queues.add(name)
+
     def run_call(self, src, req, header, payload):
+        """Run a call and reply; True when it succeeded (a module that
+        failed is a successful call)."""
         fn_name = header.get("fn")
         fn = CALLS.get(fn_name)
         try:
@@ -321,15 +378,17 @@ class Agent(object):
                 raise CallFailed("unknown call %r" % (fn_name,))
             out = fn(self, src, req, header, payload)
             if out is None:
-                return  # the call replied itself (streams)
+                return True  # the call replied itself (streams)
             rh, rp = out
             rh["ok"] = True
             self.reply(src, req, rh, rp)
+            return True
         except CallFailed as e:
             self.reply(src, req, {"ok": False, "error": str(e)})
         except Exception as e:
             self.reply(src, req, {"ok": False, "error": "%s: %s" % (type(e).__name__, e),
                                   "traceback": traceback.format_exc()})
+        return False
 
     # -- children ------------------------------------------------------------
     def run_spawn(self, src, req, header):

@@ -144,8 +144,19 @@ def call_task_tmp(agent, src, req, header, payload):
     ansible's per-task `ansible-tmp-*` dir is for)."""
     if not agent.tmpdir:
         raise CallFailed("this interpreter has no private temp dir")
+    # A name chosen by the controller lets it send the uploads and the
+    # module call along with this call (the private dir is this user's
+    # alone, so a fixed name is as safe there as a random one).
+    name = header.get("name")
     try:
-        path = tempfile.mkdtemp(prefix="ansible-tmp-", dir=agent.tmpdir)
+        if name is None:
+            path = tempfile.mkdtemp(prefix="ansible-tmp-", dir=agent.tmpdir)
+        else:
+            name = str(name)
+            if not name.startswith("ansible-tmp-") or "/" in name or name in (".", ".."):
+                raise CallFailed("not a task temp dir name: %r" % name)
+            path = os.path.join(agent.tmpdir, name)
+            os.mkdir(path, 0o700)
     except OSError as e:
         raise CallFailed("could not create a task temp dir in %s: %s" % (agent.tmpdir, e))
     return {"path": path}, b""
