@@ -149,8 +149,73 @@ rm -rf /run/mrts
 find /etc/systemd -name '*mrts_*' -exec rm -f {} + 2>/dev/null
 exit 0"#;
 
+/// The killed test daemons wait in the process table until their parent
+/// reaps them; orphans go to pid 1, which here (a VM's `process_api`, not
+/// an init) takes about 1.5 s, and `CLEAN` waits that out before every
+/// run. This test process makes itself their subreaper (prctl) and reaps
+/// its `mrts_*` zombies at once; no other child of it is touched, so
+/// `Command`s and agents keep their own exit statuses.
+mod daemon_reaper {
+    unsafe extern "C" {
+        fn prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> i32;
+        fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
+    }
+    const PR_SET_CHILD_SUBREAPER: i32 = 36;
+    const WNOHANG: i32 = 1;
+
+    pub fn start() {
+        static STARTED: std::sync::Once = std::sync::Once::new();
+        STARTED.call_once(|| {
+            // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes plain integers.
+            if unsafe { prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
+                return;
+            }
+            std::thread::spawn(|| {
+                loop {
+                    reap_test_daemons();
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            });
+        });
+    }
+
+    /// `waitpid` every zombie child of ours named `mrts_*`.
+    fn reap_test_daemons() {
+        let me = std::process::id().to_string();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid ...": comm may hold spaces.
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let comm = &stat[open + 1..close];
+            let mut rest = stat[close + 1..].split_whitespace();
+            let (Some(state), Some(ppid)) = (rest.next(), rest.next()) else {
+                continue;
+            };
+            if state == "Z" && ppid == me && comm.starts_with("mrts_") {
+                // SAFETY: reaps one zombie child by pid; no status is read.
+                unsafe { waitpid(pid, std::ptr::null_mut(), WNOHANG) };
+            }
+        }
+    }
+}
+
 impl ServiceGuard {
     fn take() -> ServiceGuard {
+        daemon_reaper::start();
         let guard = ServiceGuard(SERVICES_LOCK.lock().unwrap_or_else(|e| e.into_inner()));
         ServiceGuard::clean();
         guard
