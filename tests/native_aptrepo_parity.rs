@@ -18,11 +18,10 @@ mod sshd;
 #[path = "common/transport.rs"]
 mod tr;
 
-use gpg_keys::GpgKeys as Keys;
+use gpg_keys::{GpgKeys as Keys, sh};
 use mitorun::value::Value;
 use parity::{Case, compare, s};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use tr::*;
 
 const T: Value = Value::Bool(true);
@@ -31,19 +30,6 @@ const SYSTEM_PYTHON: &str = "/usr/bin/python3";
 
 fn list(items: &[&str]) -> Value {
     Value::List(items.iter().map(|i| s(i)).collect())
-}
-
-fn sh(script: &str) -> String {
-    let out = Command::new("/bin/sh")
-        .args(["-ec", script])
-        .output()
-        .expect("sh runs");
-    assert!(
-        out.status.success(),
-        "{script}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn skip_unless_root(what: &str) -> bool {

@@ -28,7 +28,7 @@ mod sshd;
 #[path = "common/transport.rs"]
 mod tr;
 
-use gpg_keys::GpgKeys as Keys;
+use gpg_keys::{GpgKeys as Keys, sh};
 use mitorun::value::Value;
 use parity::{Case, compare, s};
 use std::path::{Path, PathBuf};
@@ -45,19 +45,6 @@ fn list(items: &[&str]) -> Value {
 
 fn leak(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
-}
-
-fn sh(script: &str) -> String {
-    let out = Command::new("/bin/sh")
-        .args(["-ec", script])
-        .output()
-        .expect("sh runs");
-    assert!(
-        out.status.success(),
-        "{script}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 async fn system_context(pool: &mitorun::transport::Pool) -> mitorun::transport::Context {

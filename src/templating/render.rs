@@ -80,16 +80,17 @@ impl Templar {
             }
             // ansible finalizes a node before joining it to others, so an
             // undefined value inside a printed list or dict is an error.
-            if let Some(undefined) = nested_undefined(value, 0) {
-                return Err(undefined
-                    .get_attr("__undefined__")
-                    .err()
-                    .unwrap_or_else(|| {
-                        minijinja::Error::new(ErrorKind::UndefinedError, "undefined value printed")
-                    }));
-            }
-            if let Some(failure) = nested_failure(value) {
-                return Err(failure);
+            // A failed entry of a lazy container likewise (one walk finds
+            // either).
+            let unusable =
+                |v: &Jv| v.is_undefined() || v.kind() == minijinja::value::ValueKind::Invalid;
+            if let Some(bad) = nested_matching(value, 0, &unusable) {
+                if let Some(failure) = invalid_error_of(&bad) {
+                    return Err(failure);
+                }
+                return Err(bad.get_attr("__undefined__").err().unwrap_or_else(|| {
+                    minijinja::Error::new(ErrorKind::UndefinedError, "undefined value printed")
+                }));
             }
             native_nodes::record(value);
             if value.is_none() {
@@ -402,8 +403,12 @@ pub(crate) fn nested_undefined(value: &Jv, depth: usize) -> Option<Jv> {
 /// the container, as ansible's markers do.
 pub(crate) fn nested_failure(value: &Jv) -> Option<minijinja::Error> {
     let is_invalid = |v: &Jv| v.kind() == minijinja::value::ValueKind::Invalid;
-    let failed = nested_matching(value, 0, &is_invalid)?;
-    super::bridge::with_invalid_error(&failed, |e| {
+    invalid_error_of(&nested_matching(value, 0, &is_invalid)?)
+}
+
+/// The error a failed (invalid) value carries, as a fresh error.
+fn invalid_error_of(failed: &Jv) -> Option<minijinja::Error> {
+    super::bridge::with_invalid_error(failed, |e| {
         minijinja::Error::new(e.kind(), e.detail().unwrap_or_default().to_string())
     })
 }

@@ -15,7 +15,8 @@ pub struct GpgKeys {
     server: std::process::Child,
 }
 
-fn sh(script: &str) -> String {
+/// Run a shell script that must succeed; its stdout.
+pub fn sh(script: &str) -> String {
     let out = Command::new("/bin/sh")
         .args(["-ec", script])
         .output()
