@@ -227,3 +227,37 @@ fn dump_thread_stacks_reports_where_a_task_waits() {
         stderr(&quiet)
     );
 }
+
+/// ansible runs a local connection's commands and modules in the
+/// playbook's dir, wherever ansible-playbook was started: relative paths
+/// in `raw`, `command`, `shell` and `script` name files beside the playbook.
+#[test]
+fn local_connection_works_in_the_playbook_dir() {
+    let dir = scratch("local-cwd");
+    let project = dir.join("project");
+    std::fs::create_dir_all(&project).expect("project dir");
+    std::fs::write(project.join("marker.txt"), "beside the playbook\n").expect("marker");
+    std::fs::write(
+        project.join("site.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - raw: cat marker.txt\n      register: by_raw\n\
+         \x20   - command: cat marker.txt\n      register: by_command\n\
+         \x20   - shell: pwd\n      register: by_shell\n\
+         \x20   - assert:\n        that:\n\
+         \x20         - by_raw.stdout == 'beside the playbook\\n'\n\
+         \x20         - by_command.stdout == 'beside the playbook'\n\
+         \x20         - by_shell.stdout == playbook_dir\n",
+    )
+    .expect("playbook");
+    let out = mitorun(
+        &[
+            "-e",
+            "ansible_python_interpreter=/usr/bin/python3",
+            "project/site.yml",
+        ],
+        &dir,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
+    assert!(stdout.contains("All assertions passed"), "{stdout}");
+}

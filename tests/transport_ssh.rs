@@ -65,6 +65,13 @@ fn setup_users() {
         ensure_user(PWUSER, "pw-secret");
         sudoers("nopasswd", &format!("{USER} ALL=(ALL) NOPASSWD: ALL"));
         sudoers("passwd", &format!("{PWUSER} ALL=(ALL) ALL"));
+        // A login dir the become users cannot read, as /root usually is.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            format!("/home/{USER}"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .expect("chmod the login user's home");
     });
 }
 
@@ -298,6 +305,16 @@ async fn sudo_and_su_start_child_interpreters(b: &str) {
         let r = ctx.run_module(command("id -un")).await.unwrap();
         assert_eq!(field(&r, "stdout"), &Value::str(target));
         assert_ne!(ctx.id(), 1, "a child of the login interpreter");
+        // The child starts in the login dir, which OTHER cannot read; it
+        // moves to one it can (as AnsibleModule does), so commands start.
+        let raw = ctx.exec_command("pwd", None).await.unwrap();
+        assert_eq!(raw.rc, 0, "{}", String::from_utf8_lossy(&raw.stderr));
+        let r = ctx.run_module(command("pwd")).await.unwrap();
+        let dir = field(&r, "stdout").python_str();
+        if target == OTHER {
+            assert_ne!(dir, format!("/home/{USER}"));
+        }
+        assert_eq!(String::from_utf8_lossy(&raw.stdout).trim(), dir);
     }
     // The login interpreter is shared: both children hang off it.
     let login = pool.context(&ssh_spec(b, &sshd, USER, &[])).await.unwrap();

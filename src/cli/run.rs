@@ -324,9 +324,11 @@ fn module_runner(
     module_path: &[String],
     forks: usize,
     verbosity: u8,
+    playbook_dir: &Path,
 ) -> Box<dyn crate::exec::ModuleRunner> {
     let mut options = crate::transport::PoolOptions {
         forks,
+        local_cwd: Some(playbook_dir.to_path_buf()),
         ..Default::default()
     };
     // What agents log (module runs, environment file changes, warnings,
@@ -477,6 +479,7 @@ pub fn run_playbooks(
             &ctx.options.module_path,
             forks(&ctx),
             ctx.options.verbosity,
+            &playbook_dir,
         ),
         callback: Mutex::new(callback),
         current: Mutex::new(Default::default()),

@@ -11,7 +11,7 @@ use super::connection::{Connection, Hello, ROOT};
 use super::context::{Context, ControllerPaths};
 use super::error::{Unreachable, UnreachableKind};
 use super::modules::{SearchPaths, ansible_version, default_collections_paths, find_ansible_core};
-use super::spec::ConnectionSpec;
+use super::spec::{ConnectionSpec, TransportKind};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -53,6 +53,10 @@ pub struct PoolOptions {
     /// (through `log`), and `Pool::in_flight` is there for the controller's
     /// own report. For hangs.
     pub dump_stacks: Option<std::time::Duration>,
+    /// Where interpreters of local connections start: ansible runs local
+    /// commands and modules in the playbook's dir (None: mitorun's own
+    /// working dir).
+    pub local_cwd: Option<PathBuf>,
 }
 
 /// The dump interval from the environment (positive seconds).
@@ -93,6 +97,7 @@ impl Default for PoolOptions {
             environment_files: None,
             log: None,
             dump_stacks: dump_stacks_interval(),
+            local_cwd: None,
         }
     }
 }
@@ -228,12 +233,17 @@ impl Pool {
             .chain(self.options.remote_tmp.iter())
             .cloned()
             .collect();
+        let cwd = match spec.transport {
+            TransportKind::Local => self.options.local_cwd.as_ref(),
+            _ => None,
+        };
         json!({
             "remote_tmp": remote_tmp,
             "system_tmpdirs": self.options.system_tmpdirs,
             "env_files": self.options.environment_files,
             "log": self.options.log.is_some(),
             "dump_stacks": self.options.dump_stacks.map(|d| d.as_secs_f64()),
+            "cwd": cwd,
         })
     }
 

@@ -68,6 +68,39 @@ def selinux_enabled():
         return False
 
 
+def readable_dir(path):
+    return bool(path) and os.path.isdir(path) and os.access(path, os.R_OK | os.X_OK)
+
+
+def settle_cwd(agent, config):
+    """Choose the directory modules and commands start in. A local
+    connection's comes from the controller: ansible runs local work in the
+    playbook's dir. An interpreter started by become can find itself in a
+    dir its user cannot read (the login user's home); it moves, as
+    AnsibleModule does, to its temp dir, $HOME or the system temp dir, so
+    a command there does not fail to start."""
+    wanted = config.get("cwd")
+    if wanted and readable_dir(wanted):
+        try:
+            os.chdir(wanted)
+        except OSError:
+            pass
+    try:
+        here = os.getcwd()
+    except OSError:
+        here = None
+    if not readable_dir(here):
+        for there in (agent.tmpdir, os.environ.get("HOME"), tempfile.gettempdir(), "/"):
+            if readable_dir(there):
+                try:
+                    os.chdir(there)
+                    here = there
+                    break
+                except OSError:
+                    continue
+    agent.cwd = here or "/"
+
+
 def hello(agent, config):
     try:
         user = pwd.getpwuid(os.geteuid())
@@ -118,6 +151,7 @@ def main():
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     agent = Agent(config, rfd, wfd)
     agent.tmpdir = make_tmpdir(config)
+    settle_cwd(agent, config)
     install_env_watchers(config)
     if config.get("log"):
         LOG_TO["agent"], LOG_TO["pid"] = agent, os.getpid()
