@@ -597,6 +597,15 @@ fn prepare_file(
     let style = classify(&source)?;
     let prepared = if style == Style::NewPython {
         let utils = closure(fqn, &source, paths);
+        if !utils.iter().any(|u| u.name == "ansible.module_utils.basic") {
+            // Without it the module would die on its first import.
+            return Err(CallError::Module(format!(
+                "{short} is written for ansible (it imports ansible.module_utils), and no \
+                 ansible-core was found on the controller to provide ansible.module_utils.basic: \
+                 install ansible-core for the python3 on PATH, or name one with \
+                 MITORUN_ANSIBLE_PYTHON (an interpreter) or MITORUN_ANSIBLE_CORE (its package dir)"
+            )));
+        }
         let module = CodeItem::new(fqn, false, source);
         Prepared::Python {
             fqn: fqn.to_string(),
@@ -973,6 +982,38 @@ mod tests {
         assert!(always_forked("ansible.builtin.setup"));
         assert!(!always_forked("command"));
         assert!(!always_forked("ipauser"));
+    }
+
+    #[test]
+    fn a_project_module_needing_module_utils_without_ansible_core_says_so() {
+        let dir = std::env::temp_dir().join(format!("mitorun-modutils-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("library dir");
+        std::fs::write(
+            dir.join("needs_basic.py"),
+            "from ansible.module_utils.basic import AnsibleModule\nAnsibleModule({}).exit_json()\n",
+        )
+        .expect("module");
+        std::fs::write(
+            dir.join("plain.py"),
+            "#!/usr/bin/python\n# WANT_JSON\nprint('{}')\n",
+        )
+        .expect("module");
+        let paths = SearchPaths {
+            library: vec![dir.clone()],
+            ..Default::default()
+        };
+        let err = match prepare("needs_basic", &paths, true) {
+            Err(CallError::Module(msg)) => msg,
+            other => panic!("expected a module error, got {other:?}"),
+        };
+        assert!(
+            err.starts_with("needs_basic is written for ansible"),
+            "{err}"
+        );
+        assert!(err.contains("no ansible-core was found"), "{err}");
+        // A module that needs nothing of ansible still runs.
+        assert!(prepare("plain", &paths, true).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
