@@ -119,6 +119,10 @@ fn mask_run_values(stdout: &[u8]) -> Vec<u8> {
     let text = run_took.replace_all(&text, "Playbook run took <masked>");
     let timings = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).expect("valid regex");
     let text = timings.replace_all(&text, "\"$1\": \"<masked>\"");
+    // The same keys as result_format=yaml writes them.
+    let yaml_timings =
+        regex::Regex::new(r"(?m)^( +)(start|end|delta): '[^']*'$").expect("valid regex");
+    let text = yaml_timings.replace_all(&text, "$1$2: <masked>");
     let job_ids = regex::Regex::new(r"\bj[0-9]+\.[0-9]+\b").expect("valid regex");
     let text = job_ids.replace_all(&text, "j<masked>");
     let pids = regex::Regex::new(r#""child_pid": [0-9]+"#).expect("valid regex");

@@ -100,6 +100,15 @@ fn load_callbacks(
         config.bool("DISPLAY_OK_HOSTS"),
     );
     callback.style = crate::output::default::Style::of(selection.stdout);
+    if matches!(
+        callback.style,
+        crate::output::default::Style::Default | crate::output::default::Style::Minimal
+    ) {
+        callback.result_format = crate::output::result_format::ResultFormat {
+            yaml: config.str("RESULT_FORMAT") == Some("yaml"),
+            pretty: config.opt_bool("PRETTY_RESULTS"),
+        };
+    }
     callback.show_custom_stats = config.bool("SHOW_CUSTOM_STATS");
     callback.deprecation_warnings = config.bool("DEPRECATION_WARNINGS");
     if selection.stdout == crate::output::select::StdoutCallback::Oneline {

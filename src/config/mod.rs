@@ -240,6 +240,14 @@ impl Config {
         matches!(self.value(name), ConfigValue::Bool(true))
     }
 
+    /// A boolean setting with no default: None while unset.
+    pub fn opt_bool(&self, name: &str) -> Option<bool> {
+        match self.value(name) {
+            ConfigValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
     pub fn int(&self, name: &str) -> Option<i64> {
         match self.value(name) {
             ConfigValue::Int(i) => Some(*i),

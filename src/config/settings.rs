@@ -145,6 +145,7 @@ pub static SETTINGS: &[Setting] = &[
     Setting { name: "PROFILE_TASKS_OUTPUT_LIMIT", kind: Kind::Str, default: Some("20"), ini: &[("callback_profile_tasks", "task_output_limit")], env: &["PROFILE_TASKS_TASK_OUTPUT_LIMIT"], choices: &[] },
     Setting { name: "PROFILE_TASKS_SORT_ORDER", kind: Kind::Str, default: Some("descending"), ini: &[("callback_profile_tasks", "sort_order")], env: &["PROFILE_TASKS_SORT_ORDER"], choices: &["descending","ascending","none"] },
     Setting { name: "PROFILE_TASKS_SUMMARY_ONLY", kind: Kind::Bool, default: Some("False"), ini: &[("callback_profile_tasks", "summary_only")], env: &["PROFILE_TASKS_SUMMARY_ONLY"], choices: &[] },
+    Setting { name: "PRETTY_RESULTS", kind: Kind::Bool, default: None, ini: &[("defaults", "callback_format_pretty")], env: &["ANSIBLE_CALLBACK_FORMAT_PRETTY"], choices: &[] },
     Setting { name: "RESULT_FORMAT", kind: Kind::Str, default: Some("json"), ini: &[("defaults", "callback_result_format")], env: &["ANSIBLE_CALLBACK_RESULT_FORMAT"], choices: &["json","yaml"] },
     Setting { name: "RETRY_FILES_ENABLED", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "retry_files_enabled")], env: &["ANSIBLE_RETRY_FILES_ENABLED"], choices: &[] },
     Setting { name: "RETRY_FILES_SAVE_PATH", kind: Kind::Path, default: None, ini: &[("defaults", "retry_files_save_path")], env: &["ANSIBLE_RETRY_FILES_SAVE_PATH"], choices: &[] },

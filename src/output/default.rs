@@ -1,6 +1,7 @@
 //! ansible-core 2.19's `default` stdout callback, event by event, with the
 //! same text so that logs and people's habits keep working.
 
+use super::result_format::ResultFormat;
 use super::{Color, Display, Stats, stringc, strip_internal_keys};
 use crate::value::{Map, Value};
 
@@ -114,6 +115,9 @@ pub struct DefaultCallback {
     pub deprecation_warnings: bool,
     /// Deprecation texts (and the hint) already shown this run.
     deprecations_shown: std::collections::HashSet<String>,
+    /// `result_format` / `pretty_results` (the default and minimal
+    /// callbacks declare them; oneline, tree and junit write json).
+    pub result_format: super::result_format::ResultFormat,
 }
 
 /// What ansible warns before the first deprecation it shows.
@@ -155,6 +159,7 @@ impl DefaultCallback {
             show_custom_stats: false,
             deprecation_warnings: true,
             deprecations_shown: std::collections::HashSet::new(),
+            result_format: super::result_format::ResultFormat::JSON,
         }
     }
 
@@ -326,7 +331,7 @@ impl DefaultCallback {
 
     /// What `_dump_results` shows of a result: no internal keys, no
     /// invocation or diff below -vvv, no exception/warnings/deprecations.
-    fn abridged(&self, result: &Map) -> Value {
+    fn abridged(&self, result: &Map) -> Map {
         let mut abridged = strip_internal_keys(result);
         if self.display.verbosity < 3 {
             abridged.shift_remove("invocation");
@@ -335,18 +340,23 @@ impl DefaultCallback {
         for key in ["exception", "warnings", "deprecations"] {
             abridged.shift_remove(key);
         }
-        Value::Map(abridged)
+        abridged
     }
 
-    /// `_dump_results`: the result without internal keys, as JSON.
+    /// `_dump_results`: the result without internal keys, in the
+    /// callback's result format.
     pub fn dump_results(&self, result: &Map) -> String {
-        let indent = flag(result, "_ansible_verbose_always") || self.display.verbosity > 2;
-        let value = self.abridged(result);
-        if indent {
-            value.to_python_json()
-        } else {
-            value.to_python_json_compact()
-        }
+        self.dump_results_as(self.result_format, result, None)
+    }
+
+    /// `_dump_results(result, indent=asked)` of a callback writing `format`.
+    fn dump_results_as(&self, format: ResultFormat, result: &Map, asked: Option<usize>) -> String {
+        format.dump(
+            self.abridged(result),
+            asked,
+            flag(result, "_ansible_verbose_always"),
+            self.display.verbosity,
+        )
     }
 
     fn clean_results(result: &mut Map, action: &str) {
@@ -435,20 +445,13 @@ impl DefaultCallback {
     /// The result as the minimal (indent 4) or oneline (indent 0, joined)
     /// callback dumps it.
     fn adhoc_dump(&self, result: &Map) -> String {
-        let pretty = self.abridged(result).to_python_json();
-        // `_dump_results(indent=0)` indents by 4 anyway for verbose
-        // results; oneline then only drops the newlines.
-        let indented = flag(result, "_ansible_verbose_always") || self.display.verbosity > 2;
-        if self.style == Style::Oneline && indented {
-            pretty.replace('\n', "")
-        } else if self.style == Style::Oneline {
-            pretty
-                .lines()
-                .map(str::trim_start)
-                .collect::<Vec<_>>()
-                .join("")
+        if self.style == Style::Oneline {
+            // `_dump_results(indent=0)`, which indents by 4 anyway for
+            // verbose results, without its newlines.
+            self.dump_results_as(ResultFormat::JSON, result, Some(0))
+                .replace('\n', "")
         } else {
-            pretty
+            self.dump_results_as(self.result_format, result, Some(4))
         }
     }
 
@@ -480,9 +483,7 @@ impl DefaultCallback {
             }
             _ => format!("{host} | {state} => {}", self.adhoc_dump(&result)),
         };
-        // ansible's Display adds no newline to text that ends with one.
-        self.display
-            .colored(line.strip_suffix('\n').unwrap_or(&line), state_color(state));
+        self.display.message(&line, Some(state_color(state)));
     }
 
     /// oneline reads neither warnings nor the error report; a failed
@@ -513,7 +514,7 @@ impl DefaultCallback {
             }
             _ => format!("{host} | {state} => {}", self.adhoc_dump(&result)),
         };
-        self.display.colored(&line, color);
+        self.display.message(&line, Some(color));
     }
 
     /// oneline's text for a failed result's exception.
@@ -539,7 +540,8 @@ impl DefaultCallback {
             // minimal shows any diff of the result, changed or not.
             Style::Minimal => {
                 if let Some(d) = result.get("diff").filter(|d| d.is_truthy()) {
-                    let text = super::diff::render(d, self.display.color, context);
+                    let text =
+                        super::diff::render(d, self.display.color, context, &self.result_format);
                     self.display
                         .display(text.strip_suffix('\n').unwrap_or(&text));
                 }
@@ -568,7 +570,7 @@ impl DefaultCallback {
             }
         }
         for d in diffs {
-            let text = super::diff::render(d, self.display.color, context);
+            let text = super::diff::render(d, self.display.color, context, &self.result_format);
             if !text.is_empty() {
                 self.ensure_banner(task);
                 // ansible's Display adds no newline to text ending in one.
@@ -618,8 +620,10 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display
-            .colored(&msg, if changed { Color::Yellow } else { Color::Green });
+        self.display.message(
+            &msg,
+            Some(if changed { Color::Yellow } else { Color::Green }),
+        );
     }
 
     pub fn runner_on_failed(
@@ -644,12 +648,12 @@ impl DefaultCallback {
         self.handle_warnings_and_exception(&mut result);
         Self::clean_results(&mut result, &task.action);
         if !(task.is_loop && result.contains_key("results")) {
-            self.display.colored(
+            self.display.message(
                 &format!(
                     "fatal: [{label}]: FAILED! => {}",
                     self.dump_results(&result)
                 ),
-                Color::Red,
+                Some(Color::Red),
             );
         }
         if ignore_errors {
@@ -676,7 +680,7 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.colored(&msg, Color::Cyan);
+        self.display.message(&msg, Some(Color::Cyan));
     }
 
     pub fn runner_on_unreachable(
@@ -694,12 +698,12 @@ impl DefaultCallback {
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, &result);
-        self.display.colored(
+        self.display.message(
             &format!(
                 "fatal: [{label}]: UNREACHABLE! => {}",
                 self.dump_results(&result)
             ),
-            Color::BrightRed,
+            Some(Color::BrightRed),
         );
         if ignored {
             self.display.colored("...ignoring", Color::Cyan);
@@ -755,7 +759,7 @@ impl DefaultCallback {
         } else {
             Color::Green
         };
-        self.display.colored(&msg, color);
+        self.display.message(&msg, Some(color));
     }
 
     pub fn item_on_failed(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
@@ -766,13 +770,13 @@ impl DefaultCallback {
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, &result);
         Self::clean_results(&mut result, &task.action);
-        self.display.colored(
+        self.display.message(
             &format!(
                 "failed: [{label}] (item={}) => {}",
                 Self::item_label(&result),
                 self.dump_results(&result)
             ),
-            Color::Red,
+            Some(Color::Red),
         );
     }
 
@@ -790,7 +794,7 @@ impl DefaultCallback {
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
-        self.display.colored(&msg, Color::Cyan);
+        self.display.message(&msg, Some(Color::Cyan));
     }
 
     pub fn on_include(
@@ -813,7 +817,7 @@ impl DefaultCallback {
         if let Some(label) = label {
             msg.push_str(&format!(" => (item={label})"));
         }
-        self.display.colored(&msg, Color::Cyan);
+        self.display.message(&msg, Some(Color::Cyan));
     }
 
     /// `v2_runner_on_async_poll`/`_ok`/`_failed`: one line, when the event
@@ -847,7 +851,7 @@ impl DefaultCallback {
                 format!("ASYNC FAILED on {host}: jid={jid}")
             }
         };
-        self.display.colored(&line, Color::DarkGray);
+        self.display.message(&line, Some(Color::DarkGray));
     }
 
     pub fn retry(&mut self, host: &str, task: &TaskInfo, result: &Map, retries_left: i64) {
@@ -862,22 +866,12 @@ impl DefaultCallback {
         if self.is_verbose(result, 2) {
             msg.push_str(&format!("Result was: {}", self.dump_results(result)));
         }
-        self.display.colored(&msg, Color::DarkGray);
+        self.display.message(&msg, Some(Color::DarkGray));
     }
 
     /// `_dump_results(result, indent=0)` as junit's system-out holds it.
     fn junit_dump(&self, result: &Map) -> String {
-        let verbose = flag(result, "_ansible_verbose_always");
-        let pretty = self.abridged(result).to_python_json();
-        if verbose || self.display.verbosity > 2 {
-            pretty
-        } else {
-            pretty
-                .lines()
-                .map(str::trim_start)
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
+        self.dump_results_as(ResultFormat::JSON, result, Some(0))
     }
 
     pub fn stats(&mut self, stats: &Stats) {
@@ -924,7 +918,10 @@ impl DefaultCallback {
         {
             // Each callback gets its own copy: what the stdout callback
             // removed for display (debug's keys) is still there.
-            tree.write(host, &self.dump_results(result));
+            tree.write(
+                host,
+                &self.dump_results_as(ResultFormat::JSON, result, None),
+            );
         }
     }
 
@@ -939,12 +936,7 @@ impl DefaultCallback {
             let Value::Map(map) = value else {
                 return value.to_python_json_compact();
             };
-            self.abridged(map)
-                .to_json_as(&crate::value::JsonFormat {
-                    indent: Some(1),
-                    ascii: false,
-                    tag_unsafe: false,
-                })
+            self.dump_results_as(self.result_format, map, Some(1))
                 .replace('\n', "")
         };
         self.display.banner("CUSTOM STATS: ");

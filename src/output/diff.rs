@@ -2,6 +2,7 @@
 //! result's `before`/`after` laid out as Python's `difflib.unified_diff`
 //! writes it (headers, hunk ranges, `\ No newline at end of file`).
 
+use super::result_format::ResultFormat;
 use super::{Color, stringc};
 use crate::value::{Map, Value};
 use similar::{Algorithm, DiffTag, capture_diff_slices, group_diff_ops};
@@ -30,18 +31,18 @@ fn range(start: usize, stop: usize) -> String {
     format!("{beginning},{length}")
 }
 
-fn side(diff: &Map, key: &str) -> String {
+fn side(diff: &Map, key: &str, format: &ResultFormat) -> String {
     match diff.get(key) {
         None | Some(Value::Null) => String::new(),
-        // ansible serialises structures as JSON "files".
-        Some(v @ Value::Map(_)) => format!("{}\n", v.to_python_json()),
+        // ansible serialises structures as "files" in the result format.
+        Some(v @ Value::Map(_)) => format.serialize_diff(v),
         Some(v) => v.python_str(),
     }
 }
 
 /// The text `_get_diff` builds for a result's `diff` (one mapping or a
 /// list of them); empty when there is nothing to show.
-pub fn render(diff: &Value, color: bool, context: usize) -> String {
+pub fn render(diff: &Value, color: bool, context: usize, format: &ResultFormat) -> String {
     let list: Vec<&Map> = match diff {
         Value::Map(m) => vec![m],
         Value::List(items) => items.iter().filter_map(Value::as_map).collect(),
@@ -81,8 +82,8 @@ pub fn render(diff: &Value, color: bool, context: usize) -> String {
                 Some(h) => format!("{name}: {}", h.python_str()),
                 None => name.to_string(),
             };
-            let before = lines_keepends(&side(d, "before"));
-            let after = lines_keepends(&side(d, "after"));
+            let before = lines_keepends(&side(d, "before", format));
+            let after = lines_keepends(&side(d, "after", format));
             let ops = capture_diff_slices(Algorithm::Myers, &before, &after);
             let groups = group_diff_ops(ops, context);
             let has_changes = groups
@@ -145,7 +146,7 @@ mod tests {
         d.insert("before".into(), Value::str("a\nb\nc\n"));
         d.insert("after".into(), Value::str("a\nB\nc"));
         d.insert("after_header".into(), Value::str("/tmp/x"));
-        let text = render(&Value::Map(d), false, 3);
+        let text = render(&Value::Map(d), false, 3, &ResultFormat::JSON);
         assert_eq!(
             text,
             "--- before\n+++ after: /tmp/x\n@@ -1,3 +1,3 @@\n a\n-b\n-c\n+B\n+c\n\\ No newline at end of file\n\n"

@@ -11,6 +11,7 @@ pub mod json;
 pub mod junit;
 pub mod profile_tasks;
 pub mod progress;
+pub mod result_format;
 pub mod select;
 pub mod timer;
 pub mod tree;
@@ -104,6 +105,7 @@ impl Display {
         }
     }
 
+    /// A line on stdout (a newline is always added; see `message`).
     pub fn display(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         progress::erase(&mut out);
@@ -112,6 +114,17 @@ impl Display {
     }
 
     /// A line in a colour (when colours are on).
+    /// A message as ansible's `Display.display` prints it: a newline the
+    /// text already ends in is not doubled, and stays outside the colour
+    /// (yaml results end in one).
+    pub fn message(&self, text: &str, color: Option<Color>) {
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        match color {
+            Some(color) => self.colored(text, color),
+            None => self.display(text),
+        }
+    }
+
     pub fn colored(&self, text: &str, color: Color) {
         if self.color {
             self.display(&stringc(text, color));
