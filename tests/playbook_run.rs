@@ -54,8 +54,8 @@ fn header(playbook: &Path, prefix: &str) -> Vec<String> {
 
 /// `# env: K=V ...` of a playbook. `{ref_collections}` in a value is
 /// MITORUN_REF_COLLECTIONS: a collections path holding ansible.posix (its
-/// json, profile_tasks and timer callbacks are not in ansible-core;
-/// `.ci/run` installs it).
+/// json, profile_tasks and timer callbacks are not in ansible-core) and
+/// community.general (its yaml callback); `.ci/run` installs them.
 fn header_env(playbook: &Path) -> Vec<(String, String)> {
     let ref_bin = common::ref_bin_dir().display().to_string();
     header(playbook, "# env:")
@@ -74,12 +74,15 @@ fn header_env(playbook: &Path) -> Vec<(String, String)> {
 
 fn ref_collections() -> String {
     let dir = std::env::var("MITORUN_REF_COLLECTIONS").unwrap_or_default();
-    assert!(
-        Path::new(&dir)
-            .join("ansible_collections/ansible/posix")
-            .is_dir(),
-        "MITORUN_REF_COLLECTIONS ({dir:?}) must hold ansible_collections/ansible/posix (see .ci/run)"
-    );
+    for collection in ["ansible/posix", "community/general"] {
+        assert!(
+            Path::new(&dir)
+                .join("ansible_collections")
+                .join(collection)
+                .is_dir(),
+            "MITORUN_REF_COLLECTIONS ({dir:?}) must hold ansible_collections/{collection} (see .ci/run)"
+        );
+    }
     dir
 }
 

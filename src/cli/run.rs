@@ -104,16 +104,28 @@ fn load_callbacks(
         callback.style,
         crate::output::default::Style::Default | crate::output::default::Style::Minimal
     ) {
-        callback.result_format = crate::output::result_format::ResultFormat {
-            yaml: config.str("RESULT_FORMAT") == Some("yaml"),
+        use crate::output::result_format::{Dumper, ResultFormat};
+        callback.result_format = ResultFormat {
+            dumper: if selection.stdout == crate::output::select::StdoutCallback::CommunityYaml {
+                Dumper::CommunityGeneralYaml
+            } else if config.str("RESULT_FORMAT") == Some("yaml") {
+                Dumper::Yaml
+            } else {
+                Dumper::Json
+            },
             pretty: config.opt_bool("PRETTY_RESULTS"),
         };
     }
     callback.show_custom_stats = config.bool("SHOW_CUSTOM_STATS");
     callback.deprecation_warnings = config.bool("DEPRECATION_WARNINGS");
     if selection.stdout == crate::output::select::StdoutCallback::Oneline {
-        crate::cli::display::deprecation(
+        callback.deprecate(
             "The oneline callback plugin is deprecated. This feature will be removed from ansible-core version 2.23.",
+        );
+    }
+    if selection.stdout == crate::output::select::StdoutCallback::CommunityYaml {
+        callback.deprecate(
+            "community.general.yaml has been deprecated. The plugin has been superseded by the option `result_format=yaml` in callback plugin ansible.builtin.default from ansible-core 2.13 onwards. This feature will be removed from collection 'community.general' version 12.0.0.",
         );
     }
     if selection.stdout == crate::output::select::StdoutCallback::Json {
@@ -126,7 +138,7 @@ fn load_callbacks(
         callback.junit = Some(crate::output::junit::Junit::new());
     }
     if selection.tree {
-        crate::cli::display::deprecation(
+        callback.deprecate(
             "The tree callback plugin is deprecated. This feature will be removed from ansible-core version 2.23.",
         );
         // `--tree` wins over the configured directory (ansible's TREE_DIR).

@@ -1,7 +1,7 @@
 //! ansible-core 2.19's `default` stdout callback, event by event, with the
 //! same text so that logs and people's habits keep working.
 
-use super::result_format::ResultFormat;
+use super::result_format::{Dumper, ResultFormat};
 use super::{Color, Display, Stats, stringc, strip_internal_keys};
 use crate::value::{Map, Value};
 
@@ -65,7 +65,7 @@ impl Style {
     pub fn of(callback: super::select::StdoutCallback) -> Style {
         use super::select::StdoutCallback;
         match callback {
-            StdoutCallback::Default => Style::Default,
+            StdoutCallback::Default | StdoutCallback::CommunityYaml => Style::Default,
             StdoutCallback::Minimal => Style::Minimal,
             StdoutCallback::Oneline => Style::Oneline,
             StdoutCallback::Json => Style::Json,
@@ -351,6 +351,9 @@ impl DefaultCallback {
 
     /// `_dump_results(result, indent=asked)` of a callback writing `format`.
     fn dump_results_as(&self, format: ResultFormat, result: &Map, asked: Option<usize>) -> String {
+        if format.dumper == Dumper::CommunityGeneralYaml && flag(result, "_ansible_no_log") {
+            return r#"{"censored": "The output has been hidden due to the fact that 'no_log: true' was specified for this result"}"#.to_string();
+        }
         format.dump(
             self.abridged(result),
             asked,
@@ -394,13 +397,20 @@ impl DefaultCallback {
     /// DEPRECATION_WARNINGS is off, the hint how to turn them off (once
     /// per run), then the message, each distinct one once per run.
     fn show_deprecation(&mut self, deprecation: &Value) {
-        if !self.deprecation_warnings {
-            return;
-        }
         let text = match deprecation {
             Value::Map(m) => super::deprecation::message(m),
             other => other.python_str(),
         };
+        self.deprecate(&text);
+    }
+
+    /// A deprecation warning (the hint first, once per run; each distinct
+    /// text once), unless DEPRECATION_WARNINGS is off.
+    pub fn deprecate(&mut self, text: &str) {
+        if !self.deprecation_warnings {
+            return;
+        }
+        let text = text.to_string();
         if !self.deprecations_shown.contains(DEPRECATION_HINT) {
             self.deprecations_shown.insert(DEPRECATION_HINT.to_string());
             self.display.warning(DEPRECATION_HINT);
@@ -568,6 +578,16 @@ impl DefaultCallback {
                     diffs.push(d);
                 }
             }
+        }
+        if self.result_format.dumper == Dumper::CommunityGeneralYaml
+            && diffs.iter().any(|d| super::diff::has_structured_side(d))
+        {
+            // community.general.yaml's `_serialize_diff` names a class it
+            // no longer imports under ansible-core 2.19: the diff is lost.
+            self.display.warning(
+                "Callback dispatch 'v2_on_file_diff' failed for plugin 'ansible_collections.community.general.plugins.callback.yaml': name 'AnsibleDumper' is not defined",
+            );
+            return;
         }
         for d in diffs {
             let text = super::diff::render(d, self.display.color, context, &self.result_format);

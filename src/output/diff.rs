@@ -40,6 +40,23 @@ fn side(diff: &Map, key: &str, format: &ResultFormat) -> String {
     }
 }
 
+/// Whether `_get_diff` would serialise a side of this diff (a mapping as
+/// `before` or `after`, with both present).
+pub fn has_structured_side(diff: &Value) -> bool {
+    let list: Vec<&Map> = match diff {
+        Value::Map(m) => vec![m],
+        Value::List(items) => items.iter().filter_map(Value::as_map).collect(),
+        _ => Vec::new(),
+    };
+    list.iter().any(|d| {
+        d.contains_key("before")
+            && d.contains_key("after")
+            && ["before", "after"]
+                .iter()
+                .any(|k| matches!(d.get(*k), Some(Value::Map(_))))
+    })
+}
+
 /// The text `_get_diff` builds for a result's `diff` (one mapping or a
 /// list of them); empty when there is nothing to show.
 pub fn render(diff: &Value, color: bool, context: usize, format: &ResultFormat) -> String {

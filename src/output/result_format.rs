@@ -7,10 +7,21 @@
 use crate::playbook::yaml_dump;
 use crate::value::{Map, Value};
 
+/// What writes a result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dumper {
+    #[default]
+    Json,
+    /// `result_format=yaml`.
+    Yaml,
+    /// community.general's `yaml` stdout callback: a `changed=... `
+    /// header, two-space indents, no folding, its own block clean-up.
+    CommunityGeneralYaml,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ResultFormat {
-    /// `result_format=yaml` (else json).
-    pub yaml: bool,
+    pub dumper: Dumper,
     /// `pretty_results`: unset, true or false.
     pub pretty: Option<bool>,
 }
@@ -19,9 +30,13 @@ impl ResultFormat {
     /// A callback that does not declare the options (oneline): json, with
     /// `pretty_results` unset.
     pub const JSON: ResultFormat = ResultFormat {
-        yaml: false,
+        dumper: Dumper::Json,
         pretty: None,
     };
+
+    fn yaml(&self) -> bool {
+        self.dumper == Dumper::Yaml
+    }
 
     /// `_dump_results`' indent: what the caller asked for, else 4 when the
     /// result is always verbose, the format is yaml without an explicit
@@ -31,7 +46,7 @@ impl ResultFormat {
         if self.pretty == Some(false) {
             return None;
         }
-        let pretty_by_default = self.pretty.is_none() && self.yaml;
+        let pretty_by_default = self.pretty.is_none() && self.yaml();
         match asked {
             Some(n) if n > 0 => Some(n),
             _ if verbose_always
@@ -57,8 +72,11 @@ impl ResultFormat {
         verbose_always: bool,
         verbosity: u8,
     ) -> String {
+        if self.dumper == Dumper::CommunityGeneralYaml {
+            return community_general_dump(abridged);
+        }
         let indent = self.indent(asked, verbose_always, verbosity);
-        if !self.yaml {
+        if !self.yaml() {
             let value = Value::Map(abridged);
             return value.to_json_as(&crate::value::JsonFormat {
                 indent,
@@ -83,13 +101,42 @@ impl ResultFormat {
 
     /// `_serialize_diff`: a mapping on one side of a diff, as a "file".
     pub fn serialize_diff(&self, side: &Value) -> String {
-        if self.yaml {
+        if self.yaml() {
             let text = yaml_dump::dump_callback(side, Some(4), self.pretty != Some(false));
             format!("{}\n", indent_lines(&text, 4))
         } else {
             format!("{}\n", side.to_python_json())
         }
     }
+}
+
+/// community.general.yaml's `_dump_results` of an abridged result (its
+/// `exception` gone too): `changed=` and `skipped=` first on the result's
+/// line, the rest as YAML with every line after the first indented by two
+/// spaces (blank ones included), trailing whitespace cut.
+fn community_general_dump(mut abridged: Map) -> String {
+    let mut dumped = String::new();
+    for key in ["changed", "skipped"] {
+        if let Some(v) = abridged.shift_remove(key) {
+            dumped.push_str(&format!("{key}={} ", v.python_str().to_lowercase()));
+        }
+    }
+    for key in ["stdout", "stderr"] {
+        let lines = format!("{key}_lines");
+        if abridged.contains_key(key) && abridged.contains_key(&lines) {
+            abridged.insert(lines, Value::str("<omitted>"));
+        }
+    }
+    if !abridged.is_empty() {
+        dumped.push('\n');
+        dumped.push_str(&yaml_dump::dump_community_general(&Value::Map(abridged)));
+    }
+    dumped
+        .split('\n')
+        .collect::<Vec<_>>()
+        .join("\n  ")
+        .trim_end()
+        .to_string()
 }
 
 /// `textwrap.indent(text, ' ' * n)`: every line that is not only
@@ -125,7 +172,7 @@ mod tests {
     #[test]
     fn yaml_is_indented_block_text_with_the_line_lists_omitted() {
         let f = ResultFormat {
-            yaml: true,
+            dumper: Dumper::Yaml,
             pretty: None,
         };
         assert_eq!(
@@ -137,7 +184,7 @@ mod tests {
     #[test]
     fn yaml_not_pretty_keeps_everything_at_pyyaml_indent() {
         let f = ResultFormat {
-            yaml: true,
+            dumper: Dumper::Yaml,
             pretty: Some(false),
         };
         assert_eq!(
@@ -149,12 +196,12 @@ mod tests {
     #[test]
     fn json_pretty_follows_the_option_over_verbosity() {
         let on = ResultFormat {
-            yaml: false,
+            dumper: Dumper::Json,
             pretty: Some(true),
         };
         assert!(on.dump(result(), None, false, 0).starts_with("{\n    \""));
         let off = ResultFormat {
-            yaml: false,
+            dumper: Dumper::Json,
             pretty: Some(false),
         };
         assert!(

@@ -14,6 +14,9 @@ pub enum StdoutCallback {
     Minimal,
     Oneline,
     Json,
+    /// community.general.yaml (deprecated there, still in wide use): the
+    /// default callback with its own YAML result dump.
+    CommunityYaml,
 }
 
 /// An enabled callback that prints to stdout besides the stdout callback,
@@ -43,35 +46,60 @@ enum Known {
     Timing(Timing),
 }
 
-/// What a configured name refers to, and whether ansible-core reaches it
-/// through its redirect to ansible.posix (it says so at -vv).
+/// What a configured name refers to, and the collection ansible-core
+/// redirects it to when it reaches it through its routing table (it says
+/// so at -vv): ansible.posix's and community.general's callbacks are run
+/// natively whether or not those collections are installed.
 fn known(name: &str) -> Option<(Known, Option<&'static str>)> {
-    let (short, redirected) = match name.split_once('.') {
-        None => (name, true),
-        Some(_) => {
-            let short = ["ansible.builtin.", "ansible.legacy.", "ansible.posix."]
-                .iter()
-                .find_map(|ns| name.strip_prefix(ns))?;
-            (short, !name.starts_with("ansible.posix."))
-        }
+    // Where the name points: None for a bare name or ansible.builtin /
+    // ansible.legacy (ansible-core's routing applies), else the collection.
+    let (short, collection) = match name.split_once('.') {
+        None => (name, None),
+        Some(_) => ["ansible.builtin.", "ansible.legacy."]
+            .iter()
+            .find_map(|ns| name.strip_prefix(ns).map(|short| (short, None)))
+            .or_else(|| {
+                ["ansible.posix.", "community.general."]
+                    .iter()
+                    .find_map(|ns| {
+                        name.strip_prefix(ns)
+                            .map(|short| (short, Some(&ns[..ns.len() - 1])))
+                    })
+            })?,
     };
-    let builtin = |k: Known| {
-        // The builtin callbacks are not in ansible.posix.
-        (!name.starts_with("ansible.posix.")).then_some((k, None))
+    let builtin = |k: Known| collection.is_none().then_some((k, None));
+    // A callback that lives in `home`: reached directly, or redirected.
+    let routed = |k: Known, home: &'static str, fq: &'static str| match collection {
+        None => Some((k, Some(fq))),
+        Some(c) if c == home => Some((k, None)),
+        Some(_) => None,
     };
-    let posix = |k: Known, fq: &'static str| Some((k, redirected.then_some(fq)));
     match short {
         "default" => builtin(Known::Stdout(StdoutCallback::Default)),
         "minimal" => builtin(Known::Stdout(StdoutCallback::Minimal)),
         "oneline" => builtin(Known::Stdout(StdoutCallback::Oneline)),
         "junit" => builtin(Known::Junit),
         "tree" => builtin(Known::Tree),
-        "json" => posix(Known::Stdout(StdoutCallback::Json), "ansible.posix.json"),
-        "profile_tasks" => posix(
+        "json" => routed(
+            Known::Stdout(StdoutCallback::Json),
+            "ansible.posix",
+            "ansible.posix.json",
+        ),
+        "profile_tasks" => routed(
             Known::Timing(Timing::ProfileTasks),
+            "ansible.posix",
             "ansible.posix.profile_tasks",
         ),
-        "timer" => posix(Known::Timing(Timing::Timer), "ansible.posix.timer"),
+        "timer" => routed(
+            Known::Timing(Timing::Timer),
+            "ansible.posix",
+            "ansible.posix.timer",
+        ),
+        "yaml" => routed(
+            Known::Stdout(StdoutCallback::CommunityYaml),
+            "community.general",
+            "community.general.yaml",
+        ),
         _ => None,
     }
 }
@@ -83,6 +111,7 @@ fn stdout_name(callback: StdoutCallback) -> &'static str {
         StdoutCallback::Minimal => "minimal",
         StdoutCallback::Oneline => "oneline",
         StdoutCallback::Json => "json",
+        StdoutCallback::CommunityYaml => "yaml",
     }
 }
 
@@ -205,6 +234,21 @@ mod tests {
             assert_eq!(s.stdout, StdoutCallback::Minimal, "{name}");
         }
         assert!(pick("ansible.posix.minimal", &[]).is_err());
+    }
+
+    #[test]
+    fn yaml_is_community_generals_callback_reached_by_ansibles_redirect() {
+        let (s, lines, _) = pick("yaml", &[]).expect("yaml loads");
+        assert_eq!(s.stdout, StdoutCallback::CommunityYaml);
+        assert_eq!(
+            lines[0],
+            "redirecting (type: callback) ansible.builtin.yaml to community.general.yaml"
+        );
+        let (s, lines, _) = pick("community.general.yaml", &[]).expect("loads");
+        assert_eq!(s.stdout, StdoutCallback::CommunityYaml);
+        assert!(!lines.iter().any(|l| l.starts_with("redirecting")), "{lines:?}");
+        assert!(pick("ansible.posix.yaml", &[]).is_err());
+        assert!(pick("community.general.json", &[]).is_err());
     }
 
     #[test]

@@ -109,7 +109,7 @@ impl DumpOptions {
 
 /// `yaml.dump(value, Dumper=AnsibleDumper, **opts)`.
 pub fn dump(value: &Value, opts: &DumpOptions) -> String {
-    dump_with(value, opts, None)
+    dump_with(value, opts, StrBlocks::Never)
 }
 
 /// The YAML text of the callback `result_format=yaml` output, before the
@@ -129,14 +129,39 @@ pub fn dump_callback(value: &Value, indent: Option<usize>, lossy: bool) -> Strin
         allow_unicode: true,
         ..DumpOptions::default()
     };
-    dump_with(value, &opts, Some(lossy))
+    dump_with(value, &opts, StrBlocks::Callback { lossy })
 }
 
-fn dump_with(value: &Value, opts: &DumpOptions, callback: Option<bool>) -> String {
+/// The YAML of community.general's `yaml` stdout callback: `yaml.dump(result,
+/// Dumper=MyDumper, allow_unicode=True, width=1000, default_flow_style=False)`
+/// where `MyDumper` writes text holding a line break (its own, longer list)
+/// as a literal block after its clean-up (`adjust_str_value_for_block`).
+pub fn dump_community_general(value: &Value) -> String {
+    let opts = DumpOptions {
+        default_flow_style: Some(false),
+        width: 1000,
+        allow_unicode: true,
+        ..DumpOptions::default()
+    };
+    dump_with(value, &opts, StrBlocks::CommunityGeneral)
+}
+
+/// When a string representer asks for a literal block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StrBlocks {
+    /// PyYAML's own: never (the emitter decides).
+    Never,
+    /// ansible's callback dumper (`_AnsibleCallbackDumper`).
+    Callback { lossy: bool },
+    /// community.general.yaml's `MyDumper`.
+    CommunityGeneral,
+}
+
+fn dump_with(value: &Value, opts: &DumpOptions, blocks: StrBlocks) -> String {
     let representer = Representer {
         default_flow_style: opts.default_flow_style,
         sort_keys: opts.sort_keys,
-        callback_lossy: callback,
+        blocks,
     };
     let mut root = representer.represent(value);
     if let Some(style) = opts.default_style {
@@ -302,8 +327,8 @@ impl Node<'_> {
 struct Representer {
     default_flow_style: Option<bool>,
     sort_keys: bool,
-    /// `Some(lossy)` for the callback dumper's string representer.
-    callback_lossy: Option<bool>,
+    /// Which strings the representer writes as literal blocks.
+    blocks: StrBlocks,
 }
 
 impl Representer {
@@ -360,15 +385,24 @@ impl Representer {
     }
 
     fn represent_str<'a>(&self, text: &'a str) -> Node<'a> {
-        let (text, style) = match self.callback_lossy {
+        let (text, style) = match self.blocks {
             // The callback's own list of line breaks leaves out `\r`.
-            Some(lossy) if text.contains(['\n', '\u{85}', '\u{2028}', '\u{2029}']) => {
+            StrBlocks::Callback { lossy }
+                if text.contains(['\n', '\u{85}', '\u{2028}', '\u{2029}']) =>
+            {
                 let text = if lossy {
                     Cow::Owned(munge_for_block(text))
                 } else {
                     Cow::Borrowed(text)
                 };
                 (text, Some(Style::Literal))
+            }
+            StrBlocks::CommunityGeneral
+                if text.contains([
+                    '\n', '\r', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
+                ]) =>
+            {
+                (Cow::Owned(adjust_for_block(text)), Some(Style::Literal))
             }
             _ => (Cow::Borrowed(text), None),
         };
@@ -432,6 +466,32 @@ fn munge_for_block(text: &str) -> String {
         .replace_all(&filtered, "$1")
         .into_owned()
 }
+
+/// community.general.yaml's `adjust_str_value_for_block`: no trailing
+/// whitespace, only `string.printable` ASCII and characters from U+00A0 up,
+/// tabs expanded, vertical tab, form feed and CR dropped, no spaces before
+/// a newline.
+fn adjust_for_block(text: &str) -> String {
+    let stripped = text.trim_end_matches(is_python_space);
+    let printable: String = stripped
+        .chars()
+        .filter(|&c| {
+            (c.is_ascii() && (c.is_ascii_graphic() || " \t\n\r\x0b\x0c".contains(c)))
+                || c >= '\u{a0}'
+        })
+        .collect();
+    let expanded = expand_tabs(&printable);
+    let dropped: String = expanded
+        .chars()
+        .filter(|c| !matches!(c, '\x0b' | '\x0c' | '\r'))
+        .collect();
+    SPACES_BEFORE_NEWLINE_RE
+        .replace_all(&dropped, "\n")
+        .into_owned()
+}
+
+static SPACES_BEFORE_NEWLINE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(" +\n").expect("spaces-newline pattern"));
 
 static SPACE_BEFORE_BREAK_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(" +([\n\u{85}\u{2028}\u{2029}])").expect("space-break pattern"));
