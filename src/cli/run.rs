@@ -108,6 +108,8 @@ fn load_callbacks(
         callback.result_format = ResultFormat {
             dumper: if selection.stdout == crate::output::select::StdoutCallback::CommunityYaml {
                 Dumper::CommunityGeneralYaml
+            } else if selection.stdout == crate::output::select::StdoutCallback::PosixDebug {
+                Dumper::PosixDebug
             } else if config.str("RESULT_FORMAT") == Some("yaml") {
                 Dumper::Yaml
             } else {

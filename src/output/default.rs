@@ -65,7 +65,9 @@ impl Style {
     pub fn of(callback: super::select::StdoutCallback) -> Style {
         use super::select::StdoutCallback;
         match callback {
-            StdoutCallback::Default | StdoutCallback::CommunityYaml => Style::Default,
+            StdoutCallback::Default
+            | StdoutCallback::CommunityYaml
+            | StdoutCallback::PosixDebug => Style::Default,
             StdoutCallback::Minimal => Style::Minimal,
             StdoutCallback::Oneline => Style::Oneline,
             StdoutCallback::Json => Style::Json,
@@ -349,8 +351,46 @@ impl DefaultCallback {
         self.dump_results_as(self.result_format, result, None)
     }
 
+    /// ansible.posix.debug's `_dump_results`: the result without its
+    /// output, errors and message, as always-verbose json, then each of
+    /// those that is not empty under its own upper-case heading.
+    fn posix_debug_dump(&self, result: &Map) -> String {
+        const TEXT_KEYS: [&str; 5] = ["stdout", "stderr", "msg", "module_stdout", "module_stderr"];
+        let mut rest = result.clone();
+        rest.insert("_ansible_verbose_always".into(), Value::Bool(true));
+        let mut saved = Map::new();
+        for key in [
+            "stdout",
+            "stdout_lines",
+            "stderr",
+            "stderr_lines",
+            "msg",
+            "module_stdout",
+            "module_stderr",
+        ] {
+            if let Some(v) = rest.shift_remove(key) {
+                saved.insert(key.to_string(), v);
+            }
+        }
+        let mut out =
+            ResultFormat::JSON.dump(self.abridged(&rest), None, true, self.display.verbosity);
+        for key in TEXT_KEYS {
+            if let Some(v) = saved.get(key).filter(|v| v.is_truthy()) {
+                out.push_str(&format!(
+                    "\n\n{}:\n\n{}\n",
+                    key.to_uppercase(),
+                    v.python_str()
+                ));
+            }
+        }
+        out
+    }
+
     /// `_dump_results(result, indent=asked)` of a callback writing `format`.
     fn dump_results_as(&self, format: ResultFormat, result: &Map, asked: Option<usize>) -> String {
+        if format.dumper == Dumper::PosixDebug {
+            return self.posix_debug_dump(result);
+        }
         if format.dumper == Dumper::CommunityGeneralYaml && flag(result, "_ansible_no_log") {
             return r#"{"censored": "The output has been hidden due to the fact that 'no_log: true' was specified for this result"}"#.to_string();
         }

@@ -17,6 +17,9 @@ pub enum Dumper {
     /// community.general's `yaml` stdout callback: a `changed=... `
     /// header, two-space indents, no folding, its own block clean-up.
     CommunityGeneralYaml,
+    /// ansible.posix's `debug` stdout callback (`DefaultCallback` writes it:
+    /// it splits the result).
+    PosixDebug,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

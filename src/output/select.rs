@@ -17,6 +17,9 @@ pub enum StdoutCallback {
     /// community.general.yaml (deprecated there, still in wide use): the
     /// default callback with its own YAML result dump.
     CommunityYaml,
+    /// ansible.posix.debug: the default callback with output, errors and
+    /// messages printed as text after the rest of the result.
+    PosixDebug,
 }
 
 /// An enabled callback that prints to stdout besides the stdout callback,
@@ -95,6 +98,11 @@ fn known(name: &str) -> Option<(Known, Option<&'static str>)> {
             "ansible.posix",
             "ansible.posix.timer",
         ),
+        "debug" => routed(
+            Known::Stdout(StdoutCallback::PosixDebug),
+            "ansible.posix",
+            "ansible.posix.debug",
+        ),
         "yaml" => routed(
             Known::Stdout(StdoutCallback::CommunityYaml),
             "community.general",
@@ -112,6 +120,7 @@ fn stdout_name(callback: StdoutCallback) -> &'static str {
         StdoutCallback::Oneline => "oneline",
         StdoutCallback::Json => "json",
         StdoutCallback::CommunityYaml => "yaml",
+        StdoutCallback::PosixDebug => "debug",
     }
 }
 
@@ -246,8 +255,16 @@ mod tests {
         );
         let (s, lines, _) = pick("community.general.yaml", &[]).expect("loads");
         assert_eq!(s.stdout, StdoutCallback::CommunityYaml);
-        assert!(!lines.iter().any(|l| l.starts_with("redirecting")), "{lines:?}");
+        assert!(
+            !lines.iter().any(|l| l.starts_with("redirecting")),
+            "{lines:?}"
+        );
         assert!(pick("ansible.posix.yaml", &[]).is_err());
+        for name in ["debug", "ansible.posix.debug"] {
+            let (s, _, _) = pick(name, &[]).expect("debug loads");
+            assert_eq!(s.stdout, StdoutCallback::PosixDebug, "{name}");
+        }
+        assert!(pick("community.general.debug", &[]).is_err());
         assert!(pick("community.general.json", &[]).is_err());
     }
 
