@@ -645,6 +645,66 @@ fn tree_files_and_adhoc_oneline_match_ansible() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// With `log_path` (ANSIBLE_LOG_PATH) the log file holds what ansible's
+/// holds: each displayed message as one record at its level (warnings,
+/// errors, deprecations included; the recap without colours; blank screen
+/// lines left out), once times, pids and result timings are masked.
+#[test]
+fn log_files_match_ansible() {
+    if filter().is_some() {
+        return;
+    }
+    let scratch = std::env::temp_dir().join(format!("mitorun-log-{}", std::process::id()));
+    let stamp = regex::Regex::new(r"(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} p=\d+ ")
+        .expect("valid regex");
+    let mut problems = Vec::new();
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        ("08_failure_exit.yml", &[("ANSIBLE_FORCE_COLOR", "1")]),
+        ("01_debug.yml", &[]),
+        ("50_colors.yml", &[("ANSIBLE_STDOUT_CALLBACK", "oneline")]),
+    ];
+    for (playbook, extra_env) in cases {
+        let _ = std::fs::remove_dir_all(&scratch);
+        let _ = std::fs::create_dir_all(&scratch);
+        let run = |bin: &Path, log: &Path| {
+            let args: Vec<String> = ["-v", "-i", "inventory.ini", playbook]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let mut env = BTreeMap::from([
+                ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+                ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+                ("ANSIBLE_LOG_PATH".to_string(), log.display().to_string()),
+            ]);
+            env.extend(
+                extra_env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
+            let outcome = common::run_controlled(bin, &args, &fixtures(), &env);
+            let text = std::fs::read(log).unwrap_or_default();
+            let text = String::from_utf8_lossy(&mask_run_values(&text)).into_owned();
+            (
+                outcome.code,
+                stamp.replace_all(&text, "<time> ").into_owned(),
+            )
+        };
+        let (ref_code, want) = run(&ref_playbook(), &scratch.join("ref.log"));
+        let (our_code, got) = run(&common::mitorun_bin(), &scratch.join("ours.log"));
+        if want.is_empty() {
+            problems.push(format!("{playbook}: ansible wrote no log"));
+        }
+        if ref_code != our_code || want != got {
+            problems.push(format!(
+                "{playbook}: exit {ref_code:?} vs {our_code:?}\n{}",
+                common::line_diff(want.as_bytes(), got.as_bytes(), 40)
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// The junit callback's XML report equals ansible's (times masked).
 #[test]
 fn junit_reports_match_ansible() {

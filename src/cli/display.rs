@@ -6,8 +6,11 @@ use crate::inventory::data::Notice;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Write};
 
-/// A line on stderr, after erasing the progress line (same terminal).
-fn to_stderr(text: &str) {
+/// A line on stderr, after erasing the progress line (same terminal),
+/// also recorded at `level` in the `log_path` file, where (as ansible's
+/// messages end in a newline) a blank line follows it.
+fn to_stderr(text: &str, level: crate::output::log_file::Level) {
+    crate::output::log_file::record(&format!("{text}\n"), level);
     let out = std::io::stdout();
     let mut out = out.lock();
     crate::output::progress::erase(&mut out);
@@ -15,16 +18,26 @@ fn to_stderr(text: &str) {
 }
 
 pub fn warning(msg: &str) {
-    to_stderr(&format!("[WARNING]: {msg}"));
+    to_stderr(
+        &format!("[WARNING]: {msg}"),
+        crate::output::log_file::Level::Warning,
+    );
 }
 
 /// `[ERROR]: message` on stderr (an error that does not stop the run).
 pub fn error_text(msg: &str) {
-    to_stderr(&format!("[ERROR]: {msg}"));
+    to_stderr(
+        &format!("[ERROR]: {msg}"),
+        crate::output::log_file::Level::Error,
+    );
 }
 
+/// Logged at INFO, as ansible's Display logs deprecations.
 pub fn deprecation(msg: &str) {
-    to_stderr(&format!("[DEPRECATION WARNING]: {msg}"));
+    to_stderr(
+        &format!("[DEPRECATION WARNING]: {msg}"),
+        crate::output::log_file::Level::Info,
+    );
 }
 
 pub fn notices(notices: &[Notice]) {
@@ -64,5 +77,6 @@ pub fn error(report: &miette::Report) {
             }
         }
     }
+    crate::output::log_file::record(&out, crate::output::log_file::Level::Error);
     let _ = std::io::stderr().write_all(out.as_bytes());
 }

@@ -15,10 +15,12 @@ use std::sync::Arc;
 pub fn load_config_verbose(verbosity: u8) -> Result<Config, Fatal> {
     let config = load_config()?;
     if verbosity > 0 {
-        match config.file_path() {
-            Some(path) => println!("Using {} as config file", path.display()),
-            None => println!("No config file found; using defaults"),
-        }
+        let line = match config.file_path() {
+            Some(path) => format!("Using {} as config file", path.display()),
+            None => "No config file found; using defaults".to_string(),
+        };
+        crate::output::log_file::record(&line, crate::output::log_file::Level::Info);
+        println!("{line}");
     }
     Ok(config)
 }
@@ -27,6 +29,9 @@ pub fn load_config() -> Result<Config, Fatal> {
     let lookup = |name: &str| std::env::var(name).ok();
     let env = Environment::from_process(&lookup);
     let config = Config::load(&env).map_err(|e| Fatal::new(Exit::BadOptions, e))?;
+    if let Some(path) = config.path("DEFAULT_LOG_PATH") {
+        crate::output::log_file::open(path);
+    }
     for w in &config.warnings {
         super::display::warning(w);
     }

@@ -202,8 +202,7 @@ impl DefaultCallback {
         self.show_deferred_error();
         self.pending_error = text.lines().next().map(str::to_string);
         if self.errors_shown.insert(text.to_string()) {
-            self.display
-                .colored(&format!("[ERROR]: {text}\n"), Color::Red);
+            self.display.error(&format!("[ERROR]: {text}\n"));
         }
     }
 
@@ -222,8 +221,7 @@ impl DefaultCallback {
         if let Some(text) = self.deferred_error.take()
             && self.errors_shown.insert(text.clone())
         {
-            self.display
-                .colored(&format!("[ERROR]: {text}\n"), Color::Red);
+            self.display.error(&format!("[ERROR]: {text}\n"));
         }
     }
 
@@ -1011,10 +1009,10 @@ impl DefaultCallback {
                 .display(&format!("\t{owner}: {}", dump(&stats.custom[owner])));
         }
         if let Some(run) = stats.custom.get(super::custom_stats::RUN_KEY) {
-            self.display.display("");
+            self.display.screen_only("");
             self.display.display(&format!("\tRUN: {}", dump(run)));
         }
-        self.display.display("");
+        self.display.screen_only("");
     }
 
     /// The default callback's PLAY RECAP.
@@ -1043,7 +1041,7 @@ impl DefaultCallback {
             } else {
                 format!("{host:<26}")
             };
-            self.display.display(&format!(
+            self.display.screen_only(&format!(
                 "{host_text} : {} {} {} {} {} {} {}",
                 col("ok", t.ok, Color::Green),
                 col("changed", t.changed, Color::Yellow),
@@ -1053,7 +1051,12 @@ impl DefaultCallback {
                 col("rescued", t.rescued, Color::Green),
                 col("ignored", t.ignored, Color::BrightPurple),
             ));
+            // The log file gets the line without colours.
+            self.display.log_only(&format!(
+                "{host:<26} : ok={:<4} changed={:<4} unreachable={:<4} failed={:<4} skipped={:<4} rescued={:<4} ignored={:<4}",
+                t.ok, t.changed, t.unreachable, t.failures, t.skipped, t.rescued, t.ignored
+            ));
         }
-        self.display.display("");
+        self.display.screen_only("");
     }
 }

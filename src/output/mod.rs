@@ -9,6 +9,7 @@ pub mod deprecation;
 pub mod diff;
 pub mod json;
 pub mod junit;
+pub mod log_file;
 pub mod profile_tasks;
 pub mod progress;
 pub mod result_format;
@@ -63,6 +64,15 @@ impl Color {
 }
 
 /// ansible's `stringc`: every line wrapped in the colour's escape codes.
+/// Text with every CRLF turned into LF.
+pub fn crlf_to_lf(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("\r\n") {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 pub fn stringc(text: &str, color: Color) -> String {
     text.split('\n')
         .map(|line| format!("\x1b[{}m{line}\x1b[0m", color.code()))
@@ -107,13 +117,20 @@ impl Display {
 
     /// A line on stdout (a newline is always added; see `message`).
     pub fn display(&self, text: &str) {
+        log_file::record(text, log_file::Level::Info);
+        self.print(text);
+    }
+
+    fn print(&self, text: &str) {
+        // As ansible's Display: CRLF becomes LF (some CI logs render a CR
+        // as one more line break).
+        let text = crlf_to_lf(text);
         let mut out = std::io::stdout().lock();
         progress::erase(&mut out);
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
     }
 
-    /// A line in a colour (when colours are on).
     /// A message as ansible's `Display.display` prints it: a newline the
     /// text already ends in is not doubled, and stays outside the colour
     /// (yaml results end in one).
@@ -125,9 +142,32 @@ impl Display {
         }
     }
 
+    /// Printed, not recorded in the `log_path` file (ansible's
+    /// `screen_only`).
+    pub fn screen_only(&self, text: &str) {
+        self.print(text);
+    }
+
+    /// Recorded in the `log_path` file, not printed (`log_only`).
+    pub fn log_only(&self, text: &str) {
+        log_file::record(text, log_file::Level::Info);
+    }
+
+    /// An `[ERROR]:` report on stdout, in red, recorded as an error. The
+    /// record ends in the blank line ansible's message has.
+    pub fn error(&self, text: &str) {
+        log_file::record(&format!("{text}\n"), log_file::Level::Error);
+        if self.color {
+            self.print(&stringc(text, Color::Red));
+        } else {
+            self.print(text);
+        }
+    }
+
     pub fn colored(&self, text: &str, color: Color) {
         if self.color {
-            self.display(&stringc(text, color));
+            log_file::record(text, log_file::Level::Info);
+            self.print(&stringc(text, color));
         } else {
             self.display(text);
         }
