@@ -18,6 +18,7 @@ use crate::playbook::model::{
 };
 use crate::value::{Map, Value};
 use crate::vars::PlayScope;
+use crate::vars::origins::VarOrigins;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -389,7 +390,7 @@ impl PlaybookRunner<'_> {
         play: &Play,
         scope: &PlayScope,
         hosts: &[String],
-    ) -> Result<HashMap<String, Vec<Map>>, Fatal> {
+    ) -> Result<HashMap<String, Vec<(Map, VarOrigins)>>, Fatal> {
         let entries: Vec<Value> = match play.keywords.get("vars_files").map(|a| &a.value) {
             None | Some(Value::Null) => return Ok(HashMap::new()),
             Some(Value::List(items)) => items.clone(),
@@ -423,7 +424,7 @@ impl PlaybookRunner<'_> {
                 );
             }
         }
-        let mut cache: HashMap<std::path::PathBuf, Map> = HashMap::new();
+        let mut cache: HashMap<std::path::PathBuf, (Map, VarOrigins)> = HashMap::new();
         let mut out = HashMap::new();
         for host in hosts {
             let context =
@@ -456,8 +457,8 @@ impl PlaybookRunner<'_> {
                         files.push(vars.clone());
                         break;
                     }
-                    let (value, warnings) =
-                        crate::playbook::loader::load_data_file(&path, vault.as_deref())
+                    let (value, origins, warnings) =
+                        crate::playbook::loader::load_vars_file(&path, vault.as_deref())
                             .map_err(|e| Fatal::msg(Exit::Error, e.to_string()))?;
                     for w in &warnings {
                         crate::cli::display::warning(w);
@@ -472,8 +473,8 @@ impl PlaybookRunner<'_> {
                             ));
                         }
                     };
-                    cache.insert(path, vars.clone());
-                    files.push(vars);
+                    cache.insert(path, (vars.clone(), origins.clone()));
+                    files.push((vars, origins));
                     break;
                 }
             }

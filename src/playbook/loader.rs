@@ -68,6 +68,31 @@ pub fn load_data_file(
     })
 }
 
+/// A vars file's data with the origin of each top-level variable (YAML
+/// only; JSON carries no positions, as in ansible), for the `caused by`
+/// level of errors raised while templating those variables.
+pub fn load_vars_file(
+    path: &Path,
+    vault: Option<&Vault>,
+) -> Result<(Option<Value>, crate::vars::origins::VarOrigins, Vec<String>), DataError> {
+    Ok(match load_data_node(path, vault)? {
+        Loaded::Value(value, warnings) => (value, Default::default(), warnings),
+        Loaded::Yaml(node, warnings) => {
+            let origins = match (&node, read_data_text(path, vault)?) {
+                (Some(node), Some(text)) => {
+                    let file = std::sync::Arc::new(crate::playbook::model::SourceFile {
+                        path: path.to_path_buf(),
+                        text,
+                    });
+                    crate::vars::origins::of_mapping(node, &file)
+                }
+                _ => Default::default(),
+            };
+            (node.map(|n| n.to_value()), origins, warnings)
+        }
+    })
+}
+
 /// A data file as a value (JSON) or as a YAML node tree, where mapping keys
 /// keep their YAML types.
 pub enum Loaded {

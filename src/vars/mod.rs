@@ -76,7 +76,7 @@ pub struct PlayScope {
     pub var_origins: origins::VarOrigins,
     /// `vars_files` loaded for each host (their names may use the host's
     /// variables), in order.
-    pub vars_files: HashMap<String, Vec<Map>>,
+    pub vars_files: HashMap<String, Vec<(Map, origins::VarOrigins)>>,
     /// Roles of the play whose defaults and vars everyone sees.
     pub public_roles: Vec<Arc<RoleInfo>>,
     /// Every role of the play (for `ansible_role_names`).
@@ -242,7 +242,7 @@ impl VarsStore {
     /// as `hostvars` sees them).
     pub fn get_vars(&self, play: Option<&PlayScope>, host: &str, task: Option<&TaskScope>) -> Map {
         let mut all = Map::new();
-        self.for_each_layer(play, host, task, |layer, _| {
+        self.for_each_layer(play, host, task, false, |layer, _| {
             combine_into(&mut all, layer, self.hash)
         });
         let magic = magic::variables(self, play, host, task);
@@ -266,7 +266,7 @@ impl VarsStore {
             return None;
         }
         let mut origin = None;
-        self.for_each_layer(play, host, task, |layer, origins| {
+        self.for_each_layer(play, host, task, true, |layer, origins| {
             if layer.contains_key(name) {
                 origin = origins.and_then(|o| o.get(name)).cloned();
             }
@@ -276,22 +276,32 @@ impl VarsStore {
 
     /// Each layer of variables, lowest precedence first, with the origins
     /// of its variables when known.
+    /// Origins of role layers are merged only with `with_origins` (error
+    /// reports), not on every `get_vars`.
     fn for_each_layer(
         &self,
         play: Option<&PlayScope>,
         host: &str,
         task: Option<&TaskScope>,
+        with_origins: bool,
         mut add: impl FnMut(&Map, Option<&origins::VarOrigins>),
     ) {
+        let wanted = |make: &dyn Fn() -> origins::VarOrigins| with_origins.then(make);
         if let Some(play) = play {
             for role in &play.public_roles {
-                add(&roles::default_vars(role, &[], self.hash), None);
+                add(
+                    &roles::default_vars(role, &[], self.hash),
+                    wanted(&|| roles::default_origins(role, &[])).as_ref(),
+                );
             }
         }
         if let Some(task) = task
             && let Some(role) = &task.role
         {
-            add(&roles::default_vars(role, &task.dep_chain, self.hash), None);
+            add(
+                &roles::default_vars(role, &task.dep_chain, self.hash),
+                wanted(&|| roles::default_origins(role, &task.dep_chain)).as_ref(),
+            );
         }
         if let Some(inventory) = self.inventory_vars(host) {
             add(&inventory, None);
@@ -300,18 +310,21 @@ impl VarsStore {
         add(&self.facts.read(host, |facts| self.fact_vars(facts)), None);
         if let Some(play) = play {
             add(&play.vars, Some(&play.var_origins));
-            for file in play.vars_files.get(host).into_iter().flatten() {
-                add(file, None);
+            for (file, origins) in play.vars_files.get(host).into_iter().flatten() {
+                add(file, Some(origins));
             }
             for role in &play.public_roles {
-                add(&roles::role_vars(role, &[], true, self.hash), None);
+                add(
+                    &roles::role_vars(role, &[], true, self.hash),
+                    wanted(&|| roles::role_var_origins(role, &[], true)).as_ref(),
+                );
             }
         }
         if let Some(task) = task {
             if let Some(role) = &task.role {
                 add(
                     &roles::role_vars(role, &task.dep_chain, false, self.hash),
-                    None,
+                    wanted(&|| roles::role_var_origins(role, &task.dep_chain, false)).as_ref(),
                 );
             }
             add(&task.vars, None);

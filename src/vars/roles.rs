@@ -3,8 +3,10 @@
 //! role's invocation (`- role: x` + `param: value`).
 
 use crate::inventory::vars::{HashBehaviour, combine_into};
-use crate::playbook::model::RoleInfo;
+use crate::playbook::model::{Origin, RoleInfo};
 use crate::value::{Map, Value};
+use crate::vars::origins::VarOrigins;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 fn as_map(value: &Value) -> Map {
@@ -36,6 +38,76 @@ pub fn default_vars(role: &RoleInfo, dep_chain: &[Arc<RoleInfo>], hash: HashBeha
     }
     combine_into(&mut out, &as_map(&role.defaults), hash);
     out
+}
+
+/// Where the variables `default_vars` gives were defined: the same walk,
+/// later definitions winning.
+pub fn default_origins(role: &RoleInfo, dep_chain: &[Arc<RoleInfo>]) -> VarOrigins {
+    let mut out = HashMap::new();
+    collect_default_origins(role, dep_chain, &mut out);
+    Arc::new(out)
+}
+
+fn collect_default_origins(
+    role: &RoleInfo,
+    dep_chain: &[Arc<RoleInfo>],
+    out: &mut HashMap<String, Origin>,
+) {
+    for dep in all_dependencies(role) {
+        collect_default_origins(&dep, &[], out);
+    }
+    for parent in dep_chain {
+        overlay(out, &parent.default_origins);
+    }
+    overlay(out, &role.default_origins);
+}
+
+/// Where the variables `role_vars` gives were defined (`vars/` files only;
+/// the `vars:` keyword of a role entry has no recorded positions).
+pub fn role_var_origins(
+    role: &RoleInfo,
+    dep_chain: &[Arc<RoleInfo>],
+    only_exports: bool,
+) -> VarOrigins {
+    let mut out = HashMap::new();
+    collect_role_var_origins(role, dep_chain, only_exports, &mut out);
+    Arc::new(out)
+}
+
+fn collect_role_var_origins(
+    role: &RoleInfo,
+    dep_chain: &[Arc<RoleInfo>],
+    only_exports: bool,
+    out: &mut HashMap<String, Origin>,
+) {
+    for parent in dep_chain {
+        if only_exports {
+            collect_role_var_origins(parent, &[], true, out);
+        } else {
+            overlay(out, &parent.var_origins);
+        }
+    }
+    let mut seen: Vec<*const RoleInfo> = Vec::new();
+    for dep in all_dependencies(role) {
+        let id = Arc::as_ptr(&dep);
+        if !seen.contains(&id) {
+            collect_role_var_origins(&dep, &[], true, out);
+            seen.push(id);
+        }
+    }
+    overlay(out, &role.var_origins);
+    if !only_exports && let Value::Map(keyword_vars) = &role.keyword_vars {
+        // These win over `vars/`, and have no recorded position.
+        for name in keyword_vars.keys() {
+            out.remove(name);
+        }
+    }
+}
+
+fn overlay(out: &mut HashMap<String, Origin>, layer: &VarOrigins) {
+    for (name, origin) in layer.iter() {
+        out.insert(name.clone(), origin.clone());
+    }
 }
 
 /// `Role.get_vars(dep_chain, include_params=False, only_exports)`.

@@ -16,6 +16,8 @@ fn role(name: &str, defaults: Map, vars: Map, deps: Vec<Arc<RoleInfo>>) -> Arc<R
         params: Default::default(),
         defaults: Value::Map(defaults),
         vars: Value::Map(vars),
+        default_origins: Default::default(),
+        var_origins: Default::default(),
         keyword_vars: Value::Null,
         dependencies: deps,
         source: RoleSource::PlayRoles,

@@ -1410,6 +1410,8 @@ impl Loader {
             handlers: Vec::new(),
             defaults: None,
             vars: None,
+            default_origins: Default::default(),
+            var_origins: Default::default(),
             origin: None,
         };
         let mut role_collections: Vec<String> = Vec::new();
@@ -1519,16 +1521,22 @@ impl Loader {
                 continue;
             };
             inside_role(&file_path, &path.join(subdir), name)?;
-            let value = if file_path.is_dir() {
-                self.read_vars_dir(&file_path)?
+            let (value, origins) = if file_path.is_dir() {
+                (self.read_vars_dir(&file_path)?, Default::default())
             } else {
-                let (_, node) = self.read_yaml(&file_path)?;
-                node.map(|n| n.to_value())
+                let (file, node) = self.read_yaml(&file_path)?;
+                let origins = node
+                    .as_ref()
+                    .map(|n| crate::vars::origins::of_mapping(n, &file))
+                    .unwrap_or_default();
+                (node.map(|n| n.to_value()), origins)
             };
             if subdir == "defaults" {
                 role.defaults = value;
+                role.default_origins = origins;
             } else {
                 role.vars = value;
+                role.var_origins = origins;
             }
         }
         let role_ctx = Ctx {

@@ -131,6 +131,10 @@ pub struct RoleInfo {
     pub defaults: Value,
     /// `vars/main` as loaded.
     pub vars: Value,
+    /// Where each variable of `defaults` and of `vars` was defined (a
+    /// file's, not a directory's).
+    pub default_origins: crate::vars::origins::VarOrigins,
+    pub var_origins: crate::vars::origins::VarOrigins,
     /// The `vars:` keyword of the role's entry in `roles:`.
     pub keyword_vars: Value,
     pub dependencies: Vec<Arc<RoleInfo>>,
@@ -262,6 +266,8 @@ pub struct Role {
     pub handlers: Vec<Item>,
     pub defaults: Option<Value>,
     pub vars: Option<Value>,
+    pub default_origins: crate::vars::origins::VarOrigins,
+    pub var_origins: crate::vars::origins::VarOrigins,
     pub origin: Option<Origin>,
 }
 
@@ -305,6 +311,8 @@ impl Role {
             params: self.params.clone(),
             defaults: self.defaults.clone().unwrap_or(Value::Null),
             vars: self.vars.clone().unwrap_or(Value::Null),
+            default_origins: self.default_origins.clone(),
+            var_origins: self.var_origins.clone(),
             keyword_vars: self
                 .keywords
                 .get("vars")
