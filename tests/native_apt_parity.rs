@@ -701,6 +701,13 @@ fn deb_cases() -> Vec<Case> {
         ),
         Case::apt(none(), vec![("deb", s("@/local/mitorun-test-broken_1.0_all.deb"))]),
         Case::apt(none(), vec![("deb", s("@/local/nothere.deb"))]),
+        // Download failures are worded as fetch_url words them, with the
+        // URL's credentials masked.
+        Case::apt(none(), vec![("deb", s("http://127.0.0.1:1/pkg_1.0_all.deb"))]),
+        Case::apt(
+            none(),
+            vec![("deb", s("http://someone:secret@127.0.0.1:1/pkg_1.0_all.deb"))],
+        ),
         Case::apt(
             none(),
             vec![

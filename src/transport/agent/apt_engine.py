@@ -883,12 +883,34 @@ def apt_download(run, url):
     prefix, dot, ext = base.partition(".")
     fd, path = tempfile.mkstemp(prefix=prefix, suffix=dot + ext)
     run.cleanup_files.append(path)
+    import urllib.error
+    shown = mask_url_password(url)
     try:
         with urllib.request.urlopen(url, timeout=10) as response, os.fdopen(fd, "wb") as f:
             shutil.copyfileobj(response, f, 65536)
+    except urllib.error.HTTPError as e:
+        run.fail(msg="Failure downloading %s, %s" % (shown, e))
+    except urllib.error.URLError as e:
+        # fetch_url's wording of what went wrong.
+        run.fail(msg="Failure downloading %s, Request failed: %s" % (shown, e))
+    except OSError as e:
+        run.fail(msg="Failure downloading %s, Connection failure: %s" % (shown, e))
     except Exception as e:
-        run.fail(msg="Failure downloading %s, %s" % (url, e))
+        run.fail(msg="Failure downloading %s, An unknown error occurred: %s" % (shown, e))
     return path
+
+
+def mask_url_password(url):
+    """The URL with its credentials shown as **** (ansible's mask_url)."""
+    import urllib.parse
+    parsed = urllib.parse.urlparse(url)
+    if not parsed.username and not parsed.password:
+        return url
+    if parsed.password:
+        netloc = parsed.netloc.replace("%s:%s@" % (parsed.username, parsed.password), "****:****@")
+    else:
+        netloc = parsed.netloc.replace("%s@" % parsed.username, "****@")
+    return urllib.parse.urlunparse(parsed._replace(netloc=netloc))
 
 
 def apt_engine_run(request):
