@@ -261,3 +261,71 @@ fn local_connection_works_in_the_playbook_dir() {
     assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
     assert!(stdout.contains("All assertions passed"), "{stdout}");
 }
+
+/// A run's deprecations (here the `bool` filter's) come after ansible's
+/// hint, each distinct text once; DEPRECATION_WARNINGS=False hides them.
+#[test]
+fn deprecations_are_shown_once_after_the_hint() {
+    let dir = scratch("deprecations");
+    std::fs::write(
+        dir.join("p.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - debug:\n        msg: \"{{ 'maybe' | bool }} {{ 'maybe' | bool }} {{ [1] | bool }}\"\n",
+    )
+    .expect("playbook");
+    let out = mitorun(&["p.yml"], &dir);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let hint = "[WARNING]: Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.";
+    assert_eq!(err.matches(hint).count(), 1, "{err}");
+    let maybe = "[DEPRECATION WARNING]: The `bool` filter coerced invalid value 'maybe' (str) to False. This feature will be removed from ansible-core version 2.23.";
+    assert_eq!(err.matches(maybe).count(), 1, "{err}");
+    assert!(err.contains("invalid value [1] (list) to False"), "{err}");
+    assert!(err.find(hint) < err.find(maybe), "{err}");
+    std::fs::write(
+        dir.join("ansible.cfg"),
+        "[defaults]\ndeprecation_warnings = False\n",
+    )
+    .expect("config");
+    let quiet = mitorun(&["p.yml"], &dir);
+    assert!(
+        !stderr(&quiet).contains("DEPRECATION"),
+        "{}",
+        stderr(&quiet)
+    );
+}
+
+/// Collection modules are found under ansible.cfg's `collections_path`,
+/// as collection roles are.
+#[test]
+fn collection_modules_are_found_under_the_configured_collections_path() {
+    let dir = scratch("collections-path");
+    let modules = dir.join("colls/ansible_collections/acme/tools/plugins/modules");
+    std::fs::create_dir_all(&modules).expect("collection dir");
+    std::fs::write(
+        modules.join("hello.py"),
+        "#!/usr/bin/python3\n# WANT_JSON\nimport json\nprint(json.dumps({'changed': False, 'greeting': 'hello from acme'}))\n",
+    )
+    .expect("module");
+    std::fs::write(
+        dir.join("ansible.cfg"),
+        format!(
+            "[defaults]\ncollections_path = {}\n",
+            dir.join("colls").display()
+        ),
+    )
+    .expect("config");
+    std::fs::write(
+        dir.join("p.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - acme.tools.hello:\n      register: r\n\
+         \x20   - assert:\n        that: r.greeting == 'hello from acme'\n",
+    )
+    .expect("playbook");
+    let out = mitorun(
+        &["-e", "ansible_python_interpreter=/usr/bin/python3", "p.yml"],
+        &dir,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
+}

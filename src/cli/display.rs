@@ -32,7 +32,47 @@ pub fn error_text(msg: &str) {
     );
 }
 
-/// Logged at INFO, as ansible's Display logs deprecations.
+/// What ansible warns before the first deprecation it shows.
+const DEPRECATION_HINT: &str =
+    "Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.";
+
+static DEPRECATIONS_OFF: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static DEPRECATIONS_SHOWN: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+    std::sync::Mutex::new(None);
+
+/// DEPRECATION_WARNINGS: whether `deprecated` shows anything.
+pub fn set_deprecation_warnings(on: bool) {
+    DEPRECATIONS_OFF.store(!on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// ansible's `Display._deprecated` for a run's deprecations (tasks,
+/// callbacks, filters, conditionals): unless DEPRECATION_WARNINGS is off,
+/// the hint how to turn them off (once per run), then the message, each
+/// distinct text once per run.
+pub fn deprecated(text: &str) {
+    if DEPRECATIONS_OFF.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let (hint, new) = {
+        let Ok(mut shown) = DEPRECATIONS_SHOWN.lock() else {
+            return;
+        };
+        let shown = shown.get_or_insert_with(Default::default);
+        (
+            shown.insert(DEPRECATION_HINT.to_string()),
+            shown.insert(text.to_string()),
+        )
+    };
+    if hint {
+        warning(DEPRECATION_HINT);
+    }
+    if new {
+        deprecation(text);
+    }
+}
+
+/// `[DEPRECATION WARNING]: msg` as is (see `deprecated`); logged at INFO,
+/// as ansible's Display logs deprecations.
 pub fn deprecation(msg: &str) {
     to_stderr(
         &format!("[DEPRECATION WARNING]: {msg}"),

@@ -119,7 +119,7 @@ fn load_callbacks(
         };
     }
     callback.show_custom_stats = config.bool("SHOW_CUSTOM_STATS");
-    callback.deprecation_warnings = config.bool("DEPRECATION_WARNINGS");
+    crate::cli::display::set_deprecation_warnings(config.bool("DEPRECATION_WARNINGS"));
     if selection.stdout == crate::output::select::StdoutCallback::Oneline {
         callback.deprecate(
             "The oneline callback plugin is deprecated. This feature will be removed from ansible-core version 2.23.",
@@ -371,6 +371,10 @@ fn module_runner(
             );
         }));
     }
+    // COLLECTIONS_PATHS (ansible.cfg `collections_path` or
+    // ANSIBLE_COLLECTIONS_PATH): where collection modules are found, as
+    // for collection roles.
+    options.collections_paths = Some(config.paths("COLLECTIONS_PATHS"));
     // ansible.cfg's ssh-related settings, by the ssh plugin's option names
     // (host and environment variables still win).
     if config.origin("HOST_KEY_CHECKING").is_some() {

@@ -311,7 +311,7 @@ fn evaluation_error(message: String, origin: Option<&Origin>) -> TaskError {
 fn allowed_broken(truth: bool, type_name: &str, origin: Option<&Origin>) {
     let at = origin.map(|o| o.location()).unwrap_or_default();
     let truth = if truth { "True" } else { "False" };
-    crate::cli::display::deprecation(&format!(
+    crate::cli::display::deprecated(&format!(
         "Conditional result ({truth}) was derived from value of type '{type_name}' at '{at}'. Conditionals must have a boolean result. This feature will be removed from ansible-core version 2.23.\nBroken conditionals are currently allowed because the `ALLOW_BROKEN_CONDITIONALS` configuration option is enabled."
     ));
 }

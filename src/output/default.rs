@@ -113,18 +113,10 @@ pub struct DefaultCallback {
     pub independent_hosts: bool,
     /// SHOW_CUSTOM_STATS: the `set_stats` data follow the recap.
     pub show_custom_stats: bool,
-    /// DEPRECATION_WARNINGS: deprecations tasks report are shown.
-    pub deprecation_warnings: bool,
-    /// Deprecation texts (and the hint) already shown this run.
-    deprecations_shown: std::collections::HashSet<String>,
     /// `result_format` / `pretty_results` (the default and minimal
     /// callbacks declare them; oneline, tree and junit write json).
     pub result_format: super::result_format::ResultFormat,
 }
-
-/// What ansible warns before the first deprecation it shows.
-const DEPRECATION_HINT: &str =
-    "Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.";
 
 /// The colour of a minimal/oneline line.
 fn state_color(state: &str) -> Color {
@@ -159,8 +151,6 @@ impl DefaultCallback {
             deferred_error: None,
             independent_hosts: false,
             show_custom_stats: false,
-            deprecation_warnings: true,
-            deprecations_shown: std::collections::HashSet::new(),
             result_format: super::result_format::ResultFormat::JSON,
         }
     }
@@ -442,20 +432,9 @@ impl DefaultCallback {
         self.deprecate(&text);
     }
 
-    /// A deprecation warning (the hint first, once per run; each distinct
-    /// text once), unless DEPRECATION_WARNINGS is off.
+    /// A deprecation warning, as `cli::display::deprecated` shows them.
     pub fn deprecate(&mut self, text: &str) {
-        if !self.deprecation_warnings {
-            return;
-        }
-        let text = text.to_string();
-        if !self.deprecations_shown.contains(DEPRECATION_HINT) {
-            self.deprecations_shown.insert(DEPRECATION_HINT.to_string());
-            self.display.warning(DEPRECATION_HINT);
-        }
-        if self.deprecations_shown.insert(text.clone()) {
-            crate::cli::display::deprecation(&text);
-        }
+        crate::cli::display::deprecated(text);
     }
 
     /// `_command_generic_msg` of the minimal and oneline callbacks.

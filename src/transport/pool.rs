@@ -132,8 +132,19 @@ impl Pool {
                 let library = self.options.library.clone();
                 tokio::task::spawn_blocking(move || {
                     let core = explicit.or_else(find_ansible_core);
-                    let collections =
-                        collections.unwrap_or_else(|| default_collections_paths(core.as_deref()));
+                    let collections = match collections {
+                        // The configured roots, then the site-packages
+                        // holding ansible-core (ansible scans sys.path too).
+                        Some(mut roots) => {
+                            if let Some(site) = core.as_deref().and_then(std::path::Path::parent)
+                                && !roots.iter().any(|r| r == site)
+                            {
+                                roots.push(site.to_path_buf());
+                            }
+                            roots
+                        }
+                        None => default_collections_paths(core.as_deref()),
+                    };
                     Arc::new(ControllerPaths {
                         ansible_version: ansible_version(core.as_deref()),
                         search: SearchPaths {

@@ -448,9 +448,22 @@ fn to_bool(value: Jv, args: &mut Args) -> Result<Jv, Error> {
             "no" | "off" | "false" | "0" => return Ok(Jv::from(false)),
             _ => {}
         }
-        // ansible warns (deprecation) and compares the text with 1.
+        // ansible compares the text with 1, and says it will stop.
+        coerced_bool_deprecation(&value, false);
         return Ok(Jv::from(false));
     }
     // Other values: `value == 1` (so 1.0 is true), with the same warning.
-    Ok(Jv::from(py_eq(&value, &Jv::from(1))))
+    let result = py_eq(&value, &Jv::from(1));
+    coerced_bool_deprecation(&value, result);
+    Ok(Jv::from(result))
+}
+
+fn coerced_bool_deprecation(value: &Jv, result: bool) {
+    let shown = crate::templating::bridge::from_jinja(value);
+    crate::cli::display::deprecated(&format!(
+        "The `bool` filter coerced invalid value {} ({}) to {}. This feature will be removed from ansible-core version 2.23.",
+        shown.python_repr(),
+        type_name(value),
+        if result { "True" } else { "False" }
+    ));
 }
