@@ -42,19 +42,56 @@ pub fn first_false(
     Ok(None)
 }
 
-/// As `first_false`, each condition reported at its own origin.
+/// As `first_false`, each condition reported at its own origin; a
+/// condition that is a lone variable with a non-boolean value is said to
+/// come from that variable's definition (`definition_of`), as ansible's
+/// value origins say.
 pub fn first_false_at(
     templar: &Templar,
     conditions: &[Value],
     context: &Jv,
     origin_of: &dyn Fn(usize) -> Option<Origin>,
+    definition_of: &dyn Fn(&str) -> Option<Origin>,
 ) -> Result<Option<Value>, TaskError> {
     for (index, condition) in conditions.iter().enumerate() {
-        if !holds(templar, condition, context, origin_of(index).as_ref())? {
+        let origin = origin_of(index);
+        let result =
+            holds(templar, condition, context, origin.as_ref()).map_err(|e| match condition {
+                Value::Str(text) if e.message.starts_with("Conditional result (") => {
+                    with_value_origin(e, text.trim(), definition_of)
+                }
+                _ => e,
+            })?;
+        if !result {
             return Ok(Some(condition.clone()));
         }
     }
     Ok(None)
+}
+
+/// A broken-conditional error for a condition that is just a variable's
+/// name: "derived from value ... at" the variable's definition.
+fn with_value_origin(
+    mut error: TaskError,
+    condition: &str,
+    definition_of: &dyn Fn(&str) -> Option<Origin>,
+) -> TaskError {
+    let is_name = !condition.is_empty()
+        && !condition.starts_with(|c: char| c.is_ascii_digit())
+        && condition.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !is_name {
+        return error;
+    }
+    let (Some(definition), Some(written)) = (definition_of(condition), error.origin.as_ref())
+    else {
+        return error;
+    };
+    let (from, to) = (
+        format!(" at '{}'.", written.location()),
+        format!(" at '{}'.", definition.location()),
+    );
+    error.message = error.message.replacen(&from, &to, 1);
+    error
 }
 
 pub fn holds(

@@ -224,7 +224,13 @@ impl<'a> TaskRun<'a> {
                 .unwrap_or(attr.span);
             Some(Origin::new(&self.task.origin.file, span))
         };
-        conditional::first_false_at(&self.shared.templar, &conditions, context, &origin_of)
+        conditional::first_false_at(
+            &self.shared.templar,
+            &conditions,
+            context,
+            &origin_of,
+            &|name| self.definition_of(name),
+        )
     }
 
     fn keyword_origin(&self, name: &str) -> Option<Origin> {
