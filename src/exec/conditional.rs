@@ -55,43 +55,36 @@ pub fn first_false_at(
 ) -> Result<Option<Value>, TaskError> {
     for (index, condition) in conditions.iter().enumerate() {
         let origin = origin_of(index);
-        let result =
-            holds(templar, condition, context, origin.as_ref()).map_err(|e| match condition {
-                Value::Str(text) if e.message.starts_with("Conditional result (") => {
-                    with_value_origin(e, text.trim(), definition_of)
-                }
-                _ => e,
-            })?;
-        if !result {
+        if !holds_with(
+            templar,
+            condition,
+            context,
+            origin.as_ref(),
+            Some(definition_of),
+        )? {
             return Ok(Some(condition.clone()));
         }
     }
     Ok(None)
 }
 
-/// A broken-conditional error for a condition that is just a variable's
-/// name: "derived from value ... at" the variable's definition.
-fn with_value_origin(
-    mut error: TaskError,
+/// Finds where a variable was defined.
+type DefinitionOf<'a> = &'a dyn Fn(&str) -> Option<Origin>;
+
+/// Where a broken conditional's value came from: the definition of the
+/// variable a condition names alone (when known), else the condition.
+fn value_origin(
     condition: &str,
-    definition_of: &dyn Fn(&str) -> Option<Origin>,
-) -> TaskError {
+    written: Option<&Origin>,
+    definition_of: Option<DefinitionOf<'_>>,
+) -> Option<Origin> {
     let is_name = !condition.is_empty()
         && !condition.starts_with(|c: char| c.is_ascii_digit())
         && condition.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if !is_name {
-        return error;
-    }
-    let (Some(definition), Some(written)) = (definition_of(condition), error.origin.as_ref())
-    else {
-        return error;
-    };
-    let (from, to) = (
-        format!(" at '{}'.", written.location()),
-        format!(" at '{}'.", definition.location()),
-    );
-    error.message = error.message.replacen(&from, &to, 1);
-    error
+    is_name
+        .then(|| definition_of.and_then(|find| find(condition)))
+        .flatten()
+        .or_else(|| written.cloned())
 }
 
 pub fn holds(
@@ -99,6 +92,18 @@ pub fn holds(
     condition: &Value,
     context: &Jv,
     origin: Option<&Origin>,
+) -> Result<bool, TaskError> {
+    holds_with(templar, condition, context, origin, None)
+}
+
+/// `holds`, with a way to find where a variable was defined (for the
+/// broken-conditional message).
+fn holds_with(
+    templar: &Templar,
+    condition: &Value,
+    context: &Jv,
+    origin: Option<&Origin>,
+    definition_of: Option<DefinitionOf<'_>>,
 ) -> Result<bool, TaskError> {
     let text = match condition {
         Value::Bool(b) => return Ok(*b),
@@ -108,7 +113,7 @@ pub fn holds(
         other => {
             if ALLOW_BROKEN.load(Ordering::Relaxed) {
                 let truth = other.is_truthy();
-                allowed_broken(truth, other.python_type_name(), origin);
+                allowed_broken(truth, other.python_type_name(), origin, origin);
                 return Ok(truth);
             }
             return Err(broken(other.python_str(), other.python_type_name(), origin));
@@ -146,12 +151,20 @@ pub fn holds(
         ValueKind::Bool => Ok(result.is_true()),
         _ => {
             let value = from_jinja(&result);
+            let from = value_origin(&text, origin, definition_of);
             if ALLOW_BROKEN.load(Ordering::Relaxed) {
-                allowed_broken(value.is_truthy(), value.python_type_name(), origin);
+                allowed_broken(
+                    value.is_truthy(),
+                    value.python_type_name(),
+                    from.as_ref(),
+                    origin,
+                );
                 return Ok(value.is_truthy());
             }
             let truth = if value.is_truthy() { "True" } else { "False" };
-            Err(broken(truth.to_string(), value.python_type_name(), origin))
+            let mut error = broken(truth.to_string(), value.python_type_name(), from.as_ref());
+            error.origin = origin.cloned();
+            Err(error)
         }
     }
 }
@@ -344,15 +357,23 @@ fn evaluation_error(message: String, origin: Option<&Origin>) -> TaskError {
 }
 
 /// A non-boolean result while ALLOW_BROKEN_CONDITIONALS is on: its
-/// truth, with ansible's deprecation warning.
-fn allowed_broken(truth: bool, type_name: &str, origin: Option<&Origin>) {
-    let at = origin.map(|o| o.location()).unwrap_or_default();
+/// truth, with ansible's deprecation warning: where the value came from
+/// (`from`), the condition's source (`written`) and the help.
+fn allowed_broken(truth: bool, type_name: &str, from: Option<&Origin>, written: Option<&Origin>) {
+    let at = from.map(|o| o.location()).unwrap_or_default();
     let truth = if truth { "True" } else { "False" };
-    crate::cli::display::deprecated(&format!(
-        "Conditional result ({truth}) was derived from value of type '{type_name}' at '{at}'. Conditionals must have a boolean result. This feature will be removed from ansible-core version 2.23.\nBroken conditionals are currently allowed because the `ALLOW_BROKEN_CONDITIONALS` configuration option is enabled."
-    ));
+    let help = "Broken conditionals are currently allowed because the `ALLOW_BROKEN_CONDITIONALS` configuration option is enabled.";
+    let message = format!(
+        "Conditional result ({truth}) was derived from value of type '{type_name}' at '{at}'. Conditionals must have a boolean result. This feature will be removed from ansible-core version 2.23."
+    );
+    crate::cli::display::deprecated(&match written {
+        Some(written) => format!("{message}\n{}\n\n{help}\n", written.context()),
+        None => format!("{message}\n{help}"),
+    });
 }
 
+/// The error of a non-boolean result, its value said to come from
+/// `origin` (the caller puts the condition's own origin on the error).
 fn broken(truth: String, type_name: &str, origin: Option<&Origin>) -> TaskError {
     let at = origin.map(|o| o.location()).unwrap_or_default();
     TaskError {

@@ -98,10 +98,20 @@ pub struct PlayRun<'a> {
 }
 
 fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> TaskInfo {
+    // ansible's `result.task_name`: the name as written (templated),
+    // without the role in front; the full display name when it has none.
+    let own_name = match (&task.role, &task.name) {
+        (Some(role), Some(written)) if !written.python_str().is_empty() => name
+            .strip_prefix(&format!("{role} : "))
+            .unwrap_or(&name)
+            .to_string(),
+        _ => name.clone(),
+    };
     TaskInfo {
         uuid,
         prefix,
         name,
+        own_name,
         action: task.action.clone(),
         is_loop: task.keyword("loop").is_some() || task.loop_with.is_some(),
         is_include: matches!(task.kind, TaskKind::IncludeTasks | TaskKind::IncludeRole),

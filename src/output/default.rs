@@ -13,6 +13,8 @@ pub struct TaskInfo {
     /// `TASK`, `RUNNING HANDLER`.
     pub prefix: &'static str,
     pub name: String,
+    /// The task's own name (without its role), as retry lines show it.
+    pub own_name: String,
     /// The action as ansible reports it (`debug`, `ansible.builtin.copy`).
     pub action: String,
     pub is_loop: bool,
@@ -898,7 +900,7 @@ impl DefaultCallback {
         let label = Self::host_label(host, result);
         let mut msg = format!(
             "FAILED - RETRYING: [{label}]: {} ({retries_left} retries left).",
-            task.name
+            task.own_name
         );
         if self.is_verbose(result, 2) {
             msg.push_str(&format!("Result was: {}", self.dump_results(result)));

@@ -299,6 +299,7 @@ mod tests {
             uuid,
             prefix: "TASK",
             name: name.into(),
+            own_name: name.into(),
             action: "debug".into(),
             is_loop: false,
             is_include: false,
