@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 49] = [
+pub const NATIVE: [&str; 50] = [
     "ping",
     "command",
     "shell",
@@ -112,6 +112,8 @@ pub const NATIVE: [&str; 49] = [
     // A project's Python filter/test/lookup plugins, for the
     // controller-local agent (`templating::python_plugins`).
     PYTHON_PLUGIN_MODULE,
+    // The `url` lookup, for the same agent (`templating::lookups::url`).
+    URL_LOOKUP_MODULE,
     "cron",
     "git",
     "pip",
@@ -142,6 +144,10 @@ pub const NATIVE_WANTS_ANSIBLE_CORE: &str = "_mitorun_wants_ansible_core";
 
 /// The native module that runs a project's Python plugins.
 pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
+
+/// The native module that fetches URLs for the `url` lookup, in the
+/// controller's Python worker.
+pub const URL_LOOKUP_MODULE: &str = "mitorun_url_lookup";
 
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
@@ -201,6 +207,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static UNARCHIVE: OnceLock<CodeItem> = OnceLock::new();
     static MISC: OnceLock<CodeItem> = OnceLock::new();
     static PLUGINS: OnceLock<CodeItem> = OnceLock::new();
+    static URL_LOOKUP: OnceLock<CodeItem> = OnceLock::new();
     static SERVICE: OnceLock<CodeItem> = OnceLock::new();
     static CRON: OnceLock<CodeItem> = OnceLock::new();
     static GIT: OnceLock<CodeItem> = OnceLock::new();
@@ -230,6 +237,11 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
         PYTHON_PLUGIN_MODULE => (&PLUGINS, "plugins", || {
             super::bootstrap::plugins_source().to_string()
         }),
+        URL_LOOKUP_MODULE => (
+            &URL_LOOKUP,
+            "url_lookup",
+            super::bootstrap::url_lookup_source,
+        ),
         "service" | "systemd" | "systemd_service" | "sysvinit" | "service_facts" => {
             (&SERVICE, "service", || {
                 super::bootstrap::service_source().to_string()

@@ -30,6 +30,10 @@ thread_local! {
     /// The innermost variable whose value failed to template, and the
     /// message it failed with.
     static FAILED_VARIABLE: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+    /// The last lookup failure's cause that ansible shows as a level of
+    /// its own (an exception raised while handling another), which the
+    /// failure's message ends with.
+    static ERROR_CAUSE: RefCell<Option<String>> = const { RefCell::new(None) };
     /// The hints of `undef()` calls since the outermost render started.
     static UNDEF_HINTS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     /// Describes where the text being templated was written (`Origin:`
@@ -185,6 +189,18 @@ pub(crate) fn set_failed_variable(name: &str, message: &str) {
 /// once. Taking it before templating also forgets a stale one.
 pub fn take_failed_variable() -> Option<(String, String)> {
     FAILED_VARIABLE.with(|f| f.borrow_mut().take())
+}
+
+/// Remember that the lookup failure being raised ends with `cause`, an
+/// error ansible reports below it (`<<< caused by >>>`, no origin).
+pub(crate) fn set_error_cause(cause: &str) {
+    ERROR_CAUSE.with(|c| *c.borrow_mut() = Some(cause.to_string()));
+}
+
+/// The cause the last failing lookup recorded, once. Taking it before
+/// templating also forgets a stale one.
+pub fn take_error_cause() -> Option<String> {
+    ERROR_CAUSE.with(|c| c.borrow_mut().take())
 }
 
 /// Why the last lookup result that was undefined is undefined, once.
