@@ -175,18 +175,10 @@ pub const ANSIBLE_CORE_WHEN_VALUE: [(&str, &str, &[&str]); 1] = [(
     &["freebsd", "macos", "macosx", "darwin", "solaris"],
 )];
 
-/// Arguments a native module leaves to ansible-core's module when they are
-/// true: `local` accounts are libuser's (luseradd ...), which the native
-/// user and group do not drive.
-pub const ANSIBLE_CORE_WHEN_TRUE: [(&str, &str); 2] = [("user", "local"), ("group", "local")];
-
 /// Whether these arguments of module `short` need ansible-core's module
-/// (see [`ANSIBLE_CORE_WHEN_TRUE`]); values as ansible's `bool` type reads
-/// them, so `"yes"` counts.
+/// (see [`ANSIBLE_CORE_WHEN_VALUE`]).
 pub fn needs_ansible_core(short: &str, args: &Map) -> bool {
-    ANSIBLE_CORE_WHEN_TRUE.iter().any(|(module, arg)| {
-        *module == short && args.get(*arg).and_then(Value::ansible_bool) == Some(true)
-    }) || ANSIBLE_CORE_WHEN_VALUE.iter().any(|(module, arg, values)| {
+    ANSIBLE_CORE_WHEN_VALUE.iter().any(|(module, arg, values)| {
         *module == short
             && args
                 .get(*arg)
@@ -899,13 +891,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn local_accounts_need_ansible_core() {
-        let args = |v: Value| -> Map { [("local".to_string(), v)].into_iter().collect() };
-        assert!(needs_ansible_core("user", &args(Value::Bool(true))));
-        assert!(needs_ansible_core("group", &args(Value::str("yes"))));
-        assert!(!needs_ansible_core("user", &args(Value::Bool(false))));
-        assert!(!needs_ansible_core("user", &Map::new()));
-        assert!(!needs_ansible_core("copy", &args(Value::Bool(true))));
+    fn other_systems_hostname_strategies_need_ansible_core() {
+        let args = |k: &str, v: Value| -> Map { [(k.to_string(), v)].into_iter().collect() };
+        assert!(needs_ansible_core(
+            "hostname",
+            &args("use", Value::str("freebsd"))
+        ));
+        assert!(!needs_ansible_core(
+            "hostname",
+            &args("use", Value::str("systemd"))
+        ));
+        assert!(!needs_ansible_core("hostname", &Map::new()));
+        // libuser accounts are the native user and group modules' own.
+        assert!(!needs_ansible_core(
+            "user",
+            &args("local", Value::Bool(true))
+        ));
+        assert!(!needs_ansible_core(
+            "group",
+            &args("local", Value::str("yes"))
+        ));
     }
 
     #[test]
