@@ -1156,7 +1156,7 @@ impl<'a> TaskRun<'a> {
     /// raised it recorded one and its layer knows where it was written).
     pub(super) fn pointing_at_failed_variable(&self, error: TaskError) -> TaskError {
         let error = match crate::templating::lookups::take_error_cause() {
-            Some(cause) => error.caused_by_bare(&cause),
+            Some(cause) => error.caused_by_bare(&cause.message, cause.help.as_deref()),
             None => error,
         };
         let Some((name, message)) = crate::templating::lookups::take_failed_variable() else {

@@ -20,7 +20,7 @@ pub struct TaskError {
     /// A cause that `message` ends with and that ansible prints as the
     /// last level, without an origin (an exception a lookup's library
     /// raised while handling another: urllib's `<urlopen error ...>`).
-    pub bare_cause: Option<Box<String>>,
+    pub bare_cause: Option<Box<BareCause>>,
     pub help: Option<String>,
 }
 
@@ -75,10 +75,14 @@ impl TaskError {
     }
 
     /// Print `cause`, which the message ends with, as a level of its own
-    /// below the others (no origin), as ansible prints such a cause.
-    pub fn caused_by_bare(mut self, cause: &str) -> TaskError {
+    /// below the others (no origin), as ansible prints such a cause; with
+    /// `help`, that level shows it after the cause.
+    pub fn caused_by_bare(mut self, cause: &str, help: Option<&str>) -> TaskError {
         if self.cause.is_none() && self.message.ends_with(&format!(": {cause}")) {
-            self.bare_cause = Some(Box::new(cause.to_string()));
+            self.bare_cause = Some(Box::new(BareCause {
+                message: cause.to_string(),
+                help: help.map(str::to_string),
+            }));
         }
         self
     }
@@ -88,7 +92,7 @@ impl TaskError {
         match &self.bare_cause {
             Some(cause) => self
                 .message
-                .strip_suffix(&format!(": {cause}"))
+                .strip_suffix(&format!(": {}", cause.message))
                 .unwrap_or(&self.message),
             None => &self.message,
         }
@@ -120,7 +124,7 @@ impl TaskError {
     /// The one-line message (the result's `msg`).
     pub fn result_message(&self) -> String {
         let mut levels: Vec<String> = self.chain().into_iter().map(|(m, _)| m).collect();
-        levels.extend(self.bare_cause.as_deref().cloned());
+        levels.extend(self.bare_cause.as_ref().map(|c| c.message.clone()));
         levels.join(": ")
     }
 
@@ -171,11 +175,23 @@ impl TaskError {
                     origin.context()
                 ));
             } else {
-                out.push_str(&format!("{message}\n{}", origin.context()));
+                // An error with help text hangs below the lookup's own
+                // "The lookup plugin 'x' failed." (with its period); a
+                // library's error ends a level of the lookup's message.
+                let period = match &self.bare_cause {
+                    Some(cause) if cause.help.is_some() && !message.ends_with('.') => ".",
+                    _ => "",
+                };
+                out.push_str(&format!("{message}{period}\n{}", origin.context()));
             }
         }
         if let Some(cause) = &self.bare_cause {
-            out.push_str(&format!("\n\n<<< caused by >>>\n\n{cause}"));
+            out.push_str("\n\n<<< caused by >>>\n\n");
+            out.push_str(&cause.message);
+            if let Some(help) = &cause.help {
+                out.push(' ');
+                out.push_str(help);
+            }
         }
         if let Some(help) = &self.help {
             out.push_str("\n\n");
@@ -183,6 +199,14 @@ impl TaskError {
         }
         out
     }
+}
+
+/// A cause ansible prints as the last level of a task error, without an
+/// origin (see [`TaskError::caused_by_bare`]).
+#[derive(Debug, Clone)]
+pub struct BareCause {
+    pub message: String,
+    pub help: Option<String>,
 }
 
 /// The `[ERROR]:` text for a failed result: `Task failed: Module failed:
@@ -338,7 +362,7 @@ mod tests {
              Failed lookup url for u: <urlopen error refused>",
             Some(at(&file, 2, 10)),
         )
-        .caused_by_bare("<urlopen error refused>");
+        .caused_by_bare("<urlopen error refused>", None);
         assert_eq!(
             error.result_message(),
             "Task failed: Finalization of task args for 'ansible.builtin.debug' failed: \
@@ -356,8 +380,33 @@ mod tests {
             "{report}"
         );
         assert_eq!(levels[2], "<urlopen error refused>");
+        // An option's invalid choice: its help follows it in the last
+        // level, the lookup's level above keeps its period.
+        let choice = TaskError::at(
+            "The lookup plugin 'url' failed: Invalid value 'x' for config 'f'.",
+            Some(at(&file, 2, 10)),
+        )
+        .caused_by_bare(
+            "Invalid value 'x' for config 'f'.",
+            Some("Valid values are: a, b"),
+        );
+        let report = choice.report(&at(&file, 1, 3));
+        assert!(
+            report.ends_with(
+                "<<< caused by >>>\n\nInvalid value 'x' for config 'f'. Valid values are: a, b"
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains("The lookup plugin 'url' failed.\nOrigin: p.yml:2:10"),
+            "{report}"
+        );
+        assert_eq!(
+            choice.result_message(),
+            "Task failed: The lookup plugin 'url' failed: Invalid value 'x' for config 'f'."
+        );
         // A cause the message does not end with stays in the message.
-        let other = TaskError::at("boom: x", None).caused_by_bare("y");
+        let other = TaskError::at("boom: x", None).caused_by_bare("y", None);
         assert!(other.bare_cause.is_none());
         assert_eq!(other.result_message(), "Task failed: boom: x");
     }

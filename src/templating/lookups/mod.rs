@@ -54,10 +54,10 @@ mod url;
 #[cfg(test)]
 mod tests;
 
-pub use context::take_error_cause;
 pub use context::{
     ContextGuard, WarningOriginGuard, is_undef_hint, take_failed_variable, take_undefined_reason,
 };
+pub use context::{ErrorCause, take_error_cause};
 pub(crate) use context::{forget_undefined_reason, set_failed_variable, set_undefined_reason};
 
 use crate::config::Config;

@@ -149,12 +149,17 @@ impl Options {
             && !value.is_none()
             && !value.as_str().is_some_and(|s| def.choices.contains(&s))
         {
-            return Err(format!(
+            let message = format!(
                 "Invalid value {} for config '{}' for '{}' lookup plugin.",
                 py::repr(&value),
                 def.name,
                 self.plugin
-            ));
+            );
+            super::context::set_error_cause_with_help(
+                &message,
+                &format!("Valid values are: {}", def.choices.join(", ")),
+            );
+            return Err(message);
         }
         self.values.insert(def.name, value);
         Ok(())

@@ -548,6 +548,11 @@ fn url_refuses_bad_options_before_fetching() {
                 .to_string()
         )
     );
+    // ansible shows the choices as help text of that error's own level.
+    assert_eq!(
+        take_error_cause().and_then(|c| c.help),
+        Some("Valid values are: all, none, safe, urllib2, no, yes".to_string())
+    );
     let out = templar.template("{{ lookup('url', 'http://h/', headers='x') }}", &Map::new());
     assert_eq!(
         out.map_err(|e| e.message),
@@ -586,7 +591,13 @@ fn url_failures_carry_their_cause() {
                 .to_string()
         )
     );
-    assert_eq!(take_error_cause(), Some("<urlopen error refused>".into()));
+    assert_eq!(
+        take_error_cause(),
+        Some(ErrorCause {
+            message: "<urlopen error refused>".into(),
+            help: None
+        })
+    );
     let out = templar.template(
         "{{ lookup('url', 'http://h/', errors='ignore') }}",
         &Map::new(),
