@@ -592,10 +592,99 @@ fn user_cases() -> Vec<Case> {
         ),
         // seuser on a host without SELinux: useradd's own refusal
         user(NONE, vec![name(), ("seuser", s("user_u"))]),
-        // libuser accounts are ansible-core's module's (not installed
-        // here: the same failure both ways)
+        // local: true drives libuser (luseradd, lusermod, luserdel,
+        // lchage, lgroupmod) and reads /etc/passwd itself
         user(NONE, vec![name(), ("local", T)]),
         user(NONE, vec![name(), ("local", s("yes")), ("umask", s("077"))]),
+        user(NONE, vec![name(), ("local", T), ("uid_min", int(47000))]),
+        user(NONE, vec![name(), ("local", T)]).check(),
+        user(
+            GROUPS,
+            vec![
+                name(),
+                ("local", T),
+                ("uid", int(47573)),
+                ("comment", s("Local User")),
+                ("shell", s("/bin/bash")),
+                ("groups", list(&["mrtu_g1", "mrtu_g2"])),
+                ("expires", int(2529881062)),
+                ("password", s(HASH)),
+            ],
+        ),
+        user(NONE, vec![name(), ("local", T), ("create_home", F)]),
+        user(
+            NONE,
+            vec![
+                name(),
+                ("local", T),
+                ("home", s("/tmp/mrtu-home/deep/mrtu_u")),
+            ],
+        ),
+        user("groupadd mrtu_u", vec![name(), ("local", T)]),
+        user(NONE, vec![name(), ("local", T), ("group", s("mrtu_nope"))]),
+        user(
+            NONE,
+            vec![name(), ("local", T), ("groups", list(&["mrtu_nope"]))],
+        ),
+        user(NONE, vec![name(), ("local", T), ("expires", int(-1))]),
+        // luseradd has no -f: its own refusal
+        user(
+            NONE,
+            vec![
+                name(),
+                ("local", T),
+                ("password_expire_account_disable", int(5)),
+            ],
+        ),
+        user(U, vec![name(), ("local", T)]),
+        user(U, vec![name(), ("local", T), ("comment", s("changed"))]),
+        user(U, vec![name(), ("local", T), ("comment", s("changed"))]).check(),
+        user(U, vec![name(), ("local", T), ("shell", s("/bin/bash"))]),
+        user(
+            U_IN_G1,
+            vec![
+                name(),
+                ("local", T),
+                ("groups", list(&["mrtu_g2", "mrtu_g3"])),
+            ],
+        ),
+        user(
+            U_IN_G1,
+            vec![
+                name(),
+                ("local", T),
+                ("groups", list(&["mrtu_g2"])),
+                ("append", T),
+            ],
+        ),
+        user(
+            U_IN_G1,
+            vec![name(), ("local", T), ("groups", list(&["mrtu_g1"]))],
+        ),
+        user(U_IN_G1, vec![name(), ("local", T), ("groups", list(&[]))]),
+        user(U, vec![name(), ("local", T), ("expires", int(2529881062))]),
+        user(
+            U_EXPIRES,
+            vec![name(), ("local", T), ("expires", int(2529881062))],
+        ),
+        user(U_EXPIRES, vec![name(), ("local", T), ("expires", int(-1))]),
+        user(U_HASH, vec![name(), ("local", T), ("password_lock", T)]),
+        user(U_LOCKED, vec![name(), ("local", T), ("password_lock", F)]),
+        user(U, vec![name(), ("local", T), ("password", s(HASH))]),
+        user(U, vec![name(), ("local", T), ("uid", int(47574))]),
+        user(U, vec![name(), ("local", T), ("state", s("absent"))]),
+        user(
+            U,
+            vec![
+                name(),
+                ("local", T),
+                ("state", s("absent")),
+                ("remove", T),
+                ("force", T),
+            ],
+        ),
+        user(U, vec![name(), ("local", T), ("state", s("absent"))]).check(),
+        user(NONE, vec![name(), ("local", T), ("state", s("absent"))]),
         // argument mistakes
         user(NONE, vec![name(), ("state", s("gone"))]),
         user(NONE, vec![("uid", int(5))]),
@@ -647,7 +736,36 @@ fn group_cases() -> Vec<Case> {
             vec![gname(), ("state", s("absent")), ("force", T)],
         ),
         group(NONE, vec![gname(), ("local", T), ("force", T)]),
+        // local: true drives libuser (lgroupadd, lgroupmod, lgroupdel)
+        // and reads /etc/group itself
         group(NONE, vec![gname(), ("local", T)]),
+        group(NONE, vec![gname(), ("local", T)]).check(),
+        group(NONE, vec![gname(), ("local", T), ("gid", int(47802))]),
+        group(NONE, vec![gname(), ("local", T), ("system", T)]),
+        group(NONE, vec![gname(), ("local", T), ("gid_max", int(47950))]),
+        group("groupadd mrtu_g", vec![gname(), ("local", T)]),
+        group(
+            "groupadd mrtu_g",
+            vec![gname(), ("local", T), ("gid", int(47801))],
+        ),
+        group(
+            "groupadd -g 47800 mrtu_o",
+            vec![gname(), ("local", T), ("gid", int(47800))],
+        ),
+        group(
+            "groupadd -g 47800 mrtu_o && groupadd mrtu_g",
+            vec![gname(), ("local", T), ("gid", int(47800))],
+        ),
+        group(
+            "groupadd mrtu_g",
+            vec![gname(), ("local", T), ("state", s("absent"))],
+        ),
+        group(
+            "groupadd mrtu_g",
+            vec![gname(), ("local", T), ("state", s("absent"))],
+        )
+        .check(),
+        group(NONE, vec![gname(), ("local", T), ("state", s("absent"))]),
         group(NONE, vec![gname(), ("gid", s("abc"))]),
     ]
 }

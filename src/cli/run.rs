@@ -397,12 +397,23 @@ fn module_runner(
     }
 }
 
-/// The project's own Python filter/test/lookup plugins, loaded in a
-/// controller-local worker when there are any (a warning and none when
-/// the worker cannot start).
+/// The controller's Python worker, started on first use: by the
+/// project's own plugins, or a lookup written in Python (`url`).
+fn controller_python() -> Arc<crate::exec::plugin_worker::LocalPluginWorker> {
+    let mut pythons = vec![super::setup::controller_python()];
+    if !pythons.iter().any(|p| p == "/usr/bin/python3") {
+        pythons.push("/usr/bin/python3".into());
+    }
+    Arc::new(crate::exec::plugin_worker::LocalPluginWorker::new(pythons))
+}
+
+/// The project's own Python filter/test/lookup plugins, loaded in the
+/// controller's worker when there are any (a warning and none when the
+/// worker cannot start).
 fn python_plugins(
     config: &Config,
     playbooks: &[Playbook],
+    worker: Arc<dyn crate::templating::python_plugins::PluginWorker>,
 ) -> Option<Arc<crate::templating::python_plugins::PythonPlugins>> {
     use crate::templating::python_plugins::{PluginDirs, PythonPlugins};
     let configured = PluginDirs {
@@ -418,17 +429,6 @@ fn python_plugins(
     if !dirs.has_python() {
         return None;
     }
-    let mut pythons = vec![super::setup::controller_python()];
-    if !pythons.iter().any(|p| p == "/usr/bin/python3") {
-        pythons.push("/usr/bin/python3".into());
-    }
-    let worker = match crate::exec::plugin_worker::LocalPluginWorker::new(pythons) {
-        Ok(worker) => Arc::new(worker),
-        Err(e) => {
-            super::display::warning(&format!("cannot run the project's Python plugins: {e}"));
-            return None;
-        }
-    };
     match PythonPlugins::load(&dirs, worker) {
         Ok(plugins) => {
             for skipped in &plugins.skipped {
@@ -484,7 +484,9 @@ pub fn run_playbooks(
         Some(Arc::new(config.clone())),
         playbook_dir.clone(),
     );
-    services.python = python_plugins(config, playbooks);
+    let worker = controller_python();
+    services.python = python_plugins(config, playbooks, worker.clone());
+    services.controller_python = Some(worker);
     let templar = Arc::new(Templar::with_services(Arc::new(services)));
     let factory = ContextFactory {
         store,

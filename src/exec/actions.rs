@@ -202,6 +202,7 @@ pub fn invalid_variable_name(message: String) -> TaskError {
         stage: None,
         origin: None,
         cause: None,
+        bare_cause: None,
         help: Some(crate::vars::names::HELP.into()),
     }
 }

@@ -272,6 +272,7 @@ fn untrusted(origin: Option<&Origin>) -> TaskError {
         stage: None,
         origin: origin.cloned(),
         cause: None,
+        bare_cause: None,
         help: Some(
             "Templates and expressions must be defined by trusted sources such as playbooks or roles, not untrusted sources such as module results.".into(),
         ),
@@ -383,6 +384,7 @@ fn broken(truth: String, type_name: &str, origin: Option<&Origin>) -> TaskError 
         stage: None,
         origin: origin.cloned(),
         cause: None,
+        bare_cause: None,
         help: Some(
             "Broken conditionals can be temporarily allowed with the `ALLOW_BROKEN_CONDITIONALS` configuration option.".into(),
         ),

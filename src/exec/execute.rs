@@ -1105,6 +1105,7 @@ impl<'a> TaskRun<'a> {
                 }))
             });
             crate::templating::lookups::take_failed_variable();
+            crate::templating::lookups::take_error_cause();
             let value = self.template_value(raw, context).map_err(|message| {
                 self.pointing_at_failed_variable(TaskError::in_stage(
                     format!(
@@ -1160,6 +1161,10 @@ impl<'a> TaskRun<'a> {
     /// variable whose value failed to template (when the templating that
     /// raised it recorded one and its layer knows where it was written).
     pub(super) fn pointing_at_failed_variable(&self, error: TaskError) -> TaskError {
+        let error = match crate::templating::lookups::take_error_cause() {
+            Some(cause) => error.caused_by_bare(&cause.message, cause.help.as_deref()),
+            None => error,
+        };
         let Some((name, message)) = crate::templating::lookups::take_failed_variable() else {
             return error;
         };

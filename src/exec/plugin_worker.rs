@@ -1,5 +1,6 @@
 //! The controller-side Python worker that runs a project's own filter,
-//! test and lookup plugins (`templating::python_plugins`): mitorun's agent,
+//! test and lookup plugins (`templating::python_plugins`) and the `url`
+//! lookup (`templating::lookups::url`): mitorun's agent,
 //! started locally on first use over the local connection, kept for the
 //! whole run, with its own small runtime so template code (plain threads)
 //! can call it synchronously.
@@ -10,36 +11,57 @@ use crate::transport::modules::PYTHON_PLUGIN_MODULE;
 use crate::transport::{ConnectionSpec, Context, ModuleCall, Pool, PoolOptions};
 use crate::value::{Map, Value};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
+/// The controller's Python worker: started on first use (a run that
+/// never needs Python starts none), then kept for the whole run. It
+/// serves the project's own plugins and the lookups written in Python's
+/// standard library (`url`).
 pub struct LocalPluginWorker {
-    runtime: tokio::runtime::Runtime,
-    pool: Pool,
     /// Interpreters to try, in order (the first that starts is kept).
     pythons: Vec<String>,
+    started: OnceLock<Result<Started, String>>,
+}
+
+/// The worker's own runtime and connection, once started.
+struct Started {
+    runtime: tokio::runtime::Runtime,
+    pool: Pool,
     context: Mutex<Option<Context>>,
 }
 
 impl LocalPluginWorker {
-    pub fn new(pythons: Vec<String>) -> std::io::Result<LocalPluginWorker> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()?;
-        let pool = {
-            let _guard = runtime.enter();
-            Pool::new(PoolOptions::default())
-        };
-        Ok(LocalPluginWorker {
-            runtime,
-            pool,
+    pub fn new(pythons: Vec<String>) -> LocalPluginWorker {
+        LocalPluginWorker {
             pythons,
-            context: Mutex::new(None),
-        })
+            started: OnceLock::new(),
+        }
     }
 
-    async fn connect(&self) -> Result<Context, String> {
-        if let Ok(slot) = self.context.lock()
+    fn started(&self) -> Result<&Started, String> {
+        self.started
+            .get_or_init(|| {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the controller's Python worker: {e}"))?;
+                let pool = {
+                    let _guard = runtime.enter();
+                    Pool::new(PoolOptions::default())
+                };
+                Ok(Started {
+                    runtime,
+                    pool,
+                    context: Mutex::new(None),
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    async fn connect(&self, started: &Started) -> Result<Context, String> {
+        if let Ok(slot) = started.context.lock()
             && let Some(context) = slot.as_ref()
             && context.is_alive()
         {
@@ -51,9 +73,9 @@ impl LocalPluginWorker {
             vars.insert("ansible_connection".into(), Value::str("local"));
             vars.insert("ansible_python_interpreter".into(), Value::str(python));
             let spec = ConnectionSpec::from_vars("localhost", &vars).map_err(|e| e.to_string())?;
-            match self.pool.context(&spec).await {
+            match started.pool.context(&spec).await {
                 Ok(context) => {
-                    if let Ok(mut slot) = self.context.lock() {
+                    if let Ok(mut slot) = started.context.lock() {
                         *slot = Some(context.clone());
                     }
                     return Ok(context);
@@ -61,38 +83,47 @@ impl LocalPluginWorker {
                 Err(u) => last = u.msg,
             }
         }
-        Err(format!(
-            "cannot start Python for the project's plugins: {last}"
-        ))
+        Err(format!("cannot start Python on the controller: {last}"))
     }
 
-    async fn call_async(&self, args: Map) -> Result<Map, String> {
-        let context = self.connect().await?;
-        let mut call = ModuleCall::new(PYTHON_PLUGIN_MODULE, args);
+    async fn call_async(&self, started: &Started, module: &str, args: Map) -> Result<Map, String> {
+        let context = self.connect(started).await?;
+        let mut call = ModuleCall::new(module, args);
         call.no_log = true;
         context
             .run_module(call)
             .await
-            .map_err(|e| format!("the Python plugin worker failed: {e}"))
+            .map_err(|e| format!("the controller's Python worker failed: {e}"))
     }
 }
 
 impl PluginWorker for LocalPluginWorker {
     fn call(&self, args: Map) -> Result<Map, String> {
+        self.call_module(PYTHON_PLUGIN_MODULE, args)
+    }
+
+    fn call_module(&self, module: &str, args: Map) -> Result<Map, String> {
+        let started = self.started()?;
         // A thread already inside a runtime cannot block on another one.
         if tokio::runtime::Handle::try_current().is_ok() {
             return std::thread::scope(|scope| {
                 scope
-                    .spawn(|| self.runtime.block_on(self.call_async(args)))
+                    .spawn(|| {
+                        started
+                            .runtime
+                            .block_on(self.call_async(started, module, args))
+                    })
                     .join()
-                    .unwrap_or_else(|_| Err("the Python plugin worker panicked".into()))
+                    .unwrap_or_else(|_| Err("the controller's Python worker panicked".into()))
             });
         }
-        self.runtime.block_on(self.call_async(args))
+        started
+            .runtime
+            .block_on(self.call_async(started, module, args))
     }
 }
 
-impl Drop for LocalPluginWorker {
+impl Drop for Started {
     fn drop(&mut self) {
         // The agent exits with its connection; stop it cleanly when this
         // thread may block (it is not inside another runtime).

@@ -17,6 +17,10 @@ pub struct TaskError {
     /// The error's cause where a variable's value failed to template: its
     /// message (which `message` ends with) and the variable's definition.
     pub cause: Option<Box<(String, Origin)>>,
+    /// A cause that `message` ends with and that ansible prints as the
+    /// last level, without an origin (an exception a lookup's library
+    /// raised while handling another: urllib's `<urlopen error ...>`).
+    pub bare_cause: Option<Box<BareCause>>,
     pub help: Option<String>,
 }
 
@@ -27,6 +31,7 @@ impl TaskError {
             stage: None,
             origin: None,
             cause: None,
+            bare_cause: None,
             help: None,
         }
     }
@@ -43,6 +48,7 @@ impl TaskError {
             stage: Some(Box::new((stage.into(), stage_origin))),
             origin,
             cause: None,
+            bare_cause: None,
             help: None,
         }
     }
@@ -53,6 +59,7 @@ impl TaskError {
             stage: None,
             origin,
             cause: None,
+            bare_cause: None,
             help: None,
         }
     }
@@ -65,6 +72,30 @@ impl TaskError {
             self.cause = Some(Box::new((cause.to_string(), definition)));
         }
         self
+    }
+
+    /// Print `cause`, which the message ends with, as a level of its own
+    /// below the others (no origin), as ansible prints such a cause; with
+    /// `help`, that level shows it after the cause.
+    pub fn caused_by_bare(mut self, cause: &str, help: Option<&str>) -> TaskError {
+        if self.cause.is_none() && self.message.ends_with(&format!(": {cause}")) {
+            self.bare_cause = Some(Box::new(BareCause {
+                message: cause.to_string(),
+                help: help.map(str::to_string),
+            }));
+        }
+        self
+    }
+
+    /// The message without its bare cause (see [`TaskError::caused_by_bare`]).
+    fn message_above_bare_cause(&self) -> &str {
+        match &self.bare_cause {
+            Some(cause) => self
+                .message
+                .strip_suffix(&format!(": {}", cause.message))
+                .unwrap_or(&self.message),
+            None => &self.message,
+        }
     }
 
     /// The chain of messages ansible prints, outermost first.
@@ -82,18 +113,19 @@ impl TaskError {
                 chain.push((outer.to_string(), self.origin.clone()));
                 chain.push((cause.0.clone(), Some(cause.1.clone())));
             }
-            None => chain.push((self.message.clone(), self.origin.clone())),
+            None => chain.push((
+                self.message_above_bare_cause().to_string(),
+                self.origin.clone(),
+            )),
         }
         chain
     }
 
     /// The one-line message (the result's `msg`).
     pub fn result_message(&self) -> String {
-        self.chain()
-            .into_iter()
-            .map(|(m, _)| m)
-            .collect::<Vec<_>>()
-            .join(": ")
+        let mut levels: Vec<String> = self.chain().into_iter().map(|(m, _)| m).collect();
+        levels.extend(self.bare_cause.as_ref().map(|c| c.message.clone()));
+        levels.join(": ")
     }
 
     /// The `[ERROR]:` text (without the prefix), as ansible prints it for
@@ -124,7 +156,7 @@ impl TaskError {
             }
         }
         let joined = self.result_message();
-        if sections.len() == 1 {
+        if sections.len() == 1 && self.bare_cause.is_none() {
             let mut out = format!("{joined}\n{}", task_origin.context());
             if let Some(help) = &self.help {
                 out.push_str("\n\n");
@@ -143,7 +175,22 @@ impl TaskError {
                     origin.context()
                 ));
             } else {
-                out.push_str(&format!("{message}\n{}", origin.context()));
+                // An error with help text hangs below the lookup's own
+                // "The lookup plugin 'x' failed." (with its period); a
+                // library's error ends a level of the lookup's message.
+                let period = match &self.bare_cause {
+                    Some(cause) if cause.help.is_some() && !message.ends_with('.') => ".",
+                    _ => "",
+                };
+                out.push_str(&format!("{message}{period}\n{}", origin.context()));
+            }
+        }
+        if let Some(cause) = &self.bare_cause {
+            out.push_str("\n\n<<< caused by >>>\n\n");
+            out.push_str(&cause.message);
+            if let Some(help) = &cause.help {
+                out.push(' ');
+                out.push_str(help);
             }
         }
         if let Some(help) = &self.help {
@@ -152,6 +199,14 @@ impl TaskError {
         }
         out
     }
+}
+
+/// A cause ansible prints as the last level of a task error, without an
+/// origin (see [`TaskError::caused_by_bare`]).
+#[derive(Debug, Clone)]
+pub struct BareCause {
+    pub message: String,
+    pub help: Option<String>,
 }
 
 /// The `[ERROR]:` text for a failed result: `Task failed: Module failed:
@@ -289,6 +344,71 @@ mod tests {
         // A cause that is not the end of the message is not split off.
         let other = TaskError::at("boom: x", None).caused_by_variable("y", at(&file, 1, 1));
         assert!(other.cause.is_none());
+    }
+
+    /// ansible 2.19 for `lookup('url', ...)` on a refused connection: the
+    /// urllib error is the last level, without an origin, and the level
+    /// above it ends without a period.
+    #[test]
+    fn a_bare_cause_is_the_last_level_without_origin() {
+        let file = Arc::new(SourceFile {
+            path: "p.yml".into(),
+            text: "- debug:\n    msg: \"{{ lookup('url', u) }}\"\n".into(),
+        });
+        let error = TaskError::in_stage(
+            "Finalization of task args for 'ansible.builtin.debug' failed",
+            Some(at(&file, 1, 3)),
+            "Error while resolving value for 'msg': The lookup plugin 'url' failed: \
+             Failed lookup url for u: <urlopen error refused>",
+            Some(at(&file, 2, 10)),
+        )
+        .caused_by_bare("<urlopen error refused>", None);
+        assert_eq!(
+            error.result_message(),
+            "Task failed: Finalization of task args for 'ansible.builtin.debug' failed: \
+             Error while resolving value for 'msg': The lookup plugin 'url' failed: \
+             Failed lookup url for u: <urlopen error refused>"
+        );
+        let report = error.report(&at(&file, 1, 3));
+        let levels: Vec<&str> = report.split("\n\n<<< caused by >>>\n\n").collect();
+        assert_eq!(levels.len(), 3, "{report}");
+        assert!(
+            levels[1].starts_with(
+                "Error while resolving value for 'msg': The lookup plugin 'url' failed: \
+                 Failed lookup url for u\nOrigin: p.yml:2:10"
+            ),
+            "{report}"
+        );
+        assert_eq!(levels[2], "<urlopen error refused>");
+        // An option's invalid choice: its help follows it in the last
+        // level, the lookup's level above keeps its period.
+        let choice = TaskError::at(
+            "The lookup plugin 'url' failed: Invalid value 'x' for config 'f'.",
+            Some(at(&file, 2, 10)),
+        )
+        .caused_by_bare(
+            "Invalid value 'x' for config 'f'.",
+            Some("Valid values are: a, b"),
+        );
+        let report = choice.report(&at(&file, 1, 3));
+        assert!(
+            report.ends_with(
+                "<<< caused by >>>\n\nInvalid value 'x' for config 'f'. Valid values are: a, b"
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains("The lookup plugin 'url' failed.\nOrigin: p.yml:2:10"),
+            "{report}"
+        );
+        assert_eq!(
+            choice.result_message(),
+            "Task failed: The lookup plugin 'url' failed: Invalid value 'x' for config 'f'."
+        );
+        // A cause the message does not end with stays in the message.
+        let other = TaskError::at("boom: x", None).caused_by_bare("y", None);
+        assert!(other.bare_cause.is_none());
+        assert_eq!(other.result_message(), "Task failed: boom: x");
     }
 
     fn event(msg: &str, cause: Option<Value>) -> Value {

@@ -24,6 +24,9 @@ use std::sync::Arc;
 /// `mitorun_python_plugin` native module in, its result out.
 pub trait PluginWorker: Send + Sync {
     fn call(&self, args: Map) -> Result<Map, String>;
+
+    /// Run another native module of the worker (the `url` lookup's).
+    fn call_module(&self, module: &str, args: Map) -> Result<Map, String>;
 }
 
 /// The plugin directories of a project, by kind.

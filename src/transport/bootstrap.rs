@@ -61,6 +61,11 @@ const APT_REPO_FILE: &str = include_str!("agent/native_aptrepo.py");
 /// first unarchive call brings it (most connections unpack nothing).
 const UNARCHIVE_FILE: &str = include_str!("agent/native_unarchive.py");
 
+/// The `url` lookup's request, run in the controller's Python worker
+/// after the net modules' source (it sends requests with their
+/// `open_request`).
+const URL_LOOKUP_FILE: &str = include_str!("agent/native_url_lookup.py");
+
 /// The native `wait_for`, `getent`, `known_hosts`, `package_facts` and
 /// `debconf` modules, run in the agent's namespace when the first of them
 /// is called (few connections use any of them).
@@ -163,6 +168,12 @@ pub fn user_source() -> &'static str {
 /// net modules' (its URL downloads use their `fetch`).
 pub fn unarchive_source() -> String {
     format!("{NET_FILE}\n{UNARCHIVE_FILE}")
+}
+
+/// The `url` lookup's source (see URL_LOOKUP_FILE), after the net
+/// modules'.
+pub fn url_lookup_source() -> String {
+    format!("{NET_FILE}\n{URL_LOOKUP_FILE}")
 }
 
 /// The native `apt` and `dpkg_selections` modules' source: the engine's

@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 49] = [
+pub const NATIVE: [&str; 50] = [
     "ping",
     "command",
     "shell",
@@ -112,6 +112,8 @@ pub const NATIVE: [&str; 49] = [
     // A project's Python filter/test/lookup plugins, for the
     // controller-local agent (`templating::python_plugins`).
     PYTHON_PLUGIN_MODULE,
+    // The `url` lookup, for the same agent (`templating::lookups::url`).
+    URL_LOOKUP_MODULE,
     "cron",
     "git",
     "pip",
@@ -143,6 +145,10 @@ pub const NATIVE_WANTS_ANSIBLE_CORE: &str = "_mitorun_wants_ansible_core";
 /// The native module that runs a project's Python plugins.
 pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
 
+/// The native module that fetches URLs for the `url` lookup, in the
+/// controller's Python worker.
+pub const URL_LOOKUP_MODULE: &str = "mitorun_url_lookup";
+
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
 /// installed (ansible's collectors for that platform).
@@ -169,18 +175,10 @@ pub const ANSIBLE_CORE_WHEN_VALUE: [(&str, &str, &[&str]); 1] = [(
     &["freebsd", "macos", "macosx", "darwin", "solaris"],
 )];
 
-/// Arguments a native module leaves to ansible-core's module when they are
-/// true: `local` accounts are libuser's (luseradd ...), which the native
-/// user and group do not drive.
-pub const ANSIBLE_CORE_WHEN_TRUE: [(&str, &str); 2] = [("user", "local"), ("group", "local")];
-
 /// Whether these arguments of module `short` need ansible-core's module
-/// (see [`ANSIBLE_CORE_WHEN_TRUE`]); values as ansible's `bool` type reads
-/// them, so `"yes"` counts.
+/// (see [`ANSIBLE_CORE_WHEN_VALUE`]).
 pub fn needs_ansible_core(short: &str, args: &Map) -> bool {
-    ANSIBLE_CORE_WHEN_TRUE.iter().any(|(module, arg)| {
-        *module == short && args.get(*arg).and_then(Value::ansible_bool) == Some(true)
-    }) || ANSIBLE_CORE_WHEN_VALUE.iter().any(|(module, arg, values)| {
+    ANSIBLE_CORE_WHEN_VALUE.iter().any(|(module, arg, values)| {
         *module == short
             && args
                 .get(*arg)
@@ -201,6 +199,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static UNARCHIVE: OnceLock<CodeItem> = OnceLock::new();
     static MISC: OnceLock<CodeItem> = OnceLock::new();
     static PLUGINS: OnceLock<CodeItem> = OnceLock::new();
+    static URL_LOOKUP: OnceLock<CodeItem> = OnceLock::new();
     static SERVICE: OnceLock<CodeItem> = OnceLock::new();
     static CRON: OnceLock<CodeItem> = OnceLock::new();
     static GIT: OnceLock<CodeItem> = OnceLock::new();
@@ -230,6 +229,11 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
         PYTHON_PLUGIN_MODULE => (&PLUGINS, "plugins", || {
             super::bootstrap::plugins_source().to_string()
         }),
+        URL_LOOKUP_MODULE => (
+            &URL_LOOKUP,
+            "url_lookup",
+            super::bootstrap::url_lookup_source,
+        ),
         "service" | "systemd" | "systemd_service" | "sysvinit" | "service_facts" => {
             (&SERVICE, "service", || {
                 super::bootstrap::service_source().to_string()
@@ -887,13 +891,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn local_accounts_need_ansible_core() {
-        let args = |v: Value| -> Map { [("local".to_string(), v)].into_iter().collect() };
-        assert!(needs_ansible_core("user", &args(Value::Bool(true))));
-        assert!(needs_ansible_core("group", &args(Value::str("yes"))));
-        assert!(!needs_ansible_core("user", &args(Value::Bool(false))));
-        assert!(!needs_ansible_core("user", &Map::new()));
-        assert!(!needs_ansible_core("copy", &args(Value::Bool(true))));
+    fn other_systems_hostname_strategies_need_ansible_core() {
+        let args = |k: &str, v: Value| -> Map { [(k.to_string(), v)].into_iter().collect() };
+        assert!(needs_ansible_core(
+            "hostname",
+            &args("use", Value::str("freebsd"))
+        ));
+        assert!(!needs_ansible_core(
+            "hostname",
+            &args("use", Value::str("systemd"))
+        ));
+        assert!(!needs_ansible_core("hostname", &Map::new()));
+        // libuser accounts are the native user and group modules' own.
+        assert!(!needs_ansible_core(
+            "user",
+            &args("local", Value::Bool(true))
+        ));
+        assert!(!needs_ansible_core(
+            "group",
+            &args("local", Value::str("yes"))
+        ));
     }
 
     #[test]

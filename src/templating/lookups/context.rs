@@ -30,6 +30,10 @@ thread_local! {
     /// The innermost variable whose value failed to template, and the
     /// message it failed with.
     static FAILED_VARIABLE: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+    /// The last lookup failure's cause that ansible shows as a level of
+    /// its own (an exception raised while handling another), which the
+    /// failure's message ends with.
+    static ERROR_CAUSE: RefCell<Option<ErrorCause>> = const { RefCell::new(None) };
     /// The hints of `undef()` calls since the outermost render started.
     static UNDEF_HINTS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     /// Describes where the text being templated was written (`Origin:`
@@ -185,6 +189,47 @@ pub(crate) fn set_failed_variable(name: &str, message: &str) {
 /// once. Taking it before templating also forgets a stale one.
 pub fn take_failed_variable() -> Option<(String, String)> {
     FAILED_VARIABLE.with(|f| f.borrow_mut().take())
+}
+
+/// The end of a lookup failure's message that ansible reports as a level
+/// of its own below the lookup's (`<<< caused by >>>`, no origin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCause {
+    /// The cause's text, which the failure's message ends with.
+    pub message: String,
+    /// Help text ansible shows after it in that level (not in the
+    /// message): an option error's "Valid values are: ...".
+    pub help: Option<String>,
+}
+
+/// Remember that the lookup failure being raised ends with `message`, an
+/// error its library raised while handling another (urllib's
+/// `<urlopen error ...>`).
+pub(crate) fn set_error_cause(message: &str) {
+    set_cause(ErrorCause {
+        message: message.to_string(),
+        help: None,
+    });
+}
+
+/// Remember that the lookup failure being raised is `message`, an error
+/// with help text (an invalid choice of an option), which ansible shows
+/// below "The lookup plugin 'x' failed.".
+pub(crate) fn set_error_cause_with_help(message: &str, help: &str) {
+    set_cause(ErrorCause {
+        message: message.to_string(),
+        help: Some(help.to_string()),
+    });
+}
+
+fn set_cause(cause: ErrorCause) {
+    ERROR_CAUSE.with(|c| *c.borrow_mut() = Some(cause));
+}
+
+/// The cause the last failing lookup recorded, once. Taking it before
+/// templating also forgets a stale one.
+pub fn take_error_cause() -> Option<ErrorCause> {
+    ERROR_CAUSE.with(|c| c.borrow_mut().take())
 }
 
 /// Why the last lookup result that was undefined is undefined, once.

@@ -18,7 +18,8 @@
 //!   `template.rs`, `data.rs` (items, list, dict, indexed_items, nested,
 //!   together, subelements, random_choice, vars, varnames, env),
 //!   `commands.rs` (pipe, lines), `sequence.rs`, `ini.rs`, `csvfile.rs`,
-//!   `password.rs`, `inventory.rs` (inventory_hostnames), `config.rs`.
+//!   `password.rs`, `inventory.rs` (inventory_hostnames), `config.rs`,
+//!   `url.rs` (done in the controller's Python worker).
 //!
 //! # API for the executor
 //! `with_<name>` loops call
@@ -48,6 +49,7 @@ mod password;
 mod search;
 mod sequence;
 mod template;
+mod url;
 
 #[cfg(test)]
 mod tests;
@@ -55,6 +57,7 @@ mod tests;
 pub use context::{
     ContextGuard, WarningOriginGuard, is_undef_hint, take_failed_variable, take_undefined_reason,
 };
+pub use context::{ErrorCause, take_error_cause};
 pub(crate) use context::{forget_undefined_reason, set_failed_variable, set_undefined_reason};
 
 use crate::config::Config;
@@ -71,7 +74,6 @@ use super::bridge::{from_jinja, to_jinja};
 use super::render::Templar;
 
 /// What lookups need from the run they are part of.
-#[derive(Debug)]
 pub struct LookupServices {
     /// Secrets for vaulted files (`file`, `unvault`, `template`, `ini`, ...).
     pub vault: Option<Arc<Vault>>,
@@ -82,7 +84,22 @@ pub struct LookupServices {
     pub base_dir: PathBuf,
     /// The project's own Python plugins, when it has any.
     pub python: Option<Arc<super::python_plugins::PythonPlugins>>,
+    /// The controller's Python worker, for lookups done with Python's
+    /// standard library (`url`); `None` where there is none (tests).
+    pub controller_python: Option<Arc<dyn super::python_plugins::PluginWorker>>,
     warnings: Mutex<Vec<String>>,
+}
+
+impl std::fmt::Debug for LookupServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LookupServices")
+            .field("vault", &self.vault)
+            .field("config", &self.config)
+            .field("base_dir", &self.base_dir)
+            .field("python", &self.python)
+            .field("controller_python", &self.controller_python.is_some())
+            .finish()
+    }
 }
 
 impl Default for LookupServices {
@@ -103,6 +120,7 @@ impl LookupServices {
             config,
             base_dir,
             python: None,
+            controller_python: None,
             warnings: Mutex::new(Vec::new()),
         }
     }
@@ -214,7 +232,7 @@ const PLUGINS: &[Plugin] = &[
     plugin("template", template::template),
     plugin("together", data::together),
     plugin("unvault", files::unvault),
-    plugin("url", url),
+    plugin("url", url::url),
     plugin("varnames", data::varnames),
     plugin("vars", data::vars),
 ];
@@ -248,10 +266,6 @@ fn find_plugin(name: &str) -> Option<&'static Plugin> {
 /// The names of every builtin lookup.
 pub fn lookup_names() -> impl Iterator<Item = &'static str> {
     PLUGINS.iter().map(|p| p.name)
-}
-
-fn url(_: &Call, _: Vec<Jv>, _: &IndexMap<String, Jv>) -> Result<Vec<Jv>, Failure> {
-    Err("the 'url' lookup is not supported yet by mitorun".into())
 }
 
 /// Register `lookup`, `query`, `q` (with these services) and `undef`.
@@ -453,6 +467,11 @@ fn invoke(
             let message = message.trim_end().to_string();
             if message.starts_with(super::lazy::RECURSION_MESSAGE) {
                 return Err(LookupError::Recursion { message });
+            }
+            if matches!(errors.as_str(), "warn" | "ignore") {
+                // A failure turned into a warning or nothing is reported
+                // by no task error.
+                context::take_error_cause();
             }
             match errors.as_str() {
                 "warn" => services.warn(format!(

@@ -17,6 +17,7 @@ use minijinja::value::{Value as Jv, ValueKind};
 pub(crate) enum Kind {
     Bool(&'static str),
     Int(&'static str),
+    Float(&'static str),
     Str(&'static str),
     List,
     Dict(&'static str),
@@ -31,6 +32,8 @@ pub(crate) const INTEGER: Kind = Kind::Int("integer");
 pub(crate) const STR: Kind = Kind::Str("str");
 pub(crate) const STRING: Kind = Kind::Str("string");
 pub(crate) const DICT: Kind = Kind::Dict("dict");
+pub(crate) const DICTIONARY: Kind = Kind::Dict("dictionary");
+pub(crate) const FLOAT: Kind = Kind::Float("float");
 
 /// A default as the documentation writes it.
 #[derive(Clone, Copy, Debug)]
@@ -38,6 +41,7 @@ pub(crate) enum Default {
     None,
     Bool(bool),
     Int(i64),
+    Float(f64),
     Str(&'static str),
     List(&'static [&'static str]),
     EmptyDict,
@@ -77,6 +81,19 @@ impl Options {
         defs: &'static [OptionDef],
         kwargs: &IndexMap<String, Jv>,
     ) -> Result<Options, Failure> {
+        Options::parse_with(plugin, defs, kwargs, |_| None)
+    }
+
+    /// As [`Options::parse`], for options that may also be configured:
+    /// an option not given (or given as `None`) takes `configured(def)`,
+    /// a value and its origin as ansible names it in errors (`var: NAME`,
+    /// `env: NAME`, the ansible.cfg path), before its default.
+    pub fn parse_with(
+        plugin: &'static str,
+        defs: &'static [OptionDef],
+        kwargs: &IndexMap<String, Jv>,
+        configured: impl Fn(&OptionDef) -> Option<(Jv, String)>,
+    ) -> Result<Options, Failure> {
         let mut options = Options {
             plugin,
             defs,
@@ -87,7 +104,10 @@ impl Options {
                 .chain(def.aliases.iter().copied())
                 .find_map(|k| kwargs.get(k))
                 .filter(|v| !v.is_none());
-            options.set_from(def, given.cloned())?;
+            match given {
+                Some(value) => options.set_from(def, Some((value.clone(), "Direct".into())))?,
+                None => options.set_from(def, configured(def))?,
+            }
         }
         Ok(options)
     }
@@ -97,14 +117,23 @@ impl Options {
         let Some(def) = self.defs.iter().find(|d| d.name == name) else {
             return Ok(());
         };
-        let given = if value.is_none() { None } else { Some(value) };
+        let given = if value.is_none() {
+            None
+        } else {
+            Some((value, "Direct".to_string()))
+        };
         self.set_from(def, given)
     }
 
-    fn set_from(&mut self, def: &'static OptionDef, given: Option<Jv>) -> Result<(), Failure> {
+    /// Set `def` from `given` (a value and its origin), else its default.
+    fn set_from(
+        &mut self,
+        def: &'static OptionDef,
+        given: Option<(Jv, String)>,
+    ) -> Result<(), Failure> {
         let (value, origin) = match given {
-            Some(v) => (v, "Direct"),
-            None => (default_value(def.default), "default"),
+            Some(given) => given,
+            None => (default_value(def.default), "default".to_string()),
         };
         let value = if value.is_none() {
             value
@@ -120,12 +149,17 @@ impl Options {
             && !value.is_none()
             && !value.as_str().is_some_and(|s| def.choices.contains(&s))
         {
-            return Err(format!(
+            let message = format!(
                 "Invalid value {} for config '{}' for '{}' lookup plugin.",
                 py::repr(&value),
                 def.name,
                 self.plugin
-            ));
+            );
+            super::context::set_error_cause_with_help(
+                &message,
+                &format!("Valid values are: {}", def.choices.join(", ")),
+            );
+            return Err(message);
         }
         self.values.insert(def.name, value);
         Ok(())
@@ -164,6 +198,7 @@ fn default_value(default: Default) -> Jv {
         Default::None => Jv::from(()),
         Default::Bool(b) => Jv::from(b),
         Default::Int(i) => Jv::from(i),
+        Default::Float(f) => Jv::from(f),
         Default::Str(s) => Jv::from(s),
         Default::List(items) => Jv::from(items.iter().map(|s| Jv::from(*s)).collect::<Vec<_>>()),
         Default::EmptyDict => Jv::from(IndexMap::<Jv, Jv>::new()),
@@ -182,6 +217,7 @@ pub(crate) fn ensure_type(value: &Jv, kind: Kind) -> Result<Jv, String> {
         Kind::Raw => Ok(value.clone()),
         Kind::Bool(_) => Ok(Jv::from(boolean(value))),
         Kind::Int(name) => to_int(value).map(Jv::from).ok_or_else(|| invalid(name)),
+        Kind::Float(name) => to_float(value).map(Jv::from).ok_or_else(|| invalid(name)),
         Kind::Str(name) => match value.kind() {
             ValueKind::String => Ok(value.clone()),
             ValueKind::Bool | ValueKind::Number => Ok(Jv::from(py::to_str(value))),
@@ -238,6 +274,43 @@ pub(crate) fn to_int(value: &Jv) -> Option<i128> {
         ValueKind::String => decimal_to_int(value.as_str().unwrap_or_default()),
         _ => None,
     }
+}
+
+/// `float` conversion as `ensure_type` does it: floats as they are, ints
+/// (and bools, Python ints) and text as Python's `float()` reads them.
+pub(crate) fn to_float(value: &Jv) -> Option<f64> {
+    match value.kind() {
+        ValueKind::Bool | ValueKind::Number => py::num(value).map(|n| n.as_f64()),
+        ValueKind::String => python_float_text(value.as_str().unwrap_or_default()),
+        _ => None,
+    }
+}
+
+/// Python's `float(text)`: spaces around, a decimal or exponent literal
+/// (with `_` only between digits), `inf`/`infinity`/`nan` in any case.
+fn python_float_text(text: &str) -> Option<f64> {
+    let t = py_strip(text);
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let word = unsigned.to_ascii_lowercase();
+    if matches!(word.as_str(), "inf" | "infinity" | "nan") {
+        return t.parse().ok();
+    }
+    if !unsigned
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_'))
+    {
+        return None;
+    }
+    let bytes = t.as_bytes();
+    let underscores_between_digits = t.char_indices().filter(|(_, c)| *c == '_').all(|(i, _)| {
+        i > 0
+            && bytes.get(i - 1).is_some_and(u8::is_ascii_digit)
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+    });
+    if !underscores_between_digits {
+        return None;
+    }
+    t.replace('_', "").parse().ok()
 }
 
 fn float_to_int(f: f64) -> Option<i128> {
@@ -329,5 +402,18 @@ mod tests {
         assert_eq!(decimal_to_int(""), None);
         assert_eq!(decimal_to_int("."), None);
         assert_eq!(decimal_to_int("1e999999999999"), None);
+    }
+
+    #[test]
+    fn float_text_converts_like_python() {
+        assert_eq!(python_float_text(" 2.5 "), Some(2.5));
+        assert_eq!(python_float_text("1e3"), Some(1000.0));
+        assert_eq!(python_float_text("1_0.5"), Some(10.5));
+        assert_eq!(python_float_text("-Infinity"), Some(f64::NEG_INFINITY));
+        assert!(python_float_text("nan").is_some_and(f64::is_nan));
+        assert_eq!(python_float_text("soon"), None);
+        assert_eq!(python_float_text("_1"), None);
+        assert_eq!(python_float_text("1__0"), None);
+        assert_eq!(python_float_text(""), None);
     }
 }

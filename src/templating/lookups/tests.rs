@@ -405,14 +405,203 @@ fn self_including_templates_stop() {
     );
 }
 
+/// A stand-in for the controller's Python worker: records the `url`
+/// lookup's requests and answers with `reply` (or fails to start).
+struct RecordingWorker {
+    reply: Result<Map, String>,
+    requests: std::sync::Mutex<Vec<(String, Map)>>,
+}
+
+impl super::super::python_plugins::PluginWorker for RecordingWorker {
+    fn call(&self, args: Map) -> Result<Map, String> {
+        self.call_module("mitorun_python_plugin", args)
+    }
+
+    fn call_module(&self, module: &str, args: Map) -> Result<Map, String> {
+        if let Ok(mut seen) = self.requests.lock() {
+            seen.push((module.to_string(), args));
+        }
+        self.reply.clone()
+    }
+}
+
+fn url_templar(reply: Result<Map, String>) -> (Templar, Arc<RecordingWorker>) {
+    let worker = Arc::new(RecordingWorker {
+        reply,
+        requests: std::sync::Mutex::new(Vec::new()),
+    });
+    let mut services = LookupServices::new(None, None, std::env::temp_dir());
+    services.controller_python = Some(worker.clone());
+    (Templar::with_services(Arc::new(services)), worker)
+}
+
+fn reply(pairs: &[(&str, Value)]) -> Map {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
 #[test]
-fn url_is_reported_as_not_supported() {
+fn url_without_a_python_worker_fails_clearly() {
     let out = Templar::new().template("{{ lookup('url', 'https://example.com') }}", &Map::new());
     assert_eq!(
         out.map_err(|e| e.message),
         Err(
-            "The lookup plugin 'url' failed: the 'url' lookup is not supported yet by mitorun"
+            "The lookup plugin 'url' failed: the 'url' lookup runs in Python on the controller, \
+             and this run has no Python worker"
                 .to_string()
         )
     );
+    let (templar, _) = url_templar(Err("cannot start Python on the controller: no".into()));
+    let out = templar.template("{{ lookup('url', 'http://x/') }}", &Map::new());
+    assert_eq!(
+        out.map_err(|e| e.message),
+        Err(
+            "The lookup plugin 'url' failed: the 'url' lookup needs Python on the controller: \
+             cannot start Python on the controller: no"
+                .to_string()
+        )
+    );
+}
+
+/// The request carries every option typed as ansible types it: defaults,
+/// keywords, and `ansible_lookup_url_*` variables below keywords.
+#[test]
+fn url_sends_typed_options_to_the_worker() {
+    let lines = Value::List(strs(&["a", "b"]));
+    let (templar, worker) = url_templar(Ok(reply(&[("value", lines)])));
+    let mut vars = Map::new();
+    vars.insert("ansible_lookup_url_agent".into(), Value::str("from-var"));
+    vars.insert("ansible_lookup_url_timeout".into(), Value::str("2.5"));
+    vars.insert("ansible_lookup_url_force".into(), Value::str("yes"));
+    let out = templar
+        .template(
+            "{{ lookup('url', 'http://h/1', 'http://h/2', split_lines='no', \
+             headers={'X': 1}, ciphers='A, B', force=False) }}",
+            &vars,
+        )
+        .map_err(|e| e.message);
+    assert_eq!(out, Ok(Value::str("a,b")));
+    let seen = worker
+        .requests
+        .lock()
+        .map(|s| s.clone())
+        .unwrap_or_default();
+    assert_eq!(seen.len(), 1);
+    let (module, request) = &seen[0];
+    assert_eq!(module, "mitorun_url_lookup");
+    assert_eq!(
+        request.get("terms"),
+        Some(&Value::List(strs(&["http://h/1", "http://h/2"])))
+    );
+    let Some(Value::Map(options)) = request.get("options") else {
+        panic!("no options in {request:?}");
+    };
+    let option = |name: &str| {
+        options
+            .get(name)
+            .cloned()
+            .unwrap_or(Value::str("<missing>"))
+    };
+    assert_eq!(option("split_lines"), Value::Bool(false));
+    assert_eq!(option("validate_certs"), Value::Bool(true));
+    assert_eq!(option("use_netrc"), Value::Bool(true));
+    assert_eq!(option("http_agent"), Value::str("from-var"));
+    assert_eq!(option("timeout"), Value::Float(2.5));
+    // The keyword wins over the variable.
+    assert_eq!(option("force"), Value::Bool(false));
+    assert_eq!(option("follow_redirects"), Value::str("urllib2"));
+    assert_eq!(option("ciphers"), Value::List(strs(&["A", "B"])));
+    assert_eq!(option("username"), Value::Null);
+    let mut headers = Map::new();
+    headers.insert("X".into(), Value::Int(1));
+    assert_eq!(option("headers"), Value::Map(headers));
+}
+
+/// Observed with ansible-core 2.19 (`lookup('url', ..., timeout='soon')`,
+/// `follow_redirects='bogus'`).
+#[test]
+fn url_refuses_bad_options_before_fetching() {
+    let (templar, worker) = url_templar(Ok(Map::new()));
+    let out = templar.template(
+        "{{ lookup('url', 'http://h/', timeout='soon') }}",
+        &Map::new(),
+    );
+    assert_eq!(
+        out.map_err(|e| e.message),
+        Err(
+            "The lookup plugin 'url' failed: Config 'timeout' for 'url' lookup plugin from \
+             'Direct' has an invalid value: Invalid value provided for 'float': 'soon'"
+                .to_string()
+        )
+    );
+    let out = templar.template(
+        "{{ lookup('url', 'http://h/', follow_redirects='bogus') }}",
+        &Map::new(),
+    );
+    assert_eq!(
+        out.map_err(|e| e.message),
+        Err(
+            "The lookup plugin 'url' failed: Invalid value 'bogus' for config \
+             'follow_redirects' for 'url' lookup plugin."
+                .to_string()
+        )
+    );
+    // ansible shows the choices as help text of that error's own level.
+    assert_eq!(
+        take_error_cause().and_then(|c| c.help),
+        Some("Valid values are: all, none, safe, urllib2, no, yes".to_string())
+    );
+    let out = templar.template("{{ lookup('url', 'http://h/', headers='x') }}", &Map::new());
+    assert_eq!(
+        out.map_err(|e| e.message),
+        Err(
+            "The lookup plugin 'url' failed: Config 'headers' for 'url' lookup plugin from \
+             'Direct' has an invalid value: Invalid value provided for 'dictionary': 'x'"
+                .to_string()
+        )
+    );
+    assert!(
+        worker
+            .requests
+            .lock()
+            .map(|s| s.is_empty())
+            .unwrap_or(false)
+    );
+}
+
+/// A failure the worker reports with a cause ends with it, and the cause
+/// is recorded for the task error's last level; `errors='ignore'`
+/// forgets it.
+#[test]
+fn url_failures_carry_their_cause() {
+    let failure = reply(&[
+        ("error", Value::str("Failed lookup url for http://h/")),
+        ("cause", Value::str("<urlopen error refused>")),
+    ]);
+    let (templar, _) = url_templar(Ok(failure));
+    take_error_cause();
+    let out = templar.template("{{ lookup('url', 'http://h/') }}", &Map::new());
+    assert_eq!(
+        out.map_err(|e| e.message),
+        Err(
+            "The lookup plugin 'url' failed: Failed lookup url for http://h/: \
+             <urlopen error refused>"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        take_error_cause(),
+        Some(ErrorCause {
+            message: "<urlopen error refused>".into(),
+            help: None
+        })
+    );
+    let out = templar.template(
+        "{{ lookup('url', 'http://h/', errors='ignore') }}",
+        &Map::new(),
+    );
+    assert_eq!(out.map_err(|e| e.message), Ok(Value::Null));
+    assert_eq!(take_error_cause(), None);
 }

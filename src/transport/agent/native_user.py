@@ -3,9 +3,11 @@
 # classes): the same useradd/usermod/userdel/chage/groupadd/groupmod/
 # groupdel command lines decided from the same lookups (pwd, grp, the
 # shadow entry through libc's getspnam), the same check-mode answers,
-# warnings and failure messages. `local: true` (libuser) and other
-# systems run ansible-core's module instead (the controller routes them:
-# modules::LINUX_ONLY and modules::needs_ansible_module). Shipped with the
+# warnings and failure messages. `local: true` drives libuser's tools
+# instead (luseradd/lusermod/luserdel/lchage, lgroupadd/lgroupmod/
+# lgroupdel), reading /etc/passwd and /etc/group for whether the account
+# exists locally, as ansible does. Other systems run ansible-core's module
+# (the controller routes them: modules::LINUX_ONLY). Shipped with the
 # first user/group call (modules::native_code), not part of every agent.
 
 import ctypes as _user_ctypes
@@ -172,8 +174,26 @@ def best_parsable_locale(m):
     return "C"
 
 
+# The local account databases `local: true` reads (ansible's PASSWORDFILE
+# and GROUPFILE).
+USER_PASSWORD_FILE = "/etc/passwd"
+USER_GROUP_FILE = "/etc/group"
+
+
+def local_entry_exists(path, name, what, m):
+    """Whether `path` has a line for `name` (its own `name:` prefix): pwd
+    and grp also see directory accounts, which `local` must not."""
+    if not os.path.exists(path):
+        m.fail("'local: true' specified but unable to find local %s file %s to parse."
+               % (what, path))
+    prefix = ("%s:" % name).encode("utf-8", "surrogateescape")
+    with open(path, "rb") as f:
+        return any(line.startswith(prefix) for line in f)
+
+
 class UserAccount(object):
-    """One user task: ansible's User/Linux logic over shadow-utils."""
+    """One user task: ansible's User/Linux logic over shadow-utils, or
+    libuser's tools for `local: true`."""
 
     def __init__(self, p, m):
         self.p = p
@@ -187,14 +207,11 @@ class UserAccount(object):
         self.create_home = p["create_home"]
         self.groups = None
         self.expires = None
-        if p["local"]:
+        self.local = bool(p["local"])
+        if self.local:
             for key in ("umask", "uid_min", "uid_max"):
                 if p[key] is not None:
                     m.fail("'%s' can not be used with 'local'" % key)
-            # libuser accounts: the controller runs ansible-core's module
-            # for these; reaching here means it could not.
-            m.fail("mitorun's native user module does not manage local (libuser) accounts; "
-                   "install ansible-core on the controller or set prefer_native=false")
         if p["groups"] is not None:
             self.groups = ",".join(p["groups"])
         if p["expires"] is not None:
@@ -241,6 +258,8 @@ class UserAccount(object):
                         "The 'password' argument must be encrypted for this module to work properly.")
 
     def exists(self):
+        if self.local:
+            return local_entry_exists(USER_PASSWORD_FILE, self.name, "account", self.m)
         try:
             pwd.getpwnam(self.name)
             return True
@@ -332,8 +351,9 @@ class UserAccount(object):
     # -- actions ---------------------------------------------------------
 
     def remove(self):
-        cmd = [self.bin("userdel")]
-        if self.p["force"]:
+        cmd = [self.bin("luserdel" if self.local else "userdel")]
+        # luserdel has no -f.
+        if self.p["force"] and not self.local:
             cmd.append("-f")
         if self.p["remove"]:
             cmd.append("-r")
@@ -342,7 +362,11 @@ class UserAccount(object):
 
     def create(self):
         p = self.p
-        cmd = [self.bin("useradd")]
+        if self.local:
+            # Found before luseradd, as ansible looks them up.
+            lgroupmod = self.bin("lgroupmod")
+            lchage = self.bin("lchage")
+        cmd = [self.bin("luseradd" if self.local else "useradd")]
         if self.uid is not None:
             cmd += ["-u", self.uid]
             if p["non_unique"]:
@@ -355,12 +379,16 @@ class UserAccount(object):
             cmd += ["-g", self.group]
         elif self.group_exists(self.name):
             # A group named like the user exists: -N keeps useradd from
-            # trying to create it (USERGROUPS_ENAB).
-            cmd.append(self.no_user_group_flag())
+            # trying to create it (USERGROUPS_ENAB); luseradd's is -n.
+            cmd.append("-n" if self.local else self.no_user_group_flag())
             if cmd[-1] is None:
                 cmd.pop()
+        groups = []
         if self.groups is not None and len(self.groups):
-            cmd += ["-G", ",".join(self.wanted_groups())]
+            groups = self.wanted_groups()
+            # luseradd takes no groups: lgroupmod adds them afterwards.
+            if not self.local:
+                cmd += ["-G", ",".join(groups)]
         if p["comment"] is not None:
             cmd += ["-c", p["comment"]]
         if self.home is not None:
@@ -370,7 +398,7 @@ class UserAccount(object):
             cmd += ["-d", self.home]
         if p["shell"] is not None:
             cmd += ["-s", p["shell"]]
-        if self.expires is not None:
+        if self.expires is not None and not self.local:
             cmd.append("-e")
             if self.expires < _user_time.gmtime(0):
                 cmd.append("")
@@ -382,7 +410,9 @@ class UserAccount(object):
             cmd.append("-p")
             cmd.append("!%s" % self.password if p["password_lock"] else self.password)
         if self.create_home:
-            cmd.append("-m")
+            # luseradd makes the home unless told -M.
+            if not self.local:
+                cmd.append("-m")
             if p["skeleton"] is not None:
                 cmd += ["-k", p["skeleton"]]
             if p["umask"] is not None:
@@ -396,7 +426,34 @@ class UserAccount(object):
         if p["uid_max"] is not None:
             cmd += ["-K", "UID_MAX=" + str(p["uid_max"])]
         cmd.append(self.name)
-        return self.execute(cmd)
+        rc, out, err = self.execute(cmd)
+        if not self.local or rc != 0:
+            return rc, out, err
+        # libuser: expiry and groups are separate commands, each stopping
+        # the chain when it fails.
+        steps = []
+        if self.expires is not None:
+            steps.append([lchage, "-E", str(self.local_expiry_days()), self.name])
+        steps.extend([lgroupmod, "-M", self.name, g] for g in groups)
+        return self.run_steps(steps, rc, out, err)
+
+    def local_expiry_days(self):
+        """lchage -E's day number: -1 (never) before the epoch, else the
+        day `expires` (seconds) falls on."""
+        if self.expires < _user_time.gmtime(0):
+            return -1
+        return int(_user_math.floor(self.p["expires"])) // 86400
+
+    def run_steps(self, steps, rc, out, err):
+        """Run libuser's follow-up commands in order, adding their output;
+        the first failure ends the chain with its rc."""
+        for cmd in steps:
+            rc, step_out, step_err = self.execute(cmd)
+            out += step_out
+            err += step_err
+            if rc != 0:
+                break
+        return rc, out, err
 
     @staticmethod
     def no_user_group_flag():
@@ -420,7 +477,7 @@ class UserAccount(object):
         return "-N"
 
     def usermod_can_append(self):
-        tool = self.bin("usermod")
+        tool = self.bin("lusermod" if self.local else "usermod")
         if not os.access(tool, os.X_OK):
             return False
         rc, out, err = self.execute([tool, "--help"], obey_check_mode=False)
@@ -428,7 +485,12 @@ class UserAccount(object):
 
     def modify(self):
         p = self.p
-        cmd = [self.bin("usermod")]
+        if self.local:
+            # Found before lusermod, as ansible looks them up.
+            lgroupmod = self.bin("lgroupmod")
+            lchage = self.bin("lchage")
+        group_adds, group_removals, local_expiry = set(), set(), None
+        cmd = [self.bin("lusermod" if self.local else "usermod")]
         info = self.info()
         has_append = self.usermod_can_append()
         if self.uid is not None and info[2] != int(self.uid):
@@ -462,7 +524,13 @@ class UserAccount(object):
                     else:
                         needs_mod = True
             if needs_mod:
-                if p["append"] and not has_append:
+                if self.local:
+                    # lusermod has no groups: lgroupmod adds and removes
+                    # the user as a member (never removes with append).
+                    group_adds = set(groups).difference(current)
+                    if not p["append"]:
+                        group_removals = set(current).difference(groups)
+                elif p["append"] and not has_append:
                     cmd += ["-A", ",".join(diff)]
                 else:
                     cmd += ["-G", ",".join(groups)]
@@ -478,12 +546,18 @@ class UserAccount(object):
             current_expires = int(self.shadow_password()[1] or "0")
             if self.expires < _user_time.gmtime(0):
                 if current_expires >= 0:
-                    cmd += ["-e", ""]
+                    if self.local:
+                        local_expiry = -1
+                    else:
+                        cmd += ["-e", ""]
             else:
                 current_date = _user_time.gmtime(current_expires * 86400)
                 # Compared by day: year, month, day.
                 if current_expires < 0 or current_date[:3] != self.expires[:3]:
-                    cmd += ["-e", _user_time.strftime("%Y-%m-%d", self.expires)]
+                    if self.local:
+                        local_expiry = self.local_expiry_days()
+                    else:
+                        cmd += ["-e", _user_time.strftime("%Y-%m-%d", self.expires)]
         if p["password_expire_account_disable"] is not None:
             cmd += ["-f", p["password_expire_account_disable"]]
         # Lock when unlocked; unlock only when locked (usermod refuses to
@@ -498,10 +572,18 @@ class UserAccount(object):
             cmd = [c for c in cmd if c not in ("-U", "-L")]
             cmd.append("-p")
             cmd.append("!%s" % self.password if p["password_lock"] else self.password)
+        rc, out, err = None, "", ""
         if len(cmd) > 1:
             cmd.append(self.name)
-            return self.execute(cmd)
-        return (None, "", "")
+            rc, out, err = self.execute(cmd)
+        if not self.local or rc not in (None, 0):
+            return rc, out, err
+        steps = []
+        if local_expiry is not None:
+            steps.append([lchage, "-E", str(local_expiry), self.name])
+        steps.extend([lgroupmod, "-M", self.name, g] for g in group_adds)
+        steps.extend([lgroupmod, "-m", self.name, g] for g in group_removals)
+        return self.run_steps(steps, rc, out, err)
 
     def set_password_expire(self):
         p = self.p
@@ -772,17 +854,35 @@ def native_user(agent, args, header):
 
 
 class GroupAccount(object):
-    """One group task: ansible's Group/Linux logic over shadow-utils."""
+    """One group task: ansible's Group/Linux logic over shadow-utils, or
+    libuser's tools for `local: true`."""
 
     def __init__(self, p, m):
         self.p = p
         self.m = m
         self.name = p["name"]
+        self.local = bool(p["local"])
 
     def bin(self, name):
         return accounts_bin_path(name, self.m.env)
 
+    def tool(self, name):
+        """groupadd/groupmod/groupdel, or libuser's lgroup* for `local`."""
+        return self.bin("l" + name if self.local else name)
+
+    def check_local_gid_free(self):
+        """libuser would reuse a gid: ansible refuses one another group
+        has (a gid of 0 is not checked)."""
+        gid = self.p["gid"]
+        if not gid:
+            return
+        for g in grp.getgrall():
+            if gid == g.gr_gid and self.name != g.gr_name:
+                self.m.fail("GID '%s' already exists with group '%s'" % (gid, g.gr_name))
+
     def exists(self):
+        if self.local:
+            return local_entry_exists(USER_GROUP_FILE, self.name, "group", self.m)
         try:
             grp.getgrnam(self.name)
             return True
@@ -790,13 +890,15 @@ class GroupAccount(object):
             return False
 
     def info(self):
+        if not self.exists():
+            return False
         try:
             return list(grp.getgrnam(self.name))
         except KeyError:
             return False
 
     def delete(self):
-        cmd = [self.bin("groupdel")]
+        cmd = [self.tool("groupdel")]
         if self.p["force"]:
             cmd.append("-f")
         cmd.append(self.name)
@@ -804,7 +906,9 @@ class GroupAccount(object):
 
     def add(self):
         p = self.p
-        cmd = [self.bin("groupadd")]
+        if self.local:
+            self.check_local_gid_free()
+        cmd = [self.tool("groupadd")]
         if p["gid"] is not None:
             cmd += ["-g", str(p["gid"])]
             if p["non_unique"]:
@@ -820,7 +924,9 @@ class GroupAccount(object):
 
     def modify(self):
         p = self.p
-        cmd = [self.bin("groupmod")]
+        if self.local:
+            self.check_local_gid_free()
+        cmd = [self.tool("groupmod")]
         info = self.info()
         if p["gid"] is not None and info[2] != int(p["gid"]):
             cmd += ["-g", str(p["gid"])]
@@ -841,10 +947,6 @@ def group_body(p, m):
         for key in ("gid_min", "gid_max"):
             if p[key] is not None:
                 m.fail("'%s' can not be used with 'local'" % key)
-        # libuser groups: the controller runs ansible-core's module for
-        # these; reaching here means it could not.
-        m.fail("mitorun's native group module does not manage local (libuser) groups; "
-               "install ansible-core on the controller or set prefer_native=false")
     g = GroupAccount(p, m)
     rc, out, err = None, "", ""
     result = {"name": g.name, "state": p["state"]}
