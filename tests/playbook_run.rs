@@ -318,6 +318,20 @@ fn project_python_plugins_print_what_ansible_prints() {
     run_cases(cases);
 }
 
+/// A project with its own Python action plugins (`action_plugins/`, and a
+/// `library/` module one of them shadows), in its own directory so the
+/// other golden playbooks run without them.
+#[test]
+fn project_action_plugins_print_what_ansible_prints() {
+    let dir = fixtures().join("action_plugins");
+    let cases = golden_cases(&dir, "action_plugins/", "../inventory.ini");
+    assert!(
+        filter().is_some() || !cases.is_empty(),
+        "fixtures/run/action_plugins holds no playbooks"
+    );
+    run_cases(cases);
+}
+
 /// A YAML double-quoted scalar holding `text`.
 fn yaml_quoted(text: &str) -> String {
     let mut out = String::from("\"");

@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 49] = [
+pub const NATIVE: [&str; 50] = [
     "ping",
     "command",
     "shell",
@@ -112,6 +112,9 @@ pub const NATIVE: [&str; 49] = [
     // A project's Python filter/test/lookup plugins, for the
     // controller-local agent (`templating::python_plugins`).
     PYTHON_PLUGIN_MODULE,
+    // A project's Python action plugins, for the controller-local agent
+    // that runs them (`exec::action_plugins`).
+    ACTION_PLUGIN_MODULE,
     "cron",
     "git",
     "pip",
@@ -142,6 +145,9 @@ pub const NATIVE_WANTS_ANSIBLE_CORE: &str = "_mitorun_wants_ansible_core";
 
 /// The native module that runs a project's Python plugins.
 pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
+
+/// The native module that runs a project's Python action plugins.
+pub const ACTION_PLUGIN_MODULE: &str = "mitorun_action_plugin";
 
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
@@ -201,6 +207,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static UNARCHIVE: OnceLock<CodeItem> = OnceLock::new();
     static MISC: OnceLock<CodeItem> = OnceLock::new();
     static PLUGINS: OnceLock<CodeItem> = OnceLock::new();
+    static ACTION_PLUGINS: OnceLock<CodeItem> = OnceLock::new();
     static SERVICE: OnceLock<CodeItem> = OnceLock::new();
     static CRON: OnceLock<CodeItem> = OnceLock::new();
     static GIT: OnceLock<CodeItem> = OnceLock::new();
@@ -229,6 +236,9 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
         }
         PYTHON_PLUGIN_MODULE => (&PLUGINS, "plugins", || {
             super::bootstrap::plugins_source().to_string()
+        }),
+        ACTION_PLUGIN_MODULE => (&ACTION_PLUGINS, "action_plugins", || {
+            super::bootstrap::action_plugins_source().to_string()
         }),
         "service" | "systemd" | "systemd_service" | "sysvinit" | "service_facts" => {
             (&SERVICE, "service", || {
