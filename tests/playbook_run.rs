@@ -323,11 +323,11 @@ fn project_python_plugins_print_what_ansible_prints() {
 /// other golden playbooks run without them.
 #[test]
 fn project_action_plugins_print_what_ansible_prints() {
-    let dir = fixtures().join("action_plugins");
-    let cases = golden_cases(&dir, "action_plugins/", "../inventory.ini");
+    let dir = fixtures().join("action_project");
+    let cases = golden_cases(&dir, "action_project/", "../inventory.ini");
     assert!(
         filter().is_some() || !cases.is_empty(),
-        "fixtures/run/action_plugins holds no playbooks"
+        "fixtures/run/action_project holds no playbooks"
     );
     run_cases(cases);
 }

@@ -267,6 +267,21 @@ impl TaskRun<'_> {
         if let Some(extra) = &worker.ansible_path {
             call.insert("ansible_path".into(), Value::str(extra.as_str()));
         }
+        let collections_paths = self
+            .shared
+            .action_plugins
+            .collection_roots
+            .iter()
+            .filter_map(|root| root.parent())
+            .map(|dir| Value::str(dir.to_string_lossy().as_ref()))
+            .collect();
+        call.insert("collections_paths".into(), Value::List(collections_paths));
+        let library_dirs = base
+            .library_dirs
+            .iter()
+            .map(|dir| Value::str(dir.to_string_lossy().as_ref()))
+            .collect();
+        call.insert("library_dirs".into(), Value::List(library_dirs));
         call.insert(
             "task".into(),
             Value::Map(self.plugin_task_info(name, &args, &base, context, async_limit)),

@@ -214,6 +214,8 @@ def _action_execute_module(self, module_name=None, module_args=None, tmp=None, t
         module_name = self._task.action
     if module_args is None:
         module_args = self._task.args
+    if ignore_unknown_opts:
+        module_args = dict(module_args, _ansible_ignore_unknown_opts=True)
     answer, _ = self._connection._asker.ask("module", {
         "name": module_name,
         "args": _action_json(module_args),
@@ -279,6 +281,19 @@ def _action_patch_ansible():
         _ACTION_STATE["patched"] = True
 
 
+def _action_init_loaders(collections_paths, library_dirs):
+    """ansible-playbook's start: the collection loader over the run's
+    collections paths (once), and the task's `library/` dirs for the
+    module loader plugins ask (`has_plugin`, `find_plugin`)."""
+    from ansible.plugins import loader as plugin_loader
+    with _ACTION_STATE["lock"]:
+        if not _ACTION_STATE.get("collections_ready"):
+            plugin_loader.init_plugin_loader(list(collections_paths or []))
+            _ACTION_STATE["collections_ready"] = True
+        for directory in library_dirs or []:
+            plugin_loader.module_loader.add_directory(directory)
+
+
 def _action_class(name, path):
     """The plugin file's ActionModule (imported once per path)."""
     with _ACTION_STATE["lock"]:
@@ -336,6 +351,7 @@ def native_mitorun_action_plugin(agent, args, header):
     from ansible.utils.display import Display
     name = args.get("name") or ""
     try:
+        _action_init_loaders(args.get("collections_paths"), args.get("library_dirs"))
         cls = _action_class(name, args["path"])
     except Exception as e:
         return {"load_error": "%s: %s" % (type(e).__name__, e)}
