@@ -17,7 +17,11 @@
 import importlib.util as _action_util
 import tempfile as _action_tempfile
 
-_ACTION_STATE = {"classes": {}, "seq": 0, "patched": False, "lock": threading.Lock()}
+# One lock (re-entrant) over imports and object set-up: ansible's plugin
+# loaders and first imports are not safe to run from several threads at
+# once (hosts run their plugins concurrently); plugin runs themselves are
+# not serialized.
+_ACTION_STATE = {"classes": {}, "seq": 0, "patched": False, "lock": threading.RLock()}
 # The plugin run of the current thread (its warnings and display lines).
 _ACTION_LOCAL = threading.local()
 
@@ -342,19 +346,20 @@ def _action_import_ansible(extra_path):
 
 @native("mitorun_action_plugin")
 def native_mitorun_action_plugin(agent, args, header):
-    missing = _action_import_ansible(args.get("ansible_path"))
-    if missing is not None:
-        return {"no_ansible": missing}
-    _action_patch_ansible()
-    from ansible.parsing.dataloader import DataLoader
-    from ansible.template import Templar
-    from ansible.utils.display import Display
-    name = args.get("name") or ""
-    try:
-        _action_init_loaders(args.get("collections_paths"), args.get("library_dirs"))
-        cls = _action_class(name, args["path"])
-    except Exception as e:
-        return {"load_error": "%s: %s" % (type(e).__name__, e)}
+    with _ACTION_STATE["lock"]:
+        missing = _action_import_ansible(args.get("ansible_path"))
+        if missing is not None:
+            return {"no_ansible": missing}
+        _action_patch_ansible()
+        from ansible.parsing.dataloader import DataLoader
+        from ansible.template import Templar
+        from ansible.utils.display import Display
+        name = args.get("name") or ""
+        try:
+            _action_init_loaders(args.get("collections_paths"), args.get("library_dirs"))
+            cls = _action_class(name, args["path"])
+        except Exception as e:
+            return {"load_error": "%s: %s" % (type(e).__name__, e)}
     info = args.get("task") or {}
     task_vars = args.get("task_vars") or {}
     asker = _ActionAsker(agent, header)
@@ -364,16 +369,17 @@ def native_mitorun_action_plugin(agent, args, header):
     out = {}
     plugin = None
     try:
-        task = _MitorunTask(info)
-        play_context = _MitorunPlayContext(info)
-        connection = _MitorunConnection(asker, info, play_context)
-        loader = DataLoader()
-        if info.get("basedir"):
-            loader.set_basedir(info["basedir"])
-        templar = Templar(loader=loader, variables=task_vars)
-        plugin = cls(task, connection, play_context, loader, templar, None)
-        plugin._load_name = name
-        plugin._original_path = args["path"]
+        with _ACTION_STATE["lock"]:
+            task = _MitorunTask(info)
+            play_context = _MitorunPlayContext(info)
+            connection = _MitorunConnection(asker, info, play_context)
+            loader = DataLoader()
+            if info.get("basedir"):
+                loader.set_basedir(info["basedir"])
+            templar = Templar(loader=loader, variables=task_vars)
+            plugin = cls(task, connection, play_context, loader, templar, None)
+            plugin._load_name = name
+            plugin._original_path = args["path"]
         result = plugin.run(task_vars=task_vars)
         if not isinstance(result, dict):
             raise TypeError("the action plugin returned %s, not a dict" % type(result).__name__)
