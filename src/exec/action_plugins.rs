@@ -148,35 +148,42 @@ fn python_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// A controller Python that imports ansible-core: MITORUN_ANSIBLE_PYTHON,
-/// else the first of the usual interpreters that has it, else any Python
-/// with MITORUN_ANSIBLE_CORE's parent directory on its path.
-fn ansible_python() -> Option<(String, Option<String>)> {
+/// A controller Python that imports ansible-core: MITORUN_ANSIBLE_PYTHON
+/// when set (and only it: the user chose it), else the PATH python3 or
+/// /usr/bin/python3 when one has it, else one of them with
+/// MITORUN_ANSIBLE_CORE's parent directory on its path. Err says why none.
+fn ansible_python() -> Result<(String, Option<String>), String> {
     use crate::transport::modules::ansible_dir_of;
-    let mut candidates = Vec::new();
     if let Ok(python) = std::env::var("MITORUN_ANSIBLE_PYTHON") {
-        candidates.push(python);
+        return match ansible_dir_of(&python) {
+            Some(_) => Ok((python, None)),
+            None => Err(format!(
+                "MITORUN_ANSIBLE_PYTHON ({python}) cannot import ansible-core"
+            )),
+        };
     }
-    candidates.push(crate::cli::setup::controller_python());
-    candidates.push("/usr/bin/python3".to_string());
+    let candidates = [
+        crate::cli::setup::controller_python(),
+        "/usr/bin/python3".to_string(),
+    ];
     for python in &candidates {
         if ansible_dir_of(python).is_some() {
-            return Some((python.clone(), None));
+            return Ok((python.clone(), None));
         }
     }
-    let core = std::env::var("MITORUN_ANSIBLE_CORE").ok()?;
-    let parent = Path::new(&core).parent()?.to_string_lossy().into_owned();
-    candidates
-        .last()
-        .map(|python| (python.clone(), Some(parent)))
+    let missing = "no Python with ansible-core was found on the controller \
+                   (set MITORUN_ANSIBLE_PYTHON to an interpreter that imports ansible)";
+    let core = std::env::var("MITORUN_ANSIBLE_CORE").map_err(|_| missing.to_string())?;
+    let parent = Path::new(&core)
+        .parent()
+        .ok_or_else(|| missing.to_string())?
+        .to_string_lossy()
+        .into_owned();
+    Ok((candidates[0].clone(), Some(parent)))
 }
 
 fn start_worker() -> Result<Worker, String> {
-    let Some((python, ansible_path)) = ansible_python() else {
-        return Err("no Python with ansible-core was found on the controller \
-             (set MITORUN_ANSIBLE_PYTHON to an interpreter that imports ansible)"
-            .to_string());
-    };
+    let (python, ansible_path) = ansible_python()?;
     let worker = LocalPluginWorker::new(vec![python])
         .map_err(|e| format!("cannot start the action plugin worker: {e}"))?;
     Ok(Worker {
