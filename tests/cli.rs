@@ -328,4 +328,17 @@ fn collection_modules_are_found_under_the_configured_collections_path() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
+    // A playbook's own `collections/` dir is searched too, without config.
+    std::fs::remove_file(dir.join("ansible.cfg")).expect("config removed");
+    std::fs::rename(dir.join("colls"), dir.join("collections")).expect("collections dir");
+    let out = mitorun(
+        &[
+            "-e",
+            "ansible_python_interpreter=/usr/bin/python3",
+            "p.yml",
+        ],
+        &dir,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
 }

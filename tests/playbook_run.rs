@@ -318,6 +318,65 @@ fn project_python_plugins_print_what_ansible_prints() {
     run_cases(cases);
 }
 
+/// A project with its own Python action plugins (`action_plugins/`, and a
+/// `library/` module one of them shadows), in its own directory so the
+/// other golden playbooks run without them.
+#[test]
+fn project_action_plugins_print_what_ansible_prints() {
+    let dir = fixtures().join("action_project");
+    let cases = golden_cases(&dir, "action_project/", "../inventory.ini");
+    assert!(
+        filter().is_some() || !cases.is_empty(),
+        "fixtures/run/action_project holds no playbooks"
+    );
+    run_cases(cases);
+}
+
+/// Without a controller Python that imports ansible-core, a task whose
+/// action is a Python action plugin fails saying so (the interpreter named
+/// by MITORUN_ANSIBLE_PYTHON here is /usr/bin/python3 without its site
+/// packages, so it cannot import ansible wherever the test runs).
+#[test]
+fn action_plugin_without_ansible_core_fails_clearly() {
+    use std::os::unix::fs::PermissionsExt;
+    if filter().is_some() {
+        return;
+    }
+    let scratch = common::ScratchDir::new("no-ansible-python");
+    let python = scratch.0.join("python3");
+    std::fs::write(&python, "#!/bin/sh\nexec /usr/bin/python3 -S \"$@\"\n")
+        .expect("write the interpreter wrapper");
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755))
+        .expect("make the wrapper executable");
+    let env = BTreeMap::from([
+        ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+        ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+        (
+            "MITORUN_ANSIBLE_PYTHON".to_string(),
+            python.display().to_string(),
+        ),
+    ]);
+    let args: Vec<String> = ["-i", "../inventory.ini", "01_computed.yml"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let ours = common::run_controlled(
+        &common::mitorun_bin(),
+        &args,
+        &fixtures().join("action_project"),
+        &env,
+    );
+    let stdout = String::from_utf8_lossy(&ours.stdout);
+    assert_eq!(ours.code, Some(2), "{stdout}");
+    let want = format!(
+        "fatal: [h1]: FAILED! => {{\"changed\": false, \"msg\": \"The action plugin \
+         'ansible.legacy.compute' needs ansible-core: MITORUN_ANSIBLE_PYTHON ({}) cannot \
+         import ansible-core\"}}",
+        python.display()
+    );
+    assert!(stdout.contains(&want), "no {want:?} in:\n{stdout}");
+}
+
 /// A YAML double-quoted scalar holding `text`.
 fn yaml_quoted(text: &str) -> String {
     let mut out = String::from("\"");

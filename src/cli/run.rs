@@ -373,8 +373,11 @@ fn module_runner(
     }
     // COLLECTIONS_PATHS (ansible.cfg `collections_path` or
     // ANSIBLE_COLLECTIONS_PATH): where collection modules are found, as
-    // for collection roles.
-    options.collections_paths = Some(config.paths("COLLECTIONS_PATHS"));
+    // collection roles are.
+    // A playbook's own `collections/` dir comes first, as ansible adds it.
+    let mut collections = vec![playbook_dir.join("collections")];
+    collections.extend(config.paths("COLLECTIONS_PATHS"));
+    options.collections_paths = Some(collections);
     // ansible.cfg's ssh-related settings, by the ssh plugin's option names
     // (host and environment variables still win).
     if config.origin("HOST_KEY_CHECKING").is_some() {
@@ -407,6 +410,42 @@ fn controller_python() -> Arc<crate::exec::plugin_worker::LocalPluginWorker> {
     Arc::new(crate::exec::plugin_worker::LocalPluginWorker::new(pythons))
 }
 
+/// The project's and collections' Python action plugins: the dirs beside
+/// playbooks and in roles first, then DEFAULT_ACTION_PLUGIN_PATH (ansible's
+/// plugin loader searches the dirs added to it before its configured
+/// paths).
+fn action_plugins(
+    config: &Config,
+    playbooks: &[Playbook],
+    load_options: &crate::playbook::model::LoadOptions,
+) -> crate::exec::action_plugins::ActionPlugins {
+    use crate::templating::python_plugins::PluginDirs;
+    let adjacent = crate::exec::plugin_worker::plugin_dirs(
+        playbooks,
+        &PluginDirs::default(),
+        &config.paths("DEFAULT_ROLES_PATH"),
+    );
+    let mut dirs = adjacent.action;
+    for dir in config.paths("DEFAULT_ACTION_PLUGIN_PATH") {
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    let mut roots: Vec<std::path::PathBuf> = Vec::new();
+    for playbook in playbooks {
+        if let Some(dir) = playbook.path.parent() {
+            let dir = std::path::PathBuf::from(crate::pypath::abspath(&dir.to_string_lossy()));
+            roots.push(dir.join("collections").join("ansible_collections"));
+        }
+    }
+    for root in load_options.resolver.collection_roots() {
+        if !roots.contains(root) {
+            roots.push(root.clone());
+        }
+    }
+    crate::exec::action_plugins::ActionPlugins::new(&dirs, &roots)
+}
+
 /// The project's own Python filter/test/lookup plugins, loaded in the
 /// controller's worker when there are any (a warning and none when the
 /// worker cannot start).
@@ -420,6 +459,7 @@ fn python_plugins(
         filter: config.paths("DEFAULT_FILTER_PLUGIN_PATH"),
         test: config.paths("DEFAULT_TEST_PLUGIN_PATH"),
         lookup: config.paths("DEFAULT_LOOKUP_PLUGIN_PATH"),
+        action: Vec::new(),
     };
     let dirs = crate::exec::plugin_worker::plugin_dirs(
         playbooks,
@@ -495,6 +535,7 @@ pub fn run_playbooks(
     };
     let display = Display::new(ctx.options.verbosity);
     let callback = load_callbacks(config, &ctx.callbacks, display, ctx.cwd)?;
+    let action_plugins = Arc::new(action_plugins(config, playbooks, &ctx.load_options));
     let shared = Shared {
         templar,
         factory,
@@ -525,6 +566,7 @@ pub fn run_playbooks(
         diff_context: diff_context(config),
         facts_modules: config.list("FACTS_MODULES"),
         custom_stats: Mutex::new(Default::default()),
+        action_plugins,
     };
     crate::exec::conditional::configure(crate::exec::conditional::ConditionalConfig {
         allow_broken: config.bool("ALLOW_BROKEN_CONDITIONALS"),

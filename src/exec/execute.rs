@@ -1202,6 +1202,11 @@ impl<'a> TaskRun<'a> {
         context: &Jv,
         async_limit: Option<u64>,
     ) -> Outcome {
+        // A project's or collection's Python action plugin (never one with
+        // a builtin action's name).
+        if let Some((name, path)) = self.shared.action_plugins.find(action) {
+            return self.action_plugin_action(&name, &path, args, context, async_limit);
+        }
         let short = actions::short_name(action);
         // ansible's shell action refuses the command module's own option.
         if short == "shell" && args.contains_key("expand_argument_vars") {

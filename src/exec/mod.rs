@@ -14,6 +14,7 @@
 //! Modules go through a `ModuleRunner`; until the transport is wired in,
 //! the runner says plainly that it cannot run them.
 
+pub mod action_plugins;
 pub mod actions;
 pub mod argspec_action;
 pub mod async_job;
@@ -207,12 +208,38 @@ pub trait ModuleRunner: Send + Sync {
     ) -> Result<(), Map> {
         Err(self.run(request.clone()))
     }
+    /// Run `cmd` on the request's target as ansible's connection
+    /// `exec_command` does (an action plugin's `_low_level_execute_command`),
+    /// `stdin` fed to it; a failure to run it is the task's result.
+    fn exec_command(
+        &self,
+        _request: &ModuleRequest,
+        _cmd: &str,
+        _stdin: Vec<u8>,
+    ) -> Result<crate::transport::ExecResult, Map> {
+        Err(no_transport_result("running a command"))
+    }
+    /// Write `data` to `dest` on the request's target (an action plugin's
+    /// `_transfer_data`/`_transfer_file`); a failure is the task's result.
+    fn put_bytes(&self, _request: &ModuleRequest, _data: Vec<u8>, _dest: &str) -> Result<(), Map> {
+        Err(no_transport_result("a transfer"))
+    }
     /// ansible's `connection.reset()`: forget the request's target
     /// interpreter (and what runs on it) without connecting; the next call
     /// connects and starts a new one.
     fn reset_connection(&self, _request: &ModuleRequest) {}
     /// Close connections at the end of the run.
     fn shutdown(&self) {}
+}
+
+fn no_transport_result(what: &str) -> Map {
+    let mut result = Map::new();
+    result.insert("failed".into(), Value::Bool(true));
+    result.insert(
+        "msg".into(),
+        Value::str(format!("{what} needs a transport, and none is configured")),
+    );
+    result
 }
 
 /// The runner used while no transport is configured: every module call
@@ -302,6 +329,8 @@ pub struct Shared {
     /// `set_stats` data (`Stats::custom`), shared because hosts of a
     /// `free` play record theirs from their own walks.
     pub custom_stats: Mutex<crate::value::Map>,
+    /// The project's and collections' Python action plugins.
+    pub action_plugins: Arc<action_plugins::ActionPlugins>,
 }
 
 /// What ends the whole run from inside a play, as an exception raised out

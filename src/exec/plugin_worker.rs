@@ -8,7 +8,9 @@
 use crate::playbook::model::{BlockKind, Item, Playbook, Role};
 use crate::templating::python_plugins::{PluginDirs, PluginWorker};
 use crate::transport::modules::PYTHON_PLUGIN_MODULE;
-use crate::transport::{ConnectionSpec, Context, ModuleCall, Pool, PoolOptions};
+use crate::transport::{
+    ConnectionSpec, Context, ModuleCall, ModuleEvent, Pool, PoolOptions, StartedModule,
+};
 use crate::value::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -94,6 +96,57 @@ impl LocalPluginWorker {
             .run_module(call)
             .await
             .map_err(|e| format!("the controller's Python worker failed: {e}"))
+    }
+}
+
+/// Answers a worker call's question (its header and payload): the answer's
+/// header and payload. Runs on the calling thread, outside any runtime.
+pub type Answerer<'a> = dyn FnMut(Map, Vec<u8>) -> (Map, Vec<u8>) + 'a;
+
+impl LocalPluginWorker {
+    /// Run the native module `module` in the worker, answering what it
+    /// asks while it runs with `answer` (on this thread: the worker's
+    /// runtime only carries the frames), until its result comes.
+    pub fn call_answering(
+        &self,
+        module: &str,
+        args: Map,
+        answer: &mut Answerer<'_>,
+    ) -> Result<Map, String> {
+        // Blocking on the worker's runtime from inside another runtime
+        // would panic; task threads are plain threads.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err("the Python plugin worker cannot be called from an async task".into());
+        }
+        let worker = self.started()?;
+        let mut started: StartedModule = worker.runtime.block_on(async {
+            let context = self.connect(worker).await?;
+            let mut call = ModuleCall::new(module, args);
+            call.no_log = true;
+            context
+                .start_module(call)
+                .await
+                .map_err(|e| format!("the Python plugin worker failed: {e}"))
+        })?;
+        loop {
+            match worker.runtime.block_on(started.next_event()) {
+                ModuleEvent::Done(result) => {
+                    return result.map_err(|e| format!("the Python plugin worker failed: {e}"));
+                }
+                ModuleEvent::Ask { header, payload } => {
+                    let question = match Value::from_json(&serde_json::Value::Object(header)) {
+                        Value::Map(m) => m,
+                        _ => Map::new(),
+                    };
+                    let (reply, data) = answer(question, payload);
+                    let reply = crate::transport::context::value_to_json(&Value::Map(reply));
+                    worker
+                        .runtime
+                        .block_on(started.answer(reply, data))
+                        .map_err(|e| format!("the Python plugin worker failed: {e}"))?;
+                }
+            }
+        }
     }
 }
 

@@ -457,6 +457,38 @@ impl ModuleRunner for TransportRunner {
         })
     }
 
+    fn exec_command(
+        &self,
+        request: &ModuleRequest,
+        cmd: &str,
+        stdin: Vec<u8>,
+    ) -> Result<crate::transport::ExecResult, Map> {
+        self.runtime.block_on(async {
+            let context = self.connect(request).await?;
+            context
+                .exec_command(cmd, Some(stdin))
+                .await
+                .map_err(|e| match e {
+                    CallError::Unreachable(u) => unreachable(&u),
+                    other => failed(format!("failed to run a command: {other}")),
+                })
+        })
+    }
+
+    fn put_bytes(&self, request: &ModuleRequest, data: Vec<u8>, dest: &str) -> Result<(), Map> {
+        self.runtime.block_on(async {
+            let context = self.connect(request).await?;
+            context
+                .put_bytes(data, dest, None)
+                .await
+                .map(|_| ())
+                .map_err(|e| match e {
+                    CallError::Unreachable(u) => unreachable(&u),
+                    other => failed(format!("failed to transfer file to {dest}: {other}")),
+                })
+        })
+    }
+
     fn reset_connection(&self, request: &ModuleRequest) {
         // A request whose connection settings do not parse has no
         // interpreter to forget.

@@ -35,17 +35,22 @@ pub struct PluginDirs {
     pub filter: Vec<PathBuf>,
     pub test: Vec<PathBuf>,
     pub lookup: Vec<PathBuf>,
+    /// `action_plugins/` dirs (run by `exec::action_plugins`, not here).
+    pub action: Vec<PathBuf>,
 }
 
 impl PluginDirs {
-    /// Add `base/filter_plugins`, `base/test_plugins`, `base/lookup_plugins`.
+    /// Add `base/filter_plugins`, `base/test_plugins`, `base/lookup_plugins`
+    /// and `base/action_plugins`.
     pub fn add_adjacent(&mut self, base: &Path) {
         push_unique(&mut self.filter, base.join("filter_plugins"));
         push_unique(&mut self.test, base.join("test_plugins"));
         push_unique(&mut self.lookup, base.join("lookup_plugins"));
+        push_unique(&mut self.action, base.join("action_plugins"));
     }
 
-    /// Whether any of the directories holds a Python file.
+    /// Whether any of the filter, test or lookup directories holds a
+    /// Python file.
     pub fn has_python(&self) -> bool {
         self.filter
             .iter()

@@ -75,6 +75,11 @@ const MISC_FILE: &str = include_str!("agent/native_misc.py");
 /// ever sent to the controller-local agent that runs them.
 const PLUGINS_FILE: &str = include_str!("agent/native_plugins.py");
 
+/// The runner of a project's Python action plugins (ansible-core's own
+/// `ActionBase` subclasses), only ever sent to the controller-local agent
+/// that runs them.
+const ACTION_PLUGINS_FILE: &str = include_str!("agent/native_action_plugins.py");
+
 /// The native `service`, `systemd`/`systemd_service`, `sysvinit` and
 /// `service_facts` modules, run in the agent's namespace when the first of
 /// them is called (most connections manage no services).
@@ -198,6 +203,11 @@ pub fn misc_source() -> &'static str {
 /// The project Python plugin runner's source (see PLUGINS_FILE).
 pub fn plugins_source() -> &'static str {
     PLUGINS_FILE
+}
+
+/// The project action plugin runner's source (see ACTION_PLUGINS_FILE).
+pub fn action_plugins_source() -> &'static str {
+    ACTION_PLUGINS_FILE
 }
 
 /// The native service modules' source (see SERVICE_FILE).

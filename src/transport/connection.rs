@@ -597,6 +597,30 @@ impl PendingCall {
     }
 }
 
+impl PendingCall {
+    /// The next frame of the call: a DATA frame the agent sent while the
+    /// call runs (a question for the controller), or the reply (whose
+    /// failure is the error), or why neither will come.
+    pub async fn next_frame(&mut self) -> Result<Frame, CallError> {
+        loop {
+            match self.rx.recv().await {
+                None => return Err(CallError::Unreachable(self.conn.gone(self.ctx))),
+                Some(f) if f.kind == Kind::Reply => return reply_result(f),
+                Some(f) if f.kind == Kind::Data => return Ok(f),
+                Some(_) => continue,
+            }
+        }
+    }
+
+    /// A DATA frame to the running call (an answer to its question): the
+    /// agent delivers it to the call's stream.
+    pub async fn send_data(&self, header: Json, payload: Vec<u8>) -> Result<(), Unreachable> {
+        self.conn
+            .send(Frame::new(self.ctx, self.req, Kind::Data, header, payload))
+            .await
+    }
+}
+
 impl Drop for PendingCall {
     fn drop(&mut self) {
         self.conn.unregister(self.req);

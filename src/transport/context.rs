@@ -140,6 +140,52 @@ impl StartedModule {
         }
         Ok(result)
     }
+
+    /// The next thing the running module says: a question for the
+    /// controller (a native module that asks mid-call, as the action
+    /// plugin runner does), or its result, parsed as `result` parses it
+    /// (without the native front's handover, which such modules never
+    /// ask for).
+    pub async fn next_event(&mut self) -> ModuleEvent {
+        match self.pending.next_frame().await {
+            Err(e) => ModuleEvent::Done(Err(e)),
+            Ok(frame) if frame.kind == Kind::Data => ModuleEvent::Ask {
+                header: frame.header,
+                payload: frame.payload,
+            },
+            Ok(reply) => {
+                let rc = reply.header.get("rc").and_then(Json::as_i64).unwrap_or(0);
+                let stderr = reply.str_field("stderr").unwrap_or_default().to_string();
+                let stdout = String::from_utf8_lossy(&reply.payload).into_owned();
+                ModuleEvent::Done(Ok(parse_module_output(
+                    &stdout,
+                    &stderr,
+                    rc,
+                    self.used_interpreter.as_deref(),
+                )))
+            }
+        }
+    }
+
+    /// Answer the module's last question.
+    pub async fn answer(&self, header: Json, payload: Vec<u8>) -> Result<(), CallError> {
+        self.pending
+            .send_data(header, payload)
+            .await
+            .map_err(CallError::Unreachable)
+    }
+}
+
+/// What a running module said (`StartedModule::next_event`).
+#[derive(Debug)]
+pub enum ModuleEvent {
+    /// A question for the controller: its header and payload.
+    Ask {
+        header: serde_json::Map<String, Json>,
+        payload: Vec<u8>,
+    },
+    /// The module ended: its result, or why there is none.
+    Done(Result<Map, CallError>),
 }
 
 /// What a transfer wrote or read.

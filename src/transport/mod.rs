@@ -75,7 +75,8 @@ pub mod ssh_backend;
 pub use backend::{Backend, Spawned};
 pub use connection::{Hello, LogRecord, LogSink};
 pub use context::{
-    AsyncJob, Context, ExecResult, FileStat, ModuleCall, StagedFile, StagingError, StartedModule,
+    AsyncJob, Context, ExecResult, FileStat, ModuleCall, ModuleEvent, StagedFile, StagingError,
+    StartedModule,
 };
 pub use error::{CallError, SpecError, Unreachable, UnreachableKind};
 pub use pool::{Pool, PoolOptions};

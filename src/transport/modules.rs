@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 50] = [
+pub const NATIVE: [&str; 51] = [
     "ping",
     "command",
     "shell",
@@ -114,6 +114,9 @@ pub const NATIVE: [&str; 50] = [
     PYTHON_PLUGIN_MODULE,
     // The `url` lookup, for the same agent (`templating::lookups::url`).
     URL_LOOKUP_MODULE,
+    // A project's Python action plugins, for the controller-local agent
+    // that runs them (`exec::action_plugins`).
+    ACTION_PLUGIN_MODULE,
     "cron",
     "git",
     "pip",
@@ -148,6 +151,8 @@ pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
 /// The native module that fetches URLs for the `url` lookup, in the
 /// controller's Python worker.
 pub const URL_LOOKUP_MODULE: &str = "mitorun_url_lookup";
+/// The native module that runs a project's Python action plugins.
+pub const ACTION_PLUGIN_MODULE: &str = "mitorun_action_plugin";
 
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
@@ -200,6 +205,7 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
     static MISC: OnceLock<CodeItem> = OnceLock::new();
     static PLUGINS: OnceLock<CodeItem> = OnceLock::new();
     static URL_LOOKUP: OnceLock<CodeItem> = OnceLock::new();
+    static ACTION_PLUGINS: OnceLock<CodeItem> = OnceLock::new();
     static SERVICE: OnceLock<CodeItem> = OnceLock::new();
     static CRON: OnceLock<CodeItem> = OnceLock::new();
     static GIT: OnceLock<CodeItem> = OnceLock::new();
@@ -234,6 +240,9 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
             "url_lookup",
             super::bootstrap::url_lookup_source,
         ),
+        ACTION_PLUGIN_MODULE => (&ACTION_PLUGINS, "action_plugins", || {
+            super::bootstrap::action_plugins_source().to_string()
+        }),
         "service" | "systemd" | "systemd_service" | "sysvinit" | "service_facts" => {
             (&SERVICE, "service", || {
                 super::bootstrap::service_source().to_string()

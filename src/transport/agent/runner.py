@@ -449,6 +449,11 @@ def call_run_module(agent, src, req, header, payload):
         return start_job(agent, header, runner)
     cancellable = bool(header.get("cancel_key"))
     if style == "native" and not cancellable:
+        # Where the call came from: a native module that asks the
+        # controller something mid-call (action plugins) sends DATA frames
+        # for this request and reads the answers from its stream.
+        header["call_src"] = src
+        header["call_req"] = req
         return {"rc": 0, "stderr": ""}, run_native_style(agent, header, None)[1]
     call_tmp = new_call_tmp(agent)
     args = header.get("args") or {}
