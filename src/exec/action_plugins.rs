@@ -59,7 +59,7 @@ impl ActionPlugins {
     pub fn new(dirs: &[PathBuf], collection_roots: &[PathBuf]) -> ActionPlugins {
         let mut legacy: Vec<(String, PathBuf)> = Vec::new();
         for dir in dirs {
-            for file in python_files(dir) {
+            for file in crate::templating::python_plugins::python_files(dir) {
                 let Some(name) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
                     continue;
                 };
@@ -130,23 +130,6 @@ impl ActionPlugins {
     }
 }
 
-/// The `.py` files of `dir` (not `__init__.py`), sorted by name.
-fn python_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "py")
-                && p.file_name().is_some_and(|n| n != "__init__.py")
-                && p.is_file()
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 /// A controller Python that imports ansible-core: MITORUN_ANSIBLE_PYTHON
 /// when set (and only it: the user chose it), else the PATH python3 or

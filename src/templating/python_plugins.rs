@@ -68,7 +68,7 @@ fn push_unique(list: &mut Vec<PathBuf>, dir: PathBuf) {
 
 /// The `.py` files of `dir` (not `__init__.py`), sorted by name as
 /// ansible's loader reads them.
-fn python_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn python_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
