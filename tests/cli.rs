@@ -332,11 +332,7 @@ fn collection_modules_are_found_under_the_configured_collections_path() {
     std::fs::remove_file(dir.join("ansible.cfg")).expect("config removed");
     std::fs::rename(dir.join("colls"), dir.join("collections")).expect("collections dir");
     let out = mitorun(
-        &[
-            "-e",
-            "ansible_python_interpreter=/usr/bin/python3",
-            "p.yml",
-        ],
+        &["-e", "ansible_python_interpreter=/usr/bin/python3", "p.yml"],
         &dir,
     );
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -130,7 +130,6 @@ impl ActionPlugins {
     }
 }
 
-
 /// A controller Python that imports ansible-core: MITORUN_ANSIBLE_PYTHON
 /// when set (and only it: the user chose it), else the PATH python3 or
 /// /usr/bin/python3 when one has it, else one of them with

@@ -49,6 +49,33 @@ impl Outcome {
     pub fn flag(&self, key: &str) -> bool {
         matches!(self.result.get(key), Some(Value::Bool(true)))
     }
+
+    /// Whether the host failed the task, as ansible's `TaskResult.is_failed`
+    /// decides: a `failed_when` verdict wins over `failed` (so a task whose
+    /// `until` ran out is not a failure when `failed_when` says so).
+    pub fn is_failed(&self) -> bool {
+        let items: &[Value] = match self.result.get("results") {
+            Some(Value::List(items)) => items,
+            _ => &[],
+        };
+        let has_verdict = |m: &Map| m.contains_key("failed_when_result");
+        let key = if has_verdict(&self.result)
+            || items
+                .iter()
+                .any(|i| matches!(i, Value::Map(m) if has_verdict(m)))
+        {
+            "failed_when_result"
+        } else {
+            "failed"
+        };
+        // `_check_key`: the result's own value, else any item's.
+        match self.result.get(key) {
+            Some(value) => value.is_truthy(),
+            None => items
+                .iter()
+                .any(|i| matches!(i, Value::Map(m) if m.get(key).is_some_and(Value::is_truthy))),
+        }
+    }
 }
 
 /// A task with everything needed to run it on one host.
@@ -202,6 +229,23 @@ impl<'a> TaskRun<'a> {
 
     pub(super) fn keyword(&self, name: &str) -> Option<&Value> {
         self.scope.keyword(self.task, name)
+    }
+
+    /// A connection keyword (`become`, `remote_user` ...) templated: the
+    /// task's own, or what it inherits when it has none or its own is
+    /// `omit` (ansible resets an omitted keyword to the inherited value).
+    fn connection_keyword(&self, name: &str, context: &Jv) -> Option<Value> {
+        let usable = |raw: Option<&Value>| {
+            raw.and_then(|raw| self.template_value(raw, context).ok())
+                .filter(|v| !matches!(v, Value::Null))
+                .filter(|v| !matches!(v, Value::Str(s) if s == OMIT_TOKEN))
+        };
+        usable(
+            self.task
+                .keyword(name)
+                .filter(|v| !matches!(v, Value::Null)),
+        )
+        .or_else(|| usable(self.scope.keywords.get(name)))
     }
 
     /// The first of the task's conditions (inherited ones first) that does
@@ -1424,10 +1468,7 @@ impl<'a> TaskRun<'a> {
             ("become_flags", "ansible_become_flags"),
             ("become_exe", "ansible_become_exe"),
         ] {
-            if let Some(raw) = self.keyword(keyword)
-                && let Ok(value) = self.template_value(raw, context)
-                && !matches!(value, Value::Null)
-            {
+            if let Some(value) = self.connection_keyword(keyword, context) {
                 connection.insert(var.to_string(), value);
             }
         }

@@ -415,7 +415,7 @@ impl Shared {
         if let Some(error) = &item.error {
             cb.task_error(info, error);
         }
-        if item.flag("failed") || item.flag("unreachable") {
+        if item.is_failed() || item.flag("unreachable") {
             cb.item_on_failed(host, info, shown);
         } else if item.flag("skipped") {
             cb.item_on_skipped(host, info, shown);

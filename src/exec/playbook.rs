@@ -169,8 +169,9 @@ impl PlaybookRunner<'_> {
             None => play,
         };
         let patterns = self.play_patterns(play)?;
-        let order = match play.keywords.get("order").map(|a| a.value.python_str()) {
-            Some(o) => HostOrder::parse(&o).map_err(|e| Fatal::msg(Exit::Error, e.to_string()))?,
+        let order = match self.templated_play_keyword(play, "order")? {
+            Some(o) => HostOrder::parse(&o.python_str())
+                .map_err(|e| Fatal::msg(Exit::Error, e.to_string()))?,
             None => HostOrder::Inventory,
         };
         let ids = self
@@ -209,7 +210,8 @@ impl PlaybookRunner<'_> {
         let compiled = play.compile();
         // Batches are cut from every host of the play, failed ones included
         // (they just do not run), as ansible's `_get_serialized_batches`.
-        let batches = serial_batches(play, &hosts_all)?;
+        let serial = self.templated_play_keyword(play, "serial")?;
+        let batches = serial_batches(serial.as_ref(), &hosts_all)?;
         self.break_play = false;
         let content = play_content(play);
         let identities = Identities::default();
@@ -572,6 +574,23 @@ impl PlaybookRunner<'_> {
 
     /// A play keyword templated with the play's vars and extra vars;
     /// failures are ansible's "Error processing keyword" (exit 4).
+    /// A play keyword's value templated with the play's variables (no
+    /// host's): `None` when unset, null or `omit`, which leave the default.
+    fn templated_play_keyword(&self, play: &Play, keyword: &str) -> Result<Option<Value>, Fatal> {
+        let value = match play.keywords.get(keyword).map(|a| &a.value) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Str(raw)) if crate::templating::render::is_template(raw) => {
+                self.template_play_keyword(play, keyword, raw)?
+            }
+            Some(other) => other.clone(),
+        };
+        Ok(match value {
+            Value::Null => None,
+            Value::Str(s) if s == crate::templating::omit::OMIT_TOKEN => None,
+            other => Some(other),
+        })
+    }
+
     fn template_play_keyword(&self, play: &Play, keyword: &str, raw: &str) -> Result<Value, Fatal> {
         let context = self.play_context(play);
         match self.shared.templar.template_in(raw, &context) {
@@ -668,8 +687,8 @@ fn collect_imported_roles(items: &[Item], out: &mut Vec<Arc<RoleInfo>>) {
 
 /// The play's hosts cut into `serial` batches (numbers, percentages, or a
 /// list of them whose last entry repeats), as ansible's `_get_serialized_batches`.
-fn serial_batches(play: &Play, hosts: &[String]) -> Result<Vec<Vec<String>>, Fatal> {
-    let sizes: Vec<Value> = match play.keywords.get("serial").map(|a| &a.value) {
+fn serial_batches(serial: Option<&Value>, hosts: &[String]) -> Result<Vec<Vec<String>>, Fatal> {
+    let sizes: Vec<Value> = match serial {
         None | Some(Value::Null) => return Ok(vec![hosts.to_vec()]),
         Some(Value::List(items)) => items.clone(),
         Some(other) => vec![other.clone()],

@@ -905,7 +905,7 @@ impl<'a> PlayRun<'a> {
             }
         };
         let result = &overall.result;
-        let failed = overall.flag("failed");
+        let failed = overall.is_failed();
         let skipped = overall.flag("skipped");
         let changed = overall.flag("changed");
         let unreachable = overall.flag("unreachable");
@@ -1171,7 +1171,7 @@ impl<'a> PlayRun<'a> {
                     .result
                     .insert("changed".into(), Value::Bool(true));
             }
-            if item.flag("failed") {
+            if item.is_failed() {
                 run.overall
                     .result
                     .insert("failed".into(), Value::Bool(true));
@@ -1204,7 +1204,7 @@ impl<'a> PlayRun<'a> {
         if let Some(error) = &item.error {
             cb.task_error(info, error);
         }
-        if item.flag("failed") {
+        if item.is_failed() {
             cb.item_on_failed(host, info, view);
         } else if item.flag("skipped") {
             cb.item_on_skipped(host, info, view);
