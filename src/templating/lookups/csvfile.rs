@@ -70,7 +70,12 @@ pub(crate) fn csvfile(
             Some(v) => out.push(Jv::from(v)),
             None => {
                 let default = options.get("default");
-                if !default.is_none() {
+                if default.kind() == minijinja::value::ValueKind::Seq {
+                    // A list default contributes its items (`ret.extend`).
+                    if let Ok(items) = default.try_iter() {
+                        out.extend(items);
+                    }
+                } else if !default.is_none() {
                     out.push(default);
                 }
             }

@@ -605,3 +605,17 @@ fn url_failures_carry_their_cause() {
     assert_eq!(out.map_err(|e| e.message), Ok(Value::Null));
     assert_eq!(take_error_cause(), None);
 }
+
+/// csvfile's list default contributes its items, so `lookup()` joins them
+/// (ansible's `ret.extend(default)`).
+#[test]
+fn csvfile_list_default_is_spread() {
+    let dir = Scratch::new("csvdefault");
+    dir.write("files/people.csv", "name,age\nbob,3\n");
+    let templar = templar_in(&dir.0);
+    let out = templar.template(
+        "{{ lookup('csvfile', 'nobody', file='people.csv', delimiter=',', default=['a', 'b']) }}|{{ query('csvfile', 'nobody', file='people.csv', delimiter=',', default=['a', 'b']) | length }}|{{ lookup('csvfile', 'bob', file='people.csv', delimiter=',', default=['a']) }}",
+        &Map::new(),
+    );
+    assert_eq!(out.map_err(|e| e.message), Ok(Value::str("a,b|2|3")));
+}
