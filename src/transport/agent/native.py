@@ -189,6 +189,26 @@ COMMAND_SPEC = ArgSpec(
 )
 
 
+def plain_json(value, iterables=False, depth=0):
+    """A Python plugin's value as JSON data: mappings are dicts (keys as
+    text), lists, tuples and sets are lists, bytes are text; with
+    `iterables` any other iterable is a list too (ansible's finalization
+    of a filter's result); anything else is its text."""
+    if depth > 200:
+        raise ValueError("maximum nesting depth exceeded")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return dict((k if isinstance(k, str) else str(k), plain_json(v, iterables, depth + 1))
+                    for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)) or (
+            iterables and hasattr(value, "__iter__")):
+        return [plain_json(v, iterables, depth + 1) for v in value]
+    return str(value)
+
+
 def module_env(header):
     env = dict(os.environ)
     for k, v in (header.get("env") or {}).items():

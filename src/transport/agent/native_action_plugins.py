@@ -191,23 +191,6 @@ class _MitorunConnection(object):
         pass
 
 
-def _action_json(value, depth=0):
-    """A plugin's value as JSON: tuples and sets are lists, mappings
-    dicts, bytes text, other objects their text."""
-    if depth > 200:
-        raise ValueError("maximum nesting depth exceeded")
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "surrogateescape")
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return dict((k if isinstance(k, str) else str(k), _action_json(v, depth + 1))
-                    for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_action_json(v, depth + 1) for v in value]
-    return str(value)
-
-
 def _action_execute_module(self, module_name=None, module_args=None, tmp=None, task_vars=None,
                            persist_files=False, delete_remote_tmp=None, wrap_async=False,
                            ignore_unknown_opts=False):
@@ -222,7 +205,7 @@ def _action_execute_module(self, module_name=None, module_args=None, tmp=None, t
         module_args = dict(module_args, _ansible_ignore_unknown_opts=True)
     answer, _ = self._connection._asker.ask("module", {
         "name": module_name,
-        "args": _action_json(module_args),
+        "args": plain_json(module_args),
         "check_mode": bool(self._task.check_mode),
         "diff": bool(self._task.diff),
         "no_log": bool(self._task.no_log),
@@ -383,10 +366,10 @@ def native_mitorun_action_plugin(agent, args, header):
         result = plugin.run(task_vars=task_vars)
         if not isinstance(result, dict):
             raise TypeError("the action plugin returned %s, not a dict" % type(result).__name__)
-        out["result"] = _action_json(result)
+        out["result"] = plain_json(result)
     except Exception as e:
         result, message, contributed = _action_failure(e)
-        out["result"] = _action_json(result)
+        out["result"] = plain_json(result)
         if "failed" in result:
             out["raised"] = {"message": message, "contributed": contributed}
     finally:

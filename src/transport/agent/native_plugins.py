@@ -307,23 +307,6 @@ def _plugins_load(kind, files):
     return loaded, skipped
 
 
-def _plugins_json(value, depth=0):
-    """What ansible's finalization makes of a plugin's result, as JSON:
-    tuples and sets are lists, mappings dicts, bytes text."""
-    if depth > 200:
-        raise ValueError("maximum nesting depth exceeded")
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "surrogateescape")
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return dict((str(k) if not isinstance(k, str) else k, _plugins_json(v, depth + 1))
-                    for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)) or hasattr(value, "__iter__"):
-        return [_plugins_json(v, depth + 1) for v in value]
-    return str(value)
-
-
 def _plugins_call(kind, name, fn, call, wrap=True):
     """Run call(fn): {"value": result} or {"error": message} (worded as
     ansible words a plugin's failure when `wrap`), plus its warnings."""
@@ -332,7 +315,7 @@ def _plugins_call(kind, name, fn, call, wrap=True):
         del shims.WARNINGS[:]
     try:
         value = call(fn)
-        out = {"value": _plugins_json(value)}
+        out = {"value": plain_json(value, iterables=True)}
     except Exception as e:
         message = str(e).strip() or type(e).__name__
         if wrap:
