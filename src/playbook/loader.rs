@@ -75,21 +75,21 @@ pub fn load_vars_file(
     path: &Path,
     vault: Option<&Vault>,
 ) -> Result<(Option<Value>, crate::vars::origins::VarOrigins, Vec<String>), DataError> {
-    Ok(match load_data_node(path, vault)? {
-        Loaded::Value(value, warnings) => (value, Default::default(), warnings),
-        Loaded::Yaml(node, warnings) => {
-            let origins = match (&node, read_data_text(path, vault)?) {
-                (Some(node), Some(text)) => {
-                    let file = std::sync::Arc::new(crate::playbook::model::SourceFile {
-                        path: path.to_path_buf(),
-                        text,
-                    });
-                    crate::vars::origins::of_mapping(node, &file)
-                }
-                _ => Default::default(),
-            };
-            (node.map(|n| n.to_value()), origins, warnings)
+    // The text the YAML was parsed from (read and decrypted once) is the
+    // origins' source.
+    Ok(match load_data_node_and_text(path, vault)? {
+        (Loaded::Yaml(Some(node), warnings), Some(text)) => {
+            let file = std::sync::Arc::new(crate::playbook::model::SourceFile {
+                path: path.to_path_buf(),
+                text,
+            });
+            let origins = crate::vars::origins::of_mapping(&node, &file);
+            (Some(node.to_value()), origins, warnings)
         }
+        (Loaded::Yaml(node, warnings), _) => {
+            (node.map(|n| n.to_value()), Default::default(), warnings)
+        }
+        (Loaded::Value(value, warnings), _) => (value, Default::default(), warnings),
     })
 }
 
@@ -101,14 +101,22 @@ pub enum Loaded {
 }
 
 pub fn load_data_node(path: &Path, vault: Option<&Vault>) -> Result<Loaded, DataError> {
+    load_data_node_and_text(path, vault).map(|(loaded, _)| loaded)
+}
+
+/// [`load_data_node`], with the YAML text it parsed.
+fn load_data_node_and_text(
+    path: &Path,
+    vault: Option<&Vault>,
+) -> Result<(Loaded, Option<String>), DataError> {
     let Some(text) = read_data_text(path, vault)? else {
         // Unreadable or not UTF-8: the YAML loader words the error.
         let (value, warnings) = yaml::load_file(path)?;
-        return Ok(Loaded::Value(value, warnings));
+        return Ok((Loaded::Value(value, warnings), None));
     };
     if let Some(value) = pyjson::parse(&text) {
-        return Ok(Loaded::Value(Some(value), Vec::new()));
+        return Ok((Loaded::Value(Some(value), Vec::new()), None));
     }
     let (node, warnings) = yaml::load_node(&text, path)?;
-    Ok(Loaded::Yaml(node, warnings))
+    Ok((Loaded::Yaml(node, warnings), Some(text)))
 }
