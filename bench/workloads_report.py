@@ -73,14 +73,21 @@ def fmt_ratio(value):
     return "-" if value is None else "x%.1f" % value
 
 
-def table(title, order, summaries, tools, field, spec, scale=1.0):
-    print(title)
+def header(tools, width):
+    """The column titles: each tool's (`width` wide), then mitorun's ratio
+    to each other tool. Returns the other tools."""
     head = "%-18s %-10s" % ("workload", "host")
-    head += "".join(" %12s" % TOOL_TITLES[t] for t in tools)
+    head += "".join(" %*s" % (width, TOOL_TITLES[t]) for t in tools)
     others = [t for t in tools if t != "mitorun"]
     if "mitorun" in tools:
         head += "".join(" %12s" % ("vs " + TOOL_TITLES[t]) for t in others)
     print(head)
+    return others
+
+
+def table(title, order, summaries, tools, field, spec, scale=1.0):
+    print(title)
+    others = header(tools, 12)
     for key in order:
         s = summaries[key]
         line = "%-18s %-10s" % key
@@ -98,12 +105,7 @@ def table(title, order, summaries, tools, field, spec, scale=1.0):
 
 def bytes_table(order, summaries, tools):
     print("bytes on the wire (TCP payload through the relay), KB sent / KB received")
-    head = "%-18s %-10s" % ("workload", "host")
-    head += "".join(" %17s" % TOOL_TITLES[t] for t in tools)
-    others = [t for t in tools if t != "mitorun"]
-    if "mitorun" in tools:
-        head += "".join(" %12s" % ("vs " + TOOL_TITLES[t]) for t in others)
-    print(head)
+    others = header(tools, 17)
     for key in order:
         s = summaries[key]
         line = "%-18s %-10s" % key

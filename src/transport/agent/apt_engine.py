@@ -901,7 +901,9 @@ def apt_download(run, url):
 
 
 def mask_url_password(url):
-    """The URL with its credentials shown as **** (ansible's mask_url)."""
+    """The URL with its credentials shown as **** (ansible's mask_url).
+    native_net.py has the same function; this engine runs as a program of
+    its own under the system Python, without the agent's net code."""
     import urllib.parse
     parsed = urllib.parse.urlparse(url)
     if not parsed.username and not parsed.password:
