@@ -1323,6 +1323,9 @@ impl<'a> TaskRun<'a> {
         if actions::short_name(action) == "script" {
             return self.script_action(args, context);
         }
+        if actions::short_name(action) == "assemble" {
+            return self.assemble_action(args, context);
+        }
         if matches!(actions::short_name(action), "copy" | "template") {
             let mut outcome = self.transfer_action(action, args, context);
             add_output_lines(&mut outcome.result);

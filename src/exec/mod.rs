@@ -17,6 +17,7 @@
 pub mod action_plugins;
 pub mod actions;
 pub mod argspec_action;
+pub mod assemble;
 pub mod async_job;
 pub mod batch;
 pub mod conditional;

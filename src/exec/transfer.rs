@@ -201,7 +201,13 @@ impl TaskRun<'_> {
 
     /// `_get_diff_data`: the destination's current text (slurped) and the
     /// new text, with ansible's headers and size/binary limits.
-    fn diff_data(&self, dest_file: &str, status: &Map, source: &Source, context: &Jv) -> Map {
+    pub(super) fn diff_data(
+        &self,
+        dest_file: &str,
+        status: &Map,
+        source: &Source,
+        context: &Jv,
+    ) -> Map {
         const MAX_FILE_SIZE_FOR_DIFF: i64 = 104448;
         let mut diff = Map::new();
         let exists = matches!(status.get("exists"), Some(Value::Bool(true)));
@@ -272,11 +278,7 @@ impl TaskRun<'_> {
         source: Source,
         context: &Jv,
     ) -> Outcome {
-        let diff_mode = self
-            .scope
-            .keyword(self.task, "diff")
-            .and_then(Value::ansible_bool)
-            .unwrap_or(self.shared.diff);
+        let diff_mode = self.diff_mode();
         let source_rel = source.rel.clone();
         let source_mode = source.mode;
         let force = truthy(&args, "force", true);
@@ -487,6 +489,14 @@ impl TaskRun<'_> {
                 self.task.origin.context()
             )),
         }
+    }
+
+    /// The task's `diff` keyword, else `--diff`.
+    pub(super) fn diff_mode(&self) -> bool {
+        self.scope
+            .keyword(self.task, "diff")
+            .and_then(Value::ansible_bool)
+            .unwrap_or(self.shared.diff)
     }
 
     pub(super) fn check_mode(&self) -> bool {

@@ -19,10 +19,10 @@ def exec_result(rc, out, err):
     return r
 
 
-def shell_exec(agent, header, argv, cwd=None):
+def shell_exec(agent, header, argv, cwd=None, env=None):
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, close_fds=True, env=dict(os.environ),
+                                stderr=subprocess.PIPE, close_fds=True, env=env or dict(os.environ),
                                 cwd=cwd or header.get("cwd") or agent.cwd)
     except OSError as e:
         # What a shell prints when it cannot run the program.
@@ -82,4 +82,7 @@ def native_script(agent, args, header):
             # ansible's `cd DIR && ...` fails in the shell, rc 1 or 2.
             line = "cd %s && %s" % (shlex.quote(str(chdir)), line)
             chdir = None
-    return exec_result(*shell_exec(agent, header, [shell, "-c", line], cwd=chdir))
+    # Unlike raw, script runs with the task's `environment` (ansible's
+    # action prefixes it to the command line).
+    return exec_result(*shell_exec(agent, header, [shell, "-c", line], cwd=chdir,
+                                   env=module_env(header)))
