@@ -605,6 +605,8 @@ pub fn run_playbooks(
         vault: Some(Arc::clone(ctx.vault)),
         playbook_dirs: vec![playbook_dir.clone()],
         hash,
+        load_options: super::setup::load_options(config, Some(Arc::clone(ctx.vault))),
+        dynamic_edits: Default::default(),
     };
     let mut runner = PlaybookRunner {
         shared,

@@ -164,8 +164,31 @@ impl PlayRun<'_> {
                     let request = run.module_request("meta", Map::new(), &context);
                     self.shared.modules.reset_connection(&request);
                 }
-                // noop, refresh_inventory: nothing observable to do
-                // without inventory plugins.
+                "refresh_inventory" => {
+                    match self.inventory.map(|i| i.refresh_inventory()) {
+                        None => {}
+                        // Hosts the sources no longer list run no more
+                        // tasks in this play (ansible's hosts left skip
+                        // what the inventory cannot find).
+                        Some(Ok(known)) => {
+                            let gone: Vec<String> = self
+                                .play
+                                .hosts_all
+                                .iter()
+                                .filter(|h| !known.contains(*h))
+                                .cloned()
+                                .collect();
+                            for host in gone {
+                                self.removed.insert(host.clone());
+                                self.leave_play_hosts(&host);
+                            }
+                        }
+                        Some(Err(e)) => {
+                            self.set_fatal(e);
+                            return Vec::new();
+                        }
+                    }
+                }
                 _ => {}
             }
             let msg = match what.as_str() {

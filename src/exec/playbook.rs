@@ -31,6 +31,11 @@ pub struct InventoryVarsSpec {
     pub vault: Option<Arc<crate::vault::Vault>>,
     pub playbook_dirs: Vec<std::path::PathBuf>,
     pub hash: crate::inventory::vars::HashBehaviour,
+    /// How the sources were parsed, for `meta: refresh_inventory`.
+    pub load_options: crate::inventory::sources::LoadOptions,
+    /// `add_host` and `group_by` results so far, applied again after a
+    /// refresh (ansible's `_cached_dynamic_hosts`/`_cached_dynamic_grouping`).
+    pub dynamic_edits: std::sync::Mutex<Vec<super::live_inventory::DynamicEdit>>,
 }
 
 impl InventoryVarsSpec {
