@@ -142,7 +142,30 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
                         Ok(_) => undefined(format!("'{expr}' is undefined")),
                     }
                 }
-                Ok(v) => from_jinja(&v),
+                Ok(v) => {
+                    // A failed entry inside the value: an undefined one
+                    // becomes a numbered marker (each with its warning),
+                    // any other failure fails the task.
+                    let mut markers = 0;
+                    let mut failure: Option<String> = None;
+                    let value =
+                        crate::templating::bridge::from_jinja_replacing_failures(&v, &mut |e| {
+                            let message = e.detail().unwrap_or_default().to_string();
+                            if is_undefined_message(&message) {
+                                markers += 1;
+                                let written_at = crate::templating::lookups::take_failed_variable()
+                                    .and_then(|(name, _)| (input.definition_of)(&name));
+                                numbered_marker(markers, message, written_at)
+                            } else {
+                                failure.get_or_insert(message);
+                                Value::Null
+                            }
+                        });
+                    if let Some(message) = failure {
+                        return Err(var_expression_error(&input, message));
+                    }
+                    value
+                }
                 Err(e)
                     if e.message.contains("is undefined")
                         || crate::templating::lookups::is_undef_hint(&e.message) =>
@@ -151,27 +174,13 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
                 }
                 Err(e) => {
                     // ansible evaluates `var` as an expression, so its
-                    // render error says so; the error points at the value
-                    // of `var` and, below it, at a failed variable.
+                    // render error says so.
                     let rendering = crate::templating::printf::RENDER_ERROR;
                     let message = match e.message.strip_prefix(rendering) {
                         Some(rest) => format!("Error rendering expression: {rest}"),
                         None => e.message,
                     };
-                    let at = input
-                        .arg_spans
-                        .get("var")
-                        .map(|span| Origin::new(&input.origin.file, *span));
-                    let mut error = TaskError::at(
-                        format!("Error while resolving `var` expression: {message}"),
-                        at,
-                    );
-                    if let Some((name, failed)) = crate::templating::lookups::take_failed_variable()
-                        && let Some(definition) = (input.definition_of)(&name)
-                    {
-                        error = error.caused_by_variable(&failed, definition);
-                    }
-                    return Err(error);
+                    return Err(var_expression_error(&input, message));
                 }
             };
             result.insert(expr, value);
@@ -193,6 +202,47 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
     }
     result.insert("failed".into(), Value::Bool(false));
     Ok(result)
+}
+
+/// `debug var=`'s failure: it points at the value of `var` and, below it,
+/// at a failed variable. An undecryptable vault value surfaces only when
+/// the whole expression is finalized, so ansible blames the expression.
+fn var_expression_error(input: &ActionInput, message: String) -> TaskError {
+    let message = match message.strip_prefix(crate::templating::printf::RENDER_ERROR) {
+        Some(rest) if rest.starts_with(crate::templating::vaulted::UNDECRYPTABLE) => {
+            format!("Error rendering expression: {rest}")
+        }
+        _ => message,
+    };
+    let at = input
+        .arg_spans
+        .get("var")
+        .map(|span| Origin::new(&input.origin.file, *span));
+    let mut error = TaskError::at(
+        format!("Error while resolving `var` expression: {message}"),
+        at,
+    );
+    if let Some((name, failed)) = crate::templating::lookups::take_failed_variable()
+        && let Some(definition) = (input.definition_of)(&name)
+    {
+        error = error.caused_by_variable(&failed, definition);
+    }
+    error
+}
+
+/// An error that says a value is undefined (ansible shows those as markers).
+fn is_undefined_message(message: &str) -> bool {
+    message.contains("is undefined") || crate::templating::lookups::is_undef_hint(message)
+}
+
+/// `debug var=`'s marker for the `number`th undefined value, with its
+/// warning (naming where the value was written, when known).
+fn numbered_marker(number: usize, message: String, written_at: Option<Origin>) -> Value {
+    let origin = written_at.map(|o| o.context()).unwrap_or_default();
+    crate::cli::display::warning(&format!(
+        "Encountered 1 template error.\nerror {number} - {message}\n{origin}\n"
+    ));
+    Value::str(format!("<< error {number} - {message} >>"))
 }
 
 /// A task error for a refused variable name, with ansible's help text.

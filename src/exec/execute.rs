@@ -699,11 +699,12 @@ impl<'a> TaskRun<'a> {
     /// element by element.
     pub fn template_value(&self, value: &Value, context: &Jv) -> Result<Value, String> {
         match value {
+            // The value leaves the template system: a failed entry of a
+            // lazy container in it fails the argument.
             Value::Str(s) => self
                 .shared
                 .templar
-                .template_jinja(s, context)
-                .map(|v| from_jinja(&v))
+                .template_in(s, context)
                 .map_err(|e| e.message),
             Value::List(items) => items
                 .iter()

@@ -85,6 +85,56 @@ pub fn from_jinja(value: &Jv) -> Value {
     }
 }
 
+/// [`from_jinja`], with each failed (invalid) entry of a container (a lazy
+/// entry whose template failed) replaced by what `replace` makes of the
+/// error it carries.
+pub fn from_jinja_replacing_failures(
+    value: &Jv,
+    replace: &mut dyn FnMut(&minijinja::Error) -> Value,
+) -> Value {
+    from_jinja_replacing_at(value, replace, 0)
+}
+
+fn from_jinja_replacing_at(
+    value: &Jv,
+    replace: &mut dyn FnMut(&minijinja::Error) -> Value,
+    depth: usize,
+) -> Value {
+    // Data from templates is never this deep; a cycle must not hang.
+    if depth > 64 {
+        return from_jinja(value);
+    }
+    match value.kind() {
+        ValueKind::Invalid => {
+            with_invalid_error(value, |e| replace(e)).unwrap_or_else(|| from_jinja(value))
+        }
+        ValueKind::Seq | ValueKind::Iterable if !super::omit::is_omit(value) => {
+            match value.try_iter() {
+                Ok(items) => Value::List(
+                    items
+                        .map(|v| from_jinja_replacing_at(&v, replace, depth + 1))
+                        .collect(),
+                ),
+                Err(_) => Value::List(Vec::new()),
+            }
+        }
+        ValueKind::Map if !super::omit::is_omit(value) => {
+            let mut map = Map::new();
+            if let Ok(keys) = value.try_iter() {
+                for key in keys {
+                    let item = value.get_item(&key).unwrap_or_default();
+                    map.insert(
+                        key_string(&key),
+                        from_jinja_replacing_at(&item, replace, depth + 1),
+                    );
+                }
+            }
+            Value::Map(map)
+        }
+        _ => from_jinja(value),
+    }
+}
+
 fn number(value: &Jv) -> Value {
     if value.is_integer() {
         if let Some(i) = value.as_i64() {

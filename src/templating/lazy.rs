@@ -75,7 +75,10 @@ impl LazyVars {
         })
     }
 
-    fn resolve(self: &Arc<Self>, value: &Value) -> Jv {
+    /// `value` as templates see it; `key` is its origin key (see
+    /// `vars::origins::entry_key`), which the entries of a container
+    /// extend to report where a failed one was written.
+    fn resolve(self: &Arc<Self>, value: &Value, key: Option<&str>) -> Jv {
         match value {
             Value::Str(s) if is_template(s) => {
                 let context = Jv::from_dyn_object(Arc::clone(self));
@@ -90,11 +93,13 @@ impl LazyVars {
             Value::List(items) if items.iter().any(needs_resolving) => Jv::from_object(LazySeq {
                 raw: items.clone(),
                 vars: Arc::clone(self),
+                key: key.map(Arc::from),
                 cache: Mutex::new(vec![None; items.len()]),
             }),
             Value::Map(map) if map.values().any(needs_resolving) => Jv::from_object(LazyMap {
                 raw: map.clone(),
                 vars: Arc::clone(self),
+                key: key.map(Arc::from),
                 cache: Mutex::new(HashMap::new()),
             }),
             // Vaulted text is plaintext to templates (never templated further,
@@ -108,8 +113,9 @@ impl LazyVars {
                     // ansible's undecryptable marker does.
                     Err(e) => super::vaulted::undecryptable(
                         format!(
-                            "{}Attempt to use undecryptable variable: {e}",
-                            super::printf::RENDER_ERROR
+                            "{}{}{e}",
+                            super::printf::RENDER_ERROR,
+                            super::vaulted::UNDECRYPTABLE
                         ),
                         ciphertext,
                     ),
@@ -191,7 +197,7 @@ impl Object for LazyVars {
                 }
             }
             _ => {
-                let value = self.resolve(raw);
+                let value = self.resolve(raw, Some(name));
                 // An undecryptable vaulted value: ansible reports the
                 // render error, caused by the attempt, at the variable.
                 if matches!(raw, Value::Vault(_))
@@ -249,12 +255,58 @@ fn needs_resolving(value: &Value) -> bool {
     }
 }
 
+/// Resolve entry `raw` of a lazy container whose origin key is `parent`.
+/// A failed entry is remembered as the failed variable under its own key
+/// (unless a variable it read failed with the same message first), so an
+/// error report can point at the entry.
+fn resolve_entry(vars: &Arc<LazyVars>, raw: &Value, parent: Option<&str>, step: &str) -> Jv {
+    let key = parent.map(|p| crate::vars::origins::entry_key(p, step));
+    let outer = take_failed_variable();
+    let value = vars.resolve(raw, key.as_deref());
+    let inner = take_failed_variable();
+    match (failure_cause(&value), key) {
+        (Some(cause), Some(key)) => {
+            let source = inner
+                .filter(|(_, message)| *message == cause)
+                .map(|(source, _)| source)
+                .unwrap_or(key);
+            set_failed_variable(&source, &cause);
+        }
+        _ => {
+            if let Some((source, message)) = inner.or(outer) {
+                set_failed_variable(&source, &message);
+            }
+        }
+    }
+    value
+}
+
+/// Remember a cached failed entry again: each report looks for it.
+fn recall_failed_entry(value: &Jv, parent: Option<&str>, step: &str) {
+    if let (Some(cause), Some(parent)) = (failure_cause(value), parent) {
+        set_failed_variable(&crate::vars::origins::entry_key(parent, step), &cause);
+    }
+}
+
+/// The cause ansible reports for a failed entry: its error, an
+/// undecryptable value's without the render prefix.
+fn failure_cause(value: &Jv) -> Option<String> {
+    let message =
+        super::bridge::with_invalid_error(value, |e| e.detail().unwrap_or_default().to_string())?;
+    Some(match message.strip_prefix(super::printf::RENDER_ERROR) {
+        Some(rest) if rest.starts_with(super::vaulted::UNDECRYPTABLE) => rest.to_string(),
+        _ => message,
+    })
+}
+
 /// A mapping variable whose entries are resolved (and cached) one by one
 /// when read.
 #[derive(Debug)]
 struct LazyMap {
     raw: Map,
     vars: Arc<LazyVars>,
+    /// The origin key of this value, when known.
+    key: Option<Arc<str>>,
     cache: Mutex<HashMap<String, Jv>>,
 }
 
@@ -267,9 +319,10 @@ impl Object for LazyMap {
         let name = key.as_str()?;
         let raw = self.raw.get(name)?;
         if let Some(hit) = self.cache.lock().ok()?.get(name) {
+            recall_failed_entry(hit, self.key.as_deref(), name);
             return Some(hit.clone());
         }
-        let value = self.vars.resolve(raw);
+        let value = resolve_entry(&self.vars, raw, self.key.as_deref(), name);
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(name.to_string(), value.clone());
         }
@@ -291,6 +344,8 @@ impl Object for LazyMap {
 struct LazySeq {
     raw: Vec<Value>,
     vars: Arc<LazyVars>,
+    /// The origin key of this value, when known.
+    key: Option<Arc<str>>,
     cache: Mutex<Vec<Option<Jv>>>,
 }
 
@@ -303,9 +358,10 @@ impl Object for LazySeq {
         let index = key.as_usize()?;
         let raw = self.raw.get(index)?;
         if let Some(Some(hit)) = self.cache.lock().ok()?.get(index) {
+            recall_failed_entry(hit, self.key.as_deref(), &index.to_string());
             return Some(hit.clone());
         }
-        let value = self.vars.resolve(raw);
+        let value = resolve_entry(&self.vars, raw, self.key.as_deref(), &index.to_string());
         if let Ok(mut cache) = self.cache.lock()
             && let Some(slot) = cache.get_mut(index)
         {

@@ -1,13 +1,15 @@
 //! `ansible._protomatter`, ansible-core's internal test collection that its
-//! own integration targets use to look at data tags. mitorun tracks one
-//! tag: `TrustedAsTemplate`, held by strings that are not marked untrusted
-//! (see `bridge::to_jinja`).
+//! own integration targets use to look at data tags. mitorun tracks two:
+//! `TrustedAsTemplate`, held by strings that are not marked untrusted
+//! (see `bridge::to_jinja`), and `VaultedValue`, held by vault plaintext.
 
 use minijinja::value::{Value as Jv, ValueKind};
 use minijinja::{Environment, Error};
 use std::collections::BTreeMap;
 
 const TRUSTED: &str = "TrustedAsTemplate";
+/// Held by plaintext decrypted from a vault (`vaulted.rs`).
+const VAULTED: &str = "VaultedValue";
 
 pub fn register(env: &mut Environment<'static>) {
     env.add_test(
@@ -58,11 +60,14 @@ fn invalid_message(value: &Jv) -> Option<String> {
 }
 
 fn tag_names(value: &Jv) -> Vec<&'static str> {
+    let mut names = Vec::new();
     if value.kind() == ValueKind::String && !value.is_safe() {
-        vec![TRUSTED]
-    } else {
-        Vec::new()
+        names.push(TRUSTED);
     }
+    if super::vaulted::is_decrypted(value) {
+        names.push(VAULTED);
+    }
+    names
 }
 
 #[cfg(test)]

@@ -29,13 +29,18 @@ pub fn decrypt(vault: &Vault, ciphertext: &str) -> Result<Jv, VaultError> {
     // Always through `vault`, so only its secrets open the value (its key
     // cache makes a repeated decryption cheap).
     let plain = vault.decrypt_to_string(ciphertext, "")?;
+    Ok(marked_plaintext(plain, ciphertext))
+}
+
+/// `plain` as a template value marked as the plaintext of `ciphertext`.
+pub fn marked_plaintext(plain: String, ciphertext: &str) -> Jv {
     let Ok(mut known) = PLAINTEXTS.lock() else {
-        return Ok(Jv::from(plain));
+        return Jv::from(plain);
     };
     if let Some(value) = known.by_ciphertext.get(ciphertext)
         && value.as_str() == Some(plain.as_str())
     {
-        return Ok(value.clone());
+        return value.clone();
     }
     // An `Arc<str>` value keeps its allocation through clones (short text
     // given as `&str` would be stored inline and copied).
@@ -46,7 +51,7 @@ pub fn decrypt(vault: &Vault, ciphertext: &str) -> Result<Jv, VaultError> {
     known
         .by_ciphertext
         .insert(ciphertext.to_string(), value.clone());
-    Ok(value)
+    value
 }
 
 /// Was `value` decrypted from a vault (and not derived from it)?
@@ -79,6 +84,10 @@ pub fn sealed_ciphertext(error: &Error) -> Option<String> {
     }
     None
 }
+
+/// How the message of an undecryptable value's error starts (after the
+/// render error prefix).
+pub const UNDECRYPTABLE: &str = "Attempt to use undecryptable variable: ";
 
 /// A vaulted value the run's secrets cannot open: any use of it fails
 /// with `message`, as ansible's undecryptable marker does, but the

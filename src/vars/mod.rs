@@ -262,12 +262,14 @@ impl VarsStore {
         task: Option<&TaskScope>,
         name: &str,
     ) -> Option<crate::playbook::model::Origin> {
-        if magic::variables(self, play, host, task).contains_key(name) {
+        if magic::variables(self, play, host, task).contains_key(origins::variable_of(name)) {
             return None;
         }
+        // `name` may be an entry's key inside a variable's value.
+        let variable = origins::variable_of(name);
         let mut origin = None;
         self.for_each_layer(play, host, task, true, |layer, origins| {
-            if layer.contains_key(name) {
+            if layer.contains_key(variable) {
                 origin = origins.and_then(|o| o.get(name)).cloned();
             }
         });

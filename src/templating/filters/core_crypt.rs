@@ -75,8 +75,12 @@ fn vault(value: Jv, args: &mut Args) -> Result<Jv, Error> {
     };
     let ciphertext = encrypted.map_err(|e| args.fail(format!("Unable to encrypt.: {e}")))?;
     if wrap_object {
-        // ansible 2.19 tags the secret, not the ciphertext, and returns it.
-        return Ok(secret);
+        // ansible 2.19 tags the secret, not the ciphertext, as vaulted
+        // and returns it.
+        return Ok(crate::templating::vaulted::marked_plaintext(
+            py_str(&secret),
+            &ciphertext,
+        ));
     }
     Ok(Jv::from(ciphertext))
 }

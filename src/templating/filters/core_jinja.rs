@@ -185,6 +185,11 @@ fn string(value: Jv, args: &mut Args) -> Result<Jv, Error> {
     if value.kind() == ValueKind::String {
         return Ok(value);
     }
+    // Python's str() of a container reaches every entry: a failed one
+    // (an undecryptable value, a lazy entry whose template failed) fails.
+    if let Some(failure) = crate::templating::render::nested_failure(&value) {
+        return Err(failure);
+    }
     Ok(Jv::from(py_str(&value)))
 }
 
