@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 /// The agent's Python source files, concatenated in this order. Each file
 /// may use names from the files before it at import time, and any name at
 /// call time.
-const AGENT_FILES: [&str; 17] = [
+const AGENT_FILES: [&str; 18] = [
     include_str!("agent/core.py"),
     include_str!("agent/spawn.py"),
     include_str!("agent/runner.py"),
@@ -21,6 +21,7 @@ const AGENT_FILES: [&str; 17] = [
     include_str!("agent/native_blockinfile.py"),
     include_str!("agent/native_replace.py"),
     include_str!("agent/native_find.py"),
+    include_str!("agent/native_assemble.py"),
     include_str!("agent/native_exec.py"),
     include_str!("agent/jobs.py"),
     include_str!("agent/envwatch.py"),

@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 51] = [
+pub const NATIVE: [&str; 52] = [
     "ping",
     "command",
     "shell",
@@ -91,6 +91,7 @@ pub const NATIVE: [&str; 51] = [
     "blockinfile",
     "replace",
     "find",
+    "assemble",
     "uri",
     "get_url",
     "user",
@@ -364,9 +365,10 @@ pub fn always_forked(name: &str) -> bool {
 
 /// Native modules that leave SELinux contexts to ansible-core's module:
 /// on a host with SELinux enabled they run the real module instead.
-pub const SELINUX_AWARE: [&str; 12] = [
+pub const SELINUX_AWARE: [&str; 13] = [
     "file",
     "copy",
+    "assemble",
     "tempfile",
     "lineinfile",
     "blockinfile",
