@@ -165,7 +165,8 @@ struct Parser {
 impl Parser {
     fn group(&mut self, g: usize) {
         if !self.text.is_empty() {
-            self.pieces.push(Piece::Text(std::mem::take(&mut self.text)));
+            self.pieces
+                .push(Piece::Text(std::mem::take(&mut self.text)));
         }
         self.pieces.push(Piece::Group(g));
     }

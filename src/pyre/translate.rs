@@ -276,9 +276,7 @@ impl Translator<'_> {
                 self.emit("(?:");
                 Ok((i + 3, Read::Opened))
             }
-            Some('=' | '!') => {
-                self.lookaround(i, &format!("(?{}", rest(0).unwrap_or('=')), 3)
-            }
+            Some('=' | '!') => self.lookaround(i, &format!("(?{}", rest(0).unwrap_or('=')), 3),
             Some('<') if matches!(rest(1), Some('=' | '!')) => {
                 self.lookaround(i, &format!("(?<{}", rest(1).unwrap_or('=')), 4)
             }
@@ -344,7 +342,10 @@ impl Translator<'_> {
     /// index after `end`.
     fn name_until(&self, start: usize, end: char) -> Result<(String, usize), String> {
         let chars = self.chars;
-        let Some(len) = chars.get(start..).and_then(|r| r.iter().position(|&c| c == end)) else {
+        let Some(len) = chars
+            .get(start..)
+            .and_then(|r| r.iter().position(|&c| c == end))
+        else {
             return Err(err(
                 &format!("missing {end}, unterminated name"),
                 start.min(chars.len()),
@@ -407,7 +408,10 @@ impl Translator<'_> {
                 '-' if !negative => negative = true,
                 c if FLAG_LETTERS.contains(c) => {
                     if c == 'L' {
-                        return Err(err("bad inline flags: cannot use 'L' flag with a str pattern", j));
+                        return Err(err(
+                            "bad inline flags: cannot use 'L' flag with a str pattern",
+                            j,
+                        ));
                     }
                     if negative { &mut off } else { &mut on }.push(c);
                 }
@@ -417,7 +421,11 @@ impl Translator<'_> {
         }
         // Only i, m, s and x mean something to the crates; a and u choose
         // ASCII or Unicode classes, which we leave Unicode.
-        let kept = |s: &str| s.chars().filter(|c| "imsx".contains(*c)).collect::<String>();
+        let kept = |s: &str| {
+            s.chars()
+                .filter(|c| "imsx".contains(*c))
+                .collect::<String>()
+        };
         let (on_kept, off_kept) = (kept(&on), kept(&off));
         if chars[j] == ')' {
             if negative {
