@@ -9,6 +9,7 @@ pub mod output;
 pub mod playbook;
 pub mod pyhash;
 pub mod pypath;
+pub mod pyre;
 pub mod templating;
 pub mod transport;
 pub mod value;

@@ -49,7 +49,7 @@ impl TaskRun<'_> {
             let msg = format!("Source ({}) is not a directory", dir.display());
             return action_failure(&msg, &self.task.origin);
         }
-        let pattern = match text("regexp").map(|p| regex::Regex::new(&p)) {
+        let pattern = match text("regexp").map(|p| crate::pyre::compile(&p, Default::default())) {
             None => None,
             Some(Ok(re)) => Some(re),
             Some(Err(e)) => return failed(format!("Invalid regular expression: {e}")),
@@ -123,10 +123,8 @@ impl TaskRun<'_> {
         let mut first = true;
         let mut add_newline = false;
         for name in names {
-            if options
-                .pattern
-                .as_ref()
-                .is_some_and(|re| !re.is_match(&name))
+            if let Some(re) = &options.pattern
+                && !re.is_search(&name)?
             {
                 continue;
             }
@@ -163,7 +161,7 @@ impl TaskRun<'_> {
 
 struct FragmentOptions {
     delimiter: Option<String>,
-    pattern: Option<regex::Regex>,
+    pattern: Option<crate::pyre::Regex>,
     ignore_hidden: bool,
     decrypt: bool,
 }

@@ -25,7 +25,7 @@ const ALL_ARGS: &[&str] = &["name", "hash_behaviour"];
 /// Options of a directory include.
 struct DirOptions {
     depth: usize,
-    matcher: Option<regex::Regex>,
+    matcher: Option<crate::pyre::Regex>,
     ignore: Vec<String>,
     extensions: Vec<String>,
     ignore_unknown_extensions: bool,
@@ -265,7 +265,7 @@ fn load_dir(input: &ActionInput, dir: &str) -> Outcome {
     };
     let matcher = match text(args.get("files_matching")) {
         Some(p) => Some(
-            regex::Regex::new(&p)
+            crate::pyre::compile(&p, crate::pyre::Flags::default())
                 .map_err(|e| TaskError::new(format!("Invalid regular expression: {p}: {e}")))?,
         ),
         None => None,
@@ -345,7 +345,7 @@ fn load_dir_file(
         return Ok(None);
     }
     if let Some(m) = &options.matcher
-        && !m.is_match(name)
+        && !m.is_search(name).map_err(TaskError::new)?
     {
         return Ok(None);
     }
@@ -379,12 +379,13 @@ fn load_dir_file(
     }
 }
 
-/// `_ignore_file`: a name matching one of the patterns at its end.
+/// `_ignore_file`: `re.search(pattern + '$', name)` for each pattern (the
+/// text is appended as ansible does, so `a|b` ends up as `a|b$`).
 fn ignored(patterns: &[String], name: &str) -> Result<bool, TaskError> {
     for p in patterns {
-        let re = regex::Regex::new(&format!("(?:{p})$"))
+        let re = crate::pyre::compile(&format!("{p}$"), crate::pyre::Flags::default())
             .map_err(|_| TaskError::new(format!("Invalid regular expression: {p}")))?;
-        if re.is_match(name) {
+        if re.is_search(name).map_err(TaskError::new)? {
             return Ok(true);
         }
     }

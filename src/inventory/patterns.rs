@@ -486,328 +486,30 @@ fn glob_match(tokens: &[GlobToken], name: &str) -> bool {
     tokens[t..].iter().all(|tok| *tok == GlobToken::Star)
 }
 
-/// What kind of item the translated regex ended with, for Python's
-/// "nothing to repeat" / "multiple repeat" errors.
-#[derive(Clone, Copy, PartialEq)]
-enum Last {
-    Nothing,
-    Anchor,
-    Repeat,
-    Item,
-}
-
-fn hex_digits(p: &[char], from: usize, count: usize) -> Option<u32> {
-    let digits = p.get(from..from + count)?;
-    let text: String = digits.iter().collect();
-    if !digits.iter().all(char::is_ascii_hexdigit) {
-        return None;
-    }
-    u32::from_str_radix(&text, 16).ok()
-}
-
-fn literal_code(code: u32) -> Option<String> {
-    char::from_u32(code).map(|c| format!("\\x{{{:X}}}", c as u32))
-}
-
-/// Translate the escape at `p[i] == '\\'`: the Rust text, the next index,
-/// the character's code when it is a single character (class ranges need
-/// one), and what kind of item it is. `None` when Python rejects it.
-fn translate_escape(
-    p: &[char],
-    i: usize,
-    in_class: bool,
-) -> Option<(String, usize, Option<u32>, Last)> {
-    let e = *p.get(i + 1)?;
-    let octal = |c: &char| ('0'..='7').contains(c);
-    let single = |code: u32, next: usize| Some((literal_code(code)?, next, Some(code), Last::Item));
-    match e {
-        'd' | 'D' | 's' | 'S' | 'w' | 'W' => Some((format!("\\{e}"), i + 2, None, Last::Item)),
-        'A' | 'B' if !in_class => Some((format!("\\{e}"), i + 2, None, Last::Anchor)),
-        'b' if !in_class => Some(("\\b".into(), i + 2, None, Last::Anchor)),
-        'Z' if !in_class => Some(("\\z".into(), i + 2, None, Last::Anchor)),
-        'b' => single(8, i + 2),
-        'a' => single(7, i + 2),
-        'f' => single(12, i + 2),
-        'n' => single(10, i + 2),
-        'r' => single(13, i + 2),
-        't' => single(9, i + 2),
-        'v' => single(11, i + 2),
-        'x' => single(hex_digits(p, i + 2, 2)?, i + 4),
-        'u' => single(hex_digits(p, i + 2, 4)?, i + 6),
-        'U' => single(hex_digits(p, i + 2, 8)?, i + 10),
-        '0'..='7' if in_class || e == '0' => {
-            let mut end = i + 2;
-            while end < i + 4 && p.get(end).is_some_and(octal) {
-                end += 1;
-            }
-            let text: String = p[i + 1..end].iter().collect();
-            let code = u32::from_str_radix(&text, 8).ok()?;
-            if code > 0o377 {
-                return None;
-            }
-            single(code, end)
-        }
-        '1'..='9' => {
-            // Three octal digits make an octal escape; anything else is a
-            // backreference, which the regex crate cannot express.
-            if octal(&e) && p.get(i + 2).is_some_and(octal) && p.get(i + 3).is_some_and(octal) {
-                let text: String = p[i + 1..i + 4].iter().collect();
-                let code = u32::from_str_radix(&text, 8).ok()?;
-                if code > 0o377 {
-                    return None;
-                }
-                return single(code, i + 4);
-            }
-            None
-        }
-        c if c.is_ascii_alphanumeric() => None,
-        c => single(c as u32, i + 2),
-    }
-}
-
-/// Translate a Python `re` pattern into the `regex` crate's syntax, or
-/// `None` when Python would reject it (or it needs lookaround or
-/// backreferences, which cannot be expressed here).
-fn translate_python_regex(pattern: &str) -> Option<String> {
-    let p: Vec<char> = pattern.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    let mut last = Last::Nothing;
-    let mut depth = 0usize;
-    let mut at_start = true;
-    while i < p.len() {
-        let c = p[i];
-        match c {
-            '\\' => {
-                let (text, next, _, kind) = translate_escape(&p, i, false)?;
-                out.push_str(&text);
-                i = next;
-                last = kind;
-            }
-            '[' => {
-                let (text, next) = translate_class(&p, i)?;
-                out.push_str(&text);
-                i = next;
-                last = Last::Item;
-            }
-            '(' => {
-                if p.get(i + 1) != Some(&'?') {
-                    out.push('(');
-                    depth += 1;
-                    i += 1;
-                    last = Last::Nothing;
-                } else {
-                    match p.get(i + 2) {
-                        Some('#') => {
-                            let close = (i + 3..p.len()).find(|&k| p[k] == ')')?;
-                            i = close + 1;
-                            continue;
-                        }
-                        Some(':') | Some('>') => {
-                            out.push_str("(?:");
-                            i += 3;
-                        }
-                        Some('P') if p.get(i + 3) == Some(&'<') => {
-                            out.push_str("(?P<");
-                            i += 4;
-                        }
-                        _ => {
-                            // Inline flags: global `(?flags)` or scoped `(?flags-flags:`.
-                            let mut j = i + 2;
-                            let mut flags = String::new();
-                            while let Some(&f) = p.get(j) {
-                                match f {
-                                    'i' | 'm' | 's' | 'x' | '-' => flags.push(f),
-                                    'a' | 'u' => {}
-                                    _ => break,
-                                }
-                                j += 1;
-                            }
-                            match p.get(j) {
-                                Some(')') if !flags.contains('-') && j > i + 2 => {
-                                    if !(at_start && depth == 0) {
-                                        return None;
-                                    }
-                                    if !flags.is_empty() {
-                                        out.push_str(&format!("(?{flags})"));
-                                    }
-                                    i = j + 1;
-                                    continue;
-                                }
-                                Some(':') if j > i + 2 => {
-                                    out.push_str(&format!("(?{flags}:"));
-                                    i = j + 1;
-                                }
-                                _ => return None,
-                            }
-                        }
-                    }
-                    depth += 1;
-                    last = Last::Nothing;
-                }
-            }
-            ')' => {
-                depth = depth.checked_sub(1)?;
-                out.push(')');
-                i += 1;
-                last = Last::Item;
-            }
-            '|' => {
-                out.push('|');
-                i += 1;
-                last = Last::Nothing;
-            }
-            '^' | '$' => {
-                out.push(c);
-                i += 1;
-                last = Last::Anchor;
-            }
-            '*' | '+' | '?' | '{' => {
-                let (quantifier, next) = if c == '{' {
-                    match counted_repeat(&p, i) {
-                        Some(found) => found,
-                        None => {
-                            out.push_str("\\{");
-                            i += 1;
-                            last = Last::Item;
-                            at_start = false;
-                            continue;
-                        }
-                    }
-                } else {
-                    (c.to_string(), i + 1)
-                };
-                if last != Last::Item {
-                    return None;
-                }
-                out.push_str(&quantifier);
-                i = next;
-                match p.get(i) {
-                    Some('?') => {
-                        out.push('?');
-                        i += 1;
-                    }
-                    // Possessive: the same language, only backtracking differs.
-                    Some('+') => i += 1,
-                    _ => {}
-                }
-                last = Last::Repeat;
-            }
-            '.' => {
-                out.push('.');
-                i += 1;
-                last = Last::Item;
-            }
-            _ => {
-                out.push_str(&regex::escape(&c.to_string()));
-                i += 1;
-                last = Last::Item;
-            }
-        }
-        at_start = false;
-    }
-    Some(out)
-}
-
-/// A `{m}`, `{m,}`, `{,n}`, `{m,n}` or `{,}` repeat at `p[i] == '{'`, in
-/// the regex crate's spelling; `None` when Python reads a literal brace.
-fn counted_repeat(p: &[char], i: usize) -> Option<(String, usize)> {
-    let mut j = i + 1;
-    let digits = |j: &mut usize| {
-        let start = *j;
-        while p.get(*j).is_some_and(char::is_ascii_digit) {
-            *j += 1;
-        }
-        p[start..*j].iter().collect::<String>()
-    };
-    if p.get(j) == Some(&'}') {
-        return None;
-    }
-    let lo = digits(&mut j);
-    let text = if p.get(j) == Some(&',') {
-        j += 1;
-        let hi = digits(&mut j);
-        let lo = if lo.is_empty() { "0".to_string() } else { lo };
-        format!("{{{lo},{hi}}}")
-    } else {
-        format!("{{{lo}}}")
-    };
-    (p.get(j) == Some(&'}')).then_some((text, j + 1))
-}
-
-/// Translate a character class starting at `p[i] == '['`.
-fn translate_class(p: &[char], i: usize) -> Option<(String, usize)> {
-    let mut out = String::from("[");
-    let mut j = i + 1;
-    if p.get(j) == Some(&'^') {
-        out.push('^');
-        j += 1;
-    }
-    let mut empty = true;
-    // One class member: (text, single character code if it is one).
-    let member = |j: usize| -> Option<(String, usize, Option<u32>)> {
-        let c = *p.get(j)?;
-        if c == '\\' {
-            let (text, next, code, _) = translate_escape(p, j, true)?;
-            Some((text, next, code))
-        } else {
-            Some((literal_code(c as u32)?, j + 1, Some(c as u32)))
-        }
-    };
-    loop {
-        let c = *p.get(j)?;
-        if c == ']' && !empty {
-            out.push(']');
-            return Some((out, j + 1));
-        }
-        let (text, next, code) = member(j)?;
-        j = next;
-        empty = false;
-        if p.get(j) == Some(&'-') {
-            let after = *p.get(j + 1)?;
-            if after == ']' {
-                out.push_str(&text);
-                out.push_str("\\-");
-                out.push(']');
-                return Some((out, j + 2));
-            }
-            let (hi_text, hi_next, hi_code) = member(j + 1)?;
-            let (Some(lo), Some(hi)) = (code, hi_code) else {
-                return None;
-            };
-            if hi < lo {
-                return None;
-            }
-            out.push_str(&format!("{text}-{hi_text}"));
-            j = hi_next;
-        } else {
-            out.push_str(&text);
-        }
-    }
-}
-
 /// A compiled single pattern: a `~regex` (matched at the start only, like
 /// Python's `re.match`) or a shell glob (matched against the whole name).
 enum NameMatcher {
-    Regex(Regex),
+    Regex(Box<crate::pyre::Regex>),
     Glob(Vec<GlobToken>),
 }
 
 impl NameMatcher {
     fn compile(pattern: &str) -> Result<NameMatcher, PatternError> {
         match pattern.strip_prefix('~') {
-            Some(re) => translate_python_regex(re)
-                .and_then(|translated| Regex::new(&translated).ok())
-                .map(NameMatcher::Regex)
-                .ok_or_else(|| PatternError::new(format!("Invalid host list pattern: {pattern}"))),
+            Some(re) => crate::pyre::compile(re, crate::pyre::Flags::default())
+                .map(|re| NameMatcher::Regex(Box::new(re)))
+                .map_err(|_| PatternError::new(format!("Invalid host list pattern: {pattern}"))),
             None => Ok(NameMatcher::Glob(compile_glob(pattern))),
         }
     }
 
-    fn is_match(&self, name: &str) -> bool {
+    fn is_match(&self, name: &str) -> Result<bool, PatternError> {
         match self {
-            NameMatcher::Regex(re) => re.find(name).is_some_and(|m| m.start() == 0),
-            NameMatcher::Glob(tokens) => glob_match(tokens, name),
+            NameMatcher::Regex(re) => re
+                .match_start(name)
+                .map(|found| found.is_some())
+                .map_err(PatternError::new),
+            NameMatcher::Glob(tokens) => Ok(glob_match(tokens, name)),
         }
     }
 }
@@ -1078,20 +780,23 @@ impl HostSelector {
     ) -> Result<Vec<HostId>, PatternError> {
         let matcher = NameMatcher::compile(pattern)?;
         let mut results = Vec::new();
-        let groups: Vec<_> = inv
-            .group_ids()
-            .filter(|g| matcher.is_match(&inv.group(*g).name))
-            .collect();
+        let mut groups = Vec::new();
+        for g in inv.group_ids() {
+            if matcher.is_match(&inv.group(g).name)? {
+                groups.push(g);
+            }
+        }
         for gid in &groups {
             results.extend(inv.group_hosts(*gid));
         }
         let look_at_hosts =
             groups.is_empty() || pattern.starts_with('~') || pattern.contains(['.', '?', '*', '[']);
         if look_at_hosts {
-            results.extend(
-                inv.host_ids()
-                    .filter(|h| matcher.is_match(&inv.host(*h).name)),
-            );
+            for h in inv.host_ids() {
+                if matcher.is_match(&inv.host(h).name)? {
+                    results.push(h);
+                }
+            }
         }
         if results.is_empty()
             && LOCALHOST_NAMES.contains(&pattern)

@@ -10,7 +10,7 @@
 //!
 //! Layout: this file registers everything and holds the small tests;
 //! `version.rs` (LooseVersion, StrictVersion, SemanticVersion, PEP 440),
-//! `pyre.rs` (Python `re` patterns on the `regex` crate) and `files.rs`
+//! `re_test.rs` (Python `re` patterns, through `crate::pyre`) and `files.rs`
 //! (`os.path` tests) hold the larger ones; `parity.rs` compares the whole
 //! set against values observed from ansible-core.
 
@@ -19,7 +19,7 @@ mod files;
 mod gaps;
 #[cfg(test)]
 mod parity;
-mod pyre;
+mod re_test;
 mod version;
 
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
@@ -553,7 +553,7 @@ fn regex_test(
             Some(m) => py::to_str(&m),
         },
     };
-    pyre::test(&text, &pattern, ignorecase, multiline, &how).map_err(py::error)
+    re_test::test(&text, &pattern, ignorecase, multiline, &how).map_err(py::error)
 }
 
 /// ansible's `boolean()` conversion, for `truthy(convert_bool=True)`.
