@@ -56,11 +56,42 @@ impl TaskRun<'_> {
                 "Timeout {timeout} is invalid, it must be between 0 and {MAX_TIMEOUT}."
             )));
         }
+        // The environment is post-validated with the other keywords; the
+        // module requests use it (quietly) later.
+        if let Err(e) = self.task_environment(context, true) {
+            return Err(self.environment_error(e));
+        }
         Ok(ActionLimits {
             async_val,
             poll,
             timeout,
         })
+    }
+
+    /// ansible's error for an `environment` entry that failed to template:
+    /// the keyword's level shows the whole (inherited) list, as it has no
+    /// origin of its own; the cause points at the task's keyword.
+    fn environment_error(&self, message: String) -> TaskError {
+        let chain = Value::List(self.scope.environment_chain(Some(self.task)));
+        let listing = Origin::new(
+            &std::sync::Arc::new(crate::playbook::model::SourceFile {
+                path: "<unknown>".into(),
+                text: chain.python_repr(),
+            }),
+            crate::playbook::yaml::Span::default(),
+        );
+        let written_at = self
+            .task
+            .keywords
+            .get("environment")
+            .map(|a| Origin::new(&self.task.origin.file, a.span));
+        let stage = "Error processing keyword 'environment'";
+        self.pointing_at_failed_variable(TaskError::in_stage(
+            stage,
+            Some(listing),
+            message,
+            written_at,
+        ))
     }
 
     /// An `int` keyword (`isa='int'`): templated, then converted as

@@ -1121,6 +1121,44 @@ impl<'a> TaskRun<'a> {
         )
     }
 
+    /// The `environment` keyword for this run, as ansible post-validates
+    /// it: each entry templated on its own (an omitted one dropped, one
+    /// that reads the not yet gathered `ansible_env` skipped), list items
+    /// that are not mappings skipped with a warning (when `warn`).
+    pub(super) fn task_environment(&self, context: &Jv, warn: bool) -> Result<Map, String> {
+        let chain = self.scope.environment_chain(Some(self.task));
+        let mut env = Map::new();
+        let is_omit = |v: &Value| matches!(v, Value::Str(s) if s == OMIT_TOKEN);
+        for item in &chain {
+            match item {
+                Value::Map(entries) => {
+                    for (key, raw) in entries {
+                        match self.template_value(raw, context) {
+                            Ok(value) if is_omit(&value) => {}
+                            Ok(value) => {
+                                env.insert(key.clone(), strip_omitted(value));
+                            }
+                            Err(e) if reads_ungathered_env(&e) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+                other => match self.template_value(other, context)? {
+                    value if is_omit(&value) => {}
+                    Value::Map(entries) => {
+                        env.extend(entries.into_iter().filter(|(_, v)| !is_omit(v)));
+                    }
+                    _ if warn => crate::cli::display::warning(&format!(
+                        "could not parse environment value, skipping: {}",
+                        Value::List(chain.clone()).python_repr()
+                    )),
+                    _ => {}
+                },
+            }
+        }
+        Ok(env)
+    }
+
     /// The task's arguments, templated, with `omit` values dropped.
     pub(super) fn template_args(&self, action: &str, context: &Jv) -> Result<Map, TaskError> {
         let short = actions::short_name(action);
@@ -1512,22 +1550,8 @@ impl<'a> TaskRun<'a> {
             next = hop_vars.get("mitogen_via").map(Value::python_str);
             via.insert(0, (name, hop_vars));
         }
-        let environment = match self
-            .keyword("environment")
-            .map(|e| self.template_value(e, context))
-        {
-            Some(Ok(Value::Map(m))) => m,
-            Some(Ok(Value::List(items))) => {
-                let mut merged = Map::new();
-                for item in items {
-                    if let Value::Map(m) = item {
-                        merged.extend(m);
-                    }
-                }
-                merged
-            }
-            _ => Map::new(),
-        };
+        // Failures were reported before the action ran (action_limits).
+        let environment = self.task_environment(context, false).unwrap_or_default();
         let dirs = |sub: &str| self.search_dirs(sub);
         let fork = connection
             .get("mitogen_task_isolation")
@@ -1681,6 +1705,14 @@ pub fn full_action_name(action: &str) -> String {
     } else {
         format!("ansible.builtin.{action}")
     }
+}
+
+/// An `environment` entry that failed because it reads facts not gathered
+/// yet: ansible skips it (its test matches the names in any action).
+fn reads_ungathered_env(error: &str) -> bool {
+    let undefined =
+        error.contains("is undefined") || crate::templating::lookups::is_undef_hint(error);
+    undefined && (error.contains("ansible_env") || error.contains("ansible_facts.env"))
 }
 
 fn strip_omitted(value: Value) -> Value {

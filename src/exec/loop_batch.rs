@@ -202,7 +202,7 @@ impl<'a> TaskRun<'a> {
             .values()
             .chain(self.task.keywords.values().map(|attr| &attr.value))
             .chain(self.scope.conditions(self.task).iter())
-            .chain(self.keyword("environment"))
+            .chain(self.scope.environment_chain(Some(self.task)).iter())
             .any(calls_lookup);
         !task_text && !self.task_scope().vars.values().any(calls_lookup)
     }

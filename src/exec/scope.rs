@@ -109,7 +109,13 @@ impl Scope {
     pub fn with_keywords(&self, keywords: &Keywords, tags: &[Value], skip_vars: bool) -> Scope {
         let mut scope = self.clone();
         for (name, attr) in keywords {
-            if INHERITED.contains(&name.as_str()) {
+            if name == "environment" {
+                // Environments add up: the outer ones first, an inner one
+                // wins for a key they share (ansible extends the list).
+                let mut chain = scope.environment_chain(None);
+                chain.extend(as_items(&attr.value));
+                scope.keywords.insert(name.clone(), Value::List(chain));
+            } else if INHERITED.contains(&name.as_str()) {
                 scope.keywords.insert(name.clone(), attr.value.clone());
             }
         }
@@ -221,6 +227,20 @@ impl Scope {
     }
 
     /// Keyword of a task, falling back to the inherited value.
+    /// The `environment` entries in force for `task` (or at this scope):
+    /// the inherited ones, then the task's own.
+    pub fn environment_chain(&self, task: Option<&Task>) -> Vec<Value> {
+        let mut chain = self
+            .keywords
+            .get("environment")
+            .map(as_items)
+            .unwrap_or_default();
+        if let Some(own) = task.and_then(|t| t.keyword("environment")) {
+            chain.extend(as_items(own));
+        }
+        chain
+    }
+
     pub fn keyword<'a>(&'a self, task: &'a Task, name: &str) -> Option<&'a Value> {
         task.keyword(name)
             .filter(|v| !matches!(v, Value::Null))
@@ -256,5 +276,15 @@ impl Scope {
         vars.shift_remove("tags");
         vars.shift_remove("when");
         vars
+    }
+}
+
+/// A keyword value as the list ansible makes of it (`environment` is a
+/// list; null is none).
+fn as_items(value: &Value) -> Vec<Value> {
+    match value {
+        Value::Null => Vec::new(),
+        Value::List(items) => items.clone(),
+        other => vec![other.clone()],
     }
 }
