@@ -456,7 +456,7 @@ fn supports_async(action: &str) -> bool {
 
 /// Python's `int()` of a keyword value as FieldAttribute(isa='int')
 /// applies it: ints and bools, and decimals without a fraction.
-fn python_int(value: &Value) -> Option<i64> {
+pub(super) fn python_int(value: &Value) -> Option<i64> {
     match value {
         Value::Bool(b) => Some(i64::from(*b)),
         Value::Int(i) => Some(*i),

@@ -818,17 +818,8 @@ impl<'a> TaskRun<'a> {
             Err(e) => return Outcome::from_error(&e, &self.task.origin),
         };
         let register = self.task.keyword("register").map(Value::python_str);
-        let retries = self.retries();
-        let delay = self
-            .keyword("delay")
-            .and_then(|v| self.template_value(v, &context).ok())
-            .and_then(|v| match v {
-                Value::Int(i) => Some(i),
-                Value::Str(s) => s.trim().parse().ok(),
-                _ => None,
-            })
-            .unwrap_or(5)
-            .max(0);
+        let retries = self.retries(&context);
+        let delay = self.retry_delay(&context);
         let limits = match self.action_limits(&context) {
             Ok(limits) => limits,
             Err(e) => return Outcome::from_error(&e, &self.task.origin),
@@ -863,7 +854,7 @@ impl<'a> TaskRun<'a> {
                         &outcome.result,
                         retries - attempt,
                     );
-                    std::thread::sleep(std::time::Duration::from_secs(delay as u64));
+                    std::thread::sleep(delay);
                     attempt += 1;
                     continue;
                 }
@@ -1012,14 +1003,39 @@ impl<'a> TaskRun<'a> {
         outcome
     }
 
-    pub(super) fn retries(&self) -> i64 {
+    /// How many times the action may run: `retries` (an int keyword,
+    /// templated with the item's variables) plus the first run; 3 retries
+    /// when only `until` is set.
+    pub(super) fn retries(&self, context: &Jv) -> i64 {
         let until = self.task.keyword("until").is_some();
-        match self.task.keyword("retries") {
-            Some(Value::Int(n)) => 1 + (*n).max(0),
-            Some(Value::Str(s)) => 1 + s.trim().parse::<i64>().unwrap_or(0).max(0),
-            _ if until => 4,
-            _ => 1,
+        let retries = self
+            .task
+            .keyword("retries")
+            .filter(|v| !matches!(v, Value::Null))
+            .and_then(|v| self.template_value(v, context).ok())
+            .and_then(|v| super::async_job::python_int(&v));
+        match retries {
+            Some(n) => 1 + n.max(0),
+            None if until => 4,
+            None => 1,
         }
+    }
+
+    /// Seconds between retries: `delay` (a float keyword, templated with
+    /// the item's variables), 5 when unset.
+    fn retry_delay(&self, context: &Jv) -> std::time::Duration {
+        let seconds = self
+            .task
+            .keyword("delay")
+            .and_then(|v| self.template_value(v, context).ok())
+            .and_then(|v| match v {
+                Value::Int(i) => Some(i as f64),
+                Value::Float(f) => Some(f),
+                Value::Str(s) => s.trim().parse().ok(),
+                _ => None,
+            })
+            .unwrap_or(5.0);
+        std::time::Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or_default()
     }
 
     fn context_with_result(&self, outcome: &Outcome, register: Option<&str>, extra: &Map) -> Jv {

@@ -172,7 +172,13 @@ impl<'a> TaskRun<'a> {
     /// doc): the same for every item.
     pub(super) fn loop_may_batch(&self, control: &Map) -> bool {
         let set = |key: &str| control.get(key).is_some_and(|v| !matches!(v, Value::Null));
-        if set("pause") || set("break_when") || self.retries() > 1 {
+        // Retries may differ per item (`retries` is templated with it).
+        let retrying = ["until", "retries"].iter().any(|k| {
+            self.task
+                .keyword(k)
+                .is_some_and(|v| !matches!(v, Value::Null))
+        });
+        if set("pause") || set("break_when") || retrying {
             return false;
         }
         if self.keyword("delegate_to").is_some() || self.task.delegate_to.is_some() {
