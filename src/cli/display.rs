@@ -17,11 +17,22 @@ fn to_stderr(text: &str, level: crate::output::log_file::Level) {
     let _ = writeln!(std::io::stderr(), "{text}");
 }
 
+static WARNINGS_SHOWN: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+    std::sync::Mutex::new(None);
+
+/// `[WARNING]: message` on stderr, once per run for each distinct text
+/// (ansible's Display deduplicates warnings when it shows them, so one a
+/// task result repeats is not shown twice).
 pub fn warning(msg: &str) {
-    to_stderr(
-        &format!("[WARNING]: {msg}"),
-        crate::output::log_file::Level::Warning,
-    );
+    let text = format!("[WARNING]: {msg}");
+    if let Ok(mut shown) = WARNINGS_SHOWN.lock()
+        && !shown
+            .get_or_insert_with(Default::default)
+            .insert(text.clone())
+    {
+        return;
+    }
+    to_stderr(&text, crate::output::log_file::Level::Warning);
 }
 
 /// `[ERROR]: message` on stderr (an error that does not stop the run).

@@ -72,32 +72,7 @@ pub fn run(action: &str, input: ActionInput) -> Result<Map, TaskError> {
     }
 }
 
-fn unsupported_params(args: &Map, allowed: &[&str], action: &str) -> Result<(), TaskError> {
-    let mut bad: Vec<&String> = args
-        .keys()
-        .filter(|k| !allowed.contains(&k.as_str()))
-        .collect();
-    if bad.is_empty() {
-        return Ok(());
-    }
-    bad.sort();
-    let names: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
-    let mut supported: Vec<&str> = allowed.to_vec();
-    supported.sort();
-    Err(TaskError::new(format!(
-        "Finalization of task args for 'ansible.builtin.{action}' failed: Unsupported parameters for (ansible.builtin.{action}) module: {}. Supported parameters include: {}.",
-        names.join(", "),
-        supported.join(", ")
-    )))
-}
-
 fn debug(input: ActionInput) -> Result<Map, TaskError> {
-    unsupported_params(&input.args, &["msg", "var", "verbosity"], "debug")?;
-    if input.args.contains_key("msg") && input.args.contains_key("var") {
-        return Err(TaskError::new(
-            "Finalization of task args for 'ansible.builtin.debug' failed: parameters are mutually exclusive: msg|var",
-        ));
-    }
     let verbosity = match input.args.get("verbosity") {
         None => 0,
         Some(Value::Int(i)) => *i,
@@ -107,6 +82,20 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
     let mut result = Map::new();
     if verbosity <= i64::from(input.verbosity) {
         if let Some(var) = input.args.get("var") {
+            // An expression from an untrusted source (`!unsafe`) is never
+            // evaluated.
+            if let Value::Unsafe(_) = var {
+                let at = input
+                    .arg_spans
+                    .get("var")
+                    .map(|span| Origin::new(&input.origin.file, *span));
+                let mut error = conditional::untrusted(at.as_ref());
+                error.stage = Some(Box::new((
+                    "Error while resolving `var` expression".to_string(),
+                    at,
+                )));
+                return Err(error);
+            }
             let expr = var.python_str();
             // ansible 2.19 shows an undefined value as an error marker.
             // The marker's message is also a warning naming where `var`
@@ -114,6 +103,9 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
             // A variable whose own value failed to template is reported
             // at its definition.
             crate::templating::lookups::take_failed_variable();
+            // The markers' warnings are the result's (the callback shows
+            // them), as ansible's deferred warnings are.
+            let warnings = std::cell::RefCell::new(Vec::new());
             let undefined = |message: String| {
                 let definition = crate::templating::lookups::take_failed_variable()
                     .filter(|(_, failed)| *failed == message)
@@ -126,10 +118,10 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
                             .map(|span| Origin::new(&input.origin.file, *span))
                     })
                     .unwrap_or_else(|| input.origin.clone());
-                crate::cli::display::warning(&format!(
+                warnings.borrow_mut().push(Value::str(format!(
                     "Encountered 1 template error.\nerror 1 - {message}\n{}\n",
                     origin.context()
-                ));
+                )));
                 Value::str(format!("<< error 1 - {message} >>"))
             };
             let value = match input.templar.evaluate(&expr, input.context) {
@@ -155,7 +147,10 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
                                 markers += 1;
                                 let written_at = crate::templating::lookups::take_failed_variable()
                                     .and_then(|(name, _)| (input.definition_of)(&name));
-                                numbered_marker(markers, message, written_at)
+                                let (marker, warning) =
+                                    numbered_marker(markers, message, written_at);
+                                warnings.borrow_mut().push(warning);
+                                marker
                             } else {
                                 failure.get_or_insert(message);
                                 Value::Null
@@ -183,7 +178,27 @@ fn debug(input: ActionInput) -> Result<Map, TaskError> {
                     return Err(var_expression_error(&input, message));
                 }
             };
+            // A variable whose value is `omit` cannot be left out here.
+            let value = match value {
+                Value::Str(s) if s == crate::templating::omit::OMIT_TOKEN => {
+                    let at = input
+                        .arg_spans
+                        .get("var")
+                        .map(|span| Origin::new(&input.origin.file, *span).context())
+                        .map(|context| format!("\n{context}\n"))
+                        .unwrap_or_default();
+                    warnings.borrow_mut().push(Value::str(format!(
+                        "The result of the `var` expression could not be omitted; a placeholder was used instead.{at}"
+                    )));
+                    Value::str("<<Omit>>")
+                }
+                other => other,
+            };
             result.insert(expr, value);
+            let warnings = warnings.into_inner();
+            if !warnings.is_empty() {
+                result.insert("warnings".into(), Value::List(warnings));
+            }
         } else {
             let msg = input
                 .args
@@ -235,14 +250,17 @@ fn is_undefined_message(message: &str) -> bool {
     message.contains("is undefined") || crate::templating::lookups::is_undef_hint(message)
 }
 
-/// `debug var=`'s marker for the `number`th undefined value, with its
+/// `debug var=`'s marker for the `number`th undefined value, and its
 /// warning (naming where the value was written, when known).
-fn numbered_marker(number: usize, message: String, written_at: Option<Origin>) -> Value {
+fn numbered_marker(number: usize, message: String, written_at: Option<Origin>) -> (Value, Value) {
     let origin = written_at.map(|o| o.context()).unwrap_or_default();
-    crate::cli::display::warning(&format!(
+    let warning = Value::str(format!(
         "Encountered 1 template error.\nerror {number} - {message}\n{origin}\n"
     ));
-    Value::str(format!("<< error {number} - {message} >>"))
+    (
+        Value::str(format!("<< error {number} - {message} >>")),
+        warning,
+    )
 }
 
 /// A task error for a refused variable name, with ansible's help text.
@@ -300,18 +318,75 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
 /// set_stats' check of its arguments (`_VALID_ARGS`), raised as
 /// AnsibleActionFail: the message, naming the action as written, when
 /// an argument is not one of its own.
-pub fn invalid_set_stats_options(action: &str, args: &Map) -> Option<String> {
-    let mut bad: Vec<&str> = args
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !matches!(*k, "aggregate" | "data" | "per_host"))
-        .collect();
-    if bad.is_empty() {
-        return None;
+/// What a controller action refuses in its arguments before it runs, as
+/// ansible's action plugins word it (their `_VALID_ARGS` check or argument
+/// spec validation): the plain message of the action's failure. `written`
+/// is the action as the task names it.
+pub fn invalid_arguments(written: &str, args: &Map) -> Option<String> {
+    let unknown = |allowed: &[&str]| -> Vec<&str> {
+        args.keys()
+            .map(String::as_str)
+            .filter(|k| !allowed.contains(k))
+            .collect()
+    };
+    // ansible joins a set for `_VALID_ARGS`; sorted, the order is at
+    // least stable.
+    let invalid_options = |allowed: &[&str]| {
+        let mut bad = unknown(allowed);
+        bad.sort_unstable();
+        (!bad.is_empty()).then(|| format!("Invalid options for {written}: {}", bad.join(",")))
+    };
+    let unsupported = |allowed: &[&str], aliases: &str| {
+        let mut bad = unknown(allowed);
+        bad.retain(|k| !aliases.contains(&format!("({k})")));
+        if bad.is_empty() {
+            return None;
+        }
+        bad.sort_unstable();
+        let supported: Vec<&str> = allowed
+            .iter()
+            .copied()
+            .filter(|k| !aliases.contains(&format!("({k})")))
+            .collect();
+        Some(format!(
+            "Unsupported parameters for ({}) module: {}. Supported parameters include: {}{aliases}.",
+            plugin_name(written),
+            bad.join(", "),
+            supported.join(", ")
+        ))
+    };
+    let both = |a: &str, b: &str| {
+        (args.contains_key(a) && args.contains_key(b))
+            .then(|| format!("parameters are mutually exclusive: {a}|{b}"))
+    };
+    match short_name(written) {
+        "set_stats" => invalid_options(&["aggregate", "data", "per_host"]),
+        "fail" => invalid_options(&["msg"]),
+        "assert" => unsupported(&["fail_msg", "msg", "quiet", "success_msg", "that"], " (msg)"),
+        "pause" => unsupported(&["echo", "minutes", "prompt", "seconds"], "")
+            .or_else(|| both("minutes", "seconds")),
+        "debug" => unsupported(&["msg", "var", "verbosity"], "")
+            .or_else(|| both("msg", "var"))
+            .or_else(|| match args.get("var") {
+                // A string argument that is never converted.
+                Some(var @ (Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Bool(_) | Value::List(_) | Value::Map(_))) => Some(format!(
+                    "argument 'var' is of type {} and we were unable to convert to _check_type_str_no_conversion: '{}' is not a string and conversion is not allowed",
+                    var.python_type_name(),
+                    var.python_str()
+                )),
+                _ => None,
+            }),
+        _ => None,
     }
-    // ansible joins a set; sorted, the order is at least stable.
-    bad.sort_unstable();
-    Some(format!("Invalid options for {action}: {}", bad.join(",")))
+}
+
+/// How an argument spec failure names the action: as written, but a
+/// builtin FQCN by its Python module (ansible names the plugin's module).
+fn plugin_name(written: &str) -> String {
+    match written.strip_prefix("ansible.builtin.") {
+        Some(short) => format!("ansible_collections.ansible.builtin.plugins.action.{short}"),
+        None => written.to_string(),
+    }
 }
 
 /// `set_stats`: the stats to record, as the result's `ansible_stats`
@@ -452,16 +527,6 @@ fn fail(input: ActionInput) -> Result<Map, TaskError> {
 /// a prompt is not waited for when stdin is not interactive (ansible's
 /// warning), else one line is read as `user_input`.
 fn pause(input: ActionInput) -> Result<Map, TaskError> {
-    unsupported_params(
-        &input.args,
-        &["echo", "minutes", "prompt", "seconds"],
-        "pause",
-    )?;
-    if input.args.contains_key("minutes") && input.args.contains_key("seconds") {
-        return Err(TaskError::new(
-            "Action failed: parameters are mutually exclusive: minutes|seconds",
-        ));
-    }
     let number = |name: &str| -> Result<Option<i64>, TaskError> {
         match input.args.get(name) {
             None | Some(Value::Null) => Ok(None),

@@ -223,7 +223,7 @@ fn is_trusted_indirection(text: &str, rendered: &Jv) -> bool {
 }
 
 /// `name`, `name.attr`, `name['key']`, `name[0]` chains.
-fn is_variable_path(expr: &str) -> bool {
+pub(super) fn is_variable_path(expr: &str) -> bool {
     let mut rest = expr;
     let ident = |s: &str| -> usize {
         s.char_indices()
@@ -266,7 +266,7 @@ fn is_variable_path(expr: &str) -> bool {
     }
 }
 
-fn untrusted(origin: Option<&Origin>) -> TaskError {
+pub(super) fn untrusted(origin: Option<&Origin>) -> TaskError {
     TaskError {
         message: "Encountered untrusted template or expression.".into(),
         stage: None,

@@ -1178,11 +1178,13 @@ impl<'a> TaskRun<'a> {
     /// The task's arguments, templated, with `omit` values dropped.
     pub(super) fn template_args(&self, action: &str, context: &Jv) -> Result<Map, TaskError> {
         let short = actions::short_name(action);
-        let splat = self.args_from_template(short, context)?;
-        let used_raw_params = splat.is_some();
-        let mut out = splat.unwrap_or_default();
+        let splat = self
+            .args_from_template(short, context)
+            .map_err(|e| self.args_finalization_error(action, e))?;
+        let splat_key = splat.as_ref().map(|(key, _)| *key);
+        let mut out = splat.map(|(_, args)| args).unwrap_or_default();
         for (name, raw) in &self.task.args {
-            if used_raw_params && name == "_raw_params" {
+            if splat_key == Some(name.as_str()) {
                 continue;
             }
             // Expressions that the action evaluates itself.
@@ -1221,6 +1223,15 @@ impl<'a> TaskRun<'a> {
             if matches!(&value, Value::Str(s) if s == OMIT_TOKEN) {
                 continue;
             }
+            // A templated `var` names a variable only when the template
+            // passes a trusted string through (`{{ item }}`); text the
+            // template made (`{{ "name" }}`) is not trusted, as in 2.19.
+            let value = match value {
+                Value::Str(text) if short == "debug" && name == "var" && !passes_through(raw) => {
+                    Value::Unsafe(text)
+                }
+                other => other,
+            };
             out.insert(name.clone(), strip_omitted(value));
         }
         Ok(out)
@@ -1230,30 +1241,66 @@ impl<'a> TaskRun<'a> {
     /// arguments, a `_raw_params` that is all template resolves to the
     /// mapping of its arguments, below the ones written beside it
     /// (ansible's TaskArgsFinalizer layers).
-    fn args_from_template(&self, short: &str, context: &Jv) -> Result<Option<Map>, TaskError> {
-        let Some(Value::Str(text)) = self.task.args.get("_raw_params") else {
-            return Ok(None);
+    /// `args: '{{ args_dict }}'` likewise (`_variable_params`), where an
+    /// omitted value means no arguments. Gives the argument the mapping
+    /// came from and the mapping.
+    fn args_from_template(
+        &self,
+        short: &str,
+        context: &Jv,
+    ) -> Result<Option<(&'static str, Map)>, TaskError> {
+        let (key, text) = match (
+            self.task.args.get("_variable_params"),
+            self.task.args.get("_raw_params"),
+        ) {
+            (Some(Value::Str(text)), _) => ("_variable_params", text),
+            (_, Some(Value::Str(text)))
+                if !supports_raw_params(short) && conditional::is_possibly_all_template(text) =>
+            {
+                ("_raw_params", text)
+            }
+            _ => return Ok(None),
         };
-        if supports_raw_params(short) || !conditional::is_possibly_all_template(text) {
-            return Ok(None);
-        }
         if self.shared.factory.store.injects_facts_as_vars() {
-            crate::cli::display::warning(
-                "Using a template for task args is unsafe in some situations (see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe).",
-            );
+            let origin = self.arg_origin(key).map(|o| format!("\n{}\n", o.context()));
+            crate::cli::display::warning(&format!(
+                "Using a template for task args is unsafe in some situations (see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe).{}",
+                origin.unwrap_or_default()
+            ));
         }
         match self.template_value(&Value::Str(text.clone()), context) {
-            Ok(Value::Map(map)) => Ok(Some(
+            Ok(Value::Map(map)) => Ok(Some((
+                key,
                 map.into_iter()
                     .filter(|(_, v)| !matches!(v, Value::Str(s) if s == OMIT_TOKEN))
                     .collect(),
-            )),
-            Ok(other) => Err(TaskError::new(format!(
-                "Task args must resolve to a 'dict' not '{}'.",
-                other.python_type_name()
             ))),
-            Err(message) => Err(TaskError::new(message)),
+            Ok(Value::Str(s)) if s == OMIT_TOKEN => Ok(Some((key, Map::new()))),
+            Ok(other) => Err(TaskError::at(
+                format!(
+                    "Task args must resolve to a 'dict' not '{}'.",
+                    other.python_type_name()
+                ),
+                self.arg_origin(key),
+            )),
+            Err(message) => Err(TaskError::at(message, self.arg_origin(key))),
         }
+    }
+
+    /// A failure of the whole arguments' templating, as ansible's
+    /// "Finalization of task args" stage.
+    fn args_finalization_error(&self, action: &str, error: TaskError) -> TaskError {
+        self.pointing_at_failed_variable(TaskError::in_stage(
+            format!(
+                "Finalization of task args for '{}' failed",
+                full_action_name(action)
+            ),
+            self.task
+                .args_span
+                .map(|span| Origin::new(&self.task.origin.file, span)),
+            error.message,
+            error.origin,
+        ))
     }
 
     /// `error` with, as its innermost level, the definition of the
@@ -1342,9 +1389,7 @@ impl<'a> TaskRun<'a> {
                 ));
                 return Outcome::from_error(&e, &self.task.origin);
             }
-            if actions::short_name(action) == "set_stats"
-                && let Some(msg) = actions::invalid_set_stats_options(&self.task.action, &args)
-            {
+            if let Some(msg) = actions::invalid_arguments(&self.task.action, &args) {
                 return super::package::action_failure(&msg, &self.task.origin);
             }
             let search_path = self.search_path();
@@ -1721,6 +1766,18 @@ pub fn full_action_name(action: &str) -> String {
     } else {
         format!("ansible.builtin.{action}")
     }
+}
+
+/// Whether `raw` is a template that only passes a variable's value on
+/// (`{{ name }}`, `{{ name.attr }}`).
+fn passes_through(raw: &Value) -> bool {
+    let Value::Str(text) = raw else {
+        return false;
+    };
+    text.trim()
+        .strip_prefix("{{")
+        .and_then(|t| t.strip_suffix("}}"))
+        .is_some_and(|expr| conditional::is_variable_path(expr.trim()))
 }
 
 /// An `environment` entry that failed because it reads facts not gathered

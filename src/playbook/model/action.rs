@@ -241,6 +241,10 @@ impl ArgsParser<'_> {
             for (k, span) in arg_spans_of(extra) {
                 arg_spans.entry(k).or_insert(span);
             }
+            // `args: '{{ mapping }}'` is pointed at by its errors.
+            if args.contains_key("_variable_params") {
+                arg_spans.insert("_variable_params".into(), extra.span);
+            }
         }
         let args_span = args_node
             .filter(|n| matches!(n.kind, NodeKind::Map(_)))
