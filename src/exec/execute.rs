@@ -509,9 +509,18 @@ impl<'a> TaskRun<'a> {
             )
             .map_err(|e| TaskError::at(e.to_string(), origin));
         }
-        let value = self
-            .template_value(&raw, context)
-            .map_err(|m| TaskError::at(m, origin.clone()))?;
+        let value = match &raw {
+            // A list written in the task: text its templates make is not
+            // trusted (2.19), so a loop item cannot smuggle a template
+            // into a conditional (`assert: that:` from the item).
+            Value::List(items) => items
+                .iter()
+                .map(|item| self.template_untrusting(item, context))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::List),
+            _ => self.template_value(&raw, context),
+        }
+        .map_err(|m| TaskError::at(m, origin.clone()))?;
         match value {
             Value::List(items) => Ok(items),
             other => Err(TaskError::at(
@@ -521,6 +530,32 @@ impl<'a> TaskRun<'a> {
                 ),
                 origin,
             )),
+        }
+    }
+
+    /// [`Self::template_value`], where a string a template made (not one
+    /// it passed on from a variable) comes back untrusted.
+    fn template_untrusting(&self, raw: &Value, context: &Jv) -> Result<Value, String> {
+        match raw {
+            Value::Str(text) if crate::templating::render::is_template(text) => {
+                match self.template_value(raw, context)? {
+                    Value::Str(made) if !passes_through(raw) => Ok(Value::Unsafe(made)),
+                    other => Ok(other),
+                }
+            }
+            Value::List(items) => items
+                .iter()
+                .map(|item| self.template_untrusting(item, context))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::List),
+            Value::Map(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    out.insert(k.clone(), self.template_untrusting(v, context)?);
+                }
+                Ok(Value::Map(out))
+            }
+            other => self.template_value(other, context),
         }
     }
 
