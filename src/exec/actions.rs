@@ -466,10 +466,21 @@ fn assert(input: ActionInput) -> Result<Map, TaskError> {
         .or_else(|| input.args.get("that"))
     {
         Some(Value::List(items)) => items.clone(),
-        Some(Value::Null) | None => {
+        None => {
             return Err(TaskError::new(
                 "Finalization of task args for 'ansible.builtin.assert' failed: missing required arguments: that",
             ));
+        }
+        // Given, but empty: a conditional 2.19 refuses.
+        Some(Value::Null) => {
+            const EMPTY: &str = "Empty conditional expressions are not allowed.";
+            return Err(TaskError {
+                bare_cause: Some(Box::new(super::report::BareCause {
+                    message: EMPTY.into(),
+                    help: Some("Broken conditionals can be temporarily allowed with the `ALLOW_BROKEN_CONDITIONALS` configuration option.".into()),
+                })),
+                ..TaskError::new(EMPTY)
+            });
         }
         Some(Value::Str(text)) if conditional::is_possibly_all_template(text.trim()) => {
             // `that: '{{ list_var }}'` names the list of conditions.

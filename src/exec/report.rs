@@ -113,6 +113,11 @@ impl TaskError {
                 chain.push((outer.to_string(), self.origin.clone()));
                 chain.push((cause.0.clone(), Some(cause.1.clone())));
             }
+            // An error that is only its bare cause has no level of its own.
+            None if self
+                .bare_cause
+                .as_ref()
+                .is_some_and(|c| c.message == self.message) => {}
             None => chain.push((
                 self.message_above_bare_cause().to_string(),
                 self.origin.clone(),
