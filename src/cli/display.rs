@@ -24,6 +24,23 @@ pub fn warning(msg: &str) {
     );
 }
 
+static WARNINGS_SHOWN: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+    std::sync::Mutex::new(None);
+
+/// A warning shown once per run however often it is raised, as ansible's
+/// Display deduplicates identical warnings (e.g. one per loop item).
+pub fn warning_once(msg: &str) {
+    let new = match WARNINGS_SHOWN.lock() {
+        Ok(mut shown) => shown
+            .get_or_insert_with(Default::default)
+            .insert(msg.to_string()),
+        Err(_) => true,
+    };
+    if new {
+        warning(msg);
+    }
+}
+
 /// `[ERROR]: message` on stderr (an error that does not stop the run).
 pub fn error_text(msg: &str) {
     to_stderr(

@@ -563,6 +563,7 @@ pub fn run_playbooks(
             .task_timeout
             .or_else(|| config.int("TASK_TIMEOUT"))
             .unwrap_or(0),
+        no_log_default: config.bool("DEFAULT_NO_LOG"),
         diff_context: diff_context(config),
         facts_modules: config.list("FACTS_MODULES"),
         custom_stats: Mutex::new(Default::default()),

@@ -323,6 +323,9 @@ pub struct Shared {
     pub poll_interval: i64,
     /// TASK_TIMEOUT: `timeout` of tasks that set none (0: none).
     pub task_timeout: i64,
+    /// DEFAULT_NO_LOG: `no_log` of tasks that neither set it nor inherit
+    /// it from a block or play.
+    pub no_log_default: bool,
     /// DIFF_CONTEXT: lines of context around diff hunks.
     pub diff_context: usize,
     /// FACTS_MODULES: what gather_facts runs (`smart`: setup).
