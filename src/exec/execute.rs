@@ -920,6 +920,9 @@ impl<'a> TaskRun<'a> {
                     Ok(failed_by_module) => failed_by_module,
                     Err(e) => return Outcome::from_error(&e, &self.task.origin),
                 };
+            if outcome.flag("unreachable") {
+                break self.finish(outcome, &action, failed_by_module);
+            }
             if retries > 1 {
                 let done = self.until_holds(&outcome, register.as_deref(), &extra);
                 if done {
@@ -966,6 +969,15 @@ impl<'a> TaskRun<'a> {
         // A result that comes back failed is the module's failure in
         // ansible's report; one failed later (failed_when, until) is the
         // action's.
+        // ansible's connection raises on an unreachable host: the result
+        // is the exception's, with no failed/changed_when/until applied.
+        if outcome.flag("unreachable") {
+            outcome
+                .result
+                .entry("changed".to_string())
+                .or_insert(Value::Bool(false));
+            return Ok(false);
+        }
         let failed_by_module = outcome.flag("failed");
         // ansible normalises a failed result's error right away, so
         // failed_when can suppress it (failed_when_suppressed_exception).
@@ -1043,6 +1055,11 @@ impl<'a> TaskRun<'a> {
             outcome
                 .result
                 .insert("msg".into(), Value::str(e.result_message()));
+            // The result ansible makes of the connection's exception.
+            outcome
+                .result
+                .entry("exception".to_string())
+                .or_insert_with(|| Value::str("(traceback unavailable)"));
             outcome.error = Some(e.report(&self.task.origin));
         }
         if outcome.flag("failed") && outcome.error.is_none() {
@@ -1816,8 +1833,10 @@ fn loop_overall(items: &[Outcome]) -> Outcome {
     let mut failed = false;
     let mut changed = false;
     let mut no_log = false;
+    let mut unreachable = false;
     for item in items {
         no_log |= item.flag("_ansible_no_log");
+        unreachable |= item.flag("unreachable");
         changed |= item.flag("changed");
         if !item.flag("skipped") {
             skipped = false;
@@ -1838,6 +1857,10 @@ fn loop_overall(items: &[Outcome]) -> Outcome {
     }
     if skipped {
         result.insert("msg".into(), Value::str("All items skipped"));
+    }
+    // An unreachable item makes the host unreachable for the task.
+    if unreachable {
+        result.insert("unreachable".into(), Value::Bool(true));
     }
     result.insert(
         "results".into(),

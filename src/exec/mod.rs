@@ -388,14 +388,24 @@ pub struct ItemView {
 impl Shared {
     /// A line about a host's async job (`ASYNC POLL`, `ASYNC OK`, ...),
     /// printed as it happens, as ansible's callbacks are.
+    /// An async job's poll/ok/failed line; under `no_log` the callback
+    /// sees the censored result (so no job id), as in ansible.
     pub fn report_async(
         &self,
         event: crate::output::default::AsyncEvent,
         host: &str,
         result: &Map,
+        no_log: bool,
     ) {
+        let censored;
+        let shown = if no_log {
+            censored = crate::output::callback_view(result, false, true);
+            &censored
+        } else {
+            result
+        };
         if let Ok(mut cb) = self.callback.lock() {
-            cb.async_event(event, host, result);
+            cb.async_event(event, host, shown);
         }
     }
 
