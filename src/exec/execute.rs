@@ -1235,7 +1235,7 @@ impl<'a> TaskRun<'a> {
                 self.pointing_at_failed_variable(TaskError::in_stage(
                     format!(
                         "Finalization of task args for '{}' failed",
-                        full_action_name(action)
+                        resolved_action_label(action)
                     ),
                     self.task
                         .args_span
@@ -1758,6 +1758,16 @@ pub fn full_action_name(action: &str) -> String {
         action.to_string()
     } else {
         format!("ansible.builtin.{action}")
+    }
+}
+
+/// The name ansible's errors give a resolved action: a project's own
+/// module or action plugin (`ansible.legacy.x`, found in `library/` or
+/// `action_plugins/`) by its plain name, a builtin by its FQCN.
+fn resolved_action_label(action: &str) -> String {
+    match action.strip_prefix("ansible.legacy.") {
+        Some(plain) => plain.to_string(),
+        None => full_action_name(action),
     }
 }
 
