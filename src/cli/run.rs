@@ -354,21 +354,29 @@ fn module_runner(
         local_cwd: Some(playbook_dir.to_path_buf()),
         ..Default::default()
     };
-    // What agents log (module runs, environment file changes, warnings,
-    // thread stacks when asked for) at -vvv, on stderr.
+    // What agents log (module runs, become command lines, environment
+    // file changes, warnings, thread stacks when asked for). At -vvv it
+    // goes to stdout, where ansible's display shows its own connection
+    // lines (`<host> EXEC ...`) at that verbosity; stack dumps asked for
+    // below -vvv go to stderr, out of the play's output.
     if verbosity >= 3 || options.dump_stacks.is_some() {
-        options.log = Some(Arc::new(|record: crate::transport::LogRecord| {
+        let to_stdout = verbosity >= 3;
+        options.log = Some(Arc::new(move |record: crate::transport::LogRecord| {
             use std::io::Write;
-            // Not eprintln!, which panics when stderr is gone.
-            let _ = writeln!(
-                std::io::stderr(),
-                "<{}> mitorun agent[{}] context {} {}: {}",
-                record.host,
-                record.pid,
-                record.context,
-                record.level,
-                record.msg
+            let line = format!(
+                "<{}> mitorun agent[{}] context {} {}: {}\n",
+                record.host, record.pid, record.context, record.level, record.msg
             );
+            // Not println!/eprintln!, which panic when the stream is gone.
+            if to_stdout {
+                let out = std::io::stdout();
+                let mut out = out.lock();
+                crate::output::progress::erase(&mut out);
+                let _ = out.write_all(line.as_bytes());
+                let _ = out.flush();
+            } else {
+                let _ = std::io::stderr().write_all(line.as_bytes());
+            }
         }));
     }
     // COLLECTIONS_PATHS (ansible.cfg `collections_path` or
@@ -563,6 +571,7 @@ pub fn run_playbooks(
             .task_timeout
             .or_else(|| config.int("TASK_TIMEOUT"))
             .unwrap_or(0),
+        no_log_default: config.bool("DEFAULT_NO_LOG"),
         diff_context: diff_context(config),
         facts_modules: config.list("FACTS_MODULES"),
         custom_stats: Mutex::new(Default::default()),

@@ -217,7 +217,8 @@ impl TaskRun<'_> {
         } else {
             AsyncEvent::Ok
         };
-        self.shared.report_async(event, self.host, &result);
+        let no_log = self.task_no_log(context).unwrap_or(true);
+        self.shared.report_async(event, self.host, &result, no_log);
         ActionRun::Done(Outcome { result, error })
     }
 
@@ -261,8 +262,9 @@ impl TaskRun<'_> {
             {
                 break;
             }
+            let no_log = self.task_no_log(context).unwrap_or(true);
             self.shared
-                .report_async(AsyncEvent::Poll, self.host, &status);
+                .report_async(AsyncEvent::Poll, self.host, &status, no_log);
         }
         if !flag(&status, "finished") {
             let msg = if parsed(&status) {

@@ -298,7 +298,9 @@ impl<'a> TaskRun<'a> {
                 if let Ok(Some(cond)) = self.when_first_false(&context) {
                     return TaskOutcome::Single(skipped(cond));
                 }
-                return TaskOutcome::Single(Outcome::from_error(&e, &self.task.origin));
+                let mut outcome = Outcome::from_error(&e, &self.task.origin);
+                self.mark_no_log(&mut outcome, &context);
+                return TaskOutcome::Single(outcome);
             }
         };
         if items.is_empty() {
@@ -647,7 +649,10 @@ impl<'a> TaskRun<'a> {
                 batched = batch.as_mut().and_then(|b| b.take(self, index, &extra));
             }
             let mut outcome = match batched {
-                Some(outcome) => outcome,
+                Some(mut outcome) => {
+                    self.mark_no_log(&mut outcome, &self.context(extra.clone()));
+                    outcome
+                }
                 None => self.run_once(extra.clone()),
             };
             if let Some(Value::Map(facts)) = outcome.result.get("ansible_facts")
@@ -809,12 +814,75 @@ impl<'a> TaskRun<'a> {
     fn run_once(&self, extra: Map) -> Outcome {
         let context = self.context(extra.clone());
         let mut outcome = self.run_once_in(extra, &context);
+        self.mark_no_log(&mut outcome, &context);
         if let Some(delegated) = self.delegated_vars(&context) {
             outcome
                 .result
                 .insert("_ansible_delegated_vars".into(), Value::Map(delegated));
         }
         outcome
+    }
+
+    /// The task's `no_log` on this host (or item): its own keyword, else
+    /// the one it inherits, else DEFAULT_NO_LOG, templated and read as a
+    /// boolean, as ansible post-validates the attribute.
+    pub(super) fn task_no_log(&self, context: &Jv) -> Result<bool, TaskError> {
+        let Some(raw) = self.keyword("no_log") else {
+            return Ok(self.shared.no_log_default);
+        };
+        let origin = self
+            .task
+            .keywords
+            .get("no_log")
+            .map(|a| Origin::new(&self.task.origin.file, a.span));
+        let stage = "Error processing keyword 'no_log'";
+        let value = self
+            .template_value(raw, context)
+            .map_err(|e| TaskError::in_stage(stage, origin.clone(), e, origin.clone()))?;
+        value.ansible_bool().ok_or_else(|| {
+            TaskError::in_stage(
+                stage,
+                origin.clone(),
+                format!(
+                    "The value {} could not be converted to 'bool'.",
+                    value.python_repr()
+                ),
+                origin,
+            )
+        })
+    }
+
+    /// ansible's `update_result_no_log`: the result is censored when the
+    /// task says `no_log` or the result itself asks for it with a true
+    /// `_ansible_no_log` (an action plugin may set it); a `no_log` that
+    /// cannot be evaluated, or an `_ansible_no_log` that is not a boolean,
+    /// censors it too, with a warning, since leaking is the worse error.
+    fn mark_no_log(&self, outcome: &mut Outcome, context: &Jv) {
+        let task_no_log = self.task_no_log(context).unwrap_or_else(|e| {
+            // ansible words the keyword's error without the task level.
+            let message = e.result_message();
+            let cause = message.strip_prefix("Task failed: ").unwrap_or(&message);
+            crate::cli::display::warning(&format!(
+                "Invalid no_log value for task, output will be masked: {cause}"
+            ));
+            true
+        });
+        let result_no_log = match outcome.result.get("_ansible_no_log") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                crate::cli::display::warning(&format!(
+                    "Invalid _ansible_no_log value of type '{}' in task result, output will be masked.",
+                    other.python_type_name()
+                ));
+                true
+            }
+        };
+        if task_no_log || result_no_log {
+            outcome
+                .result
+                .insert("_ansible_no_log".into(), Value::Bool(true));
+        }
     }
 
     /// Where a delegated task ran, for the callback's `[host -> delegate]`
@@ -859,6 +927,11 @@ impl<'a> TaskRun<'a> {
             Ok(limits) => limits,
             Err(e) => return Outcome::from_error(&e, &self.task.origin),
         };
+        // An unusable no_log fails the task (as post-validating the
+        // keyword does); `mark_no_log` then masks the failure.
+        if let Err(e) = self.task_no_log(&context) {
+            return Outcome::from_error(&e, &self.task.origin);
+        }
         let mut attempt = 1;
         loop {
             let mut outcome = match self.run_limited(&action, args.clone(), &context, &limits) {
@@ -873,6 +946,9 @@ impl<'a> TaskRun<'a> {
                     Ok(failed_by_module) => failed_by_module,
                     Err(e) => return Outcome::from_error(&e, &self.task.origin),
                 };
+            if outcome.flag("unreachable") {
+                break self.finish(outcome, &action, failed_by_module);
+            }
             if retries > 1 {
                 let done = self.until_holds(&outcome, register.as_deref(), &extra);
                 if done {
@@ -919,6 +995,15 @@ impl<'a> TaskRun<'a> {
         // A result that comes back failed is the module's failure in
         // ansible's report; one failed later (failed_when, until) is the
         // action's.
+        // ansible's connection raises on an unreachable host: the result
+        // is the exception's, with no failed/changed_when/until applied.
+        if outcome.flag("unreachable") {
+            outcome
+                .result
+                .entry("changed".to_string())
+                .or_insert(Value::Bool(false));
+            return Ok(false);
+        }
         let failed_by_module = outcome.flag("failed");
         // ansible normalises a failed result's error right away, so
         // failed_when can suppress it (failed_when_suppressed_exception).
@@ -978,23 +1063,13 @@ impl<'a> TaskRun<'a> {
         outcome.error = Some(failed_result_report("Module", &brief, &self.task.origin));
     }
 
-    /// The failure report of a failed result that carries none yet, and
-    /// the `no_log` mark.
+    /// The failure report of a failed result that carries none yet.
     pub(super) fn finish(
         &self,
         mut outcome: Outcome,
         action: &str,
         failed_by_module: bool,
     ) -> Outcome {
-        if self
-            .keyword("no_log")
-            .and_then(Value::ansible_bool)
-            .unwrap_or(false)
-        {
-            outcome
-                .result
-                .insert("_ansible_no_log".into(), Value::Bool(true));
-        }
         if outcome.flag("unreachable") && !outcome.flag("failed") && outcome.error.is_none() {
             // ansible reports an unreachable host as a task error.
             let msg = outcome
@@ -1006,6 +1081,11 @@ impl<'a> TaskRun<'a> {
             outcome
                 .result
                 .insert("msg".into(), Value::str(e.result_message()));
+            // The result ansible makes of the connection's exception.
+            outcome
+                .result
+                .entry("exception".to_string())
+                .or_insert_with(|| Value::str("(traceback unavailable)"));
             outcome.error = Some(e.report(&self.task.origin));
         }
         if outcome.flag("failed") && outcome.error.is_none() {
@@ -1246,7 +1326,7 @@ impl<'a> TaskRun<'a> {
                 self.pointing_at_failed_variable(TaskError::in_stage(
                     format!(
                         "Finalization of task args for '{}' failed",
-                        full_action_name(action)
+                        resolved_action_label(action)
                     ),
                     self.task
                         .args_span
@@ -1679,10 +1759,8 @@ impl<'a> TaskRun<'a> {
                 .keyword("diff")
                 .and_then(Value::ansible_bool)
                 .unwrap_or(self.shared.diff),
-            no_log: self
-                .keyword("no_log")
-                .and_then(Value::ansible_bool)
-                .unwrap_or(false),
+            // A no_log that cannot be evaluated hides the arguments too.
+            no_log: self.task_no_log(context).unwrap_or(true),
             verbosity: self.shared.verbosity,
             environment,
             library_dirs: dirs("library"),
@@ -1823,6 +1901,16 @@ fn reads_ungathered_env(error: &str) -> bool {
     undefined && (error.contains("ansible_env") || error.contains("ansible_facts.env"))
 }
 
+/// The name ansible's errors give a resolved action: a project's own
+/// module or action plugin (`ansible.legacy.x`, found in `library/` or
+/// `action_plugins/`) by its plain name, a builtin by its FQCN.
+fn resolved_action_label(action: &str) -> String {
+    match action.strip_prefix("ansible.legacy.") {
+        Some(plain) => plain.to_string(),
+        None => full_action_name(action),
+    }
+}
+
 fn strip_omitted(value: Value) -> Value {
     match value {
         Value::Map(map) => Value::Map(
@@ -1895,8 +1983,10 @@ fn loop_overall(items: &[Outcome]) -> Outcome {
     let mut failed = false;
     let mut changed = false;
     let mut no_log = false;
+    let mut unreachable = false;
     for item in items {
         no_log |= item.flag("_ansible_no_log");
+        unreachable |= item.flag("unreachable");
         changed |= item.flag("changed");
         if !item.flag("skipped") {
             skipped = false;
@@ -1917,6 +2007,10 @@ fn loop_overall(items: &[Outcome]) -> Outcome {
     }
     if skipped {
         result.insert("msg".into(), Value::str("All items skipped"));
+    }
+    // An unreachable item makes the host unreachable for the task.
+    if unreachable {
+        result.insert("unreachable".into(), Value::Bool(true));
     }
     result.insert(
         "results".into(),

@@ -323,6 +323,9 @@ pub struct Shared {
     pub poll_interval: i64,
     /// TASK_TIMEOUT: `timeout` of tasks that set none (0: none).
     pub task_timeout: i64,
+    /// DEFAULT_NO_LOG: `no_log` of tasks that neither set it nor inherit
+    /// it from a block or play.
+    pub no_log_default: bool,
     /// DIFF_CONTEXT: lines of context around diff hunks.
     pub diff_context: usize,
     /// FACTS_MODULES: what gather_facts runs (`smart`: setup).
@@ -385,14 +388,24 @@ pub struct ItemView {
 impl Shared {
     /// A line about a host's async job (`ASYNC POLL`, `ASYNC OK`, ...),
     /// printed as it happens, as ansible's callbacks are.
+    /// An async job's poll/ok/failed line; under `no_log` the callback
+    /// sees the censored result (so no job id), as in ansible.
     pub fn report_async(
         &self,
         event: crate::output::default::AsyncEvent,
         host: &str,
         result: &Map,
+        no_log: bool,
     ) {
+        let censored;
+        let shown = if no_log {
+            censored = crate::output::callback_view(result, false, true);
+            &censored
+        } else {
+            result
+        };
         if let Ok(mut cb) = self.callback.lock() {
-            cb.async_event(event, host, result);
+            cb.async_event(event, host, shown);
         }
     }
 

@@ -62,6 +62,16 @@ fn unreachable(u: &Unreachable) -> Map {
     result
 }
 
+/// What ssh said about a failed connection is hidden under `no_log`, as
+/// ansible's ssh plugin hides it (it may echo what the task passed).
+fn censor_ssh_error(mut u: Unreachable, no_log: bool) -> Unreachable {
+    const SSH_FAILED: &str = "Failed to connect to the host via ssh:";
+    if no_log && u.msg.starts_with(SSH_FAILED) {
+        u.msg = format!("{SSH_FAILED} <error censored due to no log>");
+    }
+    u
+}
+
 impl TransportRunner {
     pub fn new(options: PoolOptions) -> std::io::Result<TransportRunner> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -82,7 +92,10 @@ impl TransportRunner {
     /// The request's target context, or the failed/unreachable result.
     async fn connect(&self, request: &ModuleRequest) -> Result<crate::transport::Context, Map> {
         let spec = Self::spec(request).map_err(failed)?;
-        self.pool.context(&spec).await.map_err(|u| unreachable(&u))
+        self.pool
+            .context(&spec)
+            .await
+            .map_err(|u| unreachable(&censor_ssh_error(u, request.no_log)))
     }
 
     fn spec(request: &ModuleRequest) -> Result<ConnectionSpec, String> {
@@ -106,7 +119,7 @@ impl TransportRunner {
         };
         let context = match self.pool.context(&spec).await {
             Ok(c) => c,
-            Err(u) => return unreachable(&u),
+            Err(u) => return unreachable(&censor_ssh_error(u, request.no_log)),
         };
         let mut args = std::mem::take(&mut request.args);
         if let Some(staged) = Self::small_uploads(&request, &context).await {
@@ -311,6 +324,7 @@ impl TransportRunner {
             let context = match self.pool.context(&spec).await {
                 Ok(c) => c,
                 Err(u) => {
+                    let u = censor_ssh_error(u, request.no_log);
                     started.push(Ordered::Done(unreachable(&u)));
                     continue;
                 }

@@ -58,10 +58,20 @@ pub fn become_argv(b: &BecomeSpec, boot: &[String]) -> Result<Vec<String>, SpecE
     }
 }
 
+/// sudo's argv: the flags sudo would accept from `become_flags`, in the
+/// order given (so `-H -S -n` reads as ansible's `sudo -H -S -n`), where
+/// `-S`/`-n` stay only without a password: with one, the agent types it at
+/// our own `-p` prompt on a pty instead. Without a password `-n` is always
+/// there, so sudo fails at once rather than waiting for an answer.
 fn sudo_argv(b: &BecomeSpec, boot: &[String]) -> Result<Vec<String>, SpecError> {
+    let with_password = b.password.is_some();
     let mut user = b.user.clone();
-    let (mut set_home, mut preserve_env, mut login) = (false, false, false);
-    let (mut role, mut typ) = (None, None);
+    let mut flags: Vec<String> = Vec::new();
+    fn push_once(flags: &mut Vec<String>, flag: &str) {
+        if !flags.iter().any(|f| f == flag) {
+            flags.push(flag.to_string());
+        }
+    }
     let mut it = b.flags.iter();
     while let Some(f) = it.next() {
         let mut value = |name: &str| {
@@ -70,22 +80,32 @@ fn sudo_argv(b: &BecomeSpec, boot: &[String]) -> Result<Vec<String>, SpecError> 
                 .ok_or_else(|| SpecError(format!("sudo: option {name} requires an argument")))
         };
         match f.as_str() {
-            "-H" | "--set-home" => set_home = true,
-            "-E" | "--preserve-env" => preserve_env = true,
-            "-i" | "--login" => login = true,
-            // Ansible passes these by default; a pty replaces them.
+            "-H" | "--set-home" => push_once(&mut flags, "-H"),
+            "-E" | "--preserve-env" => push_once(&mut flags, "-E"),
+            "-i" | "--login" => push_once(&mut flags, "-i"),
+            "-S" | "--stdin" if !with_password => push_once(&mut flags, "-S"),
+            "-n" | "--non-interactive" if !with_password => push_once(&mut flags, "-n"),
+            // With a password, the pty replaces them.
             "-S" | "--stdin" | "-n" | "--non-interactive" => {}
             "-u" | "--user" => user = value(f)?,
-            "-r" | "--role" => role = Some(value(f)?),
-            "-t" | "--type" => typ = Some(value(f)?),
+            "-r" | "--role" => {
+                let role = value(f)?;
+                flags.extend(["-r".into(), role]);
+            }
+            "-t" | "--type" => {
+                let typ = value(f)?;
+                flags.extend(["-t".into(), typ]);
+            }
             s if s.starts_with("--user=") => user = s["--user=".len()..].to_string(),
             // Combined short flags, e.g. -HSn.
             s if s.starts_with('-') && !s.starts_with("--") && s.len() > 2 => {
                 for c in s[1..].chars() {
                     match c {
-                        'H' => set_home = true,
-                        'E' => preserve_env = true,
-                        'i' => login = true,
+                        'H' => push_once(&mut flags, "-H"),
+                        'E' => push_once(&mut flags, "-E"),
+                        'i' => push_once(&mut flags, "-i"),
+                        'S' if !with_password => push_once(&mut flags, "-S"),
+                        'n' if !with_password => push_once(&mut flags, "-n"),
                         'S' | 'n' => {}
                         other => {
                             return Err(SpecError(format!(
@@ -103,26 +123,12 @@ fn sudo_argv(b: &BecomeSpec, boot: &[String]) -> Result<Vec<String>, SpecError> 
         }
     }
     let mut argv = vec![b.exe.clone().unwrap_or_else(|| "sudo".into())];
-    if b.password.is_some() {
+    argv.extend(flags.iter().cloned());
+    if with_password {
         argv.push("-p".into());
         argv.push(SUDO_PROMPT.into());
-    } else {
+    } else if !flags.iter().any(|f| f == "-n") {
         argv.push("-n".into());
-    }
-    if set_home {
-        argv.push("-H".into());
-    }
-    if preserve_env {
-        argv.push("-E".into());
-    }
-    if login {
-        argv.push("-i".into());
-    }
-    if let Some(r) = role {
-        argv.extend(["-r".into(), r]);
-    }
-    if let Some(t) = typ {
-        argv.extend(["-t".into(), t]);
     }
     argv.extend(["-u".into(), user, "--".into()]);
     argv.extend(boot.iter().cloned());
@@ -148,16 +154,35 @@ mod tests {
         let boot = vec!["python3".to_string()];
         assert_eq!(
             sudo_argv(&b(&["-H", "-S", "-n"], None), &boot).unwrap(),
-            ["sudo", "-n", "-H", "-u", "root", "--", "python3"]
+            ["sudo", "-H", "-S", "-n", "-u", "root", "--", "python3"]
+        );
+        assert_eq!(
+            sudo_argv(&b(&["-E"], None), &boot).unwrap(),
+            ["sudo", "-E", "-n", "-u", "root", "--", "python3"]
+        );
+        assert_eq!(
+            sudo_argv(&b(&["-HSn", "-r", "r1"], Some("pw")), &boot).unwrap(),
+            [
+                "sudo",
+                "-H",
+                "-r",
+                "r1",
+                "-p",
+                SUDO_PROMPT,
+                "-u",
+                "root",
+                "--",
+                "python3"
+            ]
         );
         assert_eq!(
             sudo_argv(&b(&["-HE", "-u", "bob"], Some("pw")), &boot).unwrap(),
             [
                 "sudo",
-                "-p",
-                SUDO_PROMPT,
                 "-H",
                 "-E",
+                "-p",
+                SUDO_PROMPT,
                 "-u",
                 "bob",
                 "--",

@@ -364,9 +364,23 @@ impl Pool {
         boot.push(super::bootstrap::STAGE1.into());
         let argv =
             become_argv(b, &boot).map_err(|e| Unreachable::new(UnreachableKind::Other, e.0))?;
+        // What the agent logs (-vvv) of the command it runs: every
+        // argument but the first stage's source, which is long and the
+        // same for every child.
+        let shown: Vec<String> = argv
+            .iter()
+            .map(|a| {
+                if a == super::bootstrap::STAGE1 {
+                    "<mitorun first stage>".to_string()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
         let conn = parent.connection().clone();
         let header = json!({
             "argv": argv,
+            "shown": super::bootstrap::shell_join(&shown),
             "password": b.password,
             "timeout": spec.timeout.as_secs_f64(),
             "config": self.agent_config(spec),

@@ -16,7 +16,8 @@ use crate::value::Value;
 /// The outcome of parsing a task's keys.
 #[derive(Debug, Clone)]
 pub struct ParsedAction {
-    /// Where the arguments mapping was written (none for `k=v` strings).
+    /// Where the arguments were written: a mapping, or free-form text
+    /// after the module's key (none for text after `action:`).
     pub args_span: Option<Span>,
     /// Where each argument's value was written (for error origins).
     pub arg_spans: IndexMap<String, Span>,
@@ -246,8 +247,27 @@ impl ArgsParser<'_> {
                 arg_spans.insert("_variable_params".into(), extra.span);
             }
         }
+        // Free-form arguments after the module's own key (`raw: echo x`)
+        // have the stage level of a mapping, and `_raw_params` starts
+        // where the text does; after `action:`/`local_action:` the text
+        // also names the module and ansible reports it in one level.
+        let module_key_text = args_node.is_some_and(|n| {
+            matches!(n.kind, NodeKind::Scalar(Value::Str(_) | Value::Unsafe(_)))
+                && !self
+                    .pairs
+                    .iter()
+                    .any(|(k, _)| k == "action" || k == "local_action")
+        });
+        if module_key_text
+            && let Some(node) = args_node
+            && args.contains_key("_raw_params")
+        {
+            arg_spans
+                .entry("_raw_params".to_string())
+                .or_insert(node.span);
+        }
         let args_span = args_node
-            .filter(|n| matches!(n.kind, NodeKind::Map(_)))
+            .filter(|n| matches!(n.kind, NodeKind::Map(_)) || module_key_text)
             .map(|n| n.span);
         Ok(ParsedAction {
             args_span,

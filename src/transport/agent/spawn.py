@@ -57,6 +57,9 @@ def spawn_child(agent, header):
     else:
         preexec = None
 
+    if header.get("shown"):
+        # Which become command runs, as ansible shows its EXEC lines.
+        agent_log("context %d: become: %s" % (ctx_id, header["shown"]))
     try:
         proc = subprocess.Popen(
             argv,
