@@ -295,6 +295,27 @@ fn deprecations_are_shown_once_after_the_hint() {
     );
 }
 
+/// A conditional written as a template is deprecated in 2.19: shown once
+/// per place it was written (a loop does not repeat it), with its origin;
+/// a warning repeated with the same text is shown once.
+#[test]
+fn delimited_conditionals_are_deprecated_where_written() {
+    let dir = scratch("delimited-conditionals");
+    std::fs::write(
+        dir.join("p.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - debug: msg=x\n      when: '{{ true }}'\n      loop: [1, 2]\n\
+         \x20   - debug: msg=y\n      when: item\n      loop: [true]\n",
+    )
+    .expect("playbook");
+    let out = mitorun(&["p.yml"], &dir);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let deprecation = "[DEPRECATION WARNING]: Conditionals should not be surrounded by templating delimiters such as {{ }} or {% %}. This feature will be removed from ansible-core version 2.23.\nOrigin: ";
+    assert_eq!(err.matches(deprecation).count(), 1, "{err}");
+    assert!(err.contains("p.yml:5:13"), "{err}");
+}
+
 /// Collection modules are found under ansible.cfg's `collections_path`,
 /// as collection roles are.
 #[test]

@@ -123,6 +123,7 @@ fn holds_with(
         return Ok(true);
     }
     let result = if is_possibly_all_template(&text) {
+        delimited_conditional(origin);
         // Indirection: a conditional that is all template names an
         // expression; the expression it yields must be trusted text.
         let rendered = templar
@@ -355,6 +356,16 @@ fn evaluation_error(message: String, origin: Option<&Origin>) -> TaskError {
         format!("Error while evaluating conditional: {message}"),
         origin.cloned(),
     )
+}
+
+/// ansible 2.19's deprecation of a conditional written as a template
+/// (`when: '{{ x }}'`), shown where it was written.
+fn delimited_conditional(origin: Option<&Origin>) {
+    let message = "Conditionals should not be surrounded by templating delimiters such as {{ }} or {% %}. This feature will be removed from ansible-core version 2.23.";
+    crate::cli::display::deprecated(&match origin {
+        Some(origin) => format!("{message}\n{}\n", origin.context()),
+        None => message.to_string(),
+    });
 }
 
 /// A non-boolean result while ALLOW_BROKEN_CONDITIONALS is on: its
