@@ -122,6 +122,7 @@ pub static SETTINGS: &[Setting] = &[
     Setting { name: "DISPLAY_OK_HOSTS", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "display_ok_hosts")], env: &["ANSIBLE_DISPLAY_OK_HOSTS"], choices: &[] },
     Setting { name: "DISPLAY_SKIPPED_HOSTS", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "display_skipped_hosts")], env: &["ANSIBLE_DISPLAY_SKIPPED_HOSTS"], choices: &[] },
     Setting { name: "DISPLAY_TRACEBACK", kind: Kind::List, default: Some("never"), ini: &[("defaults", "display_traceback")], env: &["ANSIBLE_DISPLAY_TRACEBACK"], choices: &["error","warning","deprecated","deprecated_value","always","never"] },
+    Setting { name: "DUPLICATE_YAML_DICT_KEY", kind: Kind::Str, default: Some("warn"), ini: &[("defaults", "duplicate_dict_key")], env: &["ANSIBLE_DUPLICATE_YAML_DICT_KEY"], choices: &["error","warn","ignore"] },
     Setting { name: "ERROR_ON_MISSING_HANDLER", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "error_on_missing_handler")], env: &["ANSIBLE_ERROR_ON_MISSING_HANDLER"], choices: &[] },
     Setting { name: "ENABLE_TASK_DEBUGGER", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "enable_task_debugger")], env: &["ANSIBLE_ENABLE_TASK_DEBUGGER"], choices: &[] },
     Setting { name: "FACTS_MODULES", kind: Kind::List, default: Some("smart"), ini: &[("defaults", "facts_modules")], env: &["ANSIBLE_FACTS_MODULES"], choices: &[] },
