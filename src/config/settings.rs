@@ -170,6 +170,7 @@ pub static SETTINGS: &[Setting] = &[
     Setting { name: "TAGS_SKIP", kind: Kind::List, default: Some(""), ini: &[("tags", "skip")], env: &["ANSIBLE_SKIP_TAGS"], choices: &[] },
     Setting { name: "TASK_TIMEOUT", kind: Kind::Int, default: Some("0"), ini: &[("defaults", "task_timeout")], env: &["ANSIBLE_TASK_TIMEOUT"], choices: &[] },
     Setting { name: "TRANSFORM_INVALID_GROUP_CHARS", kind: Kind::Str, default: Some("never"), ini: &[("defaults", "force_valid_group_names")], env: &["ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS"], choices: &["always","never","ignore","silently"] },
+    Setting { name: "VALIDATE_ACTION_GROUP_METADATA", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "validate_action_group_metadata")], env: &["ANSIBLE_VALIDATE_ACTION_GROUP_METADATA"], choices: &[] },
     Setting { name: "VARIABLE_PRECEDENCE", kind: Kind::List, default: Some("all_inventory,groups_inventory,all_plugins_inventory,all_plugins_play,groups_plugins_inventory,groups_plugins_play"), ini: &[("defaults", "precedence")], env: &["ANSIBLE_PRECEDENCE"], choices: &[] },
     Setting { name: "YAML_FILENAME_EXTENSIONS", kind: Kind::List, default: Some(".yml,.yaml,.json"), ini: &[("defaults", "yaml_valid_extensions")], env: &["ANSIBLE_YAML_FILENAME_EXT"], choices: &[] },
 ];
