@@ -1180,6 +1180,41 @@ impl<'a> TaskRun<'a> {
         let Some(target) = &self.task.defaults_action else {
             return Ok(args);
         };
+        let written = |name: &str| self.task.args.contains_key(name);
+        self.apply_module_defaults(target, action, args, &written, context)
+    }
+
+    /// `_apply_action_arg_defaults`: the module_defaults of `module` (a
+    /// module an action runs itself, like gather_facts' setup) under the
+    /// arguments the action gives it.
+    pub(super) fn module_args_with_defaults(
+        &self,
+        module: &str,
+        args: Map,
+        context: &Jv,
+    ) -> Result<Map, TaskError> {
+        let target = self
+            .shared
+            .load_options
+            .resolver
+            .module_of(module, &[])
+            .unwrap_or_else(|| module.to_string());
+        let given: Vec<String> = args.keys().cloned().collect();
+        let written = |name: &str| given.iter().any(|k| k == name);
+        self.apply_module_defaults(&target, module, args, &written, context)
+    }
+
+    /// Defaults that apply to `target`, templated, with `args` over them;
+    /// `written` says which names the arguments set (those defaults are
+    /// not templated).
+    fn apply_module_defaults(
+        &self,
+        target: &str,
+        action: &str,
+        args: Map,
+        written: &dyn Fn(&str) -> bool,
+        context: &Jv,
+    ) -> Result<Map, TaskError> {
         let mut layers: Vec<&Value> = self.scope.module_defaults.iter().collect();
         if let Some(own) = self.task.keyword("module_defaults") {
             layers.push(own);
@@ -1223,7 +1258,7 @@ impl<'a> TaskRun<'a> {
         }
         let mut merged = Map::new();
         for (name, raw) in defaults {
-            if self.task.args.contains_key(&name) {
+            if written(&name) {
                 if let Some(own) = args.get(&name) {
                     merged.insert(name, own.clone());
                 }
