@@ -18,10 +18,36 @@ fn to_stderr(text: &str, level: crate::output::log_file::Level) {
 }
 
 pub fn warning(msg: &str) {
+    // ansible ends a message of several lines (one with an origin or a
+    // help text) with a blank line.
+    let tail = if msg.contains('\n') && !msg.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    };
     to_stderr(
-        &format!("[WARNING]: {msg}"),
+        &format!("[WARNING]: {msg}{tail}"),
         crate::output::log_file::Level::Warning,
     );
+}
+
+/// A warning shown once per run however often it is raised, as ansible's
+/// display deduplicates (for warnings raised where the same text recurs,
+/// like a template rendered for every host).
+pub fn warning_once(msg: &str) {
+    static SHOWN: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+        std::sync::Mutex::new(None);
+    let first = SHOWN
+        .lock()
+        .map(|mut shown| {
+            shown
+                .get_or_insert_with(Default::default)
+                .insert(msg.to_string())
+        })
+        .unwrap_or(true);
+    if first {
+        warning(msg);
+    }
 }
 
 /// `[ERROR]: message` on stderr (an error that does not stop the run).

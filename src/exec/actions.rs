@@ -94,9 +94,8 @@ fn unsupported_params(args: &Map, allowed: &[&str], action: &str) -> Result<(), 
 fn debug(input: ActionInput) -> Result<Map, TaskError> {
     unsupported_params(&input.args, &["msg", "var", "verbosity"], "debug")?;
     if input.args.contains_key("msg") && input.args.contains_key("var") {
-        return Err(TaskError::new(
-            "Finalization of task args for 'ansible.builtin.debug' failed: parameters are mutually exclusive: msg|var",
-        ));
+        // The debug action's own argument check (2.19.14 words it bare).
+        return Err(TaskError::new("parameters are mutually exclusive: msg|var"));
     }
     let verbosity = match input.args.get("verbosity") {
         None => 0,

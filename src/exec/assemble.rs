@@ -141,9 +141,7 @@ impl TaskRun<'_> {
             if add_newline {
                 out.push(b'\n');
             }
-            if !first
-                && let Some(delim) = delimiter.as_mut().filter(|d| !d.is_empty())
-            {
+            if !first && let Some(delim) = delimiter.as_mut().filter(|d| !d.is_empty()) {
                 // ansible decodes the delimiter's escapes again before each
                 // use, and its "ends with a newline" check compares an int
                 // with bytes, so a newline always follows.

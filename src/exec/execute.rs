@@ -1176,7 +1176,12 @@ impl<'a> TaskRun<'a> {
     /// action (ansible's TaskArgsFinalizer layers): a default keeps its
     /// place, the task's value wins; defaults are templated like
     /// arguments, a whole-template entry (`ping: "{{ x }}"`) to a mapping.
-    fn with_module_defaults(&self, action: &str, args: Map, context: &Jv) -> Result<Map, TaskError> {
+    fn with_module_defaults(
+        &self,
+        action: &str,
+        args: Map,
+        context: &Jv,
+    ) -> Result<Map, TaskError> {
         let Some(target) = &self.task.defaults_action else {
             return Ok(args);
         };

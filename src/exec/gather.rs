@@ -37,7 +37,11 @@ impl TaskRun<'_> {
             let mut jobs = Vec::new();
             for module in &modules {
                 let module_args = module_args(module, &args, &mut warnings);
-                let module_args = match self.module_args_with_defaults(&legacy_name(module), module_args, context) {
+                let module_args = match self.module_args_with_defaults(
+                    &legacy_name(module),
+                    module_args,
+                    context,
+                ) {
                     Ok(module_args) => module_args,
                     Err(e) => return Outcome::from_error(&e, &self.task.origin),
                 };
@@ -59,7 +63,11 @@ impl TaskRun<'_> {
         } else {
             for module in &modules {
                 let module_args = module_args(module, &args, &mut warnings);
-                let module_args = match self.module_args_with_defaults(&legacy_name(module), module_args, context) {
+                let module_args = match self.module_args_with_defaults(
+                    &legacy_name(module),
+                    module_args,
+                    context,
+                ) {
                     Ok(module_args) => module_args,
                     Err(e) => return Outcome::from_error(&e, &self.task.origin),
                 };

@@ -34,7 +34,10 @@ fn groups() -> &'static Mutex<HashMap<String, Vec<String>>> {
 pub fn group_contains(group: &str, action: &str) -> bool {
     groups()
         .lock()
-        .map(|g| g.get(group).is_some_and(|actions| actions.iter().any(|a| a == action)))
+        .map(|g| {
+            g.get(group)
+                .is_some_and(|actions| actions.iter().any(|a| a == action))
+        })
         .unwrap_or(false)
 }
 
@@ -73,7 +76,7 @@ pub fn normalize(
                     validate_metadata,
                     warn: &mut *warn,
                 };
-                let fq_group = resolver.resolve(group, true, origin)?;
+                let fq_group = resolver.resolve(group, true)?;
                 normalized.insert(format!("group/{fq_group}"), defaults.clone());
                 continue;
             }
@@ -83,10 +86,10 @@ pub fn normalize(
                 key.clone()
             };
             let Some(resolved) = resolver.defaults_key(&name) else {
-                return Err(ParseError::parser_at(
-                    format!("Could not resolve action {name} in module_defaults"),
-                    origin,
-                ));
+                // ansible's error names no origin here.
+                return Err(ParseError::parser(format!(
+                    "Could not resolve action {name} in module_defaults"
+                )));
             };
             normalized.insert(resolved, defaults.clone());
             if let Some(short) = name.strip_prefix("ansible.legacy.")
@@ -110,9 +113,9 @@ impl GroupResolver<'_> {
     /// `Base._resolve_group`: the fully qualified group name, its actions
     /// registered. A group that cannot be found is an error when
     /// `mandatory` (a `group/` key), else an empty group (`extend_group`).
-    fn resolve(mut self, group: &str, mandatory: bool, origin: &Origin) -> Result<String, ParseError> {
+    fn resolve(mut self, group: &str, mandatory: bool) -> Result<String, ParseError> {
         let mut visiting = Vec::new();
-        self.resolve_inner(group, mandatory, origin, &mut visiting)
+        self.resolve_inner(group, mandatory, &mut visiting)
             .map(|(name, _)| name)
     }
 
@@ -120,7 +123,6 @@ impl GroupResolver<'_> {
         &mut self,
         group: &str,
         mandatory: bool,
-        origin: &Origin,
         visiting: &mut Vec<String>,
     ) -> Result<(String, Vec<String>), ParseError> {
         let (collection, fq_group) = if is_fqcr(group) {
@@ -129,7 +131,10 @@ impl GroupResolver<'_> {
             let coll = parts.next().unwrap_or_default();
             (format!("{ns}.{coll}"), group.to_string())
         } else {
-            ("ansible.builtin".to_string(), format!("ansible.builtin.{group}"))
+            (
+                "ansible.builtin".to_string(),
+                format!("ansible.builtin.{group}"),
+            )
         };
         if let Some(actions) = groups().lock().ok().and_then(|g| g.get(&fq_group).cloned()) {
             return Ok((fq_group, actions));
@@ -138,22 +143,19 @@ impl GroupResolver<'_> {
         if visiting.contains(&fq_group) {
             return Ok((fq_group, Vec::new()));
         }
+        // ansible's error names no origin here.
         let not_found = || {
-            ParseError::parser_at(
-                format!("Error loading module_defaults: could not resolve the module_defaults group {fq_group}"),
-                origin,
-            )
+            ParseError::parser(format!(
+                "Error loading module_defaults: could not resolve the module_defaults group {fq_group}"
+            ))
         };
         let roots = self.resolver.collection_roots().to_vec();
         let resource = fq_group
             .strip_prefix(&format!("{collection}."))
             .unwrap_or(&fq_group)
             .to_string();
-        let entries = routing::action_groups(&roots, &collection).and_then(|all| {
-            all.get(&fq_group)
-                .or_else(|| all.get(&resource))
-                .cloned()
-        });
+        let entries = routing::action_groups(&roots, &collection)
+            .and_then(|all| all.get(&fq_group).or_else(|| all.get(&resource)).cloned());
         let entries = match entries {
             Some(Value::List(items)) => items,
             Some(_) => Vec::new(),
@@ -195,7 +197,7 @@ impl GroupResolver<'_> {
             } else {
                 format!("{collection}.{extended}")
             };
-            let (_, more) = self.resolve_inner(&extended, false, origin, visiting)?;
+            let (_, more) = self.resolve_inner(&extended, false, visiting)?;
             actions.extend(more);
         }
         visiting.pop();
@@ -212,7 +214,8 @@ impl GroupResolver<'_> {
             return;
         }
         let mut problems = Vec::new();
-        let metadata_only = matches!(entry, Value::Map(m) if m.len() == 1 && m.contains_key("metadata"));
+        let metadata_only =
+            matches!(entry, Value::Map(m) if m.len() == 1 && m.contains_key("metadata"));
         if !metadata_only {
             let mut keys: Vec<String> = match entry {
                 Value::Map(m) => m.keys().cloned().collect(),
@@ -307,4 +310,105 @@ pub fn applicable(layers: &[&Value], action: &str) -> Vec<Value> {
         out.push(own.clone());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, Value)]) -> Value {
+        Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn origin() -> Origin {
+        let file = std::sync::Arc::new(super::super::SourceFile {
+            path: "play.yml".into(),
+            text: String::new(),
+        });
+        Origin::new(&file, crate::playbook::yaml::Span::default())
+    }
+
+    #[test]
+    fn short_names_are_legacy_with_their_builtin_twin() {
+        let resolver = ActionResolver::default();
+        let value = map(&[("ping", map(&[("data", Value::str("x"))]))]);
+        let normalized = normalize(&value, &resolver, true, &mut |_| {}, &origin()).expect("valid");
+        let Value::List(layers) = normalized else {
+            panic!("a list of layers")
+        };
+        let Some(Value::Map(keys)) = layers.first() else {
+            panic!("one mapping")
+        };
+        // ansible.legacy.ping resolves to the builtin module.
+        assert_eq!(
+            keys.keys().collect::<Vec<_>>(),
+            vec!["ansible.builtin.ping"]
+        );
+    }
+
+    #[test]
+    fn unknown_actions_and_groups_are_load_errors() {
+        let resolver = ActionResolver::default();
+        let action = map(&[("no_such_thing", map(&[]))]);
+        let err = normalize(&action, &resolver, true, &mut |_| {}, &origin()).expect_err("unknown");
+        assert!(
+            err.to_string().contains(
+                "Could not resolve action ansible.legacy.no_such_thing in module_defaults"
+            )
+        );
+        let group = map(&[("group/ns.coll.nothing", map(&[]))]);
+        let err = normalize(&group, &resolver, true, &mut |_| {}, &origin()).expect_err("unknown");
+        assert!(
+            err.to_string()
+                .contains("could not resolve the module_defaults group ns.coll.nothing")
+        );
+        let not_a_map = Value::List(vec![Value::str("ping")]);
+        assert!(normalize(&not_a_map, &resolver, true, &mut |_| {}, &origin()).is_err());
+    }
+
+    #[test]
+    fn builtin_groups_hold_their_actions() {
+        let resolver = ActionResolver::default();
+        let value = map(&[("group/testgroup", map(&[("data", Value::str("g"))]))]);
+        normalize(&value, &resolver, true, &mut |_| {}, &origin()).expect("valid");
+        assert!(group_contains(
+            "ansible.builtin.testgroup",
+            "ansible.builtin.ping"
+        ));
+        assert!(!group_contains(
+            "ansible.builtin.testgroup",
+            "ansible.builtin.debug"
+        ));
+    }
+
+    #[test]
+    fn later_layers_replace_entries_and_groups_come_before_the_action() {
+        groups()
+            .lock()
+            .expect("registry")
+            .insert("t.c.grp".into(), vec!["t.c.act".into()]);
+        let outer = Value::List(vec![map(&[
+            (
+                "t.c.act",
+                map(&[("a", Value::Int(1)), ("b", Value::Int(1))]),
+            ),
+            ("group/t.c.grp", map(&[("g", Value::Int(1))])),
+        ])]);
+        let inner = Value::List(vec![map(&[("t.c.act", map(&[("a", Value::Int(2))]))])]);
+        let applicable = applicable(&[&outer, &inner], "t.c.act");
+        assert_eq!(
+            applicable,
+            vec![
+                map(&[("g", Value::Int(1))]),
+                // The inner entry replaced the outer one whole: no `b`.
+                map(&[("a", Value::Int(2))]),
+            ]
+        );
+        assert!(super::applicable(&[&outer], "t.c.other").is_empty());
+    }
 }

@@ -274,7 +274,13 @@ impl ActionResolver {
         self.find_in(kind, "ansible.legacy", name, 0)
     }
 
-    fn find_in(&self, kind: PluginKind, collection: &str, name: &str, hops: usize) -> Option<Found> {
+    fn find_in(
+        &self,
+        kind: PluginKind,
+        collection: &str,
+        name: &str,
+        hops: usize,
+    ) -> Option<Found> {
         // Redirect loops end somewhere; ansible detects them, we stop.
         if hops > MAX_REDIRECTS {
             return None;
@@ -405,6 +411,70 @@ mod tests {
             );
         }
         assert_eq!(r.resolve("ns.coll.thing", &[]), None);
+    }
+
+    #[test]
+    fn collection_routing_redirects_and_action_plugins() {
+        let root = std::env::temp_dir().join(format!("mitorun-routing-{}", std::process::id()));
+        let coll = root.join("ansible_collections/ns/coll");
+        std::fs::create_dir_all(coll.join("meta")).expect("mkdir");
+        std::fs::create_dir_all(coll.join("plugins/modules")).expect("mkdir");
+        std::fs::create_dir_all(coll.join("plugins/action")).expect("mkdir");
+        std::fs::write(
+            coll.join("meta/runtime.yml"),
+            "plugin_routing:\n  modules:\n    old: {redirect: ns.coll.new}\n    gone: {tombstone: {removal_version: '1'}}\n    facts: {action_plugin: ns.coll.platform}\n    loop: {redirect: ns.coll.loop}\n    short: {redirect: new}\n  action:\n    alias: {redirect: ns.coll.platform}\n",
+        )
+        .expect("write");
+        for module in ["new", "gone", "facts", "plain"] {
+            std::fs::write(coll.join(format!("plugins/modules/{module}.py")), "").expect("write");
+        }
+        std::fs::write(coll.join("plugins/action/platform.py"), "").expect("write");
+        let r = ActionResolver::new(&[], &[], std::slice::from_ref(&root));
+        let colls = vec!["ns.coll".to_string()];
+        assert_eq!(r.resolve("old", &colls).as_deref(), Some("ns.coll.new"));
+        assert_eq!(
+            r.module_of("ns.coll.old", &[]).as_deref(),
+            Some("ns.coll.new")
+        );
+        assert_eq!(r.resolve("ns.coll.gone", &[]), None);
+        // A module routed to an action plugin names the plugin; its
+        // defaults and the module it runs stay the module's.
+        assert_eq!(
+            r.resolve("ns.coll.facts", &[]).as_deref(),
+            Some("ns.coll.platform")
+        );
+        assert_eq!(
+            r.defaults_name("ns.coll.facts", &[]).as_deref(),
+            Some("ns.coll.facts")
+        );
+        assert_eq!(
+            r.module_of("ns.coll.facts", &[]).as_deref(),
+            Some("ns.coll.facts")
+        );
+        assert_eq!(
+            r.defaults_key("ns.coll.facts").as_deref(),
+            Some("ns.coll.facts")
+        );
+        assert_eq!(
+            r.resolve("ns.coll.alias", &[]).as_deref(),
+            Some("ns.coll.platform")
+        );
+        // Loops end, short redirects are refused.
+        assert_eq!(r.resolve("ns.coll.loop", &[]), None);
+        assert_eq!(r.resolve("ns.coll.short", &[]), None);
+        assert_eq!(r.resolve("plain", &colls).as_deref(), Some("ns.coll.plain"));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn builtin_module_redirects_leave_ansible_builtin() {
+        let r = ActionResolver::default();
+        // ansible-core's test entry points at a collection that is absent.
+        assert_eq!(r.resolve("formerly_core_ping", &[]), None);
+        assert_eq!(
+            r.defaults_key("ansible.builtin.ping").as_deref(),
+            Some("ansible.builtin.ping")
+        );
     }
 
     #[test]

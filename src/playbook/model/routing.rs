@@ -121,8 +121,7 @@ pub fn route(roots: &[PathBuf], collection: &str, kind: PluginKind, name: &str) 
     };
     Route {
         redirect: text("redirect"),
-        removed: lookup(&entry, &["tombstone"])
-            .is_some_and(|t| !matches!(t, Value::Null)),
+        removed: lookup(&entry, &["tombstone"]).is_some_and(|t| !matches!(t, Value::Null)),
         action_plugin: match kind {
             PluginKind::Module => text("action_plugin"),
             PluginKind::Action => None,
@@ -153,9 +152,7 @@ pub fn is_fqcr(name: &str) -> bool {
     parts.len() >= 3
         && parts.iter().all(|p| {
             let mut chars = p.chars();
-            chars
-                .next()
-                .is_some_and(|c| c.is_alphabetic() || c == '_')
+            chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
                 && chars.all(|c| c.is_alphanumeric() || c == '_')
         })
 }
@@ -175,7 +172,12 @@ mod tests {
 
     #[test]
     fn builtin_routing_table() {
-        let route = route(&[], "ansible.builtin", PluginKind::Module, "formerly_core_ping");
+        let route = route(
+            &[],
+            "ansible.builtin",
+            PluginKind::Module,
+            "formerly_core_ping",
+        );
         assert_eq!(route.redirect.as_deref(), Some("testns.testcoll.ping"));
         let groups = action_groups(&[], "ansible.builtin").unwrap_or_default();
         assert!(groups.contains_key("testgroup"));

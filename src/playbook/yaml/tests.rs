@@ -929,10 +929,25 @@ const DUPLICATE_ERROR_CASES: &[(&str, &str, usize, usize)] = &[
     ("{1: a, true: b}", "Found duplicate mapping key True.", 1, 8),
     ("{~: 1, null: 2}", "Found duplicate mapping key None.", 1, 8),
     // The outer mapping is checked before its values are filled.
-    ("a: {x: 1, x: 2}\na: 3", "Found duplicate mapping key 'a'.", 2, 1),
-    ("a: &a {k: 1, k: 2}\nb: *a", "Found duplicate mapping key 'k'.", 1, 14),
+    (
+        "a: {x: 1, x: 2}\na: 3",
+        "Found duplicate mapping key 'a'.",
+        2,
+        1,
+    ),
+    (
+        "a: &a {k: 1, k: 2}\nb: *a",
+        "Found duplicate mapping key 'k'.",
+        1,
+        14,
+    ),
     // Breadth first: the first list item fails before the second is built.
-    ("- {x: 1, x: 2}\n- [!!int z]", "Found duplicate mapping key 'x'.", 1, 10),
+    (
+        "- {x: 1, x: 2}\n- [!!int z]",
+        "Found duplicate mapping key 'x'.",
+        1,
+        10,
+    ),
 ];
 
 #[test]
@@ -952,7 +967,10 @@ fn duplicate_keys_error_mode_fails_at_the_repeated_key() {
 fn duplicate_keys_ignore_mode_loads_silently() {
     let mut checked = 0;
     for (src, want_docs, want_warnings) in VALUE_CASES {
-        if !want_warnings.iter().any(|w| w.starts_with("Found duplicate")) {
+        if !want_warnings
+            .iter()
+            .any(|w| w.starts_with("Found duplicate"))
+        {
             continue;
         }
         let loaded = parse_stream(src, path(), DuplicateKeys::Ignore).expect(src);
@@ -981,8 +999,17 @@ fn duplicate_keys_ignore_mode_loads_silently() {
 
 #[test]
 fn duplicate_keys_setting_values() {
-    assert_eq!(DuplicateKeys::from_setting("warn"), Some(DuplicateKeys::Warn));
-    assert_eq!(DuplicateKeys::from_setting("error"), Some(DuplicateKeys::Error));
-    assert_eq!(DuplicateKeys::from_setting("ignore"), Some(DuplicateKeys::Ignore));
+    assert_eq!(
+        DuplicateKeys::from_setting("warn"),
+        Some(DuplicateKeys::Warn)
+    );
+    assert_eq!(
+        DuplicateKeys::from_setting("error"),
+        Some(DuplicateKeys::Error)
+    );
+    assert_eq!(
+        DuplicateKeys::from_setting("ignore"),
+        Some(DuplicateKeys::Ignore)
+    );
     assert_eq!(DuplicateKeys::from_setting("Error"), None);
 }
