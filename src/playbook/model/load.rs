@@ -1305,6 +1305,7 @@ impl Loader {
                 ));
             }
         };
+        self.normalize_module_defaults(&mut kw, &origin)?;
         let tags = match kw.get("tags") {
             Some(a) => load_tags(&a.value, &Origin::new(&ctx.file, a.span))?,
             None => Vec::new(),
