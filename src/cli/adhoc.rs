@@ -263,6 +263,8 @@ fn adhoc_play(
         name: None,
         action: module.to_string(),
         resolved_action,
+        defaults_action: None,
+        module: None,
         args,
         args_span: None,
         arg_spans: Default::default(),

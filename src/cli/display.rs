@@ -24,7 +24,14 @@ static WARNINGS_SHOWN: std::sync::Mutex<Option<std::collections::HashSet<String>
 /// (ansible's Display deduplicates warnings when it shows them, so one a
 /// task result repeats is not shown twice).
 pub fn warning(msg: &str) {
-    let text = format!("[WARNING]: {msg}");
+    // ansible ends a message of several lines (one with an origin or a
+    // help text) with a blank line.
+    let tail = if msg.contains('\n') && !msg.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    };
+    let text = format!("[WARNING]: {msg}{tail}");
     if let Ok(mut shown) = WARNINGS_SHOWN.lock()
         && !shown
             .get_or_insert_with(Default::default)

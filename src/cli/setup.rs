@@ -6,6 +6,7 @@ use crate::config::{Config, Environment, Origin};
 use crate::errors::{Exit, Fatal};
 use crate::inventory::patterns::{HostSelector, MismatchPolicy};
 use crate::inventory::sources::{self, LoadOptions, Loaded};
+use crate::playbook::yaml::DuplicateKeys;
 use crate::vault::{SecretOptions, Vault};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,6 +33,12 @@ pub fn load_config() -> Result<Config, Fatal> {
     if let Some(path) = config.path("DEFAULT_LOG_PATH") {
         crate::output::log_file::open(path);
     }
+    // The choices are checked by `Config::load`, so only the default is left.
+    let duplicate_keys = config
+        .str("DUPLICATE_YAML_DICT_KEY")
+        .and_then(DuplicateKeys::from_setting)
+        .unwrap_or(DuplicateKeys::Warn);
+    crate::playbook::yaml::set_duplicate_keys(duplicate_keys);
     for w in &config.warnings {
         super::display::warning(w);
     }

@@ -122,6 +122,7 @@ pub static SETTINGS: &[Setting] = &[
     Setting { name: "DISPLAY_OK_HOSTS", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "display_ok_hosts")], env: &["ANSIBLE_DISPLAY_OK_HOSTS"], choices: &[] },
     Setting { name: "DISPLAY_SKIPPED_HOSTS", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "display_skipped_hosts")], env: &["ANSIBLE_DISPLAY_SKIPPED_HOSTS"], choices: &[] },
     Setting { name: "DISPLAY_TRACEBACK", kind: Kind::List, default: Some("never"), ini: &[("defaults", "display_traceback")], env: &["ANSIBLE_DISPLAY_TRACEBACK"], choices: &["error","warning","deprecated","deprecated_value","always","never"] },
+    Setting { name: "DUPLICATE_YAML_DICT_KEY", kind: Kind::Str, default: Some("warn"), ini: &[("defaults", "duplicate_dict_key")], env: &["ANSIBLE_DUPLICATE_YAML_DICT_KEY"], choices: &["error","warn","ignore"] },
     Setting { name: "ERROR_ON_MISSING_HANDLER", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "error_on_missing_handler")], env: &["ANSIBLE_ERROR_ON_MISSING_HANDLER"], choices: &[] },
     Setting { name: "ENABLE_TASK_DEBUGGER", kind: Kind::Bool, default: Some("False"), ini: &[("defaults", "enable_task_debugger")], env: &["ANSIBLE_ENABLE_TASK_DEBUGGER"], choices: &[] },
     Setting { name: "FACTS_MODULES", kind: Kind::List, default: Some("smart"), ini: &[("defaults", "facts_modules")], env: &["ANSIBLE_FACTS_MODULES"], choices: &[] },
@@ -169,6 +170,7 @@ pub static SETTINGS: &[Setting] = &[
     Setting { name: "TAGS_SKIP", kind: Kind::List, default: Some(""), ini: &[("tags", "skip")], env: &["ANSIBLE_SKIP_TAGS"], choices: &[] },
     Setting { name: "TASK_TIMEOUT", kind: Kind::Int, default: Some("0"), ini: &[("defaults", "task_timeout")], env: &["ANSIBLE_TASK_TIMEOUT"], choices: &[] },
     Setting { name: "TRANSFORM_INVALID_GROUP_CHARS", kind: Kind::Str, default: Some("never"), ini: &[("defaults", "force_valid_group_names")], env: &["ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS"], choices: &["always","never","ignore","silently"] },
+    Setting { name: "VALIDATE_ACTION_GROUP_METADATA", kind: Kind::Bool, default: Some("True"), ini: &[("defaults", "validate_action_group_metadata")], env: &["ANSIBLE_VALIDATE_ACTION_GROUP_METADATA"], choices: &[] },
     Setting { name: "VARIABLE_PRECEDENCE", kind: Kind::List, default: Some("all_inventory,groups_inventory,all_plugins_inventory,all_plugins_play,groups_plugins_inventory,groups_plugins_play"), ini: &[("defaults", "precedence")], env: &["ANSIBLE_PRECEDENCE"], choices: &[] },
     Setting { name: "YAML_FILENAME_EXTENSIONS", kind: Kind::List, default: Some(".yml,.yaml,.json"), ini: &[("defaults", "yaml_valid_extensions")], env: &["ANSIBLE_YAML_FILENAME_EXT"], choices: &[] },
 ];

@@ -19,7 +19,6 @@ use super::ModuleRequest;
 use super::execute::{Outcome, TaskRun, full_action_name};
 use super::plugin_worker::LocalPluginWorker;
 use super::report::{TaskError, failed_result_report};
-use crate::playbook::model::modules::BUILTIN_ACTIONS;
 use crate::templating::bridge::from_jinja;
 use crate::transport::modules::ACTION_PLUGIN_MODULE;
 use crate::value::{Map, Value};
@@ -79,6 +78,8 @@ impl ActionPlugins {
     /// and its file), when it is a project or collection action plugin.
     pub fn find(&self, action: &str) -> Option<(String, PathBuf)> {
         let parts: Vec<&str> = action.split('.').collect();
+        // A project's own plugin wins over a builtin action of its name,
+        // as ansible's `ansible.legacy` search finds it first.
         let short = match parts.as_slice() {
             [short] => *short,
             ["ansible", "builtin", ..] => return None,
@@ -88,9 +89,6 @@ impl ActionPlugins {
             }
             _ => return None,
         };
-        if BUILTIN_ACTIONS.contains(&short) {
-            return None;
-        }
         self.legacy
             .iter()
             .find(|(name, _)| name == short)
@@ -477,10 +475,12 @@ impl TaskRun<'_> {
                 let mut request = base.clone();
                 // A short name is looked up as ansible's module loader
                 // does: `library/` dirs first, then the builtin modules.
-                request.action = if module.contains('.') {
-                    full_action_name(&module)
-                } else {
-                    format!("ansible.legacy.{module}")
+                // The task's own action is the module the loader found for
+                // it (the `collections` keyword and redirects applied).
+                request.action = match &self.task.module {
+                    Some(resolved) if module == self.task.action => resolved.clone(),
+                    _ if module.contains('.') => full_action_name(&module),
+                    _ => format!("ansible.legacy.{module}"),
                 };
                 request.args = match question.get("args") {
                     Some(Value::Map(args)) => args.clone(),
@@ -591,10 +591,16 @@ mod tests {
     }
 
     #[test]
-    fn builtin_names_stay_native() {
+    fn project_plugins_override_builtin_names_but_not_builtin_fqcns() {
         let (_dir, plugins) = project();
-        assert!(plugins.find("debug").is_none());
-        assert!(plugins.find("ansible.legacy.debug").is_none());
+        for name in ["debug", "ansible.legacy.debug"] {
+            assert_eq!(
+                plugins.find(name).map(|(n, _)| n),
+                Some("ansible.legacy.debug".to_string()),
+                "{name}"
+            );
+        }
+        assert!(plugins.find("ansible.builtin.debug").is_none());
     }
 
     #[test]

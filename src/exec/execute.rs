@@ -1349,7 +1349,118 @@ impl<'a> TaskRun<'a> {
             };
             out.insert(name.clone(), strip_omitted(value));
         }
-        Ok(out)
+        self.with_module_defaults(action, out, context)
+    }
+
+    /// The task's arguments over the module_defaults that apply to its
+    /// action (ansible's TaskArgsFinalizer layers): a default keeps its
+    /// place, the task's value wins; defaults are templated like
+    /// arguments, a whole-template entry (`ping: "{{ x }}"`) to a mapping.
+    fn with_module_defaults(
+        &self,
+        action: &str,
+        args: Map,
+        context: &Jv,
+    ) -> Result<Map, TaskError> {
+        let Some(target) = &self.task.defaults_action else {
+            return Ok(args);
+        };
+        let written = |name: &str| self.task.args.contains_key(name);
+        self.apply_module_defaults(target, action, args, &written, context)
+    }
+
+    /// `_apply_action_arg_defaults`: the module_defaults of `module` (a
+    /// module an action runs itself, like gather_facts' setup) under the
+    /// arguments the action gives it.
+    pub(super) fn module_args_with_defaults(
+        &self,
+        module: &str,
+        args: Map,
+        context: &Jv,
+    ) -> Result<Map, TaskError> {
+        let target = self
+            .shared
+            .load_options
+            .resolver
+            .module_of(module, &[])
+            .unwrap_or_else(|| module.to_string());
+        let given: Vec<String> = args.keys().cloned().collect();
+        let written = |name: &str| given.iter().any(|k| k == name);
+        self.apply_module_defaults(&target, module, args, &written, context)
+    }
+
+    /// Defaults that apply to `target`, templated, with `args` over them;
+    /// `written` says which names the arguments set (those defaults are
+    /// not templated).
+    fn apply_module_defaults(
+        &self,
+        target: &str,
+        action: &str,
+        args: Map,
+        written: &dyn Fn(&str) -> bool,
+        context: &Jv,
+    ) -> Result<Map, TaskError> {
+        let mut layers: Vec<&Value> = self.scope.module_defaults.iter().collect();
+        if let Some(own) = self.task.keyword("module_defaults") {
+            layers.push(own);
+        }
+        let applicable = crate::playbook::model::module_defaults::applicable(&layers, target);
+        if applicable.is_empty() {
+            return Ok(args);
+        }
+        let failed = |name: &str, message: String| {
+            TaskError::in_stage(
+                format!(
+                    "Finalization of task args for '{}' failed",
+                    full_action_name(action)
+                ),
+                self.task
+                    .args_span
+                    .map(|span| Origin::new(&self.task.origin.file, span)),
+                format!("Error while resolving value for '{name}': {message}"),
+                None,
+            )
+        };
+        let mut defaults = Map::new();
+        for entry in applicable {
+            let entries = match entry {
+                Value::Map(map) => map,
+                Value::Str(_) => match self.template_value(&entry, context) {
+                    Ok(Value::Map(map)) => map,
+                    Ok(other) => {
+                        return Err(TaskError::new(format!(
+                            "Task args must resolve to a 'dict' not '{}'.",
+                            other.python_type_name()
+                        )));
+                    }
+                    Err(message) => return Err(TaskError::new(message)),
+                },
+                _ => Map::new(),
+            };
+            for (k, v) in entries {
+                defaults.insert(k, v);
+            }
+        }
+        let mut merged = Map::new();
+        for (name, raw) in defaults {
+            if written(&name) {
+                if let Some(own) = args.get(&name) {
+                    merged.insert(name, own.clone());
+                }
+                continue;
+            }
+            let value = self
+                .template_value(&raw, context)
+                .map_err(|message| self.pointing_at_failed_variable(failed(&name, message)))?;
+            if matches!(&value, Value::Str(s) if s == OMIT_TOKEN) {
+                continue;
+            }
+            merged.insert(name, strip_omitted(value));
+        }
+        for (name, value) in args {
+            merged.insert(name, value);
+        }
+        Ok(merged)
     }
 
     /// `action: '{{ args_dict }}'`: for an action without free-form

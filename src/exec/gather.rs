@@ -37,6 +37,14 @@ impl TaskRun<'_> {
             let mut jobs = Vec::new();
             for module in &modules {
                 let module_args = module_args(module, &args, &mut warnings);
+                let module_args = match self.module_args_with_defaults(
+                    &legacy_name(module),
+                    module_args,
+                    context,
+                ) {
+                    Ok(module_args) => module_args,
+                    Err(e) => return Outcome::from_error(&e, &self.task.origin),
+                };
                 let limit = match timeout {
                     Some(t) if t > 0 && !module_args.contains_key("gather_timeout") => {
                         t.unsigned_abs()
@@ -55,6 +63,14 @@ impl TaskRun<'_> {
         } else {
             for module in &modules {
                 let module_args = module_args(module, &args, &mut warnings);
+                let module_args = match self.module_args_with_defaults(
+                    &legacy_name(module),
+                    module_args,
+                    context,
+                ) {
+                    Ok(module_args) => module_args,
+                    Err(e) => return Outcome::from_error(&e, &self.task.origin),
+                };
                 let request = self.module_request(&legacy_name(module), module_args, context);
                 runs.push((module.clone(), self.shared.modules.run(request)));
             }

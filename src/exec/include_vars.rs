@@ -146,7 +146,13 @@ fn load_file(input: &ActionInput, source: Option<&str>) -> Outcome {
         vars: Map::new(),
         files: Vec::new(),
     };
-    match load_vars_file(&path, input.vault)? {
+    // A file that does not load fails the task with the error's text as
+    // `message` (ansible catches the AnsibleError here, not for dirs).
+    let vars = match load_vars_file(&path, input.vault) {
+        Ok(vars) => vars,
+        Err(e) => return Ok(Err((Vec::new(), load_failure_text(&e)))),
+    };
+    match vars {
         Ok(vars) => {
             loaded.vars = vars;
             loaded.files.push(path);
@@ -156,13 +162,26 @@ fn load_file(input: &ActionInput, source: Option<&str>) -> Outcome {
     }
 }
 
-/// Parse a file; `Ok(Err(..))` when it is not a mapping.
+/// `str()` of ansible's load error: the message without its origin.
+fn load_failure_text(e: &crate::playbook::loader::DataError) -> String {
+    match e {
+        crate::playbook::loader::DataError::Yaml(yaml) => {
+            format!("YAML parsing failed: {}", yaml.message)
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Parse a file; `Ok(Err(..))` when it is not a mapping. YAML warnings
+/// (duplicate keys) are shown as the file loads, as ansible does.
 fn load_vars_file(
     path: &Path,
     vault: Option<&crate::vault::Vault>,
-) -> Result<Result<Map, String>, TaskError> {
-    let (value, _warnings) = crate::playbook::loader::load_data_file(path, vault)
-        .map_err(|e| TaskError::new(e.to_string()))?;
+) -> Result<Result<Map, String>, crate::playbook::loader::DataError> {
+    let (value, warnings) = crate::playbook::loader::load_data_file(path, vault)?;
+    for warning in &warnings {
+        crate::cli::display::warning(warning);
+    }
     Ok(match value {
         Some(Value::Map(m)) => Ok(m),
         None | Some(Value::Null) => Ok(Map::new()),
@@ -367,7 +386,7 @@ fn load_dir_file(
             options.extensions.join(", ")
         )));
     }
-    match load_vars_file(&path, input.vault)? {
+    match load_vars_file(&path, input.vault).map_err(|e| TaskError::new(e.to_string()))? {
         Ok(vars) => {
             for (k, v) in vars {
                 loaded.vars.insert(k, v);

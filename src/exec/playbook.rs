@@ -781,6 +781,8 @@ fn gathering_task(play: &Play) -> Task {
         name: Some(Value::str("Gathering Facts")),
         action: "gather_facts".into(),
         resolved_action: Some("ansible.builtin.gather_facts".into()),
+        defaults_action: Some("ansible.builtin.gather_facts".into()),
+        module: None,
         args,
         args_span: None,
         arg_spans: Default::default(),

@@ -29,7 +29,6 @@ const INHERITED: &[&str] = &[
     "environment",
     "ignore_errors",
     "ignore_unreachable",
-    "module_defaults",
     "no_log",
     "notify",
     "port",
@@ -62,6 +61,9 @@ pub struct Scope {
     pub include_params: Map,
     /// Handlers section (prefix `RUNNING HANDLER`).
     pub handlers: bool,
+    /// `module_defaults` of the play and enclosing blocks, outermost first
+    /// (ansible prepends a parent's list to its child's).
+    pub module_defaults: Vec<Value>,
 }
 
 fn when_list(value: &Value) -> Vec<Value> {
@@ -121,6 +123,11 @@ impl Scope {
         }
         if let Some(when) = keywords.get("when") {
             scope.when.extend(when_list(&when.value));
+        }
+        if let Some(defaults) = keywords.get("module_defaults")
+            && !matches!(defaults.value, Value::Null)
+        {
+            scope.module_defaults.push(defaults.value.clone());
         }
         for t in tags {
             scope.tags.insert(crate::playbook::model::tags::tag_text(t));

@@ -255,9 +255,10 @@ fn cli_yaml_error(mut e: YamlError) -> YamlError {
     e
 }
 
-/// A duplicate-key warning about a command-line value: ansible shows the
-/// key itself where a file would get an excerpt.
-fn cli_yaml_warning(warning: &str) -> String {
+/// A duplicate-key warning about YAML that is no file (a command-line
+/// value, a string given to `from_yaml`): ansible shows the key itself
+/// where a file would get an excerpt.
+pub(crate) fn cli_yaml_warning(warning: &str) -> String {
     const TAIL: &str = "Using last defined value only.";
     let Some(header_end) = warning.find('\n') else {
         return warning.to_string();

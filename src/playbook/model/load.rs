@@ -11,6 +11,7 @@ use super::action::{ArgsParser, python_class};
 use super::argspec;
 use super::error::{Origin, ParseError, Result, SourceFile};
 use super::keywords;
+use super::module_defaults;
 use super::modules::{self, ActionResolver};
 use super::{
     Attr, Block, BlockKind, Item, Keywords, Play, Playbook, Role, RoleSource, Task, TaskKind,
@@ -33,6 +34,9 @@ pub struct LoadOptions {
     pub hash_behaviour: crate::inventory::vars::HashBehaviour,
     /// `YAML_FILENAME_EXTENSIONS`: which files of such a directory count.
     pub yaml_extensions: Vec<String>,
+    /// `VALIDATE_ACTION_GROUP_METADATA`: warn about malformed `metadata`
+    /// entries of action groups named in module_defaults.
+    pub validate_action_group_metadata: bool,
 }
 
 /// Loads the playbook `path` (as named on the command line). Returns the
@@ -90,6 +94,18 @@ fn loader_for(opts: &LoadOptions) -> Loader {
     }
 }
 
+/// A loader for content included at run time: the play's directory adds
+/// its plugin dirs and collections, as loading the playbook did (ansible's
+/// loaders keep them for the whole run).
+fn loader_at(opts: &LoadOptions, site: &IncludeSite) -> Loader {
+    let mut loader = loader_for(opts);
+    loader.resolver.add_plugin_dirs(&site.basedir);
+    loader
+        .resolver
+        .add_collection_path(&site.basedir.join("collections"));
+    loader
+}
+
 fn site_ctx(site: &IncludeSite) -> Ctx {
     Ctx {
         basedir: site.basedir.clone(),
@@ -115,7 +131,7 @@ pub fn load_included_tasks(
     site: &IncludeSite,
     opts: &LoadOptions,
 ) -> Result<(PathBuf, Vec<Item>, Vec<String>)> {
-    let mut loader = loader_for(opts);
+    let mut loader = loader_at(opts, site);
     let ctx = site_ctx(site);
     let path = loader.task_file_path(target, &ctx);
     let items = loader.task_file_items(&path, &ctx)?;
@@ -136,7 +152,7 @@ pub fn load_included_role(
     site: &IncludeSite,
     opts: &LoadOptions,
 ) -> Result<(Role, Vec<String>)> {
-    let mut loader = loader_for(opts);
+    let mut loader = loader_at(opts, site);
     let ctx = site_ctx(site);
     let [tasks, handlers, vars, defaults] = from;
     let files = RoleFiles {
@@ -274,6 +290,24 @@ impl Loader {
     }
 
     // -- playbooks ---------------------------------------------------------
+
+    /// Resolves the names in a `module_defaults` keyword (see
+    /// `module_defaults::normalize`), keeping the metadata warnings.
+    fn normalize_module_defaults(&mut self, kw: &mut Keywords, origin: &Origin) -> Result<()> {
+        let Some(attr) = kw.get_mut("module_defaults") else {
+            return Ok(());
+        };
+        let mut warnings = Vec::new();
+        attr.value = module_defaults::normalize(
+            &attr.value,
+            &self.resolver,
+            self.opts.validate_action_group_metadata,
+            &mut |w| warnings.push(w),
+            origin,
+        )?;
+        self.warnings.extend(warnings);
+        Ok(())
+    }
 
     fn load_playbook_file(&mut self, abs: &Path) -> Result<Vec<Play>> {
         let basedir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
@@ -586,6 +620,7 @@ impl Loader {
                 Arc::new(origins)
             })
             .unwrap_or_default();
+        self.normalize_module_defaults(&mut kw, &origin)?;
         Ok(Play {
             name,
             hosts,
@@ -722,6 +757,7 @@ impl Loader {
                 }
             }
         }
+        self.normalize_module_defaults(&mut kw, &origin)?;
         let [block, rescue, always] = sections;
         Ok(Block {
             kind: BlockKind::Explicit,
@@ -1030,11 +1066,16 @@ impl Loader {
             }
             _ => {}
         }
+        self.normalize_module_defaults(&mut kw, &origin)?;
+        let defaults_action = self.resolver.defaults_name(&parsed.action, &collections);
+        let module = self.resolver.module_of(&parsed.action, &collections);
         Ok(Task {
             kind,
             name,
             action: parsed.action,
             resolved_action: parsed.resolved,
+            defaults_action,
+            module,
             args,
             args_span: parsed.args_span,
             arg_spans: parsed.arg_spans,
@@ -1264,6 +1305,7 @@ impl Loader {
                 ));
             }
         };
+        self.normalize_module_defaults(&mut kw, &origin)?;
         let tags = match kw.get("tags") {
             Some(a) => load_tags(&a.value, &Origin::new(&ctx.file, a.span))?,
             None => Vec::new(),

@@ -17,7 +17,9 @@ pub mod argspec;
 pub mod error;
 pub mod keywords;
 pub mod load;
+pub mod module_defaults;
 pub mod modules;
+pub mod routing;
 pub mod tags;
 
 use std::path::PathBuf;
@@ -181,6 +183,11 @@ pub struct Task {
     pub action: String,
     /// The fully qualified name it resolved to, when known.
     pub resolved_action: Option<String>,
+    /// The name module_defaults entries are matched against (its action
+    /// plugin, else its module), when known.
+    pub defaults_action: Option<String>,
+    /// The module the action runs (redirects followed), when there is one.
+    pub module: Option<String>,
     pub args: IndexMap<String, Value>,
     /// Where the arguments mapping was written (none for `k=v`).
     pub args_span: Option<Span>,

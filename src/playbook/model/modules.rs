@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::routing::{self, PluginKind};
+
 /// ansible-core 2.19's `ansible/modules/*.py` and `ansible/plugins/action/*.py`
 /// file names (`ansible.builtin.NAME`).
 pub const BUILTIN_ACTIONS: &[&str] = &[
@@ -200,56 +202,160 @@ impl ActionResolver {
         &self.collection_roots
     }
 
-    /// The fully qualified name `name` resolves to, trying the collections
-    /// of the `collections` keyword for short names, or `None`.
+    /// The fully qualified name a task's action resolves to, as ansible's
+    /// ModuleArgsParser says (`_get_action_context`): a module routed to an
+    /// action plugin names that plugin; else the action plugin of the
+    /// name, else the module. Short names try the collections of the
+    /// `collections` keyword, then `ansible.legacy`.
     pub fn resolve(&self, name: &str, collections: &[String]) -> Option<String> {
+        let module = self.find(PluginKind::Module, name, collections);
+        // A `library/` module named like a builtin action runs itself here
+        // (ansible would run the builtin action around it).
+        if let Some(found) = &module
+            && found.fqcn.starts_with("ansible.legacy.")
+        {
+            return Some(found.fqcn.clone());
+        }
+        let action_name = module
+            .as_ref()
+            .and_then(|m| m.action_plugin.clone())
+            .unwrap_or_else(|| name.to_string());
+        self.find(PluginKind::Action, &action_name, collections)
+            .or(module)
+            .map(|found| found.fqcn)
+    }
+
+    /// The name module_defaults entries are matched against for a task's
+    /// action (`Task._post_validate_args`): its action plugin, else its
+    /// module.
+    pub fn defaults_name(&self, name: &str, collections: &[String]) -> Option<String> {
+        self.find(PluginKind::Action, name, collections)
+            .or_else(|| self.find(PluginKind::Module, name, collections))
+            .map(|found| found.fqcn)
+    }
+
+    /// What a module_defaults key names (`Base._resolve_action`): the
+    /// module, unless an action plugin of that name exists and the module
+    /// has no `action_plugin` of its own.
+    pub fn defaults_key(&self, name: &str) -> Option<String> {
+        match self.find(PluginKind::Module, name, &[]) {
+            Some(module) if module.action_plugin.is_none() => Some(
+                self.find(PluginKind::Action, name, &[])
+                    .map_or(module.fqcn, |action| action.fqcn),
+            ),
+            Some(module) => Some(module.fqcn),
+            None => self.find(PluginKind::Action, name, &[]).map(|a| a.fqcn),
+        }
+    }
+
+    /// The module a task's action runs (redirects followed), when there is
+    /// one.
+    pub fn module_of(&self, name: &str, collections: &[String]) -> Option<String> {
+        self.find(PluginKind::Module, name, collections)
+            .map(|found| found.fqcn)
+    }
+
+    /// A plugin loader's `find_plugin_with_context`.
+    pub fn find(&self, kind: PluginKind, name: &str, collections: &[String]) -> Option<Found> {
         let parts: Vec<&str> = name.split('.').collect();
         if parts.len() >= 3 {
             let coll = format!("{}.{}", parts[0], parts[1]);
             let rest = parts[2..].join(".");
-            return self.resolve_in(&coll, &rest);
+            return self.find_in(kind, &coll, &rest, 0);
         }
         if parts.len() != 1 {
             return None;
         }
         for coll in collections {
-            if let Some(found) = self.resolve_in(coll, name) {
+            if let Some(found) = self.find_in(kind, coll, name, 0) {
                 return Some(found);
             }
         }
-        self.resolve_in("ansible.legacy", name)
+        self.find_in(kind, "ansible.legacy", name, 0)
     }
 
-    fn resolve_in(&self, collection: &str, name: &str) -> Option<String> {
+    fn find_in(
+        &self,
+        kind: PluginKind,
+        collection: &str,
+        name: &str,
+        hops: usize,
+    ) -> Option<Found> {
+        // Redirect loops end somewhere; ansible detects them, we stop.
+        if hops > MAX_REDIRECTS {
+            return None;
+        }
+        let plain = |fqcn: String| Found {
+            fqcn,
+            action_plugin: None,
+        };
         match collection {
-            "ansible.builtin" => builtin(name),
-            "ansible.legacy" => {
-                if self
-                    .module_dirs
-                    .iter()
-                    .chain(&self.action_dirs)
-                    .any(|d| has_plugin_file(d, name))
-                {
-                    return Some(format!("ansible.legacy.{name}"));
+            "ansible.builtin" => {
+                let route = routing::route(&self.collection_roots, collection, kind, name);
+                if let Some(target) = route.redirect {
+                    return self.follow(kind, &target, hops);
                 }
-                builtin(name)
+                builtin(name).map(plain)
+            }
+            "ansible.legacy" => {
+                let dirs = match kind {
+                    PluginKind::Module => &self.module_dirs,
+                    PluginKind::Action => &self.action_dirs,
+                };
+                if dirs.iter().any(|d| has_plugin_file(d, name)) {
+                    return Some(plain(format!("ansible.legacy.{name}")));
+                }
+                self.find_in(kind, "ansible.builtin", name, hops)
             }
             _ => {
-                let (ns, coll) = collection.split_once('.')?;
-                let rel: PathBuf = name.split('.').collect();
-                for root in &self.collection_roots {
-                    let base = root.join(ns).join(coll).join("plugins");
-                    for kind in ["modules", "action"] {
-                        let dir = base.join(kind).join(rel.parent().unwrap_or(Path::new("")));
-                        let stem = rel.file_name()?.to_string_lossy();
-                        if has_plugin_file(&dir, &stem) {
-                            return Some(format!("{collection}.{name}"));
-                        }
-                    }
+                let route = routing::route(&self.collection_roots, collection, kind, name);
+                if route.removed {
+                    return None;
                 }
-                None
+                if let Some(target) = route.redirect {
+                    return self.follow(kind, &target, hops);
+                }
+                let rel: PathBuf = name.split('.').collect();
+                let stem = rel.file_name()?.to_string_lossy().into_owned();
+                let dir = routing::collection_dir(&self.collection_roots, collection)?
+                    .join("plugins")
+                    .join(kind_dir(kind))
+                    .join(rel.parent().unwrap_or(Path::new("")));
+                has_plugin_file(&dir, &stem).then(|| Found {
+                    fqcn: format!("{collection}.{name}"),
+                    action_plugin: route.action_plugin,
+                })
             }
         }
+    }
+
+    fn follow(&self, kind: PluginKind, target: &str, hops: usize) -> Option<Found> {
+        // ansible refuses redirects that are not fully qualified.
+        if !routing::is_fqcr(target) {
+            return None;
+        }
+        let parts: Vec<&str> = target.split('.').collect();
+        let coll = format!("{}.{}", parts[0], parts[1]);
+        self.find_in(kind, &coll, &parts[2..].join("."), hops + 1)
+    }
+}
+
+/// How many redirects a lookup follows.
+const MAX_REDIRECTS: usize = 20;
+
+/// A plugin found by [`ActionResolver::find`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The name it resolved to.
+    pub fqcn: String,
+    /// For a module: the action plugin its routing names.
+    pub action_plugin: Option<String>,
+}
+
+fn kind_dir(kind: PluginKind) -> &'static str {
+    match kind {
+        PluginKind::Module => "modules",
+        PluginKind::Action => "action",
     }
 }
 
@@ -305,6 +411,70 @@ mod tests {
             );
         }
         assert_eq!(r.resolve("ns.coll.thing", &[]), None);
+    }
+
+    #[test]
+    fn collection_routing_redirects_and_action_plugins() {
+        let root = std::env::temp_dir().join(format!("mitorun-routing-{}", std::process::id()));
+        let coll = root.join("ansible_collections/ns/coll");
+        std::fs::create_dir_all(coll.join("meta")).expect("mkdir");
+        std::fs::create_dir_all(coll.join("plugins/modules")).expect("mkdir");
+        std::fs::create_dir_all(coll.join("plugins/action")).expect("mkdir");
+        std::fs::write(
+            coll.join("meta/runtime.yml"),
+            "plugin_routing:\n  modules:\n    old: {redirect: ns.coll.new}\n    gone: {tombstone: {removal_version: '1'}}\n    facts: {action_plugin: ns.coll.platform}\n    loop: {redirect: ns.coll.loop}\n    short: {redirect: new}\n  action:\n    alias: {redirect: ns.coll.platform}\n",
+        )
+        .expect("write");
+        for module in ["new", "gone", "facts", "plain"] {
+            std::fs::write(coll.join(format!("plugins/modules/{module}.py")), "").expect("write");
+        }
+        std::fs::write(coll.join("plugins/action/platform.py"), "").expect("write");
+        let r = ActionResolver::new(&[], &[], std::slice::from_ref(&root));
+        let colls = vec!["ns.coll".to_string()];
+        assert_eq!(r.resolve("old", &colls).as_deref(), Some("ns.coll.new"));
+        assert_eq!(
+            r.module_of("ns.coll.old", &[]).as_deref(),
+            Some("ns.coll.new")
+        );
+        assert_eq!(r.resolve("ns.coll.gone", &[]), None);
+        // A module routed to an action plugin names the plugin; its
+        // defaults and the module it runs stay the module's.
+        assert_eq!(
+            r.resolve("ns.coll.facts", &[]).as_deref(),
+            Some("ns.coll.platform")
+        );
+        assert_eq!(
+            r.defaults_name("ns.coll.facts", &[]).as_deref(),
+            Some("ns.coll.facts")
+        );
+        assert_eq!(
+            r.module_of("ns.coll.facts", &[]).as_deref(),
+            Some("ns.coll.facts")
+        );
+        assert_eq!(
+            r.defaults_key("ns.coll.facts").as_deref(),
+            Some("ns.coll.facts")
+        );
+        assert_eq!(
+            r.resolve("ns.coll.alias", &[]).as_deref(),
+            Some("ns.coll.platform")
+        );
+        // Loops end, short redirects are refused.
+        assert_eq!(r.resolve("ns.coll.loop", &[]), None);
+        assert_eq!(r.resolve("ns.coll.short", &[]), None);
+        assert_eq!(r.resolve("plain", &colls).as_deref(), Some("ns.coll.plain"));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn builtin_module_redirects_leave_ansible_builtin() {
+        let r = ActionResolver::default();
+        // ansible-core's test entry points at a collection that is absent.
+        assert_eq!(r.resolve("formerly_core_ping", &[]), None);
+        assert_eq!(
+            r.defaults_key("ansible.builtin.ping").as_deref(),
+            Some("ansible.builtin.ping")
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ use super::resolve::{
     TAG_VALUE,
 };
 use super::source::Source;
-use super::{Node, NodeKind, Span};
+use super::{DuplicateKeys, Node, NodeKind, Span};
 
 /// How many nodes alias expansion may add on top of the ones written in the
 /// text. Each expanded node costs around a hundred bytes twice over (node and
@@ -116,6 +116,8 @@ enum Fill {
 pub(super) struct Constructor<'s> {
     source: &'s Source<'s>,
     pub warnings: Vec<String>,
+    /// What a duplicate mapping key does (DUPLICATE_YAML_DICT_KEY).
+    duplicate_keys: DuplicateKeys,
     /// Nodes (and merged pairs) that may still be produced.
     budget: usize,
     /// Counter to tell NaN keys apart.
@@ -133,10 +135,15 @@ pub(super) struct Constructor<'s> {
 }
 
 impl<'s> Constructor<'s> {
-    pub fn new(source: &'s Source<'s>, written_nodes: usize) -> Self {
+    pub fn new(
+        source: &'s Source<'s>,
+        written_nodes: usize,
+        duplicate_keys: DuplicateKeys,
+    ) -> Self {
         Constructor {
             source,
             warnings: Vec::new(),
+            duplicate_keys,
             budget: written_nodes.saturating_add(ALIAS_EXPANSION_LIMIT),
             distinct: 0,
             slots: Vec::new(),
@@ -489,7 +496,16 @@ impl<'s> Constructor<'s> {
         }
         // Ansible checks for duplicates once the mapping is built.
         for (key, at) in duplicates {
-            self.warn_duplicate(&key, at);
+            match self.duplicate_keys {
+                DuplicateKeys::Warn => self.warn_duplicate(&key, at),
+                DuplicateKeys::Ignore => {}
+                DuplicateKeys::Error => {
+                    // Ansible's own error: its line heuristics do not apply.
+                    let problem = format!("Found duplicate mapping key {}.", key.python_repr());
+                    let kind = YamlErrorKind::AnsibleConstructor;
+                    return Err(YamlError::marked(self.source, kind, None, &problem, at));
+                }
+            }
         }
         Ok(out)
     }

@@ -47,6 +47,7 @@ mod tests;
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::value::{Map, Value, python_float_repr};
 
@@ -56,6 +57,53 @@ use error::Failure;
 pub use error::{YamlError, YamlErrorKind};
 use patch::Patches;
 pub use source::Source;
+
+/// What a duplicate mapping key does: ansible's DUPLICATE_YAML_DICT_KEY.
+/// Either way the last value wins; the setting only decides whether the
+/// load warns, stays silent or fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateKeys {
+    Warn,
+    Error,
+    Ignore,
+}
+
+impl DuplicateKeys {
+    /// The setting's value (`warn`, `error`, `ignore`); `None` for others.
+    pub fn from_setting(text: &str) -> Option<DuplicateKeys> {
+        match text {
+            "warn" => Some(DuplicateKeys::Warn),
+            "error" => Some(DuplicateKeys::Error),
+            "ignore" => Some(DuplicateKeys::Ignore),
+            _ => None,
+        }
+    }
+}
+
+/// The mode every load uses. Process-wide because ansible reads the setting
+/// in its YAML constructor, so it applies to every YAML text alike
+/// (playbooks, roles, vars files, inventory, `from_yaml`), and loads happen
+/// far from where the configuration is read.
+static DUPLICATE_KEYS: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the duplicate-key mode for every later load (done once, after the
+/// configuration is read).
+pub fn set_duplicate_keys(mode: DuplicateKeys) {
+    let code = match mode {
+        DuplicateKeys::Warn => 0,
+        DuplicateKeys::Error => 1,
+        DuplicateKeys::Ignore => 2,
+    };
+    DUPLICATE_KEYS.store(code, Ordering::Relaxed);
+}
+
+fn duplicate_keys() -> DuplicateKeys {
+    match DUPLICATE_KEYS.load(Ordering::Relaxed) {
+        1 => DuplicateKeys::Error,
+        2 => DuplicateKeys::Ignore,
+        _ => DuplicateKeys::Warn,
+    }
+}
 
 /// A region of the loaded text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -162,13 +210,13 @@ pub struct Loaded {
 
 /// Loads all documents of `src`; `path` is used in messages only.
 pub fn parse(src: &str, path: &Path) -> Result<Loaded, YamlError> {
-    parse_stream(src, path).map_err(|e| *e)
+    parse_stream(src, path, duplicate_keys()).map_err(|e| *e)
 }
 
-fn parse_stream(src: &str, path: &Path) -> Result<Loaded, Failure> {
+fn parse_stream(src: &str, path: &Path, duplicates: DuplicateKeys) -> Result<Loaded, Failure> {
     let source = Source::new(src, path);
     let (composed, error) = compose(&source);
-    let mut constructor = Constructor::new(&source, composed.node_count);
+    let mut constructor = Constructor::new(&source, composed.node_count, duplicates);
     let mut documents = Vec::with_capacity(composed.documents.len());
     for doc in &composed.documents {
         documents.push(constructor.construct_document(&doc.root)?);
@@ -186,7 +234,7 @@ fn parse_stream(src: &str, path: &Path) -> Result<Loaded, Failure> {
 /// for a stream without documents (empty or only comments), an error if
 /// there is more than one document. Warnings are dropped; see [`load_file`].
 pub fn load_value(src: &str, path: &Path) -> Result<Option<Value>, YamlError> {
-    load_single(src, path)
+    load_single(src, path, duplicate_keys())
         .map(|(node, _)| node.map(|n| n.to_value()))
         .map_err(|e| *e)
 }
@@ -194,7 +242,7 @@ pub fn load_value(src: &str, path: &Path) -> Result<Option<Value>, YamlError> {
 /// As [`load_value`], but the node tree (keys keep their YAML types, every
 /// node its span) and the warnings.
 pub fn load_node(src: &str, path: &Path) -> Result<(Option<Node>, Vec<String>), YamlError> {
-    load_single(src, path).map_err(|e| *e)
+    load_single(src, path, duplicate_keys()).map_err(|e| *e)
 }
 
 /// Reads and loads a YAML file (single document, like [`load_value`]),
@@ -210,10 +258,14 @@ fn read_and_load(path: &Path) -> Result<(Option<Node>, Vec<String>), Failure> {
         .map_err(|e| YamlError::io(path, format!("Could not read file: {e}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|e| YamlError::io(path, utf8_error_message(e.as_bytes(), e.utf8_error())))?;
-    load_single(&text, path)
+    load_single(&text, path, duplicate_keys())
 }
 
-fn load_single(src: &str, path: &Path) -> Result<(Option<Node>, Vec<String>), Failure> {
+fn load_single(
+    src: &str,
+    path: &Path,
+    duplicates: DuplicateKeys,
+) -> Result<(Option<Node>, Vec<String>), Failure> {
     let source = Source::new(src, path);
     let (composed, error) = compose(&source);
     // PyYAML stops as soon as a second document starts.
@@ -232,7 +284,7 @@ fn load_single(src: &str, path: &Path) -> Result<(Option<Node>, Vec<String>), Fa
     let Some(doc) = composed.documents.first() else {
         return Ok((None, Vec::new()));
     };
-    let mut constructor = Constructor::new(&source, composed.node_count);
+    let mut constructor = Constructor::new(&source, composed.node_count, duplicates);
     let node = constructor.construct_document(&doc.root)?;
     Ok((Some(node), constructor.warnings))
 }

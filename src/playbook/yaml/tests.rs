@@ -913,3 +913,103 @@ fn never_panics_on_mangled_input() {
     }
     assert_eq!(checked, 600);
 }
+
+/// DUPLICATE_YAML_DICT_KEY=error: the first duplicate fails the load at the
+/// repeated key, worded without ansible's line heuristics (flow mappings
+/// would otherwise get the "Colons in unquoted values" hint). Observed with
+/// ansible-core 2.19.14.
+const DUPLICATE_ERROR_CASES: &[(&str, &str, usize, usize)] = &[
+    ("a: 1\nb: 2\na: 3", "Found duplicate mapping key 'a'.", 3, 1),
+    (
+        "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n  z: 4",
+        "Found duplicate mapping key 'y'.",
+        4,
+        3,
+    ),
+    ("{1: a, true: b}", "Found duplicate mapping key True.", 1, 8),
+    ("{~: 1, null: 2}", "Found duplicate mapping key None.", 1, 8),
+    // The outer mapping is checked before its values are filled.
+    (
+        "a: {x: 1, x: 2}\na: 3",
+        "Found duplicate mapping key 'a'.",
+        2,
+        1,
+    ),
+    (
+        "a: &a {k: 1, k: 2}\nb: *a",
+        "Found duplicate mapping key 'k'.",
+        1,
+        14,
+    ),
+    // Breadth first: the first list item fails before the second is built.
+    (
+        "- {x: 1, x: 2}\n- [!!int z]",
+        "Found duplicate mapping key 'x'.",
+        1,
+        10,
+    ),
+];
+
+#[test]
+fn duplicate_keys_error_mode_fails_at_the_repeated_key() {
+    for (src, message, line, col) in DUPLICATE_ERROR_CASES {
+        let err = load_single(src, path(), DuplicateKeys::Error).expect_err(src);
+        assert_eq!(
+            (err.message.as_str(), err.line, err.col, err.kind),
+            (*message, *line, *col, YamlErrorKind::AnsibleConstructor),
+            "{src:?}"
+        );
+        assert!(err.help.is_none(), "{src:?}: no hint expected");
+    }
+}
+
+#[test]
+fn duplicate_keys_ignore_mode_loads_silently() {
+    let mut checked = 0;
+    for (src, want_docs, want_warnings) in VALUE_CASES {
+        if !want_warnings
+            .iter()
+            .any(|w| w.starts_with("Found duplicate"))
+        {
+            continue;
+        }
+        let loaded = parse_stream(src, path(), DuplicateKeys::Ignore).expect(src);
+        let docs: Vec<J> = loaded
+            .documents
+            .iter()
+            .map(|d| to_json(&d.to_value()))
+            .collect();
+        let want: J = serde_json::from_str(want_docs).unwrap_or(J::Null);
+        assert_eq!(
+            serde_json::to_string(&docs).unwrap_or_default(),
+            serde_json::to_string(&want).unwrap_or_default(),
+            "{src:?}: the last value still wins"
+        );
+        // Other warnings (deprecations) stay.
+        let kept: Vec<&String> = loaded
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with("Found duplicate"))
+            .collect();
+        assert!(kept.is_empty(), "{src:?}: {kept:?}");
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} duplicate cases found");
+}
+
+#[test]
+fn duplicate_keys_setting_values() {
+    assert_eq!(
+        DuplicateKeys::from_setting("warn"),
+        Some(DuplicateKeys::Warn)
+    );
+    assert_eq!(
+        DuplicateKeys::from_setting("error"),
+        Some(DuplicateKeys::Error)
+    );
+    assert_eq!(
+        DuplicateKeys::from_setting("ignore"),
+        Some(DuplicateKeys::Ignore)
+    );
+    assert_eq!(DuplicateKeys::from_setting("Error"), None);
+}

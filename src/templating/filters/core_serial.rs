@@ -331,9 +331,11 @@ fn from_yaml(value: Jv, args: &mut Args) -> Result<Jv, Error> {
         ValueKind::None => Ok(Jv::from(())),
         ValueKind::String => {
             let text = value.as_str().unwrap_or_default();
-            match crate::playbook::yaml::load_value(text, Path::new("<unicode string>")) {
-                Ok(Some(v)) => Ok(to_jinja(&v)),
-                Ok(None) => Ok(Jv::from(())),
+            match crate::playbook::yaml::load_node(text, Path::new("<unicode string>")) {
+                Ok((node, warnings)) => {
+                    show_yaml_warnings(&warnings);
+                    Ok(node.map_or(Jv::from(()), |n| to_jinja(&n.to_value())))
+                }
                 Err(e) => Err(args.fail(yaml_error(&e))),
             }
         }
@@ -348,17 +350,29 @@ fn from_yaml_all(value: Jv, args: &mut Args) -> Result<Jv, Error> {
         ValueKind::String => {
             let text = value.as_str().unwrap_or_default();
             match crate::playbook::yaml::parse(text, Path::new("<unicode string>")) {
-                Ok(loaded) => Ok(Jv::from(
+                Ok(loaded) => Ok(Jv::from({
+                    show_yaml_warnings(&loaded.warnings);
                     loaded
                         .documents
                         .iter()
                         .map(|d| to_jinja(&d.to_value()))
-                        .collect::<Vec<_>>(),
-                )),
+                        .collect::<Vec<_>>()
+                })),
                 Err(e) => Err(args.fail(yaml_error(&e))),
             }
         }
         _ => Ok(value),
+    }
+}
+
+/// Duplicate-key warnings of YAML a filter loaded: ansible shows them on
+/// the controller as the filter runs, once per text.
+/// The text has no origin ansible knows: `<unknown>` with the position,
+/// and the key instead of an excerpt.
+fn show_yaml_warnings(warnings: &[String]) {
+    for warning in warnings {
+        let unknown = warning.replacen("Origin: <unicode string>", "Origin: <unknown>", 1);
+        crate::cli::display::warning(&crate::playbook::extra_vars::cli_yaml_warning(&unknown));
     }
 }
 
