@@ -538,27 +538,7 @@ impl<'a> TaskRun<'a> {
     /// [`Self::template_value`], where a string a template made (not one
     /// it passed on from a variable) comes back untrusted.
     fn template_untrusting(&self, raw: &Value, context: &Jv) -> Result<Value, String> {
-        match raw {
-            Value::Str(text) if crate::templating::render::is_template(text) => {
-                match self.template_value(raw, context)? {
-                    Value::Str(made) if !passes_through(raw) => Ok(Value::Unsafe(made)),
-                    other => Ok(other),
-                }
-            }
-            Value::List(items) => items
-                .iter()
-                .map(|item| self.template_untrusting(item, context))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::List),
-            Value::Map(map) => {
-                let mut out = Map::new();
-                for (k, v) in map {
-                    out.insert(k.clone(), self.template_untrusting(v, context)?);
-                }
-                Ok(Value::Map(out))
-            }
-            other => self.template_value(other, context),
-        }
+        self.template_tree(raw, context, true)
     }
 
     fn run_loop(&self, items: Vec<Value>, context: &Jv) -> LoopRun {
@@ -738,23 +718,46 @@ impl<'a> TaskRun<'a> {
     /// Template a raw value: strings through the templar, containers
     /// element by element.
     pub fn template_value(&self, value: &Value, context: &Jv) -> Result<Value, String> {
+        self.template_tree(value, context, false)
+    }
+
+    /// [`Self::template_value`]; with `untrusting`, text a template made
+    /// comes back untrusted (see [`Self::template_untrusting`]).
+    fn template_tree(
+        &self,
+        value: &Value,
+        context: &Jv,
+        untrusting: bool,
+    ) -> Result<Value, String> {
         match value {
             // The value leaves the template system: a failed entry of a
             // lazy container in it fails the argument.
-            Value::Str(s) => self
-                .shared
-                .templar
-                .template_in(s, context)
-                .map_err(|e| e.message),
+            Value::Str(s) => {
+                let made = self
+                    .shared
+                    .templar
+                    .template_in(s, context)
+                    .map_err(|e| e.message)?;
+                Ok(match made {
+                    Value::Str(text)
+                        if untrusting
+                            && crate::templating::render::is_template(s)
+                            && !passes_through(value) =>
+                    {
+                        Value::Unsafe(text)
+                    }
+                    other => other,
+                })
+            }
             Value::List(items) => items
                 .iter()
-                .map(|v| self.template_value(v, context))
+                .map(|v| self.template_tree(v, context, untrusting))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::List),
             Value::Map(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
-                    out.insert(k.clone(), self.template_value(v, context)?);
+                    out.insert(k.clone(), self.template_tree(v, context, untrusting)?);
                 }
                 Ok(Value::Map(out))
             }

@@ -32,47 +32,38 @@ impl TaskRun<'_> {
             .unwrap_or(modules.len() > 1);
         let mut warnings = Vec::new();
         let mut runs: Vec<(String, Map)> = Vec::new();
+        // Each module's arguments (with its module_defaults), before any runs.
+        let mut prepared: Vec<(String, Map)> = Vec::new();
+        for module in &modules {
+            let written = module_args(module, &args, &mut warnings);
+            match self.module_args_with_defaults(&legacy_name(module), written, context) {
+                Ok(module_args) => prepared.push((module.clone(), module_args)),
+                Err(e) => return Outcome::from_error(&e, &self.task.origin),
+            }
+        }
         if parallel {
             let timeout = args.get("gather_timeout").and_then(as_int);
             let mut jobs = Vec::new();
-            for module in &modules {
-                let module_args = module_args(module, &args, &mut warnings);
-                let module_args = match self.module_args_with_defaults(
-                    &legacy_name(module),
-                    module_args,
-                    context,
-                ) {
-                    Ok(module_args) => module_args,
-                    Err(e) => return Outcome::from_error(&e, &self.task.origin),
-                };
+            for (module, module_args) in prepared {
                 let limit = match timeout {
                     Some(t) if t > 0 && !module_args.contains_key("gather_timeout") => {
                         t.unsigned_abs()
                     }
                     _ => UNLIMITED_JOB,
                 };
-                let mut request = self.module_request(&legacy_name(module), module_args, context);
+                let mut request = self.module_request(&legacy_name(&module), module_args, context);
                 request.async_job = Some(AsyncJob {
                     time_limit: limit,
                     dir: Self::async_dir(&request),
                 });
                 let started = self.shared.modules.run(request);
-                jobs.push((module.clone(), started));
+                jobs.push((module, started));
             }
             runs = self.wait_for_fact_jobs(jobs, context);
         } else {
-            for module in &modules {
-                let module_args = module_args(module, &args, &mut warnings);
-                let module_args = match self.module_args_with_defaults(
-                    &legacy_name(module),
-                    module_args,
-                    context,
-                ) {
-                    Ok(module_args) => module_args,
-                    Err(e) => return Outcome::from_error(&e, &self.task.origin),
-                };
-                let request = self.module_request(&legacy_name(module), module_args, context);
-                runs.push((module.clone(), self.shared.modules.run(request)));
+            for (module, module_args) in prepared {
+                let request = self.module_request(&legacy_name(&module), module_args, context);
+                runs.push((module, self.shared.modules.run(request)));
             }
         }
         combine_fact_results(&modules, runs, warnings, &self.task.origin)
