@@ -1326,14 +1326,8 @@ impl<'a> TaskRun<'a> {
             crate::templating::lookups::take_failed_variable();
             crate::templating::lookups::take_error_cause();
             let value = self.template_value(raw, context).map_err(|message| {
-                self.pointing_at_failed_variable(TaskError::in_stage(
-                    format!(
-                        "Finalization of task args for '{}' failed",
-                        resolved_action_label(action)
-                    ),
-                    self.task
-                        .args_span
-                        .map(|span| Origin::new(&self.task.origin.file, span)),
+                self.pointing_at_failed_variable(self.finalization_error(
+                    action,
                     format!("Error while resolving value for '{name}': {message}"),
                     self.arg_origin(name),
                 ))
@@ -1412,14 +1406,8 @@ impl<'a> TaskRun<'a> {
             return Ok(args);
         }
         let failed = |name: &str, message: String| {
-            TaskError::in_stage(
-                format!(
-                    "Finalization of task args for '{}' failed",
-                    full_action_name(action)
-                ),
-                self.task
-                    .args_span
-                    .map(|span| Origin::new(&self.task.origin.file, span)),
+            self.finalization_error(
+                action,
                 format!("Error while resolving value for '{name}': {message}"),
                 None,
             )
@@ -1519,17 +1507,32 @@ impl<'a> TaskRun<'a> {
     /// A failure of the whole arguments' templating, as ansible's
     /// "Finalization of task args" stage.
     fn args_finalization_error(&self, action: &str, error: TaskError) -> TaskError {
-        self.pointing_at_failed_variable(TaskError::in_stage(
+        self.pointing_at_failed_variable(self.finalization_error(
+            action,
+            error.message,
+            error.origin,
+        ))
+    }
+
+    /// An error of ansible's "Finalization of task args" stage (at the
+    /// task's arguments), caused by `message` written at `origin`.
+    fn finalization_error(
+        &self,
+        action: &str,
+        message: String,
+        origin: Option<Origin>,
+    ) -> TaskError {
+        TaskError::in_stage(
             format!(
                 "Finalization of task args for '{}' failed",
-                full_action_name(action)
+                resolved_action_label(action)
             ),
             self.task
                 .args_span
                 .map(|span| Origin::new(&self.task.origin.file, span)),
-            error.message,
-            error.origin,
-        ))
+            message,
+            origin,
+        )
     }
 
     /// `error` with, as its innermost level, the definition of the
