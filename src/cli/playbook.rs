@@ -71,7 +71,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     opts.extra_vars = extra_vars.clone();
     let mut playbooks: Vec<Playbook> = Vec::new();
     for pb in &cli.playbooks {
-        let (playbook, warnings) = model::load_playbook(Path::new(pb), &opts)?;
+        let (playbook, warnings) = model::load_playbook(Path::new(pb), &mut opts)?;
         for w in &warnings {
             super::display::warning(w);
         }

@@ -40,8 +40,12 @@ pub struct LoadOptions {
 }
 
 /// Loads the playbook `path` (as named on the command line). Returns the
-/// playbook and the warnings ansible would print while loading it.
-pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<(Playbook, Vec<String>)> {
+/// playbook and the warnings ansible would print while loading it. The
+/// plugin directories loading found (the playbook's, every role's
+/// `library/` and `action_plugins/`) join `opts.resolver`: ansible's plugin
+/// loaders keep them for the rest of the run, so a task a role includes at
+/// run time finds that role's modules.
+pub fn load_playbook(path: &Path, opts: &mut LoadOptions) -> Result<(Playbook, Vec<String>)> {
     let mut loader = Loader {
         opts: opts.clone(),
         resolver: opts.resolver.clone(),
@@ -60,6 +64,7 @@ pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<(Playbook, Vec<S
             .add_collection_path(&dir.join("collections"));
     }
     let plays = loader.load_playbook_file(&abs)?;
+    opts.resolver = loader.resolver;
     Ok((
         Playbook {
             path: path.to_path_buf(),
