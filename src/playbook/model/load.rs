@@ -1687,6 +1687,22 @@ impl Loader {
         vars.extend(self.opts.extra_vars.clone());
         vars.entry("playbook_dir".to_string())
             .or_insert_with(|| Value::str(ctx.basedir.display().to_string()));
+        // The magic variables of a role's task (they win over extra vars).
+        if let Some(role) = &ctx.role {
+            let short = match role.display.rsplitn(2, '.').collect::<Vec<_>>().as_slice() {
+                [last, prefix] if prefix.contains('.') => last.to_string(),
+                _ => role.display.clone(),
+            };
+            vars.insert(
+                "role_path".into(),
+                Value::str(role.path.display().to_string()),
+            );
+            vars.insert("role_name".into(), Value::str(short));
+            vars.insert(
+                "ansible_role_name".into(),
+                Value::str(role.display.as_str()),
+            );
+        }
         let templar = Arc::new(crate::templating::render::Templar::new());
         let context = crate::templating::lazy::LazyVars::context(vars, Arc::clone(&templar), None);
         templar
