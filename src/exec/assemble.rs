@@ -76,11 +76,11 @@ impl TaskRun<'_> {
             mode: None,
             path: None,
         };
-        let diff = if self.diff_mode() {
+        let diff = if self.diff_mode(context) {
             let follow = truthy(&args, "follow", false);
             match self.remote_stat(&dest, follow, context) {
                 Ok(status) => Some(self.diff_data(&dest, &status, &source, context)),
-                Err(e) => return failed(e),
+                Err(e) => return e.into_outcome(failed),
             }
         } else {
             None

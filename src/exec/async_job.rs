@@ -160,12 +160,12 @@ impl TaskRun<'_> {
             )));
         }
         if actions::short_name(action) == "fetch"
-            && let Some(skipped) = self.fetch_check_mode_skip()
+            && let Some(skipped) = self.fetch_check_mode_skip(context)
         {
             return ActionRun::Aborted(skipped);
         }
         if actions::short_name(action) == "uri"
-            && let Some(skipped) = self.uri_check_mode_skip()
+            && let Some(skipped) = self.uri_check_mode_skip(context)
         {
             return ActionRun::Aborted(skipped);
         }

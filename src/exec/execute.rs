@@ -827,24 +827,45 @@ impl<'a> TaskRun<'a> {
     }
 
     /// The task's `no_log` on this host (or item): its own keyword, else
-    /// the one it inherits, else DEFAULT_NO_LOG, templated and read as a
-    /// boolean, as ansible post-validates the attribute.
+    /// the one it inherits, else DEFAULT_NO_LOG.
     pub(super) fn task_no_log(&self, context: &Jv) -> Result<bool, TaskError> {
-        let Some(raw) = self.keyword("no_log") else {
-            return Ok(self.shared.no_log_default);
+        self.bool_keyword("no_log", self.shared.no_log_default, context)
+    }
+
+    /// The task's `check_mode` (else `--check`), once validated.
+    pub(super) fn check_mode(&self, context: &Jv) -> bool {
+        self.bool_keyword("check_mode", self.shared.check_mode, context)
+            .unwrap_or(self.shared.check_mode)
+    }
+
+    /// The task's `diff` (else `--diff`), once validated.
+    pub(super) fn diff_mode(&self, context: &Jv) -> bool {
+        self.bool_keyword("diff", self.shared.diff, context)
+            .unwrap_or(self.shared.diff)
+    }
+
+    /// A `bool` keyword (its own or inherited, else `default`), templated
+    /// and read as a boolean, as ansible post-validates the attribute.
+    pub(super) fn bool_keyword(
+        &self,
+        name: &str,
+        default: bool,
+        context: &Jv,
+    ) -> Result<bool, TaskError> {
+        let Some(raw) = self.keyword(name) else {
+            return Ok(default);
         };
-        let origin = self
-            .task
-            .keywords
-            .get("no_log")
-            .map(|a| Origin::new(&self.task.origin.file, a.span));
-        let stage = "Error processing keyword 'no_log'";
+        if let Some(plain) = raw.ansible_bool() {
+            return Ok(plain);
+        }
+        let origin = self.keyword_origin(name);
+        let stage = format!("Error processing keyword '{name}'");
         let value = self
             .template_value(raw, context)
-            .map_err(|e| TaskError::in_stage(stage, origin.clone(), e, origin.clone()))?;
+            .map_err(|e| TaskError::in_stage(&stage, origin.clone(), e, origin.clone()))?;
         value.ansible_bool().ok_or_else(|| {
             TaskError::in_stage(
-                stage,
+                &stage,
                 origin.clone(),
                 format!(
                     "The value {} could not be converted to 'bool'.",
@@ -934,6 +955,14 @@ impl<'a> TaskRun<'a> {
         // keyword does); `mark_no_log` then masks the failure.
         if let Err(e) = self.task_no_log(&context) {
             return Outcome::from_error(&e, &self.task.origin);
+        }
+        for (flag, default) in [
+            ("check_mode", self.shared.check_mode),
+            ("diff", self.shared.diff),
+        ] {
+            if let Err(e) = self.bool_keyword(flag, default, &context) {
+                return Outcome::from_error(&e, &self.task.origin);
+            }
         }
         let mut attempt = 1;
         loop {
@@ -1868,14 +1897,8 @@ impl<'a> TaskRun<'a> {
             args,
             connection,
             via,
-            check_mode: self
-                .keyword("check_mode")
-                .and_then(Value::ansible_bool)
-                .unwrap_or(self.shared.check_mode),
-            diff: self
-                .keyword("diff")
-                .and_then(Value::ansible_bool)
-                .unwrap_or(self.shared.diff),
+            check_mode: self.check_mode(context),
+            diff: self.diff_mode(context),
             // A no_log that cannot be evaluated hides the arguments too.
             no_log: self.task_no_log(context).unwrap_or(true),
             verbosity: self.shared.verbosity,

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 impl TaskRun<'_> {
     /// fetch in check mode: skipped, as ansible's action raises it (no
     /// `failed` key, no retries).
-    pub(super) fn fetch_check_mode_skip(&self) -> Option<Outcome> {
-        if !self.check_mode() {
+    pub(super) fn fetch_check_mode_skip(&self, context: &Jv) -> Option<Outcome> {
+        if !self.check_mode(context) {
             return None;
         }
         let mut result = Map::new();
@@ -31,7 +31,7 @@ impl TaskRun<'_> {
     }
 
     pub(super) fn fetch_action(&self, args: Map, context: &Jv) -> Outcome {
-        if let Some(skipped) = self.fetch_check_mode_skip() {
+        if let Some(skipped) = self.fetch_check_mode_skip(context) {
             return skipped;
         }
         let text = |key: &str| match args.get(key) {
@@ -74,7 +74,11 @@ impl TaskRun<'_> {
             .unwrap_or(false);
         let mut result = Map::new();
         let mut remote_checksum: Option<String> = None;
-        let stat = self.remote_stat(&source, true, context);
+        let stat = match self.remote_stat(&source, true, context) {
+            Err(super::transfer::StatError::Unreachable(result)) => return Outcome::plain(result),
+            Err(super::transfer::StatError::Failed(msg)) => Err(msg),
+            Ok(stat) => Ok(stat),
+        };
         if with_become {
             // ansible slurps under become; the same file streams here when
             // stat shows a readable regular file (slurp still gives the

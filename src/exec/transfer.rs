@@ -76,6 +76,28 @@ pub fn find_needle(run: &TaskRun, subdir: &str, name: &str) -> Option<std::path:
         .find(|p| p.exists())
 }
 
+/// Why the remote `stat` an action makes gave no answer.
+pub(super) enum StatError {
+    /// The connection failed: the action's result is this one.
+    Unreachable(Map),
+    /// The stat module failed, with ansible's message.
+    Failed(String),
+}
+
+impl StatError {
+    /// The action's result: the unreachable one as it came, a failure as
+    /// `fail` words it.
+    pub(super) fn into_outcome(self, fail: impl FnOnce(String) -> Outcome) -> Outcome {
+        match self {
+            StatError::Unreachable(result) => Outcome {
+                result,
+                error: None,
+            },
+            StatError::Failed(msg) => fail(msg),
+        }
+    }
+}
+
 impl TaskRun<'_> {
     /// The remote `stat` of `path` as `_execute_remote_stat` returns it.
     pub(super) fn remote_stat(
@@ -83,7 +105,7 @@ impl TaskRun<'_> {
         path: &str,
         follow: bool,
         context: &Jv,
-    ) -> Result<Map, String> {
+    ) -> Result<Map, StatError> {
         let mut args = Map::new();
         args.insert("path".into(), Value::str(path));
         args.insert("follow".into(), Value::Bool(follow));
@@ -91,15 +113,18 @@ impl TaskRun<'_> {
         args.insert("checksum_algorithm".into(), Value::str("sha1"));
         let request = self.module_request("ansible.legacy.stat", args, context);
         let result = self.shared.modules.run(request);
+        if matches!(result.get("unreachable"), Some(Value::Bool(true))) {
+            return Err(StatError::Unreachable(result));
+        }
         if matches!(result.get("failed"), Some(Value::Bool(true))) {
             let msg = ["module_stderr", "module_stdout", "msg"]
                 .iter()
                 .filter_map(|k| result.get(*k).map(Value::python_str))
                 .find(|m| !m.is_empty())
                 .unwrap_or_default();
-            return Err(format!(
+            return Err(StatError::Failed(format!(
                 "Failed to get information on remote file ({path}): {msg}"
-            ));
+            )));
         }
         let mut stat = match result.get("stat") {
             Some(Value::Map(m)) => m.clone(),
@@ -278,7 +303,7 @@ impl TaskRun<'_> {
         source: Source,
         context: &Jv,
     ) -> Outcome {
-        let diff_mode = self.diff_mode();
+        let diff_mode = self.diff_mode(context);
         let source_rel = source.rel.clone();
         let source_mode = source.mode;
         let force = truthy(&args, "force", true);
@@ -293,7 +318,7 @@ impl TaskRun<'_> {
         };
         let mut status = match self.remote_stat(&dest_file, follow, context) {
             Ok(s) => s,
-            Err(e) => return failed(e),
+            Err(e) => return e.into_outcome(failed),
         };
         let is = |s: &Map, k: &str| matches!(s.get(k), Some(Value::Bool(true)));
         if is(&status, "exists") && is(&status, "isdir") {
@@ -303,7 +328,7 @@ impl TaskRun<'_> {
             dest_file = format!("{}/{source_rel}", dest.trim_end_matches('/'));
             status = match self.remote_stat(&dest_file, follow, context) {
                 Ok(s) => s,
-                Err(e) => return failed(e),
+                Err(e) => return e.into_outcome(failed),
             };
         }
         if is(&status, "exists") && !force {
@@ -335,7 +360,7 @@ impl TaskRun<'_> {
             Vec::new()
         };
         let mut result = if local_checksum != remote_checksum {
-            if self.check_mode() {
+            if self.check_mode(context) {
                 let mut result = Map::new();
                 result.insert("changed".into(), Value::Bool(true));
                 if !diffs.is_empty() {
@@ -489,21 +514,6 @@ impl TaskRun<'_> {
                 self.task.origin.context()
             )),
         }
-    }
-
-    /// The task's `diff` keyword, else `--diff`.
-    pub(super) fn diff_mode(&self) -> bool {
-        self.scope
-            .keyword(self.task, "diff")
-            .and_then(Value::ansible_bool)
-            .unwrap_or(self.shared.diff)
-    }
-
-    pub(super) fn check_mode(&self) -> bool {
-        self.scope
-            .keyword(self.task, "check_mode")
-            .and_then(Value::ansible_bool)
-            .unwrap_or(self.shared.check_mode)
     }
 
     /// The `template` action's text: the template file found under

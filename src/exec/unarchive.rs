@@ -102,7 +102,7 @@ impl TaskRun<'_> {
                     return self.action_failure(format!("dest '{dest}' must be an existing dir"));
                 }
             }
-            Err(msg) => return self.action_failure(msg),
+            Err(e) => return e.into_outcome(|msg| self.action_failure(msg)),
         }
 
         args.shift_remove("decrypt");

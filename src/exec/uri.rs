@@ -15,8 +15,8 @@ use minijinja::value::Value as Jv;
 impl TaskRun<'_> {
     /// ansible's action refuses check mode before it does anything (the
     /// result then gets no `failed` default, as a raised skip).
-    pub(super) fn uri_check_mode_skip(&self) -> Option<Outcome> {
-        if !self.check_mode() {
+    pub(super) fn uri_check_mode_skip(&self, context: &Jv) -> Option<Outcome> {
+        if !self.check_mode(context) {
             return None;
         }
         let mut result = Map::new();
