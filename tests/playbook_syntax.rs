@@ -3,7 +3,8 @@
 //! `--syntax-check`, `--list-tasks`, `--list-tags` and `--list-hosts` over
 //! the playbooks in `tests/fixtures/playbooks/`. Success cases must match
 //! stdout byte for byte (see `normalize` for the one exception) and the exit
-//! code; error cases (`errors/*.yml`) must fail with the same exit code.
+//! code; error cases (`errors/*.yml`) must fail with the same exit code and
+//! the same `[ERROR]` line.
 
 mod common;
 
@@ -80,6 +81,24 @@ fn compare(dir: &Path, args: &[String], expect_error: bool, env: &BTreeMap<Strin
     if expect_error {
         if reference.code == Some(0) {
             problems.push("the reference accepted a case expected to fail".into());
+        }
+        // The error's first line (`[ERROR]: message`) is ansible's; the
+        // source excerpt below it is miette's.
+        // The per-run HOME (in role search paths) is masked.
+        let first_line = |err: &[u8]| {
+            let line = String::from_utf8_lossy(err)
+                .lines()
+                .find(|l| l.starts_with("[ERROR]"))
+                .unwrap_or("")
+                .to_string();
+            let home = regex::Regex::new(r"/tmp/mitorun-parity-home-[0-9-]+/").expect("regex");
+            home.replace_all(&line, "<HOME>/").into_owned()
+        };
+        let (theirs, mine) = (first_line(&reference.stderr), first_line(&ours.stderr));
+        if theirs != mine {
+            problems.push(format!(
+                "error differs:\n  ansible: {theirs}\n  mitorun: {mine}"
+            ));
         }
     } else {
         if reference.code != Some(0) {

@@ -265,7 +265,47 @@ fn tagged_class(node: &Node) -> &'static str {
         NodeKind::Scalar(Value::Str(_) | Value::Unsafe(_)) => {
             "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedStr'>"
         }
+        NodeKind::Scalar(Value::Int(_)) => {
+            "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedInt'>"
+        }
+        NodeKind::Scalar(Value::Float(_)) => {
+            "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedFloat'>"
+        }
+        // Booleans and None cannot carry tags.
         _ => python_class(node),
+    }
+}
+
+/// ansible's `Play._validate_hosts`: a play's `hosts` is a non-empty
+/// string or list of strings.
+fn check_hosts(hosts: &Value) -> Result<()> {
+    let fail = |msg: String| Err(ParseError::parser(msg));
+    if !hosts.is_truthy() {
+        return fail("Hosts list cannot be empty. Please check your playbook".into());
+    }
+    match hosts {
+        Value::List(entries) => {
+            for entry in entries {
+                match entry {
+                    Value::Null => {
+                        return fail(
+                            "Hosts list cannot contain values of 'None'. Please check your playbook"
+                                .into(),
+                        );
+                    }
+                    Value::Str(_) | Value::Unsafe(_) => {}
+                    other => {
+                        return fail(format!(
+                            "Hosts list contains an invalid host value: '{}'",
+                            other.python_str()
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        }
+        Value::Str(_) | Value::Unsafe(_) => Ok(()),
+        _ => fail("Hosts list must be a sequence or string. Please check your playbook.".into()),
     }
 }
 
@@ -419,12 +459,8 @@ impl Loader {
             Some(Value::List(l)) => l.clone(),
             Some(v) => vec![v.clone()],
         };
-        if !path.exists() {
-            return Err(ParseError::general_at(
-                format!("the playbook: {} could not be found", path.display()),
-                &origin,
-            ));
-        }
+        // A missing file is the loader's "Unable to retrieve file contents"
+        // (reading it below), as in ansible.
         let mut nested_vars = self.import_vars.clone();
         if let Some(Value::Map(m)) = kw.get("vars").map(|a| &a.value) {
             nested_vars.extend(m.clone());
@@ -533,8 +569,12 @@ impl Loader {
                 .map(|(_, _, v)| *v)
         };
         let hosts = match get("hosts") {
-            Some(h) if !is_null(h) => h.to_value(),
-            _ => {
+            Some(h) => {
+                let hosts = h.to_value();
+                check_hosts(&hosts)?;
+                hosts
+            }
+            None => {
                 return Err(ParseError::parser_at(
                     "The field 'hosts' is required but was not set.",
                     &origin,
@@ -586,8 +626,12 @@ impl Loader {
             Some(r) => {
                 let NodeKind::Seq(items) = &r.kind else {
                     return Err(ParseError::parser_at(
-                        "A malformed role declaration was encountered.",
-                        &Origin::new(file, r.span),
+                        format!(
+                            "A malformed role declaration was encountered: ds ({}) should be a list but was a {}",
+                            r.to_value().python_str(),
+                            tagged_class(r)
+                        ),
+                        &origin,
                     ));
                 };
                 let mut roles = Vec::new();
@@ -610,7 +654,7 @@ impl Loader {
             if let Some(list) = get(section) {
                 let mut c = ctx.clone();
                 c.handlers = *section == "handlers";
-                lists[i] = self.load_section(list, &c, &origin, "tasks")?;
+                lists[i] = self.load_section(list, &c, &origin, section)?;
             }
         }
         let [pre_tasks, tasks, post_tasks, mut handlers] = lists;
@@ -1281,6 +1325,11 @@ impl Loader {
         let mut kw = Keywords::new();
         let mut params = IndexMap::new();
         let name = match &def.kind {
+            NodeKind::Scalar(Value::Str(s) | Value::Unsafe(s)) if s.contains(',') => {
+                return Err(ParseError::general(format!(
+                    "Invalid old style role requirement: {s}"
+                )));
+            }
             NodeKind::Scalar(Value::Str(s) | Value::Unsafe(s)) => s.clone(),
             NodeKind::Map(_) => {
                 let n = def.get("role").or_else(|| def.get("name"));
@@ -1300,15 +1349,7 @@ impl Loader {
                 }
                 name.to_string()
             }
-            NodeKind::Scalar(Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
-                def.to_value().python_str()
-            }
-            _ => {
-                return Err(ParseError::general_at(
-                    "role definitions must contain a role name",
-                    &origin,
-                ));
-            }
+            _ => return Err(ParseError::parser_at("Invalid role definition.", &origin)),
         };
         self.normalize_module_defaults(&mut kw, &origin)?;
         let tags = match kw.get("tags") {
