@@ -93,7 +93,7 @@ impl Value {
             Value::Int(0) => Some(false),
             Value::Float(f) if *f == 1.0 => Some(true),
             Value::Float(f) if *f == 0.0 => Some(false),
-            Value::Str(s) | Value::Unsafe(s) => match s.to_lowercase().as_str() {
+            Value::Str(s) | Value::Unsafe(s) => match s.trim().to_lowercase().as_str() {
                 "y" | "yes" | "on" | "1" | "true" | "t" => Some(true),
                 "n" | "no" | "off" | "0" | "false" | "f" => Some(false),
                 _ => None,

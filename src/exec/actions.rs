@@ -364,7 +364,8 @@ pub fn invalid_arguments(written: &str, args: &Map) -> Option<String> {
         "fail" => invalid_options(&["msg"]),
         "assert" => unsupported(&["fail_msg", "msg", "quiet", "success_msg", "that"], " (msg)"),
         "pause" => unsupported(&["echo", "minutes", "prompt", "seconds"], "")
-            .or_else(|| both("minutes", "seconds")),
+            .or_else(|| both("minutes", "seconds"))
+            .or_else(|| pause_argument_types(args)),
         "debug" => unsupported(&["msg", "var", "verbosity"], "")
             .or_else(|| both("msg", "var"))
             .or_else(|| match args.get("var") {
@@ -376,6 +377,45 @@ pub fn invalid_arguments(written: &str, args: &Map) -> Option<String> {
                 )),
                 _ => None,
             }),
+        _ => None,
+    }
+}
+
+/// The type checks of pause's argument spec: `echo` a boolean, `minutes`
+/// and `seconds` whatever Python's `int()` takes (floats are truncated).
+fn pause_argument_types(args: &Map) -> Option<String> {
+    /// ansible lists a set; its order changes from run to run.
+    const VALID_BOOLEANS: &str =
+        "'y', 'yes', 'on', '1', 'true', 't', 1, 'n', 'no', 'off', '0', 'false', 'f', 0";
+    if let Some(echo) = args.get("echo").filter(|v| !matches!(v, Value::Null))
+        && echo.ansible_bool().is_none()
+    {
+        return Some(format!(
+            "argument 'echo' is of type {} and we were unable to convert to bool: The value '{}' is not a valid boolean. Valid booleans include: {VALID_BOOLEANS}",
+            echo.python_type_name(),
+            echo.python_str()
+        ));
+    }
+    ["minutes", "seconds"].into_iter().find_map(|name| {
+        let value = args.get(name)?;
+        pause_duration(value).is_none().then(|| {
+            format!(
+                "argument '{name}' is of type {} and we were unable to convert to int: invalid literal for int() with base 10: '{}'",
+                value.python_type_name(),
+                value.python_str()
+            )
+        })
+    })
+}
+
+/// A pause duration as Python's `int()` reads it (None is no duration).
+fn pause_duration(value: &Value) -> Option<Option<i64>> {
+    match value {
+        Value::Null => Some(None),
+        Value::Int(i) => Some(Some(*i)),
+        Value::Bool(b) => Some(Some(i64::from(*b))),
+        Value::Float(f) if f.is_finite() => Some(Some(f.trunc() as i64)),
+        Value::Str(s) | Value::Unsafe(s) => s.trim().replace('_', "").parse::<i64>().ok().map(Some),
         _ => None,
     }
 }
@@ -538,19 +578,9 @@ fn fail(input: ActionInput) -> Result<Map, TaskError> {
 /// a prompt is not waited for when stdin is not interactive (ansible's
 /// warning), else one line is read as `user_input`.
 fn pause(input: ActionInput) -> Result<Map, TaskError> {
+    // The argument types were checked (`pause_argument_types`).
     let number = |name: &str| -> Result<Option<i64>, TaskError> {
-        match input.args.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Int(i)) => Ok(Some(*i)),
-            Some(Value::Float(f)) => Ok(Some(f.trunc() as i64)),
-            Some(v) => v.python_str().trim().parse::<i64>().map(Some).map_err(|_| {
-                TaskError::new(format!(
-                    "Action failed: argument '{name}' is of type {} and we were unable to convert to int: invalid literal for int() with base 10: '{}'",
-                    v.python_type_name(),
-                    v.python_str()
-                ))
-            }),
-        }
+        Ok(input.args.get(name).and_then(pause_duration).flatten())
     };
     let echo = input
         .args
