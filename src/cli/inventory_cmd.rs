@@ -136,9 +136,7 @@ fn inventory_vars<'a>(
             .map(|b| b.to_path_buf())
             .unwrap_or_else(|| cwd.to_path_buf()),
     ];
-    if config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge") {
-        vars.hash = crate::inventory::vars::HashBehaviour::Merge;
-    }
+    vars.hash = config.hash_behaviour();
     vars.precedence = config.list("VARIABLE_PRECEDENCE");
     vars
 }

@@ -239,11 +239,7 @@ pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> L
         ),
         invalid_task_attribute_failed: config.bool("INVALID_TASK_ATTRIBUTE_FAILED"),
         extra_vars: crate::value::Map::new(),
-        hash_behaviour: if config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge") {
-            crate::inventory::vars::HashBehaviour::Merge
-        } else {
-            crate::inventory::vars::HashBehaviour::Replace
-        },
+        hash_behaviour: config.hash_behaviour(),
         yaml_extensions: config.list("YAML_FILENAME_EXTENSIONS"),
         validate_action_group_metadata: config.bool("VALIDATE_ACTION_GROUP_METADATA"),
     }

@@ -11,7 +11,6 @@ use crate::exec::playbook::{InventoryVarsSpec, PlaybookRunner};
 use crate::exec::{NoTransport, RunOptions, Shared};
 use crate::inventory::data::InventoryData;
 use crate::inventory::patterns::HostSelector;
-use crate::inventory::vars::HashBehaviour;
 use crate::output::default::DefaultCallback;
 use crate::output::{Display, Stats};
 use crate::playbook::model::Playbook;
@@ -498,11 +497,7 @@ pub fn run_playbooks(
     ctx: RunContext,
 ) -> Result<Exit, Fatal> {
     let config = ctx.config;
-    let hash = if config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge") {
-        HashBehaviour::Merge
-    } else {
-        HashBehaviour::Replace
-    };
+    let hash = config.hash_behaviour();
     let playbook_dir = playbooks
         .first()
         .and_then(|p| p.path.parent().map(Path::to_path_buf))

@@ -74,6 +74,7 @@ pub fn load_options(config: &Config, vault: Option<Arc<Vault>>) -> LoadOptions {
         unparsed_is_failed: config.bool("INVENTORY_UNPARSED_IS_FAILED"),
         any_unparsed_is_failed: config.bool("INVENTORY_ANY_UNPARSED_IS_FAILED"),
         unparsed_warning: config.bool("INVENTORY_UNPARSED_WARNING"),
+        hash_behaviour: config.hash_behaviour(),
     }
 }
 

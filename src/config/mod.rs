@@ -255,6 +255,15 @@ impl Config {
         }
     }
 
+    /// `DEFAULT_HASH_BEHAVIOUR`.
+    pub fn hash_behaviour(&self) -> crate::inventory::vars::HashBehaviour {
+        if self.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge") {
+            crate::inventory::vars::HashBehaviour::Merge
+        } else {
+            crate::inventory::vars::HashBehaviour::Replace
+        }
+    }
+
     pub fn str(&self, name: &str) -> Option<&str> {
         match self.value(name) {
             ConfigValue::Str(s) => Some(s),

@@ -5,6 +5,7 @@
 //! vars when merged) falls out of how those objects are built. Hosts and groups
 //! live in vectors and refer to each other by index; names map to indices.
 
+use super::vars::{HashBehaviour, combine_into};
 use crate::value::{Map, Value, python_str_repr};
 use indexmap::IndexMap;
 use std::collections::HashSet;
@@ -83,6 +84,8 @@ pub struct InventoryData {
     current_source_dir: Option<(String, String)>,
     /// Warnings collected while building, printed by the CLI like ansible's.
     pub warnings: Vec<Notice>,
+    /// `DEFAULT_HASH_BEHAVIOUR`: how a mapping set over a mapping combines.
+    pub hash_behaviour: HashBehaviour,
 }
 
 impl Default for InventoryData {
@@ -102,6 +105,7 @@ impl InventoryData {
             current_source: None,
             current_source_dir: None,
             warnings: Vec::new(),
+            hash_behaviour: HashBehaviour::Replace,
         };
         inv.insert_group("all");
         inv.insert_group("ungrouped");
@@ -276,7 +280,7 @@ impl InventoryData {
             self.set_group_var(gid, key, value);
             Ok(())
         } else if let Some(hid) = self.host_id(entity) {
-            set_var(&mut self.hosts[hid.0].vars, key, value);
+            set_var(&mut self.hosts[hid.0].vars, key, value, self.hash_behaviour);
             Ok(())
         } else {
             Err(GraphError::UnknownEntity(entity.to_string()))
@@ -290,11 +294,16 @@ impl InventoryData {
             }
             return;
         }
-        set_var(&mut self.groups[gid.0].vars, key, value);
+        set_var(
+            &mut self.groups[gid.0].vars,
+            key,
+            value,
+            self.hash_behaviour,
+        );
     }
 
     pub fn set_host_var(&mut self, hid: HostId, key: &str, value: Value) {
-        set_var(&mut self.hosts[hid.0].vars, key, value);
+        set_var(&mut self.hosts[hid.0].vars, key, value, self.hash_behaviour);
     }
 
     /// Put a host or a group (by name) into a group.
@@ -592,9 +601,14 @@ impl InventoryData {
 }
 
 /// Set a variable. ansible routes a mapping set over a mapping through
-/// `combine_vars`, which with the default `hash_behaviour=replace` replaces it;
-/// `merge` is applied later, when variable layers are combined.
-fn set_var(vars: &mut Map, key: &str, value: Value) {
+/// `combine_vars`: `hash_behaviour=replace` replaces it, `merge` merges
+/// (a host named in two sources gets both mappings' keys).
+fn set_var(vars: &mut Map, key: &str, value: Value, how: HashBehaviour) {
+    if let (Some(Value::Map(_)), Value::Map(_)) = (vars.get(key), &value) {
+        let upper = Map::from_iter([(key.to_string(), value)]);
+        combine_into(vars, &upper, how);
+        return;
+    }
     vars.insert(key.to_string(), value);
 }
 

@@ -24,6 +24,8 @@ pub struct LoadOptions {
     pub unparsed_warning: bool,
     /// Secrets for vault-encrypted sources.
     pub vault: Option<Arc<Vault>>,
+    /// `DEFAULT_HASH_BEHAVIOUR`, for variables set twice.
+    pub hash_behaviour: super::vars::HashBehaviour,
 }
 
 impl Default for LoadOptions {
@@ -44,6 +46,7 @@ impl Default for LoadOptions {
             any_unparsed_is_failed: false,
             unparsed_warning: true,
             vault: None,
+            hash_behaviour: super::vars::HashBehaviour::Replace,
         }
     }
 }
@@ -95,6 +98,7 @@ fn normalize(path: &Path) -> PathBuf {
 
 pub fn load(sources: &[String], opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let mut inv = InventoryData::new();
+    inv.hash_behaviour = opts.hash_behaviour;
     let ignored = ignore_regex(opts);
     let mut parsed_any = false;
     for source in sources.iter().filter(|s| !s.is_empty()) {
