@@ -98,7 +98,14 @@ async fn missing_python_is_unreachable_no_python() {
         )]))
         .await
         .expect_err("no python");
-    assert_eq!(err.kind, UnreachableKind::NoPython, "{err}");
+    // A configured interpreter that is missing fails the task in ansible's
+    // words, with what starting it said.
+    assert_eq!(err.kind, UnreachableKind::InterpreterNotFound, "{err}");
+    assert_eq!(
+        err.msg,
+        "The module interpreter '/nonexistent/python3' was not found."
+    );
+    assert!(err.stderr.contains("/nonexistent/python3"), "{err:?}");
     // Discovery that finds nothing falls back to /usr/bin/python3 like
     // ansible; a python too old is classified by the first stage.
     let dir = tempdir("oldpy");

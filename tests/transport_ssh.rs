@@ -194,7 +194,12 @@ async fn connection_failures_are_classified(b: &str) {
         ))
         .await
         .unwrap_err();
-    assert_eq!(err.kind, UnreachableKind::NoPython, "{err}");
+    assert_eq!(err.kind, UnreachableKind::InterpreterNotFound, "{err}");
+    assert_eq!(
+        err.msg,
+        "The module interpreter '/nonexistent/bin/python3' was not found."
+    );
+    assert!(err.stderr.contains("/nonexistent/bin/python3"), "{err:?}");
 
     // A server that accepts the TCP connection and never speaks: timeout.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

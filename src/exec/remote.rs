@@ -55,6 +55,16 @@ fn unreachable(u: &Unreachable) -> Map {
     if u.kind == UnreachableKind::Become {
         return failed(u.msg.as_str());
     }
+    if u.kind == UnreachableKind::InterpreterNotFound {
+        // ansible's result for a module whose interpreter the shell could
+        // not run.
+        let mut result = failed(u.msg.as_str());
+        result.insert("changed".into(), Value::Bool(false));
+        result.insert("module_stderr".into(), Value::str(u.stderr.as_str()));
+        result.insert("module_stdout".into(), Value::str(""));
+        result.insert("rc".into(), Value::Int(127));
+        return result;
+    }
     let mut result = Map::new();
     result.insert("unreachable".into(), Value::Bool(true));
     result.insert("msg".into(), Value::str(u.msg.as_str()));

@@ -96,6 +96,7 @@ pub fn spawn_command(
             kind,
             format!("Failed to connect to the host via {name}: {prog}: {e}"),
         )
+        .with_stderr(format!("{prog}: {e}\n"))
     })?;
     let missing = || Unreachable::new(UnreachableKind::Other, "transport stdio missing");
     let stdin = child.stdin.take().ok_or_else(missing)?;

@@ -16,6 +16,10 @@ pub enum UnreachableKind {
     /// become (sudo/su/doas) failed: wrong or missing password, no rights.
     /// ansible reports this as a task failure, not UNREACHABLE.
     Become,
+    /// The configured (not discovered) interpreter does not exist on the
+    /// target. ansible, which runs modules through the shell, reports a
+    /// task failure ("The module interpreter '...' was not found.").
+    InterpreterNotFound,
     /// The connection or the interpreter went away after it was up.
     Disconnected,
     /// Anything else (resolution failure, a become failure while
@@ -27,6 +31,9 @@ pub enum UnreachableKind {
 pub struct Unreachable {
     pub kind: UnreachableKind,
     pub msg: String,
+    /// What the target said, when the message quotes it (a failed start's
+    /// stderr).
+    pub stderr: String,
 }
 
 impl Unreachable {
@@ -34,7 +41,28 @@ impl Unreachable {
         Unreachable {
             kind,
             msg: msg.into(),
+            stderr: String::new(),
         }
+    }
+
+    /// The same failure with what the target wrote to stderr.
+    pub fn with_stderr(mut self, stderr: impl Into<String>) -> Unreachable {
+        self.stderr = stderr.into();
+        self
+    }
+
+    /// A missing interpreter that was configured explicitly (`argv`), in
+    /// ansible's words; anything else as it is.
+    pub fn for_configured_interpreter(self, argv: &[String]) -> Unreachable {
+        if self.kind != UnreachableKind::NoPython {
+            return self;
+        }
+        let stderr = self.stderr.clone();
+        Unreachable::new(
+            UnreachableKind::InterpreterNotFound,
+            format!("The module interpreter '{}' was not found.", argv.join(" ")),
+        )
+        .with_stderr(stderr)
     }
 }
 
@@ -132,6 +160,7 @@ pub fn classify_boot_failure(stderr: &str, status: Option<i32>, what: &str) -> U
         kind,
         format!("Failed to connect to the host via {what}: {detail}"),
     )
+    .with_stderr(stderr)
 }
 
 #[cfg(test)]

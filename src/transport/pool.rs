@@ -283,7 +283,10 @@ impl Pool {
         // ms): it runs while the connection is made, not before it.
         let (paths, started) =
             tokio::join!(self.controller_paths(), self.start_hop_agent(spec, parent));
-        let (conn, id, hello) = started?;
+        let (conn, id, hello) = started.map_err(|u| match Self::explicit_python(spec) {
+            Some(argv) => u.for_configured_interpreter(&argv),
+            None => u,
+        })?;
         Ok(Context::new(
             conn,
             id,
