@@ -113,6 +113,11 @@ pub fn run(input: ActionInput) -> Result<Map, TaskError> {
         combine_into(&mut existing, &vars, behaviour);
         vars = existing;
     }
+    // A vault-encrypted file hides the whole result, as ansible's
+    // `show_content` does.
+    if included.iter().any(|f| source_was_encrypted(f)) {
+        result.insert("_ansible_no_log".into(), Value::Bool(true));
+    }
     result.insert(
         "ansible_included_var_files".into(),
         Value::List(
@@ -125,6 +130,12 @@ pub fn run(input: ActionInput) -> Result<Map, TaskError> {
     result.insert("ansible_facts".into(), Value::Map(vars));
     result.insert("changed".into(), Value::Bool(false));
     Ok(result)
+}
+
+/// Whether a vars file is vault-encrypted as a whole (ansible tags its data
+/// `SourceWasEncrypted`).
+fn source_was_encrypted(path: &Path) -> bool {
+    crate::vault::file_is_encrypted(path).unwrap_or(false)
 }
 
 fn hash_name(how: HashBehaviour) -> &'static str {

@@ -442,13 +442,9 @@ impl TaskRun<'_> {
         path: &std::path::Path,
         src: &str,
     ) -> Result<UploadData, String> {
-        use std::io::Read;
-        const VAULT_HEADER: &[u8] = b"$ANSIBLE_VAULT;";
-        let mut head = Vec::with_capacity(VAULT_HEADER.len());
-        std::fs::File::open(path)
-            .and_then(|f| f.take(VAULT_HEADER.len() as u64).read_to_end(&mut head))
+        let encrypted = crate::vault::file_is_encrypted(path)
             .map_err(|e| format!("could not read src={src}: {e}"))?;
-        if head == VAULT_HEADER {
+        if encrypted {
             self.read_controller_file(path, src).map(UploadData::Bytes)
         } else {
             Ok(UploadData::File(path.to_path_buf()))

@@ -36,6 +36,17 @@ pub fn is_encrypted(data: impl AsRef<[u8]>) -> bool {
     data.is_ascii() && data.starts_with(HEADER.as_bytes())
 }
 
+/// Whether the file at `path` starts like vaulted text (only its first
+/// bytes are read: the file may be large).
+pub fn file_is_encrypted(path: &std::path::Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(HEADER.len());
+    std::fs::File::open(path)?
+        .take(HEADER.len() as u64)
+        .read_to_end(&mut head)?;
+    Ok(is_encrypted(&head))
+}
+
 /// The parsed header and the still-hex body of an envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {

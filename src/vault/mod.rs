@@ -20,7 +20,7 @@ pub mod secrets;
 #[cfg(test)]
 mod tests;
 
-pub use format::{is_encrypted, parse_envelope, parse_payload};
+pub use format::{file_is_encrypted, is_encrypted, parse_envelope, parse_payload};
 pub use secrets::{
     DEFAULT_IDENTITY, PromptFn, SecretOptions, VaultSecret, load_secrets, split_vault_id,
 };
