@@ -788,7 +788,21 @@ fn gathering_task(play: &Play) -> Task {
         arg_spans: Default::default(),
         delegate_to: None,
         loop_with: None,
-        keywords: included_when(play),
+        keywords: {
+            let mut keywords = included_when(play);
+            // A play's run_once would copy one host's facts to all
+            // (ansible's setup block sets it false).
+            keywords.insert(
+                "run_once".to_string(),
+                crate::playbook::model::Attr {
+                    value: Value::Bool(false),
+                    span: Default::default(),
+                    key_span: Default::default(),
+                    item_spans: Vec::new(),
+                },
+            );
+            keywords
+        },
         tags: vec![Value::str("always")],
         role: None,
         origin,
