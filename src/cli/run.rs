@@ -99,6 +99,9 @@ fn load_callbacks(
         config.bool("DISPLAY_OK_HOSTS"),
     );
     callback.style = crate::output::default::Style::of(selection.stdout);
+    callback.failed_to_stderr = config.bool("DISPLAY_FAILED_STDERR");
+    callback.task_path_on_failure = config.bool("SHOW_TASK_PATH_ON_FAILURE");
+    callback.check_mode_markers = config.bool("CHECK_MODE_MARKERS");
     if matches!(
         callback.style,
         crate::output::default::Style::Default | crate::output::default::Style::Minimal
@@ -537,7 +540,8 @@ pub fn run_playbooks(
         vault: Some(Arc::clone(ctx.vault)),
     };
     let display = Display::new(ctx.options.verbosity);
-    let callback = load_callbacks(config, &ctx.callbacks, display, ctx.cwd)?;
+    let mut callback = load_callbacks(config, &ctx.callbacks, display, ctx.cwd)?;
+    callback.cli_check = ctx.options.check;
     let action_plugins = Arc::new(action_plugins(config, playbooks, &ctx.load_options));
     let shared = Shared {
         templar,

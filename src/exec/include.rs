@@ -117,10 +117,14 @@ impl PlayRun<'_> {
                         [first, ..] if self.free.is_some() => Some(&first.result),
                         _ => None,
                     };
-                    if let Some(result) = shown {
-                        let view = callback_view(result, false, false);
-                        if let Ok(mut cb) = self.shared.callback.lock() {
-                            cb.runner_on_ok(&host, info, view);
+                    if let Ok(mut cb) = self.shared.callback.lock() {
+                        match shown {
+                            Some(result) => {
+                                cb.runner_on_ok(&host, info, callback_view(result, false, false))
+                            }
+                            // A looped include's result prints its banner
+                            // too (deferred when skipped hosts are hidden).
+                            None => cb.include_banner(info),
                         }
                     }
                     for IncludeTarget {

@@ -204,7 +204,12 @@ impl PlaybookRunner<'_> {
             // Hosts that all failed earlier leave an empty play; a pattern
             // that matched nothing says so.
             if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.play_start(&play_info(play, &name, &settings.strategy));
+                cb.play_start(&play_info(
+                    play,
+                    &name,
+                    &settings.strategy,
+                    self.shared.check_mode,
+                ));
                 if !matched {
                     cb.no_hosts_matched();
                 }
@@ -228,7 +233,12 @@ impl PlaybookRunner<'_> {
                 .collect();
             // ansible announces the play again for every batch.
             if let Ok(mut cb) = self.shared.callback.lock() {
-                cb.play_start(&play_info(play, &name, &settings.strategy));
+                cb.play_start(&play_info(
+                    play,
+                    &name,
+                    &settings.strategy,
+                    self.shared.check_mode,
+                ));
             }
             self.shared
                 .step
@@ -832,10 +842,17 @@ fn play_info(
     play: &crate::playbook::model::Play,
     name: &str,
     strategy: &Result<Strategy, String>,
+    cli_check: bool,
 ) -> crate::output::json::PlayInfo {
     crate::output::json::PlayInfo {
         name: name.to_string(),
         path: super::walk::origin_path(&play.origin),
         lockstep: matches!(strategy, Ok(s) if s.scheduling == strategy::Scheduling::Linear),
+        // The attribute as written: a template counts as true, as in
+        // ansible's callback.
+        check_mode: play
+            .keywords
+            .get("check_mode")
+            .map_or(cli_check, |a| a.value.is_truthy()),
     }
 }

@@ -124,6 +124,7 @@ fn task_info(task: &Task, uuid: usize, prefix: &'static str, name: String) -> Ta
             .collect::<Vec<_>>()
             .join(", "),
         no_log: is_true(task.keyword("no_log")),
+        check_mode: false,
     }
 }
 
@@ -441,7 +442,13 @@ impl<'a> PlayRun<'a> {
                 self.display_name(task, scope, hosts.first()),
             ),
         };
-        task_info(task, uuid, prefix, name)
+        let mut info = task_info(task, uuid, prefix, name);
+        // The attribute as written (a template counts as true, as in
+        // ansible's callback).
+        info.check_mode = scope
+            .keyword(task, "check_mode")
+            .map_or(self.shared.check_mode, Value::is_truthy);
+        info
     }
 
     /// A task identity unique in the whole run (callbacks key on it).

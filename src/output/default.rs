@@ -25,6 +25,9 @@ pub struct TaskInfo {
     /// The task's arguments as `k=v, k=v` (the junit test name).
     pub args_text: String,
     pub no_log: bool,
+    /// The task's `check_mode` as written (inherited, else `--check`): the
+    /// `[CHECK MODE]` banner marker.
+    pub check_mode: bool,
 }
 
 const DEBUG_ACTIONS: &[&str] = &["debug", "ansible.builtin.debug", "ansible.legacy.debug"];
@@ -95,6 +98,17 @@ pub struct DefaultCallback {
     last_task_banner: Option<usize>,
     display_skipped_hosts: bool,
     display_ok_hosts: bool,
+    /// DISPLAY_FAILED_STDERR: failed and unreachable results (and their
+    /// `[ERROR]` reports) go to stderr.
+    pub failed_to_stderr: bool,
+    /// SHOW_TASK_PATH_ON_FAILURE: a failed task's path before its result
+    /// (below `-vv`, which shows it with every banner).
+    pub task_path_on_failure: bool,
+    /// CHECK_MODE_MARKERS: `[CHECK MODE]` after the banners of plays and
+    /// tasks in check mode, `DRY RUN` around a `--check` run.
+    pub check_mode_markers: bool,
+    /// `--check` was given.
+    pub cli_check: bool,
     /// `[ERROR]` texts already shown: ansible's Display prints each once.
     errors_shown: std::collections::HashSet<String>,
     /// The junit callback, when enabled.
@@ -144,6 +158,10 @@ impl DefaultCallback {
             last_task_banner: None,
             display_skipped_hosts,
             display_ok_hosts,
+            failed_to_stderr: false,
+            task_path_on_failure: false,
+            check_mode_markers: false,
+            cli_check: false,
             errors_shown: std::collections::HashSet::new(),
             junit: None,
             json: None,
@@ -167,6 +185,23 @@ impl DefaultCallback {
             let base = file_name.rsplit('/').next().unwrap_or(file_name);
             self.display.banner(&format!("PLAYBOOK: {base}"));
         }
+        self.dry_run_banner();
+    }
+
+    /// `DRY RUN` when `--check` runs with CHECK_MODE_MARKERS.
+    fn dry_run_banner(&self) {
+        if self.style == Style::Default && self.cli_check && self.check_mode_markers {
+            self.display.banner("DRY RUN");
+        }
+    }
+
+    /// ` [CHECK MODE]` for a play or task in check mode, when wanted.
+    fn check_marker(&self, check_mode: bool) -> &'static str {
+        if check_mode && self.check_mode_markers {
+            " [CHECK MODE]"
+        } else {
+            ""
+        }
     }
 
     pub fn play_start(&mut self, play: &super::json::PlayInfo) {
@@ -182,10 +217,11 @@ impl DefaultCallback {
             return;
         }
         let name = name.trim();
+        let marker = self.check_marker(play.check_mode);
         if name.is_empty() {
-            self.display.banner("PLAY");
+            self.display.banner(&format!("PLAY{marker}"));
         } else {
-            self.display.banner(&format!("PLAY [{name}]"));
+            self.display.banner(&format!("PLAY [{name}]{marker}"));
         }
     }
 
@@ -213,7 +249,8 @@ impl DefaultCallback {
         if let Some(text) = self.deferred_error.take()
             && self.errors_shown.insert(text.clone())
         {
-            self.display.error(&format!("[ERROR]: {text}\n"));
+            self.display
+                .error_on(&format!("[ERROR]: {text}\n"), self.failed_to_stderr);
         }
     }
 
@@ -274,8 +311,9 @@ impl DefaultCallback {
     }
 
     fn print_task_banner(&mut self, task: &TaskInfo) {
+        let marker = self.check_marker(task.check_mode);
         self.display
-            .banner(&format!("{} [{}]", task.prefix, task.name.trim()));
+            .banner(&format!("{} [{}]{marker}", task.prefix, task.name.trim()));
         if self.display.verbosity >= 2 && !task.path.is_empty() {
             self.display
                 .colored(&format!("task path: {}", task.path), Color::DarkGray);
@@ -687,12 +725,17 @@ impl DefaultCallback {
         self.handle_warnings_and_exception(&mut result);
         Self::clean_results(&mut result, &task.action);
         if !(task.is_loop && result.contains_key("results")) {
-            self.display.message(
+            if self.task_path_on_failure && self.display.verbosity < 2 && !task.path.is_empty() {
+                self.display
+                    .colored(&format!("task path: {}", task.path), Color::DarkGray);
+            }
+            self.display.message_on(
                 &format!(
                     "fatal: [{label}]: FAILED! => {}",
                     self.dump_results(&result)
                 ),
-                Some(Color::Red),
+                Color::Red,
+                self.failed_to_stderr,
             );
         }
         if ignore_errors {
@@ -715,6 +758,10 @@ impl DefaultCallback {
         Self::clean_results(&mut result, &task.action);
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
+        // `_process_items`: the items were shown by their own callbacks.
+        if task.is_loop {
+            result.shift_remove("results");
+        }
         let mut msg = format!("skipping: [{host}]");
         if self.is_verbose(&result, 0) {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
@@ -737,12 +784,13 @@ impl DefaultCallback {
         self.ensure_banner(task);
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, &result);
-        self.display.message(
+        self.display.message_on(
             &format!(
                 "fatal: [{label}]: UNREACHABLE! => {}",
                 self.dump_results(&result)
             ),
-            Some(Color::BrightRed),
+            Color::BrightRed,
+            self.failed_to_stderr,
         );
         if ignored {
             self.display.colored("...ignoring", Color::Cyan);
@@ -809,13 +857,14 @@ impl DefaultCallback {
         self.handle_warnings_and_exception(&mut result);
         let label = Self::host_label(host, &result);
         Self::clean_results(&mut result, &task.action);
-        self.display.message(
+        self.display.message_on(
             &format!(
                 "failed: [{label}] (item={}) => {}",
                 Self::item_label(&result),
                 self.dump_results(&result)
             ),
-            Some(Color::Red),
+            Color::Red,
+            self.failed_to_stderr,
         );
     }
 
@@ -834,6 +883,12 @@ impl DefaultCallback {
             msg.push_str(&format!(" => {}", self.dump_results(&result)));
         }
         self.display.message(&msg, Some(Color::Cyan));
+    }
+
+    /// A looped include's own result: the default callback shows only the
+    /// task's banner, if it is not shown yet.
+    pub fn include_banner(&mut self, task: &TaskInfo) {
+        self.ensure_banner(task);
     }
 
     pub fn on_include(
@@ -925,6 +980,7 @@ impl DefaultCallback {
                 if self.show_custom_stats {
                     self.custom_stats(stats);
                 }
+                self.dry_run_banner();
             }
             Style::Json => {
                 if let Some(json) = &self.json {

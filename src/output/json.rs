@@ -22,6 +22,9 @@ pub struct PlayInfo {
     pub path: String,
     /// The play runs `linear` (the plugin's lockstep strategies).
     pub lockstep: bool,
+    /// The play's `check_mode` (as written, else `--check`): the default
+    /// callback's `[CHECK MODE]` marker.
+    pub check_mode: bool,
 }
 
 /// How a result ended, as the event that reported it.
@@ -307,11 +310,13 @@ mod tests {
             path: "/p.yml:3".into(),
             args_text: String::new(),
             no_log: false,
+            check_mode: false,
         }
     }
 
     fn play(lockstep: bool) -> PlayInfo {
         PlayInfo {
+            check_mode: false,
             name: "p".into(),
             path: "/p.yml:1".into(),
             lockstep,

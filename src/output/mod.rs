@@ -122,13 +122,37 @@ impl Display {
     }
 
     fn print(&self, text: &str) {
+        self.print_on(text, false);
+    }
+
+    /// A line on stdout, or on stderr (`display(..., stderr=True)`).
+    fn print_on(&self, text: &str, stderr: bool) {
         // As ansible's Display: CRLF becomes LF (some CI logs render a CR
         // as one more line break).
         let text = crlf_to_lf(text);
+        if stderr {
+            let mut err = std::io::stderr().lock();
+            progress::erase(&mut err);
+            let _ = writeln!(err, "{text}");
+            let _ = err.flush();
+            return;
+        }
         let mut out = std::io::stdout().lock();
         progress::erase(&mut out);
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
+    }
+
+    /// [`Self::message`] on stderr when `stderr` says so (ansible's
+    /// DISPLAY_FAILED_STDERR for failures).
+    pub fn message_on(&self, text: &str, color: Color, stderr: bool) {
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        log_file::record(text, log_file::Level::Info);
+        if self.color {
+            self.print_on(&stringc(text, color), stderr);
+        } else {
+            self.print_on(text, stderr);
+        }
     }
 
     /// A message as ansible's `Display.display` prints it: a newline the
@@ -156,11 +180,16 @@ impl Display {
     /// An `[ERROR]:` report on stdout, in red, recorded as an error. The
     /// record ends in the blank line ansible's message has.
     pub fn error(&self, text: &str) {
+        self.error_on(text, false);
+    }
+
+    /// [`Self::error`] on stderr when `stderr` says so.
+    pub fn error_on(&self, text: &str, stderr: bool) {
         log_file::record(&format!("{text}\n"), log_file::Level::Error);
         if self.color {
-            self.print(&stringc(text, Color::Red));
+            self.print_on(&stringc(text, Color::Red), stderr);
         } else {
-            self.print(text);
+            self.print_on(text, stderr);
         }
     }
 
