@@ -1797,6 +1797,26 @@ impl<'a> TaskRun<'a> {
             .collect()
     }
 
+    /// Where a task's modules are looked for before the configured
+    /// library: every playbook's and loaded role's `library/`, first loaded
+    /// first, as ansible's module loader keeps them for the whole run (a
+    /// play's task finds a role's module); then those of the task's own
+    /// search path not among them (a role included at run time).
+    fn library_dirs(&self) -> Vec<std::path::PathBuf> {
+        let mut dirs = self
+            .shared
+            .load_options
+            .resolver
+            .plugin_module_dirs()
+            .to_vec();
+        for dir in self.search_dirs("library") {
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        dirs
+    }
+
     /// Where and how a module call runs: connection settings (variables over
     /// keywords, as ansible ranks them), via hops, environment, library dirs.
     pub(super) fn module_request(&self, action: &str, args: Map, context: &Jv) -> ModuleRequest {
@@ -1903,7 +1923,7 @@ impl<'a> TaskRun<'a> {
             no_log: self.task_no_log(context).unwrap_or(true),
             verbosity: self.shared.verbosity,
             environment,
-            library_dirs: dirs("library"),
+            library_dirs: self.library_dirs(),
             module_utils_dirs: dirs("module_utils"),
             fork,
             interpreters,

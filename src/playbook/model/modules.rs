@@ -137,6 +137,9 @@ pub fn is_freeform(action: &str) -> bool {
 pub struct ActionResolver {
     module_dirs: Vec<PathBuf>,
     action_dirs: Vec<PathBuf>,
+    /// The `library/` dirs of playbooks and roles, in the order they were
+    /// loaded (ansible's loader searches them before the configured ones).
+    plugin_module_dirs: Vec<PathBuf>,
     /// Directories named `ansible_collections`.
     collection_roots: Vec<PathBuf>,
 }
@@ -190,12 +193,20 @@ impl ActionResolver {
     pub fn add_plugin_dirs(&mut self, dir: &Path) {
         let lib = dir.join("library");
         if lib.is_dir() {
+            if !self.plugin_module_dirs.contains(&lib) {
+                self.plugin_module_dirs.push(lib.clone());
+            }
             self.push_unique_module(lib);
         }
         let act = dir.join("action_plugins");
         if act.is_dir() {
             self.push_unique_action(act);
         }
+    }
+
+    /// The `library/` dirs loading found, first loaded first.
+    pub fn plugin_module_dirs(&self) -> &[PathBuf] {
+        &self.plugin_module_dirs
     }
 
     pub fn collection_roots(&self) -> &[PathBuf] {
