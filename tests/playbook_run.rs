@@ -556,7 +556,7 @@ fn example_project_runs_like_ansible_without_ansible_core() {
     );
 }
 
-/// Ad hoc async (`-B`, `-P`), `--task-timeout`, an unknown module and a
+/// Ad hoc async (`-B`, `-P`), `--task-timeout`, JSON arguments, an unknown module and a
 /// module found through `-M` print what `ansible` prints.
 #[test]
 fn adhoc_async_and_timeout_print_what_ansible_prints() {
@@ -573,8 +573,11 @@ fn adhoc_async_and_timeout_print_what_ansible_prints() {
             "/tmp/mitorun-golden-adhoc-async".to_string(),
         ),
     ]);
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 8] = [
         &["h1", "-a", "echo polled", "-B", "5", "-P", "2"],
+        // Arguments written as a JSON object (typed values kept).
+        &["h1", "-a", r#"{"cmd": "echo from json"}"#],
+        &["h1", "-m", "debug", "-a", r#"{"msg": [1, true, null]}"#],
         &["web", "-a", "echo started", "-B", "5", "-P", "0"],
         &["h1", "-a", "sleep 10", "--task-timeout", "1"],
         &["h1", "-m", "debug", "-a", "msg=x", "-B", "3"],

@@ -162,6 +162,23 @@ struct AdhocLimits {
 }
 
 /// The play ansible builds for an ad hoc run: the pattern, no fact
+/// `-a '{"cmd": "whoami"}'`: arguments written as a JSON object, as
+/// ansible's ad hoc CLI reads them (an empty object, or text that is no
+/// JSON object, is read as `k=v` instead; ansible fails on bad JSON).
+fn json_arguments(module_args: &str) -> Option<indexmap::IndexMap<String, crate::value::Value>> {
+    if !(module_args.starts_with('{') && module_args.ends_with('}')) {
+        return None;
+    }
+    let serde_json::Value::Object(map) = serde_json::from_str(module_args).ok()? else {
+        return None;
+    };
+    (!map.is_empty()).then(|| {
+        map.iter()
+            .map(|(k, v)| (k.clone(), crate::value::Value::from_json(v)))
+            .collect()
+    })
+}
+
 /// gathering, one task with the module and its `k=v` (or free-form)
 /// arguments. The task's origin reads `<adhoc 'MODULE' task>` and shows
 /// the task as ansible's error reports do.
@@ -176,12 +193,14 @@ fn adhoc_play(
     use crate::playbook::model::{Attr, Item, Keywords, Origin, Play, SourceFile, Task, TaskKind};
     use crate::value::Value;
     let freeform = crate::playbook::model::modules::is_freeform(module);
-    let parsed = crate::playbook::kv::parse_kv(module_args, freeform)
-        .map_err(|e| Fatal::msg(Exit::BadOptions, e))?;
-    let args: indexmap::IndexMap<String, Value> = parsed
-        .into_iter()
-        .map(|(k, v)| (k, Value::Str(v)))
-        .collect();
+    let args = match json_arguments(module_args) {
+        Some(args) => args,
+        None => crate::playbook::kv::parse_kv(module_args, freeform)
+            .map_err(|e| Fatal::msg(Exit::BadOptions, e))?
+            .into_iter()
+            .map(|(k, v)| (k, Value::Str(v)))
+            .collect(),
+    };
     if freeform && !args.contains_key("_raw_params") && !args.contains_key("cmd") && module != "raw"
     {
         return Err(Fatal::msg(
