@@ -14,7 +14,8 @@ fn to_stderr(text: &str, level: crate::output::log_file::Level) {
     let out = std::io::stdout();
     let mut out = out.lock();
     crate::output::progress::erase(&mut out);
-    let _ = writeln!(std::io::stderr(), "{text}");
+    // As on stdout, CRLF becomes LF (a lone CR stays).
+    let _ = writeln!(std::io::stderr(), "{}", crate::output::crlf_to_lf(text));
 }
 
 static WARNINGS_SHOWN: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
