@@ -863,6 +863,19 @@ impl<'a> TaskRun<'a> {
         let value = self
             .template_value(raw, context)
             .map_err(|e| TaskError::in_stage(&stage, origin.clone(), e, origin.clone()))?;
+        // An omitted keyword is reset to what the task inherits (ansible
+        // post-validates the parent's value), else the default.
+        if matches!(&value, Value::Str(s) | Value::Unsafe(s) if s == OMIT_TOKEN) {
+            return match self.scope.keywords.get(name) {
+                Some(inherited) if self.task.keyword(name).is_some() => {
+                    let inherited = self.template_value(inherited, context).map_err(|e| {
+                        TaskError::in_stage(&stage, origin.clone(), e, origin.clone())
+                    })?;
+                    Ok(inherited.ansible_bool().unwrap_or(default))
+                }
+                _ => Ok(default),
+            };
+        }
         value.ansible_bool().ok_or_else(|| {
             TaskError::in_stage(
                 &stage,

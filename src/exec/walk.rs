@@ -958,6 +958,17 @@ impl<'a> PlayRun<'a> {
             _ => collect(result, &mut fact_sets),
         }
         let short = super::actions::short_name(&action);
+        // ansible's clean_facts: facts that cannot become variables are
+        // named as they arrive.
+        if !matches!(short, "include_vars" | "set_fact" | "debug") {
+            for (facts, _) in &fact_sets {
+                for key in facts.keys().filter(|k| crate::vars::restricted_fact(k)) {
+                    crate::cli::display::warning(&format!(
+                        "Removed restricted key from module data: {key}"
+                    ));
+                }
+            }
+        }
         for (facts, cacheable) in fact_sets {
             for target in applies_to {
                 if short == "include_vars" {

@@ -359,8 +359,9 @@ impl VarsStore {
         out.insert("ansible_facts".into(), Value::Map(namespaced));
         if self.inject_facts_as_vars {
             for (k, v) in facts {
-                // Internal keys (`_ansible_facts_gathered`) are not variables.
-                if k.starts_with("_ansible_") {
+                // Internal keys (`_ansible_facts_gathered`) are not
+                // variables; restricted ones never become variables.
+                if k.starts_with("_ansible_") || restricted_fact(k) {
                     continue;
                 }
                 out.insert(k.clone(), v.clone());
@@ -374,6 +375,74 @@ impl VarsStore {
         }
         out
     }
+}
+
+/// A fact that must not become a variable of its own (ansible's
+/// `clean_facts`): connection and become variables, connection plugins'
+/// own (`ansible_ssh_*` ..., but not a `_bridge` device), interpreters,
+/// and keys reserved for results. SSH host keys are kept.
+pub fn restricted_fact(name: &str) -> bool {
+    const CONNECTION_VARS: &[&str] = &[
+        "ansible_connection",
+        "ansible_connection_user",
+        "ansible_host",
+        "ansible_ssh_host",
+        "ansible_user",
+        "ansible_ssh_user",
+        "ansible_port",
+        "ansible_ssh_port",
+        "ansible_password",
+        "ansible_ssh_pass",
+        "ansible_pipelining",
+        "ansible_ssh_pipelining",
+        "ansible_timeout",
+        "ansible_ssh_timeout",
+        "ansible_shell_type",
+        "ansible_shell_executable",
+        "ansible_module_compression",
+        "ansible_private_key_file",
+        "ansible_ssh_private_key_file",
+        "ansible_ssh_executable",
+        "ansible_ssh_common_args",
+        "ansible_ssh_extra_args",
+        "ansible_scp_extra_args",
+        "ansible_sftp_extra_args",
+        "ansible_ssh_transfer_method",
+        "ansible_docker_extra_args",
+        "ansible_network_os",
+        "ansible_become",
+        "ansible_become_exe",
+        "ansible_become_flags",
+        "ansible_become_method",
+        "ansible_become_pass",
+        "ansible_become_password",
+        "ansible_become_user",
+        // RESTRICTED_RESULT_KEYS and INTERNAL_RESULT_KEYS.
+        "ansible_rsync_path",
+        "ansible_playbook_python",
+        "ansible_facts",
+        "add_host",
+        "add_group",
+    ];
+    const CONNECTION_PLUGINS: &[&str] = &["local", "ssh", "paramiko_ssh", "psrp", "winrm"];
+    if name.starts_with("ansible_ssh_host_key_") {
+        return false;
+    }
+    if CONNECTION_VARS.contains(&name) || name.starts_with("ansible_become_") {
+        return true;
+    }
+    let plugin_var = CONNECTION_PLUGINS.iter().any(|plugin| {
+        name.strip_prefix("ansible_")
+            .and_then(|rest| rest.strip_prefix(plugin))
+            .is_some_and(|rest| rest.starts_with('_'))
+    });
+    if plugin_var && !(name.ends_with("_bridge") || name.ends_with("_gwbridge")) {
+        return true;
+    }
+    // `^ansible_.*_interpreter$`
+    name.len() >= "ansible__interpreter".len()
+        && name.starts_with("ansible_")
+        && name.ends_with("_interpreter")
 }
 
 #[cfg(test)]
