@@ -128,3 +128,29 @@ fn facts_are_kept_as_given_and_injected_with_prefix() {
     };
     assert!(ns.contains_key("os_family"));
 }
+
+#[test]
+fn restricted_facts_follow_clean_facts() {
+    use super::restricted_fact;
+    for name in [
+        "ansible_facts",
+        "ansible_host",
+        "ansible_become_anything",
+        "ansible_ssh_args",
+        "ansible_python_interpreter",
+        "ansible__interpreter",
+        "add_host",
+    ] {
+        assert!(restricted_fact(name), "{name}");
+    }
+    for name in [
+        "ansible_ssh_host_key_rsa_public",
+        "ansible_local_bridge",
+        "ansible_interpreter",
+        "ansible_hostname",
+        "discovered_interpreter_python",
+        "dansible_iscovered_interpreter_python",
+    ] {
+        assert!(!restricted_fact(name), "{name}");
+    }
+}
