@@ -552,7 +552,18 @@ impl<'f> HostPort<'f> {
 
     /// Hand the turn back in `phase` and wait for the next command.
     fn hand_back(&self, phase: Phase) -> Command {
+        self.hand_back_after(phase, |_| {})
+    }
+
+    /// [`Self::hand_back`] after `record` updated the state, under the
+    /// same lock: the scheduler must never see what `record` wrote (a
+    /// finished task, a wait for includes) before the phase that goes with
+    /// it, or the command it then gives would be overwritten by the phase
+    /// (the scheduler would take the host for settled while it still
+    /// walks).
+    fn hand_back_after(&self, phase: Phase, record: impl FnOnce(&mut State)) -> Command {
         let mut state = self.run.lock();
+        record(&mut state);
         state.slots[self.index].phase = phase;
         self.run.wake.notify_all();
         loop {
@@ -601,14 +612,13 @@ impl<'f> HostPort<'f> {
     /// The task finished; waits until its result may be processed (false:
     /// the run ends, drop it).
     pub fn finish_task(&self) -> bool {
-        {
-            let mut state = self.run.lock();
-            if let Some(t) = state.slots[self.index].task.as_mut() {
+        let index = self.index;
+        self.hand_back_after(Phase::Finished, |state| {
+            if let Some(t) = state.slots[index].task.as_mut() {
                 t.done = true;
             }
-            state.finished.push(self.index);
-        }
-        self.hand_back(Phase::Finished) == Command::Process
+            state.finished.push(index);
+        }) == Command::Process
     }
 
     /// The result asked for these includes: wait until they are loaded
@@ -619,14 +629,17 @@ impl<'f> HostPort<'f> {
         requests: Vec<IncludeRequest>,
         load: &mut dyn FnMut(&IncludeGroup) -> LoadOutcome,
     ) -> Option<Vec<(IncludeGroup, LoadOutcome)>> {
-        {
-            let mut state = self.run.lock();
-            state.slots[self.index].requests = requests;
-            state.include_waiting.push(self.index);
-        }
+        let index = self.index;
+        let mut first = Some(requests);
         let mut phase = Phase::IncludeWait;
         loop {
-            match self.hand_back(phase) {
+            let command = self.hand_back_after(phase, |state| {
+                if let Some(requests) = first.take() {
+                    state.slots[index].requests = requests;
+                    state.include_waiting.push(index);
+                }
+            });
+            match command {
                 Command::LoadInclude(group) => {
                     let view = self.run.lock().groups[group].clone();
                     let outcome = load(&view);
