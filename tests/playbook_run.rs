@@ -94,6 +94,9 @@ struct Case {
     env: Vec<(String, String)>,
     /// `# stdin: ...` of the playbook: lines to type.
     stdin: Option<Vec<String>>,
+    /// `# compare: stderr`: stderr must match too (for output an option
+    /// moves there).
+    compare_stderr: bool,
 }
 
 /// Values that differ from run to run get masked in both outputs: timings
@@ -194,6 +197,18 @@ fn compare(case: &Case) -> Option<String> {
             common::line_diff(&reference.stdout, &ours.stdout, 60)
         ));
     }
+    if case.compare_stderr {
+        let (want, got) = (
+            mask_run_values(&reference.stderr),
+            mask_run_values(&ours.stderr),
+        );
+        if want != got {
+            problems.push(format!(
+                "stderr differs (- ansible, + mitorun):\n{}",
+                common::line_diff(&want, &got, 60)
+            ));
+        }
+    }
     if problems.is_empty() {
         None
     } else {
@@ -287,6 +302,7 @@ fn golden_cases(dir: &Path, prefix: &str, inventory: &str) -> Vec<Case> {
             args,
             env: header_env(&path),
             stdin,
+            compare_stderr: header(&path, "# compare:").iter().any(|w| w == "stderr"),
         });
     }
     cases
