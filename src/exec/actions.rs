@@ -579,15 +579,13 @@ fn fail(input: ActionInput) -> Result<Map, TaskError> {
 /// warning), else one line is read as `user_input`.
 fn pause(input: ActionInput) -> Result<Map, TaskError> {
     // The argument types were checked (`pause_argument_types`).
-    let number = |name: &str| -> Result<Option<i64>, TaskError> {
-        Ok(input.args.get(name).and_then(pause_duration).flatten())
-    };
+    let number = |name: &str| input.args.get(name).and_then(pause_duration).flatten();
     let echo = input
         .args
         .get("echo")
         .and_then(Value::ansible_bool)
         .unwrap_or(true);
-    let (seconds, unit) = match (number("minutes")?, number("seconds")?) {
+    let (seconds, unit) = match (number("minutes"), number("seconds")) {
         (Some(m), _) => (Some(m * 60), "minutes"),
         (None, Some(s)) => (Some(s), "seconds"),
         (None, None) => (None, "minutes"),

@@ -113,9 +113,12 @@ pub fn run(input: ActionInput) -> Result<Map, TaskError> {
         combine_into(&mut existing, &vars, behaviour);
         vars = existing;
     }
-    // A vault-encrypted file hides the whole result, as ansible's
-    // `show_content` does.
-    if included.iter().any(|f| source_was_encrypted(f)) {
+    // A file vault-encrypted as a whole hides the whole result, as
+    // ansible's `show_content` (`SourceWasEncrypted`) does.
+    if included
+        .iter()
+        .any(|f| crate::vault::file_is_encrypted(f).unwrap_or(false))
+    {
         result.insert("_ansible_no_log".into(), Value::Bool(true));
     }
     result.insert(
@@ -130,12 +133,6 @@ pub fn run(input: ActionInput) -> Result<Map, TaskError> {
     result.insert("ansible_facts".into(), Value::Map(vars));
     result.insert("changed".into(), Value::Bool(false));
     Ok(result)
-}
-
-/// Whether a vars file is vault-encrypted as a whole (ansible tags its data
-/// `SourceWasEncrypted`).
-fn source_was_encrypted(path: &Path) -> bool {
-    crate::vault::file_is_encrypted(path).unwrap_or(false)
 }
 
 fn hash_name(how: HashBehaviour) -> &'static str {

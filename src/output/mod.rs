@@ -130,29 +130,24 @@ impl Display {
         // As ansible's Display: CRLF becomes LF (some CI logs render a CR
         // as one more line break).
         let text = crlf_to_lf(text);
+        let write = |out: &mut dyn Write| {
+            progress::erase(out);
+            let _ = writeln!(out, "{text}");
+            let _ = out.flush();
+        };
         if stderr {
-            let mut err = std::io::stderr().lock();
-            progress::erase(&mut err);
-            let _ = writeln!(err, "{text}");
-            let _ = err.flush();
-            return;
+            // stdout's lock keeps the progress ticker from redrawing.
+            let _stdout = std::io::stdout().lock();
+            write(&mut std::io::stderr().lock());
+        } else {
+            write(&mut std::io::stdout().lock());
         }
-        let mut out = std::io::stdout().lock();
-        progress::erase(&mut out);
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
     }
 
-    /// [`Self::message`] on stderr when `stderr` says so (ansible's
-    /// DISPLAY_FAILED_STDERR for failures).
+    /// [`Self::message`] in a colour, on stderr when `stderr` says so
+    /// (ansible's DISPLAY_FAILED_STDERR for failures).
     pub fn message_on(&self, text: &str, color: Color, stderr: bool) {
-        let text = text.strip_suffix('\n').unwrap_or(text);
-        log_file::record(text, log_file::Level::Info);
-        if self.color {
-            self.print_on(&stringc(text, color), stderr);
-        } else {
-            self.print_on(text, stderr);
-        }
+        self.colored_on(text.strip_suffix('\n').unwrap_or(text), color, stderr);
     }
 
     /// A message as ansible's `Display.display` prints it: a newline the
@@ -194,11 +189,15 @@ impl Display {
     }
 
     pub fn colored(&self, text: &str, color: Color) {
+        self.colored_on(text, color, false);
+    }
+
+    fn colored_on(&self, text: &str, color: Color, stderr: bool) {
+        log_file::record(text, log_file::Level::Info);
         if self.color {
-            log_file::record(text, log_file::Level::Info);
-            self.print(&stringc(text, color));
+            self.print_on(&stringc(text, color), stderr);
         } else {
-            self.display(text);
+            self.print_on(text, stderr);
         }
     }
 

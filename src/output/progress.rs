@@ -85,7 +85,7 @@ pub fn stop() {
 
 /// Erase the line if it is shown; every writer of stdout or stderr calls
 /// this first (holding stdout's lock, so the ticker cannot redraw between).
-pub fn erase(out: &mut impl Write) {
+pub fn erase(out: &mut (impl Write + ?Sized)) {
     if SHOWN.swap(false, Ordering::SeqCst) {
         let _ = out.write_all(ERASE_LINE.as_bytes());
         let _ = out.flush();

@@ -57,12 +57,11 @@ impl Unreachable {
         if self.kind != UnreachableKind::NoPython {
             return self;
         }
-        let stderr = self.stderr.clone();
-        Unreachable::new(
-            UnreachableKind::InterpreterNotFound,
-            format!("The module interpreter '{}' was not found.", argv.join(" ")),
-        )
-        .with_stderr(stderr)
+        Unreachable {
+            kind: UnreachableKind::InterpreterNotFound,
+            msg: format!("The module interpreter '{}' was not found.", argv.join(" ")),
+            stderr: self.stderr,
+        }
     }
 }
 

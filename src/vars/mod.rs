@@ -425,6 +425,11 @@ pub fn restricted_fact(name: &str) -> bool {
         "add_group",
     ];
     const CONNECTION_PLUGINS: &[&str] = &["local", "ssh", "paramiko_ssh", "psrp", "winrm"];
+    // Called for every fact of every host's variables: most names are
+    // settled by their prefix.
+    if !name.starts_with("ansible_") {
+        return matches!(name, "add_host" | "add_group");
+    }
     if name.starts_with("ansible_ssh_host_key_") {
         return false;
     }
