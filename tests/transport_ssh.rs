@@ -41,7 +41,8 @@ with_both_backends!(
     via_one_sshd_to_another,
     via_hop_to_a_password_login,
     host_key_checking_false_accepts_an_unknown_key,
-    become_password_is_part_of_the_child_identity
+    become_password_is_part_of_the_child_identity,
+    raw_runs_without_python_on_the_target
 );
 
 const USER: &str = "mitorun-tr-u";
@@ -382,6 +383,88 @@ async fn sudo_and_su_start_child_interpreters(b: &str) {
     assert_eq!(field(&r, "stdout"), &Value::str(OTHER));
     let err = pool
         .context(&become_spec(b, &sshd, USER, "su", PWUSER, Some("nope")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, UnreachableKind::Become, "{err}");
+    pool.shutdown().await;
+}
+
+/// A target without Python: the agent cannot start, and raw's command
+/// runs straight over the connection instead (as the user, through sudo
+/// with and without a password); su, which reads a password only from a
+/// terminal, is refused with a reason.
+async fn raw_runs_without_python_on_the_target(b: &str) {
+    setup_users();
+    let sshd = Sshd::start();
+    let pool = Pool::new(PoolOptions::default());
+    let no_python = |mut spec: ConnectionSpec| {
+        spec.interpreter = mitorun::transport::bootstrap::Interpreter::Explicit(vec![
+            "/nonexistent/python3".into(),
+        ]);
+        spec
+    };
+    let plain = no_python(ssh_spec(b, &sshd, USER, &[]));
+    let err = pool
+        .context(&plain)
+        .await
+        .expect_err("no agent without Python");
+    assert_eq!(err.kind, UnreachableKind::InterpreterNotFound, "{err}");
+    let out = pool
+        .run_without_agent(&plain, "/bin/sh", "id -un; echo err >&2; exit 3")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (out.rc, out.stdout, out.stderr),
+        (3, format!("{USER}\n").into_bytes(), b"err\n".to_vec())
+    );
+    let out = pool
+        .run_without_agent(&plain, "/bin/bash", "echo $BASH_VERSION | cut -c1")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.stdout.first().is_some_and(u8::is_ascii_digit),
+        "{out:?}"
+    );
+
+    let sudo = no_python(become_spec(b, &sshd, USER, "sudo", "root", None));
+    let out = pool
+        .run_without_agent(&sudo, "/bin/sh", "id -un")
+        .await
+        .unwrap();
+    assert_eq!((out.rc, out.stdout), (0, b"root\n".to_vec()));
+    let sudo_pw = no_python(become_spec(
+        b,
+        &sshd,
+        PWUSER,
+        "sudo",
+        "root",
+        Some("pw-secret"),
+    ));
+    let out = pool
+        .run_without_agent(&sudo_pw, "/bin/sh", "id -un")
+        .await
+        .unwrap();
+    assert_eq!(
+        (out.rc, out.stdout, out.stderr),
+        (0, b"root\n".to_vec(), Vec::new())
+    );
+    let wrong = no_python(become_spec(b, &sshd, PWUSER, "sudo", "root", Some("wrong")));
+    let out = pool
+        .run_without_agent(&wrong, "/bin/sh", "id -un")
+        .await
+        .unwrap();
+    assert_ne!(out.rc, 0, "a wrong sudo password fails the command");
+    assert!(out.stdout.is_empty());
+    let su = no_python(become_spec(
+        b,
+        &sshd,
+        USER,
+        "su",
+        OTHER,
+        Some("other-secret"),
+    ));
+    let err = pool
+        .run_without_agent(&su, "/bin/sh", "id -un")
         .await
         .unwrap_err();
     assert_eq!(err.kind, UnreachableKind::Become, "{err}");

@@ -1049,10 +1049,13 @@ impl<'a> TaskRun<'a> {
                 .or_insert(Value::Bool(false));
             return Ok(false);
         }
-        let failed_by_module = outcome.flag("failed");
+        // raw and script run a command line, not a module: their failures
+        // are the action's in ansible's report.
+        let runs_module = !matches!(actions::short_name(action), "raw" | "script");
+        let failed_by_module = outcome.flag("failed") && runs_module;
         // ansible normalises a failed result's error right away, so
         // failed_when can suppress it (failed_when_suppressed_exception).
-        if failed_by_module {
+        if outcome.flag("failed") {
             self.normalize_module_error(outcome, action);
         }
         let result = &mut outcome.result;
@@ -1132,6 +1135,22 @@ impl<'a> TaskRun<'a> {
                 .entry("exception".to_string())
                 .or_insert_with(|| Value::str("(traceback unavailable)"));
             outcome.error = Some(e.report(&self.task.origin));
+        }
+        let help = outcome.result.shift_remove(super::ERROR_HELP);
+        if outcome.flag("failed")
+            && outcome.error.is_none()
+            && let Some(help) = help
+        {
+            // An error the action raised with help text: ansible shows the
+            // message again below, with the help.
+            let msg = outcome
+                .result
+                .get("msg")
+                .map(Value::python_str)
+                .unwrap_or_default();
+            let error = TaskError::new(format!("Action failed: {msg}"))
+                .caused_by_bare(&msg, Some(&help.python_str()));
+            outcome.error = Some(error.report(&self.task.origin));
         }
         if outcome.flag("failed") && outcome.error.is_none() {
             let kind = if actions::is_controller_action(action)

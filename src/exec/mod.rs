@@ -101,6 +101,10 @@ pub struct ModuleRequest {
 /// request's deadline; the executor turns it into ansible's timeout
 /// failure.
 pub const TIMED_OUT: &str = "_mitorun_timed_out";
+/// A failed result whose error ansible raises with help text (a module
+/// interpreter that is not there): the help, for the task's `[ERROR]`
+/// report. Taken out of the result before anyone sees it.
+pub const ERROR_HELP: &str = "_mitorun_error_help";
 
 /// What an upload carries: bytes made on the controller (rendered
 /// templates, `content`, decrypted vault files, scripts) or a controller

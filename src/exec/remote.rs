@@ -63,12 +63,55 @@ fn unreachable(u: &Unreachable) -> Map {
         result.insert("module_stderr".into(), Value::str(u.stderr.as_str()));
         result.insert("module_stdout".into(), Value::str(""));
         result.insert("rc".into(), Value::Int(127));
+        result.insert(
+            super::ERROR_HELP.into(),
+            Value::str(
+                "Consider overriding the configured interpreter path for this host. \
+                 See stdout/stderr for the returned output.",
+            ),
+        );
         return result;
     }
     let mut result = Map::new();
     result.insert("unreachable".into(), Value::Bool(true));
     result.insert("msg".into(), Value::str(u.msg.as_str()));
     result.insert("changed".into(), Value::Bool(false));
+    result
+}
+
+/// Is this a raw task whose target has no Python for the agent? ansible's
+/// raw never needs one.
+fn raw_without_python(request: &ModuleRequest, u: &Unreachable) -> bool {
+    super::actions::short_name(&request.action) == "raw"
+        && matches!(
+            u.kind,
+            UnreachableKind::NoPython | UnreachableKind::InterpreterNotFound
+        )
+}
+
+/// ansible's raw action's result for a command's output.
+fn raw_result(out: crate::transport::ExecResult) -> Map {
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let lines = |s: &str| {
+        Value::List(
+            super::execute::python_splitlines(s)
+                .into_iter()
+                .map(Value::str)
+                .collect(),
+        )
+    };
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let mut result = Map::new();
+    result.insert("rc".into(), Value::Int(out.rc));
+    result.insert("stdout".into(), Value::str(stdout.as_str()));
+    result.insert("stdout_lines".into(), lines(&stdout));
+    result.insert("stderr".into(), Value::str(stderr.as_str()));
+    result.insert("stderr_lines".into(), lines(&stderr));
+    result.insert("changed".into(), Value::Bool(true));
+    if out.rc != 0 {
+        result.insert("failed".into(), Value::Bool(true));
+        result.insert("msg".into(), Value::str("non-zero return code"));
+    }
     result
 }
 
@@ -129,6 +172,9 @@ impl TransportRunner {
         };
         let context = match self.pool.context(&spec).await {
             Ok(c) => c,
+            Err(u) if raw_without_python(&request, &u) => {
+                return self.raw_without_agent(&spec, &request).await;
+            }
             Err(u) => return unreachable(&censor_ssh_error(u, request.no_log)),
         };
         let mut args = std::mem::take(&mut request.args);
@@ -177,6 +223,28 @@ impl TransportRunner {
             let _ = context.remove_task_tmp(dir).await;
         }
         Self::result_of(outcome, report_interpreter, &context)
+    }
+
+    /// raw on a target whose agent could not start for want of Python:
+    /// the command runs straight over the transport, and the result is
+    /// what ansible's raw action makes of `exec_command`'s.
+    async fn raw_without_agent(&self, spec: &ConnectionSpec, request: &ModuleRequest) -> Map {
+        if request.check_mode {
+            let mut result = Map::new();
+            result.insert("skipped".into(), Value::Bool(true));
+            return result;
+        }
+        let Some(cmd) = request.args.get("_raw_params").map(Value::python_str) else {
+            return failed("raw requires a command line (_raw_params)");
+        };
+        let shell = match request.args.get("executable") {
+            Some(Value::Null) | None => "/bin/sh".to_string(),
+            Some(v) => v.python_str(),
+        };
+        match self.pool.run_without_agent(spec, &shell, &cmd).await {
+            Ok(out) => raw_result(out),
+            Err(u) => unreachable(&censor_ssh_error(u, request.no_log)),
+        }
     }
 
     /// A request's uploads read for `run_module_with_files` when each is
@@ -333,6 +401,10 @@ impl TransportRunner {
             };
             let context = match self.pool.context(&spec).await {
                 Ok(c) => c,
+                Err(u) if raw_without_python(&request, &u) => {
+                    started.push(Ordered::InTurn(Box::new(request)));
+                    continue;
+                }
                 Err(u) => {
                     let u = censor_ssh_error(u, request.no_log);
                     started.push(Ordered::Done(unreachable(&u)));

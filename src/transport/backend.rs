@@ -24,9 +24,18 @@ pub struct Spawned {
     pub stdin: Box<dyn AsyncWrite + Send + Unpin>,
     pub stdout: Box<dyn AsyncRead + Send + Unpin>,
     pub stderr: Box<dyn AsyncRead + Send + Unpin>,
-    pub guard: Box<dyn Send + Sync>,
+    pub guard: Box<dyn TransportProcess>,
     /// What to call it in messages ("ssh", "docker", ...).
     pub name: String,
+}
+
+/// The process (or remote command) behind a `Spawned`: stopped when
+/// dropped, and able to say how it ended (a command run without an agent,
+/// as raw does on a target without Python, needs its exit code).
+pub trait TransportProcess: Send + Sync {
+    /// Waits for the command to end: its exit code, or None when it was
+    /// killed by a signal or the connection was lost.
+    fn wait(&mut self) -> Pin<Box<dyn Future<Output = Option<i32>> + Send + '_>>;
 }
 
 pub type SpawnFuture<'a> = Pin<Box<dyn Future<Output = Result<Spawned, Unreachable>> + Send + 'a>>;
@@ -69,7 +78,13 @@ pub fn transport_name(t: &TransportKind) -> &'static str {
 }
 
 /// Held by `Spawned::guard`: the child is killed when this is dropped.
-struct ChildGuard(#[allow(dead_code)] tokio::process::Child);
+struct ChildGuard(tokio::process::Child);
+
+impl TransportProcess for ChildGuard {
+    fn wait(&mut self) -> Pin<Box<dyn Future<Output = Option<i32>> + Send + '_>> {
+        Box::pin(async move { self.0.wait().await.ok().and_then(|s| s.code()) })
+    }
+}
 
 pub fn spawn_command(
     argv: &[String],
@@ -87,16 +102,22 @@ pub fn spawn_command(
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     let mut child = cmd.spawn().map_err(|e| {
-        let kind = if e.kind() == std::io::ErrorKind::NotFound && name == "local" {
+        let missing_interpreter = e.kind() == std::io::ErrorKind::NotFound && name == "local";
+        let kind = if missing_interpreter {
             UnreachableKind::NoPython
         } else {
             UnreachableKind::Other
+        };
+        let stderr = if missing_interpreter {
+            shell_says_not_found(prog)
+        } else {
+            None
         };
         Unreachable::new(
             kind,
             format!("Failed to connect to the host via {name}: {prog}: {e}"),
         )
-        .with_stderr(format!("{prog}: {e}\n"))
+        .with_stderr(stderr.unwrap_or_else(|| format!("{prog}: {e}\n")))
     })?;
     let missing = || Unreachable::new(UnreachableKind::Other, "transport stdio missing");
     let stdin = child.stdin.take().ok_or_else(missing)?;
@@ -109,6 +130,22 @@ pub fn spawn_command(
         guard: Box::new(ChildGuard(child)),
         name: name.to_string(),
     })
+}
+
+/// What /bin/sh says when asked to run `prog` that is not there: the
+/// text ansible shows for a missing local interpreter, whose modules it
+/// starts through the shell (ours start without one).
+fn shell_says_not_found(prog: &str) -> Option<String> {
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(shell_join(&[prog.to_string()]))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    (!out.status.success() && !text.is_empty()).then_some(text)
 }
 
 fn split_extra(spec: &ConnectionSpec, name: &str) -> Result<Vec<String>, SpecError> {

@@ -122,7 +122,7 @@ pub struct Connection {
     next_req: AtomicU32,
     next_ctx: AtomicU32,
     stderr_tail: Arc<Mutex<Vec<u8>>>,
-    guard: Mutex<Option<Box<dyn Send + Sync>>>,
+    guard: Mutex<Option<Box<dyn super::backend::TransportProcess>>>,
     /// Becomes true when the reader sees the end of the stream.
     closed: tokio::sync::watch::Sender<bool>,
 }

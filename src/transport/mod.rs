@@ -45,19 +45,21 @@
 //! // and existence, then ctx.fetch_file(src, dest) (SHA-1 checked both ends);
 //! // `slurp` when the file is readable only through become and fetch_file fails.
 //!
-//! // raw: native `raw` (the agent runs `executable -c CMD`); raw cannot bootstrap
-//! // Python: the agent itself needs an interpreter on the target.
+//! // raw: native `raw` (the agent runs `executable -c CMD`); when the agent cannot
+//! // start for want of Python, pool.run_without_agent(&spec, shell, cmd) runs the
+//! // command straight over the transport (how raw installs Python).
 //! ```
 //!
 //! Modules: `frame` (wire format), `bootstrap` (first stage, interpreter
 //! discovery, agent source), `backend` (command lines per transport and the
-//! `Backend` trait), `ssh_backend` (the default backend: russh for ssh,
+//! `Backend` trait), `agentless` (a command without an agent), `ssh_backend` (the default backend: russh for ssh,
 //! `mitorun_ssh_backend=auto|russh|binary`), `ssh` (the russh client), `become_` (sudo/su/doas command lines), `connection`
 //! (reader/writer tasks and request demultiplexing), `context` (calls),
 //! `modules` (finding and preparing modules), `pool`, `spec`, `secret_key`
 //! (passwords in pool keys as salted hashes), `error`.
 //! The agent's Python is in `agent/`.
 
+pub mod agentless;
 pub mod backend;
 pub mod become_;
 pub mod bootstrap;

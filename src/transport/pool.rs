@@ -425,6 +425,28 @@ impl Pool {
         }
     }
 
+    /// Runs `shell -c cmd` on the target of `spec` with no agent: raw on a
+    /// target that has no Python yet. Reached directly only: a `via` chain
+    /// needs agents on its hops, and is refused as the agent's failure was.
+    pub async fn run_without_agent(
+        &self,
+        spec: &ConnectionSpec,
+        shell: &str,
+        cmd: &str,
+    ) -> Result<super::context::ExecResult, Unreachable> {
+        if !spec.via.is_empty() {
+            return Err(Unreachable::new(
+                UnreachableKind::NoPython,
+                "raw without Python on the target is not available through mitogen_via hops",
+            ));
+        }
+        let mut spec = spec.clone();
+        spec.apply_ssh_settings(&self.options.ssh_settings)
+            .map_err(|e| Unreachable::new(UnreachableKind::Other, e.0))?;
+        let (argv, stdin) = super::agentless::command_argv(&spec, shell, cmd)?;
+        super::agentless::run(self.options.backend.as_ref(), &spec, &argv, stdin).await
+    }
+
     /// ansible's `connection.reset()`: forget the interpreter of `spec`'s
     /// target (its become children and whatever was reached through it go
     /// with it) and stop it, without connecting: the next `context` call

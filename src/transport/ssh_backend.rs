@@ -5,11 +5,13 @@
 //! Only the controller's first hop uses this: a `via` hop runs the ssh
 //! binary on the hop itself (the agent there spawns `transport_argv`).
 
-use super::backend::{Backend, CommandBackend, SpawnFuture, Spawned};
+use super::backend::{Backend, CommandBackend, SpawnFuture, Spawned, TransportProcess};
 use super::bootstrap::shell_join;
 use super::error::{Unreachable, UnreachableKind};
 use super::spec::{ConnectionSpec, SshBackend, TransportKind};
 use super::ssh::{self, SshError, SshTarget};
+use std::future::Future;
+use std::pin::Pin;
 
 /// Chooses the client per spec: russh for `ssh` by default, the ssh binary
 /// when `mitorun_ssh_backend=binary` or when `SshTarget::needs_system_ssh`
@@ -62,6 +64,18 @@ pub async fn spawn_russh(target: &SshTarget, boot_argv: &[String]) -> Result<Spa
         guard: Box::new(exit),
         name: "ssh".to_string(),
     })
+}
+
+impl TransportProcess for ssh::SshExitWaiter {
+    fn wait(&mut self) -> Pin<Box<dyn Future<Output = Option<i32>> + Send + '_>> {
+        Box::pin(async move {
+            match ssh::SshExitWaiter::wait(self).await {
+                // ssh's own convention: a status beyond i32 cannot happen.
+                ssh::SshExitStatus::Exited(code) => i32::try_from(code).ok(),
+                _ => None,
+            }
+        })
+    }
 }
 
 /// The cause class of a client error, for UNREACHABLE reporting.

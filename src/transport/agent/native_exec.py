@@ -3,9 +3,9 @@
 # the command itself and returns what the action would (rc, stdout(_lines),
 # stderr(_lines), changed, failed + msg on a non-zero rc).
 #
-# raw before Python exists is impossible in this model: the agent *is* a
-# Python process, so the host needs an interpreter before anything runs.
-# Bootstrapping Python with raw is the one job for ansible-playbook itself.
+# raw before Python exists cannot run here (the agent *is* a Python
+# process): the controller then runs it without an agent
+# (src/transport/agentless.rs).
 
 
 def exec_result(rc, out, err):
