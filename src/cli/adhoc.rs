@@ -55,6 +55,8 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             &cwd,
             config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge"),
         )?;
+        let extra_var_names =
+            crate::playbook::extra_vars::name_origins(&cli.run.extra.extra_vars, &cwd);
         let module = cli
             .module_name
             .clone()
@@ -97,6 +99,7 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             vault: &vault,
             sources: &loaded.sources,
             extra_vars,
+            extra_var_names,
             options: &cli.run,
             force_handlers: false,
             only_tags: vec!["all".into()],
@@ -245,6 +248,7 @@ fn adhoc_play(
             span: Default::default(),
             key_span: Default::default(),
             item_spans: Vec::new(),
+            key_spans: Vec::new(),
         },
     );
     // ansible sets async_val and poll unless both are 0 (or the module is
@@ -258,6 +262,7 @@ fn adhoc_play(
                 span: Default::default(),
                 key_span: Default::default(),
                 item_spans: Vec::new(),
+                key_spans: Vec::new(),
             },
         );
     };

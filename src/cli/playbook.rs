@@ -55,6 +55,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
         &cwd,
         config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge"),
     )?;
+    let extra_var_names = crate::playbook::extra_vars::name_origins(&run.extra.extra_vars, &cwd);
     let limit = run.inventory.limit.as_deref();
     let mut selector = setup::host_selector(&config, None)?;
     // ansible's `CLI.get_host_list(inventory, subset)`: only a limit that
@@ -95,6 +96,7 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
             vault: &vault,
             sources: &loaded.sources,
             extra_vars,
+            extra_var_names,
             options: run,
             force_handlers: cli.force_handlers,
             only_tags: only,

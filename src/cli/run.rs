@@ -27,6 +27,8 @@ pub struct RunContext<'a> {
     pub vault: &'a Arc<Vault>,
     pub sources: &'a [String],
     pub extra_vars: Map,
+    /// Where each extra variable was named (`extra_vars::name_origins`).
+    pub extra_var_names: crate::vars::origins::VarOrigins,
     /// The common run flags (verbosity, check, diff, forks, connection
     /// and become options).
     pub options: &'a super::args::RunOpts,
@@ -513,7 +515,8 @@ pub fn run_playbooks(
         ctx.extra_vars.clone(),
         options_vars(&ctx, &playbook_dir),
     )
-    .with_fact_cache(fact_cache(config));
+    .with_fact_cache(fact_cache(config))
+    .with_extra_var_names(ctx.extra_var_names.clone());
     if ctx.flush_cache {
         // ansible's `CLI._flush_cache`: localhost and every inventory host.
         store.clear_facts("localhost");

@@ -129,6 +129,7 @@ impl<'a> TaskRun<'a> {
             role: self.scope.role.clone(),
             dep_chain: self.scope.dep_chain.clone(),
             vars: self.scope.task_vars(self.task),
+            var_names: self.scope.task_var_names(self.task),
             include_params: self.scope.include_params.clone(),
             search_path: self.search_path(),
         }

@@ -542,6 +542,7 @@ fn include_keywords(task: &Task) -> crate::playbook::model::Keywords {
                     span: task.origin.span,
                     key_span: task.origin.span,
                     item_spans: Vec::new(),
+                    key_spans: Vec::new(),
                 },
             );
         }

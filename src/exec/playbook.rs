@@ -173,6 +173,19 @@ impl PlaybookRunner<'_> {
             }
             None => play,
         };
+        // ansible reads the play's variables (to template it) before
+        // anything else, and warns about reserved names among them.
+        let play_vars = match play.keywords.get("vars").map(|a| &a.value) {
+            Some(Value::Map(vars)) => vars.clone(),
+            _ => Map::new(),
+        };
+        let store = &self.shared.factory.store;
+        for (name, origin) in store.reserved_names_of_play(&play_vars, &play.var_origins) {
+            crate::cli::display::warning(&crate::vars::reserved::warning_text(
+                &name,
+                origin.as_ref(),
+            ));
+        }
         let patterns = self.play_patterns(play)?;
         let order = match self.templated_play_keyword(play, "order")? {
             Some(o) => HostOrder::parse(&o.python_str())
@@ -561,6 +574,7 @@ impl PlaybookRunner<'_> {
                 span: attr.span,
                 key_span: attr.key_span,
                 item_spans: Vec::new(),
+                key_spans: Vec::new(),
             }
         });
         match &mut vars.value {
@@ -809,6 +823,7 @@ fn gathering_task(play: &Play) -> Task {
                     span: Default::default(),
                     key_span: Default::default(),
                     item_spans: Vec::new(),
+                    key_spans: Vec::new(),
                 },
             );
             keywords
@@ -831,6 +846,7 @@ fn included_when(play: &Play) -> Keywords {
                 span: Default::default(),
                 key_span: Default::default(),
                 item_spans: Vec::new(),
+                key_spans: Vec::new(),
             },
         );
     }

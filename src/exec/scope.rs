@@ -48,6 +48,9 @@ pub struct Scope {
     pub tags: BTreeSet<String>,
     /// Block `vars`, outermost first, merged.
     pub vars: Map,
+    /// Where each of `vars` was named (`origins::name_key`), for ansible's
+    /// reserved-name warning.
+    pub var_names: crate::vars::origins::VarOrigins,
     pub role: Option<Arc<RoleInfo>>,
     /// Identity of the innermost role for "has this role run on the host"
     /// (`Role._get_hash_dict`): same role, params, `when`, tags and vars.
@@ -150,11 +153,20 @@ impl Scope {
                 // level); an import's `vars:` are block vars.
                 let skip_vars = role.source != RoleSource::Import;
                 let mut scope = self.with_keywords(&block.keywords, &block.tags, skip_vars);
+                if !skip_vars && let Some(origin) = &block.origin {
+                    scope.var_names = with_var_names(&scope.var_names, &block.keywords, origin);
+                }
                 scope.enter_role(role);
                 scope.role_key = Some(role_key(role, block));
                 scope
             }
-            _ => self.with_keywords(&block.keywords, &block.tags, false),
+            _ => {
+                let mut scope = self.with_keywords(&block.keywords, &block.tags, false);
+                if let Some(origin) = &block.origin {
+                    scope.var_names = with_var_names(&scope.var_names, &block.keywords, origin);
+                }
+                scope
+            }
         }
     }
 
@@ -273,6 +285,11 @@ impl Scope {
     }
 
     /// Block vars plus the task's own `vars`.
+    /// Where the block and task `vars` of `task` were named.
+    pub fn task_var_names(&self, task: &Task) -> crate::vars::origins::VarOrigins {
+        with_var_names(&self.var_names, &task.keywords, &task.origin)
+    }
+
     pub fn task_vars(&self, task: &Task) -> Map {
         let mut vars = self.vars.clone();
         if let Some(Value::Map(own)) = task.keyword("vars") {
@@ -284,6 +301,27 @@ impl Scope {
         vars.shift_remove("when");
         vars
     }
+}
+
+/// `names` plus where each variable of the `vars` keyword among
+/// `keywords` was named (in the file of `origin`); `names` itself when
+/// there are none.
+fn with_var_names(
+    names: &crate::vars::origins::VarOrigins,
+    keywords: &Keywords,
+    origin: &crate::playbook::model::Origin,
+) -> crate::vars::origins::VarOrigins {
+    let Some(attr) = keywords.get("vars").filter(|a| !a.key_spans.is_empty()) else {
+        return names.clone();
+    };
+    let mut merged = (**names).clone();
+    for (name, span) in &attr.key_spans {
+        merged.insert(
+            crate::vars::origins::name_key(name),
+            crate::playbook::model::Origin::new(&origin.file, *span),
+        );
+    }
+    Arc::new(merged)
 }
 
 /// A keyword value as the list ansible makes of it (`environment` is a

@@ -604,6 +604,87 @@ impl<'a> PlayRun<'a> {
         true
     }
 
+    /// A variable a task sets (register, set_fact) on `hosts`: where it
+    /// was named is kept, and a reserved name is warned about then, as
+    /// ansible's `set_host_variable`/`set_nonpersistent_facts` do.
+    fn note_task_variable(
+        &self,
+        name: &str,
+        named_at: Option<crate::playbook::model::Origin>,
+        hosts: &[String],
+    ) {
+        if let Some(origin) = &named_at {
+            for host in hosts {
+                self.shared
+                    .factory
+                    .store
+                    .record_name_origin(host, name, origin.clone());
+            }
+        }
+        if crate::vars::reserved::is_reserved(name) {
+            crate::cli::display::warning(&crate::vars::reserved::warning_text(
+                name,
+                named_at.as_ref(),
+            ));
+        }
+    }
+
+    /// Variables include_vars set on `host`: where a reserved name among
+    /// them was named is read again from the files the result lists
+    /// (`ansible_included_var_files`; rare, so nothing is kept for the
+    /// others), and warned about as ansible's `set_host_variable` does.
+    fn note_included_names(&self, vars: &Map, result: &Map, host: &str) {
+        let reserved: Vec<&String> = vars
+            .keys()
+            .filter(|name| crate::vars::reserved::is_reserved(name))
+            .collect();
+        if reserved.is_empty() {
+            return;
+        }
+        let mut named = std::collections::HashMap::new();
+        if let Some(Value::List(files)) = result.get("ansible_included_var_files") {
+            for file in files {
+                let path = std::path::PathBuf::from(crate::pypath::normpath(&file.python_str()));
+                let vault = self.shared.factory.vault.as_deref();
+                if let Ok((_, origins, _)) = crate::playbook::loader::load_vars_file(&path, vault) {
+                    for name in &reserved {
+                        let key = crate::vars::origins::name_key(name);
+                        if let Some(origin) = origins.get(&key) {
+                            named
+                                .entry((*name).clone())
+                                .or_insert_with(|| origin.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for name in reserved {
+            let origin = named.remove(name);
+            self.note_task_variable(name, origin, std::slice::from_ref(&host.to_string()));
+        }
+    }
+
+    /// ansible's reserved-name warnings for the variables the task sees on
+    /// each host (its strategy reads them before it announces the task);
+    /// each name and origin is shown once per run.
+    fn warn_reserved_names(&self, task: &Task, scope: &Scope, hosts: &[String]) {
+        let Some(first) = hosts.first() else {
+            return;
+        };
+        let task_scope = TaskRun::new(self.shared, &self.play, task, scope, first).task_scope();
+        for host in hosts {
+            let store = &self.shared.factory.store;
+            for (name, origin) in
+                store.reserved_names_in_use(Some(&self.play), host, Some(&task_scope))
+            {
+                crate::cli::display::warning(&crate::vars::reserved::warning_text(
+                    &name,
+                    origin.as_ref(),
+                ));
+            }
+        }
+    }
+
     fn run_task_on(&mut self, task: &Task, scope: &Scope, hosts: &[String]) -> Vec<String> {
         let key = self.task_key(task);
         // Notified handlers run whatever the tag selection (ansible does not
@@ -615,6 +696,7 @@ impl<'a> PlayRun<'a> {
         if self.free.is_some() && !self.free_turn(task, scope, hosts, key) {
             return Vec::new();
         }
+        self.warn_reserved_names(task, scope, hosts);
         if short == "meta" {
             return self.run_meta(task, scope, hosts, key);
         }
@@ -929,6 +1011,11 @@ impl<'a> PlayRun<'a> {
         // Variables first: later tasks (and handlers) see them.
         if let Some(register) = task.keyword("register") {
             let name = register.python_str();
+            let named_at = task
+                .keywords
+                .get("register")
+                .map(|attr| crate::playbook::model::Origin::new(&task.origin.file, attr.span));
+            self.note_task_variable(&name, named_at, applies_to);
             // As ansible registers it: internal keys and `invocation` removed.
             let mut clean = crate::output::strip_internal_keys(result);
             clean.shift_remove("invocation");
@@ -972,11 +1059,21 @@ impl<'a> PlayRun<'a> {
         for (facts, cacheable) in fact_sets {
             for target in applies_to {
                 if short == "include_vars" {
+                    self.note_included_names(&facts, result, target);
                     self.shared
                         .factory
                         .store
                         .set_included(target, facts.clone());
                 } else if short == "set_fact" {
+                    for name in facts.keys() {
+                        let named_at = task
+                            .arg_spans
+                            .get(&crate::vars::origins::name_key(name))
+                            .map(|span| {
+                                crate::playbook::model::Origin::new(&task.origin.file, *span)
+                            });
+                        self.note_task_variable(name, named_at, std::slice::from_ref(target));
+                    }
                     self.shared
                         .factory
                         .store

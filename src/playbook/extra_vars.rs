@@ -162,6 +162,67 @@ pub fn load_extra_vars_with_warnings(
     Ok((vars, warnings))
 }
 
+/// Where each top-level extra variable was named, as ansible tags the
+/// keys (`origins::name_key`): a `k=v` item's names come from
+/// "<CLI option '-e'>", a JSON/YAML item's from "<unknown>" (each shown
+/// with the name as its text), a file's from their YAML positions. The
+/// first item to name a variable keeps it, as a Python dict keeps its
+/// first key. Items that do not load give none (the run has refused them
+/// already).
+pub fn name_origins(items: &[String], cwd: &Path) -> crate::vars::origins::VarOrigins {
+    use crate::playbook::model::{Origin, SourceFile};
+    let mut names = std::collections::HashMap::new();
+    let synthetic = |source: &str, name: &str| {
+        let file = std::sync::Arc::new(SourceFile {
+            path: std::path::PathBuf::from(source),
+            text: name.to_string(),
+        });
+        Origin::new(&file, crate::playbook::yaml::Span::default())
+    };
+    for item in items {
+        let Some(first) = item.chars().next() else {
+            continue;
+        };
+        if let Some(path) = item.strip_prefix('@') {
+            let path = unfrack_path(path, cwd);
+            if let Ok((_, origins, _)) =
+                crate::playbook::loader::load_vars_file(Path::new(&path), None)
+            {
+                for (key, origin) in origins.iter() {
+                    if *key
+                        == crate::vars::origins::name_key(crate::vars::origins::variable_of(key))
+                    {
+                        names.entry(key.clone()).or_insert_with(|| origin.clone());
+                    }
+                }
+            }
+            continue;
+        }
+        let (source, loaded) = if first == '{' || first == '[' {
+            (
+                "<unknown>",
+                load_inline(item, &mut Vec::new()).ok().flatten(),
+            )
+        } else {
+            let pairs = parse_kv(item, false).ok().unwrap_or_default();
+            (
+                "<CLI option '-e'>",
+                Some(Value::Map(
+                    pairs.into_iter().map(|(k, v)| (k, Value::Str(v))).collect(),
+                )),
+            )
+        };
+        if let Some(Value::Map(map)) = loaded {
+            for name in map.keys() {
+                names
+                    .entry(crate::vars::origins::name_key(name))
+                    .or_insert_with(|| synthetic(source, name));
+            }
+        }
+    }
+    std::sync::Arc::new(names)
+}
+
 /// Layers `upper` over `lower` as `combine_vars` does.
 fn combine(lower: &mut Map, upper: Map, merge: bool) {
     if merge {

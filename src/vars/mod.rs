@@ -27,6 +27,7 @@ pub mod hostvars;
 pub mod magic;
 pub mod names;
 pub mod origins;
+pub mod reserved;
 pub mod roles;
 
 use std::collections::HashMap;
@@ -45,6 +46,10 @@ struct HostRuntime {
     nonpersistent: Map,
     /// `include_vars` results.
     included: Map,
+    /// Where the variables of `nonpersistent` and `included` were named
+    /// (`origins::name_key`), the first naming kept as ansible keeps a
+    /// dict's first key.
+    names: origins::VarOrigins,
 }
 
 /// Everything a run knows about variables; shared by all tasks and hosts.
@@ -52,6 +57,8 @@ pub struct VarsStore {
     hash: HashBehaviour,
     inject_facts_as_vars: bool,
     extra_vars: Map,
+    /// Where each extra variable was named (`origins::name_key`).
+    extra_var_names: origins::VarOrigins,
     /// Inventory-level vars of each host (magic host vars included),
     /// by inventory hostname.
     inventory: RwLock<HashMap<String, Arc<Map>>>,
@@ -96,6 +103,8 @@ pub struct TaskScope {
     pub dep_chain: Vec<Arc<RoleInfo>>,
     /// Block vars (outermost first) and the task's own vars, merged.
     pub vars: Map,
+    /// Where each of `vars` was named (`origins::name_key`).
+    pub var_names: origins::VarOrigins,
     /// Parameters of the dynamic include the task came from.
     pub include_params: Map,
     /// `ansible_search_path`: where relative files of the task are looked
@@ -114,6 +123,7 @@ impl VarsStore {
             hash,
             inject_facts_as_vars,
             extra_vars,
+            extra_var_names: Default::default(),
             inventory: RwLock::new(HashMap::new()),
             groups: RwLock::new(Value::Map(Map::new())),
             runtime: Mutex::new(HashMap::new()),
@@ -180,6 +190,27 @@ impl VarsStore {
     fn with_runtime<R>(&self, host: &str, f: impl FnOnce(&mut HostRuntime) -> R) -> Option<R> {
         let mut all = self.runtime.lock().ok()?;
         Some(f(all.entry(host.to_string()).or_default()))
+    }
+
+    /// Where a variable that a task set on `host` was named, unless an
+    /// earlier task already named it.
+    pub fn record_name_origin(
+        &self,
+        host: &str,
+        name: &str,
+        origin: crate::playbook::model::Origin,
+    ) {
+        self.with_runtime(host, |rt| {
+            Arc::make_mut(&mut rt.names)
+                .entry(origins::name_key(name))
+                .or_insert(origin);
+        });
+    }
+
+    /// The store with where each extra variable was named.
+    pub fn with_extra_var_names(mut self, names: origins::VarOrigins) -> VarsStore {
+        self.extra_var_names = names;
+        self
     }
 
     /// `set_fact` without `cacheable`, and `register`.
@@ -276,6 +307,68 @@ impl VarsStore {
         origin
     }
 
+    /// [`VarsStore::reserved_names_in_use`] for a play before any host
+    /// (ansible's `get_vars(play=play)` that templates the play): its
+    /// `vars` (named at `names`) and the extra vars.
+    pub fn reserved_names_of_play(
+        &self,
+        vars: &Map,
+        names: &origins::VarOrigins,
+    ) -> Vec<(String, Option<crate::playbook::model::Origin>)> {
+        let mut found: Vec<(String, Option<crate::playbook::model::Origin>)> = Vec::new();
+        for (layer, layer_names) in [(vars, names), (&self.extra_vars, &self.extra_var_names)] {
+            for name in layer.keys() {
+                if reserved::is_reserved(name) && !found.iter().any(|(n, _)| n == name) {
+                    let origin = layer_names.get(&origins::name_key(name)).cloned();
+                    found.push((name.clone(), origin));
+                }
+            }
+        }
+        found
+    }
+
+    /// ansible's reserved-name check of the variables `get_vars` gives
+    /// (`warn_if_reserved(all_vars)`): each reserved name among them, in
+    /// the order the merged variables first had it, with where the lowest
+    /// layer that sets it named it (a Python dict keeps its first key,
+    /// and ansible's warning points at that key), when that is known.
+    pub fn reserved_names_in_use(
+        &self,
+        play: Option<&PlayScope>,
+        host: &str,
+        task: Option<&TaskScope>,
+    ) -> Vec<(String, Option<crate::playbook::model::Origin>)> {
+        let mut found: Vec<String> = Vec::new();
+        self.for_each_layer(play, host, task, false, |layer, _| {
+            for name in layer.keys() {
+                if reserved::is_reserved(name) && !found.contains(name) {
+                    found.push(name.clone());
+                }
+            }
+        });
+        if found.is_empty() {
+            return Vec::new();
+        }
+        let mut named: Vec<Option<Option<crate::playbook::model::Origin>>> =
+            vec![None; found.len()];
+        self.for_each_layer(play, host, task, true, |layer, origins| {
+            for (name, slot) in found.iter().zip(named.iter_mut()) {
+                if slot.is_none() && layer.contains_key(name) {
+                    *slot = Some(
+                        origins
+                            .and_then(|o| o.get(&origins::name_key(name)))
+                            .cloned(),
+                    );
+                }
+            }
+        });
+        found
+            .into_iter()
+            .zip(named)
+            .map(|(name, origin)| (name, origin.flatten()))
+            .collect()
+    }
+
     /// Each layer of variables, lowest precedence first, with the origins
     /// of its variables when known.
     /// Origins of role layers are merged only with `with_origins` (error
@@ -329,17 +422,17 @@ impl VarsStore {
                     wanted(&|| roles::role_var_origins(role, &task.dep_chain, false)).as_ref(),
                 );
             }
-            add(&task.vars, None);
+            add(&task.vars, Some(&task.var_names));
         }
-        add(&runtime.included, None);
-        add(&runtime.nonpersistent, None);
+        add(&runtime.included, Some(&runtime.names));
+        add(&runtime.nonpersistent, Some(&runtime.names));
         if let Some(task) = task {
             if let Some(role) = &task.role {
                 add(&roles::role_params(role, &task.dep_chain, self.hash), None);
             }
             add(&task.include_params, None);
         }
-        add(&self.extra_vars, None);
+        add(&self.extra_vars, Some(&self.extra_var_names));
     }
 
     /// `ansible_facts` (ansible's `namespace_facts`: the `ansible_` prefix

@@ -31,6 +31,13 @@ pub fn entry_key(parent: &str, step: &str) -> String {
     format!("{parent}{STEP}{step}")
 }
 
+/// The key under which a layer keeps where the variable `name` itself
+/// (its key, not its value) was written: what ansible points at when it
+/// warns about the name.
+pub fn name_key(name: &str) -> String {
+    entry_key(name, "\0name")
+}
+
 /// The variable an origin key belongs to.
 pub fn variable_of(key: &str) -> &str {
     key.split(STEP).next().unwrap_or(key)
@@ -45,6 +52,7 @@ pub fn of_mapping(node: &Node, file: &Arc<SourceFile>) -> VarOrigins {
             if let NodeKind::Scalar(name) = &key.kind {
                 let name = name.python_str();
                 add_entries(value, &name, file, &mut out, 0);
+                out.insert(name_key(&name), Origin::new(file, key.span));
                 out.insert(name, Origin::new(file, value.span));
             }
         }

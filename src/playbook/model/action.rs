@@ -116,7 +116,10 @@ fn arg_spans_of(node: &Node) -> IndexMap<String, Span> {
         NodeKind::Map(pairs) => {
             for (k, v) in pairs {
                 if let NodeKind::Scalar(key) = &k.kind {
-                    out.insert(key.python_str(), v.span);
+                    let name = key.python_str();
+                    // Where the argument is named: set_fact's variables.
+                    out.insert(crate::vars::origins::name_key(&name), k.span);
+                    out.insert(name, v.span);
                 }
             }
         }

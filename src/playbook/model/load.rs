@@ -665,7 +665,11 @@ impl Loader {
             .map(|vars| crate::vars::origins::of_mapping(vars, file))
             .map(|origins| {
                 let mut origins = (*origins).clone();
-                origins.retain(|name, _| !self.import_vars.contains_key(name));
+                origins.retain(|key, _| {
+                    !self
+                        .import_vars
+                        .contains_key(crate::vars::origins::variable_of(key))
+                });
                 Arc::new(origins)
             })
             .unwrap_or_default();
@@ -1872,6 +1876,7 @@ fn prepend_when(keywords: &mut Keywords, conditions: &[Value]) {
             span,
             key_span,
             item_spans,
+            key_spans: Vec::new(),
         },
     );
 }
@@ -1946,6 +1951,16 @@ fn attr(key: &Node, value: &Node) -> Attr {
         key_span: key.span,
         item_spans: match &value.kind {
             NodeKind::Seq(items) => items.iter().map(|item| item.span).collect(),
+            _ => Vec::new(),
+        },
+        key_spans: match &value.kind {
+            NodeKind::Map(pairs) => pairs
+                .iter()
+                .filter_map(|(k, _)| match &k.kind {
+                    NodeKind::Scalar(name) => Some((name.python_str(), k.span)),
+                    _ => None,
+                })
+                .collect(),
             _ => Vec::new(),
         },
     }
@@ -2034,6 +2049,7 @@ fn merge_vars(keywords: &mut Keywords, vars: &Attr) {
                     span: vars.span,
                     key_span: vars.key_span,
                     item_spans: Vec::new(),
+                    key_spans: Vec::new(),
                 },
             );
         }

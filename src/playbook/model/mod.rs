@@ -45,6 +45,9 @@ pub struct Attr {
     /// Spans of the items when the value is a list written in YAML (the
     /// conditions of a `when` list are reported where each was written).
     pub item_spans: Vec<Span>,
+    /// Spans of the keys, in order, when the value is a mapping written in
+    /// YAML (where each of a `vars:` block's variables was named).
+    pub key_spans: Vec<(String, Span)>,
 }
 
 /// Keywords in the order they were written (values untemplated).
@@ -220,6 +223,7 @@ impl Task {
                     span: self.origin.span,
                     key_span: self.origin.span,
                     item_spans: Vec::new(),
+                    key_spans: Vec::new(),
                 },
             );
         }
