@@ -105,15 +105,20 @@ pub fn ensure_user(name: &str, password: &str) {
 /// Install a sudoers rule (root only); the file name is derived from `tag`.
 pub fn sudoers(tag: &str, rule: &str) {
     let path = format!("/etc/sudoers.d/mitorun-test-{tag}");
-    std::fs::write(&path, format!("{rule}\n")).expect("write sudoers");
+    // Written beside it first (sudo skips names with a dot) and renamed:
+    // a sudo that another test binary runs meanwhile never reads half a
+    // rule, which would make it refuse to run at all.
+    let staged = format!("{path}.{}", std::process::id());
+    std::fs::write(&staged, format!("{rule}\n")).expect("write sudoers");
     let ok = Command::new("visudo")
-        .args(["-cf", &path])
+        .args(["-cf", &staged])
         .status()
         .map(|s| s.success())
         .unwrap_or(true);
     assert!(ok, "bad sudoers rule {rule}");
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o440)).expect("chmod");
+    std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o440)).expect("chmod");
+    std::fs::rename(&staged, &path).expect("install sudoers rule");
 }
 
 pub fn command(cmd: &str) -> ModuleCall {
