@@ -75,6 +75,9 @@ pub fn load_options(config: &Config, vault: Option<Arc<Vault>>) -> LoadOptions {
         any_unparsed_is_failed: config.bool("INVENTORY_ANY_UNPARSED_IS_FAILED"),
         unparsed_warning: config.bool("INVENTORY_UNPARSED_WARNING"),
         hash_behaviour: config.hash_behaviour(),
+        group_chars: crate::inventory::data::GroupChars::parse(
+            config.str("TRANSFORM_INVALID_GROUP_CHARS"),
+        ),
     }
 }
 

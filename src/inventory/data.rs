@@ -5,6 +5,7 @@
 //! vars when merged) falls out of how those objects are built. Hosts and groups
 //! live in vectors and refer to each other by index; names map to indices.
 
+use super::pyliteral::is_py_word_char;
 use super::vars::{HashBehaviour, combine_into};
 use crate::value::{Map, Value, python_str_repr};
 use indexmap::IndexMap;
@@ -86,6 +87,35 @@ pub struct InventoryData {
     pub warnings: Vec<Notice>,
     /// `DEFAULT_HASH_BEHAVIOUR`: how a mapping set over a mapping combines.
     pub hash_behaviour: HashBehaviour,
+    /// `TRANSFORM_INVALID_GROUP_CHARS`: what happens to a group name that
+    /// is not a valid variable name.
+    pub group_chars: GroupChars,
+}
+
+/// `TRANSFORM_INVALID_GROUP_CHARS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupChars {
+    /// Keep the name, warn.
+    #[default]
+    Never,
+    /// Replace each invalid character with `_`, warn.
+    Always,
+    /// Keep the name, say nothing.
+    Ignore,
+    /// Replace, say nothing.
+    Silently,
+}
+
+impl GroupChars {
+    /// The setting's value; anything else is the default.
+    pub fn parse(value: Option<&str>) -> GroupChars {
+        match value {
+            Some("always") => GroupChars::Always,
+            Some("ignore") => GroupChars::Ignore,
+            Some("silently") => GroupChars::Silently,
+            _ => GroupChars::Never,
+        }
+    }
 }
 
 impl Default for InventoryData {
@@ -106,6 +136,7 @@ impl InventoryData {
             current_source_dir: None,
             warnings: Vec::new(),
             hash_behaviour: HashBehaviour::Replace,
+            group_chars: GroupChars::Never,
         };
         inv.insert_group("all");
         inv.insert_group("ungrouped");
@@ -171,7 +202,9 @@ impl InventoryData {
         id
     }
 
-    /// Add a group if it is new; returns its name (as `InventoryData.add_group`).
+    /// Add a group if it is new (as `InventoryData.add_group`); its name
+    /// may have been made safe first (`safe_group_name`): the group's name
+    /// is the one to use after.
     pub fn add_group(&mut self, name: &str) -> Result<GroupId, GraphError> {
         if name.is_empty() {
             return Err(GraphError::EmptyGroupName(name.to_string()));
@@ -179,12 +212,35 @@ impl InventoryData {
         if let Some(id) = self.group_id(name) {
             return Ok(id);
         }
-        if has_invalid_group_chars(name) {
+        let name = self.safe_group_name(name);
+        if let Some(id) = self.group_id(&name) {
+            return Ok(id);
+        }
+        Ok(self.insert_group(&name))
+    }
+
+    /// ansible's `to_safe_group_name` under TRANSFORM_INVALID_GROUP_CHARS:
+    /// a name that is not a valid variable name gets `_` for each invalid
+    /// character (always, silently) or stays (never, ignore), with the
+    /// warning of `always` or `never`.
+    pub fn safe_group_name(&mut self, name: &str) -> String {
+        if !has_invalid_group_chars(name) {
+            return name.to_string();
+        }
+        let mode = self.group_chars;
+        if mode == GroupChars::Always {
+            self.warn(
+                "Invalid characters were found in group names and automatically replaced, use -vvvv to see details",
+            );
+        } else if mode == GroupChars::Never {
             self.warn(
                 "Invalid characters were found in group names but not replaced, use -vvvv to see details",
             );
         }
-        Ok(self.insert_group(name))
+        match mode {
+            GroupChars::Always | GroupChars::Silently => replace_invalid_group_chars(name),
+            GroupChars::Never | GroupChars::Ignore => name.to_string(),
+        }
     }
 
     /// Add a host (and put it in `group` when given). A new host records the
@@ -650,17 +706,42 @@ fn is_valid_variable_name(name: &str) -> bool {
 }
 
 /// ansible's INVALID_VARIABLE_NAMES: a leading digit or any non-word char.
+/// `INVALID_VARIABLE_NAMES.sub('_', name)`: a leading digit or non-word
+/// character, and every other non-word character, become `_`.
+fn replace_invalid_group_chars(name: &str) -> String {
+    name.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if !is_py_word_char(c) || (i == 0 && c.is_ascii_digit()) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// ansible's group-name check (`^[\d\W]|[^\w]`, Python's `\w`).
 fn has_invalid_group_chars(name: &str) -> bool {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(c) if c.is_ascii_digit() || !(c.is_alphanumeric() || c == '_') => true,
-        _ => name.chars().any(|c| !(c.is_alphanumeric() || c == '_')),
-    }
+    name.starts_with(|c: char| c.is_ascii_digit()) || !name.chars().all(is_py_word_char)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsafe_group_names_are_made_safe_when_asked() {
+        let mut inv = InventoryData::new();
+        inv.group_chars = GroupChars::Always;
+        assert_eq!(inv.safe_group_name("local-"), "local_");
+        assert_eq!(inv.safe_group_name("1web.eu"), "_web_eu");
+        assert_eq!(inv.safe_group_name("ok_name"), "ok_name");
+        assert_eq!(inv.warnings.len(), 2);
+        inv.group_chars = GroupChars::Ignore;
+        assert_eq!(inv.safe_group_name("local-"), "local-");
+        assert_eq!(inv.warnings.len(), 2);
+    }
 
     #[test]
     fn reconcile_moves_orphans_under_all_and_ungrouped() {

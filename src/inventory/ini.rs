@@ -97,20 +97,18 @@ impl<'a> IniParser<'a> {
         }
     }
 
-    fn enter_section(&mut self, name: &str, tag: Option<&str>) -> Result<(), String> {
+    fn enter_section(&mut self, written: &str, tag: Option<&str>) -> Result<(), String> {
+        // ansible makes the group name safe (and warns) before it checks
+        // the type; the section then names the safe group.
+        let safe = self.inv.safe_group_name(written);
+        let name = safe.as_str();
         let kind = match tag {
             None | Some("hosts") => SectionKind::Hosts,
             Some("children") => SectionKind::Children,
             Some("vars") => SectionKind::Vars,
             Some(other) => {
-                // ansible checks the group name (and warns) before the type.
-                if has_invalid_group_chars(name) {
-                    self.inv.warn(
-                        "Invalid characters were found in group names but not replaced, use -vvvv to see details",
-                    );
-                }
                 return Err(format!(
-                    "Section [{name}:{other}] has unknown type: {other}"
+                    "Section [{written}:{other}] has unknown type: {other}"
                 ));
             }
         };
@@ -318,11 +316,6 @@ fn match_group_name(line: &str) -> Option<&str> {
             .then(|| line.get(..end))
             .flatten()
     })
-}
-
-/// ansible's group-name check (`^[\d\W]|[^\w]`), used for its warning.
-fn has_invalid_group_chars(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_digit()) || !name.chars().all(is_py_word_char)
 }
 
 fn finish_word(words: &mut Vec<String>, word: &mut String, quoted: &mut bool) {

@@ -26,6 +26,8 @@ pub struct LoadOptions {
     pub vault: Option<Arc<Vault>>,
     /// `DEFAULT_HASH_BEHAVIOUR`, for variables set twice.
     pub hash_behaviour: super::vars::HashBehaviour,
+    /// `TRANSFORM_INVALID_GROUP_CHARS`.
+    pub group_chars: super::data::GroupChars,
 }
 
 impl Default for LoadOptions {
@@ -47,6 +49,7 @@ impl Default for LoadOptions {
             unparsed_warning: true,
             vault: None,
             hash_behaviour: super::vars::HashBehaviour::Replace,
+            group_chars: super::data::GroupChars::Never,
         }
     }
 }
@@ -99,6 +102,7 @@ fn normalize(path: &Path) -> PathBuf {
 pub fn load(sources: &[String], opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let mut inv = InventoryData::new();
     inv.hash_behaviour = opts.hash_behaviour;
+    inv.group_chars = opts.group_chars;
     let ignored = ignore_regex(opts);
     let mut parsed_any = false;
     for source in sources.iter().filter(|s| !s.is_empty()) {

@@ -124,8 +124,12 @@ fn parse_group(inv: &mut InventoryData, group: &str, data: &Value) -> Result<Str
             return Ok(group.to_string());
         }
     };
-    inv.add_group(group)
+    let id = inv
+        .add_group(group)
         .map_err(|e| SourceError::new(format!("Unable to add group {group}: {e}")))?;
+    // The name the group got (TRANSFORM_INVALID_GROUP_CHARS may change it).
+    let safe = inv.group(id).name.clone();
+    let group = safe.as_str();
     let Some(sections) = sections else {
         return Ok(group.to_string());
     };
