@@ -737,8 +737,12 @@ mod tests {
         assert_eq!(inv.safe_group_name("local-"), "local_");
         assert_eq!(inv.safe_group_name("1web.eu"), "_web_eu");
         assert_eq!(inv.safe_group_name("ok_name"), "ok_name");
-        assert_eq!(inv.warnings.len(), 2);
+        // One warning: the same text is kept once.
+        assert_eq!(inv.warnings.len(), 1);
         inv.group_chars = GroupChars::Ignore;
+        assert_eq!(inv.safe_group_name("local-"), "local-");
+        assert_eq!(inv.warnings.len(), 1);
+        inv.group_chars = GroupChars::Never;
         assert_eq!(inv.safe_group_name("local-"), "local-");
         assert_eq!(inv.warnings.len(), 2);
     }
