@@ -34,6 +34,7 @@
 #![allow(dead_code)]
 
 pub mod sshd;
+pub mod zygote;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -523,16 +524,43 @@ pub fn run_controlled_with_input(
     let _ = std::fs::create_dir_all(&home);
     let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/bin:/bin"));
 
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    env.insert("PATH".into(), path.to_string_lossy().into_owned());
+    env.insert("HOME".into(), home.display().to_string());
+    env.insert(
+        "ANSIBLE_HOME".into(),
+        home.join(".ansible").display().to_string(),
+    );
+    env.insert(
+        "ANSIBLE_LOCAL_TEMP".into(),
+        scratch.0.join("tmp").display().to_string(),
+    );
+    env.insert("LC_ALL".into(), "C.UTF-8".into());
+    env.insert("ANSIBLE_NOCOLOR".into(), "1".into());
+    env.extend(extra_env.iter().map(|(k, v)| (k.clone(), v.clone())));
+
+    if let Some(socket) = zygote::serves(program) {
+        let invocation = zygote::Invocation {
+            program,
+            args,
+            cwd,
+            env: &env,
+            input,
+        };
+        let run = zygote::run(socket, &invocation, &scratch.0, timeout());
+        return Outcome {
+            code: run.code,
+            stdout: run.stdout,
+            stderr: run.stderr,
+            failure: run.failure,
+        };
+    }
+
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(cwd)
         .env_clear()
-        .env("PATH", path)
-        .env("HOME", &home)
-        .env("ANSIBLE_HOME", home.join(".ansible"))
-        .env("ANSIBLE_LOCAL_TEMP", scratch.0.join("tmp"))
-        .env("LC_ALL", "C.UTF-8")
-        .env("ANSIBLE_NOCOLOR", "1")
+        .envs(&env)
         .stdin(if input.is_some() {
             Stdio::piped()
         } else {
@@ -540,9 +568,6 @@ pub fn run_controlled_with_input(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
 
     let mut child = match cmd.spawn() {
         Ok(c) => c,
