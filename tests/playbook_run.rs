@@ -626,6 +626,89 @@ fn adhoc_async_and_timeout_print_what_ansible_prints() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Ad hoc static imports (`-m import_role`, `-m import_tasks`, loaded as a
+/// playbook's would be), templated patterns and module names, and
+/// `--playbook-dir` (its `collections/` searched, as ansible's basedir)
+/// print what `ansible` prints, with the same exit codes.
+#[test]
+fn adhoc_imports_and_templates_print_what_ansible_prints() {
+    if filter().is_some() {
+        return;
+    }
+    let ansible = common::ref_bin_dir().join("ansible");
+    let env = BTreeMap::from([
+        ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
+        ("ANSIBLE_FORKS".to_string(), "1".to_string()),
+    ]);
+    let cases: [&[&str]; 10] = [
+        &["h1", "-m", "import_role", "-a", "name=base"],
+        &[
+            "web",
+            "-m",
+            "import_role",
+            "-a",
+            "role=libinc tasks_from=use_module.yml",
+        ],
+        &["h1", "-m", "import_role", "-a", "name=no_such_role_here"],
+        &[
+            "h1",
+            "-m",
+            "import_tasks",
+            "-a",
+            "tasks/included.yml",
+            "-e",
+            "import_var=cli",
+        ],
+        &[
+            "h1",
+            "-m",
+            "import_tasks",
+            "-a",
+            "file=tasks/free_steps.yml",
+        ],
+        &["{{ 'h' ~ '1' }}", "-m", "debug", "-a", "msg=templated"],
+        &["h1", "-m", "{{ m }}", "-e", "m=ping"],
+        &["h1", "-m", "{{ m }}", "-e", "m=debug", "-a", "msg=hi"],
+        &[
+            "h1",
+            "-m",
+            "mitons.routed.echo",
+            "-a",
+            "given=1",
+            "--playbook-dir",
+            ".",
+        ],
+        &["h1", "-m", "mitons.routed.echo", "-a", "given=1"],
+    ];
+    let mut problems = Vec::new();
+    for case in cases {
+        let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
+        args.extend(case.iter().map(|s| s.to_string()));
+        let reference = common::run_controlled(&ansible, &args, &fixtures(), &env);
+        let mut our_env = env.clone();
+        our_env.insert(
+            "MITORUN_ANSIBLE_PYTHON".to_string(),
+            common::ref_bin_dir().join("python").display().to_string(),
+        );
+        let ours = common::run_controlled(&common::mitorun_bin(), &args, &fixtures(), &our_env);
+        let (want, got) = (
+            mask_run_values(&reference.stdout),
+            mask_run_values(&ours.stdout),
+        );
+        if reference.code != ours.code || want != got {
+            problems.push(format!(
+                "ansible {}: exit {:?} vs {:?}\n{}\n  mitorun stderr: {}",
+                args.join(" "),
+                reference.code,
+                ours.code,
+                common::line_diff(&want, &got, 40),
+                String::from_utf8_lossy(&ours.stderr)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// Ad hoc `-o` (oneline) and `-t/--tree DIR` (one JSON file per host)
 /// print and write what `ansible` does; so does a playbook with
 /// `callbacks_enabled = tree` and ANSIBLE_CALLBACK_TREE_DIR.

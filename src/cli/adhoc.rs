@@ -47,7 +47,9 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
         }
     };
     if !cli.run.list_hosts {
-        if hosts.is_empty() {
+        // ansible runs the play even so: a templated pattern selects its
+        // hosts once the play templates it.
+        if hosts.is_empty() && !crate::templating::render::is_template(&pattern) {
             return Ok(Exit::Ok);
         }
         let extra_vars = setup::extra_vars(
@@ -63,7 +65,14 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
             .or_else(|| config.str("DEFAULT_MODULE_NAME").map(str::to_string))
             .unwrap_or_else(|| "command".into());
         let module_args = cli.module_args.clone().unwrap_or_default();
-        let basedir = cli.playbook_dir.clone().unwrap_or_else(|| cwd.clone());
+        // `--playbook-dir` (or `playbook_dir` in the config) is ansible's
+        // basedir: its library/, action_plugins/ and collections/ are
+        // searched as a playbook's own dir is. Without it, nothing is.
+        let playbook_dir = cli
+            .playbook_dir
+            .clone()
+            .or_else(|| config.path("PLAYBOOK_DIR").map(|p| cwd.join(p)));
+        let basedir = playbook_dir.clone().unwrap_or_else(|| cwd.clone());
         let limits = AdhocLimits {
             async_val: cli.background.unwrap_or(0),
             poll: cli
@@ -76,9 +85,26 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
                 .or_else(|| config.int("TASK_TIMEOUT"))
                 .unwrap_or(0),
         };
-        let load_options = super::playbook::load_options(&config, &cli.run.module_path);
+        let mut load_options = super::playbook::load_options(&config, &cli.run.module_path);
+        if let Some(dir) = &playbook_dir {
+            load_options.resolver.add_plugin_dirs(dir);
+            load_options
+                .resolver
+                .add_collection_path(&dir.join("collections"));
+        }
+        load_options.extra_vars = extra_vars.clone();
         let resolved = load_options.resolver.resolve(&module, &[]);
-        let play = adhoc_play(&pattern, &module, resolved, &module_args, &basedir, limits)?;
+        let play = adhoc_play(
+            &pattern,
+            AdhocTask {
+                module: &module,
+                resolved_action: resolved,
+                module_args: &module_args,
+                limits,
+            },
+            &basedir,
+            &load_options,
+        )?;
         let playbook = crate::playbook::model::Playbook {
             path: basedir.join("__adhoc__"),
             plays: vec![play],
@@ -156,6 +182,14 @@ pub fn pattern_fatal(e: PatternError) -> Fatal {
     Fatal::msg(exit, e)
 }
 
+/// The ad hoc task: `-m`, its resolution, `-a` and the limits.
+struct AdhocTask<'a> {
+    module: &'a str,
+    resolved_action: Option<String>,
+    module_args: &'a str,
+    limits: AdhocLimits,
+}
+
 /// `-B`, `-P` and `--task-timeout`: the task's `async_val`, `poll` and
 /// `timeout`.
 struct AdhocLimits {
@@ -187,14 +221,18 @@ fn json_arguments(module_args: &str) -> Option<indexmap::IndexMap<String, crate:
 /// the task as ansible's error reports do.
 fn adhoc_play(
     pattern: &str,
-    module: &str,
-    resolved_action: Option<String>,
-    module_args: &str,
+    adhoc: AdhocTask,
     basedir: &std::path::Path,
-    limits: AdhocLimits,
+    load_options: &crate::playbook::model::LoadOptions,
 ) -> Result<crate::playbook::model::Play, Fatal> {
     use crate::playbook::model::{Attr, Item, Keywords, Origin, Play, SourceFile, Task, TaskKind};
     use crate::value::Value;
+    let AdhocTask {
+        module,
+        resolved_action,
+        module_args,
+        limits,
+    } = adhoc;
     let freeform = crate::playbook::model::modules::is_freeform(module);
     let args = match json_arguments(module_args) {
         Some(args) => args,
@@ -277,9 +315,10 @@ fn adhoc_play(
     }
     // ansible loads the ad hoc task like a playbook's, so the dynamic
     // includes work here too.
-    let kind = match crate::exec::actions::short_name(module) {
-        "include_role" => TaskKind::IncludeRole,
-        "include_tasks" => TaskKind::IncludeTasks,
+    let short = crate::exec::actions::short_name(module);
+    let kind = match short {
+        "include_role" | "import_role" => TaskKind::IncludeRole,
+        "include_tasks" | "import_tasks" => TaskKind::IncludeTasks,
         _ => TaskKind::Task,
     };
     let task = Task {
@@ -299,6 +338,18 @@ fn adhoc_play(
         role: None,
         origin: origin.clone(),
     };
+    // Static imports expand as the play is loaded, as in a playbook; an
+    // imported role brings its handlers to the play.
+    let (tasks, handlers) = if matches!(short, "import_role" | "import_tasks") {
+        let (items, handlers, warnings) =
+            crate::playbook::model::expand_static_import(task, basedir, load_options)?;
+        for w in &warnings {
+            super::display::warning(w);
+        }
+        (items, handlers)
+    } else {
+        (vec![Item::Task(task)], Vec::new())
+    };
     Ok(Play {
         name: Value::str("Ansible Ad-Hoc"),
         hosts: Value::str(pattern),
@@ -306,9 +357,9 @@ fn adhoc_play(
         tags: Vec::new(),
         roles: Vec::new(),
         pre_tasks: Vec::new(),
-        tasks: vec![Item::Task(task)],
+        tasks,
         post_tasks: Vec::new(),
-        handlers: Vec::new(),
+        handlers,
         included_conditional: Vec::new(),
         included_path: None,
         basedir: basedir.to_path_buf(),

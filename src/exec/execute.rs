@@ -801,7 +801,12 @@ impl<'a> TaskRun<'a> {
             .path
             .to_string_lossy()
             .starts_with("<adhoc ");
-        if !is_adhoc || self.task.resolved_action.is_some() {
+        // A templated `-m` is resolved per host once templated, as a
+        // playbook's templated `action:` is.
+        if !is_adhoc
+            || self.task.resolved_action.is_some()
+            || crate::templating::render::is_template(&self.task.action)
+        {
             return None;
         }
         let option = std::sync::Arc::new(crate::playbook::model::SourceFile {

@@ -181,6 +181,32 @@ pub fn load_included_role(
     Ok((role, loader.warnings))
 }
 
+/// A static import (`import_tasks`, `import_role`) that is no file's
+/// task: the ad hoc CLI's `-m import_role`, which ansible loads as a
+/// playbook task in `basedir`. Gives the items it expands to, the handlers
+/// of an imported role (for the play) and loading warnings.
+pub fn expand_static_import(
+    task: Task,
+    basedir: &Path,
+    opts: &LoadOptions,
+) -> Result<(Vec<Item>, Vec<Item>, Vec<String>)> {
+    let site = IncludeSite {
+        basedir: basedir.to_path_buf(),
+        file: basedir.join("__adhoc__"),
+        role: None,
+        handlers: false,
+    };
+    let mut loader = loader_at(opts, &site);
+    let ctx = site_ctx(&site);
+    let items = if modules::short_builtin(&task.action) == Some("import_role") {
+        vec![Item::Block(loader.import_role(task, &ctx)?)]
+    } else {
+        loader.import_tasks(task, &ctx)?
+    };
+    let handlers = std::mem::take(&mut loader.import_handlers);
+    Ok((items, handlers, loader.warnings))
+}
+
 /// `os.path.normpath` of an absolute path.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -1159,9 +1185,12 @@ impl Loader {
                 &task.origin,
             ));
         }
+        // `file=` is the free-form target's other spelling (an ad hoc
+        // `-a file=...` arrives here without the playbook loader's rewrite).
         let target = task
             .args
             .get("_raw_params")
+            .or_else(|| task.args.get("file"))
             .map(Value::python_str)
             .unwrap_or_default();
         let target = self.template_static(&target, ctx, task.keyword("vars"), &task.origin)?;

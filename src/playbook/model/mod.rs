@@ -31,7 +31,10 @@ use crate::playbook::yaml::Span;
 use crate::value::Value;
 
 pub use error::{Origin, ParseError, SourceFile};
-pub use load::{IncludeSite, LoadOptions, load_included_role, load_included_tasks, load_playbook};
+pub use load::{
+    IncludeSite, LoadOptions, expand_static_import, load_included_role, load_included_tasks,
+    load_playbook,
+};
 pub use modules::ActionResolver;
 
 /// A keyword's raw value and where it was written.
