@@ -104,8 +104,21 @@ pub fn notices(notices: &[Notice]) {
         match n {
             Notice::Warning(m) => warning(m),
             Notice::Deprecation(m) => deprecation(m),
+            Notice::Verbose(level, m) if verbosity() >= *level => println!("{m}"),
+            Notice::Verbose(..) => {}
         }
     }
+}
+
+/// The run's `-v` count, for messages printed outside a callback.
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+pub fn set_verbosity(level: u8) {
+    VERBOSITY.store(level, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn verbosity() -> u8 {
+    VERBOSITY.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// `[ERROR]: message`, then the annotated source when the error has one.

@@ -14,6 +14,7 @@ use std::sync::Arc;
 /// Read the configuration; with `-v` or more, say which file is used on
 /// stdout, as ansible does.
 pub fn load_config_verbose(verbosity: u8) -> Result<Config, Fatal> {
+    super::display::set_verbosity(verbosity);
     let config = load_config()?;
     if verbosity > 0 {
         let line = match config.file_path() {

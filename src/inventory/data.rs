@@ -70,6 +70,8 @@ pub enum GraphError {
 pub enum Notice {
     Warning(String),
     Deprecation(String),
+    /// A message for `-v` runs: shown from that many `v`s on, on stdout.
+    Verbose(u8, String),
 }
 
 #[derive(Debug, Clone)]
@@ -643,6 +645,11 @@ impl InventoryData {
     /// Record a warning once (ansible's display deduplicates them too).
     pub fn warn(&mut self, msg: &str) {
         self.notice(Notice::Warning(msg.to_string()));
+    }
+
+    /// Record a message shown at verbosity `level` and above.
+    pub fn verbose(&mut self, level: u8, msg: &str) {
+        self.notice(Notice::Verbose(level, msg.to_string()));
     }
 
     pub fn deprecate(&mut self, msg: &str) {

@@ -943,7 +943,7 @@ mod tests {
             .iter()
             .filter_map(|n| match n {
                 Notice::Warning(w) => Some(w.clone()),
-                Notice::Deprecation(_) => None,
+                Notice::Deprecation(_) | Notice::Verbose(..) => None,
             })
             .collect()
     }

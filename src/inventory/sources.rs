@@ -169,6 +169,16 @@ fn parse_source(
                 parsed = true;
             }
         }
+        // A directory none of whose entries parsed (an empty one too) is
+        // an unparsed source of its own, as in ansible.
+        if !parsed {
+            if opts.any_unparsed_is_failed {
+                return Err(LoadError(format!(
+                    "Completely failed to parse inventory source {source}"
+                )));
+            }
+            inv.warn(&format!("Unable to parse {source} as an inventory source"));
+        }
         return Ok(parsed);
     }
 
@@ -195,10 +205,23 @@ fn parse_source(
                 (Some(l), None) => format!("{source}:{l}"),
                 _ => source.to_string(),
             };
-            inv.warn(&format!(
-                "Failed to parse inventory with '{kind}' plugin: {}\nOrigin: {location}\n",
-                err.message
-            ));
+            // A string source has no file to point at: ansible shows the
+            // plugin's own failure as the cause, with the plugin and source
+            // as its origin.
+            let text = if *kind == "advanced_host_list" {
+                format!(
+                    "Failed to parse inventory with '{kind}' plugin: {msg}\n\n\
+                     Failed to parse inventory with '{kind}' plugin.\n\n<<< caused by >>>\n\n\
+                     {msg}\nOrigin: <inventory plugin '{kind}' with source '{source}'>\n",
+                    msg = err.message
+                )
+            } else {
+                format!(
+                    "Failed to parse inventory with '{kind}' plugin: {}\nOrigin: {location}\n",
+                    err.message
+                )
+            };
+            inv.warn(&text);
         }
         if opts.any_unparsed_is_failed {
             return Err(LoadError(format!(
@@ -213,6 +236,7 @@ fn parse_source(
 fn kind_name(kind: &str) -> &'static str {
     match kind {
         "host_list" | "ansible.builtin.host_list" => "host_list",
+        "advanced_host_list" | "ansible.builtin.advanced_host_list" => "advanced_host_list",
         "script" | "ansible.builtin.script" => "script",
         "auto" | "ansible.builtin.auto" => "auto",
         "yaml" | "ansible.builtin.yaml" => "yaml",
@@ -235,6 +259,9 @@ fn try_kind(
     match kind_name(kind) {
         "host_list" => {
             (!path.exists() && source.contains(',')).then(|| parse_host_list(inv, source))
+        }
+        "advanced_host_list" => {
+            (!path.exists() && source.contains(',')).then(|| parse_advanced_host_list(inv, source))
         }
         "script" => (readable_file && is_executable(path)).then(|| script::parse_script(inv, path)),
         "auto" => (readable_file && (source.ends_with(".yml") || source.ends_with(".yaml")))
@@ -351,6 +378,46 @@ fn parse_host_list(inv: &mut InventoryData, list: &str) -> Result<(), SourceErro
             inv.add_host(&host, Some("ungrouped"), port).map_err(|e| {
                 SourceError::new(format!("Invalid data from string, could not parse: {e}"))
             })?;
+        }
+    }
+    Ok(())
+}
+
+/// `-i 'web[1:3],db'` with `advanced_host_list` enabled: a host list whose
+/// names may hold ranges. A range ansible rejects as such ("host range
+/// ...") leaves the name as written, said at -vvv; any other failure (a
+/// bound that is no number) fails the source, as Python's ValueError does.
+fn parse_advanced_host_list(inv: &mut InventoryData, list: &str) -> Result<(), SourceError> {
+    for item in list.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            continue;
+        }
+        let (hosts, port) = match super::ranges::expand_host_pattern(item) {
+            Ok(expanded) => expanded,
+            Err(e) if e.message.starts_with("host range") => {
+                inv.verbose(
+                    3,
+                    &format!(
+                        "Unable to parse address from hostname, leaving unchanged: {}",
+                        e.message
+                    ),
+                );
+                (vec![item.to_string()], None)
+            }
+            Err(e) => {
+                return Err(SourceError::new(format!(
+                    "Invalid data from string, could not parse: {}",
+                    e.message
+                )));
+            }
+        };
+        for host in hosts {
+            if inv.host_id(&host).is_none() {
+                inv.add_host(&host, Some("ungrouped"), port).map_err(|e| {
+                    SourceError::new(format!("Invalid data from string, could not parse: {e}"))
+                })?;
+            }
         }
     }
     Ok(())
