@@ -270,6 +270,11 @@ fn operation_message(
     expr: Option<&str>,
     context: &Jv,
 ) -> Option<String> {
+    if detail == "object is not callable"
+        || (detail.starts_with("value of type ") && detail.ends_with(" is not callable"))
+    {
+        return not_callable_message(env, detail, expr?, context);
+    }
     if let Some(calc) = detail.strip_prefix("unable to calculate ") {
         let float = |s: &str| s.contains(['.', 'e', 'n']);
         let (op, any_float) = [" // ", " / ", " % ", " ** "].iter().find_map(|op| {
@@ -313,6 +318,69 @@ fn operation_message(
         _ => format!("unsupported operand type(s) for {op}: '{ta}' and '{tb}'"),
     };
     Some(format!("{RENDER_ERROR}{text}"))
+}
+
+/// Python's "'T' object is not callable" for `expr`, a call (`x()`) whose
+/// callee is no function. A variable as loaded (a bare name) is one of
+/// ansible's tagged types (`_AnsibleTaggedStr`); a computed value is not.
+fn not_callable_message(
+    env: &Environment<'_>,
+    detail: &str,
+    expr: &str,
+    context: &Jv,
+) -> Option<String> {
+    let callee = callee_of(expr.trim())?;
+    // The error's span may cover only the last calls of a chain
+    // (`x.upper()()` gives `()()`): then minijinja's kind names the type.
+    if callee.starts_with('(') {
+        let kind = detail
+            .strip_prefix("value of type ")?
+            .strip_suffix(" is not callable")?;
+        let name = match kind {
+            "string" => "str",
+            "map" => "dict",
+            "sequence" => "list",
+            "bool" => "bool",
+            "none" => "NoneType",
+            _ => return None,
+        };
+        return Some(format!("{RENDER_ERROR}'{name}' object is not callable"));
+    }
+    let value = env
+        .compile_expression(callee)
+        .ok()
+        .and_then(|c| c.eval(context).ok())?;
+    let plain = type_name(&value);
+    let is_name = callee
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !callee.starts_with(|c: char| c.is_ascii_digit());
+    // Containers are read through ansible's lazy templating wrappers.
+    let name = match plain {
+        "str" if is_name => "_AnsibleTaggedStr",
+        "int" if is_name => "_AnsibleTaggedInt",
+        "float" if is_name => "_AnsibleTaggedFloat",
+        "dict" if is_name => "_AnsibleLazyTemplateDict",
+        "list" if is_name => "_AnsibleLazyTemplateList",
+        other => other,
+    };
+    Some(format!("{RENDER_ERROR}'{name}' object is not callable"))
+}
+
+/// The callee of a call expression: what comes before its last top-level
+/// argument list.
+fn callee_of(expr: &str) -> Option<&str> {
+    let body = expr.strip_suffix(')')?;
+    let mut depth = 0usize;
+    for (i, c) in body.char_indices().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '(' if depth == 0 => return Some(body[..i].trim()).filter(|c| !c.is_empty()),
+            '(' | '[' | '{' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `expr` split at its last top-level binary `op` (operators of one level
