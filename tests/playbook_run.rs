@@ -580,7 +580,6 @@ fn adhoc_async_and_timeout_print_what_ansible_prints() {
         return;
     }
     let _turn = golden_paths_lock();
-    let ansible = common::ref_bin_dir().join("ansible");
     let env = BTreeMap::from([
         ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
         ("ANSIBLE_FORKS".to_string(), "1".to_string()),
@@ -602,28 +601,42 @@ fn adhoc_async_and_timeout_print_what_ansible_prints() {
         // -M directories are searched by the run, not only the loader.
         &["h1", "-M", "adhoc_modules", "-m", "fixture_hello"],
     ];
+    let problems = compare_adhoc_runs(&cases, &env, &env);
+    let _ = std::fs::remove_dir_all("/tmp/mitorun-golden-adhoc-async");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Runs each case (`ansible -i inventory.ini CASE...` in the fixtures dir)
+/// with `ansible` (in `env`) and mitorun (in `our_env`); the differences in
+/// exit code or masked stdout, described.
+fn compare_adhoc_runs(
+    cases: &[&[&str]],
+    env: &BTreeMap<String, String>,
+    our_env: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let ansible = common::ref_bin_dir().join("ansible");
     let mut problems = Vec::new();
     for case in cases {
         let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
         args.extend(case.iter().map(|s| s.to_string()));
-        let reference = common::run_controlled(&ansible, &args, &fixtures(), &env);
-        let ours = common::run_controlled(&common::mitorun_bin(), &args, &fixtures(), &env);
+        let reference = common::run_controlled(&ansible, &args, &fixtures(), env);
+        let ours = common::run_controlled(&common::mitorun_bin(), &args, &fixtures(), our_env);
         let (want, got) = (
             mask_run_values(&reference.stdout),
             mask_run_values(&ours.stdout),
         );
         if reference.code != ours.code || want != got {
             problems.push(format!(
-                "ansible {}: exit {:?} vs {:?}\n{}",
+                "ansible {}: exit {:?} vs {:?}\n{}\n  mitorun stderr: {}",
                 args.join(" "),
                 reference.code,
                 ours.code,
-                common::line_diff(&want, &got, 40)
+                common::line_diff(&want, &got, 40),
+                String::from_utf8_lossy(&ours.stderr)
             ));
         }
     }
-    let _ = std::fs::remove_dir_all("/tmp/mitorun-golden-adhoc-async");
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    problems
 }
 
 /// Ad hoc static imports (`-m import_role`, `-m import_tasks`, loaded as a
@@ -635,7 +648,6 @@ fn adhoc_imports_and_templates_print_what_ansible_prints() {
     if filter().is_some() {
         return;
     }
-    let ansible = common::ref_bin_dir().join("ansible");
     let env = BTreeMap::from([
         ("ANSIBLE_NOCOWS".to_string(), "1".to_string()),
         ("ANSIBLE_FORKS".to_string(), "1".to_string()),
@@ -680,32 +692,12 @@ fn adhoc_imports_and_templates_print_what_ansible_prints() {
         ],
         &["h1", "-m", "mitons.routed.echo", "-a", "given=1"],
     ];
-    let mut problems = Vec::new();
-    for case in cases {
-        let mut args = vec!["-i".to_string(), "inventory.ini".to_string()];
-        args.extend(case.iter().map(|s| s.to_string()));
-        let reference = common::run_controlled(&ansible, &args, &fixtures(), &env);
-        let mut our_env = env.clone();
-        our_env.insert(
-            "MITORUN_ANSIBLE_PYTHON".to_string(),
-            common::ref_bin_dir().join("python").display().to_string(),
-        );
-        let ours = common::run_controlled(&common::mitorun_bin(), &args, &fixtures(), &our_env);
-        let (want, got) = (
-            mask_run_values(&reference.stdout),
-            mask_run_values(&ours.stdout),
-        );
-        if reference.code != ours.code || want != got {
-            problems.push(format!(
-                "ansible {}: exit {:?} vs {:?}\n{}\n  mitorun stderr: {}",
-                args.join(" "),
-                reference.code,
-                ours.code,
-                common::line_diff(&want, &got, 40),
-                String::from_utf8_lossy(&ours.stderr)
-            ));
-        }
-    }
+    let mut our_env = env.clone();
+    our_env.insert(
+        "MITORUN_ANSIBLE_PYTHON".to_string(),
+        common::ref_bin_dir().join("python").display().to_string(),
+    );
+    let problems = compare_adhoc_runs(&cases, &env, &our_env);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
