@@ -208,7 +208,7 @@ fn parse_source(
             // A string source has no file to point at: ansible shows the
             // plugin's own failure as the cause, with the plugin and source
             // as its origin.
-            let text = if *kind == "advanced_host_list" {
+            let text = if !path.exists() {
                 format!(
                     "Failed to parse inventory with '{kind}' plugin: {msg}\n\n\
                      Failed to parse inventory with '{kind}' plugin.\n\n<<< caused by >>>\n\n\
