@@ -315,10 +315,14 @@ fn with_var_names(
         return names.clone();
     };
     let mut merged = (**names).clone();
-    for (name, span) in &attr.key_spans {
+    for (name, key_span, value_span) in &attr.key_spans {
         merged.insert(
             crate::vars::origins::name_key(name),
-            crate::playbook::model::Origin::new(&origin.file, *span),
+            crate::playbook::model::Origin::new(&origin.file, *key_span),
+        );
+        merged.insert(
+            name.clone(),
+            crate::playbook::model::Origin::new(&origin.file, *value_span),
         );
     }
     Arc::new(merged)

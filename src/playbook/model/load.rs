@@ -1985,8 +1985,8 @@ fn attr(key: &Node, value: &Node) -> Attr {
         key_spans: match &value.kind {
             NodeKind::Map(pairs) => pairs
                 .iter()
-                .filter_map(|(k, _)| match &k.kind {
-                    NodeKind::Scalar(name) => Some((name.python_str(), k.span)),
+                .filter_map(|(k, v)| match &k.kind {
+                    NodeKind::Scalar(name) => Some((name.python_str(), k.span, v.span)),
                     _ => None,
                 })
                 .collect(),

@@ -48,9 +48,10 @@ pub struct Attr {
     /// Spans of the items when the value is a list written in YAML (the
     /// conditions of a `when` list are reported where each was written).
     pub item_spans: Vec<Span>,
-    /// Spans of the keys, in order, when the value is a mapping written in
-    /// YAML (where each of a `vars:` block's variables was named).
-    pub key_spans: Vec<(String, Span)>,
+    /// When the value is a mapping written in YAML: each key with the
+    /// spans of the key and of its value, in order (where each of a
+    /// `vars:` block's variables was named and defined).
+    pub key_spans: Vec<(String, Span, Span)>,
 }
 
 /// Keywords in the order they were written (values untemplated).
