@@ -245,6 +245,14 @@ fn connection_defaults(ctx: &RunContext) -> Map {
     );
     // The shell plugin's option, under `ansible_async_dir` variables.
     set("ansible_async_dir", config.str("ASYNC_DIR").map(Value::str));
+    // Read per task (`exec::rlimit`), under its variable's name.
+    set(
+        crate::exec::rlimit::RLIMIT_NOFILE_VAR,
+        config
+            .str("PYTHON_MODULE_RLIMIT_NOFILE")
+            .filter(|v| v.trim() != "0")
+            .map(Value::str),
+    );
     out
 }
 

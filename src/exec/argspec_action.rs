@@ -151,6 +151,7 @@ impl TaskRun<'_> {
             uploads: Vec::new(),
             async_job: None,
             deadline: None,
+            rlimit_nofile: 0,
         };
         let reply = self.shared.modules.run(request);
         match reply.get("argument_errors") {

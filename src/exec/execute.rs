@@ -1620,7 +1620,7 @@ impl<'a> TaskRun<'a> {
     }
 
     /// Where the task's variable `name` was defined, when known.
-    fn definition_of(&self, name: &str) -> Option<Origin> {
+    pub(super) fn definition_of(&self, name: &str) -> Option<Origin> {
         let store = &self.shared.factory.store;
         store.origin_of(Some(self.play), self.host, Some(&self.task_scope()), name)
     }
@@ -1776,7 +1776,13 @@ impl<'a> TaskRun<'a> {
             (action.to_string(), args)
         };
         let action = action.as_str();
+        if let Err(e) = self.module_rlimit_nofile(action, context) {
+            return Outcome::from_error(&e, &self.task.origin);
+        }
         let mut request = self.module_request(action, args, context);
+        if let Some(user) = removed_account(action, &request.args) {
+            self.shared.modules.retire_account(&request, &user);
+        }
         if let Some(time_limit) = async_limit {
             request.async_job = Some(crate::transport::AsyncJob {
                 time_limit,
@@ -1969,6 +1975,8 @@ impl<'a> TaskRun<'a> {
             uploads: Vec::new(),
             async_job: None,
             deadline: self.deadline.get(),
+            // Errors were reported before the module ran (run_action).
+            rlimit_nofile: self.module_rlimit_nofile(action, context).unwrap_or(0),
         }
     }
 }
@@ -2067,6 +2075,18 @@ fn connection_vars(vars: &Jv, out: &mut Map) {
             out.insert(name.to_string(), from_jinja(&value));
         }
     }
+}
+
+/// The account a `user` task removes (`state: absent`), if it does.
+pub(super) fn removed_account(action: &str, args: &Map) -> Option<String> {
+    if actions::short_name(action) != "user"
+        || args.get("state").map(Value::python_str).as_deref() != Some("absent")
+    {
+        return None;
+    }
+    args.get("name")
+        .or_else(|| args.get("user"))
+        .map(Value::python_str)
 }
 
 /// `ansible.builtin.X` for short builtin names, as ansible names actions in

@@ -294,6 +294,14 @@ impl<'a> TaskRun<'a> {
         if actions::short_name(&action) == "shell" && args.contains_key("expand_argument_vars") {
             return None;
         }
+        // A setting that fails is reported by the one-by-one path.
+        if self.module_rlimit_nofile(&action, context).is_err() {
+            return None;
+        }
+        // Removing an account stops its interpreters first (run_action).
+        if super::execute::removed_account(&action, &args).is_some() {
+            return None;
+        }
         let request = self.module_request(&action, args, context);
         if request.report_interpreter || request.deadline.is_some() {
             return None;

@@ -41,6 +41,7 @@ pub mod reboot;
 pub mod reboot_args;
 pub mod remote;
 pub mod report;
+pub mod rlimit;
 pub mod scope;
 pub mod script;
 pub mod service;
@@ -95,6 +96,8 @@ pub struct ModuleRequest {
     /// When the task's `timeout` runs out: the call is abandoned (and its
     /// remote process killed) and its result carries [`TIMED_OUT`].
     pub deadline: Option<std::time::Instant>,
+    /// `PYTHON_MODULE_RLIMIT_NOFILE` (0: the limit is left alone).
+    pub rlimit_nofile: i64,
 }
 
 /// The key a runner puts in the result of a call it abandoned at the
@@ -233,6 +236,10 @@ pub trait ModuleRunner: Send + Sync {
     /// interpreter (and what runs on it) without connecting; the next call
     /// connects and starts a new one.
     fn reset_connection(&self, _request: &ModuleRequest) {}
+    /// The account `user` is about to be removed on the request's target:
+    /// stop the interpreters running as it there (a persistent become
+    /// interpreter would make userdel fail).
+    fn retire_account(&self, _request: &ModuleRequest, _user: &str) {}
     /// Close connections at the end of the run.
     fn shutdown(&self) {}
 }

@@ -329,6 +329,7 @@ impl TransportRunner {
         call.interpreters = request.interpreters;
         call.async_job = request.async_job;
         call.cancel_key = cancel_key;
+        call.rlimit_nofile = request.rlimit_nofile;
         call
     }
 
@@ -590,6 +591,12 @@ impl ModuleRunner for TransportRunner {
         // interpreter to forget.
         if let Ok(spec) = Self::spec(request) {
             self.runtime.block_on(self.pool.reset(&spec));
+        }
+    }
+
+    fn retire_account(&self, request: &ModuleRequest, user: &str) {
+        if let Ok(spec) = Self::spec(request) {
+            self.runtime.block_on(self.pool.retire_account(&spec, user));
         }
     }
 

@@ -454,6 +454,23 @@ impl Connection {
         let _ = self
             .send(Frame::new(ctx, 0, Kind::Shutdown, json!({}), Vec::new()))
             .await;
+        self.forget_context(ctx);
+    }
+
+    /// Stop the child interpreter `ctx` that `parent` started, and return
+    /// once its process has exited (where [`Connection::shutdown_context`]
+    /// only asks it to exit).
+    pub async fn stop_child_context(&self, parent: u32, ctx: u32) {
+        let header = json!({"fn": "stop_child", "ctx": ctx});
+        if self.call(parent, header, Vec::new()).await.is_err() {
+            self.shutdown_context(ctx).await;
+        } else {
+            self.forget_context(ctx);
+        }
+    }
+
+    /// Calls to `ctx` from now on fail: it was shut down.
+    fn forget_context(&self, ctx: u32) {
         let mut st = self.lock();
         st.dead_ctx.insert(
             ctx,

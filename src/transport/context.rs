@@ -63,6 +63,9 @@ pub struct ModuleCall {
     /// With `queue`: not run (the call fails) when an earlier call of the
     /// queue that had to succeed failed (`run_module_with_files`).
     pub queue_after_ok: bool,
+    /// The open-files soft limit the module runs under
+    /// (`PYTHON_MODULE_RLIMIT_NOFILE`; 0 leaves it alone).
+    pub rlimit_nofile: i64,
 }
 
 /// A background job's settings.
@@ -568,6 +571,9 @@ impl Context {
         }
         if let Some(key) = &call.cancel_key {
             header["cancel_key"] = json!(key);
+        }
+        if call.rlimit_nofile != 0 {
+            header["rlimit_nofile"] = json!(call.rlimit_nofile);
         }
         if let Some(queue) = &call.queue {
             header["queue"] = json!(queue);

@@ -104,12 +104,21 @@ impl Default for PoolOptions {
 
 type Slot = Arc<OnceCell<Result<Context, Unreachable>>>;
 
+/// An interpreter a target's interpreter started for a become user.
+struct BecomeChild {
+    /// Its slot's key.
+    key: String,
+    /// The account it runs as.
+    user: String,
+    context: Context,
+}
+
 pub struct Pool {
     options: PoolOptions,
     setup: Semaphore,
     slots: Mutex<HashMap<String, Slot>>,
     /// Become children per target key, oldest first, for recycling.
-    children: Mutex<HashMap<String, Vec<(String, Context)>>>,
+    children: Mutex<HashMap<String, Vec<BecomeChild>>>,
     paths: OnceCell<Arc<ControllerPaths>>,
 }
 
@@ -398,7 +407,11 @@ impl Pool {
             .unwrap_or_else(|p| p.into_inner())
             .entry(target_key)
             .or_default()
-            .push((key, ctx.clone()));
+            .push(BecomeChild {
+                key,
+                user: b.user.clone(),
+                context: ctx.clone(),
+            });
         Ok(ctx)
     }
 
@@ -408,7 +421,7 @@ impl Pool {
         let victim = {
             let mut children = self.children.lock().unwrap_or_else(|p| p.into_inner());
             let list = children.entry(target_key.to_string()).or_default();
-            list.retain(|(_, c)| c.is_alive());
+            list.retain(|child| child.context.is_alive());
             // The target's own interpreter counts too.
             if list.len() + 1 >= self.options.max_interpreters {
                 list.pop()
@@ -416,12 +429,57 @@ impl Pool {
                 None
             }
         };
-        if let Some((key, ctx)) = victim {
+        if let Some(victim) = victim {
             self.slots
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .remove(&key);
+                .remove(&victim.key);
+            let ctx = victim.context;
             ctx.connection().shutdown_context(ctx.id()).await;
+        }
+    }
+
+    /// Stop the interpreters that `spec`'s target runs as `user` for
+    /// become, and wait until they have exited: the account is about to be
+    /// removed, which fails while it has processes (ansible's become
+    /// processes end with each task; these would live on).
+    pub async fn retire_account(&self, spec: &ConnectionSpec, user: &str) {
+        let target_key = spec.chain_key();
+        let retired: Vec<BecomeChild> = {
+            let mut children = self.children.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(list) = children.get_mut(&target_key) else {
+                return;
+            };
+            let (gone, kept) = std::mem::take(list)
+                .into_iter()
+                .partition(|child| child.user == user);
+            *list = kept;
+            gone
+        };
+        if retired.is_empty() {
+            return;
+        }
+        let target = {
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            for child in &retired {
+                slots.remove(&child.key);
+            }
+            slots
+                .get(&target_key)
+                .and_then(|cell| cell.get())
+                .and_then(|r| r.as_ref().ok())
+                .cloned()
+        };
+        for child in retired {
+            let ctx = child.context;
+            match &target {
+                Some(target) => {
+                    ctx.connection()
+                        .stop_child_context(target.id(), ctx.id())
+                        .await
+                }
+                None => ctx.connection().shutdown_context(ctx.id()).await,
+            }
         }
     }
 

@@ -544,3 +544,29 @@ def call(name):
 @call("ping")
 def call_ping(agent, src, req, header, payload):
     return {"pid": os.getpid()}, payload
+
+
+@call("stop_child")
+def call_stop_child(agent, src, req, header, payload):
+    """Stop the child interpreter `ctx` (a become child) and reply once its
+    process has gone: the account it ran as can then be removed (userdel
+    refuses a user who still has processes)."""
+    ctx = int(header.get("ctx", 0))
+    with agent.routes_lock:
+        child = next((c for c in agent.children if c.ctx_id == ctx), None)
+    if child is None:
+        return {"stopped": False}, b""
+    try:
+        child.send(encode_frame(ctx, agent.my_id, 0, SHUTDOWN, {}))
+    except OSError:
+        pass
+    deadline = time.time() + 5
+    while child.proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    if child.proc.poll() is None:
+        try:
+            child.proc.kill()
+            child.proc.wait(timeout=5)
+        except Exception:
+            pass
+    return {"stopped": True}, b""

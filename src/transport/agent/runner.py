@@ -426,8 +426,50 @@ def merge_args_base(agent, header):
     header["args"] = args
 
 
+class OpenFilesLimit(object):
+    """PYTHON_MODULE_RLIMIT_NOFILE: the soft limit on open files while the
+    call runs (capped by the hard limit, as ansible's module wrapper caps
+    it), restored after; processes the module starts keep the limit they
+    were started with, as under ansible. The limit is the process's, so
+    calls running side by side in this interpreter share it."""
+
+    def __init__(self, wanted):
+        self.wanted = wanted
+        self.saved = None
+
+    def __enter__(self):
+        if not self.wanted:
+            return self
+        try:
+            import resource
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            requested = min(hard, self.wanted) if hard >= 0 else self.wanted
+            if requested != soft:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (requested, hard))
+                self.saved = (soft, hard)
+        except (ImportError, ValueError, OSError):
+            # Platforms that lie about their hard limit (ansible ignores
+            # this too).
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            try:
+                import resource
+                resource.setrlimit(resource.RLIMIT_NOFILE, self.saved)
+            except (ValueError, OSError):
+                pass
+        return False
+
+
 @call("run_module")
 def call_run_module(agent, src, req, header, payload):
+    with OpenFilesLimit(int(header.get("rlimit_nofile") or 0)):
+        return run_module_call(agent, src, req, header)
+
+
+def run_module_call(agent, src, req, header):
     before_module_run()
     merge_args_base(agent, header)
     style = header.get("style")
