@@ -315,9 +315,6 @@ fn set_fact(input: ActionInput) -> Result<Map, TaskError> {
     Ok(result)
 }
 
-/// set_stats' check of its arguments (`_VALID_ARGS`), raised as
-/// AnsibleActionFail: the message, naming the action as written, when
-/// an argument is not one of its own.
 /// What a controller action refuses in its arguments before it runs, as
 /// ansible's action plugins word it (their `_VALID_ARGS` check or argument
 /// spec validation): the plain message of the action's failure. `written`
@@ -362,6 +359,9 @@ pub fn invalid_arguments(written: &str, args: &Map) -> Option<String> {
     match short_name(written) {
         "set_stats" => invalid_options(&["aggregate", "data", "per_host"]),
         "fail" => invalid_options(&["msg"]),
+        "wait_for_connection" => {
+            invalid_options(&["connect_timeout", "delay", "sleep", "timeout"])
+        }
         "assert" => unsupported(&["fail_msg", "msg", "quiet", "success_msg", "that"], " (msg)"),
         "pause" => unsupported(&["echo", "minutes", "prompt", "seconds"], "")
             .or_else(|| both("minutes", "seconds"))

@@ -1633,6 +1633,17 @@ impl<'a> TaskRun<'a> {
             .map(|span| Origin::new(&self.task.origin.file, *span))
     }
 
+    /// Sleep `period`, or until the task's `timeout` runs out (false then).
+    pub(super) fn sleep_within_deadline(&self, period: std::time::Duration) -> bool {
+        let Some(deadline) = self.deadline.get() else {
+            std::thread::sleep(period);
+            return true;
+        };
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        std::thread::sleep(period.min(left));
+        period < left
+    }
+
     /// The deadline of module calls made from now on (`timeout`).
     pub(super) fn set_deadline(&self, deadline: Option<std::time::Instant>) {
         self.deadline.set(deadline);
@@ -1745,6 +1756,7 @@ impl<'a> TaskRun<'a> {
             "reboot" => return self.reboot_action(args, context, async_limit.is_some()),
             "validate_argument_spec" => return self.validate_argument_spec_action(args, context),
             "fetch" => return self.fetch_action(args, context),
+            "wait_for_connection" => return self.wait_for_connection_action(args, context),
             _ => {}
         }
         // `package` runs the host's package manager module in its place,

@@ -50,6 +50,7 @@ pub mod transfer;
 pub mod unarchive;
 pub mod uri;
 pub mod vars_prompt;
+pub mod wait_for_connection;
 pub mod walk;
 
 use crate::errors::Exit;

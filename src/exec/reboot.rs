@@ -182,7 +182,10 @@ impl Reboot<'_, '_> {
                 "{}: waiting an additional {post_delay} seconds",
                 self.action
             ));
-            if !self.pause(Duration::from_secs(post_delay.unsigned_abs())) {
+            if !self
+                .run
+                .sleep_within_deadline(Duration::from_secs(post_delay.unsigned_abs()))
+            {
                 return Err(Stop::Result(deadline_result()));
             }
         }
@@ -230,18 +233,6 @@ impl Reboot<'_, '_> {
         {
             cb.display.colored(text, crate::output::Color::Blue);
         }
-    }
-
-    /// Sleep `period`, or until the task's `timeout` runs out (false then).
-    fn pause(&self, period: Duration) -> bool {
-        let Some(deadline) = self.run.deadline.get() else {
-            std::thread::sleep(period);
-            return true;
-        };
-        let now = Instant::now();
-        let left = deadline.saturating_duration_since(now);
-        std::thread::sleep(period.min(left));
-        period < left
     }
 
     /// The target's system, from a `setup` run limited to `min`.
@@ -505,7 +496,10 @@ impl Reboot<'_, '_> {
             last_error = format!("{}: {description} fail '{line}'", self.action);
             self.vvv(&format!("{last_error}, retrying in {wait:.4} seconds..."));
             failures = failures.saturating_add(1);
-            if !self.pause(Duration::from_secs_f64(wait)) {
+            if !self
+                .run
+                .sleep_within_deadline(Duration::from_secs_f64(wait))
+            {
                 return Err(WaitEnd::Deadline(deadline_result()));
             }
         }

@@ -73,44 +73,9 @@ fn defines(context: &Jv, name: &str) -> bool {
 /// ansible templates it with `value_for_omit=0`).
 fn python_int(value: &Value) -> Result<i64, String> {
     match value {
-        Value::Int(i) => Ok(*i),
-        Value::Bool(b) => Ok(i64::from(*b)),
-        Value::Float(f) if f.is_finite() => Ok(f.trunc() as i64),
         Value::Str(s) if s == OMIT_TOKEN => Ok(0),
-        other => match other.as_str() {
-            Some(text) => parse_python_int(text).ok_or_else(|| {
-                format!(
-                    "invalid literal for int() with base 10: {}",
-                    Value::str(text).python_repr()
-                )
-            }),
-            None => Err(format!(
-                "int() argument must be a string, a bytes-like object or a real number, not '{}'",
-                other.python_type_name()
-            )),
-        },
+        other => super::strategy::python_int(other),
     }
-}
-
-/// A base-10 integer literal as `int()` reads it: surrounding whitespace,
-/// a sign, and underscores between digits.
-fn parse_python_int(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (negative, digits) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-        || !digits.chars().all(|c| c.is_ascii_digit() || c == '_')
-    {
-        return None;
-    }
-    let magnitude: i64 = digits.replace('_', "").parse().ok()?;
-    Some(if negative { -magnitude } else { magnitude })
 }
 
 #[cfg(test)]

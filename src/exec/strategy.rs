@@ -63,7 +63,7 @@ pub fn python_int(value: &Value) -> Result<i64, String> {
         Value::Bool(b) => Ok(i64::from(*b)),
         Value::Float(f) if f.is_finite() => Ok(f.trunc() as i64),
         Value::Float(f) => Err(format!("cannot convert float {f} to integer")),
-        Value::Str(s) | Value::Unsafe(s) => s.trim().parse::<i64>().map_err(|_| {
+        Value::Str(s) | Value::Unsafe(s) => parse_python_int(s).ok_or_else(|| {
             format!(
                 "invalid literal for int() with base 10: {}",
                 crate::value::python_str_repr(s)
@@ -74,6 +74,27 @@ pub fn python_int(value: &Value) -> Result<i64, String> {
             other.python_type_name()
         )),
     }
+}
+
+/// A base-10 integer literal as `int()` reads it: surrounding whitespace,
+/// a sign, and single underscores between digits.
+fn parse_python_int(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+        || !digits.chars().all(|c| c.is_ascii_digit() || c == '_')
+    {
+        return None;
+    }
+    let magnitude: i64 = digits.replace('_', "").parse().ok()?;
+    Some(if negative { -magnitude } else { magnitude })
 }
 
 /// ansible's `percent` type (`max_fail_percentage`): a number, or text
