@@ -29,7 +29,17 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&cli.run.inventory.inventory, &config, &cwd);
     let vault = setup::vault(&cli.run.vault, &config, &cwd)?;
-    let mut loaded = setup::load_inventory(&sources, &config, Some(std::sync::Arc::clone(&vault)))?;
+    let extra_vars = setup::extra_vars(
+        &cli.run.extra.extra_vars,
+        &cwd,
+        config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge"),
+    )?;
+    let mut loaded = setup::load_inventory(
+        &sources,
+        &config,
+        Some(std::sync::Arc::clone(&vault)),
+        &extra_vars,
+    )?;
     let inv = &mut loaded.data;
     let limit = cli.run.inventory.limit.as_deref();
     let mut selector =
@@ -52,11 +62,6 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
         if hosts.is_empty() && !crate::templating::render::is_template(&pattern) {
             return Ok(Exit::Ok);
         }
-        let extra_vars = setup::extra_vars(
-            &cli.run.extra.extra_vars,
-            &cwd,
-            config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge"),
-        )?;
         let extra_var_names =
             crate::playbook::extra_vars::name_origins(&cli.run.extra.extra_vars, &cwd);
         let module = cli

@@ -38,7 +38,6 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&cli.inventory.inventory, &config, &cwd);
     let vault = setup::vault(&cli.vault, &config, &cwd)?;
-    let mut loaded = setup::load_inventory(&sources, &config, Some(Arc::clone(&vault)))?;
     let basedir = cli
         .playbook_dir
         .clone()
@@ -46,6 +45,8 @@ pub fn run(cli: InventoryCli) -> Result<Exit, Fatal> {
     let export = cli.export || config.bool("INVENTORY_EXPORT");
     let merge = config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge");
     let extra_vars = setup::extra_vars(&cli.extra.extra_vars, &cwd, merge)?;
+    let mut loaded =
+        setup::load_inventory(&sources, &config, Some(Arc::clone(&vault)), &extra_vars)?;
 
     let output = if let Some(host) = &cli.host {
         // --host ignores --limit.

@@ -48,13 +48,14 @@ pub fn run(cli: PlaybookCli) -> Result<Exit, Fatal> {
     let cwd = setup::cwd();
     let sources = setup::inventory_sources(&run.inventory.inventory, &config, &cwd);
     let vault = setup::vault(&run.vault, &config, &cwd)?;
-    let mut loaded = setup::load_inventory(&sources, &config, Some(Arc::clone(&vault)))?;
-    let inv = &mut loaded.data;
     let extra_vars = setup::extra_vars(
         &run.extra.extra_vars,
         &cwd,
         config.str("DEFAULT_HASH_BEHAVIOUR") == Some("merge"),
     )?;
+    let mut loaded =
+        setup::load_inventory(&sources, &config, Some(Arc::clone(&vault)), &extra_vars)?;
+    let inv = &mut loaded.data;
     let extra_var_names = crate::playbook::extra_vars::name_origins(&run.extra.extra_vars, &cwd);
     let limit = run.inventory.limit.as_deref();
     let mut selector = setup::host_selector(&config, None)?;

@@ -624,7 +624,10 @@ pub fn run_playbooks(
         vault: Some(Arc::clone(ctx.vault)),
         playbook_dirs: vec![playbook_dir.clone()],
         hash,
-        load_options: super::setup::load_options(config, Some(Arc::clone(ctx.vault))),
+        load_options: crate::inventory::sources::LoadOptions {
+            extra_vars: ctx.extra_vars.clone(),
+            ..super::setup::load_options(config, Some(Arc::clone(ctx.vault)))
+        },
         dynamic_edits: Default::default(),
     };
     let mut runner = PlaybookRunner {

@@ -79,16 +79,21 @@ pub fn load_options(config: &Config, vault: Option<Arc<Vault>>) -> LoadOptions {
         group_chars: crate::inventory::data::GroupChars::parse(
             config.str("TRANSFORM_INVALID_GROUP_CHARS"),
         ),
+        extra_vars: crate::value::Map::new(),
     }
 }
 
+/// Parse the inventory sources; `extra_vars` are the `-e` values, which
+/// inventory plugins may read.
 pub fn load_inventory(
     sources: &[String],
     config: &Config,
     vault: Option<Arc<Vault>>,
+    extra_vars: &crate::value::Map,
 ) -> Result<Loaded, Fatal> {
-    let mut loaded = sources::load(sources, &load_options(config, vault))
-        .map_err(|e| Fatal::msg(Exit::Error, e))?;
+    let mut options = load_options(config, vault);
+    options.extra_vars = extra_vars.clone();
+    let mut loaded = sources::load(sources, &options).map_err(|e| Fatal::msg(Exit::Error, e))?;
     super::display::notices(&loaded.data.warnings);
     loaded.data.warnings.clear();
     Ok(loaded)

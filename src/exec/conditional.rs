@@ -224,7 +224,7 @@ fn is_trusted_indirection(text: &str, rendered: &Jv) -> bool {
 }
 
 /// `name`, `name.attr`, `name['key']`, `name[0]` chains.
-pub(super) fn is_variable_path(expr: &str) -> bool {
+pub fn is_variable_path(expr: &str) -> bool {
     let mut rest = expr;
     let ident = |s: &str| -> usize {
         s.char_indices()

@@ -83,6 +83,9 @@ pub struct InventoryData {
     pub localhost: Option<HostId>,
     /// The source being parsed; hosts record the first source that named them.
     pub current_source: Option<String>,
+    /// The sources parsed so far, in order (what `constructed` with
+    /// `use_vars_plugins` reads host_vars/group_vars beside).
+    pub processed_sources: Vec<String>,
     /// `(source, its directory)` for the current source.
     current_source_dir: Option<(String, String)>,
     /// Warnings collected while building, printed by the CLI like ansible's.
@@ -135,6 +138,7 @@ impl InventoryData {
             group_index: IndexMap::new(),
             localhost: None,
             current_source: None,
+            processed_sources: Vec::new(),
             current_source_dir: None,
             warnings: Vec::new(),
             hash_behaviour: HashBehaviour::Replace,
@@ -715,6 +719,12 @@ fn is_valid_variable_name(name: &str) -> bool {
 /// ansible's INVALID_VARIABLE_NAMES: a leading digit or any non-word char.
 /// `INVALID_VARIABLE_NAMES.sub('_', name)`: a leading digit or non-word
 /// character, and every other non-word character, become `_`.
+/// A plugin's `_sanitize_group_name`: invalid characters replaced
+/// whatever TRANSFORM_INVALID_GROUP_CHARS says, without a warning.
+pub fn force_safe_group_name(name: &str) -> String {
+    replace_invalid_group_chars(name)
+}
+
 fn replace_invalid_group_chars(name: &str) -> String {
     name.chars()
         .enumerate()

@@ -10,6 +10,9 @@ pub struct SourceError {
     /// 1-based line and column in the source file.
     pub line: Option<usize>,
     pub col: Option<usize>,
+    /// The errors that caused this one, outermost first (each a level of
+    /// ansible's "<<< caused by >>>" report).
+    pub causes: Vec<String>,
 }
 
 impl SourceError {
@@ -18,7 +21,14 @@ impl SourceError {
             message: message.into(),
             line: None,
             col: None,
+            causes: Vec::new(),
         }
+    }
+
+    /// This error, caused by `cause`.
+    pub fn caused_by(mut self, cause: impl Into<String>) -> Self {
+        self.causes.push(cause.into());
+        self
     }
 
     pub fn at(message: impl Into<String>, line: usize, col: usize) -> Self {
@@ -26,6 +36,7 @@ impl SourceError {
             message: message.into(),
             line: Some(line),
             col: Some(col),
+            causes: Vec::new(),
         }
     }
 }

@@ -248,6 +248,7 @@ fn error_at(message: &str, line: usize) -> SourceError {
         message: py_strip(message).to_string(),
         line: Some(line),
         col: None,
+        causes: Vec::new(),
     }
 }
 

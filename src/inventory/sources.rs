@@ -28,6 +28,9 @@ pub struct LoadOptions {
     pub hash_behaviour: super::vars::HashBehaviour,
     /// `TRANSFORM_INVALID_GROUP_CHARS`.
     pub group_chars: super::data::GroupChars,
+    /// `-e` values, which inventory plugins may read (`constructed` with
+    /// `use_extra_vars`).
+    pub extra_vars: crate::value::Map,
 }
 
 impl Default for LoadOptions {
@@ -50,6 +53,7 @@ impl Default for LoadOptions {
             vault: None,
             hash_behaviour: super::vars::HashBehaviour::Replace,
             group_chars: super::data::GroupChars::Never,
+            extra_vars: crate::value::Map::new(),
         }
     }
 }
@@ -192,6 +196,7 @@ fn parse_source(
         match attempt {
             Ok(()) => {
                 parsed = true;
+                inv.processed_sources.push(source.to_string());
                 break;
             }
             Err(e) => failures.push((kind_name(kind), e)),
@@ -200,28 +205,7 @@ fn parse_source(
     inv.current_source = None;
     if !parsed && (source != "/etc/ansible/hosts" || path.exists()) {
         for (kind, err) in &failures {
-            let location = match (err.line, err.col) {
-                (Some(l), Some(c)) => format!("{source}:{l}:{c}"),
-                (Some(l), None) => format!("{source}:{l}"),
-                _ => source.to_string(),
-            };
-            // A string source has no file to point at: ansible shows the
-            // plugin's own failure as the cause, with the plugin and source
-            // as its origin.
-            let text = if !path.exists() {
-                format!(
-                    "Failed to parse inventory with '{kind}' plugin: {msg}\n\n\
-                     Failed to parse inventory with '{kind}' plugin.\n\n<<< caused by >>>\n\n\
-                     {msg}\nOrigin: <inventory plugin '{kind}' with source '{source}'>\n",
-                    msg = err.message
-                )
-            } else {
-                format!(
-                    "Failed to parse inventory with '{kind}' plugin: {}\nOrigin: {location}\n",
-                    err.message
-                )
-            };
-            inv.warn(&text);
+            inv.warn(&failure_report(kind, source, err));
         }
         if opts.any_unparsed_is_failed {
             return Err(LoadError(format!(
@@ -233,6 +217,47 @@ fn parse_source(
     Ok(parsed)
 }
 
+/// ansible's warning for a plugin that failed on a source: the levels
+/// joined on one line, then each level below "<<< caused by >>>". The ini
+/// plugin words its errors as "Failed to parse inventory: ..." and points
+/// at the file; the others point at themselves with the source.
+fn failure_report(kind: &str, source: &str, err: &SourceError) -> String {
+    let (message, origin) = match kind {
+        "ini" => (
+            format!("Failed to parse inventory: {}", err.message),
+            source.to_string(),
+        ),
+        _ => (
+            err.message.clone(),
+            format!("<inventory plugin '{kind}' with source '{source}'>"),
+        ),
+    };
+    let mut levels: Vec<&str> = vec![&message];
+    levels.extend(err.causes.iter().map(String::as_str));
+    let last = levels.len() - 1;
+    let joined: Vec<&str> = levels
+        .iter()
+        .enumerate()
+        .map(|(i, level)| {
+            if i < last {
+                level.strip_suffix('.').unwrap_or(level)
+            } else {
+                level
+            }
+        })
+        .collect();
+    let mut text = format!(
+        "Failed to parse inventory with '{kind}' plugin: {}\n\n\
+         Failed to parse inventory with '{kind}' plugin.\n\n<<< caused by >>>\n\n\
+         {message}\nOrigin: {origin}\n",
+        joined.join(": ")
+    );
+    for cause in &err.causes {
+        text.push_str(&format!("\n<<< caused by >>>\n\n{cause}\n"));
+    }
+    text
+}
+
 fn kind_name(kind: &str) -> &'static str {
     match kind {
         "host_list" | "ansible.builtin.host_list" => "host_list",
@@ -242,6 +267,8 @@ fn kind_name(kind: &str) -> &'static str {
         "yaml" | "ansible.builtin.yaml" => "yaml",
         "ini" | "ansible.builtin.ini" => "ini",
         "toml" | "ansible.builtin.toml" => "toml",
+        "constructed" | "ansible.builtin.constructed" => "constructed",
+        "generator" | "ansible.builtin.generator" => "generator",
         _ => "unknown",
     }
 }
@@ -265,7 +292,11 @@ fn try_kind(
         }
         "script" => (readable_file && is_executable(path)).then(|| script::parse_script(inv, path)),
         "auto" => (readable_file && (source.ends_with(".yml") || source.ends_with(".yaml")))
-            .then(|| auto_plugin(path, opts.vault.as_deref())),
+            .then(|| auto_plugin(inv, path, opts)),
+        "constructed" => (readable_file && super::plugin_config::accepts(path, opts))
+            .then(|| super::constructed::parse(inv, path, opts)),
+        "generator" => (readable_file && super::plugin_config::accepts(path, opts))
+            .then(|| super::generator::parse(inv, path, opts)),
         "yaml" => {
             let wants = readable_file && (ext.is_empty() || opts.yaml_extensions.contains(&ext));
             wants.then(|| yaml_source::parse_yaml_inventory(inv, path, opts.vault.as_deref()))
@@ -339,11 +370,16 @@ fn is_executable(_path: &Path) -> bool {
     false
 }
 
-/// ansible's `auto` plugin loads the named inventory plugin from a YAML
-/// config. mitorun has none of those plugins yet, so it always declines with
-/// the reason; the yaml kind then gets its turn, as in ansible.
-fn auto_plugin(path: &Path, vault: Option<&Vault>) -> Result<(), SourceError> {
-    let loaded = crate::playbook::loader::load_data_file(path, vault)
+/// ansible's `auto` plugin loads the inventory plugin a YAML config names:
+/// mitorun has `constructed` and `generator`; for any other plugin it
+/// declines with the reason, and the yaml kind then gets its turn, as in
+/// ansible.
+fn auto_plugin(
+    inv: &mut InventoryData,
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<(), SourceError> {
+    let loaded = crate::playbook::loader::load_data_file(path, opts.vault.as_deref())
         .map_err(|e| SourceError::new(e.to_string()))?;
     let plugin = loaded
         .0
@@ -356,6 +392,22 @@ fn auto_plugin(path: &Path, vault: Option<&Vault>) -> Result<(), SourceError> {
             "no root 'plugin' key found, '{}' is not a valid YAML inventory plugin config file",
             path.display()
         ))),
+        Some(name)
+            if super::constructed::NAMES.contains(&name)
+                || super::generator::NAMES.contains(&name) =>
+        {
+            if !super::plugin_config::accepts(path, opts) {
+                return Err(SourceError::new(format!(
+                    "inventory source '{}' could not be verified by inventory plugin '{name}'",
+                    path.display()
+                )));
+            }
+            if super::generator::NAMES.contains(&name) {
+                super::generator::parse(inv, path, opts)
+            } else {
+                super::constructed::parse(inv, path, opts)
+            }
+        }
         Some(name) => Err(SourceError::new(format!(
             "inventory config '{}' specifies plugin '{name}', which is not supported yet by mitorun",
             path.display()

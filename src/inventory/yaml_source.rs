@@ -32,7 +32,7 @@ pub fn parse_yaml_inventory(
         Some(other) => {
             return Err(SourceError::new(format!(
                 "YAML inventory has invalid structure, it should be a dictionary, got: <class '{}'>",
-                other.python_type_name()
+                loaded_class(&other)
             )));
         }
     };
@@ -152,7 +152,7 @@ fn parse_group(inv: &mut InventoryData, group: &str, data: &Value) -> Result<Str
         {
             return Err(SourceError::new(format!(
                 "Invalid \"{section}\" entry for \"{group}\" group, requires a dictionary, found \"<class '{}'>\" instead.",
-                v.python_type_name()
+                loaded_class(v)
             )));
         }
     }
@@ -208,4 +208,18 @@ fn parse_group(inv: &mut InventoryData, group: &str, data: &Value) -> Result<Str
         }
     }
     Ok(group.to_string())
+}
+
+/// The class of a value ansible's YAML loader made: strings, numbers and
+/// containers carry their origin, so they are its tagged subclasses.
+fn loaded_class(value: &Value) -> String {
+    let tagged = match value {
+        Value::Str(_) | Value::Unsafe(_) => "Str",
+        Value::Int(_) | Value::BigInt(_) => "Int",
+        Value::Float(_) => "Float",
+        Value::List(_) => "List",
+        Value::Map(_) => "Dict",
+        other => return other.python_type_name().to_string(),
+    };
+    format!("ansible.module_utils._internal._datatag._AnsibleTagged{tagged}")
 }

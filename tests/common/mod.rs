@@ -5,7 +5,8 @@
 //! venv whose bin dir is `MITORUN_REF_BIN`) and `mitorun` with the same arguments, the same
 //! cwd (the case directory: ansible treats the cwd as the playbook dir and loads its
 //! group_vars/host_vars!) and the same scrubbed environment, then compare stdout (byte for
-//! byte) and the exit code. stderr is never asserted, only reported.
+//! byte) and the exit code. stderr is only reported, unless a command asks for it to be
+//! compared (`compare_stderr`).
 //!
 //! `case.json` fields (all optional except `commands`/`patterns`):
 //! - `description`: what the case covers (documentation only).
@@ -19,6 +20,9 @@
 //!   (`sources` replaces the case-level sources). Pattern cases use `"pattern"` in the object.
 //! - `patterns` (pattern cases only): shorthand list of patterns, each run as
 //!   `ansible -i SRC PATTERN --list-hosts`.
+//!
+//! A command object may carry `"compare_stderr": true`: stderr must then match byte for
+//! byte too (for commands whose warnings are what the case is about).
 //!
 //! A command object may carry `"known_deviation": "why"`: a difference we know about and
 //! have not fixed. It is reported but does not fail the suite while it differs, and fails
@@ -103,6 +107,8 @@ pub struct Job {
     /// is reported but does not fail the suite while it still differs; it
     /// fails once it matches, so the mark gets removed.
     pub known_deviation: Option<String>,
+    /// stderr must match too.
+    pub compare_stderr: bool,
 }
 
 impl Job {
@@ -338,6 +344,7 @@ pub fn load_case(suite: Suite, root: &Path, dir: &Path) -> Result<Vec<Job>, Stri
             env,
             expect_error,
             known_deviation: None,
+            compare_stderr: false,
         }
     };
 
@@ -407,6 +414,10 @@ pub fn load_case(suite: Suite, root: &Path, dir: &Path) -> Result<Vec<Job>, Stri
                     .get("known_deviation")
                     .and_then(Value::as_str)
                     .map(str::to_string);
+                job.compare_stderr = o
+                    .get("compare_stderr")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
                 jobs.push(job);
             }
             other => {
@@ -670,6 +681,9 @@ pub fn compare(job: Job, reference: Outcome, mitorun: Outcome) -> Compared {
         if reference.stdout != mitorun.stdout {
             problems.push("stdout differs".to_string());
         }
+    }
+    if job.compare_stderr && reference.stderr != mitorun.stderr {
+        problems.push("stderr differs".to_string());
     }
     if let Some(why) = &job.known_deviation {
         if problems.is_empty() {

@@ -296,7 +296,16 @@ fn to_nice_json(value: Jv, args: &mut Args) -> Result<Jv, Error> {
 
 fn from_json(value: Jv, args: &mut Args) -> Result<Jv, Error> {
     let profile = args.opt(0, "profile");
-    check_profile(args, profile)?;
+    // The decoder reads `__ansible_unsafe`/`__ansible_vault` objects as
+    // tagged text, which is what the legacy profiles decode (ansible-
+    // inventory's output is `inventory_legacy`).
+    let legacy = matches!(
+        profile.as_ref().and_then(|p| p.as_str()),
+        Some("legacy" | "inventory_legacy")
+    );
+    if !legacy {
+        check_profile(args, profile)?;
+    }
     let _ = args.all_keywords();
     let text = match value.kind() {
         ValueKind::String => value.as_str().unwrap_or_default().to_string(),
