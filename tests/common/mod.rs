@@ -33,7 +33,8 @@
 //!
 //! Knobs: `MITORUN_PARITY_JOBS` (worker threads, default 4), `MITORUN_PARITY_FILTER`
 //! (only cases whose relative path contains this substring), `MITORUN_PARITY_TIMEOUT`
-//! (seconds per process, default 120).
+//! (seconds per process, default 120), `MITORUN_PARITY_STDERR=1` (compare stderr of every
+//! command: a survey of the warnings that still differ).
 
 #![allow(dead_code)]
 
@@ -682,7 +683,8 @@ pub fn compare(job: Job, reference: Outcome, mitorun: Outcome) -> Compared {
             problems.push("stdout differs".to_string());
         }
     }
-    if job.compare_stderr && reference.stderr != mitorun.stderr {
+    let all_stderr = std::env::var_os("MITORUN_PARITY_STDERR").is_some_and(|v| v == "1");
+    if (job.compare_stderr || all_stderr) && reference.stderr != mitorun.stderr {
         problems.push("stderr differs".to_string());
     }
     if let Some(why) = &job.known_deviation {
