@@ -199,7 +199,23 @@ impl Config {
                 .unwrap_or_else(|| env.cwd.clone()),
             _ => env.cwd.clone(),
         };
-        let typed = convert(setting, &text, &base_dir, env, home).map_err(|reason| {
+        let converted = convert(setting, &text, &base_dir, env, home);
+        // An empty environment variable that is not valid for the type
+        // means the default, as in ansible's config manager.
+        if converted.is_err() && text.is_empty() && matches!(origin, Origin::Env(_)) {
+            return match setting.default {
+                Some(d) => convert(setting, d, &base_dir, env, home)
+                    .map(|typed| (typed, Origin::Default))
+                    .map_err(|reason| {
+                        ConfigError::plain(format!(
+                            "Config '{}' has an invalid default value: {reason}",
+                            setting.name
+                        ))
+                    }),
+                None => Ok((ConfigValue::Unset, Origin::Default)),
+            };
+        }
+        let typed = converted.map_err(|reason| {
             let msg = match &origin {
                 Origin::Default => format!(
                     "Config '{}' has an invalid default value: {reason}",
@@ -522,6 +538,14 @@ mod tests {
             c.origin("DEFAULT_FORKS"),
             Some(&Origin::Env("ANSIBLE_FORKS"))
         );
+    }
+
+    #[test]
+    fn an_empty_env_value_invalid_for_the_type_means_the_default() {
+        let c = load_with(&[("ANSIBLE_TIMEOUT", "")], None).unwrap();
+        assert_eq!(c.int("DEFAULT_TIMEOUT"), Some(10));
+        assert_eq!(c.origin("DEFAULT_TIMEOUT"), Some(&Origin::Default));
+        assert!(load_with(&[("ANSIBLE_TIMEOUT", "lola")], None).is_err());
     }
 
     #[test]
