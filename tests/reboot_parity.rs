@@ -19,6 +19,9 @@
 //! `elapsed` and `start` are masked (the playbooks assert `elapsed`'s type
 //! and bounds), exit codes, and how the stand-in programs were called.
 //!
+//! `tty.yml` (raw and script on ssh's terminal, not a reboot) runs through
+//! both on one target.
+//!
 //! `frozen.yml` runs through mitorun alone: a target whose sessions freeze
 //! instead of closing (ansible's ControlPersist master would wait on them
 //! for ever).
@@ -75,9 +78,9 @@ impl Target {
         );
         // ansible's ssh plugin runs commands on a pty unless told not to:
         // stderr then arrives inside stdout with CRLFs, plus the client's
-        // "Shared connection ... closed." mitorun's agent runs them
-        // without a terminal, which `ansible_ssh_use_tty=false` gives
-        // ansible too.
+        // "Shared connection ... closed." (mitorun's agent emulates that,
+        // see tty.yml). The reboot playbooks read plain streams, as
+        // `ansible_ssh_use_tty=false` gives them.
         let inventory = format!(
             "target ansible_host=127.0.0.1 ansible_port={port} ansible_user={user} \
              ansible_ssh_private_key_file={key} ansible_ssh_common_args='{common_args}' \
@@ -288,6 +291,31 @@ fn reboot_matches_ansible_against_a_target_that_goes_away() {
 /// on the connection that ran the reboot command, nor on one made while
 /// the target was going down, but start each boot-time check on a new
 /// connection and agent. Bounded: a hang is a failure, not a stuck test.
+/// raw and script over ssh (tty.yml): the terminal ansible's ssh
+/// connection runs them on, emulated by mitorun's agent.
+#[test]
+fn raw_and_script_over_ssh_print_what_ansibles_terminal_gives() {
+    let Some(bin) = std::env::var_os("MITORUN_REF_BIN") else {
+        panic!("MITORUN_REF_BIN must point at the ansible-core 2.19 venv's bin dir");
+    };
+    let target = Target::new("tty");
+    let theirs = target.run(&PathBuf::from(bin).join("ansible-playbook"), "tty.yml");
+    let ours = target.run(Path::new(env!("CARGO_BIN_EXE_mitorun")), "tty.yml");
+    assert_eq!(
+        theirs.0,
+        Some(0),
+        "ansible-playbook failed:\n{}\n{}",
+        theirs.1,
+        theirs.2
+    );
+    assert_eq!(
+        ours.0, theirs.0,
+        "exit codes differ:\n{}\n{}",
+        ours.1, ours.2
+    );
+    assert_eq!(target.masked(&ours.1), target.masked(&theirs.1));
+}
+
 #[test]
 fn reboot_does_not_wait_on_connections_that_hang() {
     let target = Target::new("frozen");

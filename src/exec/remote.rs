@@ -6,7 +6,7 @@
 use super::{ModuleRequest, ModuleRunner, UploadData};
 use crate::transport::{
     CallError, ConnectionSpec, ModuleCall, Pool, PoolOptions, StagedFile, StagingError,
-    StartedModule, Unreachable, UnreachableKind,
+    StartedModule, TransportKind, Unreachable, UnreachableKind,
 };
 use crate::value::{Map, Value};
 use std::io::Write;
@@ -39,6 +39,27 @@ async fn report_in_flight(pool: std::sync::Arc<Pool>, every: std::time::Duration
         }
         // Not eprintln!, which panics when stderr is gone.
         let _ = writeln!(std::io::stderr(), "{report}");
+    }
+}
+
+/// ansible's ssh connection runs raw and script command lines on a
+/// terminal (`-tt`, unless `ansible_ssh_use_tty` is off): their output and
+/// errors arrive merged on stdout with `\r\n` line ends, and ssh's "Shared
+/// connection to HOST closed." is their stderr. Playbooks may expect text
+/// where that puts it, so the agent emulates it (as Mitogen does): the
+/// argument names the address ssh would name.
+fn emulate_tty(spec: &ConnectionSpec, request: &ModuleRequest, args: &mut Map) {
+    let runs_command_line = matches!(
+        super::actions::short_name(&request.action),
+        "raw" | "script"
+    );
+    let use_tty = request
+        .connection
+        .get("ansible_ssh_use_tty")
+        .and_then(Value::ansible_bool)
+        .unwrap_or(true);
+    if runs_command_line && use_tty && spec.transport == TransportKind::Ssh {
+        args.insert("_mitorun_tty_addr".into(), Value::str(spec.host.as_str()));
     }
 }
 
@@ -178,6 +199,7 @@ impl TransportRunner {
             Err(u) => return unreachable(&censor_ssh_error(u, request.no_log)),
         };
         let mut args = std::mem::take(&mut request.args);
+        emulate_tty(&spec, &request, &mut args);
         if let Some(staged) = Self::small_uploads(&request, &context).await {
             return Self::call_with_small_uploads(context, request, args, cancel_key, staged).await;
         }
@@ -414,7 +436,8 @@ impl TransportRunner {
             };
             let report_interpreter = request.report_interpreter;
             let kept = Box::new(request.clone());
-            let args = std::mem::take(&mut request.args);
+            let mut args = std::mem::take(&mut request.args);
+            emulate_tty(&spec, &request, &mut args);
             let mut call = Self::module_call(request, args, None);
             call.queue = Some(queue.clone());
             started.push(match context.start_module(call).await {

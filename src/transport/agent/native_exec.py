@@ -19,7 +19,9 @@ def exec_result(rc, out, err):
     return r
 
 
-def shell_exec(agent, header, argv, cwd=None, env=None):
+def shell_exec(agent, header, argv, cwd=None, env=None, tty_addr=None):
+    if tty_addr:
+        return tty_exec(agent, header, argv, cwd, env, tty_addr)
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, close_fds=True, env=env or dict(os.environ),
@@ -31,6 +33,37 @@ def shell_exec(agent, header, argv, cwd=None, env=None):
     return proc.returncode, out, err
 
 
+def tty_exec(agent, header, argv, cwd, env, tty_addr):
+    """What ansible's ssh connection gives for a command it runs with
+    `-tt`: output and errors merged on stdout as a terminal writes them
+    (\r\n line ends), and ssh's closing notice as stderr. stdin stays
+    empty (a terminal there would wait for input nobody types)."""
+    import pty
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
+                                close_fds=True, env=env or dict(os.environ),
+                                cwd=cwd or header.get("cwd") or agent.cwd)
+    except OSError as e:
+        os.close(master)
+        os.close(slave)
+        return 127, b"", ("%s: %s" % (argv[0], e.strerror)).encode()
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break  # EIO: every writer of the terminal has gone
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    rc = proc.wait()
+    closing = "Shared connection to %s closed.\r\n" % tty_addr
+    return rc, b"".join(chunks), closing.encode("utf-8")
+
+
 @native("raw")
 def native_raw(agent, args, header):
     if args.get("_ansible_check_mode"):
@@ -39,7 +72,8 @@ def native_raw(agent, args, header):
     if not isinstance(cmd, str) or not cmd.strip():
         return {"failed": True, "msg": "raw requires a command line (_raw_params)"}
     executable = args.get("executable") or args.get("_ansible_shell_executable") or "/bin/sh"
-    return exec_result(*shell_exec(agent, header, [executable, "-c", cmd]))
+    return exec_result(*shell_exec(agent, header, [executable, "-c", cmd],
+                                   tty_addr=args.get("_mitorun_tty_addr")))
 
 
 @native("script")
@@ -85,4 +119,5 @@ def native_script(agent, args, header):
     # Unlike raw, script runs with the task's `environment` (ansible's
     # action prefixes it to the command line).
     return exec_result(*shell_exec(agent, header, [shell, "-c", line], cwd=chdir,
-                                   env=module_env(header)))
+                                   env=module_env(header),
+                                   tty_addr=args.get("_mitorun_tty_addr")))
