@@ -50,6 +50,7 @@ fn start(bin_dir: &Path) -> Result<Server, String> {
     let dir = super::ScratchDir::new("zygote");
     let socket = dir.0.join("socket");
     // The scratch dir must outlive this function: the socket lives in it.
+    // The zygote removes it when it exits (after this test binary).
     let dir = std::mem::ManuallyDrop::new(dir);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/ansible_zygote.py");
     let mut child = Command::new(bin_dir.join("python"))

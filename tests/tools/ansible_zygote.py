@@ -28,6 +28,7 @@ import importlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -193,6 +194,10 @@ def serve(path):
     print("ready", flush=True)
     while True:
         if os.getppid() != parent:
+            # The test binary is gone: take the scratch dir that holds the
+            # socket with us (nothing else cleans it up).
+            server.close()
+            shutil.rmtree(os.path.dirname(os.path.abspath(path)), ignore_errors=True)
             return
         try:
             conn, _ = server.accept()
