@@ -90,6 +90,24 @@ pub fn deprecated(text: &str) {
     }
 }
 
+/// An inventory's deprecation: shown unless DEPRECATION_WARNINGS is off,
+/// after the hint how to turn them off (once per run). Every one is shown:
+/// ansible's, unlike mitorun's, differ by their origin.
+fn inventory_deprecation(text: &str) {
+    if DEPRECATIONS_OFF.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let hint = DEPRECATIONS_SHOWN.lock().is_ok_and(|mut shown| {
+        shown
+            .get_or_insert_with(Default::default)
+            .insert(DEPRECATION_HINT.to_string())
+    });
+    if hint {
+        warning(DEPRECATION_HINT);
+    }
+    deprecation(text);
+}
+
 /// `[DEPRECATION WARNING]: msg` as is (see `deprecated`); logged at INFO,
 /// as ansible's Display logs deprecations.
 pub fn deprecation(msg: &str) {
@@ -103,7 +121,7 @@ pub fn notices(notices: &[Notice]) {
     for n in notices {
         match n {
             Notice::Warning(m) => warning(m),
-            Notice::Deprecation(m) => deprecation(m),
+            Notice::Deprecation(m) => inventory_deprecation(m),
             Notice::Verbose(level, m) if verbosity() >= *level => println!("{m}"),
             Notice::Verbose(..) => {}
         }

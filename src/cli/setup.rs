@@ -16,6 +16,8 @@ use std::sync::Arc;
 pub fn load_config_verbose(verbosity: u8) -> Result<Config, Fatal> {
     super::display::set_verbosity(verbosity);
     let config = load_config()?;
+    // Before the inventory loads: its deprecations obey it too.
+    super::display::set_deprecation_warnings(config.bool("DEPRECATION_WARNINGS"));
     if verbosity > 0 {
         let line = match config.file_path() {
             Some(path) => format!("Using {} as config file", path.display()),
