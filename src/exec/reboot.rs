@@ -570,7 +570,7 @@ fn raised_while_handling(msg: &str, origin: &crate::playbook::model::Origin) -> 
 
 /// The runner's mark of a call cut off by the task's `timeout`, for a
 /// wait the action itself cut off.
-fn deadline_result() -> Map {
+pub(super) fn deadline_result() -> Map {
     let mut result = Map::new();
     result.insert("failed".into(), Value::Bool(true));
     result.insert("msg".into(), Value::str("the task's timeout ran out"));

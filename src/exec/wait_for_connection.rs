@@ -53,7 +53,7 @@ impl TaskRun<'_> {
         let started = Instant::now();
         let mut result = Map::new();
         if settings.delay > 0 && !self.sleep_within_deadline(seconds(settings.delay)) {
-            return Outcome::plain(deadline_result());
+            return Outcome::plain(super::reboot::deadline_result());
         }
         match self.ping_until_answered(&settings, context) {
             Ok(()) => {}
@@ -72,7 +72,6 @@ impl TaskRun<'_> {
             "elapsed".into(),
             Value::Int(i64::try_from(elapsed).unwrap_or(0)),
         );
-        result.insert("changed".into(), Value::Bool(false));
         let error = result.get("failed").is_some_and(Value::is_truthy).then(|| {
             let msg = result.get("msg").map(Value::python_str).unwrap_or_default();
             failed_result_report("Action", &msg, origin)
@@ -102,7 +101,7 @@ impl TaskRun<'_> {
                 Some(e) => error = e,
             }
             if !self.sleep_within_deadline(seconds(settings.sleep)) {
-                return Err(Waited::TaskTimedOut(deadline_result()));
+                return Err(Waited::TaskTimedOut(super::reboot::deadline_result()));
             }
         }
         Err(Waited::GaveUp(error))
@@ -135,15 +134,6 @@ fn ping_error(reply: &Map) -> Option<String> {
 
 fn seconds(n: i64) -> Duration {
     Duration::from_secs(u64::try_from(n).unwrap_or(0))
-}
-
-/// The runner's mark of a call the task's `timeout` cut off.
-fn deadline_result() -> Map {
-    let mut result = Map::new();
-    result.insert("failed".into(), Value::Bool(true));
-    result.insert("msg".into(), Value::str("the task's timeout ran out"));
-    result.insert(super::TIMED_OUT.into(), Value::Bool(true));
-    result
 }
 
 #[cfg(test)]
