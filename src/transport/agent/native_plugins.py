@@ -247,7 +247,7 @@ class _PluginShimFinder(_plugins_abc.MetaPathFinder, _plugins_abc.Loader):
             exec(compile(source, "<mitorun shim %s>" % module.__name__, "exec"), module.__dict__)
 
 
-_PLUGIN_STATE = {"finder": None, "filter": {}, "test": {}, "lookup": {}, "seq": 0}
+_PLUGIN_STATE = {"finder": None, "filter": {}, "test": {}, "lookup": {}}
 
 
 def _plugins_install_shims():
@@ -257,11 +257,16 @@ def _plugins_install_shims():
         _PLUGIN_STATE["finder"] = finder
 
 
-def _plugins_import(path):
-    """Import one plugin file as a module of its own."""
-    _PLUGIN_STATE["seq"] += 1
-    name = "mitorun_project_plugin_%d_%s" % (
-        _PLUGIN_STATE["seq"], os.path.splitext(os.path.basename(path))[0])
+def _plugins_import(path, kind):
+    """Import one plugin file as a module of its own, named as ansible's
+    loader names a project's plugin (code may read its `__name__`):
+    `ansible.plugins.<kind>.<file>`, where filter and test files also get a
+    number from their path (their plugins' names do not come from the
+    file, so two files of one name must not shadow each other)."""
+    base = os.path.splitext(os.path.basename(path))[0]
+    if kind in ("filter", "test"):
+        base += "_%d" % abs(hash(path))
+    name = "ansible.plugins.%s.%s" % (kind, base)
     spec = _plugins_util.spec_from_file_location(name, path)
     module = _plugins_util.module_from_spec(spec)
     sys.modules[name] = module
@@ -283,7 +288,7 @@ def _plugins_load(kind, files):
     skipped = []
     for path in files:
         try:
-            module = _plugins_import(path)
+            module = _plugins_import(path, kind)
             cls = getattr(module, holder, None)
             if cls is None:
                 continue
@@ -332,7 +337,7 @@ def _plugins_lookup(args):
     entry = registry.get(name)
     if entry is None:
         try:
-            module = _plugins_import(args["path"])
+            module = _plugins_import(args["path"], "lookup")
             entry = getattr(module, "LookupModule")
         except Exception as e:
             entry = e
