@@ -944,3 +944,77 @@ async fn proxy_command_falls_back_to_the_ssh_binary() {
     assert!(err.msg.contains("ProxyCommand"), "{err}");
     pool.shutdown().await;
 }
+
+/// Removing an account that tasks became, over ssh: the playbook's
+/// `user: state=absent` must first stop the become interpreter running as
+/// that account on the target (userdel refuses while it lives). Runs the
+/// mitorun binary, as the retirement is the executor's.
+#[test]
+fn removing_an_account_stops_its_interpreters_over_ssh() {
+    const RETIRED: &str = "mitorun-tr-r";
+    struct Cleanup;
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("userdel")
+                .args(["-f", "-r", RETIRED])
+                .output();
+        }
+    }
+    let _cleanup = Cleanup;
+    let sshd = Sshd::start();
+    let dir = sshd.dir.join("retire");
+    std::fs::create_dir_all(&dir).unwrap();
+    let common = format!(
+        "-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes",
+        sshd.known_hosts.display()
+    );
+    std::fs::write(
+        dir.join("hosts.ini"),
+        format!(
+            "t ansible_connection=ssh ansible_host=127.0.0.1 ansible_port={} ansible_user={} \
+             ansible_ssh_private_key_file={} ansible_ssh_common_args='{common}' \
+             ansible_python_interpreter=/usr/bin/python3\n",
+            sshd.port,
+            whoami(),
+            sshd.client_key.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("retire.yml"),
+        format!(
+            "- hosts: t\n  gather_facts: false\n  become: true\n  tasks:\n\
+             \x20   - user: name={RETIRED} state=present\n\
+             \x20   - command: id -un\n      become_user: {RETIRED}\n      register: who\n\
+             \x20   - assert: {{that: who.stdout == '{RETIRED}'}}\n\
+             \x20   - user: name={RETIRED} state=absent remove=true\n      register: removed\n\
+             \x20   - assert: {{that: [removed is changed, removed.state == 'absent']}}\n"
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mitorun"))
+        .args(["-i", "hosts.ini", "retire.yml"])
+        .current_dir(&dir)
+        .env("ANSIBLE_NOCOLOR", "1")
+        .output()
+        .expect("run mitorun");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        sshd.log()
+    );
+    assert!(
+        stdout.contains("ok=5") && stdout.contains("changed=3"),
+        "{stdout}"
+    );
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    assert!(
+        !passwd
+            .lines()
+            .any(|l| l.starts_with(&format!("{RETIRED}:"))),
+        "{RETIRED} is still in /etc/passwd"
+    );
+}

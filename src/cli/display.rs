@@ -69,6 +69,19 @@ pub fn set_deprecation_warnings(on: bool) {
 /// the hint how to turn them off (once per run), then the message, each
 /// distinct text once per run.
 pub fn deprecated(text: &str) {
+    show_deprecation(text, true);
+}
+
+/// An inventory's deprecation: every one is shown (ansible's, unlike
+/// mitorun's, differ by their origin), after the hint, once per run.
+fn inventory_deprecation(text: &str) {
+    show_deprecation(text, false);
+}
+
+/// A deprecation unless DEPRECATION_WARNINGS is off, after the hint how to
+/// turn them off (once per run); with `once`, a text already shown is not
+/// shown again.
+fn show_deprecation(text: &str, once: bool) {
     if DEPRECATIONS_OFF.load(std::sync::atomic::Ordering::Relaxed) {
         return;
     }
@@ -77,10 +90,8 @@ pub fn deprecated(text: &str) {
             return;
         };
         let shown = shown.get_or_insert_with(Default::default);
-        (
-            shown.insert(DEPRECATION_HINT.to_string()),
-            shown.insert(text.to_string()),
-        )
+        let hint = shown.insert(DEPRECATION_HINT.to_string());
+        (hint, !once || shown.insert(text.to_string()))
     };
     if hint {
         warning(DEPRECATION_HINT);
@@ -88,24 +99,6 @@ pub fn deprecated(text: &str) {
     if new {
         deprecation(text);
     }
-}
-
-/// An inventory's deprecation: shown unless DEPRECATION_WARNINGS is off,
-/// after the hint how to turn them off (once per run). Every one is shown:
-/// ansible's, unlike mitorun's, differ by their origin.
-fn inventory_deprecation(text: &str) {
-    if DEPRECATIONS_OFF.load(std::sync::atomic::Ordering::Relaxed) {
-        return;
-    }
-    let hint = DEPRECATIONS_SHOWN.lock().is_ok_and(|mut shown| {
-        shown
-            .get_or_insert_with(Default::default)
-            .insert(DEPRECATION_HINT.to_string())
-    });
-    if hint {
-        warning(DEPRECATION_HINT);
-    }
-    deprecation(text);
 }
 
 /// `[DEPRECATION WARNING]: msg` as is (see `deprecated`); logged at INFO,

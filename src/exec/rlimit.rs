@@ -7,6 +7,7 @@
 use super::execute::TaskRun;
 use super::report::TaskError;
 use crate::templating::bridge::from_jinja;
+use crate::templating::lazy::LazyVars;
 use crate::value::Value;
 use crate::vars::hostvars::OMIT_TOKEN;
 use minijinja::value::Value as Jv;
@@ -31,7 +32,7 @@ impl TaskRun<'_> {
         }
         let value = match context.get_attr(RLIMIT_NOFILE_VAR) {
             Ok(value) if !value.is_undefined() => from_jinja(&value),
-            Ok(_) if defines(context, RLIMIT_NOFILE_VAR) => {
+            Ok(_) if LazyVars::holds(context, RLIMIT_NOFILE_VAR) => {
                 // Defined by a template that reads an undefined value:
                 // templating it again gives the error naming that value.
                 let expression = Value::str(format!("{{{{ {RLIMIT_NOFILE_VAR} }}}}"));
@@ -59,14 +60,6 @@ impl TaskRun<'_> {
             None => error,
         }
     }
-}
-
-/// Whether the variables define `name` at all (a variable whose template
-/// gives undefined reads as undefined, as a missing one does).
-fn defines(context: &Jv, name: &str) -> bool {
-    context
-        .try_iter()
-        .is_ok_and(|mut keys| keys.any(|key| key.as_str() == Some(name)))
 }
 
 /// Python's `int(value)` for a templated setting (`omit` reads as 0, as

@@ -41,8 +41,7 @@ impl TaskRun<'_> {
             Ok(settings) => settings,
             Err(msg) => return Outcome::from_error(&TaskError::new(msg), origin),
         };
-        let probe = self.module_request("ansible.legacy.ping", Map::new(), context);
-        if probe.check_mode {
+        if self.check_mode(context) {
             let mut result = Map::new();
             result.insert("skipped".into(), Value::Bool(true));
             return Outcome::plain(result);

@@ -32,37 +32,20 @@ struct Options {
 
 impl Options {
     fn from_config(config: &Map) -> Result<Options, String> {
-        let flag = |name: &str, default: bool| {
-            match config.get(name) {
-            None | Some(Value::Null) => Ok(default),
-            Some(value) => value.ansible_bool().ok_or_else(|| {
-                format!(
-                    "Invalid type for configuration option 'plugin_type: inventory plugin: constructed setting: {name} ': {} is not a valid boolean",
-                    value.python_str()
-                )
-            }),
-        }
+        // ansible names the plugin as the config's `plugin:` loaded it.
+        let plugin = match config.get("plugin").and_then(Value::as_str) {
+            Some("constructed") => "constructed",
+            _ => "ansible_collections.ansible.builtin.plugins.inventory.constructed",
         };
-        let mapping = |name: &str| match config.get(name) {
-            None | Some(Value::Null) => Ok(Map::new()),
-            Some(Value::Map(m)) => Ok(m.clone()),
-            Some(other) => Err(format!(
-                "Invalid type for configuration option '{name}': expected a dictionary, got {}",
-                other.python_type_name()
-            )),
-        };
+        let typed = super::plugin_config::Options { config, plugin };
         Ok(Options {
-            strict: flag("strict", false)?,
-            compose: mapping("compose")?,
-            groups: mapping("groups")?,
-            keyed_groups: match config.get("keyed_groups") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::List(items)) => items.clone(),
-                Some(other) => vec![other.clone()],
-            },
-            leading_separator: flag("leading_separator", true)?,
-            use_extra_vars: flag("use_extra_vars", false)?,
-            use_vars_plugins: flag("use_vars_plugins", false)?,
+            strict: typed.bool("strict", false),
+            compose: typed.dict("compose")?,
+            groups: typed.dict("groups")?,
+            keyed_groups: typed.list("keyed_groups")?,
+            leading_separator: typed.bool("leading_separator", true),
+            use_extra_vars: typed.bool("use_extra_vars", false),
+            use_vars_plugins: typed.bool("use_vars_plugins", false),
         })
     }
 }
@@ -79,11 +62,33 @@ pub fn parse(inv: &mut InventoryData, path: &Path, opts: &LoadOptions) -> Result
     };
     let hosts: Vec<HostId> = inv.host_ids().filter(|h| !inv.host(*h).implicit).collect();
     for hid in hosts {
-        construct.host(inv, hid).map_err(|cause| {
-            SourceError::new(format!("Failed to parse {}.", python_repr(&shown))).caused_by(cause)
+        construct.host(inv, hid).map_err(|failure| match failure {
+            Failure::Wrapped(cause) => {
+                SourceError::new(format!("Failed to parse {}.", python_repr(&shown)))
+                    .caused_by(cause)
+            }
+            Failure::Raised(message) => SourceError::new(format!(
+                "Failed to parse {}: {}",
+                python_repr(&shown),
+                message.trim_end()
+            )),
         })?;
     }
     Ok(())
+}
+
+/// Why constructing a host failed: an error the plugin raised itself
+/// (ansible's report joins it to "Failed to parse ..." on one line), or
+/// one wrapping a template's error (a "caused by" level of its own).
+enum Failure {
+    Raised(String),
+    Wrapped(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Raised(message)
+    }
 }
 
 struct Constructor<'a> {
@@ -95,14 +100,16 @@ struct Constructor<'a> {
 impl Constructor<'_> {
     /// `compose`, then `groups`, then `keyed_groups` for one host, each
     /// reading the variables the one before set.
-    fn host(&self, inv: &mut InventoryData, hid: HostId) -> Result<(), String> {
+    fn host(&self, inv: &mut InventoryData, hid: HostId) -> Result<(), Failure> {
         let name = inv.host(hid).name.clone();
         let vars = self.host_vars(inv, hid)?;
         for (var, expression) in &self.options.compose {
             match self.compose(expression, &vars) {
                 Ok(value) => inv.set_host_var(hid, var, value),
                 Err(e) if self.options.strict => {
-                    return Err(format!("Could not set {var} for host {name}: {e}"));
+                    return Err(Failure::Wrapped(format!(
+                        "Could not set {var} for host {name}: {e}"
+                    )));
                 }
                 Err(_) => {}
             }
@@ -115,10 +122,10 @@ impl Constructor<'_> {
                 Ok(true) => add_to_group(inv, &group, hid)?,
                 Ok(false) => {}
                 Err(e) if self.options.strict => {
-                    return Err(format!(
+                    return Err(Failure::Wrapped(format!(
                         "Could not add host {name} to group {group}: {}",
                         e.message
-                    ));
+                    )));
                 }
                 Err(_) => {}
             }
@@ -137,21 +144,25 @@ impl Constructor<'_> {
         host: &str,
         entry: &Value,
         vars: &Map,
-    ) -> Result<(), String> {
-        let Value::Map(entry) = entry else {
-            return Err(format!(
-                "Invalid keyed group entry, it must be a dictionary: {} ",
-                entry.python_repr()
-            ));
+    ) -> Result<(), Failure> {
+        let entry = match entry {
+            Value::Map(entry) if !entry.is_empty() => entry,
+            other => {
+                return Err(format!(
+                    "Invalid keyed group entry, it must be a dictionary: {} ",
+                    other.python_str()
+                )
+                .into());
+            }
         };
         let key_expression = entry.get("key").cloned().unwrap_or(Value::Null);
         let key = match self.compose(&key_expression, vars) {
             Ok(key) => key,
             Err(e) if self.options.strict => {
-                return Err(format!(
+                return Err(Failure::Wrapped(format!(
                     "Could not generate group for host {host} from {} entry: {e}",
                     key_expression.python_str()
-                ));
+                )));
             }
             Err(_) => return Ok(()),
         };
@@ -162,10 +173,10 @@ impl Constructor<'_> {
             .get("trailing_separator")
             .filter(|v| !matches!(v, Value::Null));
         if default_value.is_some() && trailing_separator.is_some() {
-            return Err(
+            return Err(Failure::Raised(
                 "parameters are mutually exclusive for keyed groups: default_value|trailing_separator"
                     .into(),
-            );
+            ));
         }
         let is_blank = |v: &Value| matches!(v, Value::Null) || v.as_str() == Some("");
         let use_default = is_blank(&key) && default_value.is_some();
@@ -177,7 +188,8 @@ impl Constructor<'_> {
                 return Err(format!(
                     "No key or key resulted empty for {} in host {host}, invalid entry",
                     key_expression.python_str()
-                ));
+                )
+                .into());
             }
             return Ok(());
         }
@@ -198,11 +210,11 @@ impl Constructor<'_> {
                 Ok(Some(parent)) => Some(parent),
                 Ok(None) => None,
                 Err(e) if self.options.strict => {
-                    return Err(format!(
+                    return Err(Failure::Wrapped(format!(
                         "Could not generate parent group {} for group {}: {e}",
                         raw.python_repr(),
                         key.python_repr()
-                    ));
+                    )));
                 }
                 Err(_) => return Ok(()),
             },
@@ -238,8 +250,9 @@ impl Constructor<'_> {
                 other => {
                     return Err(format!(
                         "Invalid group name format, expected a string or a list of them or dictionary, got: <class '{}'>",
-                        other.python_type_name()
-                    ));
+                        // A composed value carries ansible's origin tag.
+                        super::yaml_source::loaded_class(other)
+                    ).into());
                 }
             }
         }

@@ -44,3 +44,52 @@ pub fn read(path: &Path, opts: &LoadOptions, names: &[&str]) -> Result<Map, Sour
     }
     Ok(config)
 }
+
+/// A config option as ansible's config manager types it (`ensure_type`),
+/// for the plugin whose Python module is `plugin` (named in errors).
+pub struct Options<'a> {
+    pub config: &'a Map,
+    pub plugin: &'a str,
+}
+
+impl Options<'_> {
+    /// A `bool` option: ansible's non-strict boolean, so a value that is
+    /// not one of its true words is false.
+    pub fn bool(&self, name: &str, default: bool) -> bool {
+        match self.config.get(name) {
+            None | Some(Value::Null) => default,
+            Some(value) => value.ansible_bool().unwrap_or(false),
+        }
+    }
+
+    /// A `dict` option (empty when unset).
+    pub fn dict(&self, name: &str) -> Result<Map, String> {
+        match self.config.get(name) {
+            None | Some(Value::Null) => Ok(Map::new()),
+            Some(Value::Map(m)) => Ok(m.clone()),
+            Some(other) => Err(self.invalid(name, "dict", other)),
+        }
+    }
+
+    /// A `list` option (empty when unset); text is split at commas, each
+    /// part stripped and unquoted.
+    pub fn list(&self, name: &str) -> Result<Vec<Value>, String> {
+        match self.config.get(name) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::List(items)) => Ok(items.clone()),
+            Some(Value::Str(text) | Value::Unsafe(text)) => Ok(text
+                .split(',')
+                .map(|part| Value::str(crate::playbook::kv::unquote(part.trim())))
+                .collect()),
+            Some(other) => Err(self.invalid(name, "list", other)),
+        }
+    }
+
+    fn invalid(&self, name: &str, kind: &str, value: &Value) -> String {
+        format!(
+            "Config '{name}' for '{}' inventory plugin from 'Direct' has an invalid value: Invalid value provided for '{kind}': {}",
+            self.plugin,
+            value.python_repr()
+        )
+    }
+}

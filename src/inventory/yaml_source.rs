@@ -212,7 +212,7 @@ fn parse_group(inv: &mut InventoryData, group: &str, data: &Value) -> Result<Str
 
 /// The class of a value ansible's YAML loader made: strings, numbers and
 /// containers carry their origin, so they are its tagged subclasses.
-fn loaded_class(value: &Value) -> String {
+pub(super) fn loaded_class(value: &Value) -> String {
     let tagged = match value {
         Value::Str(_) | Value::Unsafe(_) => "Str",
         Value::Int(_) | Value::BigInt(_) => "Int",

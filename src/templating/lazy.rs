@@ -75,6 +75,21 @@ impl LazyVars {
         })
     }
 
+    /// Whether `context` has a variable `name` at all, however its template
+    /// resolves (one that gives undefined reads as undefined, as a missing
+    /// one does). A lazy context answers from its raw names; any other
+    /// value is enumerated.
+    pub fn holds(context: &Jv, name: &str) -> bool {
+        match context.downcast_object_ref::<LazyVars>() {
+            Some(vars) => {
+                vars.raw.contains_key(name) || vars.objects.iter().any(|(n, _)| n == name)
+            }
+            None => context
+                .try_iter()
+                .is_ok_and(|mut keys| keys.any(|key| key.as_str() == Some(name))),
+        }
+    }
+
     /// `value` as templates see it; `key` is its origin key (see
     /// `vars::origins::entry_key`), which the entries of a container
     /// extend to report where a failed one was written.
