@@ -3,6 +3,7 @@
 //! applied on top by the CLI layer).
 
 pub mod cfgfile;
+pub mod plugin_options;
 pub mod settings;
 
 use cfgfile::{CfgFile, CfgSyntaxError};

@@ -11,7 +11,7 @@ use crate::templating::filters::math::py;
 use indexmap::IndexMap;
 use minijinja::value::Value as Jv;
 
-static OPTIONS: &[OptionDef] = &[
+pub(super) static OPTIONS: &[OptionDef] = &[
     opt("col", INT, Default::Int(1)),
     opt("keycol", INT, Default::Int(0)),
     opt("default", Kind::Raw, Default::None),

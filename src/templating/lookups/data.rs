@@ -322,7 +322,7 @@ pub(crate) fn random_below(n: usize) -> usize {
     }
 }
 
-static VARS_OPTIONS: &[OptionDef] = &[opt("default", Kind::Raw, Default::None)];
+pub(super) static VARS_OPTIONS: &[OptionDef] = &[opt("default", Kind::Raw, Default::None)];
 
 /// `vars`: the values of the named variables.
 pub(crate) fn vars(

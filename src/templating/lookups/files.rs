@@ -9,7 +9,7 @@ use crate::templating::filters::math::py;
 use indexmap::IndexMap;
 use minijinja::value::{Value as Jv, ValueKind};
 
-static FILE_OPTIONS: &[OptionDef] = &[
+pub(super) static FILE_OPTIONS: &[OptionDef] = &[
     opt("rstrip", BOOL, Default::Bool(true)),
     opt("lstrip", BOOL, Default::Bool(false)),
 ];
@@ -102,7 +102,7 @@ pub(crate) fn fileglob(
     Ok(out)
 }
 
-static FIRST_FOUND_OPTIONS: &[OptionDef] = &[
+pub(super) static FIRST_FOUND_OPTIONS: &[OptionDef] = &[
     opt("files", Kind::List, Default::List(&[])),
     opt("paths", Kind::List, Default::List(&[])),
     opt("skip", BOOLEAN, Default::Bool(false)),

@@ -12,7 +12,7 @@ use crate::templating::filters::math::py;
 use indexmap::IndexMap;
 use minijinja::value::Value as Jv;
 
-static OPTIONS: &[OptionDef] = &[
+pub(super) static OPTIONS: &[OptionDef] = &[
     OptionDef {
         name: "type",
         kind: Kind::Raw,

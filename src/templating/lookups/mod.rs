@@ -263,6 +263,24 @@ fn find_plugin(name: &str) -> Option<&'static Plugin> {
     PLUGINS.iter().find(|p| p.name == short)
 }
 
+/// The options the builtin lookup `name` declares (`None`: no such lookup).
+pub(crate) fn option_defs(name: &str) -> Option<&'static [options::OptionDef]> {
+    let plugin = find_plugin(name)?;
+    Some(match plugin.name {
+        "config" => config::OPTIONS,
+        "csvfile" => csvfile::OPTIONS,
+        "file" => files::FILE_OPTIONS,
+        "first_found" => files::FIRST_FOUND_OPTIONS,
+        "ini" => ini::OPTIONS,
+        "password" => password::OPTIONS,
+        "sequence" => sequence::OPTIONS,
+        "template" => template::OPTIONS,
+        "url" => url::OPTIONS,
+        "vars" => data::VARS_OPTIONS,
+        _ => &[],
+    })
+}
+
 /// The names of every builtin lookup.
 pub fn lookup_names() -> impl Iterator<Item = &'static str> {
     PLUGINS.iter().map(|p| p.name)

@@ -193,7 +193,7 @@ impl Options {
     }
 }
 
-fn default_value(default: Default) -> Jv {
+pub(super) fn default_value(default: Default) -> Jv {
     match default {
         Default::None => Jv::from(()),
         Default::Bool(b) => Jv::from(b),
@@ -384,6 +384,50 @@ fn decimal_to_int(text: &str) -> Option<i128> {
 /// Python's `str.strip()`.
 pub(crate) fn py_strip(s: &str) -> &str {
     s.trim_matches(py::is_space)
+}
+
+/// A setting's configured value and its origin as ansible names it
+/// (`var: NAME`, `env: NAME`, the ansible.cfg path), looked up as ansible's
+/// config manager does: variables first (the last one defined and not
+/// `None` wins), then environment variables (the last one set), then
+/// ansible.cfg `(section, key)` entries (the last one present).
+pub(crate) fn configured_value(
+    call: &super::Call,
+    vars: &[&str],
+    env: &[&str],
+    ini: &[(&str, &str)],
+) -> Option<(Jv, String)> {
+    let from_vars = vars
+        .iter()
+        .filter_map(|name| {
+            call.vars
+                .get(name)
+                .filter(|v| !v.is_undefined() && !v.is_none())
+                .map(|value| (value, format!("var: {name}")))
+        })
+        .next_back();
+    let from_env = || {
+        env.iter()
+            .filter_map(|name| {
+                std::env::var(name)
+                    .ok()
+                    .map(|value| (Jv::from(value), format!("env: {name}")))
+            })
+            .next_back()
+    };
+    let from_file = || {
+        let file = call.services.config.as_ref()?.file.as_ref()?;
+        ini.iter()
+            .filter_map(|(section, key)| file.get(section, key))
+            .next_back()
+            .map(|entry| {
+                (
+                    Jv::from(crate::config::cfgfile::interpolate(&entry.value)),
+                    file.path.to_string_lossy().into_owned(),
+                )
+            })
+    };
+    from_vars.or_else(from_env).or_else(from_file)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use minijinja::value::Value as Jv;
 use sha1::Digest;
 use std::path::Path;
 
-static OPTIONS: &[OptionDef] = &[
+pub(super) static OPTIONS: &[OptionDef] = &[
     opt("encrypt", Kind::Raw, Default::None),
     opt("ident", STRING, Default::None),
     opt(

@@ -10,7 +10,7 @@ use crate::templating::filters::math::py;
 use indexmap::IndexMap;
 use minijinja::value::Value as Jv;
 
-static OPTIONS: &[OptionDef] = &[
+pub(super) static OPTIONS: &[OptionDef] = &[
     opt("start", INTEGER, Default::Int(1)),
     opt("end", INTEGER, Default::None),
     opt("count", INTEGER, Default::None),

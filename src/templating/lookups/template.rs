@@ -25,7 +25,7 @@ use minijinja::value::{Value as Jv, ValueKind};
 use std::os::unix::fs::MetadataExt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-static OPTIONS: &[OptionDef] = &[
+pub(super) static OPTIONS: &[OptionDef] = &[
     opt("convert_data", BOOL, Default::Bool(true)),
     opt("variable_start_string", STR, Default::Str("{{")),
     opt("variable_end_string", STR, Default::Str("}}")),

@@ -17,7 +17,7 @@ use crate::value::{Map, Value};
 use indexmap::IndexMap;
 use minijinja::value::Value as Jv;
 
-static OPTIONS: &[OptionDef] = &[
+pub(super) static OPTIONS: &[OptionDef] = &[
     opt("validate_certs", BOOLEAN, Default::Bool(true)),
     opt("split_lines", BOOLEAN, Default::Bool(true)),
     opt("use_proxy", BOOLEAN, Default::Bool(true)),
@@ -48,7 +48,7 @@ static OPTIONS: &[OptionDef] = &[
 /// environment variable and key of ansible.cfg's `[url_lookup]` section.
 /// (`validate_certs`, `split_lines`, `use_proxy`, `username`, `password`
 /// and `headers` are only keywords.)
-const CONFIGURED: &[(&str, &str, &str, &str)] = &[
+pub(super) const CONFIGURED: &[(&str, &str, &str, &str)] = &[
     (
         "force",
         "ansible_lookup_url_force",
@@ -171,20 +171,5 @@ pub(crate) fn url(
 /// variable, the environment, ansible.cfg (with ansible's origin names).
 fn configured(call: &Call, def: &OptionDef) -> Option<(Jv, String)> {
     let (_, var, env, ini_key) = CONFIGURED.iter().find(|(name, ..)| *name == def.name)?;
-    if let Some(value) = call
-        .vars
-        .get(var)
-        .filter(|v| !v.is_undefined() && !v.is_none())
-    {
-        return Some((value, format!("var: {var}")));
-    }
-    if let Ok(value) = std::env::var(env) {
-        return Some((Jv::from(value), format!("env: {env}")));
-    }
-    let file = call.services.config.as_ref()?.file.as_ref()?;
-    let entry = file.get("url_lookup", ini_key)?;
-    Some((
-        Jv::from(entry.value.as_str()),
-        file.path.to_string_lossy().into_owned(),
-    ))
+    super::options::configured_value(call, &[var], &[env], &[("url_lookup", ini_key)])
 }
