@@ -18,6 +18,7 @@ pub fn load_config_verbose(verbosity: u8) -> Result<Config, Fatal> {
     let config = load_config()?;
     // Before the inventory loads: its deprecations obey it too.
     super::display::set_deprecation_warnings(config.bool("DEPRECATION_WARNINGS"));
+    crate::config::tracebacks::set(&config.list("DISPLAY_TRACEBACK"));
     if verbosity > 0 {
         let line = match config.file_path() {
             Some(path) => format!("Using {} as config file", path.display()),

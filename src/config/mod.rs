@@ -5,6 +5,7 @@
 pub mod cfgfile;
 pub mod plugin_options;
 pub mod settings;
+pub mod tracebacks;
 
 use cfgfile::{CfgFile, CfgSyntaxError};
 use settings::{Kind, SETTINGS, Setting};

@@ -1091,20 +1091,25 @@ impl<'a> TaskRun<'a> {
     /// message (and `msg` when the result has none); `exception` becomes
     /// the text tracebacks-off runs show.
     fn normalize_module_error(&self, outcome: &mut Outcome, action: &str) {
-        let brief = outcome
-            .result
-            .get("exception")
-            .and_then(super::report::error_summary_message);
+        let exception = outcome.result.get("exception");
+        let brief = exception.and_then(super::report::error_summary_message);
+        // With error tracebacks (DISPLAY_TRACEBACK), the module's own
+        // traceback; else ansible's placeholder.
+        let traceback = match exception {
+            _ if !crate::config::tracebacks::for_errors() => None,
+            Some(text @ (Value::Str(_) | Value::Unsafe(_))) => {
+                text.as_str().filter(|t| !t.is_empty()).map(str::to_string)
+            }
+            Some(summary) => super::report::error_summary_traceback(summary),
+            None => None,
+        };
+        outcome.result.insert(
+            "exception".into(),
+            Value::str(traceback.unwrap_or_else(|| "(traceback unavailable)".into())),
+        );
         let Some(brief) = brief else {
-            outcome
-                .result
-                .entry("exception".to_string())
-                .or_insert_with(|| Value::str("(traceback unavailable)"));
             return;
         };
-        outcome
-            .result
-            .insert("exception".into(), Value::str("(traceback unavailable)"));
         if outcome.error.is_some() || actions::is_controller_action(action) {
             return;
         }

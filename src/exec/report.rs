@@ -276,6 +276,36 @@ pub fn error_summary_message(exception: &Value) -> Option<String> {
     event_brief_message(summary.get("event")?.as_map()?)
 }
 
+/// ansible's `format_event_traceback` of a module's `ErrorSummary`: each
+/// event's traceback, causes first, joined by their chains' reasons.
+pub fn error_summary_traceback(exception: &Value) -> Option<String> {
+    let summary = exception.as_map()?;
+    if summary.get("__ansible_type").and_then(Value::as_str) != Some("ErrorSummary") {
+        return None;
+    }
+    let mut segments = Vec::new();
+    let mut event = summary.get("event").and_then(Value::as_map);
+    while let Some(current) = event {
+        segments.push(
+            match current.get("formatted_traceback").and_then(Value::as_str) {
+                Some(text) if !text.is_empty() => text.to_string(),
+                _ => "(traceback missing)\n".to_string(),
+            },
+        );
+        let chain = current.get("chain").and_then(Value::as_map);
+        if let Some(chain) = chain {
+            let reason = chain
+                .get("traceback_reason")
+                .map(Value::python_str)
+                .unwrap_or_default();
+            segments.push(format!("\n{reason}\n\n"));
+        }
+        event = chain.and_then(|c| c.get("event")).and_then(Value::as_map);
+    }
+    segments.reverse();
+    Some(segments.concat())
+}
+
 /// The brief message of a serialized 2.19 `Event`
 /// (`format_event_brief_message`): its message and those of the causes
 /// it follows (see [`error_summary_message`]).

@@ -893,7 +893,15 @@ pub fn internal_args(call: &super::ModuleCall, short: &str, version: &str) -> Ma
     m.insert("_ansible_remote_tmp".into(), Value::str("~/.ansible/tmp"));
     m.insert("_ansible_ignore_unknown_opts".into(), b(false));
     m.insert("_ansible_target_log_info".into(), Value::Null);
-    m.insert("_ansible_tracebacks_for".into(), Value::List(Vec::new()));
+    m.insert(
+        "_ansible_tracebacks_for".into(),
+        Value::List(
+            crate::config::tracebacks::enabled()
+                .into_iter()
+                .map(Value::str)
+                .collect(),
+        ),
+    );
     m
 }
 
