@@ -324,7 +324,19 @@ impl TaskRun<'_> {
             result.insert("warnings".into(), Value::List(warnings));
         }
         let mut outcome = Outcome::plain(result);
-        if let Some(Value::Map(raised)) = out.get("raised") {
+        if out.get("queue_failure").is_some_and(Value::is_truthy) {
+            // The result could not be pickled (ansible's worker replaces
+            // it): its report is the bare message, with no task origin.
+            let msg = outcome
+                .result
+                .get("msg")
+                .map(Value::python_str)
+                .unwrap_or_default();
+            outcome.error = Some(msg);
+            outcome
+                .result
+                .insert("exception".into(), Value::str("(traceback unavailable)"));
+        } else if let Some(Value::Map(raised)) = out.get("raised") {
             // An exception out of `run`: the task's error, its message
             // the exception's.
             let message = raised

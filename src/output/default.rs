@@ -230,7 +230,7 @@ impl DefaultCallback {
         self.show_deferred_error();
         self.pending_error = text.lines().next().map(str::to_string);
         if self.errors_shown.insert(text.to_string()) {
-            self.display.error(&format!("[ERROR]: {text}\n"));
+            self.display.error(&error_block(text));
         }
     }
 
@@ -250,7 +250,7 @@ impl DefaultCallback {
             && self.errors_shown.insert(text.clone())
         {
             self.display
-                .error_on(&format!("[ERROR]: {text}\n"), self.failed_to_stderr);
+                .error_on(&error_block(&text), self.failed_to_stderr);
         }
     }
 
@@ -1095,5 +1095,16 @@ impl DefaultCallback {
             ));
         }
         self.display.screen_only("");
+    }
+}
+
+/// An `[ERROR]:` block: a report with source context (or causes) ends with
+/// a blank line, as ansible's formatted context ends with a newline; a
+/// bare message does not.
+fn error_block(text: &str) -> String {
+    if text.contains('\n') {
+        format!("[ERROR]: {text}\n")
+    } else {
+        format!("[ERROR]: {text}")
     }
 }

@@ -317,6 +317,26 @@ def _action_failure(ex):
     return result, (str(ex).strip() or type(ex).__name__), contributed
 
 
+def _action_unpicklable(result):
+    """ansible's worker pickles each result to send it to the strategy; a
+    result that cannot be pickled is replaced by this failure (None: it
+    pickles)."""
+    import pickle
+    try:
+        pickle.dumps(result)
+        return None
+    except Exception as ex:
+        from ansible.errors import AnsibleError
+        from ansible._internal._errors import _error_utils
+        try:
+            raise AnsibleError("Task result omitted due to queue send failure.") from ex
+        except AnsibleError as wrapper:
+            replaced = _error_utils.result_dict_from_exception(wrapper)
+            if "exception" in replaced:
+                replaced["exception"] = traceback.format_exc()
+            return replaced
+
+
 def _action_import_ansible(extra_path):
     if extra_path and extra_path not in sys.path:
         sys.path.insert(0, extra_path)
@@ -366,7 +386,10 @@ def native_mitorun_action_plugin(agent, args, header):
         result = plugin.run(task_vars=task_vars)
         if not isinstance(result, dict):
             raise TypeError("the action plugin returned %s, not a dict" % type(result).__name__)
-        out["result"] = plain_json(result)
+        replaced = _action_unpicklable(result)
+        if replaced is not None:
+            out["queue_failure"] = True
+        out["result"] = plain_json(result if replaced is None else replaced)
     except Exception as e:
         result, message, contributed = _action_failure(e)
         out["result"] = plain_json(result)
