@@ -260,33 +260,6 @@ fn filter() -> Option<String> {
     std::env::var("MITORUN_RUN_FILTER").ok()
 }
 
-/// Golden playbooks whose output depends on timing (async jobs and their
-/// polls, pauses, timeouts, parallel fact gathering whose async wrapper
-/// gives up after 5 s in ansible itself): a loaded machine makes
-/// ansible-playbook's own output differ. `.ci/test-lanes` runs these with
-/// MITORUN_RUN_LOAD=sensitive while nothing else runs, and the rest with
-/// MITORUN_RUN_LOAD=tolerant beside the other test binaries.
-const LOAD_SENSITIVE: &[&str] = &[
-    "54_pause.yml",
-    "60_async_poll.yml",
-    "61_async_status.yml",
-    "62_async_loops.yml",
-    "63_timeout.yml",
-    "64_gather_facts_parallel.yml",
-    "123_async_no_log.yml",
-    "134_wait_for_connection.yml",
-];
-
-/// Whether this run takes the golden playbook `name` (MITORUN_RUN_LOAD).
-fn load_part_takes(name: &str) -> bool {
-    let sensitive = LOAD_SENSITIVE.contains(&name);
-    match std::env::var("MITORUN_RUN_LOAD").as_deref() {
-        Ok("sensitive") => sensitive,
-        Ok("tolerant") => !sensitive,
-        _ => true,
-    }
-}
-
 /// The fixtures work in fixed /tmp/mitorun-golden-* paths (async dirs,
 /// copy destinations): two checkouts running this suite at once on one
 /// machine would clean up each other's files, so runs take turns.
@@ -316,10 +289,7 @@ fn golden_cases(dir: &Path, prefix: &str, inventory: &str) -> Vec<Case> {
         else {
             continue;
         };
-        if !name.ends_with(".yml")
-            || filter().is_some_and(|f| !name.contains(&f))
-            || !load_part_takes(&format!("{prefix}{name}"))
-        {
+        if !name.ends_with(".yml") || filter().is_some_and(|f| !name.contains(&f)) {
             continue;
         }
         let mut args = vec!["-i".to_string(), inventory.to_string()];
@@ -344,7 +314,7 @@ fn playbooks_print_what_ansible_prints() {
     let mut cases = golden_cases(&fixtures(), "", "inventory.ini");
     cases.sort_by(|a, b| b.name.cmp(&a.name));
     assert!(
-        filter().is_some() || std::env::var_os("MITORUN_RUN_LOAD").is_some() || cases.len() >= 30,
+        filter().is_some() || cases.len() >= 30,
         "the corpus should have at least 30 playbooks"
     );
     run_cases(cases);
