@@ -316,7 +316,21 @@ impl ActionResolver {
                 if dirs.iter().any(|d| has_plugin_file(d, name)) {
                     return Some(plain(format!("ansible.legacy.{name}")));
                 }
-                self.find_in(kind, "ansible.builtin", name, hops)
+                if let Some(found) = self.find_in(kind, "ansible.builtin", name, hops) {
+                    return Some(found);
+                }
+                // ansible's last resort for a legacy name: the deprecated
+                // spelling with a leading underscore (`_name.py`).
+                let alias = format!("_{name}");
+                if name.starts_with('_') || !dirs.iter().any(|d| has_plugin_file(d, &alias)) {
+                    return None;
+                }
+                crate::cli::display::deprecated(&format!(
+                    "Plugin '{name}' automatically redirected to '{alias}'. This feature will be \
+                     removed from ansible-core version 2.23. Use '{alias}' instead of '{name}' to \
+                     refer to the plugin."
+                ));
+                Some(plain(format!("ansible.legacy.{alias}")))
             }
             _ => {
                 let route = routing::route(&self.collection_roots, collection, kind, name);
