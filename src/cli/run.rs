@@ -451,11 +451,26 @@ fn action_plugins(
             dirs.push(dir);
         }
     }
+    crate::exec::action_plugins::ActionPlugins::new(
+        &dirs,
+        &collection_roots(playbooks, load_options),
+    )
+}
+
+/// The `ansible_collections` dirs plugins are searched in: the one beside
+/// each playbook, then the configured collection paths.
+fn collection_roots(
+    playbooks: &[Playbook],
+    load_options: &crate::playbook::model::LoadOptions,
+) -> Vec<std::path::PathBuf> {
     let mut roots: Vec<std::path::PathBuf> = Vec::new();
     for playbook in playbooks {
         if let Some(dir) = playbook.path.parent() {
             let dir = std::path::PathBuf::from(crate::pypath::abspath(&dir.to_string_lossy()));
-            roots.push(dir.join("collections").join("ansible_collections"));
+            let root = dir.join("collections").join("ansible_collections");
+            if !roots.contains(&root) {
+                roots.push(root);
+            }
         }
     }
     for root in load_options.resolver.collection_roots() {
@@ -463,7 +478,7 @@ fn action_plugins(
             roots.push(root.clone());
         }
     }
-    crate::exec::action_plugins::ActionPlugins::new(&dirs, &roots)
+    roots
 }
 
 /// The project's own Python filter/test/lookup plugins, loaded in the
@@ -472,6 +487,7 @@ fn action_plugins(
 fn python_plugins(
     config: &Config,
     playbooks: &[Playbook],
+    collection_roots: &[std::path::PathBuf],
     worker: Arc<dyn crate::templating::python_plugins::PluginWorker>,
 ) -> Option<Arc<crate::templating::python_plugins::PythonPlugins>> {
     use crate::templating::python_plugins::{PluginDirs, PythonPlugins};
@@ -480,6 +496,7 @@ fn python_plugins(
         test: config.paths("DEFAULT_TEST_PLUGIN_PATH"),
         lookup: config.paths("DEFAULT_LOOKUP_PLUGIN_PATH"),
         action: Vec::new(),
+        collection_roots: collection_roots.to_vec(),
     };
     let dirs = crate::exec::plugin_worker::plugin_dirs(
         playbooks,
@@ -542,7 +559,8 @@ pub fn run_playbooks(
         playbook_dir.clone(),
     );
     let worker = controller_python();
-    services.python = python_plugins(config, playbooks, worker.clone());
+    let roots = collection_roots(playbooks, &ctx.load_options);
+    services.python = python_plugins(config, playbooks, &roots, worker.clone());
     services.controller_python = Some(worker);
     let templar = Arc::new(Templar::with_services(Arc::new(services)));
     let factory = ContextFactory {

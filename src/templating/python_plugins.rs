@@ -37,6 +37,9 @@ pub struct PluginDirs {
     pub lookup: Vec<PathBuf>,
     /// `action_plugins/` dirs (run by `exec::action_plugins`, not here).
     pub action: Vec<PathBuf>,
+    /// `ansible_collections` dirs whose collections' filter, test and
+    /// lookup plugins are used by their full names (`ns.col.name`).
+    pub collection_roots: Vec<PathBuf>,
 }
 
 impl PluginDirs {
@@ -57,6 +60,7 @@ impl PluginDirs {
             .chain(&self.test)
             .chain(&self.lookup)
             .any(|dir| !python_files(dir).is_empty())
+            || !collection_plugins(&self.collection_roots).is_empty()
     }
 }
 
@@ -93,6 +97,8 @@ pub struct PythonPlugins {
     tests: Vec<(String, Option<String>)>,
     /// Lookup name → its file (first directory wins).
     lookups: Vec<(String, PathBuf)>,
+    /// Filters, tests and lookups of collections, imported when first used.
+    collection: Vec<CollectionPlugin>,
     /// Plugin files that could not be imported at all.
     pub skipped: Vec<String>,
 }
@@ -123,7 +129,14 @@ impl PythonPlugins {
         args.insert("op".into(), Value::str("load"));
         args.insert("filter".into(), paths(&dirs.filter));
         args.insert("test".into(), paths(&dirs.test));
-        let loaded = worker.call(args)?;
+        let has_files = |v: &Value| matches!(v, Value::List(items) if !items.is_empty());
+        // The worker starts only when something needs it: collections'
+        // plugins are imported when first used.
+        let loaded = if args.values().any(has_files) {
+            worker.call(args)?
+        } else {
+            Map::new()
+        };
         let names = |kind: &str| -> Vec<(String, Option<String>)> {
             match loaded.get(kind) {
                 Some(Value::Map(m)) => m
@@ -153,6 +166,7 @@ impl PythonPlugins {
             filters: names("filter"),
             tests: names("test"),
             lookups,
+            collection: collection_plugins(&dirs.collection_roots),
             skipped,
         })
     }
@@ -187,13 +201,71 @@ impl PythonPlugins {
         }
     }
 
-    /// The file of the project lookup `name` (short or `ansible.legacy.`).
+    /// Register the collections' filters and tests under their full
+    /// names; each file is imported in the worker when first used.
+    pub fn register_collections(self: &Arc<Self>, env: &mut Environment<'static>) {
+        for (index, plugin) in self.collection.iter().enumerate() {
+            let plugins = Arc::clone(self);
+            match plugin.kind {
+                CollectionKind::Filter => {
+                    env.add_filter(
+                        plugin.fqcn.clone(),
+                        move |value: Jv, args: Rest<Jv>, kwargs: Kwargs| {
+                            let mut all = vec![value];
+                            all.extend(args.0);
+                            plugins.call_collection(index, all, &kwargs)
+                        },
+                    );
+                }
+                CollectionKind::Test => {
+                    env.add_test(
+                        plugin.fqcn.clone(),
+                        move |value: Jv, args: Rest<Jv>, kwargs: Kwargs| {
+                            let mut all = vec![value];
+                            all.extend(args.0);
+                            plugins
+                                .call_collection(index, all, &kwargs)
+                                .map(|v| from_jinja(&v).is_truthy())
+                        },
+                    );
+                }
+                CollectionKind::Lookup => {}
+            }
+        }
+    }
+
+    /// The file of the project lookup `name` (short or `ansible.legacy.`),
+    /// or of a collection's lookup by its full name.
     pub fn lookup_path(&self, name: &str) -> Option<&Path> {
         let short = name.strip_prefix("ansible.legacy.").unwrap_or(name);
         self.lookups
             .iter()
             .find(|(n, _)| n == short)
             .map(|(_, p)| p.as_path())
+            .or_else(|| {
+                self.collection
+                    .iter()
+                    .find(|p| p.kind == CollectionKind::Lookup && p.fqcn == name)
+                    .map(|p| p.file.as_path())
+            })
+    }
+
+    fn call_collection(&self, index: usize, args: Vec<Jv>, kwargs: &Kwargs) -> Result<Jv, Error> {
+        if let Some(undefined) = args.iter().find(|a| a.is_undefined()) {
+            return Err(undefined_error(undefined));
+        }
+        let Some(plugin) = self.collection.get(index) else {
+            return Err(Error::new(ErrorKind::InvalidOperation, "no such plugin"));
+        };
+        let mut call = plugin.worker_fields();
+        call.insert("op".into(), Value::str("collection"));
+        call.insert(
+            "args".into(),
+            Value::List(args.iter().map(from_jinja).collect()),
+        );
+        call.insert("kwargs".into(), Value::Map(kwargs_map(kwargs)?));
+        let result = self.run(call)?;
+        Ok(to_jinja(&result))
     }
 
     fn call_function(
@@ -233,6 +305,14 @@ impl PythonPlugins {
         call.insert("op".into(), Value::str("lookup"));
         call.insert("name".into(), Value::str(name));
         call.insert("path".into(), Value::str(path.to_string_lossy().as_ref()));
+        if let Some(plugin) = self
+            .collection
+            .iter()
+            .find(|p| p.kind == CollectionKind::Lookup && p.file == path)
+        {
+            call.extend(plugin.worker_fields());
+            call.insert("name".into(), Value::str(name));
+        }
         call.insert("terms".into(), Value::List(terms));
         call.insert("kwargs".into(), Value::Map(kwargs));
         call.insert("variables".into(), Value::Map(variables));
@@ -294,4 +374,179 @@ fn undefined_error(value: &Jv) -> Error {
         .get_attr("__undefined__")
         .err()
         .unwrap_or_else(|| Error::new(ErrorKind::UndefinedError, "undefined value"))
+}
+
+/// What a collection's plugin file provides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CollectionKind {
+    Filter,
+    Test,
+    Lookup,
+}
+
+/// One filter, test or lookup of a collection: its full name, its file,
+/// the module name ansible's collection loader imports it as, and the
+/// `ansible_collections` dir it is under.
+#[derive(Debug, Clone)]
+struct CollectionPlugin {
+    kind: CollectionKind,
+    fqcn: String,
+    /// The name inside its file (`filters()`/`tests()` key).
+    name: String,
+    file: PathBuf,
+    module: String,
+    root: PathBuf,
+}
+
+impl CollectionPlugin {
+    fn worker_fields(&self) -> Map {
+        let mut fields = Map::new();
+        let kind = match self.kind {
+            CollectionKind::Filter => "filter",
+            CollectionKind::Test => "test",
+            CollectionKind::Lookup => "lookup",
+        };
+        fields.insert("kind".into(), Value::str(kind));
+        fields.insert("name".into(), Value::str(self.name.as_str()));
+        fields.insert("fqcn".into(), Value::str(self.fqcn.as_str()));
+        fields.insert(
+            "path".into(),
+            Value::str(self.file.to_string_lossy().as_ref()),
+        );
+        fields.insert("module".into(), Value::str(self.module.as_str()));
+        fields.insert(
+            "root".into(),
+            Value::str(self.root.to_string_lossy().as_ref()),
+        );
+        fields
+    }
+}
+
+/// The filters, tests and lookups of every collection under `roots` (the
+/// first root holding a collection wins, as in ansible's search order).
+/// Filter and test names are read from the file's `filters()`/`tests()`
+/// mapping without importing it; lookups are named by their files.
+fn collection_plugins(roots: &[PathBuf]) -> Vec<CollectionPlugin> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for root in roots {
+        for namespace in sorted_dirs(root) {
+            for collection in sorted_dirs(&namespace) {
+                let (Some(ns), Some(col)) = (dir_name(&namespace), dir_name(&collection)) else {
+                    continue;
+                };
+                let coll = format!("{ns}.{col}");
+                if seen.contains(&coll) {
+                    continue;
+                }
+                seen.push(coll.clone());
+                for (kind, dir, method) in [
+                    (CollectionKind::Filter, "filter", "filters"),
+                    (CollectionKind::Test, "test", "tests"),
+                    (CollectionKind::Lookup, "lookup", ""),
+                ] {
+                    for file in python_files(&collection.join("plugins").join(dir)) {
+                        let Some(stem) = file.file_stem().map(|s| s.to_string_lossy().into_owned())
+                        else {
+                            continue;
+                        };
+                        let module = format!("ansible_collections.{coll}.plugins.{dir}.{stem}");
+                        let names = match kind {
+                            CollectionKind::Lookup => vec![stem.clone()],
+                            _ => std::fs::read_to_string(&file)
+                                .map(|text| declared_names(&text, method))
+                                .unwrap_or_default(),
+                        };
+                        for name in names {
+                            out.push(CollectionPlugin {
+                                kind,
+                                fqcn: format!("{coll}.{name}"),
+                                name,
+                                file: file.clone(),
+                                module: module.clone(),
+                                root: root.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn dir_name(dir: &Path) -> Option<String> {
+    let name = dir.file_name()?.to_str()?;
+    (!name.starts_with('.') && !name.starts_with('_')).then(|| name.to_string())
+}
+
+/// The keys of the mapping `def <method>(self)` returns, read from the
+/// source: the quoted names followed by `:` in the method's body.
+fn declared_names(source: &str, method: &str) -> Vec<String> {
+    let header = format!("def {method}(self");
+    let Some(start) = source.find(&header) else {
+        return Vec::new();
+    };
+    let body = &source[start + header.len()..];
+    let indent_of = |line: &str| line.len() - line.trim_start().len();
+    let def_indent = source[..start]
+        .rsplit('\n')
+        .next()
+        .map_or(0, |prefix| prefix.len());
+    let mut names = Vec::new();
+    for line in body.lines().skip(1) {
+        let trimmed = line.trim_start();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') && indent_of(line) <= def_indent {
+            break;
+        }
+        let mut rest = trimmed;
+        while let Some(open) = rest.find(['\'', '"']) {
+            let quote = rest[open..].chars().next().unwrap_or('"');
+            let after = &rest[open + 1..];
+            let Some(close) = after.find(quote) else {
+                break;
+            };
+            let name = &after[..close];
+            let tail = after[close + 1..].trim_start();
+            if tail.starts_with(':')
+                && !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_string());
+            }
+            rest = &after[close + 1..];
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_names_are_the_keys_of_the_returned_mapping() {
+        let source = "def helper(x):\n    return {'not': 1}\n\nclass FilterModule(object):\n    def filters(self):\n        filters = {\n            'first': first,  # a comment\n            \"second\": second, 'third': third,\n        }\n        return filters\n\n    def other(self):\n        return {'nope': 1}\n";
+        assert_eq!(
+            declared_names(source, "filters"),
+            ["first", "second", "third"]
+        );
+        assert!(declared_names(source, "tests").is_empty());
+        let tests = "class TestModule:\n    def tests(self):\n        return {\n            'test_name_ok': test_name_ok,\n        }\n";
+        assert_eq!(declared_names(tests, "tests"), ["test_name_ok"]);
+    }
 }

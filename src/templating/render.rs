@@ -65,6 +65,7 @@ impl Templar {
         lookups::register(&mut env, Arc::clone(&services));
         if let Some(python) = &services.python {
             python.register(&mut env);
+            python.register_collections(&mut env);
         }
         // Debug mode makes minijinja name the expression that produced an
         // undefined value, which ansible's messages need (errors.rs).

@@ -277,6 +277,50 @@ def _plugins_import(path, kind):
     return module
 
 
+def _plugins_import_collection(args):
+    """Import a collection's plugin file as ansible's collection loader
+    names it (`ansible_collections.<ns>.<col>.plugins.<kind>.<file>`),
+    once. The parent of its `ansible_collections` dir goes on sys.path, so
+    the plugin's own `ansible_collections...` imports resolve (a namespace
+    package, as collections have no __init__.py)."""
+    cache = _PLUGIN_STATE.setdefault("collection_modules", {})
+    path = args["path"]
+    if path in cache:
+        return cache[path]
+    parent = os.path.dirname(os.path.abspath(args["root"]))
+    if parent not in sys.path:
+        sys.path.append(parent)
+    name = args["module"]
+    try:
+        spec = _plugins_util.spec_from_file_location(name, path)
+        module = _plugins_util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        cache[path] = module
+    except Exception as e:
+        sys.modules.pop(name, None)
+        cache[path] = e
+    return cache[path]
+
+
+def _plugins_collection_call(args):
+    """Call a collection's filter or test by its name in its file."""
+    kind = args["kind"]
+    fqcn = args.get("fqcn") or args["name"]
+    module = _plugins_import_collection(args)
+    if isinstance(module, Exception):
+        return {"error": "The %s plugin %r failed to load: %s"
+                % (kind, fqcn, str(module).strip() or type(module).__name__)}
+    holder = "FilterModule" if kind == "filter" else "TestModule"
+    method = "filters" if kind == "filter" else "tests"
+    try:
+        fn = dict(getattr(getattr(module, holder)(), method)())[args["name"]]
+    except Exception:
+        return {"error": "No %s named %r." % (kind, fqcn)}
+    return _plugins_call(kind, fqcn, fn,
+                         lambda f: f(*(args.get("args") or []), **(args.get("kwargs") or {})))
+
+
 def _plugins_load(kind, files):
     """Filters or tests defined by `files` (later files win, as ansible's
     loader lets a later definition replace an earlier one): name -> None,
@@ -337,7 +381,12 @@ def _plugins_lookup(args):
     entry = registry.get(name)
     if entry is None:
         try:
-            module = _plugins_import(args["path"], "lookup")
+            if args.get("module"):
+                module = _plugins_import_collection(args)
+                if isinstance(module, Exception):
+                    raise module
+            else:
+                module = _plugins_import(args["path"], "lookup")
             entry = getattr(module, "LookupModule")
         except Exception as e:
             entry = e
@@ -375,4 +424,6 @@ def native_mitorun_python_plugin(agent, args, header):
                              lambda f: f(*(args.get("args") or []), **(args.get("kwargs") or {})))
     if op == "lookup":
         return _plugins_lookup(args)
+    if op == "collection":
+        return _plugins_collection_call(args)
     return {"error": "unknown plugin operation %r" % (op,)}
