@@ -221,16 +221,7 @@ pub fn plugin_dirs(
         }
     }
     for base in role_bases {
-        let Ok(entries) = std::fs::read_dir(&base) else {
-            continue;
-        };
-        let mut roles: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .collect();
-        roles.sort();
-        for role in roles {
+        for role in crate::templating::python_plugins::sorted_dirs(&base) {
             dirs.add_adjacent(&role);
         }
     }

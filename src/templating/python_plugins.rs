@@ -251,21 +251,12 @@ impl PythonPlugins {
     }
 
     fn call_collection(&self, index: usize, args: Vec<Jv>, kwargs: &Kwargs) -> Result<Jv, Error> {
-        if let Some(undefined) = args.iter().find(|a| a.is_undefined()) {
-            return Err(undefined_error(undefined));
-        }
         let Some(plugin) = self.collection.get(index) else {
             return Err(Error::new(ErrorKind::InvalidOperation, "no such plugin"));
         };
         let mut call = plugin.worker_fields();
         call.insert("op".into(), Value::str("collection"));
-        call.insert(
-            "args".into(),
-            Value::List(args.iter().map(from_jinja).collect()),
-        );
-        call.insert("kwargs".into(), Value::Map(kwargs_map(kwargs)?));
-        let result = self.run(call)?;
-        Ok(to_jinja(&result))
+        self.call_with(call, args, kwargs)
     }
 
     fn call_function(
@@ -275,13 +266,18 @@ impl PythonPlugins {
         args: Vec<Jv>,
         kwargs: &Kwargs,
     ) -> Result<Jv, Error> {
+        let mut call = Map::new();
+        call.insert("op".into(), Value::str(kind));
+        call.insert("name".into(), Value::str(name));
+        self.call_with(call, args, kwargs)
+    }
+
+    /// Run the worker call `call` with a filter's or test's arguments.
+    fn call_with(&self, mut call: Map, args: Vec<Jv>, kwargs: &Kwargs) -> Result<Jv, Error> {
         // ansible trips an undefined argument before the plugin runs.
         if let Some(undefined) = args.iter().find(|a| a.is_undefined()) {
             return Err(undefined_error(undefined));
         }
-        let mut call = Map::new();
-        call.insert("op".into(), Value::str(kind));
-        call.insert("name".into(), Value::str(name));
         call.insert(
             "args".into(),
             Value::List(args.iter().map(from_jinja).collect()),
@@ -475,7 +471,8 @@ fn collection_plugins(roots: &[PathBuf]) -> Vec<CollectionPlugin> {
     out
 }
 
-fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+/// The directories in `dir`, sorted by name.
+pub(crate) fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
