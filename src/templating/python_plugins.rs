@@ -60,7 +60,17 @@ impl PluginDirs {
             .chain(&self.test)
             .chain(&self.lookup)
             .any(|dir| !python_files(dir).is_empty())
-            || !collection_plugins(&self.collection_roots).is_empty()
+            || self.collection_roots.iter().any(|root| {
+                // Listing only: `PythonPlugins::load` reads the files.
+                sorted_dirs(root)
+                    .iter()
+                    .flat_map(|ns| sorted_dirs(ns))
+                    .any(|col| {
+                        ["filter", "test", "lookup"]
+                            .iter()
+                            .any(|kind| !python_files(&col.join("plugins").join(kind)).is_empty())
+                    })
+            })
     }
 }
 
