@@ -238,7 +238,7 @@ pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> L
         resolver: ActionResolver::new(
             &modules,
             &config.paths("DEFAULT_ACTION_PLUGIN_PATH"),
-            &config.paths("COLLECTIONS_PATHS"),
+            &config.collection_roots(),
         ),
         invalid_task_attribute_failed: config.bool("INVALID_TASK_ATTRIBUTE_FAILED"),
         extra_vars: crate::value::Map::new(),

@@ -396,7 +396,7 @@ fn module_runner(
     // collection roles are.
     // A playbook's own `collections/` dir comes first, as ansible adds it.
     let mut collections = vec![playbook_dir.join("collections")];
-    collections.extend(config.paths("COLLECTIONS_PATHS"));
+    collections.extend(config.collection_roots());
     options.collections_paths = Some(collections);
     // ansible.cfg's ssh-related settings, by the ssh plugin's option names
     // (host and environment variables still win).

@@ -311,6 +311,16 @@ impl Config {
         }
     }
 
+    /// COLLECTIONS_PATHS as collection roots: an entry naming an
+    /// `ansible_collections` dir stands for its parent, as ansible's
+    /// collection finder reads it.
+    pub fn collection_roots(&self) -> Vec<PathBuf> {
+        self.paths("COLLECTIONS_PATHS")
+            .into_iter()
+            .map(crate::transport::modules::collection_root)
+            .collect()
+    }
+
     /// The path of the config file in use, as `ansible_config_file` reports it.
     pub fn file_path(&self) -> Option<&Path> {
         self.file.as_ref().map(|f| f.path.as_path())

@@ -451,6 +451,15 @@ pub fn ansible_dir_of(python: &str) -> Option<PathBuf> {
     (out.status.success() && Path::new(&dir).join("modules").is_dir()).then(|| PathBuf::from(dir))
 }
 
+/// A configured collections path as the dir holding `ansible_collections/`:
+/// a path naming that dir itself stands for its parent (ansible accepts both).
+pub fn collection_root(path: PathBuf) -> PathBuf {
+    match (path.file_name(), path.parent()) {
+        (Some(name), Some(parent)) if name == "ansible_collections" => parent.to_path_buf(),
+        _ => path,
+    }
+}
+
 /// Collections dirs: ANSIBLE_COLLECTIONS_PATH(S), else ansible's defaults,
 /// plus the site-packages holding ansible-core.
 pub fn default_collections_paths(ansible_core: Option<&Path>) -> Vec<PathBuf> {
@@ -461,7 +470,7 @@ pub fn default_collections_paths(ansible_core: Option<&Path>) -> Vec<PathBuf> {
         Ok(v) => out.extend(
             v.split(':')
                 .filter(|s| !s.is_empty())
-                .map(|s| PathBuf::from(crate::pypath::expanduser(s))),
+                .map(|s| collection_root(PathBuf::from(crate::pypath::expanduser(s)))),
         ),
         Err(_) => {
             out.push(PathBuf::from(crate::pypath::expanduser(
@@ -908,6 +917,22 @@ pub fn internal_args(call: &super::ModuleCall, short: &str, version: &str) -> Ma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_collections_path_may_name_its_ansible_collections_dir() {
+        assert_eq!(
+            collection_root(PathBuf::from("/srv/root/ansible_collections")),
+            PathBuf::from("/srv/root")
+        );
+        assert_eq!(
+            collection_root(PathBuf::from("/srv/root")),
+            PathBuf::from("/srv/root")
+        );
+        assert_eq!(
+            collection_root(PathBuf::from("ansible_collections")),
+            PathBuf::from("")
+        );
+    }
 
     #[test]
     fn other_systems_hostname_strategies_need_ansible_core() {

@@ -1536,15 +1536,17 @@ impl Loader {
             origin: None,
         };
         let mut role_collections: Vec<String> = Vec::new();
-        if display.split('.').count() == 3 && display != name || display.split('.').count() == 3 {
-            let parts: Vec<&str> = display.split('.').collect();
-            if parts.len() == 3
-                && path
-                    .components()
-                    .any(|c| c.as_os_str() == "ansible_collections")
-            {
-                role_collections.push(format!("{}.{}", parts[0], parts[1]));
-            }
+        // ansible's `_role_name`: a collection role's own name, without
+        // its collection (the validation context names it so).
+        let mut short_name = name;
+        let parts: Vec<&str> = display.split('.').collect();
+        if let [namespace, collection, role_name] = parts[..]
+            && path
+                .components()
+                .any(|c| c.as_os_str() == "ansible_collections")
+        {
+            role_collections.push(format!("{namespace}.{collection}"));
+            short_name = role_name;
         }
         // meta/main: dependencies and role keywords.
         if let Some(meta_path) = find_main(&path.join("meta"), "main") {
@@ -1721,7 +1723,7 @@ impl Loader {
         if !from.skip_validation {
             let entrypoint = from.tasks.as_deref().unwrap_or("main");
             if let Some((node, origin_text)) =
-                argspec::validation_task(&argument_specs, entrypoint, display, path, params)
+                argspec::validation_task(&argument_specs, entrypoint, short_name, path, params)
             {
                 // A task built from a dict: its origin is unknown, errors
                 // show the dict's text instead.
