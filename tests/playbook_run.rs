@@ -348,6 +348,20 @@ fn project_action_plugins_print_what_ansible_prints() {
     run_cases(cases);
 }
 
+/// A project with its own Python callback plugins (`callback_plugins/`,
+/// and a collection's, enabled by full name), in its own directory: a
+/// callback that needs no enabling loads for every playbook beside it.
+#[test]
+fn project_callback_plugins_print_what_ansible_prints() {
+    let dir = fixtures().join("callback_project");
+    let cases = golden_cases(&dir, "callback_project/", "../inventory.ini");
+    assert!(
+        filter().is_some() || !cases.is_empty(),
+        "fixtures/run/callback_project holds no playbooks"
+    );
+    run_cases(cases);
+}
+
 /// Without a controller Python that imports ansible-core, a task whose
 /// action is a Python action plugin fails saying so (the interpreter named
 /// by MITORUN_ANSIBLE_PYTHON here is /usr/bin/python3 without its site

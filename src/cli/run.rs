@@ -12,6 +12,7 @@ use crate::exec::{NoTransport, RunOptions, Shared};
 use crate::inventory::data::InventoryData;
 use crate::inventory::patterns::HostSelector;
 use crate::output::default::DefaultCallback;
+use crate::output::python_callbacks::CallbackSources;
 use crate::output::{Display, Stats};
 use crate::playbook::model::Playbook;
 use crate::templating::render::Templar;
@@ -81,13 +82,16 @@ fn load_callbacks(
     choice: &CallbackChoice,
     display: Display,
     cwd: &Path,
+    python: CallbackSources,
 ) -> Result<DefaultCallback, Fatal> {
     use crate::output::select::Timing;
+    let enabled = config.list("CALLBACKS_ENABLED");
     let (selection, verbose_lines) = crate::output::select::select(
         &choice.stdout,
-        &config.list("CALLBACKS_ENABLED"),
+        &enabled,
         choice.tree_dir.is_some(),
         choice.run_enabled,
+        |name| python_callback_exists(name, &python.dirs, &python.collection_roots),
         crate::cli::display::warning,
     )?;
     if display.verbosity >= 2 {
@@ -182,7 +186,96 @@ fn load_callbacks(
             }
         });
     }
+    callback.python = crate::output::python_callbacks::PythonCallbacks::load(
+        &CallbackSources {
+            enabled_native: enabled
+                .iter()
+                .filter(|name| !selection.python.contains(name))
+                .cloned()
+                .collect(),
+            enabled: selection.python,
+            run_additional: choice.run_enabled,
+            ..python
+        },
+        crate::cli::display::warning,
+    );
     Ok(callback)
+}
+
+/// Where the run's Python callbacks may be: the configured callback plugin
+/// paths, then `callback_plugins/` beside each playbook and play and in
+/// each role; collections by full name.
+fn callback_sources(
+    ctx: &RunContext,
+    playbooks: &[Playbook],
+    collection_roots: &[std::path::PathBuf],
+) -> CallbackSources {
+    use crate::templating::python_plugins::PluginDirs;
+    let config = ctx.config;
+    let configured = PluginDirs {
+        callback: config.paths("DEFAULT_CALLBACK_PLUGIN_PATH"),
+        ..PluginDirs::default()
+    };
+    let dirs = crate::exec::plugin_worker::plugin_dirs(
+        playbooks,
+        &configured,
+        &config.paths("DEFAULT_ROLES_PATH"),
+    );
+    let mut cli = Map::new();
+    cli.insert(
+        "verbosity".into(),
+        Value::Int(i64::from(ctx.options.verbosity)),
+    );
+    cli.insert("check".into(), Value::Bool(ctx.options.check));
+    cli.insert("diff".into(), Value::Bool(ctx.options.diff));
+    let connection = ctx
+        .options
+        .connection
+        .connection
+        .clone()
+        .or_else(|| config.str("DEFAULT_TRANSPORT").map(str::to_string))
+        .unwrap_or_else(|| "ssh".to_string());
+    cli.insert("connection".into(), Value::str(connection));
+    CallbackSources {
+        dirs: dirs.callback,
+        collection_roots: collection_roots.to_vec(),
+        enabled: Vec::new(),
+        enabled_native: Vec::new(),
+        run_additional: true,
+        cli,
+    }
+}
+
+/// Whether an enabled callback name is a Python plugin file: a short name
+/// in one of `dirs`, a full name (`ns.col.name`) in a collection.
+fn python_callback_exists(
+    name: &str,
+    dirs: &[std::path::PathBuf],
+    collection_roots: &[std::path::PathBuf],
+) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    match parts[..] {
+        [short] => dirs
+            .iter()
+            .any(|dir| dir.join(format!("{short}.py")).is_file()),
+        [namespace, collection, ref rest @ ..] if !rest.is_empty() => {
+            let Some((last, subdirs)) = rest.split_last() else {
+                return false;
+            };
+            collection_roots.iter().any(|root| {
+                let mut file = root
+                    .join(namespace)
+                    .join(collection)
+                    .join("plugins")
+                    .join("callback");
+                for dir in subdirs {
+                    file.push(dir);
+                }
+                file.join(format!("{last}.py")).is_file()
+            })
+        }
+        _ => false,
+    }
 }
 
 /// Connection settings from the command line and configuration: the
@@ -496,6 +589,7 @@ fn python_plugins(
         test: config.paths("DEFAULT_TEST_PLUGIN_PATH"),
         lookup: config.paths("DEFAULT_LOOKUP_PLUGIN_PATH"),
         action: Vec::new(),
+        callback: Vec::new(),
         collection_roots: collection_roots.to_vec(),
     };
     let dirs = crate::exec::plugin_worker::plugin_dirs(
@@ -569,7 +663,8 @@ pub fn run_playbooks(
         vault: Some(Arc::clone(ctx.vault)),
     };
     let display = Display::new(ctx.options.verbosity);
-    let mut callback = load_callbacks(config, &ctx.callbacks, display, ctx.cwd)?;
+    let python_callbacks = callback_sources(&ctx, playbooks, &roots);
+    let mut callback = load_callbacks(config, &ctx.callbacks, display, ctx.cwd, python_callbacks)?;
     callback.cli_check = ctx.options.check;
     let action_plugins = Arc::new(action_plugins(config, playbooks, &ctx.load_options));
     let shared = Shared {

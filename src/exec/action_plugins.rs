@@ -132,7 +132,7 @@ impl ActionPlugins {
 /// when set (and only it: the user chose it), else the PATH python3 or
 /// /usr/bin/python3 when one has it, else one of them with
 /// MITORUN_ANSIBLE_CORE's parent directory on its path. Err says why none.
-fn ansible_python() -> Result<(String, Option<String>), String> {
+pub(crate) fn ansible_python() -> Result<(String, Option<String>), String> {
     use crate::transport::modules::ansible_dir_of;
     if let Ok(python) = std::env::var("MITORUN_ANSIBLE_PYTHON") {
         return match ansible_dir_of(&python) {

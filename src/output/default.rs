@@ -113,6 +113,9 @@ pub struct DefaultCallback {
     errors_shown: std::collections::HashSet<String>,
     /// The junit callback, when enabled.
     pub junit: Option<super::junit::Junit>,
+    /// The project's Python callback plugins, when it has any: they get
+    /// each event after the callbacks above (`python_callbacks.rs`).
+    pub python: Option<super::python_callbacks::PythonCallbacks>,
     /// The json stdout callback's record of the run (style `Json`).
     pub json: Option<super::json::JsonCallback>,
     /// The tree callback, when enabled (ad hoc `--tree`).
@@ -164,6 +167,7 @@ impl DefaultCallback {
             cli_check: false,
             errors_shown: std::collections::HashSet::new(),
             junit: None,
+            python: None,
             json: None,
             tree: None,
             timing: Vec::new(),
@@ -175,7 +179,7 @@ impl DefaultCallback {
         }
     }
 
-    pub fn playbook_start(&mut self, file_name: &str) {
+    pub(super) fn print_playbook_start(&mut self, file_name: &str) {
         self.show_deferred_error();
         if let Some(junit) = &mut self.junit {
             junit.playbook_start(file_name);
@@ -204,7 +208,7 @@ impl DefaultCallback {
         }
     }
 
-    pub fn play_start(&mut self, play: &super::json::PlayInfo) {
+    pub(super) fn print_play_start(&mut self, play: &super::json::PlayInfo) {
         self.show_deferred_error();
         let name = play.name.as_str();
         if let Some(junit) = &mut self.junit {
@@ -254,7 +258,7 @@ impl DefaultCallback {
         }
     }
 
-    pub fn no_hosts_matched(&mut self) {
+    pub(super) fn print_no_hosts_matched(&mut self) {
         self.show_deferred_error();
         self.display
             .colored("skipping: no hosts matched", Color::Cyan);
@@ -282,12 +286,12 @@ impl DefaultCallback {
         }
     }
 
-    pub fn no_hosts_remaining(&mut self) {
+    pub(super) fn print_no_hosts_remaining(&mut self) {
         self.show_deferred_error();
         self.display.banner("NO MORE HOSTS LEFT");
     }
 
-    pub fn task_start(&mut self, task: &TaskInfo) {
+    pub(super) fn print_task_start(&mut self, task: &TaskInfo) {
         self.show_deferred_error();
         super::progress::task_started(&format!("{} [{}]", task.prefix, task.name.trim()));
         if let Some(junit) = &mut self.junit {
@@ -657,7 +661,7 @@ impl DefaultCallback {
         }
     }
 
-    pub fn runner_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+    pub(super) fn print_runner_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
         super::progress::host_done();
         if let Some(junit) = &mut self.junit
             && !task.is_include
@@ -703,7 +707,7 @@ impl DefaultCallback {
         );
     }
 
-    pub fn runner_on_failed(
+    pub(super) fn print_runner_on_failed(
         &mut self,
         host: &str,
         task: &TaskInfo,
@@ -743,7 +747,7 @@ impl DefaultCallback {
         }
     }
 
-    pub fn runner_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+    pub(super) fn print_runner_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
         super::progress::host_done();
         if let Some(junit) = &mut self.junit {
             junit.on_skipped(task, host, result.clone());
@@ -769,7 +773,7 @@ impl DefaultCallback {
         self.display.message(&msg, Some(Color::Cyan));
     }
 
-    pub fn runner_on_unreachable(
+    pub(super) fn print_runner_on_unreachable(
         &mut self,
         host: &str,
         task: &TaskInfo,
@@ -818,7 +822,7 @@ impl DefaultCallback {
         true
     }
 
-    pub fn item_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+    pub(super) fn print_item_on_ok(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
         if !self.items_shown() || task.is_include {
             return;
         }
@@ -849,7 +853,7 @@ impl DefaultCallback {
         self.display.message(&msg, Some(color));
     }
 
-    pub fn item_on_failed(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+    pub(super) fn print_item_on_failed(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
         if !self.items_shown() {
             return;
         }
@@ -868,7 +872,7 @@ impl DefaultCallback {
         );
     }
 
-    pub fn item_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
+    pub(super) fn print_item_on_skipped(&mut self, host: &str, task: &TaskInfo, mut result: Map) {
         if !self.items_shown() || !self.display_skipped_hosts {
             return;
         }
@@ -916,7 +920,7 @@ impl DefaultCallback {
 
     /// `v2_runner_on_async_poll`/`_ok`/`_failed`: one line, when the event
     /// happens; only the default style prints them.
-    pub fn async_event(&mut self, event: AsyncEvent, host: &str, result: &Map) {
+    pub(super) fn print_async_event(&mut self, event: AsyncEvent, host: &str, result: &Map) {
         if self.style != Style::Default {
             return;
         }
@@ -948,7 +952,13 @@ impl DefaultCallback {
         self.display.message(&line, Some(Color::DarkGray));
     }
 
-    pub fn retry(&mut self, host: &str, task: &TaskInfo, result: &Map, retries_left: i64) {
+    pub(super) fn print_retry(
+        &mut self,
+        host: &str,
+        task: &TaskInfo,
+        result: &Map,
+        retries_left: i64,
+    ) {
         if self.style != Style::Default {
             return;
         }
@@ -968,7 +978,7 @@ impl DefaultCallback {
         self.dump_results_as(ResultFormat::JSON, result, Some(0))
     }
 
-    pub fn stats(&mut self, stats: &Stats) {
+    pub(super) fn print_stats(&mut self, stats: &Stats) {
         self.show_deferred_error();
         super::progress::stop();
         if let Some(junit) = &self.junit {

@@ -12,6 +12,7 @@ pub mod junit;
 pub mod log_file;
 pub mod profile_tasks;
 pub mod progress;
+pub mod python_callbacks;
 pub mod result_format;
 pub mod select;
 pub mod timer;

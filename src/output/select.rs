@@ -37,6 +37,9 @@ pub struct Selection {
     pub junit: bool,
     pub tree: bool,
     pub timing: Vec<Timing>,
+    /// Enabled names mitorun does not run itself but `is_python` found:
+    /// the project's or a collection's Python callbacks.
+    pub python: Vec<String>,
 }
 
 /// A callback ansible knows by this name, with the collection it lives in
@@ -127,13 +130,16 @@ fn stdout_name(callback: StdoutCallback) -> &'static str {
 /// Resolves the stdout callback `stdout_name` and the enabled list.
 /// `extra_enabled` are callbacks the command line enables (ad hoc
 /// `--tree`); `run_enabled` is false for ad hoc runs without
-/// `bin_ansible_callbacks`, which load no enabled callback. Returns the
-/// selection and the lines ansible prints at `-vv` while loading them.
+/// `bin_ansible_callbacks`, which load no enabled callback. `is_python`
+/// says whether another name is a Python callback plugin that can be found.
+/// Returns the selection and the lines ansible prints at `-vv` while
+/// loading them.
 pub fn select(
     stdout_name_wanted: &str,
     enabled: &[String],
     tree_from_cli: bool,
     run_enabled: bool,
+    is_python: impl Fn(&str) -> bool,
     mut warn: impl FnMut(&str),
 ) -> Result<(Selection, Vec<String>), Fatal> {
     let mut verbose_lines = Vec::new();
@@ -161,6 +167,7 @@ pub fn select(
         junit: false,
         tree: tree_from_cli,
         timing: Vec::new(),
+        python: Vec::new(),
     };
     // ansible loads every enabled name first (warning about the ones it
     // cannot find), then walks the builtin callbacks and the loaded ones.
@@ -173,6 +180,11 @@ pub fn select(
                 }
                 if !loaded.contains(&kind) {
                     loaded.push(kind);
+                }
+            }
+            None if is_python(name) => {
+                if !selection.python.contains(name) {
+                    selection.python.push(name.clone());
                 }
             }
             None => warn(&format!(
@@ -222,9 +234,14 @@ mod tests {
     ) -> Result<(Selection, Vec<String>, Vec<String>), Fatal> {
         let enabled: Vec<String> = enabled.iter().map(|s| s.to_string()).collect();
         let mut warnings = Vec::new();
-        let (selection, lines) = select(stdout, &enabled, false, true, |w| {
-            warnings.push(w.to_string())
-        })?;
+        let (selection, lines) = select(
+            stdout,
+            &enabled,
+            false,
+            true,
+            |n| n == "mine",
+            |w| warnings.push(w.to_string()),
+        )?;
         Ok((selection, lines, warnings))
     }
 
@@ -279,11 +296,18 @@ mod tests {
     fn unknown_enabled_callbacks_are_warned_about_and_the_rest_kept_in_order() {
         let (s, lines, warnings) = pick(
             "default",
-            &["timer", "nosuch", "ansible.posix.profile_tasks", "junit"],
+            &[
+                "timer",
+                "nosuch",
+                "ansible.posix.profile_tasks",
+                "mine",
+                "junit",
+            ],
         )
         .expect("loads");
         assert_eq!(s.timing, vec![Timing::Timer, Timing::ProfileTasks]);
         assert!(s.junit);
+        assert_eq!(s.python, vec!["mine"]);
         assert_eq!(
             warnings,
             vec!["Skipping callback plugin 'nosuch', unable to load"]
@@ -301,7 +325,7 @@ mod tests {
     #[test]
     fn ad_hoc_runs_load_enabled_callbacks_only_when_asked() {
         let enabled = vec!["timer".to_string()];
-        let (s, _) = select("minimal", &enabled, true, false, |_| {}).expect("loads");
+        let (s, _) = select("minimal", &enabled, true, false, |_| false, |_| {}).expect("loads");
         assert!(s.timing.is_empty());
         assert!(s.tree);
     }

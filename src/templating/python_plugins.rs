@@ -37,19 +37,22 @@ pub struct PluginDirs {
     pub lookup: Vec<PathBuf>,
     /// `action_plugins/` dirs (run by `exec::action_plugins`, not here).
     pub action: Vec<PathBuf>,
+    /// `callback_plugins/` dirs (run by `output::python_callbacks`).
+    pub callback: Vec<PathBuf>,
     /// `ansible_collections` dirs whose collections' filter, test and
     /// lookup plugins are used by their full names (`ns.col.name`).
     pub collection_roots: Vec<PathBuf>,
 }
 
 impl PluginDirs {
-    /// Add `base/filter_plugins`, `base/test_plugins`, `base/lookup_plugins`
-    /// and `base/action_plugins`.
+    /// Add `base/filter_plugins`, `base/test_plugins`, `base/lookup_plugins`,
+    /// `base/action_plugins` and `base/callback_plugins`.
     pub fn add_adjacent(&mut self, base: &Path) {
         push_unique(&mut self.filter, base.join("filter_plugins"));
         push_unique(&mut self.test, base.join("test_plugins"));
         push_unique(&mut self.lookup, base.join("lookup_plugins"));
         push_unique(&mut self.action, base.join("action_plugins"));
+        push_unique(&mut self.callback, base.join("callback_plugins"));
     }
 
     /// Whether any of the filter, test or lookup directories holds a

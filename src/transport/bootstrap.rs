@@ -81,6 +81,10 @@ const PLUGINS_FILE: &str = include_str!("agent/native_plugins.py");
 /// that runs them.
 const ACTION_PLUGINS_FILE: &str = include_str!("agent/native_action_plugins.py");
 
+/// The runner of a project's Python callback plugins, shipped with the
+/// action plugins' runner (it shares its ansible-core import).
+const CALLBACK_PLUGINS_FILE: &str = include_str!("agent/native_callback_plugins.py");
+
 /// The native `service`, `systemd`/`systemd_service`, `sysvinit` and
 /// `service_facts` modules, run in the agent's namespace when the first of
 /// them is called (most connections manage no services).
@@ -207,8 +211,8 @@ pub fn plugins_source() -> &'static str {
 }
 
 /// The project action plugin runner's source (see ACTION_PLUGINS_FILE).
-pub fn action_plugins_source() -> &'static str {
-    ACTION_PLUGINS_FILE
+pub fn action_plugins_source() -> String {
+    format!("{ACTION_PLUGINS_FILE}\n{CALLBACK_PLUGINS_FILE}")
 }
 
 /// The native service modules' source (see SERVICE_FILE).

@@ -74,7 +74,7 @@ impl Style {
 }
 
 /// The native modules the agent implements, by short name.
-pub const NATIVE: [&str; 52] = [
+pub const NATIVE: [&str; 53] = [
     "ping",
     "command",
     "shell",
@@ -118,6 +118,9 @@ pub const NATIVE: [&str; 52] = [
     // A project's Python action plugins, for the controller-local agent
     // that runs them (`exec::action_plugins`).
     ACTION_PLUGIN_MODULE,
+    // A project's Python callback plugins, for the controller-local agent
+    // that runs them (`output::python_callbacks`).
+    CALLBACK_PLUGIN_MODULE,
     "cron",
     "git",
     "pip",
@@ -154,6 +157,8 @@ pub const PYTHON_PLUGIN_MODULE: &str = "mitorun_python_plugin";
 pub const URL_LOOKUP_MODULE: &str = "mitorun_url_lookup";
 /// The native module that runs a project's Python action plugins.
 pub const ACTION_PLUGIN_MODULE: &str = "mitorun_action_plugin";
+/// The native module that runs a project's Python callback plugins.
+pub const CALLBACK_PLUGIN_MODULE: &str = "mitorun_callback_plugin";
 
 /// Native modules written for Linux targets only: on a host whose HELLO
 /// names another system they run ansible-core's module when it is
@@ -241,9 +246,11 @@ pub fn native_code(name: &str) -> Option<CodeItem> {
             "url_lookup",
             super::bootstrap::url_lookup_source,
         ),
-        ACTION_PLUGIN_MODULE => (&ACTION_PLUGINS, "action_plugins", || {
-            super::bootstrap::action_plugins_source().to_string()
-        }),
+        ACTION_PLUGIN_MODULE | CALLBACK_PLUGIN_MODULE => (
+            &ACTION_PLUGINS,
+            "action_plugins",
+            super::bootstrap::action_plugins_source,
+        ),
         "service" | "systemd" | "systemd_service" | "sysvinit" | "service_facts" => {
             (&SERVICE, "service", || {
                 super::bootstrap::service_source().to_string()
