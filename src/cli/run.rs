@@ -188,6 +188,7 @@ fn load_callbacks(
     }
     callback.python = crate::output::python_callbacks::PythonCallbacks::load(
         &CallbackSources {
+            stdout: selection.python_stdout.clone(),
             enabled_native: enabled
                 .iter()
                 .filter(|name| !selection.python.contains(name))
@@ -198,7 +199,7 @@ fn load_callbacks(
             ..python
         },
         crate::cli::display::warning,
-    );
+    )?;
     Ok(callback)
 }
 
@@ -239,6 +240,7 @@ fn callback_sources(
     CallbackSources {
         dirs: dirs.callback,
         collection_roots: collection_roots.to_vec(),
+        stdout: None,
         enabled: Vec::new(),
         enabled_native: Vec::new(),
         run_additional: true,

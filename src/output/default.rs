@@ -62,7 +62,9 @@ pub enum Style {
     Default,
     Minimal,
     Oneline,
-    /// Prints nothing until the end: the `json` field holds the run.
+    /// Prints nothing until the end: the `json` field holds the run. Also
+    /// the style under a Python stdout callback, which prints the run
+    /// itself (`python_callbacks.rs`; `json` is None then).
     Json,
 }
 
@@ -75,7 +77,7 @@ impl Style {
             | StdoutCallback::PosixDebug => Style::Default,
             StdoutCallback::Minimal => Style::Minimal,
             StdoutCallback::Oneline => Style::Oneline,
-            StdoutCallback::Json => Style::Json,
+            StdoutCallback::Json | StdoutCallback::Python => Style::Json,
         }
     }
 }
@@ -246,6 +248,11 @@ impl DefaultCallback {
         self.show_deferred_error();
         self.pending_error = text.lines().next().map(str::to_string);
         self.deferred_error = Some(text.to_string());
+    }
+
+    /// The task error [`Self::task_error`] kept back for the coming result.
+    pub(super) fn deferred_error(&self) -> Option<String> {
+        self.deferred_error.clone()
     }
 
     /// Shows the task error [`Self::task_error`] kept back, if any.
@@ -605,7 +612,7 @@ impl DefaultCallback {
 
     /// `v2_on_file_diff`: the diff of a changed result (or of each changed
     /// item of a loop), after the task banner.
-    pub fn on_file_diff(&mut self, task: &TaskInfo, result: &Map, context: usize) {
+    pub(super) fn print_on_file_diff(&mut self, task: &TaskInfo, result: &Map, context: usize) {
         match self.style {
             Style::Default => {}
             // minimal shows any diff of the result, changed or not.
@@ -895,7 +902,7 @@ impl DefaultCallback {
         self.ensure_banner(task);
     }
 
-    pub fn on_include(
+    pub(super) fn print_on_include(
         &mut self,
         task: &TaskInfo,
         file: &str,

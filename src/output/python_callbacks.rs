@@ -8,6 +8,7 @@
 //! and what they display is printed here, in the run's order. A run with
 //! no such plugin starts no worker.
 
+use crate::errors::{Exit, Fatal};
 use crate::exec::plugin_worker::LocalPluginWorker;
 use crate::output::default::TaskInfo;
 use crate::templating::python_plugins::PluginWorker;
@@ -23,6 +24,8 @@ pub struct CallbackSources {
     /// Collection roots (`…/ansible_collections`) for callbacks named by
     /// their full names.
     pub collection_roots: Vec<PathBuf>,
+    /// The stdout callback, when it is a Python plugin.
+    pub stdout: Option<String>,
     /// Enabled callbacks mitorun does not run natively.
     pub enabled: Vec<String>,
     /// Enabled callbacks mitorun runs natively (they still count as
@@ -39,7 +42,8 @@ impl CallbackSources {
     /// Whether there is anything to load: an enabled name, or a Python
     /// file in one of the dirs.
     fn any(&self) -> bool {
-        !self.enabled.is_empty()
+        self.stdout.is_some()
+            || !self.enabled.is_empty()
             || self
                 .dirs
                 .iter()
@@ -55,22 +59,39 @@ pub struct PythonCallbacks {
 impl PythonCallbacks {
     /// Load the plugins (printing what they display while loading and
     /// ansible's warnings for those that cannot load). None when there is
-    /// none to run.
-    pub fn load(sources: &CallbackSources, warn: impl Fn(&str)) -> Option<PythonCallbacks> {
+    /// none to run; Err when the stdout callback cannot load (ansible's
+    /// "Could not load" error).
+    pub fn load(
+        sources: &CallbackSources,
+        warn: impl Fn(&str),
+    ) -> Result<Option<PythonCallbacks>, Fatal> {
         if !sources.any() {
-            return None;
+            return Ok(None);
         }
+        let stdout_failed = |why: Option<&str>| -> Result<Option<PythonCallbacks>, Fatal> {
+            match (&sources.stdout, why) {
+                (Some(name), Some(why)) => Err(Fatal::msg(
+                    Exit::Error,
+                    format!("Could not load '{name}' callback plugin: {why}"),
+                )),
+                (Some(name), None) => Err(Fatal::msg(
+                    Exit::Error,
+                    format!("Could not load '{name}' callback plugin."),
+                )),
+                (None, _) => Ok(None),
+            }
+        };
         let cannot_run = |why: &str| {
             for name in &sources.enabled {
                 warn(&format!(
                     "Skipping callback plugin '{name}', unable to load"
                 ));
             }
-            if sources
-                .dirs
-                .iter()
-                .any(|dir| !crate::templating::python_plugins::python_files(dir).is_empty())
-            {
+            if sources.dirs.iter().any(|dir| {
+                crate::templating::python_plugins::python_files(dir)
+                    .iter()
+                    .any(|file| loads_unasked(file))
+            }) {
                 warn(&format!("cannot run the project's callback plugins: {why}"));
             }
         };
@@ -78,7 +99,7 @@ impl PythonCallbacks {
             Ok(found) => found,
             Err(why) => {
                 cannot_run(&why);
-                return None;
+                return stdout_failed(Some(&why));
             }
         };
         let callbacks = PythonCallbacks {
@@ -98,6 +119,14 @@ impl PythonCallbacks {
         args.insert("op".into(), Value::str("load"));
         args.insert("dirs".into(), paths(&sources.dirs));
         args.insert("collections_paths".into(), paths(&sources.collection_roots));
+        args.insert(
+            "stdout".into(),
+            sources
+                .stdout
+                .as_deref()
+                .map(Value::str)
+                .unwrap_or(Value::Null),
+        );
         args.insert("enabled".into(), names(&sources.enabled));
         args.insert("enabled_native".into(), names(&sources.enabled_native));
         args.insert("run_additional".into(), Value::Bool(sources.run_additional));
@@ -109,15 +138,19 @@ impl PythonCallbacks {
             Ok(result) => {
                 show_lines(&result);
                 if let Some(missing) = result.get("no_ansible") {
-                    cannot_run(&missing.python_str());
-                    return None;
+                    let why = missing.python_str();
+                    cannot_run(&why);
+                    return stdout_failed(Some(&why));
+                }
+                if matches!(result.get("stdout_loaded"), Some(Value::Bool(false))) {
+                    return stdout_failed(None);
                 }
                 let loaded = matches!(result.get("loaded"), Some(Value::List(l)) if !l.is_empty());
-                loaded.then_some(callbacks)
+                Ok(loaded.then_some(callbacks))
             }
             Err(e) => {
                 cannot_run(&e);
-                None
+                stdout_failed(Some(&e))
             }
         }
     }
@@ -135,6 +168,22 @@ impl PythonCallbacks {
     }
 }
 
+/// The result key carrying a task's `[ERROR]` report to the worker (its
+/// ErrorSummary); never shown to a plugin as a key.
+const ERROR_KEY: &str = "_mitorun_error";
+
+/// Whether a callback file would load without being named (neither a
+/// stdout callback nor one that asks to be enabled), read from its text:
+/// only to decide whether a run that cannot load it says so.
+fn loads_unasked(file: &std::path::Path) -> bool {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let asks = regex::Regex::new(
+        r#"CALLBACK_TYPE\s*=\s*['"]stdout['"]|CALLBACK_NEEDS_(ENABLED|WHITELIST)\s*=\s*True"#,
+    )
+    .is_ok_and(|re| re.is_match(&text));
+    !asks
+}
+
 /// A task as the plugins' task objects are built from it.
 pub fn task_data(task: &TaskInfo) -> Value {
     let mut out = Map::new();
@@ -143,6 +192,7 @@ pub fn task_data(task: &TaskInfo) -> Value {
     out.insert("own_name".into(), Value::str(task.own_name.as_str()));
     out.insert("action".into(), Value::str(task.action.as_str()));
     out.insert("is_loop".into(), Value::Bool(task.is_loop));
+    out.insert("is_include".into(), Value::Bool(task.is_include));
     out.insert(
         "delegate_to".into(),
         task.delegate_to
@@ -199,8 +249,10 @@ fn show_lines(result: &Map) {
         let Value::List(pair) = line else { continue };
         let text = pair.first().map(Value::python_str).unwrap_or_default();
         let on_stderr = matches!(pair.get(1), Some(Value::Bool(true)));
-        // Display ends a line unless the text already does (warnings do).
-        let line = if text.ends_with('\n') {
+        // What a plugin print()s is written as it is; Display ends a line
+        // unless the text already does (warnings do).
+        let raw = matches!(pair.get(2), Some(Value::Bool(true)));
+        let line = if raw || text.ends_with('\n') {
             text
         } else {
             format!("{text}\n")
@@ -270,9 +322,16 @@ impl super::default::DefaultCallback {
     }
 
     /// The result as it was before mitorun's callbacks trimmed it, when a
-    /// plugin will get it.
+    /// plugin will get it, with the task's `[ERROR]` report kept back for
+    /// it (a plugin shows it as its `exception`).
     fn kept(&self, result: &Map) -> Option<Map> {
-        self.python.as_ref().map(|_| result.clone())
+        self.python.as_ref().map(|_| {
+            let mut kept = result.clone();
+            if let Some(error) = self.deferred_error() {
+                kept.insert(ERROR_KEY.into(), Value::str(error));
+            }
+            kept
+        })
     }
 
     pub fn runner_on_ok(&mut self, host: &str, task: &TaskInfo, result: Map) {
@@ -378,6 +437,37 @@ impl super::default::DefaultCallback {
     pub fn retry(&mut self, host: &str, task: &TaskInfo, result: &Map, retries_left: i64) {
         self.print_retry(host, task, result, retries_left);
         self.forward("v2_runner_retry", || result_data(host, task, result));
+    }
+
+    pub fn on_file_diff(&mut self, task: &TaskInfo, result: &Map, context: usize) {
+        self.print_on_file_diff(task, result, context);
+        // The default callback shows each looped item's diff with the item.
+        self.forward("v2_on_file_diff", || result_data("", task, result));
+    }
+
+    pub fn on_include(
+        &mut self,
+        task: &TaskInfo,
+        file: &str,
+        hosts: &[String],
+        label: Option<String>,
+    ) {
+        self.print_on_include(task, file, hosts, label.clone());
+        self.forward("v2_playbook_on_include", || {
+            let mut included = Map::new();
+            included.insert("filename".into(), Value::str(file));
+            included.insert(
+                "hosts".into(),
+                Value::List(hosts.iter().map(|h| Value::str(h.as_str())).collect()),
+            );
+            included.insert("task".into(), task_data(task));
+            let mut args = Map::new();
+            if let Some(label) = label {
+                args.insert("item".into(), Value::str(label));
+            }
+            included.insert("args".into(), Value::Map(args));
+            Map::from_iter([("included_file".to_string(), Value::Map(included))])
+        });
     }
 
     pub fn stats(&mut self, stats: &super::Stats) {

@@ -20,6 +20,9 @@ pub enum StdoutCallback {
     /// ansible.posix.debug: the default callback with output, errors and
     /// messages printed as text after the rest of the result.
     PosixDebug,
+    /// A project's or collection's Python plugin (`Selection::python_stdout`
+    /// names it): it prints the run (`python_callbacks.rs`).
+    Python,
 }
 
 /// An enabled callback that prints to stdout besides the stdout callback,
@@ -40,6 +43,8 @@ pub struct Selection {
     /// Enabled names mitorun does not run itself but `is_python` found:
     /// the project's or a collection's Python callbacks.
     pub python: Vec<String>,
+    /// The stdout callback's name when it is a Python plugin.
+    pub python_stdout: Option<String>,
 }
 
 /// A callback ansible knows by this name, with the collection it lives in
@@ -124,6 +129,7 @@ fn stdout_name(callback: StdoutCallback) -> &'static str {
         StdoutCallback::Json => "json",
         StdoutCallback::CommunityYaml => "yaml",
         StdoutCallback::PosixDebug => "debug",
+        StdoutCallback::Python => "python",
     }
 }
 
@@ -155,6 +161,7 @@ pub fn select(
                 "the '{stdout_name_wanted}' callback as the stdout callback"
             )));
         }
+        None if is_python(stdout_name_wanted) => StdoutCallback::Python,
         None => {
             return Err(Fatal::msg(
                 Exit::Error,
@@ -168,6 +175,7 @@ pub fn select(
         tree: tree_from_cli,
         timing: Vec::new(),
         python: Vec::new(),
+        python_stdout: (stdout == StdoutCallback::Python).then(|| stdout_name_wanted.to_string()),
     };
     // ansible loads every enabled name first (warning about the ones it
     // cannot find), then walks the builtin callbacks and the loaded ones.
@@ -283,6 +291,15 @@ mod tests {
         }
         assert!(pick("community.general.debug", &[]).is_err());
         assert!(pick("community.general.json", &[]).is_err());
+    }
+
+    #[test]
+    fn a_python_plugin_may_be_the_stdout_callback() {
+        let (s, _, _) = pick("mine", &[]).expect("mine loads");
+        assert_eq!(s.stdout, StdoutCallback::Python);
+        assert_eq!(s.python_stdout.as_deref(), Some("mine"));
+        let (s, _, _) = pick("default", &[]).expect("default loads");
+        assert_eq!(s.python_stdout, None);
     }
 
     #[test]

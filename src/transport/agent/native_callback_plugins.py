@@ -68,6 +68,16 @@ def _cb_load(args):
         callback_loader.add_directory(directory)
     enabled = list(args.get("enabled") or [])
     run_additional = bool(args.get("run_additional"))
+    stdout_name = args.get("stdout")
+    stdout_plugin = None
+    if stdout_name:
+        stdout_plugin = callback_loader.get(stdout_name)
+        if not stdout_plugin:
+            return None
+        if hasattr(stdout_plugin, "_init_callback_methods"):
+            stdout_plugin._init_callback_methods()
+        stdout_plugin.set_options()
+        _CB_STATE["plugins"].append(stdout_plugin)
     plugin_types = {}
     for plugin in callback_loader.all(class_only=True):
         if not _cb_is_builtin(plugin):
@@ -84,6 +94,8 @@ def _cb_load(args):
         else:
             from ansible.utils.display import Display
             Display().warning("Skipping callback plugin '%s', unable to load" % name)
+    if stdout_plugin is not None:
+        plugin_types.pop(stdout_plugin.ansible_name, None)
     all_enabled = set(enabled) | set(args.get("enabled_native") or [])
     for plugin in plugin_types.values():
         if _cb_is_builtin(plugin):
@@ -129,7 +141,9 @@ class _CbTask(object):
         self.no_log = bool(info.get("no_log"))
         self.check_mode = bool(info.get("check_mode"))
         self.diff = bool(_CB_STATE["cli"].get("diff"))
-        self.loop = [] if info.get("is_loop") else None
+        # Callbacks test a task's `loop` for truth (the items themselves
+        # reached them as item results).
+        self.loop = ["{{ loop }}"] if info.get("is_loop") else None
         self.loop_control = None
         self.delegate_to = info.get("delegate_to")
         self.connection = _CB_STATE["cli"].get("connection") or "ssh"
@@ -186,6 +200,19 @@ class _CbPlaybook(object):
         self._entries = []
 
 
+class _CbIncludedFile(object):
+    """What callbacks read of an included file (`IncludedFile`)."""
+
+    def __init__(self, info):
+        info = info or {}
+        self._filename = info.get("filename") or ""
+        self._hosts = [_cb_host(h) for h in info.get("hosts") or []]
+        self._args = dict(info.get("args") or {})
+        self._vars = {}
+        self._task = _cb_task(info.get("task"))
+        self._is_role = False
+
+
 def _cb_host(name):
     host = _CB_STATE["hosts"].get(name)
     if host is None:
@@ -195,16 +222,59 @@ def _cb_host(name):
     return host
 
 
+def _cb_result_class():
+    """ansible's CallbackTaskResult with the exception, warnings and
+    deprecations ansible keeps as objects beside the result's data: built
+    from mitorun's `[ERROR]` report and the result's texts."""
+    cls = _CB_STATE.get("result_class")
+    if cls is not None:
+        return cls
+    from ansible.executor.task_result import CallbackTaskResult
+    from ansible.module_utils._internal import _messages
+
+    class _CbTaskResult(CallbackTaskResult):
+        def __init__(self, host, task, data, fields, error):
+            super().__init__(host, task, data, fields)
+            self._mitorun_error = error
+
+        @property
+        def exception(self):
+            text = self._mitorun_error
+            if not text:
+                return None
+            # A report with source context ends with a blank line.
+            if "\n" in text:
+                text += "\n"
+            return _messages.ErrorSummary(event=_messages.Event(msg=text))
+
+        @property
+        def warnings(self):
+            return [_messages.WarningSummary(event=_messages.Event(msg=str(w)))
+                    for w in self._return_data.get("warnings") or []]
+
+        @property
+        def deprecations(self):
+            out = []
+            for d in self._return_data.get("deprecations") or []:
+                if not isinstance(d, dict):
+                    d = {"msg": str(d)}
+                out.append(_messages.DeprecationSummary(
+                    event=_messages.Event(msg=str(d.get("msg") or "")),
+                    version=d.get("version"), date=d.get("date")))
+            return out
+
+    _CB_STATE["result_class"] = _CbTaskResult
+    return _CbTaskResult
+
+
 def _cb_result(event, task):
     host = _cb_host(event.get("host") or "")
     data = dict(event.get("result") or {})
+    error = data.pop("_mitorun_error", None)
+    if error and not data.get("exception"):
+        data["exception"] = "(traceback unavailable)"
     fields = {"name": task.name, "action": task.action, "args": task.args}
-    try:
-        from ansible.executor.task_result import CallbackTaskResult
-        return CallbackTaskResult(host, task, data, fields)
-    except ImportError:
-        from ansible.executor.task_result import TaskResult
-        return TaskResult(host, task, data, fields)
+    return _cb_result_class()(host, task, data, fields, error)
 
 
 def _cb_stats(event):
@@ -223,9 +293,40 @@ def _cb_stats(event):
     return stats
 
 
+def _cb_task(info):
+    """The task object for `info`: an include is a real TaskInclude
+    (callbacks tell includes apart with isinstance)."""
+    task = _CbTask(info)
+    if not (info or {}).get("is_include"):
+        return task
+    cls = _CB_STATE.get("include_class")
+    if cls is None:
+        from ansible.playbook.task_include import TaskInclude
+
+        class _CbTaskInclude(TaskInclude):
+            def get_name(self, include_role_fqcn=True):
+                return self._mitorun_name
+
+            def get_path(self):
+                return self._mitorun_path
+
+        cls = _CB_STATE["include_class"] = _CbTaskInclude
+    include = cls()
+    for key in ("name", "action", "args", "no_log", "check_mode", "loop", "delegate_to",
+                "connection"):
+        try:
+            setattr(include, key, getattr(task, key))
+        except Exception:
+            pass
+    include._uuid = task._uuid
+    include._mitorun_name = task.get_name()
+    include._mitorun_path = task.get_path()
+    return include
+
+
 def _cb_arguments(name, event):
     """The positional and keyword arguments ansible passes `name`."""
-    task = _CbTask(event.get("task"))
+    task = _cb_task(event.get("task"))
     if name == "v2_playbook_on_start":
         return [_CbPlaybook(event.get("playbook"))], {}
     if name == "v2_playbook_on_play_start":
@@ -234,6 +335,8 @@ def _cb_arguments(name, event):
         return [task], {"is_conditional": False}
     if name in ("v2_playbook_on_handler_task_start", "v2_playbook_on_cleanup_task_start"):
         return [task], {}
+    if name == "v2_playbook_on_include":
+        return [_CbIncludedFile(event.get("included_file"))], {}
     if name == "v2_playbook_on_stats":
         return [_cb_stats(event)], {}
     if name in ("v2_playbook_on_no_hosts_matched", "v2_playbook_on_no_hosts_remaining"):
@@ -272,10 +375,31 @@ def _cb_dispatch(name, event):
             plugin._current_task_result = None
 
 
+class _CbPrinted(object):
+    """sys.stdout while plugins run: what they print() joins the
+    displayed lines, in order, written as it is."""
+
+    def __init__(self, lines):
+        self.lines = lines
+
+    def write(self, text):
+        if text:
+            self.lines.append([str(text), False, True])
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
 @native("mitorun_callback_plugin")
 def native_mitorun_callback_plugin(agent, args, header):
     lines = []
     _CB_STATE["capture"] = lines
+    saved_stdout = sys.stdout
+    sys.stdout = _CbPrinted(lines)
     out = {}
     try:
         if args.get("op") == "load":
@@ -286,10 +410,13 @@ def native_mitorun_callback_plugin(agent, args, header):
             _cb_set_cli_args(args.get("cli"))
             from ansible.utils.display import Display
             Display().verbosity = int(_CB_STATE["cli"].get("verbosity") or 0)
-            out["loaded"] = _cb_load(args)
+            loaded = _cb_load(args)
+            out["stdout_loaded"] = loaded is not None
+            out["loaded"] = loaded or []
         else:
             _cb_dispatch(args.get("event") or "", args)
     finally:
         _CB_STATE["capture"] = None
+        sys.stdout = saved_stdout
     out["display"] = lines
     return out
