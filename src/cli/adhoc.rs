@@ -98,7 +98,17 @@ pub fn run(cli: AdhocCli) -> Result<Exit, Fatal> {
                 .add_collection_path(&dir.join("collections"));
         }
         load_options.extra_vars = extra_vars.clone();
-        let resolved = load_options.resolver.resolve(&module, &[]);
+        // A basedir inside a collection makes it the default collection:
+        // unqualified names are looked up there first.
+        let default_collection = playbook_dir
+            .as_deref()
+            .and_then(|dir| load_options.resolver.collection_of_path(dir));
+        let mut search_list = Vec::new();
+        if let Some(collection) = default_collection {
+            super::display::warning(&format!("running with default collection {collection}"));
+            search_list = vec![collection, "ansible.legacy".to_string()];
+        }
+        let resolved = load_options.resolver.resolve(&module, &search_list);
         let play = adhoc_play(
             &pattern,
             AdhocTask {

@@ -245,6 +245,7 @@ pub fn load_options(config: &crate::config::Config, module_path: &[String]) -> L
         hash_behaviour: config.hash_behaviour(),
         yaml_extensions: config.list("YAML_FILENAME_EXTENSIONS"),
         validate_action_group_metadata: config.bool("VALIDATE_ACTION_GROUP_METADATA"),
+        default_collection: None,
     }
 }
 

@@ -142,6 +142,9 @@ impl PythonCallbacks {
                     cannot_run(&why);
                     return stdout_failed(Some(&why));
                 }
+                if let Some(fatal) = result.get("fatal") {
+                    return Err(Fatal::msg(Exit::Error, fatal.python_str()));
+                }
                 if matches!(result.get("stdout_loaded"), Some(Value::Bool(false))) {
                     return stdout_failed(None);
                 }

@@ -37,6 +37,9 @@ pub struct LoadOptions {
     /// `VALIDATE_ACTION_GROUP_METADATA`: warn about malformed `metadata`
     /// entries of action groups named in module_defaults.
     pub validate_action_group_metadata: bool,
+    /// The collection the playbook (or the ad hoc basedir) lies in: first
+    /// in every collection search list (ansible's `default_collection`).
+    pub default_collection: Option<String>,
 }
 
 /// Loads the playbook `path` (as named on the command line). Returns the
@@ -62,6 +65,10 @@ pub fn load_playbook(path: &Path, opts: &mut LoadOptions) -> Result<(Playbook, V
         loader
             .resolver
             .add_collection_path(&dir.join("collections"));
+        // A playbook inside a collection runs with it as the default
+        // collection (content included at run time too).
+        loader.opts.default_collection = loader.resolver.collection_of_path(dir);
+        opts.default_collection = loader.opts.default_collection.clone();
     }
     let plays = loader.load_playbook_file(&abs)?;
     opts.resolver = loader.resolver;
@@ -111,7 +118,7 @@ fn loader_at(opts: &LoadOptions, site: &IncludeSite) -> Loader {
     loader
 }
 
-fn site_ctx(site: &IncludeSite) -> Ctx {
+fn site_ctx(site: &IncludeSite, default_collection: Option<&str>) -> Ctx {
     Ctx {
         basedir: site.basedir.clone(),
         file: Arc::new(SourceFile {
@@ -123,7 +130,7 @@ fn site_ctx(site: &IncludeSite) -> Ctx {
             display: display.clone(),
             path: path.clone(),
         }),
-        collections: with_legacy(Vec::new()),
+        collections: with_legacy(Vec::new(), default_collection),
         handlers: site.handlers,
         vars: Map::new(),
     }
@@ -137,7 +144,7 @@ pub fn load_included_tasks(
     opts: &LoadOptions,
 ) -> Result<(PathBuf, Vec<Item>, Vec<String>)> {
     let mut loader = loader_at(opts, site);
-    let ctx = site_ctx(site);
+    let ctx = site_ctx(site, opts.default_collection.as_deref());
     let path = loader.task_file_path(target, &ctx);
     let items = loader.task_file_items(&path, &ctx)?;
     Ok((path, items, loader.warnings))
@@ -146,7 +153,7 @@ pub fn load_included_tasks(
 /// Where `include_tasks` of `target` is read from.
 pub fn resolve_task_file(target: &str, site: &IncludeSite) -> PathBuf {
     let loader = loader_for(&LoadOptions::default());
-    loader.task_file_path(target, &site_ctx(site))
+    loader.task_file_path(target, &site_ctx(site, None))
 }
 
 /// `include_role` at run time: the role `name` with `*_from` files.
@@ -158,7 +165,7 @@ pub fn load_included_role(
     opts: &LoadOptions,
 ) -> Result<(Role, Vec<String>)> {
     let mut loader = loader_at(opts, site);
-    let ctx = site_ctx(site);
+    let ctx = site_ctx(site, opts.default_collection.as_deref());
     let [tasks, handlers, vars, defaults] = from;
     let files = RoleFiles {
         tasks,
@@ -197,7 +204,7 @@ pub fn expand_static_import(
         handlers: false,
     };
     let mut loader = loader_at(opts, &site);
-    let ctx = site_ctx(&site);
+    let ctx = site_ctx(&site, opts.default_collection.as_deref());
     let items = if modules::short_builtin(&task.action) == Some("import_role") {
         vec![Item::Block(loader.import_role(task, &ctx)?)]
     } else {
@@ -636,7 +643,7 @@ impl Loader {
             file: file.clone(),
             file_dir: basedir.to_path_buf(),
             role: None,
-            collections: with_legacy(collections),
+            collections: with_legacy(collections, self.opts.default_collection.as_deref()),
             handlers: false,
             vars: {
                 let mut vars = self.import_vars.clone();
@@ -797,7 +804,8 @@ impl Loader {
                 ));
             }
             if k == "collections" {
-                ctx.collections = with_legacy(string_list(value));
+                ctx.collections =
+                    with_legacy(string_list(value), self.opts.default_collection.as_deref());
             }
             if k == "vars"
                 && let Value::Map(vars) = value.to_value()
@@ -938,7 +946,7 @@ impl Loader {
         let origin = Origin::new(&ctx.file, node.span);
         let entries = pairs(node);
         let collections = match node.get("collections") {
-            Some(c) => with_legacy(string_list(c)),
+            Some(c) => with_legacy(string_list(c), self.opts.default_collection.as_deref()),
             None => ctx.collections.clone(),
         };
         let kv: Vec<(String, &Node)> = entries.iter().map(|(k, _, v)| (k.clone(), *v)).collect();
@@ -1303,7 +1311,10 @@ impl Loader {
         let mut c = ctx.clone();
         c.file = task.origin.file.clone();
         if let Some(Value::List(l)) = task.keyword("collections") {
-            c.collections = with_legacy(l.iter().map(Value::python_str).collect());
+            c.collections = with_legacy(
+                l.iter().map(Value::python_str).collect(),
+                self.opts.default_collection.as_deref(),
+            );
         }
         let role_basedir = ctx
             .role
@@ -1548,6 +1559,12 @@ impl Loader {
             role_collections.push(format!("{namespace}.{collection}"));
             short_name = role_name;
         }
+        // Only a legacy role searches the default collection first.
+        let default_collection = if role_collections.is_empty() {
+            self.opts.default_collection.clone()
+        } else {
+            None
+        };
         // meta/main: dependencies and role keywords.
         if let Some(meta_path) = find_main(&path.join("meta"), "main") {
             let (file, node) = self.read_yaml(&meta_path)?;
@@ -1578,7 +1595,8 @@ impl Loader {
                     .is_some_and(|v| v.to_value().is_truthy());
                 let mut dep_ctx = ctx.clone();
                 dep_ctx.file = file.clone();
-                dep_ctx.collections = with_legacy(role_collections.clone());
+                dep_ctx.collections =
+                    with_legacy(role_collections.clone(), default_collection.as_deref());
                 if let Some(deps) = node.get("dependencies") {
                     match &deps.kind {
                         NodeKind::Seq(items) => {
@@ -1670,7 +1688,7 @@ impl Loader {
                 display: display.to_string(),
                 path: path.to_path_buf(),
             }),
-            collections: with_legacy(role_collections),
+            collections: with_legacy(role_collections, default_collection.as_deref()),
             handlers: false,
             vars: {
                 let mut vars = match &role.defaults {
@@ -2007,7 +2025,15 @@ fn string_list(node: &Node) -> Vec<String> {
 
 /// ansible appends `ansible.legacy` to a non-empty `collections` list that
 /// names neither `ansible.builtin` nor `ansible.legacy`.
-fn with_legacy(mut list: Vec<String>) -> Vec<String> {
+/// ansible's `_ensure_default_collection`: the default collection first,
+/// then, when the list names any, `ansible.legacy` unless a builtin name is
+/// there.
+fn with_legacy(mut list: Vec<String>, default_collection: Option<&str>) -> Vec<String> {
+    if let Some(collection) = default_collection
+        && !list.iter().any(|c| c == collection)
+    {
+        list.insert(0, collection.to_string());
+    }
     if !list.is_empty()
         && !list
             .iter()

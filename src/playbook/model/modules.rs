@@ -213,6 +213,35 @@ impl ActionResolver {
         &self.collection_roots
     }
 
+    /// ansible's `_get_collection_name_from_path`: `ns.col` when `path` lies
+    /// in a collection (one `ansible_collections` component, then a
+    /// namespace and a name) that is the one these roots load by that name
+    /// (not masked by an earlier root).
+    pub fn collection_of_path(&self, path: &Path) -> Option<String> {
+        let path = crate::pypath::abspath(&path.to_string_lossy());
+        let parts: Vec<&str> = path.split('/').collect();
+        if parts
+            .iter()
+            .filter(|p| **p == "ansible_collections")
+            .count()
+            != 1
+        {
+            return None;
+        }
+        let at = parts.iter().position(|p| *p == "ansible_collections")?;
+        let (namespace, name) = (*parts.get(at + 1)?, *parts.get(at + 2)?);
+        if namespace.is_empty() || name.is_empty() {
+            return None;
+        }
+        let prefix = PathBuf::from(parts[..at + 3].join("/"));
+        let loaded = self
+            .collection_roots
+            .iter()
+            .map(|root| root.join(namespace).join(name))
+            .find(|dir| dir.is_dir())?;
+        (loaded == prefix).then(|| format!("{namespace}.{name}"))
+    }
+
     /// The fully qualified name a task's action resolves to, as ansible's
     /// ModuleArgsParser says (`_get_action_context`): a module routed to an
     /// action plugin names that plugin; else the action plugin of the
@@ -436,6 +465,40 @@ mod tests {
             );
         }
         assert_eq!(r.resolve("ns.coll.thing", &[]), None);
+    }
+
+    #[test]
+    fn a_path_inside_a_loaded_collection_names_it() {
+        let base =
+            std::env::temp_dir().join(format!("mitorun-default-coll-{}", std::process::id()));
+        let first = base.join("first");
+        let second = base.join("second");
+        for root in [&first, &second] {
+            std::fs::create_dir_all(root.join("ansible_collections/ns/col/playbooks"))
+                .expect("mkdir");
+        }
+        std::fs::create_dir_all(second.join("ansible_collections/ns/other")).expect("mkdir");
+        let r = ActionResolver::new(&[], &[], &[first.clone(), second.clone()]);
+        let inside = |root: &PathBuf, rest: &str| root.join("ansible_collections").join(rest);
+        assert_eq!(
+            r.collection_of_path(&inside(&first, "ns/col/playbooks"))
+                .as_deref(),
+            Some("ns.col")
+        );
+        assert_eq!(
+            r.collection_of_path(&inside(&second, "ns/other"))
+                .as_deref(),
+            Some("ns.other")
+        );
+        // Masked by the same name in an earlier root.
+        assert_eq!(
+            r.collection_of_path(&inside(&second, "ns/col/playbooks")),
+            None
+        );
+        // Not down to a collection, or not under any collection.
+        assert_eq!(r.collection_of_path(&inside(&first, "ns")), None);
+        assert_eq!(r.collection_of_path(&base), None);
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     #[test]

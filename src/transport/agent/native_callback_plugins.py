@@ -85,6 +85,8 @@ def _cb_load(args):
     for name in enabled:
         try:
             plugin = callback_loader.get(name, class_only=True)
+        except _cb_fatal_errors() as e:
+            raise _CbFatal(str(e))
         except Exception as e:
             from ansible.utils.display import Display
             Display().warning("Skipping callback plugin '%s', unable to load: %s" % (name, e))
@@ -125,6 +127,15 @@ def _cb_load(args):
         except Exception as ex:
             Display().error_as_warning("Failed to load callback plugin %r." % name, exception=ex)
     return [getattr(p, "_load_name", "") for p in _CB_STATE["plugins"]]
+
+
+class _CbFatal(Exception):
+    """A load failure that ends the run, as it ends ansible's."""
+
+
+def _cb_fatal_errors():
+    from ansible.errors import AnsiblePluginRemovedError
+    return (AnsiblePluginRemovedError,)
 
 
 class _CbTask(object):
@@ -410,7 +421,11 @@ def native_mitorun_callback_plugin(agent, args, header):
             _cb_set_cli_args(args.get("cli"))
             from ansible.utils.display import Display
             Display().verbosity = int(_CB_STATE["cli"].get("verbosity") or 0)
-            loaded = _cb_load(args)
+            try:
+                loaded = _cb_load(args)
+            except _CbFatal as e:
+                out["fatal"] = str(e)
+                loaded = []
             out["stdout_loaded"] = loaded is not None
             out["loaded"] = loaded or []
         else:
