@@ -281,18 +281,42 @@ def _action_init_loaders(collections_paths, library_dirs):
             plugin_loader.module_loader.add_directory(directory)
 
 
+def _action_collection_module(path):
+    """A collection's plugin imported as ansible imports it, under
+    `ansible_collections.<ns>.<col>.plugins.action.<name>` (its relative
+    imports resolve then); None when `path` is not one the collection
+    loader finds at that name."""
+    parts = os.path.realpath(path).split(os.sep)
+    if parts.count("ansible_collections") != 1 or not path.endswith(".py"):
+        return None
+    at = parts.index("ansible_collections")
+    dotted = parts[at:]
+    dotted[-1] = dotted[-1][:-3]
+    import importlib
+    try:
+        module = importlib.import_module(".".join(dotted))
+    except Exception:
+        return None
+    found = getattr(module, "__file__", None) or ""
+    if os.path.realpath(found) != os.path.realpath(path):
+        return None
+    return module
+
+
 def _action_class(name, path):
     """The plugin file's ActionModule (imported once per path)."""
     with _ACTION_STATE["lock"]:
         cls = _ACTION_STATE["classes"].get(path)
         if cls is not None:
             return cls
-        _ACTION_STATE["seq"] += 1
-        module_name = "mitorun_action_plugin_%d_%s" % (_ACTION_STATE["seq"], name.replace(".", "_"))
-        spec = _action_util.spec_from_file_location(module_name, path)
-        module = _action_util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+        module = _action_collection_module(path)
+        if module is None:
+            _ACTION_STATE["seq"] += 1
+            module_name = "mitorun_action_plugin_%d_%s" % (_ACTION_STATE["seq"], name.replace(".", "_"))
+            spec = _action_util.spec_from_file_location(module_name, path)
+            module = _action_util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
         cls = getattr(module, "ActionModule", None)
         if cls is None:
             raise ImportError("%s defines no ActionModule" % (path,))
