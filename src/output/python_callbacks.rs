@@ -337,12 +337,17 @@ impl super::default::DefaultCallback {
         })
     }
 
+    /// Send a result event about `host` with the result `kept` for it.
+    fn forward_kept(&self, name: &str, host: &str, task: &TaskInfo, kept: Option<Map>) {
+        if let Some(result) = kept {
+            self.forward(name, || result_data(host, task, &result));
+        }
+    }
+
     pub fn runner_on_ok(&mut self, host: &str, task: &TaskInfo, result: Map) {
         let kept = self.kept(&result);
         self.print_runner_on_ok(host, task, result);
-        if let Some(result) = kept {
-            self.forward("v2_runner_on_ok", || result_data(host, task, &result));
-        }
+        self.forward_kept("v2_runner_on_ok", host, task, kept);
     }
 
     pub fn runner_on_failed(
@@ -372,9 +377,7 @@ impl super::default::DefaultCallback {
     pub fn runner_on_skipped(&mut self, host: &str, task: &TaskInfo, result: Map) {
         let kept = self.kept(&result);
         self.print_runner_on_skipped(host, task, result);
-        if let Some(result) = kept {
-            self.forward("v2_runner_on_skipped", || result_data(host, task, &result));
-        }
+        self.forward_kept("v2_runner_on_skipped", host, task, kept);
     }
 
     pub fn runner_on_unreachable(
@@ -386,39 +389,25 @@ impl super::default::DefaultCallback {
     ) {
         let kept = self.kept(&result);
         self.print_runner_on_unreachable(host, task, result, ignored);
-        if let Some(result) = kept {
-            self.forward("v2_runner_on_unreachable", || {
-                result_data(host, task, &result)
-            });
-        }
+        self.forward_kept("v2_runner_on_unreachable", host, task, kept);
     }
 
     pub fn item_on_ok(&mut self, host: &str, task: &TaskInfo, result: Map) {
         let kept = self.kept(&result);
         self.print_item_on_ok(host, task, result);
-        if let Some(result) = kept {
-            self.forward("v2_runner_item_on_ok", || result_data(host, task, &result));
-        }
+        self.forward_kept("v2_runner_item_on_ok", host, task, kept);
     }
 
     pub fn item_on_failed(&mut self, host: &str, task: &TaskInfo, result: Map) {
         let kept = self.kept(&result);
         self.print_item_on_failed(host, task, result);
-        if let Some(result) = kept {
-            self.forward("v2_runner_item_on_failed", || {
-                result_data(host, task, &result)
-            });
-        }
+        self.forward_kept("v2_runner_item_on_failed", host, task, kept);
     }
 
     pub fn item_on_skipped(&mut self, host: &str, task: &TaskInfo, result: Map) {
         let kept = self.kept(&result);
         self.print_item_on_skipped(host, task, result);
-        if let Some(result) = kept {
-            self.forward("v2_runner_item_on_skipped", || {
-                result_data(host, task, &result)
-            });
-        }
+        self.forward_kept("v2_runner_item_on_skipped", host, task, kept);
     }
 
     pub fn async_event(&mut self, event: super::default::AsyncEvent, host: &str, result: &Map) {
