@@ -15,6 +15,7 @@ use crate::output::default::DefaultCallback;
 use crate::output::python_callbacks::CallbackSources;
 use crate::output::{Display, Stats};
 use crate::playbook::model::Playbook;
+use crate::playbook::model::routing::{PluginKind, route};
 use crate::templating::render::Templar;
 use crate::value::{Map, Value};
 use crate::vars::VarsStore;
@@ -257,10 +258,19 @@ fn python_callback_exists(
 ) -> bool {
     let parts: Vec<&str> = name.split('.').collect();
     match parts[..] {
+        // A name ansible-core itself redirects (`dense`) is found where
+        // the redirect points.
         [short] => {
             dirs.iter()
                 .any(|dir| dir.join(format!("{short}.py")).is_file())
-                || builtin_callback_redirect(short).is_some_and(|target| {
+                || route(
+                    collection_roots,
+                    "ansible.builtin",
+                    PluginKind::Callback,
+                    short,
+                )
+                .redirect
+                .is_some_and(|target| {
                     target.split('.').count() > 2
                         && python_callback_exists(&target, dirs, collection_roots)
                 })
@@ -269,77 +279,32 @@ fn python_callback_exists(
             let Some((last, subdirs)) = rest.split_last() else {
                 return false;
             };
-            collection_roots.iter().any(|root| {
-                let home = root.join(namespace).join(collection);
-                let mut file = home.join("plugins").join("callback");
+            let file_exists = collection_roots.iter().any(|root| {
+                let mut file = root
+                    .join(namespace)
+                    .join(collection)
+                    .join("plugins")
+                    .join("callback");
                 for dir in subdirs {
                     file.push(dir);
                 }
-                // A name the collection routes (redirect or tombstone) is
-                // the worker's loader's to resolve or report.
                 file.join(format!("{last}.py")).is_file()
-                    || std::fs::read_to_string(home.join("meta/runtime.yml"))
-                        .ok()
-                        .and_then(|text| callback_routing_in(&text, &rest.join(".")))
-                        .is_some()
-            })
+            });
+            // A name the collection routes (redirect or tombstone) is the
+            // worker's loader's to resolve or report.
+            let routed = || {
+                let route = route(
+                    collection_roots,
+                    &format!("{namespace}.{collection}"),
+                    PluginKind::Callback,
+                    &rest.join("."),
+                );
+                route.redirect.is_some() || route.removed
+            };
+            file_exists || routed()
         }
         _ => false,
     }
-}
-
-/// A callback's entry in a `meta/runtime.yml` (`plugin_routing.callback`):
-/// where it is redirected, if anywhere (a tombstone has no redirect; the
-/// worker's loader reports it as ansible does).
-struct CallbackRouting {
-    redirect: Option<String>,
-}
-
-/// Where ansible-core's own routing sends a callback it no longer ships
-/// (the installed ansible-core's `config/ansible_builtin_runtime.yml`,
-/// e.g. `dense` to community.general.dense).
-fn builtin_callback_redirect(name: &str) -> Option<String> {
-    let core = crate::transport::modules::find_ansible_core()?;
-    let text = std::fs::read_to_string(core.join("config/ansible_builtin_runtime.yml")).ok()?;
-    callback_routing_in(&text, name)?.redirect
-}
-
-/// The routing entry of callback `name` in a runtime.yml's text, read line
-/// by line: only the names in the callback section, and their `redirect:`.
-fn callback_routing_in(text: &str, name: &str) -> Option<CallbackRouting> {
-    let mut in_callbacks = false;
-    let mut found: Option<CallbackRouting> = None;
-    for line in text.lines() {
-        let indent = line.len() - line.trim_start().len();
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        match indent {
-            0..=3 => {
-                if found.is_some() {
-                    break;
-                }
-                in_callbacks = indent == 2 && trimmed == "callback:";
-            }
-            4 if in_callbacks => {
-                if found.is_some() {
-                    break;
-                }
-                if trimmed == format!("{name}:") {
-                    found = Some(CallbackRouting { redirect: None });
-                }
-            }
-            _ => {
-                if let Some(entry) = found.as_mut()
-                    && let Some(target) = trimmed.strip_prefix("redirect:")
-                {
-                    entry.redirect = Some(target.trim().to_string());
-                }
-            }
-        }
-    }
-    found
 }
 
 /// Connection settings from the command line and configuration: the
@@ -819,23 +784,4 @@ pub fn run_playbooks(
         break_play: false,
     };
     runner.run(playbooks)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn callback_redirects_are_read_from_the_callback_section_only() {
-        let runtime = "plugin_routing:\n  action:\n    dense:\n      redirect: wrong.place.dense\n  callback:\n    # a comment\n    dense:\n      redirect: community.general.dense\n    gone:\n      tombstone:\n        removal_version: '2.0'\n  filter:\n    other:\n      redirect: a.b.other\n";
-        let redirect = |name: &str| callback_routing_in(runtime, name).map(|r| r.redirect);
-        assert_eq!(
-            redirect("dense"),
-            Some(Some("community.general.dense".to_string()))
-        );
-        // A tombstone is an entry without a redirect.
-        assert_eq!(redirect("gone"), Some(None));
-        assert_eq!(redirect("other"), None);
-        assert_eq!(redirect("missing"), None);
-    }
 }

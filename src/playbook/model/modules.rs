@@ -338,9 +338,11 @@ impl ActionResolver {
                 builtin(name).map(plain)
             }
             "ansible.legacy" => {
-                let dirs = match kind {
+                // Callbacks are not resolved here (output::python_callbacks).
+                let dirs: &[PathBuf] = match kind {
                     PluginKind::Module => &self.module_dirs,
                     PluginKind::Action => &self.action_dirs,
+                    PluginKind::Callback => &[],
                 };
                 if dirs.iter().any(|d| has_plugin_file(d, name)) {
                     return Some(plain(format!("ansible.legacy.{name}")));
@@ -410,6 +412,7 @@ fn kind_dir(kind: PluginKind) -> &'static str {
     match kind {
         PluginKind::Module => "modules",
         PluginKind::Action => "action",
+        PluginKind::Callback => "callback",
     }
 }
 

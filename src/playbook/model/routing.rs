@@ -14,6 +14,7 @@ use crate::value::Value;
 pub enum PluginKind {
     Module,
     Action,
+    Callback,
 }
 
 impl PluginKind {
@@ -21,6 +22,7 @@ impl PluginKind {
         match self {
             PluginKind::Module => "modules",
             PluginKind::Action => "action",
+            PluginKind::Callback => "callback",
         }
     }
 }
@@ -103,6 +105,7 @@ pub fn route(roots: &[PathBuf], collection: &str, kind: PluginKind, name: &str) 
                 .find(|(from, _)| *from == name)
                 .map(|(_, to)| (*to).to_string()),
             PluginKind::Action => None,
+            PluginKind::Callback => installed_builtin_redirect(kind, name),
         };
         return Route {
             redirect,
@@ -124,8 +127,27 @@ pub fn route(roots: &[PathBuf], collection: &str, kind: PluginKind, name: &str) 
         removed: lookup(&entry, &["tombstone"]).is_some_and(|t| !matches!(t, Value::Null)),
         action_plugin: match kind {
             PluginKind::Module => text("action_plugin"),
-            PluginKind::Action => None,
+            PluginKind::Action | PluginKind::Callback => None,
         },
+    }
+}
+
+/// A redirect in the installed ansible-core's own routing
+/// (`config/ansible_builtin_runtime.yml`): where it sends a plugin it no
+/// longer ships, e.g. the callback `dense` to community.general.dense.
+fn installed_builtin_redirect(kind: PluginKind, name: &str) -> Option<String> {
+    let core = crate::transport::modules::find_ansible_core()?;
+    let path = core.join("config").join("ansible_builtin_runtime.yml");
+    let text = std::fs::read_to_string(&path).ok()?;
+    let meta = crate::playbook::yaml::load_value(&text, &path)
+        .ok()
+        .flatten()?;
+    match lookup(
+        &meta,
+        &["plugin_routing", kind.routing_key(), name, "redirect"],
+    ) {
+        Some(Value::Str(target)) if !target.is_empty() => Some(target.clone()),
+        _ => None,
     }
 }
 
@@ -160,6 +182,29 @@ pub fn is_fqcr(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn callback_routes_are_read_from_the_callback_section() {
+        let root = std::env::temp_dir().join(format!("mitorun-cb-routing-{}", std::process::id()));
+        let meta = root.join("ns/col/meta");
+        std::fs::create_dir_all(&meta).expect("mkdir");
+        std::fs::write(
+            meta.join("runtime.yml"),
+            "plugin_routing:\n  action:\n    moved:\n      redirect: wrong.place.moved\n  callback:\n    moved:\n      redirect: other.col.moved\n    gone:\n      tombstone:\n        removal_date: '2020-01-01'\n",
+        )
+        .expect("write");
+        let roots = [root.clone()];
+        let moved = route(&roots, "ns.col", PluginKind::Callback, "moved");
+        assert_eq!(moved.redirect.as_deref(), Some("other.col.moved"));
+        assert!(!moved.removed);
+        let gone = route(&roots, "ns.col", PluginKind::Callback, "gone");
+        assert!(gone.removed && gone.redirect.is_none());
+        assert_eq!(
+            route(&roots, "ns.col", PluginKind::Callback, "absent"),
+            Route::default()
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     #[test]
     fn fqcr_needs_three_identifier_parts() {
